@@ -1,0 +1,182 @@
+"""The application service: get the register → record changes → save with the read models.
+
+Events and read models are written in one database transaction (the
+eventsourcing-sqlalchemy datastore shares its session with nested
+transactions), so the read models never lag behind or run ahead of the events:
+a change accepted is visible to the next query.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import OperationalError as SAOperationalError
+
+from orgchange.adapters.eventstore import event_store_environment, register_transcodings
+from orgchange.domain.changes import Change
+from orgchange.domain.errors import ConcurrentWriteError
+from orgchange.domain.register import REGISTER_ID, Register
+from projections import tables
+from projections.queries import ReadModel
+from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
+
+MAX_ATTEMPTS = 8
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    ids: list[str]  # every change of the file, in file order
+    recorded: list[str]  # those recorded now
+    skipped: list[str]  # those recorded before with the same content
+
+    @property
+    def count(self) -> int:
+        return len(self.recorded)
+
+
+class OrgChange(Application):
+    """orgchange's application: the register's commands, and its read models."""
+
+    name = "OrgChange"
+
+    def __init__(self, database_url: str):
+        super().__init__(env=event_store_environment(database_url))
+        self.datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        self.engine = self.datastore.engine
+        tables.metadata.create_all(self.engine)
+        self.writer = ReadModelWriter()
+        self.read_model = ReadModel(self.engine)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # --- commands ----------------------------------------------------------------
+
+    def record_changes(
+        self,
+        changes: Sequence[Change],
+        recorded_by: str,
+        organisation: str | None = None,
+    ) -> RecordResult:
+        """Record a file's changes atomically; retried when another writer got in first."""
+        for attempt in range(MAX_ATTEMPTS):
+            register = self.register()
+            known = set(register.log)
+            recorded_at = self._next_instant(register)
+            ids = register.record(changes, recorded_by, recorded_at)
+            if organisation:
+                register.name(organisation)
+            try:
+                self._save_with_read_models(register, recorded_at)
+            except (IntegrityError, SAIntegrityError, OperationalError, SAOperationalError) as error:
+                if not _is_write_conflict(error):
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                continue
+            recorded = [i for i in dict.fromkeys(ids) if i not in known]
+            return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known])
+        raise ConcurrentWriteError(
+            "other registrars kept recording changes at the same moment; nothing was recorded, "
+            "please try again"
+        )
+
+    def register(self) -> Register:
+        """A working copy of the register, brought up to date with the event store."""
+        try:
+            return self.repository.get(REGISTER_ID)
+        except AggregateNotFoundError:
+            return Register.start()
+
+    def _next_instant(self, register: Register) -> datetime:
+        # Recorded instants strictly increase, so each transaction is one instant.
+        now = datetime.now(UTC)
+        last = register.modified_on
+        return now if last is None or now > last else last + timedelta(microseconds=1)
+
+    def _save_with_read_models(self, register: Register, recorded_at: datetime) -> None:
+        if not register._pending_events:  # type: ignore[attr-defined]
+            return
+        with self.datastore.transaction(commit=True) as session:
+            recordings = self.save(register)
+            self.writer.write(
+                DatabaseRows(session),
+                register,
+                [r.domain_event for r in recordings],
+                recorded_at,
+                recordings[-1].notification.id,
+            )
+        # The saved copy is the register as it now stands; keep it for the next command.
+        self.repository.cache.put(REGISTER_ID, register)  # type: ignore[union-attr]
+
+    # --- read models ---------------------------------------------------------------
+
+    def last_event_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read_models_behind(self) -> bool:
+        return self.read_model.last_event_id() < self.last_event_id()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Replay every event into fresh read models, replacing the old ones atomically."""
+        store = MemoryRows()
+        total = self.last_event_id()
+        register: Register | None = None
+        group: list = []
+        last_id = 0
+        count = 0
+        start: int | None = 1
+        while True:
+            batch = self.recorder.select_notifications(start, limit=2000, stop=total)
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                if event.originator_id != REGISTER_ID:
+                    continue
+                if group and event.timestamp != group[-1].timestamp:
+                    self.writer.write(store, register, group, group[-1].timestamp, last_id)
+                    group = []
+                register = event.mutate(register)
+                group.append(event)
+                last_id = notification.id
+                count += 1
+            if progress:
+                progress(last_id, total)
+            if len(batch) < 2000:
+                break
+            start = batch[-1].id + 1
+        if group and register is not None:
+            self.writer.write(store, register, group, group[-1].timestamp, last_id)
+        with self.datastore.transaction(commit=True) as session:
+            for table in reversed(tables.READ_MODEL_TABLES):
+                session.execute(delete(table))
+            store.flush(session)
+        return count
+
+    def catch_up(self) -> bool:
+        """Rebuild the read models if they do not reflect every event (e.g. after an upgrade)."""
+        if self.read_models_behind():
+            self.rebuild()
+            return True
+        return False
+
+    def event_count(self) -> int:
+        table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _is_write_conflict(error: Exception) -> bool:
+    """A lost race for the next version of the register, or SQLite's writer lock."""
+    if isinstance(error, IntegrityError | SAIntegrityError):
+        return True
+    text = str(error).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text

@@ -1,0 +1,153 @@
+"""Reading and writing change files (`format: orgchange/v1`, YAML or JSON).
+
+Reading only checks the file's form (CONTRACT.md §2): that it is YAML/JSON,
+that every entry has a known `type` and well-typed fields. The rules that need
+the register are checked when the changes are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from orgchange.domain.changes import CHANGE_CLASSES, Change, change_adapter
+from orgchange.domain.errors import MalformedInput
+
+FORMAT = "orgchange/v1"
+MAX_PROBLEMS = 20
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _NoAliasLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """YAML without anchors/aliases: a change file never needs them, and aliases
+    are how a few bytes of YAML expand into gigabytes ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed in a change file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+@dataclass(frozen=True)
+class ChangeFile:
+    changes: list[Change]
+    organisation: str | None = None
+
+
+def _load_text(text: str | bytes, source: str) -> Any:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise MalformedInput([f"{source}: the file is not UTF-8 text"]) from None
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass  # maybe YAML flow style; let the YAML reader say what is wrong
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as error:
+        where = ""
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        if mark is not None:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise MalformedInput([f"{source}: not valid YAML or JSON{where}: {problem}"]) from None
+    except RecursionError:
+        raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
+
+
+def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeFile:
+    data = _load_text(text, source)
+    if not isinstance(data, dict):
+        raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])
+    problems: list[str] = []
+    unknown = sorted(set(data) - {"format", "organisation", "changes"})
+    if unknown:
+        problems.append(f"{source}: unknown top-level field(s): {', '.join(unknown)}")
+    if data.get("format") != FORMAT:
+        problems.append(f"{source}: 'format' must be '{FORMAT}' (found {data.get('format')!r})")
+    organisation = data.get("organisation")
+    if organisation is not None and not isinstance(organisation, str):
+        problems.append(f"{source}: 'organisation' must be text")
+    entries = data.get("changes")
+    if not isinstance(entries, list):
+        problems.append(f"{source}: 'changes' must be a list of changes")
+        entries = []
+    changes: list[Change] = []
+    for index, entry in enumerate(entries, start=1):
+        try:
+            changes.append(parse_change(entry, index))
+        except MalformedInput as error:
+            problems.extend(error.problems)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append("… (further problems not shown)")
+            break
+    if problems:
+        raise MalformedInput(problems)
+    return ChangeFile(changes=changes, organisation=organisation)
+
+
+def parse_change(entry: Any, index: int) -> Change:
+    """One entry of a change file, or `MalformedInput` naming it by position and id."""
+    if not isinstance(entry, dict):
+        raise MalformedInput([f"change #{index}: a change is a mapping of fields"])
+    change_id = entry.get("id")
+    label = f"change #{index}" + (f" ({change_id})" if isinstance(change_id, str) else "")
+    change_type = entry.get("type")
+    if change_type not in CHANGE_CLASSES:
+        expected = ", ".join(CHANGE_CLASSES)
+        what = "has no 'type'" if change_type is None else f"has unknown type {change_type!r}"
+        raise MalformedInput([f"{label} {what}; expected one of: {expected}"])
+    try:
+        return change_adapter.validate_python(entry)
+    except ValidationError as error:
+        raise MalformedInput(
+            [f"{label} {change_type}: {_describe(e)}" for e in error.errors()[:MAX_PROBLEMS]]
+        ) from None
+    except RecursionError:
+        raise MalformedInput([f"{label} {change_type}: nested too deeply"]) from None
+
+
+def _describe(error: Any) -> str:
+    location = [str(part) for part in error["loc"][1:]]  # drop the union tag
+    field = ".".join(location)
+    message = error["msg"]
+    if error["type"] == "missing":
+        return f"missing field '{field}'"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field '{field}'"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return f"field '{field}': {message}" if field else message
+
+
+def load_change_file(path: str | Path) -> ChangeFile:
+    source = str(path)
+    try:
+        text = Path(path).read_bytes()
+    except OSError as error:
+        raise MalformedInput([f"{source}: cannot read the file: {error.strerror}"]) from None
+    return parse_change_file(text, source)
+
+
+def dump_change_file(entries: list[dict[str, Any]], organisation: str | None, fmt: str = "yaml") -> str:
+    document: dict[str, Any] = {"format": FORMAT}
+    if organisation:
+        document["organisation"] = organisation
+    document["changes"] = entries
+    if fmt == "json":
+        return json.dumps(document, ensure_ascii=False, indent=1)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)

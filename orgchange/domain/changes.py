@@ -1,0 +1,370 @@
+"""The change types of the register: one immutable value per kind of change.
+
+These models are the vocabulary of orgchange. The same classes describe the
+`orgchange/v1` change file (CONTRACT.md §2), so a field is declared once and
+validated by pydantic wherever a change enters the system; the rules that need
+the rest of the register (rules 1–7 of DOMAIN.md) live in `timeline.py` and the
+handler modules beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+CHANGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept a real date or an ISO `YYYY-MM-DD` string, nothing looser.
+
+    pydantic's lax mode would read integers as Unix timestamps and datetimes as
+    dates; in a register of decisions either would be a silent misreading.
+    """
+    if isinstance(value, date) and type(value) is date:
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("expected a calendar date written YYYY-MM-DD")
+
+
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=64)]
+ChangeId = Annotated[str, StringConstraints(pattern=CHANGE_ID_PATTERN, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Kind = Literal["council", "board", "committee", "office", "area", "unit", "group", "company"]
+
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Decision(_Model):
+    """The decision behind a change, cited as body + date + §."""
+
+    body: Name | None = None
+    date: Day | None = None
+    paragraph: Name | None = None
+    reference: Name | None = None
+
+
+class Change(_Model):
+    """Fields every entry of a change file may carry."""
+
+    TYPE: ClassVar[str]
+    id: ChangeId | None = None
+    decision: Decision | None = None
+    note: Text | None = None
+
+    def canonical(self) -> dict[str, Any]:
+        """The change as it would be written in a change file (JSON types only)."""
+        dumped = self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return {"type": self.TYPE} | dumped
+
+    def with_id(self, change_id: str) -> Change:
+        return self.model_copy(update={"id": change_id})
+
+    @property
+    def given_fields(self) -> set[str]:
+        return set(self.model_fields_set)
+
+
+class DatedChange(Change):
+    """A change of the organisation or its delegations, with its effective date."""
+
+    effective: Day
+
+
+# --- units -----------------------------------------------------------------
+
+
+class EstablishUnit(DatedChange):
+    TYPE: ClassVar[str] = "establish_unit"
+    type: Literal["establish_unit"] = "establish_unit"
+    unit: Key
+    name: Name
+    kind: Kind
+    parent: Key | None = None
+    owner: Key | None = None
+
+
+class RenameUnit(DatedChange):
+    TYPE: ClassVar[str] = "rename_unit"
+    type: Literal["rename_unit"] = "rename_unit"
+    unit: Key
+    name: Name
+
+
+class ReclassifyUnit(DatedChange):
+    TYPE: ClassVar[str] = "reclassify_unit"
+    type: Literal["reclassify_unit"] = "reclassify_unit"
+    unit: Key
+    kind: Kind
+
+
+class MoveUnit(DatedChange):
+    """Re-parent a unit; a company changes `owner` instead (an extension)."""
+
+    TYPE: ClassVar[str] = "move_unit"
+    type: Literal["move_unit"] = "move_unit"
+    unit: Key
+    parent: Key | None = None
+    owner: Key | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> MoveUnit:
+        if (self.parent is None) == (self.owner is None):
+            raise ValueError("give exactly one of 'parent' (a unit) or 'owner' (a company)")
+        return self
+
+
+class MergeUnits(DatedChange):
+    TYPE: ClassVar[str] = "merge_units"
+    type: Literal["merge_units"] = "merge_units"
+    units: Annotated[list[Key], Field(min_length=2, max_length=1000)]
+    into: Key
+    name: Name | None = None
+    kind: Kind | None = None
+    parent: Key | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> MergeUnits:
+        if len(set(self.units)) != len(self.units):
+            raise ValueError("'units' lists a unit more than once")
+        return self
+
+
+class Successor(_Model):
+    unit: Key
+    name: Name
+    kind: Kind | None = None
+    parent: Key | None = None
+
+
+class SplitUnit(DatedChange):
+    TYPE: ClassVar[str] = "split_unit"
+    type: Literal["split_unit"] = "split_unit"
+    unit: Key
+    into: Annotated[list[Successor], Field(min_length=2, max_length=1000)]
+    children: dict[Key, Key] = Field(default_factory=dict)
+    positions: dict[Key, Key] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SplitUnit:
+        keys = [s.unit for s in self.into]
+        if len(set(keys)) != len(keys):
+            raise ValueError("'into' lists a successor more than once")
+        return self
+
+
+class DissolveUnit(DatedChange):
+    TYPE: ClassVar[str] = "dissolve_unit"
+    type: Literal["dissolve_unit"] = "dissolve_unit"
+    unit: Key
+
+
+class SpinOffUnit(DatedChange):
+    TYPE: ClassVar[str] = "spin_off_unit"
+    type: Literal["spin_off_unit"] = "spin_off_unit"
+    unit: Key
+    company: Key
+    name: Name
+    owner: Key
+
+
+# --- positions -------------------------------------------------------------
+
+
+class EstablishPosition(DatedChange):
+    TYPE: ClassVar[str] = "establish_position"
+    type: Literal["establish_position"] = "establish_position"
+    position: Key
+    title: Name
+    unit: Key
+    director: bool = False
+
+
+class MovePosition(DatedChange):
+    TYPE: ClassVar[str] = "move_position"
+    type: Literal["move_position"] = "move_position"
+    position: Key
+    unit: Key
+
+
+class AbolishPosition(DatedChange):
+    TYPE: ClassVar[str] = "abolish_position"
+    type: Literal["abolish_position"] = "abolish_position"
+    position: Key
+
+
+# --- delegations -----------------------------------------------------------
+
+
+class GrantDelegation(DatedChange):
+    TYPE: ClassVar[str] = "grant_delegation"
+    type: Literal["grant_delegation"] = "grant_delegation"
+    delegation: Key
+    from_: Key = Field(alias="from")
+    to: Key
+    matter: Text
+    code: Name | None = None
+    legal_basis: Name | None = None
+    limit: Text | None = None
+    substitute: Key | None = None
+    further_delegation: bool = False
+    reporting: Text | None = None
+    # Extension: the matter is one the law keeps with the board (KL 6 kap. 38 §);
+    # delegating it is reported as a finding.
+    reserved_matter: bool = False
+
+
+AMENDABLE_TERMS = (
+    "to",
+    "matter",
+    "code",
+    "legal_basis",
+    "limit",
+    "substitute",
+    "further_delegation",
+    "reporting",
+    "reserved_matter",
+)
+
+
+class AmendDelegation(DatedChange):
+    """New terms from the effective date; an explicit null clears an optional term."""
+
+    TYPE: ClassVar[str] = "amend_delegation"
+    type: Literal["amend_delegation"] = "amend_delegation"
+    delegation: Key
+    to: Key | None = None
+    matter: Text | None = None
+    code: Name | None = None
+    legal_basis: Name | None = None
+    limit: Text | None = None
+    substitute: Key | None = None
+    further_delegation: bool | None = None
+    reporting: Text | None = None
+    reserved_matter: bool | None = None
+
+    @model_validator(mode="after")
+    def _some_term(self) -> AmendDelegation:
+        given = self.amended_terms()
+        if not given:
+            raise ValueError(f"name at least one term to amend: {', '.join(AMENDABLE_TERMS)}")
+        for required in ("to", "matter", "further_delegation", "reserved_matter"):
+            if required in given and given[required] is None:
+                raise ValueError(f"'{required}' cannot be cleared")
+        return self
+
+    def amended_terms(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in AMENDABLE_TERMS if f in self.model_fields_set}
+
+
+class RevokeDelegation(DatedChange):
+    TYPE: ClassVar[str] = "revoke_delegation"
+    type: Literal["revoke_delegation"] = "revoke_delegation"
+    delegation: Key
+
+
+class Subdelegate(DatedChange):
+    TYPE: ClassVar[str] = "subdelegate"
+    type: Literal["subdelegate"] = "subdelegate"
+    delegation: Key
+    parent_delegation: Key
+    to: Key
+
+
+# --- corrections and reporting ---------------------------------------------
+
+
+class CancelChange(Change):
+    TYPE: ClassVar[str] = "cancel_change"
+    type: Literal["cancel_change"] = "cancel_change"
+    change: ChangeId
+    reason: Text
+
+
+class ReportChanges(Change):
+    TYPE: ClassVar[str] = "report_changes"
+    type: Literal["report_changes"] = "report_changes"
+    to: Key
+    meeting: Day
+    changes: Annotated[list[ChangeId], Field(min_length=1, max_length=100_000)]
+    reference: Name | None = None
+
+
+class NoteReport(Change):
+    TYPE: ClassVar[str] = "note_report"
+    type: Literal["note_report"] = "note_report"
+    to: Key
+    meeting: Day
+    paragraph: Name
+
+
+CHANGE_TYPES: tuple[type[Change], ...] = (
+    EstablishUnit,
+    RenameUnit,
+    ReclassifyUnit,
+    MoveUnit,
+    MergeUnits,
+    SplitUnit,
+    DissolveUnit,
+    SpinOffUnit,
+    EstablishPosition,
+    MovePosition,
+    AbolishPosition,
+    GrantDelegation,
+    AmendDelegation,
+    RevokeDelegation,
+    Subdelegate,
+    CancelChange,
+    ReportChanges,
+    NoteReport,
+)
+CHANGE_CLASSES: dict[str, type[Change]] = {cls.TYPE: cls for cls in CHANGE_TYPES}
+
+AnyChange = Annotated[
+    EstablishUnit
+    | RenameUnit
+    | ReclassifyUnit
+    | MoveUnit
+    | MergeUnits
+    | SplitUnit
+    | DissolveUnit
+    | SpinOffUnit
+    | EstablishPosition
+    | MovePosition
+    | AbolishPosition
+    | GrantDelegation
+    | AmendDelegation
+    | RevokeDelegation
+    | Subdelegate
+    | CancelChange
+    | ReportChanges
+    | NoteReport,
+    Field(discriminator="type"),
+]
+
+change_adapter: TypeAdapter[Change] = TypeAdapter(AnyChange)
+
+
+def change_from_canonical(data: dict[str, Any]) -> Change:
+    """Rebuild a change from its canonical (stored) form."""
+    return change_adapter.validate_python(data)

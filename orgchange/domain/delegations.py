@@ -1,0 +1,192 @@
+"""Delegation changes: the delegationsordning over time (rule 6 of DOMAIN.md).
+
+Kommunallagen (2017:725): a board (kommunstyrelsen or a nämnd) may let a
+committee of its own, a member or an employee decide on its behalf (6 kap.
+37–39 §§); a förvaltningschef or direktör given that power may pass it on to
+another employee if the board allows it (vidaredelegation, 7 kap. 5–7 §§), and
+only one step. A delegate is always a post (position) or a committee, never a
+named person, a unit or a company.
+
+A delegation whose delegate ends stays in effect: that is a *gap*, a finding
+reported by the read models, not an error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdelegate
+from .errors import RuleViolation
+from .records import DelegationVersion, end, revise
+from .timeline import DELEGATION, NO_CHANGE, Timeline, handles
+
+DELEGATE_RULE = "KL 6 kap. 37–39 §§"
+FURTHER_RULE = "KL 7 kap. 5–7 §§"
+
+
+def check_delegate(
+    tl: Timeline, board: str, to: str, day: date, what: str, *, committee_allowed: bool = True
+) -> None:
+    """The delegate is one position in effect, or a committee of the same board."""
+    if to in tl.units:
+        delegate = tl.require_unit(to, day, what)
+        if delegate.kind != "committee" or not committee_allowed:
+            allowed = "a position or a committee of the board" if committee_allowed else "a position"
+            raise RuleViolation(
+                DELEGATION,
+                f"{what}: '{to}' is a {delegate.kind}; the delegate must be {allowed} — "
+                f"never a unit, a group of employees or a company "
+                f"({DELEGATE_RULE if committee_allowed else FURTHER_RULE})",
+            )
+        if delegate.parent != board:
+            raise RuleViolation(
+                DELEGATION,
+                f"{what}: committee '{to}' belongs to '{delegate.parent}', not to '{board}'; "
+                "a board delegates only to its own committees (KL 6 kap. 37 §)",
+            )
+        return
+    position = tl.require_position(to, day, what)
+    employer = tl.unit(position.unit)
+    if employer is not None and employer.kind == "company":
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: position '{to}' belongs to company '{position.unit}'; "
+            f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
+        )
+
+
+def _end_with_subdelegations(tl: Timeline, key: str, day: date, change_id: str) -> None:
+    """A vidaredelegation ends when the delegation it rests on ends (rule 6)."""
+    for sub in sorted(tl.subdelegations.get(key, ())):
+        tl.set_delegation(sub, end(tl.delegations[sub], day, change_id))
+    tl.set_delegation(key, end(tl.delegations[key], day, change_id))
+
+
+def end_delegations_of_board(tl: Timeline, board: str, day: date, change_id: str) -> None:
+    """A board that ends takes its delegationsordning with it."""
+    for key in sorted(tl.granted.get(board, ())):
+        if tl.delegation(key) is not None:
+            _end_with_subdelegations(tl, key, day, change_id)
+
+
+@handles(GrantDelegation)
+def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
+    day = c.effective
+    what = f"delegation '{c.delegation}' from '{c.from_}' to '{c.to}' cannot be granted"
+    tl.require_new_key("delegation", c.delegation)
+    board = tl.require_unit(c.from_, day, what)
+    if board.kind != "board":
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: '{c.from_}' is a {board.kind}; only a board "
+            "(kommunstyrelsen or a nämnd) delegates (KL 6 kap. 37 §)",
+        )
+    check_delegate(tl, c.from_, c.to, day, what)
+    if c.substitute is not None:
+        tl.require_position(c.substitute, day, f"{what}: substitute")
+    version = DelegationVersion(
+        valid_from=day,
+        valid_to=None,
+        board=c.from_,
+        to=c.to,
+        matter=c.matter,
+        code=c.code,
+        legal_basis=c.legal_basis,
+        limit=c.limit,
+        substitute=c.substitute,
+        further_delegation=c.further_delegation,
+        reporting=c.reporting,
+        reserved_matter=c.reserved_matter,
+        parent=None,
+        change_id=c.id or "",
+    )
+    tl.set_delegation(c.delegation, (version,))
+
+
+@handles(AmendDelegation)
+def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
+    day, change_id = c.effective, c.id or ""
+    what = f"delegation '{c.delegation}' cannot be amended"
+    current = tl.require_delegation(c.delegation, day, what)
+    terms = c.amended_terms()
+    if all(getattr(current, term) == value for term, value in terms.items()):
+        raise RuleViolation(NO_CHANGE, f"{what}: the new terms are the same as the old")
+    is_sub = current.parent is not None
+    if "to" in terms:
+        check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
+    if terms.get("substitute") is not None:
+        tl.require_position(terms["substitute"], day, f"{what}: substitute")
+    if is_sub and terms.get("further_delegation"):
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: '{c.delegation}' is a vidaredelegation and cannot be passed on again; "
+            f"vidaredelegation is one step only ({FURTHER_RULE})",
+        )
+    tl.set_delegation(c.delegation, revise(tl.delegations[c.delegation], day, change_id, **terms))
+    basis_lapses = terms.get("to", current.to) != current.to or (
+        terms.get("further_delegation") is False and current.further_delegation
+    )
+    shared = {t: v for t, v in terms.items() if t not in ("to", "substitute", "further_delegation")}
+    for sub in sorted(tl.subdelegations.get(c.delegation, ())):
+        if basis_lapses:
+            tl.set_delegation(sub, end(tl.delegations[sub], day, change_id))
+        elif shared:
+            tl.set_delegation(sub, revise(tl.delegations[sub], day, change_id, **shared))
+
+
+@handles(RevokeDelegation)
+def revoke_delegation(tl: Timeline, c: RevokeDelegation) -> None:
+    tl.require_delegation(c.delegation, c.effective, f"delegation '{c.delegation}' cannot be revoked")
+    _end_with_subdelegations(tl, c.delegation, c.effective, c.id or "")
+
+
+@handles(Subdelegate)
+def subdelegate(tl: Timeline, c: Subdelegate) -> None:
+    day = c.effective
+    what = f"'{c.parent_delegation}' cannot be passed on to '{c.to}' as '{c.delegation}'"
+    tl.require_new_key("delegation", c.delegation)
+    parent = tl.require_delegation(c.parent_delegation, day, what)
+    if parent.parent is not None:
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: '{c.parent_delegation}' is itself a vidaredelegation; "
+            f"vidaredelegation is one step only ({FURTHER_RULE})",
+        )
+    if not parent.further_delegation:
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: the board did not allow vidaredelegation of '{c.parent_delegation}' "
+            f"(further_delegation is not set; {FURTHER_RULE})",
+        )
+    delegate = tl.position(parent.to)
+    if delegate is None or not delegate.director:
+        holder = (
+            f"position '{parent.to}' is not a förvaltningschef or direktör"
+            if delegate is not None
+            else f"'{parent.to}' is not a position in effect on {day}"
+        )
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: only a förvaltningschef or direktör may pass a delegation on, "
+            f"and {holder} ({FURTHER_RULE})",
+        )
+    check_delegate(tl, parent.board, c.to, day, what, committee_allowed=False)
+    if c.to == parent.to:
+        raise RuleViolation(NO_CHANGE, f"{what}: '{c.to}' already holds the delegation")
+    version = DelegationVersion(
+        valid_from=day,
+        valid_to=None,
+        board=parent.board,
+        to=c.to,
+        matter=parent.matter,
+        code=parent.code,
+        legal_basis=parent.legal_basis,
+        limit=parent.limit,
+        substitute=None,
+        further_delegation=False,
+        reporting=parent.reporting,
+        reserved_matter=parent.reserved_matter,
+        parent=c.parent_delegation,
+        change_id=c.id or "",
+    )
+    tl.set_delegation(c.delegation, (version,))

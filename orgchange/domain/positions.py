@@ -1,0 +1,40 @@
+"""Position changes: a post (befattning) is established in a unit, moved, abolished.
+
+Positions are posts, never people. A post ends with its unit when the unit is
+dissolved or spun off, and follows it into a merge or split (see `units.py`).
+"""
+
+from __future__ import annotations
+
+from .changes import AbolishPosition, EstablishPosition, MovePosition
+from .errors import RuleViolation
+from .records import PositionVersion, end, revise
+from .timeline import NO_CHANGE, Timeline, handles
+
+
+@handles(EstablishPosition)
+def establish_position(tl: Timeline, c: EstablishPosition) -> None:
+    what = f"position '{c.position}' cannot be established in '{c.unit}'"
+    tl.require_new_key("position", c.position)
+    tl.require_unit(c.unit, c.effective, what)
+    version = PositionVersion(c.effective, None, c.title, c.unit, c.director, c.id or "")
+    tl.set_position(c.position, (version,))
+
+
+@handles(MovePosition)
+def move_position(tl: Timeline, c: MovePosition) -> None:
+    what = f"position '{c.position}' cannot move to '{c.unit}'"
+    current = tl.require_position(c.position, c.effective, what)
+    tl.require_unit(c.unit, c.effective, what)
+    if current.unit == c.unit:
+        raise RuleViolation(NO_CHANGE, f"{what}: it already belongs to '{c.unit}'")
+    tl.set_position(
+        c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit)
+    )
+
+
+@handles(AbolishPosition)
+def abolish_position(tl: Timeline, c: AbolishPosition) -> None:
+    what = f"position '{c.position}' cannot be abolished"
+    tl.require_position(c.position, c.effective, what)
+    tl.set_position(c.position, end(tl.positions[c.position], c.effective, c.id or ""))

@@ -1,0 +1,109 @@
+"""Immutable records of the organisation over effective time.
+
+Each unit, position and delegation has a tuple of versions; a version holds on
+the half-open interval `[valid_from, valid_to)` (`valid_to=None`: open-ended).
+Versions are frozen so that a timeline can be copied by copying its dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, Protocol, TypeVar
+
+
+class Version(Protocol):
+    valid_from: date
+    valid_to: date | None
+    change_id: str
+    ended_by: str | None
+
+
+V = TypeVar("V", bound=Version)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitVersion:
+    valid_from: date
+    valid_to: date | None
+    name: str
+    kind: str
+    parent: str | None
+    owner: str | None
+    change_id: str
+    ended_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionVersion:
+    valid_from: date
+    valid_to: date | None
+    title: str
+    unit: str
+    director: bool
+    change_id: str
+    ended_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationVersion:
+    valid_from: date
+    valid_to: date | None
+    board: str
+    to: str
+    matter: str
+    code: str | None
+    legal_basis: str | None
+    limit: str | None
+    substitute: str | None
+    further_delegation: bool
+    reporting: str | None
+    reserved_matter: bool
+    parent: str | None  # the delegation this one is a vidaredelegation of
+    change_id: str
+    ended_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """`successor` continues (part of) `predecessor` from `date`."""
+
+    predecessor: str
+    successor: str
+    date: date
+    change_id: str
+
+
+def in_effect(version: Version, day: date) -> bool:
+    return version.valid_from <= day and (version.valid_to is None or day < version.valid_to)
+
+
+def version_on(versions: tuple[V, ...], day: date) -> V | None:
+    for version in reversed(versions):
+        if version.valid_from <= day:
+            return version if in_effect(version, day) else None
+    return None
+
+
+def revise(versions: tuple[V, ...], day: date, change_id: str, **attrs: Any) -> tuple[V, ...]:
+    """New attributes from `day` on; a same-day revision replaces the day's version."""
+    last = versions[-1]
+    if last.valid_from == day:
+        return versions[:-1] + (replace(last, change_id=change_id, **attrs),)  # type: ignore[type-var]
+    closed = replace(last, valid_to=day)  # type: ignore[type-var]
+    opened = replace(last, valid_from=day, valid_to=None, change_id=change_id, **attrs)  # type: ignore[type-var]
+    return versions[:-1] + (closed, opened)
+
+
+def end(versions: tuple[V, ...], day: date, change_id: str) -> tuple[V, ...]:
+    last = versions[-1]
+    return versions[:-1] + (replace(last, valid_to=day, ended_by=change_id),)  # type: ignore[type-var]
+
+
+def life(versions: tuple[Version, ...]) -> tuple[date, date | None]:
+    return versions[0].valid_from, versions[-1].valid_to
+
+
+def last_day(valid_to: date) -> date:
+    """The last day in effect of something that ends (exclusively) at `valid_to`."""
+    return valid_to - timedelta(days=1)

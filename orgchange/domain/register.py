@@ -1,0 +1,253 @@
+"""The register: the event-sourced aggregate of one organisation's changes.
+
+The rules of DOMAIN.md hold across the whole organisation (no cycle on any day,
+a retroactive change checked against every later day), so the whole register is
+the consistency boundary: one aggregate, one stream of events. Its state is the
+log of recorded changes, the reports to boards, and the `Timeline` that folds
+the active changes; every write is checked against it and saved with optimistic
+concurrency on the aggregate's version.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from .changes import CancelChange, Change, DatedChange, NoteReport, ReportChanges
+from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
+from .timeline import Timeline
+
+REGISTER_ID: UUID = uuid5(NAMESPACE_URL, "urn:orgchange:register")
+
+IDEMPOTENCY = "idempotency"
+CANCELLATION = "cancellation"
+REPORTING = "reporting"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A change as the register holds it: who recorded it, when, and whether it stands."""
+
+    change: Change
+    seq: int
+    recorded_at: datetime
+    recorded_by: str
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Changes reported (anmälda) to a board for a meeting, and the § that noted them."""
+
+    board: str
+    meeting: date
+    change_ids: tuple[str, ...]
+    reference: str | None = None
+    noted_paragraph: str | None = None
+    noted_at: datetime | None = None
+
+
+class Register(Aggregate):
+    """One organisation's register of changes."""
+
+    class Started(Aggregate.Created):
+        organisation: str | None
+
+    class Named(Aggregate.Event):
+        organisation: str
+
+        def apply(self, register: Register) -> None:
+            register.organisation = self.organisation
+
+    class ChangeRecorded(Aggregate.Event):
+        change: DatedChange
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            register.timeline.apply(self.change, self.originator_version)
+            register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
+
+    class ChangeCancelled(Aggregate.Event):
+        change: CancelChange
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            register.timeline.withdraw(self.change.change)
+            register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
+            target = register.log[self.change.change]
+            register.log[target.change.id or ""] = replace(
+                target, cancelled_by=self.change.id, cancelled_at=self.timestamp
+            )
+
+    class ChangesReported(Aggregate.Event):
+        change: ReportChanges
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            c = self.change
+            key = (c.to, c.meeting)
+            report = register.reports.get(key) or Report(c.to, c.meeting, (), c.reference)
+            register.reports[key] = replace(
+                report,
+                change_ids=report.change_ids + tuple(c.changes),
+                reference=report.reference or c.reference,
+            )
+            register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
+
+    class ReportNoted(Aggregate.Event):
+        change: NoteReport
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            c = self.change
+            key = (c.to, c.meeting)
+            register.reports[key] = replace(
+                register.reports[key], noted_paragraph=c.paragraph, noted_at=self.timestamp
+            )
+            register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
+
+    def __init__(self, organisation: str | None) -> None:
+        self.organisation = organisation
+        self.timeline = Timeline()
+        self.log: dict[str, Recorded] = {}
+        self.reports: dict[tuple[str, date], Report] = {}
+
+    @classmethod
+    def start(cls, organisation: str | None = None) -> Register:
+        return cls._create(cls.Started, id=REGISTER_ID, organisation=organisation)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Register:
+        """A working copy for one command: shares the immutable records, not the dicts."""
+        new = copy.copy(self)
+        new.timeline = self.timeline.copy()
+        new.log = dict(self.log)
+        new.reports = dict(self.reports)
+        new._pending_events = []  # type: ignore[attr-defined]
+        return new
+
+    # --- commands --------------------------------------------------------------
+
+    def name(self, organisation: str) -> None:
+        if organisation != self.organisation:
+            self.trigger_event(self.Named, organisation=organisation)
+
+    def record(
+        self, changes: Sequence[Change], recorded_by: str, recorded_at: datetime
+    ) -> list[str]:
+        """Check and record the changes in order, all or nothing; returns their ids.
+
+        A change whose id was recorded before with the same content is skipped
+        (imports are idempotent); the same id with other content is rejected.
+        """
+        ids: list[str] = []
+        for index, change in enumerate(changes, start=1):
+            try:
+                ids.append(self._record_one(change, recorded_by, recorded_at))
+            except RuleViolation as violation:
+                conflicts = violation.conflicts if isinstance(violation, RetroactiveConflict) else []
+                raise ChangeRejected(index, change.id, change.TYPE, violation, conflicts) from None
+        return ids
+
+    def _record_one(self, change: Change, recorded_by: str, recorded_at: datetime) -> str:
+        if change.id is None:
+            change = change.with_id(self._new_change_id())
+        elif change.id in self.log:
+            earlier = self.log[change.id].change
+            if earlier.canonical() != change.canonical():
+                raise RuleViolation(
+                    IDEMPOTENCY,
+                    f"the id '{change.id}' was recorded before with different content "
+                    "(a change id names one change forever; use a new id)",
+                )
+            return change.id
+        event_kwargs = {"change": change, "recorded_by": recorded_by, "timestamp": recorded_at}
+        if isinstance(change, DatedChange):
+            self.trigger_event(self.ChangeRecorded, **event_kwargs)
+        elif isinstance(change, CancelChange):
+            self._check_cancellation(change)
+            self.trigger_event(self.ChangeCancelled, **event_kwargs)
+        elif isinstance(change, ReportChanges):
+            self._check_report(change)
+            self.trigger_event(self.ChangesReported, **event_kwargs)
+        elif isinstance(change, NoteReport):
+            self._check_note(change)
+            self.trigger_event(self.ReportNoted, **event_kwargs)
+        return change.id or ""
+
+    def _new_change_id(self) -> str:
+        while True:
+            candidate = uuid4().hex[:16]
+            if candidate not in self.log:
+                return candidate
+
+    # --- checks that need the log rather than the timeline ---------------------------
+
+    def _check_cancellation(self, c: CancelChange) -> None:
+        what = f"change '{c.change}' cannot be cancelled"
+        target = self.log.get(c.change)
+        if target is None:
+            raise RuleViolation(CANCELLATION, f"{what}: no change with that id was recorded")
+        if not isinstance(target.change, DatedChange):
+            raise RuleViolation(
+                CANCELLATION,
+                f"{what}: it is a {target.change.TYPE}; only organisational and delegation "
+                "changes can be cancelled",
+            )
+        if target.cancelled_by is not None:
+            raise RuleViolation(
+                CANCELLATION, f"{what}: it was already cancelled by '{target.cancelled_by}'"
+            )
+
+    def _check_report(self, c: ReportChanges) -> None:
+        what = f"changes cannot be reported to '{c.to}' for the meeting {c.meeting}"
+        board = self.timeline.unit_on(c.to, c.meeting)
+        if board is None or board.kind != "board":
+            where = "is not a board in effect" if board is None else f"is a {board.kind}, not a board"
+            raise RuleViolation(REPORTING, f"{what}: '{c.to}' {where} on {c.meeting}")
+        seen: set[str] = set()
+        for change_id in c.changes:
+            target = self.log.get(change_id)
+            if change_id in seen:
+                raise RuleViolation(REPORTING, f"{what}: '{change_id}' is listed twice")
+            seen.add(change_id)
+            if target is None:
+                raise RuleViolation(REPORTING, f"{what}: no change '{change_id}' was recorded")
+            if isinstance(target.change, ReportChanges | NoteReport):
+                raise RuleViolation(REPORTING, f"{what}: '{change_id}' is itself a report")
+            if target.cancelled_by is not None:
+                raise RuleViolation(
+                    REPORTING, f"{what}: '{change_id}' was cancelled by '{target.cancelled_by}'"
+                )
+            earlier = self.reported_to(c.to, change_id)
+            if earlier is not None:
+                raise RuleViolation(
+                    REPORTING, f"{what}: '{change_id}' was already reported to '{c.to}' on {earlier}"
+                )
+
+    def _check_note(self, c: NoteReport) -> None:
+        what = f"the report to '{c.to}' for {c.meeting} cannot be noted"
+        report = self.reports.get((c.to, c.meeting))
+        if report is None:
+            raise RuleViolation(REPORTING, f"{what}: no changes were reported for that meeting")
+        if report.noted_paragraph is not None:
+            raise RuleViolation(
+                REPORTING, f"{what}: it was already noted under {report.noted_paragraph}"
+            )
+
+    # --- queries on the aggregate ------------------------------------------------
+
+    def reported_to(self, board: str, change_id: str) -> date | None:
+        for (to, meeting), report in self.reports.items():
+            if to == board and change_id in report.change_ids:
+                return meeting
+        return None
+
+    def log_change(self, change: Change, seq: int, at: datetime, by: str) -> None:
+        self.log[change.id or ""] = Recorded(change, seq, at, by)

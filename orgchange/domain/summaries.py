@@ -1,0 +1,232 @@
+"""Plain Swedish sentences for changes, in the style of GOV.UK's change notes.
+
+"Kultur- och fritidsenheten bildades genom sammanslagning av Kulturenheten och
+Fritidsenheten." Names are taken from the timeline on the change's effective
+date (and the day before, for what a unit was called before the change).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .changes import (
+    AbolishPosition,
+    AmendDelegation,
+    CancelChange,
+    Change,
+    DissolveUnit,
+    EstablishPosition,
+    EstablishUnit,
+    GrantDelegation,
+    MergeUnits,
+    MovePosition,
+    MoveUnit,
+    NoteReport,
+    ReclassifyUnit,
+    RenameUnit,
+    ReportChanges,
+    RevokeDelegation,
+    SpinOffUnit,
+    SplitUnit,
+    Subdelegate,
+)
+from .timeline import Timeline
+
+# The definite Swedish noun for each kind, used when a name does not say what it is.
+KIND_NOUN = {
+    "council": "fullmäktige",
+    "board": "nämnden",
+    "committee": "utskottet",
+    "office": "förvaltningen",
+    "area": "området",
+    "unit": "enheten",
+    "group": "gruppen",
+    "company": "bolaget",
+}
+KIND_WORD = {
+    "council": "fullmäktige",
+    "board": "nämnd",
+    "committee": "utskott",
+    "office": "förvaltning",
+    "area": "verksamhetsområde",
+    "unit": "enhet",
+    "group": "ledningsgrupp",
+    "company": "bolag",
+}
+_SELF_DESCRIBING = (
+    "enhet", "nämnd", "styrelse", "förvaltning", "kontor", "område", "utskott",
+    "fullmäktige", "grupp", "avdelning", " ab", "bolag", "beredning", "sekretariat",
+)
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class _Namer:
+    def __init__(self, timeline: Timeline, change: Change):
+        self.tl = timeline
+        self.day = getattr(change, "effective", None)
+
+    def unit(self, key: str | None, *, before: bool = False, kind: str | None = None) -> str:
+        if key is None:
+            return "–"
+        day = self.day - timedelta(days=1) if (before and self.day) else self.day
+        version = self.tl.unit_on(key, day) if day else None
+        if version is None:
+            versions = self.tl.units.get(key)
+            version = versions[-1] if versions else None
+        if version is None:
+            return key
+        name = version.name
+        if any(word in name.lower() for word in _SELF_DESCRIBING):
+            return name
+        return f"{KIND_NOUN[kind or version.kind]} {name}"
+
+    def position(self, key: str | None) -> str:
+        if key is None:
+            return "–"
+        versions = self.tl.positions.get(key)
+        if versions:
+            return versions[-1].title
+        if key in self.tl.units:
+            return self.unit(key)
+        return key
+
+    def delegation(self, key: str) -> str:
+        versions = self.tl.delegations.get(key)
+        if not versions:
+            return f"delegationen {key}"
+        v = versions[-1]
+        code = f" {v.code}" if v.code else ""
+        return f"delegationen{code} ({v.matter})"
+
+
+def summarise(change: Change, timeline: Timeline) -> str:
+    """One sentence, ending with a full stop, describing the change."""
+    n = _Namer(timeline, change)
+    match change:
+        case EstablishUnit():
+            where = f", ägt av {n.unit(change.owner)}" if change.owner else (
+                f" under {n.unit(change.parent)}" if change.parent else ""
+            )
+            text = f"{_cap(n.unit(change.unit))} bildades{where}"
+        case RenameUnit():
+            text = f"{_cap(n.unit(change.unit, before=True))} bytte namn till {change.name}"
+        case ReclassifyUnit():
+            old = timeline.unit_on(change.unit, change.effective - timedelta(days=1))
+            was = KIND_WORD[old.kind] if old else "?"
+            text = (
+                f"{_cap(n.unit(change.unit, before=True))} ombildades från {was} "
+                f"till {KIND_WORD[change.kind]}"
+            )
+        case MoveUnit():
+            old = timeline.unit_on(change.unit, change.effective - timedelta(days=1))
+            if change.owner:
+                text = (
+                    f"Ägandet av {n.unit(change.unit)} gick över från "
+                    f"{n.unit(old.owner if old else None, before=True)} till {n.unit(change.owner)}"
+                )
+            else:
+                text = (
+                    f"{_cap(n.unit(change.unit))} flyttades från "
+                    f"{n.unit(old.parent if old else None, before=True)} till {n.unit(change.parent)}"
+                )
+        case MergeUnits():
+            ended = [u for u in change.units if u != change.into]
+            if change.into in change.units:
+                text = f"{_cap(_join([n.unit(u, before=True) for u in ended]))} uppgick i {n.unit(change.into)}"
+            else:
+                parts = _join([n.unit(u, before=True) for u in change.units])
+                text = f"{_cap(n.unit(change.into))} bildades genom sammanslagning av {parts}"
+        case SplitUnit():
+            parts = _join([n.unit(s.unit) for s in change.into])
+            text = f"{_cap(n.unit(change.unit, before=True))} delades upp i {parts}"
+        case DissolveUnit():
+            text = f"{_cap(n.unit(change.unit, before=True))} lades ned"
+        case SpinOffUnit():
+            text = (
+                f"{_cap(n.unit(change.unit, before=True))} ombildades till bolaget {change.name}"
+            )
+        case EstablishPosition():
+            role = " (förvaltningschef/direktör)" if change.director else ""
+            text = f"Befattningen {change.title}{role} inrättades vid {n.unit(change.unit)}"
+        case MovePosition():
+            old = timeline.position_on(change.position, change.effective - timedelta(days=1))
+            text = (
+                f"Befattningen {old.title if old else change.position} flyttades från "
+                f"{n.unit(old.unit if old else None, before=True)} till {n.unit(change.unit)}"
+            )
+        case AbolishPosition():
+            old = timeline.position_on(change.position, change.effective - timedelta(days=1))
+            where = f" vid {n.unit(old.unit, before=True)}" if old else ""
+            text = f"Befattningen {old.title if old else change.position}{where} drogs in"
+        case GrantDelegation():
+            code = f" ({change.code})" if change.code else ""
+            text = (
+                f"{_cap(n.unit(change.from_))} delegerade beslut i ärendet "
+                f"”{change.matter}”{code} till {n.position(change.to)}"
+            )
+        case AmendDelegation():
+            terms = change.amended_terms()
+            detail = f"; ny delegat: {n.position(terms['to'])}" if "to" in terms else ""
+            text = f"{_cap(n.delegation(change.delegation))} ändrades{detail}"
+        case RevokeDelegation():
+            text = f"{_cap(n.delegation(change.delegation))} upphävdes"
+        case Subdelegate():
+            parent = timeline.delegation_on(change.parent_delegation, change.effective)
+            holder = n.position(parent.to) if parent else change.parent_delegation
+            text = (
+                f"{_cap(holder)} vidaredelegerade {n.delegation(change.parent_delegation)} "
+                f"till {n.position(change.to)}"
+            )
+        case CancelChange():
+            text = f"Ändringen {change.change} makulerades: {change.reason}"
+        case ReportChanges():
+            count = len(change.changes)
+            noun = "ändring" if count == 1 else "ändringar"
+            text = f"{count} {noun} anmäldes till {n.unit(change.to)} för sammanträdet {change.meeting}"
+        case NoteReport():
+            text = (
+                f"{_cap(n.unit(change.to))} noterade anmälan {change.meeting} "
+                f"till protokollet ({change.paragraph})"
+            )
+        case _:
+            text = change.TYPE
+    return text.rstrip(".") + "."
+
+
+def units_touched(change: Change, timeline: Timeline) -> list[str]:
+    """The units a change is about: for a merge, split or spin-off the old and the new."""
+    day_before = getattr(change, "effective", None)
+    match change:
+        case EstablishUnit() | RenameUnit() | ReclassifyUnit() | MoveUnit() | DissolveUnit():
+            keys = [change.unit]
+        case MergeUnits():
+            keys = [*change.units, change.into]
+        case SplitUnit():
+            keys = [change.unit, *(s.unit for s in change.into)]
+        case SpinOffUnit():
+            keys = [change.unit, change.company]
+        case EstablishPosition():
+            keys = [change.unit]
+        case MovePosition() | AbolishPosition():
+            old = timeline.position_on(change.position, day_before - timedelta(days=1))
+            keys = [old.unit] if old else []
+            if isinstance(change, MovePosition):
+                keys.append(change.unit)
+        case GrantDelegation():
+            keys = [change.from_]
+        case AmendDelegation() | RevokeDelegation():
+            versions = timeline.delegations.get(change.delegation)
+            keys = [versions[-1].board] if versions else []
+        case Subdelegate():
+            parent = timeline.delegations.get(change.parent_delegation)
+            keys = [parent[-1].board] if parent else []
+        case _:
+            keys = []
+    return list(dict.fromkeys(keys))

@@ -1,0 +1,356 @@
+"""The organisation over effective time: a fold of dated changes.
+
+A `Timeline` applies the active changes in effective-date order (same-day
+changes in recording order). Because they are applied in that order, every rule
+is checked against the state "at the head of the fold", which is the state on
+the change's effective date. A change dated at or after the head is applied
+directly; an earlier one (retroactive) or a cancellation re-folds the whole
+sequence, and any later change that no longer applies is a conflict (rule 7).
+
+The change types are handled in `units.py`, `positions.py` and
+`delegations.py`; this module holds the state, its indexes and the fold.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+from .changes import DatedChange
+from .errors import Conflict, RetroactiveConflict, RuleViolation
+from .records import (
+    DelegationVersion,
+    Link,
+    PositionVersion,
+    UnitVersion,
+    last_day,
+    version_on,
+)
+
+# Rule names, as reported with every rejection (DOMAIN.md "Rules the register enforces").
+UNIQUE_KEY = "unique-key"  # rule 1
+ONE_PARENT = "one-parent"  # rule 2
+HIERARCHY = "hierarchy"  # rule 3
+ACTIVE_CHILDREN = "active-children"  # rule 4
+IN_EFFECT = "in-effect"  # rule 5
+DELEGATION = "delegation"  # rule 6
+NO_CHANGE = "no-change"
+
+Entry = tuple[date, int, DatedChange]
+C = TypeVar("C", bound=DatedChange)
+Handler = Callable[["Timeline", Any], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(change_class: type[C]) -> Callable[[Callable[[Timeline, C], None]], Callable]:
+    """Register the function that checks and applies one change type."""
+
+    def register(func: Callable[[Timeline, C], None]) -> Callable[[Timeline, C], None]:
+        HANDLERS[change_class.TYPE] = func
+        return func
+
+    return register
+
+
+def _entry_order(entry: Entry) -> tuple[date, int]:
+    return entry[0], entry[1]
+
+
+def _current(versions: tuple | None) -> Any:
+    if versions and versions[-1].valid_to is None:
+        return versions[-1]
+    return None
+
+
+@dataclass
+class Dirty:
+    """Keys whose versions changed since the read models were last written."""
+
+    units: set[str] = field(default_factory=set)
+    positions: set[str] = field(default_factory=set)
+    delegations: set[str] = field(default_factory=set)
+    links: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.positions or self.delegations or self.links)
+
+
+class Timeline:
+    # Indexes of what is in effect at the head of the fold: group key -> member keys.
+    _INDEXES = ("children", "companies", "staff", "granted", "received", "subdelegations")
+
+    def __init__(self) -> None:
+        self.units: dict[str, tuple[UnitVersion, ...]] = {}
+        self.positions: dict[str, tuple[PositionVersion, ...]] = {}
+        self.delegations: dict[str, tuple[DelegationVersion, ...]] = {}
+        self.predecessors: dict[str, tuple[Link, ...]] = {}  # by successor
+        self.entries: list[Entry] = []
+        self.children: dict[str, frozenset[str]] = {}  # line hierarchy, by parent
+        self.companies: dict[str, frozenset[str]] = {}  # companies, by owner
+        self.staff: dict[str, frozenset[str]] = {}  # positions, by unit
+        self.granted: dict[str, frozenset[str]] = {}  # delegations, by board
+        self.received: dict[str, frozenset[str]] = {}  # delegations, by delegate
+        self.subdelegations: dict[str, frozenset[str]] = {}  # by parent delegation
+        self.dirty = Dirty()
+        self.hindsight: Timeline | None = None  # the timeline before a re-fold, for messages
+
+    # --- copying ------------------------------------------------------------
+
+    def copy(self) -> Timeline:
+        """A working copy; cheap, because every value in the dicts is immutable."""
+        new = Timeline.__new__(Timeline)
+        for name in ("units", "positions", "delegations", "predecessors", *self._INDEXES):
+            setattr(new, name, dict(getattr(self, name)))
+        new.entries = list(self.entries)
+        new.dirty = Dirty()
+        new.hindsight = None
+        return new
+
+    def __deepcopy__(self, memo: dict) -> Timeline:
+        return self.copy()
+
+    def take_dirty(self) -> Dirty:
+        dirty, self.dirty = self.dirty, Dirty()
+        return dirty
+
+    # --- the fold -------------------------------------------------------------
+
+    @property
+    def head(self) -> date | None:
+        return self.entries[-1][0] if self.entries else None
+
+    def apply(self, change: DatedChange, seq: int) -> None:
+        """Check and apply a newly recorded change (`seq`: its recording order)."""
+        entry: Entry = (change.effective, seq, change)
+        if not self.entries or change.effective >= self.entries[-1][0]:
+            self._handle(change)
+            self.entries.append(entry)
+            return
+        entries = list(self.entries)
+        insort(entries, entry, key=_entry_order)
+        self._refold(entries, new=change)
+
+    def withdraw(self, change_id: str) -> DatedChange:
+        """Remove a recorded change (it was cancelled) and re-fold the rest."""
+        kept = [e for e in self.entries if e[2].id != change_id]
+        removed = next(e[2] for e in self.entries if e[2].id == change_id)
+        self._refold(kept)
+        return removed
+
+    def _handle(self, change: DatedChange) -> None:
+        HANDLERS[change.TYPE](self, change)
+
+    def _refold(self, entries: Iterable[Entry], new: DatedChange | None = None) -> None:
+        fresh = Timeline()
+        fresh.hindsight = self
+        conflicts: list[Conflict] = []
+        for entry in entries:
+            change = entry[2]
+            try:
+                fresh._handle(change)
+            except RuleViolation as violation:
+                if change is new:
+                    raise
+                conflicts.append(
+                    Conflict(
+                        change_id=change.id or "?",
+                        change_type=change.TYPE,
+                        effective=change.effective.isoformat(),
+                        message=violation.message,
+                    )
+                )
+                continue
+            fresh.entries.append(entry)
+        if conflicts:
+            raise RetroactiveConflict(conflicts)
+        dirty = self.dirty
+        for name, store in (
+            ("units", dirty.units),
+            ("positions", dirty.positions),
+            ("delegations", dirty.delegations),
+            ("predecessors", dirty.links),
+        ):
+            store.update(getattr(self, name))
+            store.update(getattr(fresh, name))
+        for name in ("units", "positions", "delegations", "predecessors", "entries"):
+            setattr(self, name, getattr(fresh, name))
+        for name in self._INDEXES:
+            setattr(self, name, getattr(fresh, name))
+
+    # --- writing versions (keeps the indexes in step) -------------------------------
+
+    def set_unit(self, key: str, versions: tuple[UnitVersion, ...]) -> None:
+        before = _current(self.units.get(key))
+        self.units[key] = versions
+        after = _current(versions)
+        self._reindex(self.children, key, before and before.parent, after and after.parent)
+        self._reindex(self.companies, key, before and before.owner, after and after.owner)
+        self.dirty.units.add(key)
+
+    def set_position(self, key: str, versions: tuple[PositionVersion, ...]) -> None:
+        before = _current(self.positions.get(key))
+        self.positions[key] = versions
+        after = _current(versions)
+        self._reindex(self.staff, key, before and before.unit, after and after.unit)
+        self.dirty.positions.add(key)
+
+    def set_delegation(self, key: str, versions: tuple[DelegationVersion, ...]) -> None:
+        before = _current(self.delegations.get(key))
+        self.delegations[key] = versions
+        after = _current(versions)
+        self._reindex(self.granted, key, before and before.board, after and after.board)
+        self._reindex(self.received, key, before and before.to, after and after.to)
+        self._reindex(
+            self.subdelegations, key, before and before.parent, after and after.parent
+        )
+        self.dirty.delegations.add(key)
+
+    def add_link(self, link: Link) -> None:
+        self.predecessors[link.successor] = self.predecessors.get(link.successor, ()) + (link,)
+        self.dirty.links.add(link.successor)
+
+    @staticmethod
+    def _reindex(
+        index: dict[str, frozenset[str]], key: str, old: str | None, new: str | None
+    ) -> None:
+        if old == new:
+            return
+        if old is not None:
+            remaining = index[old] - {key}
+            if remaining:
+                index[old] = remaining
+            else:
+                del index[old]
+        if new is not None:
+            index[new] = index.get(new, frozenset()) | {key}
+
+    # --- reading the head of the fold ---------------------------------------------
+
+    def unit(self, key: str) -> UnitVersion | None:
+        return _current(self.units.get(key))
+
+    def position(self, key: str) -> PositionVersion | None:
+        return _current(self.positions.get(key))
+
+    def delegation(self, key: str) -> DelegationVersion | None:
+        return _current(self.delegations.get(key))
+
+    def key_in_use(self, key: str) -> str | None:
+        """What the key names, if anything, at any time (rule 1: keys are never reused)."""
+        if key in self.units:
+            return "unit"
+        if key in self.positions:
+            return "position"
+        if key in self.delegations:
+            return "delegation"
+        return None
+
+    def ancestors(self, key: str) -> Iterable[str]:
+        """Parents and owners above `key` at the head, nearest first."""
+        seen: set[str] = set()
+        current = self.unit(key)
+        while current is not None:
+            above = current.parent or current.owner
+            if above is None or above in seen:
+                return
+            seen.add(above)
+            yield above
+            current = self.unit(above)
+
+    def dependants(self, key: str) -> list[str]:
+        """Units that stand under `key` at the head: children and owned companies."""
+        return sorted(self.children.get(key, frozenset()) | self.companies.get(key, frozenset()))
+
+    # --- checks shared by the handlers -----------------------------------------------
+
+    def require_new_key(self, noun: str, key: str) -> None:
+        used = self.key_in_use(key)
+        if used is not None:
+            raise RuleViolation(
+                UNIQUE_KEY,
+                f"{noun} '{key}' cannot be established: the key '{key}' already names a {used} "
+                "(a key identifies one thing forever and is never reused, even after it ends)",
+            )
+
+    def require_unit(self, key: str, day: date, what: str) -> UnitVersion:
+        current = self.unit(key)
+        if current is None:
+            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('unit', key, day)}")
+        return current
+
+    def require_position(self, key: str, day: date, what: str) -> PositionVersion:
+        current = self.position(key)
+        if current is None:
+            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('position', key, day)}")
+        return current
+
+    def require_delegation(self, key: str, day: date, what: str) -> DelegationVersion:
+        current = self.delegation(key)
+        if current is None:
+            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('delegation', key, day)}")
+        return current
+
+    def absence(self, noun: str, key: str, day: date) -> str:
+        """Why `key` is not a `noun` in effect on `day`, in plain words."""
+        stores = {"unit": self.units, "position": self.positions, "delegation": self.delegations}
+        versions = stores[noun].get(key)
+        if versions is not None:
+            valid_to = versions[-1].valid_to
+            assert valid_to is not None
+            return f"'{key}' is not in effect on {day} (it ends {last_day(valid_to)})"
+        other = self.key_in_use(key)
+        if other is not None:
+            return f"'{key}' is a {other}, not a {noun}"
+        later = self.hindsight and self.hindsight.first_day(noun, key)
+        if later:
+            return f"'{key}' is not in effect on {day} (it starts {later})"
+        return f"'{key}' is not in effect on {day} (there is no {noun} with that key)"
+
+    def first_day(self, noun: str, key: str) -> date | None:
+        stores = {"unit": self.units, "position": self.positions, "delegation": self.delegations}
+        versions = stores[noun].get(key)
+        return versions[0].valid_from if versions else None
+
+    # --- answers for a day (used by summaries and the tests) ----------------------------
+
+    def unit_on(self, key: str, day: date) -> UnitVersion | None:
+        versions = self.units.get(key)
+        return version_on(versions, day) if versions else None
+
+    def position_on(self, key: str, day: date) -> PositionVersion | None:
+        versions = self.positions.get(key)
+        return version_on(versions, day) if versions else None
+
+    def delegation_on(self, key: str, day: date) -> DelegationVersion | None:
+        versions = self.delegations.get(key)
+        return version_on(versions, day) if versions else None
+
+    def organisation_on(self, day: date) -> dict[str, UnitVersion]:
+        found = {}
+        for key, versions in self.units.items():
+            version = version_on(versions, day)
+            if version is not None:
+                found[key] = version
+        return found
+
+    def name_of(self, key: str, day: date) -> str:
+        """The unit's name on `day`, or its last name if it had ended by then."""
+        versions = self.units.get(key)
+        if not versions:
+            return key
+        version = version_on(versions, day)
+        if version is None:
+            earlier = [v for v in versions if v.valid_from <= day]
+            version = earlier[-1] if earlier else versions[0]
+        return version.name
+
+
+def fold(changes: Iterable[DatedChange]) -> Timeline:
+    """A timeline of the given changes, recorded in the given order."""
+    timeline = Timeline()
+    for seq, change in enumerate(changes, start=1):
+        timeline.apply(change, seq)
+    return timeline

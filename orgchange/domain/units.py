@@ -1,0 +1,365 @@
+"""Unit changes: establish, rename, reclassify, move, merge, split, dissolve, spin off.
+
+Each handler first checks every rule that applies, then writes the new
+versions; nothing is written when a check fails.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .changes import (
+    DissolveUnit,
+    EstablishUnit,
+    MergeUnits,
+    MoveUnit,
+    ReclassifyUnit,
+    RenameUnit,
+    SpinOffUnit,
+    SplitUnit,
+)
+from .delegations import end_delegations_of_board
+from .errors import RuleViolation
+from .records import Link, UnitVersion, end, revise
+from .timeline import (
+    ACTIVE_CHILDREN,
+    HIERARCHY,
+    NO_CHANGE,
+    ONE_PARENT,
+    Timeline,
+    handles,
+)
+
+OWNER_KINDS = ("board", "company")
+ROOT_OR_COMPANY = ("council", "company")
+
+
+def _quote(keys: list[str] | set[str]) -> str:
+    return ", ".join(f"'{k}'" for k in sorted(keys))
+
+
+def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> UnitVersion:
+    """Rule 2/3: a parent in effect, and a committee only under a board."""
+    above = tl.require_unit(parent, day, what)
+    if kind == "committee" and above.kind != "board":
+        raise RuleViolation(
+            HIERARCHY,
+            f"{what}: a committee (utskott) belongs to a board, and '{parent}' is a {above.kind}",
+        )
+    return above
+
+
+def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
+    """Rule 2: a company is owned by a board or another company."""
+    above = tl.require_unit(owner, day, what)
+    if above.kind not in OWNER_KINDS:
+        raise RuleViolation(
+            ONE_PARENT,
+            f"{what}: a company is owned by a board or another company, "
+            f"and '{owner}' is a {above.kind}",
+        )
+    return above
+
+
+def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
+    """Rule 3: no cycles — `above` may not already stand under `unit`."""
+    if above == unit or unit in tl.ancestors(above):
+        raise RuleViolation(
+            HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle"
+        )
+
+
+def _end_unit(tl: Timeline, key: str, day: date, change_id: str) -> None:
+    tl.set_unit(key, end(tl.units[key], day, change_id))
+    end_delegations_of_board(tl, key, day, change_id)
+
+
+def _reparent(tl: Timeline, key: str, day: date, change_id: str, **attrs: str | None) -> None:
+    tl.set_unit(key, revise(tl.units[key], day, change_id, **attrs))
+
+
+def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str, what: str) -> None:
+    """The units that move under `into` must be allowed there (committees, companies)."""
+    for child in children:
+        child_kind = tl.units[child][-1].kind
+        if child_kind == "company" and new_kind not in OWNER_KINDS:
+            raise RuleViolation(
+                ONE_PARENT,
+                f"{what}: company '{child}' would be owned by '{into}', a {new_kind}; "
+                "a company is owned by a board or another company",
+            )
+        if child_kind == "committee" and new_kind != "board":
+            raise RuleViolation(
+                HIERARCHY,
+                f"{what}: committee '{child}' would belong to '{into}', a {new_kind}; "
+                "a committee belongs to a board",
+            )
+
+
+def _adopt(tl: Timeline, child: str, into: str, day: date, change_id: str) -> None:
+    if tl.units[child][-1].kind == "company":
+        _reparent(tl, child, day, change_id, owner=into)
+    else:
+        _reparent(tl, child, day, change_id, parent=into)
+
+
+@handles(EstablishUnit)
+def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
+    day, what = c.effective, f"unit '{c.unit}' cannot be established"
+    tl.require_new_key("unit", c.unit)
+    if c.kind == "council":
+        if c.parent or c.owner:
+            raise RuleViolation(
+                ONE_PARENT, f"{what}: a council is a root and has neither parent nor owner"
+            )
+    elif c.kind == "company":
+        if c.parent or not c.owner:
+            raise RuleViolation(
+                ONE_PARENT, f"{what}: a company has exactly one owner and no parent"
+            )
+        check_owner(tl, c.owner, day, what)
+    else:
+        if c.owner or not c.parent:
+            raise RuleViolation(
+                ONE_PARENT,
+                f"{what}: a unit of kind '{c.kind}' needs exactly one parent "
+                "(only a council is a root, only a company has an owner)",
+            )
+        check_parent(tl, c.parent, c.kind, day, what)
+    version = UnitVersion(day, None, c.name, c.kind, c.parent, c.owner, c.id or "")
+    tl.set_unit(c.unit, (version,))
+
+
+@handles(RenameUnit)
+def rename_unit(tl: Timeline, c: RenameUnit) -> None:
+    what = f"unit '{c.unit}' cannot be renamed"
+    current = tl.require_unit(c.unit, c.effective, what)
+    if current.name == c.name:
+        raise RuleViolation(NO_CHANGE, f"{what}: it is already named '{c.name}'")
+    _reparent(tl, c.unit, c.effective, c.id or "", name=c.name)
+
+
+@handles(ReclassifyUnit)
+def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
+    what = f"unit '{c.unit}' cannot become a {c.kind}"
+    current = tl.require_unit(c.unit, c.effective, what)
+    if current.kind == c.kind:
+        raise RuleViolation(NO_CHANGE, f"{what}: it already is one")
+    if c.kind in ROOT_OR_COMPANY or current.kind in ROOT_OR_COMPANY:
+        raise RuleViolation(
+            ONE_PARENT,
+            f"{what}: a council or a company cannot be reclassified "
+            "(a unit becomes a company with spin_off_unit)",
+        )
+    if c.kind == "committee":
+        check_parent(tl, current.parent or "", c.kind, c.effective, what)
+    if current.kind == "board" and tl.granted.get(c.unit):
+        raise RuleViolation(
+            HIERARCHY,
+            f"{what}: it still grants delegations {_quote(set(tl.granted[c.unit]))} "
+            "(revoke them first)",
+        )
+    _check_adoption(tl, tl.dependants(c.unit), c.kind, c.unit, what)
+    _reparent(tl, c.unit, c.effective, c.id or "", kind=c.kind)
+
+
+@handles(MoveUnit)
+def move_unit(tl: Timeline, c: MoveUnit) -> None:
+    day = c.effective
+    target = c.parent or c.owner or ""
+    what = f"unit '{c.unit}' cannot move under '{target}'"
+    current = tl.require_unit(c.unit, day, what)
+    if c.owner is not None:
+        if current.kind != "company":
+            raise RuleViolation(
+                ONE_PARENT, f"{what}: only a company has an owner; '{c.unit}' needs a parent"
+            )
+        check_owner(tl, c.owner, day, what)
+        if current.owner == c.owner:
+            raise RuleViolation(NO_CHANGE, f"{what}: it is already owned by '{c.owner}'")
+    else:
+        if current.kind in ROOT_OR_COMPANY:
+            raise RuleViolation(
+                ONE_PARENT,
+                f"{what}: a {current.kind} has no parent "
+                + ("(move a company by giving a new 'owner')" if current.kind == "company" else ""),
+            )
+        check_parent(tl, target, current.kind, day, what)
+        if current.parent == target:
+            raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
+    check_not_below(tl, c.unit, target, what)
+    if c.owner is not None:
+        _reparent(tl, c.unit, day, c.id or "", owner=c.owner)
+    else:
+        _reparent(tl, c.unit, day, c.id or "", parent=target)
+
+
+@handles(MergeUnits)
+def merge_units(tl: Timeline, c: MergeUnits) -> None:
+    day, change_id = c.effective, c.id or ""
+    what = f"units {_quote(c.units)} cannot be merged into '{c.into}'"
+    merged = {u: tl.require_unit(u, day, what) for u in c.units}
+    for key, version in merged.items():
+        if version.kind == "council":
+            raise RuleViolation(HIERARCHY, f"{what}: '{key}' is a council")
+        above = set(tl.ancestors(key)) & set(c.units)
+        if above:
+            raise RuleViolation(
+                HIERARCHY, f"{what}: '{key}' stands under {_quote(above)}, which is merged too"
+            )
+    absorber = merged.get(c.into)
+    if absorber is None:
+        tl.require_new_key("unit", c.into)
+        if c.name is None or c.kind is None:
+            raise RuleViolation(
+                ONE_PARENT, f"{what}: a merge into a new unit needs its 'name' and 'kind'"
+            )
+    kind = c.kind or (absorber.kind if absorber else "")
+    name = c.name or (absorber.name if absorber else "")
+    parent: str | None = None
+    owner: str | None = None
+    if kind == "council":
+        raise RuleViolation(HIERARCHY, f"{what}: a merge cannot make a council")
+    if kind == "company":
+        owners = {v.owner for v in merged.values()}
+        owner = absorber.owner if absorber else (owners.pop() if len(owners) == 1 else None)
+        if owner is None or c.parent:
+            raise RuleViolation(
+                ONE_PARENT,
+                f"{what}: a merged company needs one owner; the merged units have different owners",
+            )
+        check_owner(tl, owner, day, what)
+    else:
+        parents = {v.parent for v in merged.values()}
+        common = parents.pop() if len(parents) == 1 else None
+        parent = c.parent or (absorber.parent if absorber else common)
+        if parent is None:
+            raise RuleViolation(
+                ONE_PARENT,
+                f"{what}: the merged units stand under different parents; give 'parent'",
+            )
+        if parent in merged:
+            raise RuleViolation(HIERARCHY, f"{what}: the parent '{parent}' is merged itself")
+        check_parent(tl, parent, kind, day, what)
+        if absorber is not None:
+            check_not_below(tl, c.into, parent, what)
+    ended = [u for u in c.units if u != c.into]
+    adopted = [child for u in ended for child in tl.dependants(u)]
+    _check_adoption(tl, adopted, kind, c.into, what)
+    if absorber is None:
+        tl.set_unit(c.into, (UnitVersion(day, None, name, kind, parent, owner, change_id),))
+    elif (name, kind, parent, owner) != (
+        absorber.name,
+        absorber.kind,
+        absorber.parent,
+        absorber.owner,
+    ):
+        _reparent(tl, c.into, day, change_id, name=name, kind=kind, parent=parent, owner=owner)
+    for u in ended:
+        for child in tl.dependants(u):
+            _adopt(tl, child, c.into, day, change_id)
+        for position in sorted(tl.staff.get(u, ())):
+            tl.set_position(position, revise(tl.positions[position], day, change_id, unit=c.into))
+        _end_unit(tl, u, day, change_id)
+        tl.add_link(Link(u, c.into, day, change_id))
+
+
+@handles(SplitUnit)
+def split_unit(tl: Timeline, c: SplitUnit) -> None:
+    day, change_id = c.effective, c.id or ""
+    what = f"unit '{c.unit}' cannot be split"
+    current = tl.require_unit(c.unit, day, what)
+    if current.kind in ROOT_OR_COMPANY:
+        raise RuleViolation(HIERARCHY, f"{what}: a {current.kind} cannot be split")
+    successors: dict[str, UnitVersion] = {}
+    for s in c.into:
+        tl.require_new_key("unit", s.unit)
+        kind = s.kind or current.kind
+        if kind in ROOT_OR_COMPANY:
+            raise RuleViolation(HIERARCHY, f"{what}: a successor cannot be a {kind}")
+        parent = s.parent or current.parent
+        assert parent is not None
+        if parent == c.unit:
+            raise RuleViolation(HIERARCHY, f"{what}: successor '{s.unit}' cannot stand under it")
+        check_parent(tl, parent, kind, day, f"{what}: successor '{s.unit}'")
+        successors[s.unit] = UnitVersion(day, None, s.name, kind, parent, None, change_id)
+    _check_mapping(tl, what, "child", set(tl.dependants(c.unit)), c.children, successors, c.unit)
+    _check_mapping(tl, what, "position", set(tl.staff.get(c.unit, ())), c.positions, successors, c.unit)
+    for child, successor in c.children.items():
+        _check_adoption(tl, [child], successors[successor].kind, successor, what)
+    for key, version in successors.items():
+        tl.set_unit(key, (version,))
+        tl.add_link(Link(c.unit, key, day, change_id))
+    for child, successor in sorted(c.children.items()):
+        _adopt(tl, child, successor, day, change_id)
+    for position, successor in sorted(c.positions.items()):
+        tl.set_position(position, revise(tl.positions[position], day, change_id, unit=successor))
+    _end_unit(tl, c.unit, day, change_id)
+
+
+def _check_mapping(
+    tl: Timeline,
+    what: str,
+    noun: str,
+    active: set[str],
+    mapping: dict[str, str],
+    successors: dict[str, UnitVersion],
+    unit: str,
+) -> None:
+    """Rule 4: a split says where every active child and position goes."""
+    missing = active - mapping.keys()
+    if missing:
+        plural = "children" if noun == "child" else "positions"
+        raise RuleViolation(
+            ACTIVE_CHILDREN,
+            f"{what}: it must say where every active {noun} goes; "
+            f"not mapped: {_quote(missing)} (add them to '{plural}')",
+        )
+    extra = mapping.keys() - active
+    if extra:
+        raise RuleViolation(
+            ACTIVE_CHILDREN, f"{what}: {_quote(extra)} is not an active {noun} of '{unit}'"
+        )
+    unknown = {target for target in mapping.values() if target not in successors}
+    if unknown:
+        raise RuleViolation(
+            ACTIVE_CHILDREN, f"{what}: {_quote(unknown)} is not one of the successors"
+        )
+
+
+@handles(DissolveUnit)
+def dissolve_unit(tl: Timeline, c: DissolveUnit) -> None:
+    day, change_id = c.effective, c.id or ""
+    what = f"unit '{c.unit}' cannot be dissolved on {day}"
+    tl.require_unit(c.unit, day, what)
+    dependants = tl.dependants(c.unit)
+    if dependants:
+        raise RuleViolation(
+            ACTIVE_CHILDREN,
+            f"{what}: it still has active units under it: {_quote(dependants)} "
+            "(move, merge or dissolve them first)",
+        )
+    for position in sorted(tl.staff.get(c.unit, ())):
+        tl.set_position(position, end(tl.positions[position], day, change_id))
+    _end_unit(tl, c.unit, day, change_id)
+
+
+@handles(SpinOffUnit)
+def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
+    day, change_id = c.effective, c.id or ""
+    what = f"unit '{c.unit}' cannot become company '{c.company}'"
+    current = tl.require_unit(c.unit, day, what)
+    if current.kind in ROOT_OR_COMPANY:
+        raise RuleViolation(HIERARCHY, f"{what}: it is a {current.kind} already")
+    tl.require_new_key("unit", c.company)
+    check_owner(tl, c.owner, day, what)
+    check_not_below(tl, c.unit, c.owner, what)
+    dependants = tl.dependants(c.unit)
+    _check_adoption(tl, dependants, "company", c.company, what)
+    tl.set_unit(c.company, (UnitVersion(day, None, c.name, "company", None, c.owner, change_id),))
+    tl.add_link(Link(c.unit, c.company, day, change_id))
+    for child in dependants:
+        _adopt(tl, child, c.company, day, change_id)
+    for position in sorted(tl.staff.get(c.unit, ())):
+        tl.set_position(position, end(tl.positions[position], day, change_id))
+    _end_unit(tl, c.unit, day, change_id)

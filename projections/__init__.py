@@ -1,0 +1,1 @@
+"""Read models of the register: SQL tables derived only from its events."""

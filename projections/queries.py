@@ -1,0 +1,365 @@
+"""Questions answered from the read models: the organisation as of a day, as known at an instant.
+
+Every query takes `known_at` (transaction time, `None` = now) and filters the
+bitemporal rows to those believed at that instant; `as_of` picks the versions
+in effect on that day.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Table, and_, func, or_, select
+
+from . import tables as t
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    owner_id: str | None
+    valid_from: date
+    valid_to: date | None
+    change_id: str
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    id: str
+    title: str
+    unit_id: str
+    director: bool
+    valid_from: date
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class Life:
+    valid_from: date
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    seq: int
+    id: str
+    type: str
+    effective: date | None
+    recorded_at: datetime
+    recorded_by: str
+    summary: str
+    decision_body: str | None
+    decision_date: date | None
+    decision_paragraph: str | None
+    decision_reference: str | None
+    note: str | None
+    payload: str
+    cancels: str | None
+    cancelled: bool
+    cancelled_by: str | None
+    unit_ids: tuple[str, ...] = ()
+
+    def as_change_file_entry(self) -> dict[str, Any]:
+        return json.loads(self.payload)
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    rows: list[ChangeRow]
+    total: int
+    has_next: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class OrgDiff:
+    added: list[str]
+    removed: list[str]
+    renamed: list[tuple[str, str, str]]  # id, from, to
+    moved: list[tuple[str, str | None, str | None]]  # id, from parent, to parent
+
+
+def believed(table: Table, known_at: datetime | None) -> Any:
+    """Rows the register believed at `known_at` (now, when None)."""
+    if known_at is None:
+        return table.c.recorded_to.is_(None)
+    return and_(
+        table.c.recorded_from <= known_at,
+        or_(table.c.recorded_to.is_(None), table.c.recorded_to > known_at),
+    )
+
+
+def in_effect(table: Table, day: date) -> Any:
+    return and_(
+        table.c.valid_from <= day,
+        or_(table.c.valid_to.is_(None), table.c.valid_to > day),
+    )
+
+
+def _unit(row: Any) -> UnitRow:
+    return UnitRow(
+        row.unit_id, row.name, row.kind, row.parent_id, row.owner_id,
+        row.valid_from, row.valid_to, row.change_id,
+    )
+
+
+def encode_cursor(effective: date | None, seq: int) -> str:
+    raw = f"{effective.isoformat() if effective else ''}|{seq}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[date | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        day, seq = raw.split("|")
+        return (date.fromisoformat(day) if day else None), int(seq)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"'{cursor}' is not a cursor this service gave out") from None
+
+
+class ReadModel:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def _all(self, query: Any) -> list[Any]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
+
+    # --- units -----------------------------------------------------------------------
+
+    def organisation(self, as_of: date, known_at: datetime | None = None) -> list[UnitRow]:
+        v = t.unit_versions
+        query = (
+            select(v)
+            .where(believed(v, known_at), in_effect(v, as_of))
+            .order_by(v.c.unit_id)
+        )
+        return [_unit(row) for row in self._all(query)]
+
+    def units(
+        self, ids: Sequence[str], as_of: date, known_at: datetime | None = None
+    ) -> dict[str, UnitRow]:
+        v = t.unit_versions
+        found: dict[str, UnitRow] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            query = select(v).where(v.c.unit_id.in_(chunk), believed(v, known_at), in_effect(v, as_of))
+            found.update({row.unit_id: _unit(row) for row in self._all(query)})
+        return found
+
+    def children(
+        self, parent_ids: Sequence[str], as_of: date, known_at: datetime | None = None
+    ) -> dict[str, list[UnitRow]]:
+        v = t.unit_versions
+        found: dict[str, list[UnitRow]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(parent_ids))):
+            query = (
+                select(v)
+                .where(v.c.parent_id.in_(chunk), believed(v, known_at), in_effect(v, as_of))
+                .order_by(v.c.unit_id)
+            )
+            for row in self._all(query):
+                found[row.parent_id].append(_unit(row))
+        return found
+
+    def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
+        v = t.unit_versions
+        query = (
+            select(v)
+            .where(v.c.unit_id == unit_id, believed(v, known_at))
+            .order_by(v.c.valid_from)
+        )
+        return [_unit(row) for row in self._all(query)]
+
+    def lives(self, ids: Sequence[str], known_at: datetime | None = None) -> dict[str, Life]:
+        """Each unit's whole life: established .. ended (None while still in effect)."""
+        v = t.unit_versions
+        found: dict[str, Life] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            query = (
+                select(
+                    v.c.unit_id,
+                    func.min(v.c.valid_from),
+                    func.max(v.c.valid_to),
+                    func.count(v.c.row_id) - func.count(v.c.valid_to),
+                )
+                .where(v.c.unit_id.in_(chunk), believed(v, known_at))
+                .group_by(v.c.unit_id)
+            )
+            for unit_id, start, end, open_versions in self._all(query):
+                found[unit_id] = Life(start, None if open_versions else end)
+        return found
+
+    def links(
+        self, ids: Sequence[str], known_at: datetime | None = None
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """(predecessors, successors) of each unit."""
+        link = t.unit_links
+        predecessors: dict[str, list[str]] = defaultdict(list)
+        successors: dict[str, list[str]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(ids))):
+            query = (
+                select(link.c.predecessor_id, link.c.successor_id)
+                .where(
+                    or_(link.c.successor_id.in_(chunk), link.c.predecessor_id.in_(chunk)),
+                    believed(link, known_at),
+                )
+                .order_by(link.c.link_date, link.c.predecessor_id, link.c.successor_id)
+            )
+            for predecessor, successor in self._all(query):
+                if successor in chunk:
+                    predecessors[successor].append(predecessor)
+                if predecessor in chunk:
+                    successors[predecessor].append(successor)
+        return predecessors, successors
+
+    def positions(
+        self, unit_ids: Sequence[str] | None, as_of: date, known_at: datetime | None = None
+    ) -> dict[str, list[PositionRow]]:
+        p = t.position_versions
+        found: dict[str, list[PositionRow]] = defaultdict(list)
+        groups: Iterable[Sequence[str] | None] = (
+            _chunks(sorted(set(unit_ids))) if unit_ids is not None else [None]
+        )
+        for chunk in groups:
+            query = select(p).where(believed(p, known_at), in_effect(p, as_of))
+            if chunk is not None:
+                query = query.where(p.c.unit_id.in_(chunk))
+            for row in self._all(query.order_by(p.c.position_id)):
+                found[row.unit_id].append(
+                    PositionRow(row.position_id, row.title, row.unit_id, row.director,
+                                row.valid_from, row.valid_to)
+                )
+        return found
+
+    def diff(self, start: date, end: date, known_at: datetime | None = None) -> OrgDiff:
+        before = {u.id: u for u in self.organisation(start, known_at)}
+        after = {u.id: u for u in self.organisation(end, known_at)}
+        both = sorted(before.keys() & after.keys())
+        return OrgDiff(
+            added=sorted(after.keys() - before.keys()),
+            removed=sorted(before.keys() - after.keys()),
+            renamed=[(k, before[k].name, after[k].name) for k in both if before[k].name != after[k].name],
+            moved=[
+                (k, before[k].parent_id or before[k].owner_id, after[k].parent_id or after[k].owner_id)
+                for k in both
+                if (before[k].parent_id, before[k].owner_id) != (after[k].parent_id, after[k].owner_id)
+            ],
+        )
+
+    # --- the change log -----------------------------------------------------------------
+
+    def changes(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        unit_id: str | None = None,
+        known_at: datetime | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> ChangePage:
+        log = t.change_log
+        conditions = []
+        if known_at is not None:
+            conditions.append(log.c.recorded_at <= known_at)
+        if start is not None:
+            conditions.append(log.c.effective >= start)
+        if end is not None:
+            conditions.append(log.c.effective <= end)
+        if unit_id is not None:
+            units = t.change_units
+            conditions.append(
+                log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit_id))
+            )
+        with self.engine.connect() as connection:
+            total = connection.execute(
+                select(func.count()).select_from(log).where(*conditions)
+            ).scalar_one()
+            page_conditions = list(conditions)
+            if after is not None:
+                day, seq = decode_cursor(after)
+                page_conditions.append(
+                    or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq))
+                )
+            query = (
+                select(log)
+                .where(*page_conditions)
+                .order_by(log.c.effective, log.c.seq)
+                .limit(first + 1)
+            )
+            rows = list(connection.execute(query))
+        has_next = len(rows) > first
+        rows = rows[:first]
+        unit_ids = self._change_units([r.change_id for r in rows])
+        page = [self._change(row, known_at, unit_ids.get(row.change_id, ())) for row in rows]
+        end_cursor = encode_cursor(page[-1].effective, page[-1].seq) if page else None
+        return ChangePage(page, total, has_next, end_cursor)
+
+    def change(self, change_id: str) -> ChangeRow | None:
+        log = t.change_log
+        rows = self._all(select(log).where(log.c.change_id == change_id))
+        if not rows:
+            return None
+        units = self._change_units([change_id])
+        return self._change(rows[0], None, units.get(change_id, ()))
+
+    def all_changes_in_recording_order(self) -> list[ChangeRow]:
+        log = t.change_log
+        return [self._change(row, None, ()) for row in self._all(select(log).order_by(log.c.seq))]
+
+    def _change_units(self, change_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        units = t.change_units
+        found: dict[str, list[str]] = defaultdict(list)
+        for chunk in _chunks(list(change_ids)):
+            query = select(units).where(units.c.change_id.in_(chunk)).order_by(units.c.unit_id)
+            for row in self._all(query):
+                found[row.change_id].append(row.unit_id)
+        return {k: tuple(v) for k, v in found.items()}
+
+    @staticmethod
+    def _change(row: Any, known_at: datetime | None, unit_ids: tuple[str, ...]) -> ChangeRow:
+        cancelled = row.cancelled_at is not None and (known_at is None or row.cancelled_at <= known_at)
+        return ChangeRow(
+            seq=row.seq,
+            id=row.change_id,
+            type=row.type,
+            effective=row.effective,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            summary=row.summary,
+            decision_body=row.decision_body,
+            decision_date=row.decision_date,
+            decision_paragraph=row.decision_paragraph,
+            decision_reference=row.decision_reference,
+            note=row.note,
+            payload=row.payload,
+            cancels=row.cancels,
+            cancelled=cancelled,
+            cancelled_by=row.cancelled_by if cancelled else None,
+            unit_ids=unit_ids,
+        )
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    def last_event_id(self) -> int:
+        state = t.projection_state
+        rows = self._all(select(state.c.last_event_id).where(state.c.name == "read_models"))
+        return rows[0][0] if rows else 0
+
+    def first_and_last_effective(self) -> tuple[date | None, date | None]:
+        log = t.change_log
+        rows = self._all(select(func.min(log.c.effective), func.max(log.c.effective)))
+        return rows[0][0], rows[0][1]
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,197 @@
+"""The read models: SQL tables derived only from the register's events.
+
+Versions are bitemporal. `valid_from`/`valid_to` is effective time (the days a
+version holds); `recorded_from`/`recorded_to` is transaction time (the instants
+the register believed it). A correction never updates a version in place: it
+closes the believed row (`recorded_to`) and inserts the new belief, so "as
+known at T" stays answerable. `recorded_to IS NULL` is the current belief.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Instants stored as naive UTC (SQLite has no time zones), returned aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("instants must be time-zone aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+KEY = String(64)
+CHANGE_ID = String(100)
+
+
+def _bitemporal(name: str, key: str, *columns: Column, indexes: tuple = ()) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("row_id", Integer, primary_key=True, autoincrement=True),
+        Column(key, KEY, nullable=False),
+        Column("valid_from", Date, nullable=False),
+        Column("valid_to", Date),
+        Column("recorded_from", UTCDateTime, nullable=False),
+        Column("recorded_to", UTCDateTime),
+        *columns,
+        Column("change_id", CHANGE_ID, nullable=False),
+        Column("ended_by", CHANGE_ID),
+        Index(f"ix_{name}_key", key, "recorded_to", "valid_from"),
+        Index(f"ix_{name}_asof", "recorded_to", "valid_from", "valid_to"),
+        *indexes,
+    )
+
+
+unit_versions = _bitemporal(
+    "unit_versions",
+    "unit_id",
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", KEY),
+    Column("owner_id", KEY),
+)
+
+position_versions = _bitemporal(
+    "position_versions",
+    "position_id",
+    Column("title", String(200), nullable=False),
+    Column("unit_id", KEY, nullable=False),
+    Column("director", Boolean, nullable=False),
+    indexes=(Index("ix_position_versions_unit", "unit_id", "recorded_to"),),
+)
+
+delegation_versions = _bitemporal(
+    "delegation_versions",
+    "delegation_id",
+    Column("board_id", KEY, nullable=False),
+    Column("to_id", KEY, nullable=False),
+    Column("matter", Text, nullable=False),
+    Column("code", String(200)),
+    Column("legal_basis", String(200)),
+    Column("limit_text", Text),
+    Column("substitute_id", KEY),
+    Column("further_delegation", Boolean, nullable=False),
+    Column("reporting", Text),
+    Column("reserved_matter", Boolean, nullable=False),
+    Column("parent_delegation_id", KEY),
+    indexes=(
+        Index("ix_delegation_versions_board", "board_id", "recorded_to"),
+        Index("ix_delegation_versions_to", "to_id", "recorded_to"),
+    ),
+)
+
+# Predecessor/successor links, one row per link, keyed (for syncing) by the successor.
+unit_links = Table(
+    "unit_links",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("successor_id", KEY, nullable=False),
+    Column("predecessor_id", KEY, nullable=False),
+    Column("link_date", Date, nullable=False),
+    Column("change_id", CHANGE_ID, nullable=False),
+    Column("recorded_from", UTCDateTime, nullable=False),
+    Column("recorded_to", UTCDateTime),
+    Index("ix_unit_links_successor", "successor_id", "recorded_to"),
+    Index("ix_unit_links_predecessor", "predecessor_id", "recorded_to"),
+)
+
+# The change log: one row per recorded change (reports live in `reports`).
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # recording order
+    Column("change_id", CHANGE_ID, nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("effective", Date),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("decision_body", String(200)),
+    Column("decision_date", Date),
+    Column("decision_paragraph", String(200)),
+    Column("decision_reference", String(200)),
+    Column("note", Text),
+    Column("payload", Text, nullable=False),  # the change as written in a change file (JSON)
+    Column("cancels", CHANGE_ID),  # for cancel_change: the change it cancels
+    Column("cancelled_by", CHANGE_ID),
+    Column("cancelled_at", UTCDateTime),
+    Index("ix_change_log_effective", "effective", "seq"),
+    Index("ix_change_log_recorded", "recorded_at"),
+)
+
+change_units = Table(
+    "change_units",
+    metadata,
+    Column("change_id", CHANGE_ID, primary_key=True),
+    Column("unit_id", KEY, primary_key=True),
+    Index("ix_change_units_unit", "unit_id"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("board_id", KEY, primary_key=True),
+    Column("meeting", Date, primary_key=True),
+    Column("reference", String(200)),
+    Column("noted_paragraph", String(200)),
+    Column("noted_at", UTCDateTime),
+)
+
+report_items = Table(
+    "report_items",
+    metadata,
+    Column("board_id", KEY, primary_key=True),
+    Column("meeting", Date, primary_key=True),
+    Column("change_id", CHANGE_ID, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("report_change_id", CHANGE_ID, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_report_items_change", "change_id"),
+)
+
+# Which event the read models reflect; written in the same transaction as they are.
+projection_state = Table(
+    "projection_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_event_id", Integer, nullable=False),
+    Column("register_version", Integer, nullable=False),
+)
+
+READ_MODEL_TABLES = (
+    unit_versions,
+    position_versions,
+    delegation_versions,
+    unit_links,
+    change_log,
+    change_units,
+    reports,
+    report_items,
+    projection_state,
+)

@@ -1,0 +1,362 @@
+"""Writing the read models from the register, in the same transaction as its events.
+
+The writer never interprets a change type itself: after a transaction it asks
+the timeline which entities changed and makes the believed rows of each equal
+to the timeline's versions (closing rows no longer believed, inserting new
+beliefs). The same code serves the incremental path (rows live in the
+database) and a rebuild (rows are collected in memory and inserted at the end),
+which is why a rebuild equals the incremental read models.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from orgchange.domain.changes import CancelChange, DatedChange, NoteReport, ReportChanges
+from orgchange.domain.records import DelegationVersion, Link, PositionVersion, UnitVersion
+from orgchange.domain.register import Register
+from orgchange.domain.summaries import summarise, units_touched
+
+from . import tables as t
+
+Values = tuple[Any, ...]
+CHUNK = 500
+
+
+def _unit_row(v: UnitVersion) -> dict[str, Any]:
+    return {
+        "valid_from": v.valid_from,
+        "valid_to": v.valid_to,
+        "name": v.name,
+        "kind": v.kind,
+        "parent_id": v.parent,
+        "owner_id": v.owner,
+        "change_id": v.change_id,
+        "ended_by": v.ended_by,
+    }
+
+
+def _position_row(v: PositionVersion) -> dict[str, Any]:
+    return {
+        "valid_from": v.valid_from,
+        "valid_to": v.valid_to,
+        "title": v.title,
+        "unit_id": v.unit,
+        "director": v.director,
+        "change_id": v.change_id,
+        "ended_by": v.ended_by,
+    }
+
+
+def _delegation_row(v: DelegationVersion) -> dict[str, Any]:
+    return {
+        "valid_from": v.valid_from,
+        "valid_to": v.valid_to,
+        "board_id": v.board,
+        "to_id": v.to,
+        "matter": v.matter,
+        "code": v.code,
+        "legal_basis": v.legal_basis,
+        "limit_text": v.limit,
+        "substitute_id": v.substitute,
+        "further_delegation": v.further_delegation,
+        "reporting": v.reporting,
+        "reserved_matter": v.reserved_matter,
+        "parent_delegation_id": v.parent,
+        "change_id": v.change_id,
+        "ended_by": v.ended_by,
+    }
+
+
+def _link_row(link: Link) -> dict[str, Any]:
+    return {
+        "predecessor_id": link.predecessor,
+        "link_date": link.date,
+        "change_id": link.change_id,
+    }
+
+
+# (table, key column, timeline attribute, row builder)
+SYNCED: tuple[tuple[Table, str, str, Callable[[Any], dict[str, Any]]], ...] = (
+    (t.unit_versions, "unit_id", "units", _unit_row),
+    (t.position_versions, "position_id", "positions", _position_row),
+    (t.delegation_versions, "delegation_id", "delegations", _delegation_row),
+    (t.unit_links, "successor_id", "predecessors", _link_row),
+)
+DIRTY_FIELD = {"units": "units", "positions": "positions", "delegations": "delegations", "predecessors": "links"}
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class RowStore:
+    """Where believed rows live; the database, or memory during a rebuild."""
+
+    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+        raise NotImplementedError
+
+    def close(self, table: Table, handles: list[Any], at: datetime) -> None:
+        raise NotImplementedError
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
+        raise NotImplementedError
+
+    def note_report(self, board: str, meeting: Any, paragraph: str, at: datetime) -> None:
+        raise NotImplementedError
+
+    def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
+        raise NotImplementedError
+
+    def track(self, last_event_id: int, register_version: int) -> None:
+        raise NotImplementedError
+
+
+def _values(table: Table, key: str, row: Any) -> Values:
+    return tuple(row[c.name] for c in table.columns if c.name not in _SKIP and c.name != key)
+
+
+_SKIP = {"row_id", "recorded_from", "recorded_to"}
+
+
+class DatabaseRows(RowStore):
+    def __init__(self, session: Session):
+        self.session = session
+
+    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+        found: dict[str, dict[Values, Any]] = defaultdict(dict)
+        for chunk in _chunks(keys):
+            query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
+            for row in self.session.execute(query).mappings():
+                found[row[key]][_values(table, key, row)] = row["row_id"]
+        return found
+
+    def close(self, table: Table, handles: list[Any], at: datetime) -> None:
+        for chunk in _chunks(handles):
+            self.session.execute(
+                update(table).where(table.c.row_id.in_(chunk)).values(recorded_to=at)
+            )
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(table), rows)
+
+    def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
+        self.session.execute(
+            update(t.change_log)
+            .where(t.change_log.c.change_id == change_id)
+            .values(cancelled_by=by, cancelled_at=at)
+        )
+
+    def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
+        exists = self.session.execute(
+            select(t.reports.c.board_id).where(
+                t.reports.c.board_id == board, t.reports.c.meeting == meeting
+            )
+        ).first()
+        if exists is None:
+            self.insert(t.reports, [{"board_id": board, "meeting": meeting, "reference": reference}])
+
+    def note_report(self, board: str, meeting: Any, paragraph: str, at: datetime) -> None:
+        self.session.execute(
+            update(t.reports)
+            .where(t.reports.c.board_id == board, t.reports.c.meeting == meeting)
+            .values(noted_paragraph=paragraph, noted_at=at)
+        )
+
+    def track(self, last_event_id: int, register_version: int) -> None:
+        state = t.projection_state
+        values = {"last_event_id": last_event_id, "register_version": register_version}
+        done = self.session.execute(
+            update(state).where(state.c.name == "read_models").values(**values)
+        )
+        if done.rowcount == 0:
+            self.session.execute(insert(state).values(name="read_models", **values))
+
+
+class MemoryRows(RowStore):
+    """Collects every row of a rebuild; `flush` inserts them in bulk."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.current: dict[str, dict[str, dict[Values, dict[str, Any]]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        self.changes: dict[str, dict[str, Any]] = {}
+        self.reports: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.state: dict[str, int] | None = None
+        self._keys: dict[str, str] = {table.name: key for table, key, _, _ in SYNCED}
+
+    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+        current = self.current[table.name]
+        return {k: dict(current[k]) for k in keys if k in current}
+
+    def close(self, table: Table, handles: list[Any], at: datetime) -> None:
+        key = self._keys[table.name]
+        current = self.current[table.name]
+        for row in handles:
+            row["recorded_to"] = at
+            del current[row[key]][_values(table, key, row)]
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.rows[table.name].extend(rows)
+        key = self._keys.get(table.name)
+        if key is None:
+            if table is t.change_log:
+                self.changes.update({row["change_id"]: row for row in rows})
+            return
+        current = self.current[table.name]
+        for row in rows:
+            current[row[key]][_values(table, key, row)] = row
+
+    def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
+        self.changes[change_id].update(cancelled_by=by, cancelled_at=at)
+
+    def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
+        if (board, meeting) not in self.reports:
+            row = {"board_id": board, "meeting": meeting, "reference": reference,
+                   "noted_paragraph": None, "noted_at": None}
+            self.reports[(board, meeting)] = row
+            self.rows[t.reports.name].append(row)
+
+    def note_report(self, board: str, meeting: Any, paragraph: str, at: datetime) -> None:
+        self.reports[(board, meeting)].update(noted_paragraph=paragraph, noted_at=at)
+
+    def track(self, last_event_id: int, register_version: int) -> None:
+        self.state = {"last_event_id": last_event_id, "register_version": register_version}
+
+    def flush(self, session: Session) -> None:
+        target = DatabaseRows(session)
+        for table in t.READ_MODEL_TABLES:
+            if table is t.projection_state:
+                continue
+            for chunk in _chunks(self.rows.get(table.name, []), 5000):
+                target.insert(table, list(chunk))
+        if self.state is not None:
+            target.track(**self.state)
+
+
+class ReadModelWriter:
+    """Brings the read models up to the register after a transaction of events."""
+
+    def write(
+        self,
+        store: RowStore,
+        register: Register,
+        events: Iterable[Any],
+        recorded_at: datetime,
+        last_event_id: int,
+    ) -> None:
+        timeline = register.timeline
+        dirty = timeline.take_dirty()
+        for table, key, attribute, to_row in SYNCED:
+            keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
+            if keys:
+                self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
+        for event in events:
+            self._log(store, register, event)
+        store.track(last_event_id, register.version)
+
+    @staticmethod
+    def _sync(
+        store: RowStore,
+        table: Table,
+        key: str,
+        keys: Sequence[str],
+        versions_by_key: dict[str, tuple],
+        to_row: Callable[[Any], dict[str, Any]],
+        at: datetime,
+    ) -> None:
+        believed = store.believed(table, key, keys)
+        closing: list[Any] = []
+        inserting: list[dict[str, Any]] = []
+        for k in keys:
+            have = believed.get(k, {})
+            wanted: dict[Values, dict[str, Any]] = {}
+            for version in versions_by_key.get(k, ()):
+                row = {key: k, **to_row(version)}
+                wanted[_values(table, key, row)] = row
+            closing.extend(handle for values, handle in have.items() if values not in wanted)
+            inserting.extend(
+                {**row, "recorded_from": at, "recorded_to": None}
+                for values, row in wanted.items()
+                if values not in have
+            )
+        store.close(table, closing, at)
+        store.insert(table, inserting)
+
+    @staticmethod
+    def _log(store: RowStore, register: Register, event: Any) -> None:
+        change = getattr(event, "change", None)
+        if change is None:  # the register was started or named
+            return
+        timeline = register.timeline
+        at, by = event.timestamp, event.recorded_by
+        if isinstance(change, ReportChanges):
+            store.upsert_report(change.to, change.meeting, change.reference)
+            report = register.reports[(change.to, change.meeting)]
+            offset = len(report.change_ids) - len(change.changes)
+            store.insert(
+                t.report_items,
+                [
+                    {
+                        "board_id": change.to,
+                        "meeting": change.meeting,
+                        "change_id": change_id,
+                        "position": offset + i,
+                        "report_change_id": change.id,
+                        "recorded_at": at,
+                    }
+                    for i, change_id in enumerate(change.changes)
+                ],
+            )
+            return
+        if isinstance(change, NoteReport):
+            store.note_report(change.to, change.meeting, change.paragraph, at)
+            return
+        effective = change.effective if isinstance(change, DatedChange) else None
+        touched: list[str] = []
+        if isinstance(change, CancelChange):
+            target = register.log[change.change].change
+            assert isinstance(target, DatedChange)
+            effective = target.effective
+            touched = units_touched(target, timeline)
+            store.mark_cancelled(change.change, change.id or "", at)
+        else:
+            touched = units_touched(change, timeline)
+        decision = change.decision
+        store.insert(
+            t.change_log,
+            [
+                {
+                    "seq": event.originator_version,
+                    "change_id": change.id,
+                    "type": change.TYPE,
+                    "effective": effective,
+                    "recorded_at": at,
+                    "recorded_by": by,
+                    "summary": summarise(change, timeline),
+                    "decision_body": decision.body if decision else None,
+                    "decision_date": decision.date if decision else None,
+                    "decision_paragraph": decision.paragraph if decision else None,
+                    "decision_reference": decision.reference if decision else None,
+                    "note": change.note,
+                    "payload": json.dumps(change.canonical(), ensure_ascii=False),
+                    "cancels": change.change if isinstance(change, CancelChange) else None,
+                    "cancelled_by": None,
+                    "cancelled_at": None,
+                }
+            ],
+        )
+        store.insert(t.change_units, [{"change_id": change.id, "unit_id": u} for u in touched])
