@@ -67,13 +67,14 @@ class OrgChange(Application):
         changes: Sequence[Change],
         recorded_by: str,
         organisation: str | None = None,
+        progress: Progress | None = None,
     ) -> RecordResult:
         """Record a file's changes atomically; retried when another writer got in first."""
         for attempt in range(MAX_ATTEMPTS):
             register = self.register()
             known = set(register.log)
             recorded_at = self._next_instant(register)
-            ids = register.record(changes, recorded_by, recorded_at)
+            ids = register.record(changes, recorded_by, recorded_at, progress)
             if organisation:
                 register.name(organisation)
             try:

@@ -11,7 +11,7 @@ concurrency on the aggregate's version.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -139,7 +139,11 @@ class Register(Aggregate):
             self.trigger_event(self.Named, organisation=organisation)
 
     def record(
-        self, changes: Sequence[Change], recorded_by: str, recorded_at: datetime
+        self,
+        changes: Sequence[Change],
+        recorded_by: str,
+        recorded_at: datetime,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[str]:
         """Check and record the changes in order, all or nothing; returns their ids.
 
@@ -153,6 +157,8 @@ class Register(Aggregate):
             except RuleViolation as violation:
                 conflicts = violation.conflicts if isinstance(violation, RetroactiveConflict) else []
                 raise ChangeRejected(index, change.id, change.TYPE, violation, conflicts) from None
+            if progress and (index % 1000 == 0 or index == len(changes)):
+                progress(index, len(changes))
         return ids
 
     def _record_one(self, change: Change, recorded_by: str, recorded_at: datetime) -> str:

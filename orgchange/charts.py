@@ -1,0 +1,99 @@
+"""The org chart as of a day: loaded from the read models, shown as text, JSON or a diagram."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from orgchange import diagrams
+from orgchange.domain.errors import NotFound
+from projections.queries import PositionRow, ReadModel, UnitRow
+
+
+@dataclass
+class OrgChart:
+    as_of: date
+    units: list[UnitRow]
+    positions: dict[str, list[PositionRow]] = field(default_factory=dict)
+    root: str | None = None
+
+    @classmethod
+    def load(
+        cls, read_model: ReadModel, as_of: date, known_at: datetime | None = None, root: str | None = None
+    ) -> OrgChart:
+        units = read_model.organisation(as_of, known_at)
+        if root is not None:
+            units = _subtree(units, root, as_of)
+        positions = read_model.positions([u.id for u in units], as_of, known_at)
+        return cls(as_of, units, dict(positions), root)
+
+    def below(self) -> dict[str | None, list[UnitRow]]:
+        """Units by the unit they stand under (parent, or owner for a company); roots under None."""
+        keys = {u.id for u in self.units}
+        below: dict[str | None, list[UnitRow]] = defaultdict(list)
+        for unit in self.units:
+            above = unit.parent_id or unit.owner_id
+            below[above if above in keys else None].append(unit)
+        return below
+
+    def diagram(self, fmt: str, *, left_to_right: bool = False) -> bytes:
+        graph = diagrams.orgchart(
+            self.units, self.as_of, positions=self.positions, left_to_right=left_to_right
+        )
+        return diagrams.render(graph, fmt)
+
+
+def _subtree(units: list[UnitRow], root: str, as_of: date) -> list[UnitRow]:
+    by_key = {u.id: u for u in units}
+    if root not in by_key:
+        raise NotFound(f"unit '{root}' is not in effect on {as_of}")
+    under: dict[str, list[str]] = defaultdict(list)
+    for unit in units:
+        above = unit.parent_id or unit.owner_id
+        if above:
+            under[above].append(unit.id)
+    keep, stack = [], [root]
+    while stack:
+        key = stack.pop()
+        keep.append(key)
+        stack.extend(under.get(key, ()))
+    return sorted((by_key[k] for k in keep), key=lambda u: u.id)
+
+
+def chart_json(chart: OrgChart) -> dict[str, Any]:
+    """CONTRACT.md §3: {"asOf": D, "units": [{"id","name","kind","parentId","ownerId"}…]} sorted by id."""
+    return {
+        "asOf": chart.as_of.isoformat(),
+        "units": [
+            {"id": u.id, "name": u.name, "kind": u.kind, "parentId": u.parent_id, "ownerId": u.owner_id}
+            for u in sorted(chart.units, key=lambda u: u.id)
+        ],
+    }
+
+
+def chart_text(chart: OrgChart) -> str:
+    """An indented tree; companies appear under their owner, marked as owned."""
+    below = chart.below()
+    lines = [f"Organisationen {chart.as_of.isoformat()} ({len(chart.units)} enheter)"]
+
+    def walk(unit: UnitRow, prefix: str, last: bool) -> None:
+        branch = "└─ " if last else "├─ "
+        owned = " (ägs)" if unit.owner_id else ""
+        lines.append(f"{prefix}{branch}{unit.name} [{unit.kind}{owned}] {unit.id}")
+        inner = prefix + ("   " if last else "│  ")
+        staff = chart.positions.get(unit.id, [])
+        children = sorted(below.get(unit.id, []), key=lambda u: (u.kind == "company", u.name))
+        for position in staff:
+            marker = " ★" if position.director else ""
+            lines.append(f"{inner}{'│  ' if children else '   '}· {position.title}{marker} ({position.id})")
+        for i, child in enumerate(children):
+            walk(child, inner, i == len(children) - 1)
+
+    roots = sorted(below.get(None, []), key=lambda u: u.name)
+    for i, root in enumerate(roots):
+        walk(root, "", i == len(roots) - 1)
+    if not roots:
+        lines.append("(inga enheter i kraft detta datum)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,278 @@
+"""The `orgchange` command line (CONTRACT.md §3).
+
+Exit codes: 0 done; 1 a change was rejected (a rule of the register) or the
+database could not be used; 2 the input was malformed (not YAML/JSON, unknown
+type, missing or ill-typed field) or the command was used wrongly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError as SAOperationalError
+
+from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
+from orgchange.config import get_settings
+from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
+from orgchange.charts import OrgChart, chart_json, chart_text
+
+SAMPLE = "nacka-2012-2018.yaml"
+
+
+class Day(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+class Instant(click.ParamType):
+    name = "ISO-8601 instant"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 instant", param, ctx)
+        if instant.tzinfo is None:
+            self.fail(f"{value!r} needs a time zone offset, e.g. +00:00", param, ctx)
+        return instant
+
+
+DAY = Day()
+INSTANT = Instant()
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """User errors become plain messages and exit codes, never tracebacks."""
+    try:
+        yield
+    except MalformedInput as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(2)
+    except ChangeRejected as error:
+        _fail(f"{error}\nNothing was recorded.", 1)
+    except OrgChangeError as error:
+        _fail(str(error), 1)
+    except SAOperationalError as error:
+        first = str(error.orig or error).strip().splitlines()[0]
+        _fail(f"the database cannot be used: {first}", 1)
+
+
+class Context:
+    def __init__(self, database_url: str | None):
+        self.database_url = database_url or get_settings().database_url
+        self._app = None
+
+    @property
+    def app(self):
+        if self._app is None:
+            from orgchange.application import OrgChange
+
+            self._app = OrgChange(self.database_url)
+        return self._app
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(help="orgchange: the register of organisational change.")
+@click.option(
+    "--db",
+    "database_url",
+    metavar="URL",
+    help="Database URL (default: $ORGCHANGE_DATABASE_URL, else sqlite:///orgchange.db).",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    ctx.obj = Context(database_url)
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None] | None:
+    """A progress bar on a terminal; nothing when output goes to a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+def _record_file(obj: Context, change_file, source: str) -> None:
+    settings = get_settings()
+    result = obj.app.record_changes(
+        change_file.changes, settings.recorded_by(), change_file.organisation,
+        progress=_progress_bar(f"Recording {Path(source).name}"),
+    )
+    click.echo(
+        f"{source}: {len(result.recorded)} change(s) recorded, "
+        f"{len(result.skipped)} already recorded and skipped"
+    )
+
+
+@cli.command("import", help="Record the changes of one or more change files (each atomically).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@pass_context
+def import_(obj: Context, files: tuple[str, ...]) -> None:
+    with _user_errors():
+        for path in files:
+            _record_file(obj, load_change_file(path), path)
+
+
+@cli.command(help="Record the bundled sample register (Nacka 2012–2018).")
+@pass_context
+def demo(obj: Context) -> None:
+    with _user_errors():
+        text = resources.files("orgchange").joinpath("sample", SAMPLE).read_bytes()
+        _record_file(obj, parse_change_file(text, SAMPLE), SAMPLE)
+        first, last = obj.app.read_model.first_and_last_effective()
+        click.echo(f"The register runs from {first} to {last}. Try: orgchange chart --as-of 2017-03-01")
+
+
+@cli.command(help="The org chart as of a date.")
+@click.option("--as-of", "as_of", type=DAY, required=True)
+@click.option("--known-at", "known_at", type=INSTANT, help="As the register knew it then.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png"]), default="text"
+)
+@click.option("--root", metavar="KEY", help="Only this unit and what stands under it.")
+@click.option("--left-to-right", is_flag=True, help="Draw diagrams left to right.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def chart(obj: Context, as_of: date, known_at, fmt: str, root, left_to_right: bool, output) -> None:
+    with _user_errors():
+        org = OrgChart.load(obj.app.read_model, as_of, known_at, root)
+        if fmt == "text":
+            data: bytes = chart_text(org).encode("utf-8")
+        elif fmt == "json":
+            data = json.dumps(chart_json(org), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        else:
+            data = org.diagram(fmt, left_to_right=left_to_right)
+        _write(data, output)
+
+
+@cli.command(help="What changed between two dates: units added, removed, renamed, moved.")
+@click.argument("start", type=DAY)
+@click.argument("end", type=DAY)
+@click.option("--known-at", "known_at", type=INSTANT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
+    with _user_errors():
+        result = obj.app.read_model.diff(start, end, known_at)
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    {
+                        "from": start.isoformat(),
+                        "to": end.isoformat(),
+                        "added": result.added,
+                        "removed": result.removed,
+                        "renamed": [{"id": i, "from": a, "to": b} for i, a, b in result.renamed],
+                        "moved": [{"id": i, "fromParent": a, "toParent": b} for i, a, b in result.moved],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        click.echo(f"Changes between {start} and {end}:")
+        for key in result.added:
+            click.echo(f"  + {key}")
+        for key in result.removed:
+            click.echo(f"  - {key}")
+        for key, old, new in result.renamed:
+            click.echo(f"  ~ {key}: renamed {old!r} → {new!r}")
+        for key, old, new in result.moved:
+            click.echo(f"  > {key}: moved from {old} to {new}")
+        if not (result.added or result.removed or result.renamed or result.moved):
+            click.echo("  (no changes)")
+
+
+@cli.command(help="The whole register as one orgchange/v1 change file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@pass_context
+def export(obj: Context, output, fmt: str) -> None:
+    from orgchange.export import export_entries
+
+    with _user_errors():
+        entries, organisation = export_entries(obj.app)
+        _write(dump_change_file(entries, organisation, fmt).encode("utf-8"), output)
+
+
+@cli.command(help="Rebuild every read model from the event store.")
+@pass_context
+def rebuild(obj: Context) -> None:
+    with _user_errors():
+        count = obj.app.rebuild(progress=_progress_bar("Rebuilding read models"))
+        click.echo(f"Read models rebuilt from {count} event(s).")
+
+
+@cli.command(help="Serve the HTTP API, GraphQL and the web page.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_context
+def serve(obj: Context, host: str, port: int) -> None:
+    from api.main import run
+
+    settings = get_settings().model_copy(update={"database_url": obj.database_url})
+    with _user_errors():
+        run(settings, host, port)
+
+
+@cli.group(help="API tokens for writing (and for reading when reads are not public).")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Create a token; prints it alone on standard output, once.")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reader", "registrar", "admin"]), required=True)
+@pass_context
+def token_create(obj: Context, name: str, role: str) -> None:
+    from api.auth import create_token
+
+    with _user_errors():
+        click.echo(create_token(obj.app, name, role))
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def main() -> None:
+    cli(prog_name="orgchange")

@@ -1,0 +1,97 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL, no mocks.
+
+Every test that takes `database_url` (or `app`) runs twice: on a fresh SQLite
+file and on a fresh PostgreSQL database created for the test and dropped after
+it. PostgreSQL is found at ORGCHANGE_TEST_POSTGRES_URL (default: the local
+server on 127.0.0.1:5432). Without a reachable server the PostgreSQL variants
+are skipped locally, and fail in CI (CI=true), where they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from orgchange.application import OrgChange
+from orgchange.changefile import parse_change_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "orgchange" / "sample" / "nacka-2012-2018.yaml"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ORGCHANGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # any failure to connect means: not available
+        return str(error).splitlines()[0]
+
+
+_POSTGRES_PROBLEM = _postgres_available()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    if _POSTGRES_PROBLEM is not None:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {_POSTGRES_PROBLEM}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"orgchange_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'orgchange.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[OrgChange]:
+    application = OrgChange(database_url)
+    try:
+        yield application
+    finally:
+        application.close()
+        application.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_file():
+    return parse_change_file(SAMPLE.read_bytes(), str(SAMPLE))
+
+
+@pytest.fixture
+def demo_app(app: OrgChange, sample_file) -> OrgChange:
+    """The application with the Nacka sample register recorded."""
+    app.record_changes(sample_file.changes, "test", sample_file.organisation)
+    return app
