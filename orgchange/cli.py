@@ -20,9 +20,9 @@ import click
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
+from orgchange.charts import OrgChart, chart_json, chart_text
 from orgchange.config import get_settings
 from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
-from orgchange.charts import OrgChart, chart_json, chart_text
 
 SAMPLE = "nacka-2012-2018.yaml"
 

@@ -51,7 +51,10 @@ def node_id(key: str) -> str:
 
 
 def _label(unit: UnitRow, positions: Sequence[PositionRow]) -> str:
-    rows = [f"<B>{html.escape(unit.name)}</B>", f'<FONT POINT-SIZE="9">{KIND_LABEL[unit.kind]} · {html.escape(unit.id)}</FONT>']
+    rows = [
+        f"<B>{html.escape(unit.name)}</B>",
+        f'<FONT POINT-SIZE="9">{KIND_LABEL[unit.kind]} · {html.escape(unit.id)}</FONT>',
+    ]
     for position in positions:
         marker = " ★" if position.director else ""
         rows.append(f'<FONT POINT-SIZE="9">{html.escape(position.title)}{marker}</FONT>')

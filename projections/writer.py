@@ -90,7 +90,12 @@ SYNCED: tuple[tuple[Table, str, str, Callable[[Any], dict[str, Any]]], ...] = (
     (t.delegation_versions, "delegation_id", "delegations", _delegation_row),
     (t.unit_links, "successor_id", "predecessors", _link_row),
 )
-DIRTY_FIELD = {"units": "units", "positions": "positions", "delegations": "delegations", "predecessors": "links"}
+DIRTY_FIELD = {
+    "units": "units",
+    "positions": "positions",
+    "delegations": "delegations",
+    "predecessors": "links",
+}
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

@@ -139,7 +139,8 @@ def summarise(change: Change, timeline: Timeline) -> str:
         case MergeUnits():
             ended = [u for u in change.units if u != change.into]
             if change.into in change.units:
-                text = f"{_cap(_join([n.unit(u, before=True) for u in ended]))} uppgick i {n.unit(change.into)}"
+                ended_names = _join([n.unit(u, before=True) for u in ended])
+                text = f"{_cap(ended_names)} uppgick i {n.unit(change.into)}"
             else:
                 parts = _join([n.unit(u, before=True) for u in change.units])
                 text = f"{_cap(n.unit(change.into))} bildades genom sammanslagning av {parts}"

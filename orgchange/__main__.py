@@ -1,0 +1,3 @@
+from orgchange.cli import main
+
+main()

@@ -1,0 +1,122 @@
+"""The command line, run as a real process against real databases (CONTRACT.md §3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def run(database_url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "registrator"}
+    return subprocess.run(
+        [sys.executable, "-m", "orgchange", *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+    )
+
+
+def write_file(path: Path, changes: list[dict]) -> Path:
+    path.write_text(yaml.safe_dump({"format": "orgchange/v1", "changes": changes}, allow_unicode=True))
+    return path
+
+
+def test_demo_then_chart_json_for_a_date(database_url):
+    first = run(database_url, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "118 change(s) recorded" in first.stdout
+    again = run(database_url, "demo")
+    assert "0 change(s) recorded, 118 already recorded" in again.stdout
+    chart = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")
+    data = json.loads(chart.stdout)
+    assert data["asOf"] == "2017-03-01"
+    ids = [u["id"] for u in data["units"]]
+    assert ids == sorted(ids)
+    company = next(u for u in data["units"] if u["id"] == "nacka-vatten-och-avfall-ab")
+    assert company == {
+        "id": "nacka-vatten-och-avfall-ab", "name": "Nacka vatten och avfall AB",
+        "kind": "company", "parentId": None, "ownerId": "nacka-stadshus-ab",
+    }
+    assert "va-och-avfall" not in ids
+    earlier = json.loads(run(database_url, "chart", "--as-of", "2016-12-31", "--format", "json").stdout)
+    assert "va-och-avfall" in [u["id"] for u in earlier["units"]]
+
+
+def test_text_chart_and_diff(sqlite_url):
+    run(sqlite_url, "demo")
+    text = run(sqlite_url, "chart", "--as-of", "2017-03-01", "--root", "ks").stdout
+    assert text.splitlines()[1].startswith("└─ Kommunstyrelsen [board] ks")
+    assert "Kommunfullmäktige" not in text
+    diff = run(sqlite_url, "diff", "2016-12-31", "2017-01-01").stdout
+    assert "+ nacka-vatten-och-avfall-ab" in diff and "- va-och-avfall" in diff
+
+
+def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
+    run(sqlite_url, "demo")
+    before = run(sqlite_url, "chart", "--as-of", "2018-01-01", "--format", "json").stdout
+    bad = write_file(tmp_path / "bad.yaml", [
+        {"id": "ok-1", "type": "rename_unit", "effective": "2018-01-01", "unit": "planenheten", "name": "Ny"},
+        {"id": "bad-2", "type": "move_unit", "effective": "2018-01-01", "unit": "planenheten", "parent": "va-och-avfall"},
+    ])
+    result = run(sqlite_url, "import", str(bad))
+    assert result.returncode == 1
+    assert "change #2 (bad-2) move_unit: unit 'planenheten' cannot move under 'va-och-avfall'" in result.stderr
+    assert "(it ends 2016-12-31)" in result.stderr and "Traceback" not in result.stderr
+    assert run(sqlite_url, "chart", "--as-of", "2018-01-01", "--format", "json").stdout == before
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("format: orgchange/v1\nchanges: [\n", "not valid YAML or JSON"),
+        ("format: orgchange/v1\nchanges:\n  - type: teleport_unit\n    effective: 2017-01-01\n", "unknown type 'teleport_unit'"),
+        ("format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 2017-01-01\n    unit: x\n", "missing field 'name'"),
+        ("format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 17\n    unit: x\n    name: y\n", "field 'effective'"),
+    ],
+)
+def test_a_malformed_file_exits_2(sqlite_url, tmp_path, content, expected):
+    path = tmp_path / "malformed.yaml"
+    path.write_text(content)
+    result = run(sqlite_url, "import", str(path))
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_then_import_reproduces_the_answers(database_url, sqlite_url, tmp_path):
+    run(database_url, "demo")
+    exported = tmp_path / "export.yaml"
+    assert run(database_url, "export", "-o", str(exported)).returncode == 0
+    other = f"sqlite:///{tmp_path / 'copy.db'}"
+    imported = run(other, "import", str(exported))
+    assert imported.returncode == 0, imported.stderr
+    for day in ("2012-01-01", "2014-06-01", "2017-01-01", "2017-07-01", "2018-12-31"):
+        a = run(database_url, "chart", "--as-of", day, "--format", "json").stdout
+        b = run(other, "chart", "--as-of", day, "--format", "json").stdout
+        assert a == b and json.loads(a)["units"]
+
+
+def test_rebuild_gives_the_same_answers(sqlite_url):
+    run(sqlite_url, "demo")
+    before = run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout
+    result = run(sqlite_url, "rebuild")
+    assert result.returncode == 0 and "rebuilt from 120 event(s)" in result.stdout
+    assert run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout == before
+
+
+def test_dot_needs_no_graphviz_and_svg_is_rendered(sqlite_url, tmp_path):
+    run(sqlite_url, "demo")
+    dot = run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "dot").stdout
+    assert dot.startswith("digraph orgchart {") and '"n_nacka-vatten-och-avfall-ab"' in dot
+    svg = tmp_path / "chart.svg"
+    assert run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "svg", "-o", str(svg)).returncode == 0
+    assert "Nacka vatten och avfall AB" in svg.read_text()
+
+
+def test_a_bad_database_url_is_a_plain_error(tmp_path):
+    result = run("mysql://nobody@localhost/x", "chart", "--as-of", "2017-01-01")
+    assert result.returncode == 1 and "SQLite or PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr

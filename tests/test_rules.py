@@ -1,0 +1,317 @@
+"""The rules the register enforces (DOMAIN.md), each accepted and rejected, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from orgchange.domain.errors import ChangeRejected, MalformedInput
+from tests.builders import base_organisation, change
+
+
+@pytest.fixture
+def org(app):
+    app.record_changes(base_organisation(), "test")
+    return app
+
+
+def units_on(app, day: str) -> dict[str, object]:
+    return {u.id: u for u in app.read_model.organisation(date.fromisoformat(day))}
+
+
+def rejected(app, *changes) -> ChangeRejected:
+    with pytest.raises(ChangeRejected) as caught:
+        app.record_changes(list(changes), "test")
+    return caught.value
+
+
+# --- rule 1: a key exists once, forever ---------------------------------------------
+
+
+def test_a_new_key_is_accepted(org):
+    org.record_changes([change("establish_unit", effective="2013-01-01", unit="ny", name="Ny", kind="unit", parent="slk")], "t")
+    assert "ny" in units_on(org, "2013-01-01")
+    assert "ny" not in units_on(org, "2012-12-31")
+
+
+def test_a_key_is_never_reused_even_after_its_unit_ended(org):
+    org.record_changes([change("dissolve_unit", id="d", effective="2014-01-01", unit="va")], "t")
+    error = rejected(
+        org, change("establish_unit", id="again", effective="2015-01-01", unit="va", name="VA", kind="unit", parent="slk")
+    )
+    assert error.rule == "unique-key"
+    assert str(error).startswith("change #1 (again) establish_unit: unit 'va' cannot be established")
+    assert "never reused" in str(error)
+
+
+def test_units_and_positions_share_one_key_space(org):
+    error = rejected(
+        org, change("establish_position", effective="2013-01-01", position="kfv", title="X", unit="slk")
+    )
+    assert error.rule == "unique-key" and "already names a unit" in str(error)
+
+
+# --- rule 2: exactly one parent (a company: one owner) ---------------------------------
+
+
+def test_a_unit_needs_a_parent(org):
+    error = rejected(org, change("establish_unit", effective="2013-01-01", unit="x", name="X", kind="unit"))
+    assert error.rule == "one-parent"
+
+
+def test_a_council_has_no_parent(org):
+    error = rejected(
+        org, change("establish_unit", effective="2013-01-01", unit="x", name="X", kind="council", parent="kf")
+    )
+    assert error.rule == "one-parent"
+
+
+def test_a_company_is_owned_by_a_board_not_an_office(org):
+    error = rejected(
+        org, change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk")
+    )
+    assert error.rule == "one-parent" and "'slk' is a office" in str(error)
+    org.record_changes(
+        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="ks")], "t"
+    )
+    company = units_on(org, "2013-01-01")["ab"]
+    assert (company.owner_id, company.parent_id) == ("ks", None)
+
+
+# --- rule 3: in effect only while the parent is; no cycles --------------------------------
+
+
+def test_the_contract_example_moving_under_an_ended_unit(org):
+    org.record_changes([change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va")], "t")
+    error = rejected(org, change("move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv"))
+    assert str(error) == (
+        "change #1 (ks-2017-004) move_unit: unit 'slk' cannot move under 'kfv': "
+        "'kfv' is not in effect on 2017-03-01 (it ends 2016-12-31)"
+    )
+    assert error.rule == "in-effect"
+
+
+def test_a_move_that_would_make_a_cycle_is_rejected(org):
+    error = rejected(org, change("move_unit", effective="2013-01-01", unit="slk", parent="kfv"))
+    assert error.rule == "hierarchy" and "cycle" in str(error)
+
+
+def test_a_committee_belongs_to_a_board(org):
+    error = rejected(
+        org, change("establish_unit", effective="2013-01-01", unit="u", name="U", kind="committee", parent="slk")
+    )
+    assert error.rule == "hierarchy"
+
+
+def test_a_unit_cannot_start_before_its_parent(org):
+    error = rejected(
+        org, change("establish_unit", effective="2011-06-01", unit="old", name="Old", kind="unit", parent="slk")
+    )
+    assert "(it starts 2012-01-01)" in str(error)
+
+
+# --- rule 4: active children, split mappings, cardinalities -----------------------------
+
+
+def test_a_unit_with_active_children_cannot_be_dissolved(org):
+    error = rejected(org, change("dissolve_unit", id="d1", effective="2013-01-01", unit="slk"))
+    assert error.rule == "active-children" and "'kfv', 'va'" in str(error)
+    org.record_changes([change("dissolve_unit", effective="2013-01-01", unit="va")], "t")
+    assert "va" not in units_on(org, "2013-01-01")
+    positions = org.read_model.positions(None, date(2013, 1, 1))
+    assert all(p.id != "va-chef" for group in positions.values() for p in group)
+
+
+def test_a_split_must_map_every_active_child_and_position(org):
+    successors = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
+    error = rejected(org, change("split_unit", effective="2013-01-01", unit="slk", into=successors))
+    assert error.rule == "active-children" and "not mapped: 'kfv', 'va'" in str(error)
+    org.record_changes(
+        [
+            change(
+                "split_unit", id="s", effective="2013-01-01", unit="slk", into=successors,
+                children={"kfv": "a", "va": "b"}, positions={"stadsdirektor": "a"},
+            )
+        ],
+        "t",
+    )
+    after = units_on(org, "2013-01-01")
+    assert "slk" not in after and after["kfv"].parent_id == "a" and after["va"].parent_id == "b"
+    predecessors, successors_of = org.read_model.links(["slk", "a", "b"])
+    assert successors_of["slk"] == ["a", "b"] and predecessors["a"] == ["slk"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"type": "merge_units", "effective": "2013-01-01", "units": ["kfv"], "into": "kfv"},
+        {"type": "split_unit", "effective": "2013-01-01", "unit": "slk", "into": [{"unit": "a", "name": "A"}]},
+    ],
+)
+def test_merge_needs_two_units_and_split_two_successors(entry):
+    from orgchange.changefile import parse_change
+
+    with pytest.raises(MalformedInput) as caught:
+        parse_change(entry, 3)
+    assert caught.value.problems[0].startswith(f"change #3 {entry['type']}: field ")
+    assert "at least 2" in caught.value.problems[0]
+
+
+def test_merge_into_a_new_unit_moves_children_and_positions(org):
+    org.record_changes(
+        [change("merge_units", id="m", effective="2014-01-01", units=["kfv", "va"], into="kfva", name="Kultur och VA", kind="unit")],
+        "t",
+    )
+    after = units_on(org, "2014-01-01")
+    assert "kfv" not in after and after["kfva"].parent_id == "slk"
+    positions = org.read_model.positions(["kfva"], date(2014, 1, 1))["kfva"]
+    assert {p.id for p in positions} == {"kulturchef", "va-chef"}
+    summary = org.read_model.change("m").summary
+    assert summary == (
+        "Enheten Kultur och VA bildades genom sammanslagning av "
+        "enheten Kultur och fritid och enheten Vatten och avfall."
+    )
+
+
+def test_spin_off_makes_a_company_and_ends_the_units_posts(org):
+    org.record_changes(
+        [change("spin_off_unit", id="so", effective="2017-01-01", unit="va", company="nva", name="Nacka vatten och avfall AB", owner="ks")],
+        "t",
+    )
+    after = units_on(org, "2017-01-01")
+    assert after["nva"].kind == "company" and after["nva"].owner_id == "ks" and "va" not in after
+    assert org.read_model.change("so").summary == (
+        "Enheten Vatten och avfall ombildades till bolaget Nacka vatten och avfall AB."
+    )
+    assert not org.read_model.positions(["va", "nva"], date(2017, 1, 1))
+
+
+# --- rule 5: references must be in effect ---------------------------------------------------
+
+
+def test_an_abolished_position_cannot_be_moved(org):
+    org.record_changes([change("abolish_position", effective="2014-01-01", position="kulturchef")], "t")
+    error = rejected(org, change("move_position", effective="2014-02-01", position="kulturchef", unit="va"))
+    assert error.rule == "in-effect" and "(it ends 2013-12-31)" in str(error)
+
+
+def test_an_unknown_unit_is_named(org):
+    error = rejected(org, change("rename_unit", id="r", effective="2014-01-01", unit="nope", name="X"))
+    assert "there is no unit with that key" in str(error)
+
+
+# --- rule 6: delegations ---------------------------------------------------------------------
+
+
+def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
+    grant = dict(effective="2013-01-01", matter="Beslut om x")
+    error = rejected(org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant))
+    assert error.rule == "delegation" and "KL 6 kap. 37 §" in str(error)
+    error = rejected(org, change("grant_delegation", delegation="d1", from_="ks", to="kfv", **grant))
+    assert "never a unit" in str(error)
+    error = rejected(org, change("grant_delegation", delegation="d1", from_="sn", to="ksau", **grant))
+    assert "belongs to 'ks', not to 'sn'" in str(error)
+    org.record_changes([change("grant_delegation", delegation="d1", from_="ks", to="ksau", **grant)], "t")
+
+
+def test_vidaredelegation_only_by_a_director_one_step_and_ending_with_its_parent(org):
+    org.record_changes(
+        [
+            change("grant_delegation", delegation="d1", effective="2013-01-01", from_="ks", to="stadsdirektor", matter="M", further_delegation=True),
+            change("grant_delegation", delegation="d2", effective="2013-01-01", from_="ks", to="kulturchef", matter="N", further_delegation=True),
+            change("grant_delegation", delegation="d3", effective="2013-01-01", from_="ks", to="stadsdirektor", matter="O"),
+        ],
+        "t",
+    )
+    assert "förvaltningschef" in str(rejected(org, change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d2", to="va-chef")))
+    assert "did not allow" in str(rejected(org, change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d3", to="va-chef")))
+    org.record_changes([change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d1", to="kulturchef")], "t")
+    assert "one step" in str(rejected(org, change("subdelegate", delegation="s2", effective="2013-03-01", parent_delegation="s", to="va-chef")))
+    org.record_changes([change("revoke_delegation", effective="2014-01-01", delegation="d1")], "t")
+    register = org.register()
+    assert register.timeline.delegation_on("s", date(2013, 12, 31)) is not None
+    assert register.timeline.delegation_on("s", date(2014, 1, 1)) is None
+
+
+# --- rule 7 and the time axes ------------------------------------------------------------------
+
+
+def test_a_retroactive_change_that_breaks_a_later_one_names_it(org):
+    org.record_changes([change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t")
+    error = rejected(org, change("dissolve_unit", id="retro", effective="2014-01-01", unit="kfv"))
+    assert error.rule == "retroactive-consistency"
+    assert "later (move_unit, effective 2015-01-01)" in str(error)
+    assert [c.change_id for c in error.conflicts] == ["later"]
+
+
+def test_a_consistent_retroactive_change_is_accepted_and_refolded(org):
+    org.record_changes([change("rename_unit", effective="2016-01-01", unit="va", name="VA 2016")], "t")
+    org.record_changes([change("rename_unit", effective="2014-01-01", unit="va", name="VA 2014")], "t")
+    names = [(v.valid_from, v.name) for v in org.read_model.unit_history("va")]
+    assert names == [(date(2012, 1, 1), "Vatten och avfall"), (date(2014, 1, 1), "VA 2014"), (date(2016, 1, 1), "VA 2016")]
+
+
+def test_same_day_changes_apply_in_recording_order(org):
+    org.record_changes(
+        [
+            change("rename_unit", effective="2014-01-01", unit="va", name="Först"),
+            change("rename_unit", effective="2014-01-01", unit="va", name="Sedan"),
+        ],
+        "t",
+    )
+    assert units_on(org, "2014-01-01")["va"].name == "Sedan"
+    assert units_on(org, "2013-12-31")["va"].name == "Vatten och avfall"
+
+
+def test_a_future_dated_change_shows_from_its_date(org):
+    org.record_changes([change("rename_unit", effective="2031-01-01", unit="va", name="Framtid")], "t")
+    assert units_on(org, "2030-12-31")["va"].name == "Vatten och avfall"
+    assert units_on(org, "2031-01-01")["va"].name == "Framtid"
+
+
+def test_cancellation_keeps_what_was_believed_before(org):
+    org.record_changes([change("rename_unit", id="oops", effective="2014-01-01", unit="va", name="Fel")], "t")
+    believed_at = org.read_model.change("oops").recorded_at
+    org.record_changes([change("cancel_change", id="fix", change="oops", reason="fel namn")], "t")
+    assert units_on(org, "2014-06-01")["va"].name == "Vatten och avfall"
+    then = {u.id: u for u in org.read_model.organisation(date(2014, 6, 1), known_at=believed_at)}
+    assert then["va"].name == "Fel"
+    page = org.read_model.changes(unit_id="va")
+    by_id = {row.id: row for row in page.rows}
+    assert by_id["oops"].cancelled and by_id["fix"].effective == date(2014, 1, 1)
+    assert not org.read_model.changes(unit_id="va", known_at=believed_at).rows[-1].cancelled
+
+
+def test_a_cancellation_that_would_break_a_later_change_is_rejected(org):
+    org.record_changes(
+        [
+            change("establish_unit", id="new", effective="2014-01-01", unit="new", name="Ny", kind="unit", parent="slk"),
+            change("move_unit", id="uses-new", effective="2015-01-01", unit="va", parent="new"),
+        ],
+        "t",
+    )
+    error = rejected(org, change("cancel_change", id="c", change="new", reason="x"))
+    assert [c.change_id for c in error.conflicts] == ["uses-new"]
+
+
+def test_the_same_id_is_skipped_with_the_same_content_and_rejected_with_other(org):
+    entry = change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA")
+    first = org.record_changes([entry], "t")
+    again = org.record_changes([entry], "t")
+    assert (first.recorded, again.recorded, again.skipped) == (["r1"], [], ["r1"])
+    error = rejected(org, change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="Annat"))
+    assert error.rule == "idempotency"
+
+
+def test_a_rejected_file_records_nothing(org):
+    before_events = org.event_count()
+    before = org.read_model.organisation(date(2014, 1, 1))
+    rejected(
+        org,
+        change("rename_unit", effective="2014-01-01", unit="va", name="Nytt namn"),
+        change("move_unit", effective="2014-01-01", unit="va", parent="finns-inte"),
+    )
+    assert org.event_count() == before_events
+    assert org.read_model.organisation(date(2014, 1, 1)) == before
+    assert org.register().timeline.unit_on("va", date(2014, 1, 1)).name == "Vatten och avfall"
