@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -252,6 +253,15 @@ class MemoryRows(RowStore):
             target.track(**self.state)
 
 
+@dataclass
+class _LogBatch:
+    """Rows of one transaction's change log, inserted together."""
+
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    report_items: list[dict[str, Any]] = field(default_factory=list)
+
+
 class ReadModelWriter:
     """Brings the read models up to the register after a transaction of events."""
 
@@ -269,8 +279,12 @@ class ReadModelWriter:
             keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
             if keys:
                 self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
+        batch = _LogBatch()
         for event in events:
-            self._log(store, register, event)
+            self._log(store, register, event, batch)
+        store.insert(t.change_log, list(batch.changes.values()))
+        store.insert(t.change_units, batch.units)
+        store.insert(t.report_items, batch.report_items)
         store.track(last_event_id, register.version)
 
     @staticmethod
@@ -302,7 +316,7 @@ class ReadModelWriter:
         store.insert(table, inserting)
 
     @staticmethod
-    def _log(store: RowStore, register: Register, event: Any) -> None:
+    def _log(store: RowStore, register: Register, event: Any, batch: _LogBatch) -> None:
         change = getattr(event, "change", None)
         if change is None:  # the register was started or named
             return
@@ -312,8 +326,7 @@ class ReadModelWriter:
             store.upsert_report(change.to, change.meeting, change.reference)
             report = register.reports[(change.to, change.meeting)]
             offset = len(report.change_ids) - len(change.changes)
-            store.insert(
-                t.report_items,
+            batch.report_items.extend(
                 [
                     {
                         "board_id": change.to,
@@ -337,31 +350,30 @@ class ReadModelWriter:
             assert isinstance(target, DatedChange)
             effective = target.effective
             touched = units_touched(target, timeline)
-            store.mark_cancelled(change.change, change.id or "", at)
+            pending = batch.changes.get(change.change)
+            if pending is not None:  # cancelled in the same transaction that recorded it
+                pending.update(cancelled_by=change.id, cancelled_at=at)
+            else:
+                store.mark_cancelled(change.change, change.id or "", at)
         else:
             touched = units_touched(change, timeline)
         decision = change.decision
-        store.insert(
-            t.change_log,
-            [
-                {
-                    "seq": event.originator_version,
-                    "change_id": change.id,
-                    "type": change.TYPE,
-                    "effective": effective,
-                    "recorded_at": at,
-                    "recorded_by": by,
-                    "summary": summarise(change, timeline),
-                    "decision_body": decision.body if decision else None,
-                    "decision_date": decision.date if decision else None,
-                    "decision_paragraph": decision.paragraph if decision else None,
-                    "decision_reference": decision.reference if decision else None,
-                    "note": change.note,
-                    "payload": json.dumps(change.canonical(), ensure_ascii=False),
-                    "cancels": change.change if isinstance(change, CancelChange) else None,
-                    "cancelled_by": None,
-                    "cancelled_at": None,
-                }
-            ],
-        )
-        store.insert(t.change_units, [{"change_id": change.id, "unit_id": u} for u in touched])
+        batch.changes[change.id or ""] = {
+            "seq": event.originator_version,
+            "change_id": change.id,
+            "type": change.TYPE,
+            "effective": effective,
+            "recorded_at": at,
+            "recorded_by": by,
+            "summary": summarise(change, timeline),
+            "decision_body": decision.body if decision else None,
+            "decision_date": decision.date if decision else None,
+            "decision_paragraph": decision.paragraph if decision else None,
+            "decision_reference": decision.reference if decision else None,
+            "note": change.note,
+            "payload": json.dumps(change.canonical(), ensure_ascii=False),
+            "cancels": change.change if isinstance(change, CancelChange) else None,
+            "cancelled_by": None,
+            "cancelled_at": None,
+        }
+        batch.units.extend({"change_id": change.id, "unit_id": u} for u in touched)
