@@ -19,6 +19,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
+from orgchange import diagrams
 from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
 from orgchange.charts import OrgChart, chart_json, chart_text
 from orgchange.config import get_settings
@@ -129,7 +130,9 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
 def _record_file(obj: Context, change_file, source: str) -> None:
     settings = get_settings()
     result = obj.app.record_changes(
-        change_file.changes, settings.recorded_by(), change_file.organisation,
+        change_file.changes,
+        settings.recorded_by(),
+        change_file.organisation,
         progress=_progress_bar(f"Recording {Path(source).name}"),
     )
     click.echo(
@@ -160,9 +163,7 @@ def demo(obj: Context) -> None:
 @cli.command(help="The org chart as of a date.")
 @click.option("--as-of", "as_of", type=DAY, required=True)
 @click.option("--known-at", "known_at", type=INSTANT, help="As the register knew it then.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png"]), default="text"
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png"]), default="text")
 @click.option("--root", metavar="KEY", help="Only this unit and what stands under it.")
 @click.option("--left-to-right", is_flag=True, help="Draw diagrams left to right.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
@@ -176,6 +177,39 @@ def chart(obj: Context, as_of: date, known_at, fmt: str, root, left_to_right: bo
             data = json.dumps(chart_json(org), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
         else:
             data = org.diagram(fmt, left_to_right=left_to_right)
+        _write(data, output)
+
+
+@cli.command(help="The delegationsordning as of a date: who may decide what on a board's behalf.")
+@click.option("--as-of", "as_of", type=DAY, required=True)
+@click.option("--board", metavar="KEY", help="Only this board's delegations.")
+@click.option("--known-at", "known_at", type=INSTANT, help="As the register knew it then.")
+@click.option(
+    "--compare-with", "compare_with", type=DAY, help="Diagram: colour what changed since this date."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json", "html", "dot", "svg", "png"]),
+    default="text",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: str, output) -> None:
+    from orgchange.delegationsordning import Delegationsordning, before_after
+
+    with _user_errors():
+        document = Delegationsordning.load(obj.app.read_model, as_of, board, known_at)
+        if fmt in diagrams.FORMATS and compare_with is not None:
+            earlier = Delegationsordning.load(obj.app.read_model, compare_with, board, known_at)
+            data = before_after(earlier, document, fmt)
+        elif fmt in diagrams.FORMATS:
+            data = document.diagram(fmt)
+        elif fmt == "json":
+            data = json.dumps(document.as_json(), ensure_ascii=False, indent=2).encode() + b"\n"
+        else:
+            text = {"text": document.as_text, "csv": document.as_csv, "html": document.as_html}[fmt]()
+            data = text.encode("utf-8")
         _write(data, output)
 
 

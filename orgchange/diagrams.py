@@ -15,6 +15,7 @@ from datetime import date
 import pydot
 
 from orgchange.domain.errors import OrgChangeError
+from projections.delegations import Delegate, DelegationRow
 from projections.queries import PositionRow, UnitRow
 
 FORMATS = ("dot", "svg", "png")
@@ -96,8 +97,13 @@ def orgchart(
         if unit.owner_id in keys:
             graph.add_edge(
                 pydot.Edge(
-                    node_id(unit.owner_id), node_id(unit.id),
-                    style="dashed", color="#c55a11", arrowhead="normal", label="äger", fontsize="9",
+                    node_id(unit.owner_id),
+                    node_id(unit.id),
+                    style="dashed",
+                    color="#c55a11",
+                    arrowhead="normal",
+                    label="äger",
+                    fontsize="9",
                 )
             )
     return graph
@@ -115,3 +121,98 @@ def render(graph: pydot.Dot, fmt: str) -> bytes:
             "(Debian: apt-get install graphviz); the DOT format works without it"
         )
     return graph.create(format=fmt, prog="dot")
+
+
+# --- the delegationsordning -------------------------------------------------------------
+
+GAP_COLOUR = "#c00000"
+ADDED_COLOUR = "#2e7d32"
+REMOVED_COLOUR = "#9e9e9e"
+REPOINTED_COLOUR = "#e65100"
+
+
+def _edge_label(d: DelegationRow) -> str:
+    text = d.code or d.id
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def delegations(
+    rows: Sequence[DelegationRow],
+    delegates: Mapping[str, Delegate],
+    board_names: Mapping[str, str],
+    as_of: date,
+    *,
+    gaps: Iterable[str] = (),
+    changes: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> pydot.Dot:
+    """Board → delegate → sub-delegate, each edge labelled with the delegation's code.
+
+    `gaps` (delegation ids) are drawn red with the missing delegate crossed; `changes`
+    maps delegation ids to "added", "removed" or "repointed" for a before/after diagram.
+    """
+    gap_ids = set(gaps)
+    changes = changes or {}
+    graph = pydot.Dot(
+        "delegations",
+        graph_type="digraph",
+        rankdir="LR",
+        fontname="Helvetica",
+        label=title or f"Delegationsordning {as_of.isoformat()}",
+        labelloc="t",
+        nodesep="0.2",
+        ranksep="1.2",
+    )
+    graph.set_node_defaults(
+        fontname="Helvetica", fontsize="11", shape="box", style="rounded,filled", fillcolor="white"
+    )
+    graph.set_edge_defaults(fontname="Helvetica", fontsize="9", color="#444444")
+    added_nodes: set[str] = set()
+
+    def add_node(key: str, **attrs: str) -> None:
+        if key not in added_nodes:
+            added_nodes.add(key)
+            graph.add_node(pydot.Node(node_id(key), **attrs))
+
+    by_id = {d.id: d for d in rows}
+    for d in rows:
+        add_node(
+            d.board_id,
+            label=f"<<B>{html.escape(board_names.get(d.board_id, d.board_id))}</B>>",
+            fillcolor="#2e75b6",
+            fontcolor="white",
+        )
+        delegate = delegates.get(d.to_id)
+        title_text = html.escape(delegate.title if delegate else d.to_id)
+        missing = delegate is None or not delegate.in_effect
+        if missing:
+            add_node(
+                d.to_id,
+                label=f'<<S>{title_text}</S><BR/><FONT POINT-SIZE="9">saknas</FONT>>',
+                color=GAP_COLOUR,
+                fontcolor=GAP_COLOUR,
+                style="rounded,dashed",
+            )
+        else:
+            shape = "box" if not (delegate and delegate.is_committee) else "box3d"
+            add_node(d.to_id, label=f"<{title_text}>", shape=shape)
+        source = d.board_id
+        parent = by_id.get(d.parent_delegation_id or "")
+        if parent is not None:
+            source = parent.to_id
+        attrs: dict[str, str] = {"label": html.escape(_edge_label(d)), "tooltip": html.escape(d.matter)}
+        if d.parent_delegation_id:
+            attrs["style"] = "dashed"
+        state = changes.get(d.id)
+        if d.id in gap_ids:
+            attrs.update(color=GAP_COLOUR, fontcolor=GAP_COLOUR, penwidth="2")
+        elif state == "added":
+            attrs.update(color=ADDED_COLOUR, fontcolor=ADDED_COLOUR, penwidth="2")
+        elif state == "removed":
+            attrs.update(color=REMOVED_COLOUR, fontcolor=REMOVED_COLOUR, style="dotted")
+        elif state == "repointed":
+            attrs.update(color=REPOINTED_COLOUR, fontcolor=REPOINTED_COLOUR, penwidth="2")
+        graph.add_edge(pydot.Edge(node_id(source), node_id(d.to_id), **attrs))
+    if not rows:
+        graph.add_node(pydot.Node("empty", label="Inga delegationer i kraft", shape="plaintext"))
+    return graph

@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
 
 from . import tables as t
 
@@ -107,8 +108,14 @@ def in_effect(table: Table, day: date) -> Any:
 
 def _unit(row: Any) -> UnitRow:
     return UnitRow(
-        row.unit_id, row.name, row.kind, row.parent_id, row.owner_id,
-        row.valid_from, row.valid_to, row.change_id,
+        row.unit_id,
+        row.name,
+        row.kind,
+        row.parent_id,
+        row.owner_id,
+        row.valid_from,
+        row.valid_to,
+        row.change_id,
     )
 
 
@@ -126,28 +133,42 @@ def decode_cursor(cursor: str) -> tuple[date | None, int]:
         raise ValueError(f"'{cursor}' is not a cursor this service gave out") from None
 
 
-class ReadModel:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+class Reader:
+    """Reads through an engine, or through one open connection (to see its uncommitted rows)."""
+
+    def __init__(self, bind: Engine | Connection):
+        self.bind = bind
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        if isinstance(self.bind, Connection):
+            yield self.bind
+        else:
+            with self.bind.connect() as connection:
+                yield connection
 
     def _all(self, query: Any) -> list[Any]:
-        with self.engine.connect() as connection:
+        with self._connection() as connection:
             return list(connection.execute(query))
+
+
+class ReadModel(Reader):
+    """The organisation, its history and its change log."""
+
+    def __init__(self, bind: Engine | Connection):
+        super().__init__(bind)
+        from .delegations import DelegationReader
+
+        self.delegations = DelegationReader(bind)
 
     # --- units -----------------------------------------------------------------------
 
     def organisation(self, as_of: date, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions
-        query = (
-            select(v)
-            .where(believed(v, known_at), in_effect(v, as_of))
-            .order_by(v.c.unit_id)
-        )
+        query = select(v).where(believed(v, known_at), in_effect(v, as_of)).order_by(v.c.unit_id)
         return [_unit(row) for row in self._all(query)]
 
-    def units(
-        self, ids: Sequence[str], as_of: date, known_at: datetime | None = None
-    ) -> dict[str, UnitRow]:
+    def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
         v = t.unit_versions
         found: dict[str, UnitRow] = {}
         for chunk in _chunks(sorted(set(ids))):
@@ -172,11 +193,7 @@ class ReadModel:
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions
-        query = (
-            select(v)
-            .where(v.c.unit_id == unit_id, believed(v, known_at))
-            .order_by(v.c.valid_from)
-        )
+        query = select(v).where(v.c.unit_id == unit_id, believed(v, known_at)).order_by(v.c.valid_from)
         return [_unit(row) for row in self._all(query)]
 
     def lives(self, ids: Sequence[str], known_at: datetime | None = None) -> dict[str, Life]:
@@ -235,8 +252,9 @@ class ReadModel:
                 query = query.where(p.c.unit_id.in_(chunk))
             for row in self._all(query.order_by(p.c.position_id)):
                 found[row.unit_id].append(
-                    PositionRow(row.position_id, row.title, row.unit_id, row.director,
-                                row.valid_from, row.valid_to)
+                    PositionRow(
+                        row.position_id, row.title, row.unit_id, row.director, row.valid_from, row.valid_to
+                    )
                 )
         return found
 
@@ -279,22 +297,15 @@ class ReadModel:
             conditions.append(
                 log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit_id))
             )
-        with self.engine.connect() as connection:
-            total = connection.execute(
-                select(func.count()).select_from(log).where(*conditions)
-            ).scalar_one()
+        with self._connection() as connection:
+            total = connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
             page_conditions = list(conditions)
             if after is not None:
                 day, seq = decode_cursor(after)
                 page_conditions.append(
                     or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq))
                 )
-            query = (
-                select(log)
-                .where(*page_conditions)
-                .order_by(log.c.effective, log.c.seq)
-                .limit(first + 1)
-            )
+            query = select(log).where(*page_conditions).order_by(log.c.effective, log.c.seq).limit(first + 1)
             rows = list(connection.execute(query))
         has_next = len(rows) > first
         rows = rows[:first]

@@ -150,9 +150,7 @@ class DatabaseRows(RowStore):
 
     def close(self, table: Table, handles: list[Any], at: datetime) -> None:
         for chunk in _chunks(handles):
-            self.session.execute(
-                update(table).where(table.c.row_id.in_(chunk)).values(recorded_to=at)
-            )
+            self.session.execute(update(table).where(table.c.row_id.in_(chunk)).values(recorded_to=at))
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -167,9 +165,7 @@ class DatabaseRows(RowStore):
 
     def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
         exists = self.session.execute(
-            select(t.reports.c.board_id).where(
-                t.reports.c.board_id == board, t.reports.c.meeting == meeting
-            )
+            select(t.reports.c.board_id).where(t.reports.c.board_id == board, t.reports.c.meeting == meeting)
         ).first()
         if exists is None:
             self.insert(t.reports, [{"board_id": board, "meeting": meeting, "reference": reference}])
@@ -184,9 +180,7 @@ class DatabaseRows(RowStore):
     def track(self, last_event_id: int, register_version: int) -> None:
         state = t.projection_state
         values = {"last_event_id": last_event_id, "register_version": register_version}
-        done = self.session.execute(
-            update(state).where(state.c.name == "read_models").values(**values)
-        )
+        done = self.session.execute(update(state).where(state.c.name == "read_models").values(**values))
         if done.rowcount == 0:
             self.session.execute(insert(state).values(name="read_models", **values))
 
@@ -231,8 +225,13 @@ class MemoryRows(RowStore):
 
     def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
         if (board, meeting) not in self.reports:
-            row = {"board_id": board, "meeting": meeting, "reference": reference,
-                   "noted_paragraph": None, "noted_at": None}
+            row = {
+                "board_id": board,
+                "meeting": meeting,
+                "reference": reference,
+                "noted_paragraph": None,
+                "noted_at": None,
+            }
             self.reports[(board, meeting)] = row
             self.rows[t.reports.name].append(row)
 

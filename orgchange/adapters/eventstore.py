@@ -63,17 +63,14 @@ def normalise_database_url(url: str) -> str:
     elif backend == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise DatabaseConfigError(
-                "an in-memory SQLite database would forget the register; give a file: "
-                "sqlite:///orgchange.db"
+                "an in-memory SQLite database would forget the register; give a file: sqlite:///orgchange.db"
             )
         parsed = parsed.set(drivername="sqlite")
         if "timeout" not in parsed.query:
             # Wait for another writer's lock instead of failing at once.
             parsed = parsed.update_query_dict({"timeout": "30"})
     else:
-        raise DatabaseConfigError(
-            f"orgchange stores its register in SQLite or PostgreSQL, not {backend!r}"
-        )
+        raise DatabaseConfigError(f"orgchange stores its register in SQLite or PostgreSQL, not {backend!r}")
     return parsed.render_as_string(hide_password=False)
 
 

@@ -28,9 +28,7 @@ def move_position(tl: Timeline, c: MovePosition) -> None:
     tl.require_unit(c.unit, c.effective, what)
     if current.unit == c.unit:
         raise RuleViolation(NO_CHANGE, f"{what}: it already belongs to '{c.unit}'")
-    tl.set_position(
-        c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit)
-    )
+    tl.set_position(c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit))
 
 
 @handles(AbolishPosition)

@@ -207,9 +207,7 @@ class Register(Aggregate):
                 "changes can be cancelled",
             )
         if target.cancelled_by is not None:
-            raise RuleViolation(
-                CANCELLATION, f"{what}: it was already cancelled by '{target.cancelled_by}'"
-            )
+            raise RuleViolation(CANCELLATION, f"{what}: it was already cancelled by '{target.cancelled_by}'")
 
     def _check_report(self, c: ReportChanges) -> None:
         what = f"changes cannot be reported to '{c.to}' for the meeting {c.meeting}"
@@ -243,9 +241,7 @@ class Register(Aggregate):
         if report is None:
             raise RuleViolation(REPORTING, f"{what}: no changes were reported for that meeting")
         if report.noted_paragraph is not None:
-            raise RuleViolation(
-                REPORTING, f"{what}: it was already noted under {report.noted_paragraph}"
-            )
+            raise RuleViolation(REPORTING, f"{what}: it was already noted under {report.noted_paragraph}")
 
     # --- queries on the aggregate ------------------------------------------------
 

@@ -54,8 +54,20 @@ KIND_WORD = {
     "company": "bolag",
 }
 _SELF_DESCRIBING = (
-    "enhet", "nämnd", "styrelse", "förvaltning", "kontor", "område", "utskott",
-    "fullmäktige", "grupp", "avdelning", " ab", "bolag", "beredning", "sekretariat",
+    "enhet",
+    "nämnd",
+    "styrelse",
+    "förvaltning",
+    "kontor",
+    "område",
+    "utskott",
+    "fullmäktige",
+    "grupp",
+    "avdelning",
+    " ab",
+    "bolag",
+    "beredning",
+    "sekretariat",
 )
 
 
@@ -111,8 +123,10 @@ def summarise(change: Change, timeline: Timeline) -> str:
     n = _Namer(timeline, change)
     match change:
         case EstablishUnit():
-            where = f", ägt av {n.unit(change.owner)}" if change.owner else (
-                f" under {n.unit(change.parent)}" if change.parent else ""
+            where = (
+                f", ägt av {n.unit(change.owner)}"
+                if change.owner
+                else (f" under {n.unit(change.parent)}" if change.parent else "")
             )
             text = f"{_cap(n.unit(change.unit))} bildades{where}"
         case RenameUnit():
@@ -150,9 +164,7 @@ def summarise(change: Change, timeline: Timeline) -> str:
         case DissolveUnit():
             text = f"{_cap(n.unit(change.unit, before=True))} lades ned"
         case SpinOffUnit():
-            text = (
-                f"{_cap(n.unit(change.unit, before=True))} ombildades till bolaget {change.name}"
-            )
+            text = f"{_cap(n.unit(change.unit, before=True))} ombildades till bolaget {change.name}"
         case EstablishPosition():
             role = " (förvaltningschef/direktör)" if change.director else ""
             text = f"Befattningen {change.title}{role} inrättades vid {n.unit(change.unit)}"

@@ -203,9 +203,7 @@ class Timeline:
         after = _current(versions)
         self._reindex(self.granted, key, before and before.board, after and after.board)
         self._reindex(self.received, key, before and before.to, after and after.to)
-        self._reindex(
-            self.subdelegations, key, before and before.parent, after and after.parent
-        )
+        self._reindex(self.subdelegations, key, before and before.parent, after and after.parent)
         self.dirty.delegations.add(key)
 
     def add_link(self, link: Link) -> None:
@@ -213,9 +211,7 @@ class Timeline:
         self.dirty.links.add(link.successor)
 
     @staticmethod
-    def _reindex(
-        index: dict[str, frozenset[str]], key: str, old: str | None, new: str | None
-    ) -> None:
+    def _reindex(index: dict[str, frozenset[str]], key: str, old: str | None, new: str | None) -> None:
         if old == new:
             return
         if old is not None:

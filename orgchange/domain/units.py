@@ -55,8 +55,7 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
     if above.kind not in OWNER_KINDS:
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: a company is owned by a board or another company, "
-            f"and '{owner}' is a {above.kind}",
+            f"{what}: a company is owned by a board or another company, and '{owner}' is a {above.kind}",
         )
     return above
 
@@ -64,9 +63,7 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
 def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
     """Rule 3: no cycles — `above` may not already stand under `unit`."""
     if above == unit or unit in tl.ancestors(above):
-        raise RuleViolation(
-            HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle"
-        )
+        raise RuleViolation(HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle")
 
 
 def _end_unit(tl: Timeline, key: str, day: date, change_id: str) -> None:
@@ -109,14 +106,10 @@ def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
     tl.require_new_key("unit", c.unit)
     if c.kind == "council":
         if c.parent or c.owner:
-            raise RuleViolation(
-                ONE_PARENT, f"{what}: a council is a root and has neither parent nor owner"
-            )
+            raise RuleViolation(ONE_PARENT, f"{what}: a council is a root and has neither parent nor owner")
     elif c.kind == "company":
         if c.parent or not c.owner:
-            raise RuleViolation(
-                ONE_PARENT, f"{what}: a company has exactly one owner and no parent"
-            )
+            raise RuleViolation(ONE_PARENT, f"{what}: a company has exactly one owner and no parent")
         check_owner(tl, c.owner, day, what)
     else:
         if c.owner or not c.parent:
@@ -156,8 +149,7 @@ def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
     if current.kind == "board" and tl.granted.get(c.unit):
         raise RuleViolation(
             HIERARCHY,
-            f"{what}: it still grants delegations {_quote(set(tl.granted[c.unit]))} "
-            "(revoke them first)",
+            f"{what}: it still grants delegations {_quote(set(tl.granted[c.unit]))} (revoke them first)",
         )
     _check_adoption(tl, tl.dependants(c.unit), c.kind, c.unit, what)
     _reparent(tl, c.unit, c.effective, c.id or "", kind=c.kind)
@@ -171,9 +163,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
     current = tl.require_unit(c.unit, day, what)
     if c.owner is not None:
         if current.kind != "company":
-            raise RuleViolation(
-                ONE_PARENT, f"{what}: only a company has an owner; '{c.unit}' needs a parent"
-            )
+            raise RuleViolation(ONE_PARENT, f"{what}: only a company has an owner; '{c.unit}' needs a parent")
         check_owner(tl, c.owner, day, what)
         if current.owner == c.owner:
             raise RuleViolation(NO_CHANGE, f"{what}: it is already owned by '{c.owner}'")
@@ -211,9 +201,7 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
     if absorber is None:
         tl.require_new_key("unit", c.into)
         if c.name is None or c.kind is None:
-            raise RuleViolation(
-                ONE_PARENT, f"{what}: a merge into a new unit needs its 'name' and 'kind'"
-            )
+            raise RuleViolation(ONE_PARENT, f"{what}: a merge into a new unit needs its 'name' and 'kind'")
     kind = c.kind or (absorber.kind if absorber else "")
     name = c.name or (absorber.name if absorber else "")
     parent: str | None = None
@@ -317,14 +305,10 @@ def _check_mapping(
         )
     extra = mapping.keys() - active
     if extra:
-        raise RuleViolation(
-            ACTIVE_CHILDREN, f"{what}: {_quote(extra)} is not an active {noun} of '{unit}'"
-        )
+        raise RuleViolation(ACTIVE_CHILDREN, f"{what}: {_quote(extra)} is not an active {noun} of '{unit}'")
     unknown = {target for target in mapping.values() if target not in successors}
     if unknown:
-        raise RuleViolation(
-            ACTIVE_CHILDREN, f"{what}: {_quote(unknown)} is not one of the successors"
-        )
+        raise RuleViolation(ACTIVE_CHILDREN, f"{what}: {_quote(unknown)} is not one of the successors")
 
 
 @handles(DissolveUnit)
