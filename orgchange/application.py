@@ -21,15 +21,31 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters.eventstore import event_store_environment, register_transcodings
-from orgchange.domain.changes import Change
-from orgchange.domain.errors import ConcurrentWriteError
+from orgchange.domain.changes import Change, DatedChange
+from orgchange.domain.errors import ConcurrentWriteError, NotFound
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
+from projections.delegations import Gap
 from projections.queries import ReadModel
 from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
 
 MAX_ATTEMPTS = 8
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What changes did (or would do) to the delegationsordning: gaps opened and closed."""
+
+    opened: list[Gap]
+    closed: list[Gap]
+
+
+class _DryRunFinished(Exception):
+    """Ends a dry run's transaction by rolling it back."""
+
+    def __init__(self, impact: Impact):
+        self.impact = impact
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,45 @@ class OrgChange(Application):
         # The saved copy is the register as it now stands; keep it for the next command.
         self.repository.cache.put(REGISTER_ID, register)  # type: ignore[union-attr]
 
+    def dry_run(self, changes: Sequence[Change], recorded_by: str = "dry-run") -> Impact:
+        """Check changes and tell their effect on delegations, recording nothing.
+
+        The changes are recorded and projected exactly as by `record_changes`, and
+        the transaction is then rolled back: the answer comes from the same code.
+        """
+        register = self.register()
+        recorded_at = self._next_instant(register)
+        days = sorted({c.effective for c in changes if isinstance(c, DatedChange)})
+        try:
+            with self.datastore.transaction(commit=True) as session:
+                reader = ReadModel(session.connection()).delegations
+                before = {day: reader.gaps(day) for day in days}
+                register.record(changes, recorded_by, recorded_at)
+                if register._pending_events:  # type: ignore[attr-defined]
+                    recordings = self.save(register)
+                    self.writer.write(
+                        DatabaseRows(session),
+                        register,
+                        [r.domain_event for r in recordings],
+                        recorded_at,
+                        recordings[-1].notification.id,
+                    )
+                after = {day: reader.gaps(day) for day in days}
+                raise _DryRunFinished(_compare_gaps(days, before, after))
+        except _DryRunFinished as finished:
+            return finished.impact
+
+    def impact_of(self, change_id: str) -> Impact:
+        """The gaps a recorded change (with the rest of its transaction) opened or closed."""
+        row = self.read_model.change(change_id)
+        if row is None or row.effective is None:
+            raise NotFound(f"no organisational change '{change_id}' was recorded")
+        reader = self.read_model.delegations
+        day = row.effective
+        before = reader.gaps(day, known_at=row.recorded_at - timedelta(microseconds=1))
+        after = reader.gaps(day, known_at=row.recorded_at)
+        return _compare_gaps([day], {day: before}, {day: after})
+
     # --- read models ---------------------------------------------------------------
 
     def last_event_id(self) -> int:
@@ -173,6 +228,22 @@ class OrgChange(Application):
         table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _compare_gaps(days: list, before: dict, after: dict) -> Impact:
+    opened: dict[str, Gap] = {}
+    closed: dict[str, Gap] = {}
+    for day in days:
+        old = {g.delegation_id: g for g in before[day]}
+        new = {g.delegation_id: g for g in after[day]}
+        for key in new.keys() - old.keys():
+            opened.setdefault(key, new[key])
+        for key in old.keys() - new.keys():
+            closed.setdefault(key, old[key])
+    return Impact(
+        opened=sorted(opened.values(), key=lambda g: (g.since, g.delegation_id)),
+        closed=sorted(closed.values(), key=lambda g: (g.since, g.delegation_id)),
+    )
 
 
 def _is_write_conflict(error: Exception) -> bool:

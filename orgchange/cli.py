@@ -143,11 +143,28 @@ def _record_file(obj: Context, change_file, source: str) -> None:
 
 @cli.command("import", help="Record the changes of one or more change files (each atomically).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--dry-run", is_flag=True, help="Check the files and show their effect on delegations; record nothing."
+)
 @pass_context
-def import_(obj: Context, files: tuple[str, ...]) -> None:
+def import_(obj: Context, files: tuple[str, ...], dry_run: bool) -> None:
     with _user_errors():
         for path in files:
-            _record_file(obj, load_change_file(path), path)
+            change_file = load_change_file(path)
+            if dry_run:
+                _show_impact(path, obj.app.dry_run(change_file.changes))
+            else:
+                _record_file(obj, change_file, path)
+
+
+def _show_impact(source: str, impact) -> None:
+    click.echo(f"{source}: valid; nothing was recorded (dry run).")
+    for gap in impact.opened:
+        click.echo(f"  would leave without delegate: {gap.delegation_id} from {gap.since}: {gap.reason}")
+    for gap in impact.closed:
+        click.echo(f"  would give a delegate again: {gap.delegation_id}")
+    if not (impact.opened or impact.closed):
+        click.echo("  no delegation is left without a delegate")
 
 
 @cli.command(help="Record the bundled sample register (Nacka 2012–2018).")

@@ -1,0 +1,155 @@
+"""The delegationsordning over time: gaps, reorganisation impact, documents and diagrams."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pytest
+
+from orgchange import diagrams
+from orgchange.delegationsordning import Delegationsordning, before_after
+from tests.builders import base_organisation, change
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def org(app):
+    app.record_changes(
+        [
+            *base_organisation(),
+            change("grant_delegation", id="g1", delegation="ks-1", effective="2013-01-01", from_="ks",
+                   to="kulturchef", matter="Bidrag till föreningar", code="K.1"),
+            change("grant_delegation", id="g2", delegation="ks-2", effective="2013-01-01", from_="ks",
+                   to="stadsdirektor", matter="Avtal", code="B.1", further_delegation=True),
+            change("subdelegate", id="s1", delegation="ks-2-va", effective="2013-02-01",
+                   parent_delegation="ks-2", to="va-chef"),
+        ],
+        "test",
+    )
+    return app
+
+
+def gaps_on(app, day: str) -> dict[str, object]:
+    return {g.delegation_id: g for g in app.read_model.delegations.gaps(date.fromisoformat(day))}
+
+
+def test_a_gap_opens_the_day_the_delegate_ends_and_closes_when_repointed(org):
+    org.record_changes([change("abolish_position", id="ab", effective="2015-03-01", position="kulturchef")], "t")
+    assert gaps_on(org, "2015-02-28") == {}
+    gap = gaps_on(org, "2015-03-01")["ks-1"]
+    assert gap.since == date(2015, 3, 1) and "Kulturchef" in gap.reason and "upphörde" in gap.reason
+    assert gaps_on(org, "2016-01-01")["ks-1"].since == date(2015, 3, 1)
+    org.record_changes([change("amend_delegation", id="am", effective="2016-01-01", delegation="ks-1", to="stadsdirektor")], "t")
+    assert "ks-1" in gaps_on(org, "2015-12-31")
+    assert gaps_on(org, "2016-01-01") == {}
+
+
+def test_a_gap_closes_when_the_delegation_is_revoked(org):
+    org.record_changes([change("dissolve_unit", effective="2015-01-01", unit="kfv")], "t")
+    assert "ks-1" in gaps_on(org, "2015-01-01")
+    org.record_changes([change("revoke_delegation", effective="2015-06-01", delegation="ks-1")], "t")
+    assert "ks-1" in gaps_on(org, "2015-05-31")
+    assert "ks-1" not in gaps_on(org, "2015-06-01")
+
+
+def test_a_vidaredelegation_has_a_gap_when_its_parents_delegate_ends(org):
+    org.record_changes([change("abolish_position", effective="2015-01-01", position="stadsdirektor")], "t")
+    gaps = gaps_on(org, "2015-01-01")
+    assert set(gaps) == {"ks-2", "ks-2-va"}
+    assert "vilar på ks-2" in gaps["ks-2-va"].reason
+
+
+def test_a_spin_off_leaves_delegations_to_its_posts_without_delegate_and_impact_says_so(org):
+    spin_off = change("spin_off_unit", id="so", effective="2017-01-01", unit="va", company="nva",
+                      name="Nacka vatten och avfall AB", owner="ks")
+    preview = org.dry_run([spin_off])
+    assert [g.delegation_id for g in preview.opened] == ["ks-2-va"]
+    assert gaps_on(org, "2017-01-01") == {}  # the dry run recorded nothing
+    org.record_changes([spin_off], "t")
+    assert [g.delegation_id for g in org.impact_of("so").opened] == ["ks-2-va"]
+    repoint = change("amend_delegation", id="fix", effective="2017-02-01", delegation="ks-2-va", to="kulturchef")
+    assert [g.delegation_id for g in org.dry_run([repoint]).closed] == ["ks-2-va"]
+
+
+def test_delegations_by_board_and_delegate_as_known_at(org):
+    reader = org.read_model.delegations
+    assert [d.id for d in reader.delegations(date(2013, 6, 1), board="ks")] == ["ks-2", "ks-2-va", "ks-1"]
+    assert [d.id for d in reader.delegations(date(2013, 6, 1), delegate="va-chef")] == ["ks-2-va"]
+    assert reader.delegations(date(2013, 6, 1), board="sn") == []
+    recorded = org.read_model.change("g1").recorded_at
+    org.record_changes([change("cancel_change", change="s1", reason="fel")], "t")
+    assert [d.id for d in reader.delegations(date(2013, 6, 1))] == ["ks-2", "ks-1"]
+    assert "ks-2-va" in [d.id for d in reader.delegations(date(2013, 6, 1), known_at=recorded)]
+
+
+def test_reserved_matters_are_findings(org):
+    org.record_changes(
+        [change("grant_delegation", delegation="mal", effective="2014-01-01", from_="ks", to="stadsdirektor",
+                matter="Verksamhetens mål och inriktning", reserved_matter=True)],
+        "t",
+    )
+    findings = org.read_model.delegations.findings(date(2014, 1, 1))
+    assert [f.delegation_id for f in findings] == ["mal"] and "6 kap. 38 §" in findings[0].reason
+
+
+def test_the_document_as_csv_json_and_html(org):
+    org.record_changes([change("abolish_position", effective="2015-01-01", position="kulturchef")], "t")
+    document = Delegationsordning.load(org.read_model, date(2015, 1, 1), board="ks")
+    rows = list(csv.reader(io.StringIO(document.as_csv())))
+    assert rows[0][:5] == ["Nämnd", "Id", "Nr", "Ärende", "Delegat"]
+    by_id = {row[1]: row for row in rows[1:]}
+    assert by_id["ks-1"][4] == "Kulturchef (saknas)"
+    assert by_id["ks-2-va"][6] == "vidaredelegerad från B.1"
+    data = document.as_json()
+    assert [g["delegationId"] for g in data["gaps"]] == ["ks-1"]
+    page = document.as_html()
+    assert "<h2>Kommunstyrelsen</h2>" in page and "class='gap'" in page
+
+
+def test_the_diagram_svg_has_the_labels_and_one_edge_per_delegation(demo_app):
+    document = Delegationsordning.load(demo_app.read_model, date(2017, 3, 1))
+    dot = document.diagram("dot").decode()
+    assert dot.startswith("digraph delegations {")
+    svg = ET.fromstring(document.diagram("svg"))
+    edges = svg.findall(f".//{SVG}g[@class='edge']")
+    assert len(edges) == len(document.rows)
+    texts = {t.text for t in svg.iter(f"{SVG}text")}
+    assert {"Kommunstyrelsen", "Stadsdirektör", "B.1", "N.2"} <= texts
+    gap_edges = [e for e in edges if any(p.get("stroke") == diagrams.GAP_COLOUR for p in e.iter(f"{SVG}path"))]
+    assert len(gap_edges) == len(document.gaps) == 1
+
+
+def test_before_after_colours_what_changed(demo_app):
+    read = demo_app.read_model
+    before = Delegationsordning.load(read, date(2017, 6, 1), board="ks")
+    after = Delegationsordning.load(read, date(2017, 12, 1), board="ks")
+    svg = ET.fromstring(before_after(before, after, "svg"))
+    colours = {p.get("stroke") for p in svg.iter(f"{SVG}path")}
+    assert diagrams.ADDED_COLOUR in colours and diagrams.REMOVED_COLOUR in colours
+
+
+def test_png_has_the_png_magic_bytes(demo_app):
+    png = Delegationsordning.load(demo_app.read_model, date(2017, 3, 1)).diagram("png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_graphviz_dot_still_works_and_svg_says_why(demo_app, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    document = Delegationsordning.load(demo_app.read_model, date(2017, 3, 1))
+    assert document.diagram("dot").startswith(b"digraph")
+    with pytest.raises(diagrams.GraphvizMissing, match="apt-get install graphviz"):
+        document.diagram("svg")
+
+
+def test_cli_delegations_json(demo_app, database_url):
+    from tests.test_cli import run
+
+    result = run(database_url, "delegations", "--as-of", "2017-03-01", "--board", "ntn", "--format", "json")
+    data = json.loads(result.stdout)
+    assert [d["id"] for d in data["delegations"]] == ["ntn-n1", "ntn-n2"]
+    assert data["gaps"][0]["delegationId"] == "ntn-n2" and data["gaps"][0]["since"] == "2017-01-01"
