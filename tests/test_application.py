@@ -13,9 +13,13 @@ def test_two_services_on_one_database_see_each_others_writes(app, database_url):
     app.record_changes(base_organisation(), "a")
     other = OrgChange(database_url)
     try:
-        other.record_changes([change("rename_unit", id="by-other", effective="2014-01-01", unit="va", name="VA")], "b")
+        other.record_changes(
+            [change("rename_unit", id="by-other", effective="2014-01-01", unit="va", name="VA")], "b"
+        )
         # The first service's cached register is behind; it must catch up, not overwrite.
-        app.record_changes([change("rename_unit", id="by-first", effective="2015-01-01", unit="va", name="VA 2")], "a")
+        app.record_changes(
+            [change("rename_unit", id="by-first", effective="2015-01-01", unit="va", name="VA 2")], "a"
+        )
         names = [v.name for v in other.read_model.unit_history("va")]
         assert names == ["Vatten och avfall", "VA", "VA 2"]
         assert app.register().version == other.register().version
@@ -33,8 +37,17 @@ def test_concurrent_writers_lose_nothing(app, database_url):
         try:
             for n in range(5):
                 service.record_changes(
-                    [change("establish_unit", id=f"w{index}-{n}", effective="2014-01-01",
-                            unit=f"w{index}-{n}", name=f"W {index} {n}", kind="unit", parent="slk")],
+                    [
+                        change(
+                            "establish_unit",
+                            id=f"w{index}-{n}",
+                            effective="2014-01-01",
+                            unit=f"w{index}-{n}",
+                            name=f"W {index} {n}",
+                            kind="unit",
+                            parent="slk",
+                        )
+                    ],
                     f"writer-{index}",
                 )
         except BaseException as error:  # noqa: BLE001 - collected and asserted below

@@ -16,7 +16,11 @@ def run(database_url: str, *args: str, cwd: Path | None = None) -> subprocess.Co
     env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "registrator"}
     return subprocess.run(
         [sys.executable, "-m", "orgchange", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -38,8 +42,11 @@ def test_demo_then_chart_json_for_a_date(database_url):
     assert ids == sorted(ids)
     company = next(u for u in data["units"] if u["id"] == "nacka-vatten-och-avfall-ab")
     assert company == {
-        "id": "nacka-vatten-och-avfall-ab", "name": "Nacka vatten och avfall AB",
-        "kind": "company", "parentId": None, "ownerId": "nacka-stadshus-ab",
+        "id": "nacka-vatten-och-avfall-ab",
+        "name": "Nacka vatten och avfall AB",
+        "kind": "company",
+        "parentId": None,
+        "ownerId": "nacka-stadshus-ab",
     }
     assert "va-och-avfall" not in ids
     earlier = json.loads(run(database_url, "chart", "--as-of", "2016-12-31", "--format", "json").stdout)
@@ -58,13 +65,30 @@ def test_text_chart_and_diff(sqlite_url):
 def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
     run(sqlite_url, "demo")
     before = run(sqlite_url, "chart", "--as-of", "2018-01-01", "--format", "json").stdout
-    bad = write_file(tmp_path / "bad.yaml", [
-        {"id": "ok-1", "type": "rename_unit", "effective": "2018-01-01", "unit": "planenheten", "name": "Ny"},
-        {"id": "bad-2", "type": "move_unit", "effective": "2018-01-01", "unit": "planenheten", "parent": "va-och-avfall"},
-    ])
+    bad = write_file(
+        tmp_path / "bad.yaml",
+        [
+            {
+                "id": "ok-1",
+                "type": "rename_unit",
+                "effective": "2018-01-01",
+                "unit": "planenheten",
+                "name": "Ny",
+            },
+            {
+                "id": "bad-2",
+                "type": "move_unit",
+                "effective": "2018-01-01",
+                "unit": "planenheten",
+                "parent": "va-och-avfall",
+            },
+        ],
+    )
     result = run(sqlite_url, "import", str(bad))
     assert result.returncode == 1
-    assert "change #2 (bad-2) move_unit: unit 'planenheten' cannot move under 'va-och-avfall'" in result.stderr
+    assert (
+        "change #2 (bad-2) move_unit: unit 'planenheten' cannot move under 'va-och-avfall'" in result.stderr
+    )
     assert "(it ends 2016-12-31)" in result.stderr and "Traceback" not in result.stderr
     assert run(sqlite_url, "chart", "--as-of", "2018-01-01", "--format", "json").stdout == before
 
@@ -73,9 +97,18 @@ def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
     "content, expected",
     [
         ("format: orgchange/v1\nchanges: [\n", "not valid YAML or JSON"),
-        ("format: orgchange/v1\nchanges:\n  - type: teleport_unit\n    effective: 2017-01-01\n", "unknown type 'teleport_unit'"),
-        ("format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 2017-01-01\n    unit: x\n", "missing field 'name'"),
-        ("format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 17\n    unit: x\n    name: y\n", "field 'effective'"),
+        (
+            "format: orgchange/v1\nchanges:\n  - type: teleport_unit\n    effective: 2017-01-01\n",
+            "unknown type 'teleport_unit'",
+        ),
+        (
+            "format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 2017-01-01\n    unit: x\n",
+            "missing field 'name'",
+        ),
+        (
+            "format: orgchange/v1\nchanges:\n  - type: rename_unit\n    effective: 17\n    unit: x\n    name: y\n",
+            "field 'effective'",
+        ),
     ],
 )
 def test_a_malformed_file_exits_2(sqlite_url, tmp_path, content, expected):
@@ -112,7 +145,9 @@ def test_dot_needs_no_graphviz_and_svg_is_rendered(sqlite_url, tmp_path):
     dot = run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "dot").stdout
     assert dot.startswith("digraph orgchart {") and '"n_nacka-vatten-och-avfall-ab"' in dot
     svg = tmp_path / "chart.svg"
-    assert run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "svg", "-o", str(svg)).returncode == 0
+    assert (
+        run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "svg", "-o", str(svg)).returncode == 0
+    )
     assert "Nacka vatten och avfall AB" in svg.read_text()
 
 

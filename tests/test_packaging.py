@@ -31,5 +31,7 @@ def test_the_console_script_and_packages_are_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["orgchange"] == "orgchange.cli:main"
     assert set(project["tool"]["setuptools"]["packages"]["find"]["include"]) >= {
-        "orgchange*", "projections*", "api*",
+        "orgchange*",
+        "projections*",
+        "api*",
     }

@@ -30,7 +30,10 @@ def rejected(app, *changes) -> ChangeRejected:
 
 
 def test_a_new_key_is_accepted(org):
-    org.record_changes([change("establish_unit", effective="2013-01-01", unit="ny", name="Ny", kind="unit", parent="slk")], "t")
+    org.record_changes(
+        [change("establish_unit", effective="2013-01-01", unit="ny", name="Ny", kind="unit", parent="slk")],
+        "t",
+    )
     assert "ny" in units_on(org, "2013-01-01")
     assert "ny" not in units_on(org, "2012-12-31")
 
@@ -38,7 +41,16 @@ def test_a_new_key_is_accepted(org):
 def test_a_key_is_never_reused_even_after_its_unit_ended(org):
     org.record_changes([change("dissolve_unit", id="d", effective="2014-01-01", unit="va")], "t")
     error = rejected(
-        org, change("establish_unit", id="again", effective="2015-01-01", unit="va", name="VA", kind="unit", parent="slk")
+        org,
+        change(
+            "establish_unit",
+            id="again",
+            effective="2015-01-01",
+            unit="va",
+            name="VA",
+            kind="unit",
+            parent="slk",
+        ),
     )
     assert error.rule == "unique-key"
     assert str(error).startswith("change #1 (again) establish_unit: unit 'va' cannot be established")
@@ -69,11 +81,13 @@ def test_a_council_has_no_parent(org):
 
 def test_a_company_is_owned_by_a_board_not_an_office(org):
     error = rejected(
-        org, change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk")
+        org,
+        change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk"),
     )
     assert error.rule == "one-parent" and "'slk' is a office" in str(error)
     org.record_changes(
-        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="ks")], "t"
+        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="ks")],
+        "t",
     )
     company = units_on(org, "2013-01-01")["ab"]
     assert (company.owner_id, company.parent_id) == ("ks", None)
@@ -83,8 +97,12 @@ def test_a_company_is_owned_by_a_board_not_an_office(org):
 
 
 def test_the_contract_example_moving_under_an_ended_unit(org):
-    org.record_changes([change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va")], "t")
-    error = rejected(org, change("move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv"))
+    org.record_changes(
+        [change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va")], "t"
+    )
+    error = rejected(
+        org, change("move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv")
+    )
     assert str(error) == (
         "change #1 (ks-2017-004) move_unit: unit 'slk' cannot move under 'kfv': "
         "'kfv' is not in effect on 2017-03-01 (it ends 2016-12-31)"
@@ -99,14 +117,16 @@ def test_a_move_that_would_make_a_cycle_is_rejected(org):
 
 def test_a_committee_belongs_to_a_board(org):
     error = rejected(
-        org, change("establish_unit", effective="2013-01-01", unit="u", name="U", kind="committee", parent="slk")
+        org,
+        change("establish_unit", effective="2013-01-01", unit="u", name="U", kind="committee", parent="slk"),
     )
     assert error.rule == "hierarchy"
 
 
 def test_a_unit_cannot_start_before_its_parent(org):
     error = rejected(
-        org, change("establish_unit", effective="2011-06-01", unit="old", name="Old", kind="unit", parent="slk")
+        org,
+        change("establish_unit", effective="2011-06-01", unit="old", name="Old", kind="unit", parent="slk"),
     )
     assert "(it starts 2012-01-01)" in str(error)
 
@@ -130,8 +150,13 @@ def test_a_split_must_map_every_active_child_and_position(org):
     org.record_changes(
         [
             change(
-                "split_unit", id="s", effective="2013-01-01", unit="slk", into=successors,
-                children={"kfv": "a", "va": "b"}, positions={"stadsdirektor": "a"},
+                "split_unit",
+                id="s",
+                effective="2013-01-01",
+                unit="slk",
+                into=successors,
+                children={"kfv": "a", "va": "b"},
+                positions={"stadsdirektor": "a"},
             )
         ],
         "t",
@@ -146,7 +171,12 @@ def test_a_split_must_map_every_active_child_and_position(org):
     "entry",
     [
         {"type": "merge_units", "effective": "2013-01-01", "units": ["kfv"], "into": "kfv"},
-        {"type": "split_unit", "effective": "2013-01-01", "unit": "slk", "into": [{"unit": "a", "name": "A"}]},
+        {
+            "type": "split_unit",
+            "effective": "2013-01-01",
+            "unit": "slk",
+            "into": [{"unit": "a", "name": "A"}],
+        },
     ],
 )
 def test_merge_needs_two_units_and_split_two_successors(entry):
@@ -160,7 +190,17 @@ def test_merge_needs_two_units_and_split_two_successors(entry):
 
 def test_merge_into_a_new_unit_moves_children_and_positions(org):
     org.record_changes(
-        [change("merge_units", id="m", effective="2014-01-01", units=["kfv", "va"], into="kfva", name="Kultur och VA", kind="unit")],
+        [
+            change(
+                "merge_units",
+                id="m",
+                effective="2014-01-01",
+                units=["kfv", "va"],
+                into="kfva",
+                name="Kultur och VA",
+                kind="unit",
+            )
+        ],
         "t",
     )
     after = units_on(org, "2014-01-01")
@@ -176,7 +216,17 @@ def test_merge_into_a_new_unit_moves_children_and_positions(org):
 
 def test_spin_off_makes_a_company_and_ends_the_units_posts(org):
     org.record_changes(
-        [change("spin_off_unit", id="so", effective="2017-01-01", unit="va", company="nva", name="Nacka vatten och avfall AB", owner="ks")],
+        [
+            change(
+                "spin_off_unit",
+                id="so",
+                effective="2017-01-01",
+                unit="va",
+                company="nva",
+                name="Nacka vatten och avfall AB",
+                owner="ks",
+            )
+        ],
         "t",
     )
     after = units_on(org, "2017-01-01")
@@ -206,7 +256,9 @@ def test_an_unknown_unit_is_named(org):
 
 def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
     grant = dict(effective="2013-01-01", matter="Beslut om x")
-    error = rejected(org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant))
+    error = rejected(
+        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant)
+    )
     assert error.rule == "delegation" and "KL 6 kap. 37 §" in str(error)
     error = rejected(org, change("grant_delegation", delegation="d1", from_="ks", to="kfv", **grant))
     assert "never a unit" in str(error)
@@ -218,16 +270,67 @@ def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
 def test_vidaredelegation_only_by_a_director_one_step_and_ending_with_its_parent(org):
     org.record_changes(
         [
-            change("grant_delegation", delegation="d1", effective="2013-01-01", from_="ks", to="stadsdirektor", matter="M", further_delegation=True),
-            change("grant_delegation", delegation="d2", effective="2013-01-01", from_="ks", to="kulturchef", matter="N", further_delegation=True),
-            change("grant_delegation", delegation="d3", effective="2013-01-01", from_="ks", to="stadsdirektor", matter="O"),
+            change(
+                "grant_delegation",
+                delegation="d1",
+                effective="2013-01-01",
+                from_="ks",
+                to="stadsdirektor",
+                matter="M",
+                further_delegation=True,
+            ),
+            change(
+                "grant_delegation",
+                delegation="d2",
+                effective="2013-01-01",
+                from_="ks",
+                to="kulturchef",
+                matter="N",
+                further_delegation=True,
+            ),
+            change(
+                "grant_delegation",
+                delegation="d3",
+                effective="2013-01-01",
+                from_="ks",
+                to="stadsdirektor",
+                matter="O",
+            ),
         ],
         "t",
     )
-    assert "förvaltningschef" in str(rejected(org, change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d2", to="va-chef")))
-    assert "did not allow" in str(rejected(org, change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d3", to="va-chef")))
-    org.record_changes([change("subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d1", to="kulturchef")], "t")
-    assert "one step" in str(rejected(org, change("subdelegate", delegation="s2", effective="2013-03-01", parent_delegation="s", to="va-chef")))
+    assert "förvaltningschef" in str(
+        rejected(
+            org,
+            change(
+                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d2", to="va-chef"
+            ),
+        )
+    )
+    assert "did not allow" in str(
+        rejected(
+            org,
+            change(
+                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d3", to="va-chef"
+            ),
+        )
+    )
+    org.record_changes(
+        [
+            change(
+                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d1", to="kulturchef"
+            )
+        ],
+        "t",
+    )
+    assert "one step" in str(
+        rejected(
+            org,
+            change(
+                "subdelegate", delegation="s2", effective="2013-03-01", parent_delegation="s", to="va-chef"
+            ),
+        )
+    )
     org.record_changes([change("revoke_delegation", effective="2014-01-01", delegation="d1")], "t")
     register = org.register()
     assert register.timeline.delegation_on("s", date(2013, 12, 31)) is not None
@@ -238,7 +341,9 @@ def test_vidaredelegation_only_by_a_director_one_step_and_ending_with_its_parent
 
 
 def test_a_retroactive_change_that_breaks_a_later_one_names_it(org):
-    org.record_changes([change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t")
+    org.record_changes(
+        [change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t"
+    )
     error = rejected(org, change("dissolve_unit", id="retro", effective="2014-01-01", unit="kfv"))
     assert error.rule == "retroactive-consistency"
     assert "later (move_unit, effective 2015-01-01)" in str(error)
@@ -249,7 +354,11 @@ def test_a_consistent_retroactive_change_is_accepted_and_refolded(org):
     org.record_changes([change("rename_unit", effective="2016-01-01", unit="va", name="VA 2016")], "t")
     org.record_changes([change("rename_unit", effective="2014-01-01", unit="va", name="VA 2014")], "t")
     names = [(v.valid_from, v.name) for v in org.read_model.unit_history("va")]
-    assert names == [(date(2012, 1, 1), "Vatten och avfall"), (date(2014, 1, 1), "VA 2014"), (date(2016, 1, 1), "VA 2016")]
+    assert names == [
+        (date(2012, 1, 1), "Vatten och avfall"),
+        (date(2014, 1, 1), "VA 2014"),
+        (date(2016, 1, 1), "VA 2016"),
+    ]
 
 
 def test_same_day_changes_apply_in_recording_order(org):
@@ -286,7 +395,15 @@ def test_cancellation_keeps_what_was_believed_before(org):
 def test_a_cancellation_that_would_break_a_later_change_is_rejected(org):
     org.record_changes(
         [
-            change("establish_unit", id="new", effective="2014-01-01", unit="new", name="Ny", kind="unit", parent="slk"),
+            change(
+                "establish_unit",
+                id="new",
+                effective="2014-01-01",
+                unit="new",
+                name="Ny",
+                kind="unit",
+                parent="slk",
+            ),
             change("move_unit", id="uses-new", effective="2015-01-01", unit="va", parent="new"),
         ],
         "t",

@@ -20,9 +20,7 @@ def test_the_sample_records_with_its_correction_and_spin_off(demo_app):
     cancel = read.change("nacka-2017-006")
     assert cancel.type == "cancel_change" and cancel.effective == read.change("nacka-2017-005").effective
     spin_off = read.change("nacka-2017-001")
-    assert spin_off.summary == (
-        "VA- och avfallsenheten ombildades till bolaget Nacka vatten och avfall AB."
-    )
+    assert spin_off.summary == ("VA- och avfallsenheten ombildades till bolaget Nacka vatten och avfall AB.")
     assert set(spin_off.unit_ids) == {"va-och-avfall", "nacka-vatten-och-avfall-ab"}
     _, successors = read.links(["va-och-avfall"])
     assert successors["va-och-avfall"] == ["nacka-vatten-och-avfall-ab"]
