@@ -164,15 +164,19 @@ class OrgChange(Application):
             return finished.impact
 
     def impact_of(self, change_id: str) -> Impact:
-        """The gaps a recorded change (with the rest of its transaction) opened or closed."""
+        """The gaps a recorded change opened (it ended their delegate) or closed (it
+        re-pointed or revoked their delegation), on its effective date."""
         row = self.read_model.change(change_id)
-        if row is None or row.effective is None:
+        if row is None or row.effective is None or row.type == "cancel_change":
             raise NotFound(f"no organisational change '{change_id}' was recorded")
         reader = self.read_model.delegations
         day = row.effective
-        before = reader.gaps(day, known_at=row.recorded_at - timedelta(microseconds=1))
-        after = reader.gaps(day, known_at=row.recorded_at)
-        return _compare_gaps([day], {day: before}, {day: after})
+        on_day = {g.delegation_id: g for g in reader.gaps(day)}
+        day_before = {g.delegation_id: g for g in reader.gaps(day - timedelta(days=1))}
+        touched = row.as_change_file_entry().get("delegation")
+        opened = [g for g in on_day.values() if g.since == day and g.caused_by == change_id]
+        closed = [g for key, g in day_before.items() if key not in on_day and key == touched]
+        return Impact(opened=sorted(opened, key=_gap_order), closed=sorted(closed, key=_gap_order))
 
     # --- read models ---------------------------------------------------------------
 
@@ -241,9 +245,12 @@ def _compare_gaps(days: list, before: dict, after: dict) -> Impact:
         for key in old.keys() - new.keys():
             closed.setdefault(key, old[key])
     return Impact(
-        opened=sorted(opened.values(), key=lambda g: (g.since, g.delegation_id)),
-        closed=sorted(closed.values(), key=lambda g: (g.since, g.delegation_id)),
+        opened=sorted(opened.values(), key=_gap_order), closed=sorted(closed.values(), key=_gap_order)
     )
+
+
+def _gap_order(gap: Gap) -> tuple:
+    return gap.since, gap.delegation_id
 
 
 def _is_write_conflict(error: Exception) -> bool:

@@ -195,6 +195,7 @@ def chart(obj: Context, as_of: date, known_at, fmt: str, root, left_to_right: bo
         else:
             data = org.diagram(fmt, left_to_right=left_to_right)
         _write(data, output)
+        _remember(obj, output, "orgchart", f"organisationsschema {as_of}", as_of)
 
 
 @cli.command(help="The delegationsordning as of a date: who may decide what on a board's behalf.")
@@ -228,6 +229,64 @@ def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: s
             text = {"text": document.as_text, "csv": document.as_csv, "html": document.as_html}[fmt]()
             data = text.encode("utf-8")
         _write(data, output)
+        _remember(obj, output, "delegations", f"delegationsordning {as_of}", compare_with or as_of, as_of)
+
+
+@cli.command(help="The review pack of changes reported to a board, for its meeting (or a period).")
+@click.option("--board", metavar="KEY", required=True)
+@click.option("--meeting", type=DAY, help="The meeting the changes were reported to.")
+@click.option("--from", "start", type=DAY, help="Instead of a meeting: changes effective from …")
+@click.option("--to", "end", type=DAY, help="… to this date.")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "text"]), default="html")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def review(obj: Context, board: str, meeting, start, end, fmt: str, output) -> None:
+    from orgchange.outputs import record_output
+    from orgchange.pdf import html_to_pdf
+    from orgchange.review import ReviewPack
+
+    with _user_errors():
+        if meeting is not None:
+            pack = ReviewPack.for_meeting(obj.app, board, meeting)
+            description = f"granskningsunderlag {board} {meeting}"
+        elif start is not None and end is not None:
+            pack = ReviewPack.for_period(obj.app, board, start, end)
+            description = f"granskningsunderlag {board} {start}–{end}"
+        else:
+            raise click.UsageError("give --meeting, or --from and --to")
+        if fmt == "text":
+            lines = [pack.summary(), ""]
+            lines += [f"- {c.summary} [{pack.citations.get(c.id, '')}]" for c in pack.changes]
+            lines += [f"! {g.delegation_id}: {g.reason}" for g in pack.impact.opened]
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+        else:
+            page = pack.as_html()
+            data = html_to_pdf(page) if fmt == "pdf" else page.encode("utf-8")
+        _write(data, output)
+        if output and pack.period:
+            record_output(
+                obj.app.engine, "review", description, pack.period, get_settings().recorded_by(), output
+            )
+
+
+@cli.command(help="Documents generated to files, and which a later correction has made stale.")
+@click.option("--stale", is_flag=True, help="Only the stale ones.")
+@pass_context
+def outputs(obj: Context, stale: bool) -> None:
+    from orgchange.outputs import outputs as all_outputs
+    from orgchange.outputs import stale_outputs
+
+    with _user_errors():
+        changed = {s.output.id: s.changed_by for s in stale_outputs(obj.app.engine)}
+        for out in all_outputs(obj.app.engine):
+            if stale and out.id not in changed:
+                continue
+            state = f"STALE (changed by {', '.join(changed[out.id])})" if out.id in changed else "current"
+            click.echo(
+                f"#{out.id} {out.kind}: {out.description} [{out.covers_from}..{out.covers_to}] "
+                f"made {out.generated_at:%Y-%m-%d %H:%M} by {out.generated_by} "
+                f"→ {out.location or '-'}: {state}"
+            )
 
 
 @cli.command(help="What changed between two dates: units added, removed, renamed, moved.")
@@ -314,6 +373,16 @@ def token_create(obj: Context, name: str, role: str) -> None:
 
     with _user_errors():
         click.echo(create_token(obj.app, name, role))
+
+
+def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
+    """A document written to a file is an output whose staleness is tracked."""
+    if output:
+        from orgchange.outputs import record_output
+
+        record_output(
+            obj.app.engine, kind, description, (start, end or start), get_settings().recorded_by(), output
+        )
 
 
 def _write(data: bytes, output: str | None) -> None:

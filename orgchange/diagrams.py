@@ -69,6 +69,7 @@ def orgchart(
     positions: Mapping[str, Sequence[PositionRow]] | None = None,
     title: str | None = None,
     left_to_right: bool = False,
+    caption: bool = True,
 ) -> pydot.Dot:
     """The organisation on a day: line hierarchy as solid edges, ownership of companies dashed."""
     graph = pydot.Dot(
@@ -76,7 +77,7 @@ def orgchart(
         graph_type="digraph",
         rankdir="LR" if left_to_right else "TB",
         fontname="Helvetica",
-        label=f"{title or 'Organisationen'} {as_of.isoformat()}",
+        label=f"{title or 'Organisationen'} {as_of.isoformat()}" if caption else "",
         labelloc="t",
         nodesep="0.25",
         ranksep="0.5",

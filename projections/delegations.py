@@ -46,6 +46,7 @@ class Gap:
     since: date
     reason: str
     missing_delegate: str  # the position or committee that is not in effect
+    caused_by: str | None = None  # the change that ended the missing delegate
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Delegate:
     in_effect: bool
     ended: date | None
     is_committee: bool
+    ended_by: str | None = None
 
 
 def _life_query(table: Any, key: str, ids: Sequence[str], known_at: datetime | None) -> Any:
@@ -149,19 +151,18 @@ class DelegationReader(Reader):
             lives = self._lives(table, key, ordered, known_at)
             if not lives:
                 continue
-            names = {
-                row[0]: row[1]
-                for row in self._all(
-                    select(table.c[key], table.c[label])
-                    .where(
-                        table.c[key].in_(list(lives)), believed(table, known_at), table.c.valid_from <= as_of
-                    )
-                    .order_by(table.c.valid_from)
-                )
-            }
+            names: dict[str, str] = {}
+            enders: dict[str, str | None] = {}
+            query = (
+                select(table.c[key], table.c[label], table.c.ended_by)
+                .where(table.c[key].in_(list(lives)), believed(table, known_at), table.c.valid_from <= as_of)
+                .order_by(table.c.valid_from)
+            )
+            for k, name, ended_by in self._all(query):
+                names[k], enders[k] = name, ended_by
             for k, (start, end) in lives.items():
                 alive = start <= as_of and (end is None or as_of < end)
-                found[k] = Delegate(k, names.get(k, k), alive, end, committee)
+                found[k] = Delegate(k, names.get(k, k), alive, end, committee, enders.get(k))
         for k in ordered:
             found.setdefault(k, Delegate(k, k, False, None, False))
         return found
@@ -190,7 +191,7 @@ class DelegationReader(Reader):
                 f"Vidaredelegationen vilar på {parent.id}, vars delegat {missing.title} "
                 f"({missing.key}) {ended}; den saknar därmed grund."
             )
-        return Gap(d.id, since, reason, missing.key)
+        return Gap(d.id, since, reason, missing.key, missing.ended_by)
 
     @staticmethod
     def _row(r: Any, life: tuple[date, date | None]) -> DelegationRow:

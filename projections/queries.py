@@ -158,8 +158,10 @@ class ReadModel(Reader):
     def __init__(self, bind: Engine | Connection):
         super().__init__(bind)
         from .delegations import DelegationReader
+        from .reports import ReportReader
 
         self.delegations = DelegationReader(bind)
+        self.reports = ReportReader(bind)
 
     # --- units -----------------------------------------------------------------------
 
@@ -321,6 +323,17 @@ class ReadModel(Reader):
             return None
         units = self._change_units([change_id])
         return self._change(rows[0], None, units.get(change_id, ()))
+
+    def changes_by_id(self, change_ids: Sequence[str], known_at: datetime | None = None) -> list[ChangeRow]:
+        """The given changes, in the order given (unknown ids are left out)."""
+        log = t.change_log
+        rows: dict[str, Any] = {}
+        for chunk in _chunks(list(change_ids)):
+            rows.update(
+                {row.change_id: row for row in self._all(select(log).where(log.c.change_id.in_(chunk)))}
+            )
+        units = self._change_units(list(rows))
+        return [self._change(rows[i], known_at, units.get(i, ())) for i in change_ids if i in rows]
 
     def all_changes_in_recording_order(self) -> list[ChangeRow]:
         log = t.change_log

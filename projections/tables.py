@@ -184,6 +184,22 @@ projection_state = Table(
     Column("register_version", Integer, nullable=False),
 )
 
+# Outputs generated from the register (review packs, diagrams written to files), so that
+# a later correction can say which of them no longer tell the truth. Not a read model:
+# it records what was handed out, which the events do not know, and a rebuild keeps it.
+generated_outputs = Table(
+    "generated_outputs",
+    metadata,
+    Column("output_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("covers_from", Date, nullable=False),
+    Column("covers_to", Date, nullable=False),
+    Column("generated_at", UTCDateTime, nullable=False),
+    Column("generated_by", String(200), nullable=False),
+    Column("location", String(1000)),
+)
+
 READ_MODEL_TABLES = (
     unit_versions,
     position_versions,

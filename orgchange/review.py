@@ -1,0 +1,367 @@
+"""The review pack for a board's meeting: what was reported, in five minutes of reading.
+
+It holds a one-line Swedish summary of the period, every change as a sentence
+with its decision citation, before/after org charts of the affected part of the
+organisation, the delegations the changes left without a delegate (or gave one
+again), and the corrections made since the board's previous meeting — what the
+register said then against what it says now.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from orgchange import diagrams
+from orgchange.application import Impact, OrgChange
+from orgchange.domain.errors import NotFound
+from projections.delegations import Gap
+from projections.queries import ChangeRow, UnitRow
+from projections.reports import ReportRow
+
+MONTHS = ("jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec")
+
+# type -> (singular, plural) phrase for the summary line
+COUNTED = {
+    "establish_unit": ("enhet bildad", "enheter bildade"),
+    "rename_unit": ("enhet bytte namn", "enheter bytte namn"),
+    "reclassify_unit": ("enhet ombildad", "enheter ombildade"),
+    "move_unit": ("enhet flyttad", "enheter flyttade"),
+    "merge_units": ("enhet sammanslagen", "enheter sammanslagna"),
+    "split_unit": ("enhet delad", "enheter delade"),
+    "dissolve_unit": ("enhet nedlagd", "enheter nedlagda"),
+    "spin_off_unit": ("bolagiserad", "bolagiserade"),
+    "establish_position": ("befattning inrättad", "befattningar inrättade"),
+    "move_position": ("befattning flyttad", "befattningar flyttade"),
+    "abolish_position": ("befattning indragen", "befattningar indragna"),
+    "grant_delegation": ("delegation beslutad", "delegationer beslutade"),
+    "amend_delegation": ("delegation ändrad", "delegationer ändrade"),
+    "revoke_delegation": ("delegation upphävd", "delegationer upphävda"),
+    "subdelegate": ("vidaredelegation", "vidaredelegationer"),
+    "cancel_change": ("rättelse", "rättelser"),
+}
+
+
+def swedish_day(day: date, with_year: bool = True) -> str:
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if with_year else text
+
+
+def swedish_period(start: date, end: date) -> str:
+    if start == end:
+        return swedish_day(start)
+    if start.year == end.year:
+        return f"{swedish_day(start, with_year=False)}–{swedish_day(end)}"
+    return f"{swedish_day(start)}–{swedish_day(end)}"
+
+
+@dataclass(frozen=True)
+class Correction:
+    change: ChangeRow
+    day: date
+    then: list[str]  # what the register said on `day`, as known at the previous meeting
+    now: list[str]
+
+
+@dataclass
+class ReviewPack:
+    board: str
+    board_name: str
+    meeting: date | None
+    changes: list[ChangeRow]
+    citations: dict[str, str]
+    impact: Impact
+    corrections: list[Correction] = field(default_factory=list)
+    before: list[UnitRow] = field(default_factory=list)
+    after: list[UnitRow] = field(default_factory=list)
+    noted_paragraph: str | None = None
+    previous_meeting: date | None = None
+
+    # --- building ------------------------------------------------------------------
+
+    @classmethod
+    def for_meeting(cls, app: OrgChange, board: str, meeting: date) -> ReviewPack:
+        reports = app.read_model.reports.reports(board, meeting)
+        if not reports:
+            raise NotFound(f"no changes were reported to '{board}' for the meeting {meeting}")
+        report = reports[0]
+        changes = app.read_model.changes_by_id(report.change_ids)
+        previous = app.read_model.reports.previous_meeting(board, meeting)
+        pack = cls._build(app, board, meeting, changes, previous)
+        pack.noted_paragraph = report.noted_paragraph
+        return pack
+
+    @classmethod
+    def for_period(cls, app: OrgChange, board: str, start: date, end: date) -> ReviewPack:
+        page = app.read_model.changes(start=start, end=end, first=10_000)
+        changes = [c for c in page.rows if not c.cancelled]
+        return cls._build(app, board, None, changes, None)
+
+    @classmethod
+    def _build(
+        cls,
+        app: OrgChange,
+        board: str,
+        meeting: date | None,
+        changes: list[ChangeRow],
+        previous: ReportRow | None,
+    ) -> ReviewPack:
+        read = app.read_model
+        today = meeting or date.today()
+        board_unit = read.units([board], today).get(board)
+        if board_unit is None:
+            history = read.unit_history(board)
+            if not history:
+                raise NotFound(f"there is no board '{board}'")
+            board_unit = history[-1]
+        opened: dict[str, Gap] = {}
+        closed: dict[str, Gap] = {}
+        for change in changes:
+            if change.effective is not None and change.type != "cancel_change":
+                impact = app.impact_of(change.id)
+                opened.update({g.delegation_id: g for g in impact.opened})
+                closed.update({g.delegation_id: g for g in impact.closed})
+        pack = cls(
+            board=board,
+            board_name=board_unit.name,
+            meeting=meeting,
+            changes=changes,
+            citations=_citations(app, changes),
+            impact=Impact(sorted(opened.values(), key=_by_since), sorted(closed.values(), key=_by_since)),
+            previous_meeting=previous.meeting if previous else None,
+        )
+        pack._add_charts(app)
+        if previous is not None:
+            pack.corrections = _corrections(app, previous)
+        return pack
+
+    def _add_charts(self, app: OrgChange) -> None:
+        days = [c.effective for c in self.changes if c.effective is not None]
+        if not days:
+            return
+        affected = {u for c in self.changes for u in c.unit_ids}
+        before_day, after_day = min(days) - timedelta(days=1), max(days)
+        self.before = _neighbourhood(app.read_model.organisation(before_day), affected)
+        self.after = _neighbourhood(app.read_model.organisation(after_day), affected)
+
+    # --- reading -----------------------------------------------------------------------
+
+    @property
+    def period(self) -> tuple[date, date] | None:
+        days = [c.effective for c in self.changes if c.effective is not None]
+        return (min(days), max(days)) if days else None
+
+    def summary(self) -> str:
+        """'1 jan–30 juni 2017: 2 enheter sammanslagna, 1 bolagiserad, …'"""
+        counts: Counter[str] = Counter()
+        for change in self.changes:
+            weight = 1
+            if change.type == "merge_units":
+                weight = max(len(change.unit_ids) - 1, 2)
+            counts[change.type] += weight
+        parts = []
+        for change_type, (one, many) in COUNTED.items():
+            if counts[change_type]:
+                n = counts[change_type]
+                parts.append(f"{n} {one if n == 1 else many}")
+        period = swedish_period(*self.period) if self.period else "ingen period"
+        return f"{period}: {', '.join(parts) if parts else 'inga ändringar'}"
+
+    def as_html(self, generated_at: datetime | None = None) -> str:
+        e = html.escape
+        generated_at = generated_at or datetime.now(UTC)
+        title = f"Anmälda ändringar till {self.board_name}"
+        when = f"sammanträdet {self.meeting.isoformat()}" if self.meeting else "perioden"
+        out = [
+            "<!doctype html><html lang='sv'><head><meta charset='utf-8'>",
+            f"<title>{e(title)} – {e(when)}</title><style>{_CSS}</style></head><body>",
+            f"<header><h1>{e(title)}</h1><p class='meta'>Underlag för {e(when)}. "
+            f"Sammanställt {generated_at:%Y-%m-%d %H:%M} UTC ur orgchange.</p>",
+            f"<p class='summary' id='summary'>{e(self.summary())}</p>",
+        ]
+        if self.noted_paragraph:
+            out.append(
+                f"<p class='noted'>{e(self.board_name)} noterade informationen till protokollet "
+                f"({e(self.noted_paragraph)}).</p>"
+            )
+        out.append("</header><section id='changes'><h2>Ändringar</h2><ol class='changes'>")
+        for change in self.changes:
+            citation = self.citations.get(change.id, "")
+            cancelled = " <em>(makulerad)</em>" if change.cancelled else ""
+            out.append(
+                f"<li data-change='{e(change.id)}'><span class='sentence'>{e(change.summary)}</span>"
+                f"{cancelled}<br><span class='citation'>{e(citation)}</span>"
+                f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span></li>"
+            )
+        out.append("</ol></section>")
+        out.append(self._charts_html())
+        out.append(self._delegations_html())
+        out.append(self._corrections_html())
+        out.append("</body></html>")
+        return "".join(out)
+
+    def _charts_html(self) -> str:
+        if not (self.before or self.after) or self.period is None:
+            return ""
+        start, end = self.period
+        out = ["<section id='charts'><h2>Organisationen före och efter</h2>"]
+        for label, units, day in (
+            ("Före", self.before, start - timedelta(days=1)),
+            ("Efter", self.after, end),
+        ):
+            graph = diagrams.orgchart(units, day, left_to_right=True, caption=False)
+            try:
+                svg = diagrams.render(graph, "svg").decode("utf-8")
+                svg = svg[svg.index("<svg") :]
+            except diagrams.GraphvizMissing as missing:
+                svg = f"<p class='missing'>{html.escape(str(missing))}</p>"
+            out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
+            out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")
+        out.append("</section>")
+        return "".join(out)
+
+    def _delegations_html(self) -> str:
+        e = html.escape
+        out = ["<section id='delegations'><h2>Påverkan på delegationsordningen</h2>"]
+        if not (self.impact.opened or self.impact.closed):
+            out.append("<p>Ändringarna lämnar ingen delegation utan delegat.</p>")
+        if self.impact.opened:
+            out.append("<h3>Delegationer som saknar delegat</h3><ul class='gaps'>")
+            out.extend(
+                f"<li class='gap' data-delegation='{e(g.delegation_id)}'>{e(g.delegation_id)} "
+                f"(från {g.since}): {e(g.reason)}</li>"
+                for g in self.impact.opened
+            )
+            out.append("</ul>")
+        if self.impact.closed:
+            out.append("<h3>Delegationer som fått delegat igen</h3><ul class='closed'>")
+            out.extend(
+                f"<li data-delegation='{e(g.delegation_id)}'>{e(g.delegation_id)}</li>"
+                for g in self.impact.closed
+            )
+            out.append("</ul>")
+        out.append("</section>")
+        return "".join(out)
+
+    def _corrections_html(self) -> str:
+        e = html.escape
+        if self.previous_meeting is None:
+            return ""
+        out = [
+            f"<section id='corrections'><h2>Rättelser sedan förra sammanträdet ({self.previous_meeting})</h2>"
+        ]
+        if not self.corrections:
+            out.append("<p>Inga rättelser.</p>")
+        for correction in self.corrections:
+            out.append(
+                f"<div class='correction' data-change='{e(correction.change.id)}'>"
+                f"<p>{e(correction.change.summary)}</p><table><tr><th>Då ({self.previous_meeting})</th>"
+                f"<th>Nu</th></tr><tr><td>{'<br>'.join(map(e, correction.then)) or '–'}</td>"
+                f"<td>{'<br>'.join(map(e, correction.now)) or '–'}</td></tr></table>"
+                f"<p class='meta'>Avser {correction.day}</p></div>"
+            )
+        out.append("</section>")
+        return "".join(out)
+
+
+def _by_since(gap: Gap) -> tuple[date, str]:
+    return gap.since, gap.delegation_id
+
+
+def _neighbourhood(units: list[UnitRow], affected: set[str]) -> list[UnitRow]:
+    """The affected units, what they stand under, and what stands directly under them."""
+    by_id = {u.id: u for u in units}
+    keep = set(affected) & by_id.keys()
+    for unit in units:
+        above = unit.parent_id or unit.owner_id
+        if unit.id in affected and above in by_id:
+            keep.add(above)
+        if above in affected:
+            keep.add(unit.id)
+    return [by_id[k] for k in sorted(keep)]
+
+
+def _citations(app: OrgChange, changes: list[ChangeRow]) -> dict[str, str]:
+    """'Kommunstyrelsen 2013-02-11 § 53 (KFKS 2013/5)' for each change with a decision.
+
+    The body is a unit key (a board) or, for a decision under delegation, a position key.
+    """
+    names: dict[str, str] = {}
+    for change in changes:
+        body, day = change.decision_body, change.decision_date or change.effective
+        if body is None or body in names or day is None:
+            continue
+        unit = app.read_model.units([body], day).get(body)
+        if unit is not None:
+            names[body] = unit.name
+            continue
+        delegate = app.read_model.delegations.delegates({body}, day)[body]
+        if delegate.title != body:
+            names[body] = delegate.title
+    citations = {}
+    for change in changes:
+        parts = [names.get(change.decision_body or "", change.decision_body or "")]
+        if change.decision_date:
+            parts.append(change.decision_date.isoformat())
+        if change.decision_paragraph:
+            parts.append(change.decision_paragraph)
+        text = " ".join(p for p in parts if p)
+        if change.decision_reference:
+            text = f"{text} ({change.decision_reference})" if text else change.decision_reference
+        citations[change.id] = text or "Beslut saknas i registret"
+    return citations
+
+
+def _corrections(app: OrgChange, previous: ReportRow) -> list[Correction]:
+    """Cancellations and retroactive changes recorded after the previous meeting's report.
+
+    "Then" is the register as it stood when that report was noted (or made): the
+    instant the board last saw it.
+    """
+    instants = [i for i in (previous.noted_at, previous.reported_at) if i is not None]
+    known_then = (
+        max(instants)
+        if instants
+        else datetime.combine(previous.meeting + timedelta(days=1), time(), tzinfo=UTC)
+    )
+    read = app.read_model
+    later = [
+        c
+        for c in read.all_changes_in_recording_order()
+        if c.recorded_at > known_then
+        and c.effective is not None
+        and (c.type == "cancel_change" or c.effective <= previous.meeting)
+    ]
+    out = []
+    for change in read.changes_by_id([c.id for c in later]):
+        units = change.unit_ids
+        then = read.units(units, change.effective, known_at=known_then)
+        now = read.units(units, change.effective)
+        out.append(Correction(change, change.effective, _describe(then), _describe(now)))
+    return out
+
+
+def _describe(units: dict[str, UnitRow]) -> list[str]:
+    return [
+        f"{u.name} ({u.id}), under {u.parent_id or u.owner_id or '–'}"
+        for u in sorted(units.values(), key=lambda u: u.id)
+    ]
+
+
+_CSS = """
+@page { size: A4; margin: 18mm 15mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 11pt; color: #1a1a1a;
+       max-width: 180mm; margin: 0 auto; padding: 8mm 0; line-height: 1.4; }
+h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 13pt; border-bottom: 1px solid #999;
+     margin-top: 14pt; } h3 { font-size: 11pt; }
+.summary { font-size: 12pt; font-weight: bold; background: #eef3f9; padding: 6pt 8pt; }
+.meta, .id { color: #555; font-size: 9pt; } .citation { color: #333; font-style: italic; }
+ol.changes li { margin-bottom: 6pt; page-break-inside: avoid; }
+figure.chart { margin: 8pt 0; page-break-inside: avoid; }
+figure.chart svg { max-width: 100%; height: auto; display: block; }
+.gap { color: #a00000; } table { border-collapse: collapse; width: 100%; }
+td, th { border: 1px solid #aaa; padding: 3pt 5pt; vertical-align: top; text-align: left; }
+"""
