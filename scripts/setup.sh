@@ -20,6 +20,11 @@ apt_install() {
 # Graphviz renders the diagrams (DOT works without it).
 command -v dot >/dev/null || apt_install graphviz
 
+# Headless Chromium for the browser tests and PDF review packs (Playwright drives Debian's build).
+if $want_test; then
+  command -v chromium >/dev/null || apt_install chromium chromium-driver
+fi
+
 # Python packages, in a virtual environment of the project's own.
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
