@@ -204,13 +204,14 @@ def _move_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Cha
     if unit is None:
         return None
     if s.units[unit].kind == "company":
-        owner = _pick(draw, [k for k in s.of_kind("board", "company") if k != unit])
+        owners = s.of_kind("board", "company")
+        owner = _pick(draw, [k for k in owners if k not in (unit, s.units[unit].owner)])
         return MoveUnit(unit=unit, owner=owner, **common) if owner else None
     if s.units[unit].kind == "committee":
         parents = s.of_kind("board")
     else:
         parents = s.not_of_kind("company") if draw(st.integers(0, 9)) else list(s.units)
-    parent = _pick(draw, [k for k in parents if k != unit])
+    parent = _pick(draw, [k for k in parents if k not in (unit, s.units[unit].parent)])
     return MoveUnit(unit=unit, parent=parent, **common) if parent else None
 
 
@@ -256,9 +257,7 @@ def _split_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Ch
             extra["kind"] = draw(st.sampled_from(ADMIN_KINDS))
         if draw(st.integers(0, 3)) == 0:
             extra["parent"] = _pick(draw, list(s.units))
-        successors.append(
-            Successor(unit=key("u"), name=draw(st.sampled_from(UNIT_NAMES)), **extra)
-        )
+        successors.append(Successor(unit=key("u"), name=draw(st.sampled_from(UNIT_NAMES)), **extra))
     targets = [succ.unit for succ in successors]
     children = {child: draw(st.sampled_from(targets)) for child in s.dependants(unit)}
     positions = {post: draw(st.sampled_from(targets)) for post in s.staff(unit)}
@@ -296,8 +295,10 @@ def _establish_position(draw: Draw, s: State, day: date, key: _Keys, common: dic
 
 def _move_position(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
     position = _pick(draw, list(s.positions))
-    unit = _pick(draw, list(s.units))
-    if position is None or unit is None:
+    if position is None:
+        return None
+    unit = _pick(draw, [k for k in s.units if k != s.positions[position].unit])
+    if unit is None:
         return None
     return MovePosition(position=position, unit=unit, **common)
 
@@ -311,7 +312,12 @@ def _grant_delegation(draw: Draw, s: State, day: date, key: _Keys, common: dict)
     board = _pick(draw, s.of_kind("board"))
     if board is None:
         return None
-    delegates = list(s.positions) + s.committees_of(board)
+    directors = [k for k, v in s.positions.items() if v.director]
+    further = draw(st.booleans())
+    if further and directors and draw(st.booleans()):
+        delegates = directors  # a förvaltningschef who may pass it on
+    else:
+        delegates = list(s.positions) + s.committees_of(board)
     to = _pick(draw, delegates)
     if to is None:
         return None
@@ -329,7 +335,7 @@ def _grant_delegation(draw: Draw, s: State, day: date, key: _Keys, common: dict)
         from_=board,
         to=to,
         matter=draw(st.sampled_from(MATTERS)),
-        further_delegation=draw(st.booleans()),
+        further_delegation=further,
         **extra,
         **common,
     )
@@ -367,13 +373,13 @@ def _revoke_delegation(draw: Draw, s: State, day: date, key: _Keys, common: dict
 def _subdelegate(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
     directors = {k for k, v in s.positions.items() if v.director}
     passable = [
-        k
-        for k, v in s.delegations.items()
-        if v.parent is None and v.further_delegation and v.to in directors
+        k for k, v in s.delegations.items() if v.parent is None and v.further_delegation and v.to in directors
     ]
     parent = _pick(draw, passable if draw(st.integers(0, 9)) else list(s.delegations))
-    to = _pick(draw, list(s.positions))
-    if parent is None or to is None:
+    if parent is None:
+        return None
+    to = _pick(draw, [k for k in s.positions if k != s.delegations[parent].to])
+    if to is None:
         return None
     return Subdelegate(delegation=key("d"), parent_delegation=parent, to=to, **common)
 
@@ -384,6 +390,9 @@ BUILDERS: tuple[Callable[..., Change | None], ...] = (
     _establish_unit,
     _establish_position,
     _establish_position,
+    _establish_position,
+    _grant_delegation,
+    _grant_delegation,
     _grant_delegation,
     _grant_delegation,
     _rename_unit,
@@ -399,7 +408,9 @@ BUILDERS: tuple[Callable[..., Change | None], ...] = (
     _move_position,
     _abolish_position,
     _amend_delegation,
+    _amend_delegation,
     _revoke_delegation,
+    _subdelegate,
     _subdelegate,
     _subdelegate,
 )
@@ -440,9 +451,7 @@ def _note_report(draw: Draw, register: Register, change_id: str) -> Change | Non
     if not open_reports:
         return None
     board, meeting = draw(st.sampled_from(open_reports))
-    return NoteReport(
-        id=change_id, to=board, meeting=meeting, paragraph=f"§ {draw(st.integers(1, 400))}"
-    )
+    return NoteReport(id=change_id, to=board, meeting=meeting, paragraph=f"§ {draw(st.integers(1, 400))}")
 
 
 # --- the strategy ------------------------------------------------------------------------------
@@ -474,9 +483,7 @@ def valid_changes(draw: Draw, min_changes: int = 3, max_changes: int = 40) -> li
     target = draw(st.integers(min_changes, max_changes))
     base: list[Change] = [
         EstablishUnit(id="c1", effective=START, unit="kf", name="Kommunfullmäktige", kind="council"),
-        EstablishUnit(
-            id="c2", effective=START, unit="ks", name="Kommunstyrelsen", kind="board", parent="kf"
-        ),
+        EstablishUnit(id="c2", effective=START, unit="ks", name="Kommunstyrelsen", kind="board", parent="kf"),
     ]
     register = record_all(base)
     accepted = list(base)
@@ -486,13 +493,14 @@ def valid_changes(draw: Draw, min_changes: int = 3, max_changes: int = 40) -> li
         attempts += 1
         change_id = f"c{len(accepted) + 1}"
         head = register.timeline.head or START
-        special = draw(st.integers(0, 19))
+        # Mid-range values, since hypothesis favours the ends of a range when drawing.
+        special = draw(st.integers(0, 29))
         candidate: Change | None
-        if special == 0:
+        if special == 13:
             candidate = _cancel_change(draw, register, change_id)
-        elif special == 1:
+        elif special == 14:
             candidate = _report_changes(draw, register, change_id, head)
-        elif special == 2:
+        elif special == 15:
             candidate = _note_report(draw, register, change_id)
         else:
             day = _draw_day(draw, head)
@@ -511,8 +519,9 @@ def valid_changes(draw: Draw, min_changes: int = 3, max_changes: int = 40) -> li
     return accepted
 
 
-def split_points(draw: Draw, length: int, parts: tuple[int, int] = (2, 4)) -> list[int]:
-    """Cut positions that split a sequence of `length` into between parts[0] and parts[1] files."""
+@st.composite
+def cut_points(draw: Draw, length: int, parts: tuple[int, int] = (2, 4)) -> list[int]:
+    """Where to cut a sequence of `length` into between parts[0] and parts[1] files."""
     wanted = min(draw(st.integers(*parts)) - 1, max(0, length - 1))
     cuts = draw(st.lists(st.integers(1, max(1, length - 1)), min_size=wanted, max_size=wanted, unique=True))
     return sorted(c for c in cuts if 0 < c < length)

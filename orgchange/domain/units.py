@@ -132,26 +132,31 @@ def rename_unit(tl: Timeline, c: RenameUnit) -> None:
     _reparent(tl, c.unit, c.effective, c.id or "", name=c.name)
 
 
+def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, day: date, what: str) -> None:
+    """What a unit must satisfy to change kind (reclassify, or absorb in a merge with a new kind)."""
+    if kind in ROOT_OR_COMPANY or current.kind in ROOT_OR_COMPANY:
+        raise RuleViolation(
+            ONE_PARENT,
+            f"{what}: a council or a company cannot be reclassified "
+            "(a unit becomes a company with spin_off_unit)",
+        )
+    if kind == "committee":
+        check_parent(tl, current.parent or "", kind, day, what)
+    if current.kind == "board" and tl.granted.get(key):
+        raise RuleViolation(
+            HIERARCHY,
+            f"{what}: it still grants delegations {_quote(set(tl.granted[key]))} (revoke them first)",
+        )
+    _check_adoption(tl, tl.dependants(key), kind, key, what)
+
+
 @handles(ReclassifyUnit)
 def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
     what = f"unit '{c.unit}' cannot become a {c.kind}"
     current = tl.require_unit(c.unit, c.effective, what)
     if current.kind == c.kind:
         raise RuleViolation(NO_CHANGE, f"{what}: it already is one")
-    if c.kind in ROOT_OR_COMPANY or current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(
-            ONE_PARENT,
-            f"{what}: a council or a company cannot be reclassified "
-            "(a unit becomes a company with spin_off_unit)",
-        )
-    if c.kind == "committee":
-        check_parent(tl, current.parent or "", c.kind, c.effective, what)
-    if current.kind == "board" and tl.granted.get(c.unit):
-        raise RuleViolation(
-            HIERARCHY,
-            f"{what}: it still grants delegations {_quote(set(tl.granted[c.unit]))} (revoke them first)",
-        )
-    _check_adoption(tl, tl.dependants(c.unit), c.kind, c.unit, what)
+    check_kind_change(tl, c.unit, current, c.kind, c.effective, what)
     _reparent(tl, c.unit, c.effective, c.id or "", kind=c.kind)
 
 
@@ -229,8 +234,14 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
         if parent in merged:
             raise RuleViolation(HIERARCHY, f"{what}: the parent '{parent}' is merged itself")
         check_parent(tl, parent, kind, day, what)
-        if absorber is not None:
-            check_not_below(tl, c.into, parent, what)
+        below = set(tl.ancestors(parent)) & set(c.units)
+        if below:
+            raise RuleViolation(
+                HIERARCHY,
+                f"{what}: the parent '{parent}' stands under {_quote(below)}, which would make a cycle",
+            )
+    if absorber is not None and kind != absorber.kind:
+        check_kind_change(tl, c.into, absorber, kind, day, what)
     ended = [u for u in c.units if u != c.into]
     adopted = [child for u in ended for child in tl.dependants(u)]
     _check_adoption(tl, adopted, kind, c.into, what)
@@ -267,8 +278,11 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
             raise RuleViolation(HIERARCHY, f"{what}: a successor cannot be a {kind}")
         parent = s.parent or current.parent
         assert parent is not None
-        if parent == c.unit:
-            raise RuleViolation(HIERARCHY, f"{what}: successor '{s.unit}' cannot stand under it")
+        if parent == c.unit or c.unit in tl.ancestors(parent):
+            raise RuleViolation(
+                HIERARCHY,
+                f"{what}: successor '{s.unit}' cannot stand under '{parent}', which stands under it",
+            )
         check_parent(tl, parent, kind, day, f"{what}: successor '{s.unit}'")
         successors[s.unit] = UnitVersion(day, None, s.name, kind, parent, None, change_id)
     _check_mapping(tl, what, "child", set(tl.dependants(c.unit)), c.children, successors, c.unit)
