@@ -1,0 +1,92 @@
+"""FastAPI dependencies: the application's services, and who is calling.
+
+Access rules (CONTRACT.md §4): reads are public unless `public_read` is off,
+then any valid token will do; writes always need a registrar's or an admin's
+token — 401 without a valid token, 403 with a reader's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from orgchange.application import OrgChange
+from orgchange.config import Settings
+
+from .auth import Caller, authenticate
+from .readers import BatchReader
+from .recording import ChangeRecorder
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An API token, created with `orgchange token create NAME --role …`.",
+)
+
+
+# The services live on app.state (set up by create_app); reading them never blocks.
+async def get_orgchange(request: Request) -> OrgChange:
+    return request.app.state.orgchange
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_recorder(request: Request) -> ChangeRecorder:
+    return request.app.state.recorder
+
+
+async def get_reader(request: Request) -> BatchReader:
+    return request.app.state.reader
+
+
+OrgChangeDep = Annotated[OrgChange, Depends(get_orgchange)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RecorderDep = Annotated[ChangeRecorder, Depends(get_recorder)]
+ReaderDep = Annotated[BatchReader, Depends(get_reader)]
+
+
+def current_caller(
+    orgchange: OrgChangeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Caller | None:
+    """The caller of a valid `Authorization: Bearer` token, else None.
+
+    A plain `def`: FastAPI runs it in its thread pool, off the event loop, because
+    looking the token up is a database query.
+    """
+    if credentials is None:
+        return None
+    return authenticate(orgchange.engine, credentials.credentials)
+
+
+CallerDep = Annotated[Caller | None, Depends(current_caller)]
+
+
+def unauthenticated(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+NEED_TOKEN = "a valid API token is needed: send 'Authorization: Bearer TOKEN'"
+NEED_WRITER = "recording changes needs a registrar's or an admin's token"
+NEED_READ_TOKEN = "reads are not public on this server: send 'Authorization: Bearer TOKEN'"
+
+
+async def require_writer(caller: CallerDep) -> Caller:
+    if caller is None:
+        raise unauthenticated(NEED_TOKEN)
+    if not caller.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=NEED_WRITER)
+    return caller
+
+
+async def require_reader(caller: CallerDep, settings: SettingsDep) -> Caller | None:
+    if caller is None and not settings.public_read:
+        raise unauthenticated(NEED_READ_TOKEN)
+    return caller
+
+
+WriterDep = Annotated[Caller, Depends(require_writer)]
+ReaderAccessDep = Annotated[Caller | None, Depends(require_reader)]

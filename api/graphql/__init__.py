@@ -1,0 +1,1 @@
+"""The GraphQL API (CONTRACT.md §5), built with strawberry."""

@@ -1,0 +1,57 @@
+"""GraphQL errors the caller can act on, and masking of everything else.
+
+A user error (bad argument, rejected change, missing token) is raised as a
+`GraphQLError` with a plain message and an `extensions.code`. Anything else
+that escapes a resolver is a bug: its text could reveal internals (SQL,
+paths), so `MaskErrors` replaces it with a fixed message and the original is
+only logged on the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+
+from orgchange.domain.errors import OrgChangeError
+
+from ..recording import Problem
+
+INTERNAL_ERROR_MESSAGE = "Internal server error; it has been logged."
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+
+
+def bad_argument(argument: str, message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": BAD_USER_INPUT, "argument": argument})
+
+
+def not_recorded(problem: Problem) -> GraphQLError:
+    """A change file or change that was not recorded: the same words as `POST /changes`."""
+    code = {
+        "malformed": "MALFORMED_INPUT",
+        "rejected": "CHANGE_REJECTED",
+        "concurrent": "CONCURRENT_WRITE",
+    }[problem.kind]
+    extensions: dict[str, Any] = {"code": code, "errors": problem.errors, "rule": problem.rule}
+    if problem.conflicts:
+        extensions["conflicts"] = problem.conflicts
+    return GraphQLError("\n".join(problem.errors), extensions=extensions)
+
+
+def is_user_error(error: GraphQLError) -> bool:
+    """True for errors whose message is meant for the caller."""
+    original = error.original_error
+    if original is None:
+        return True  # syntax, validation and our own errors raised as GraphQLError
+    if isinstance(original, GraphQLError | OrgChangeError):
+        return True
+    # Argument coercion (e.g. a malformed Date) happens before any resolver runs, has
+    # no path, and its message is graphql-core's plus our scalar's own wording.
+    return error.path is None
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    return not is_user_error(error)

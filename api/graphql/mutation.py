@@ -1,0 +1,85 @@
+"""The mutations of CONTRACT.md §5. Each needs a registrar's or an admin's token.
+
+They record through the same `ChangeRecorder` as `POST /changes`, so a change
+is validated, recorded and refused in the same way and in the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
+
+from orgchange.application import RecordResult
+from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+
+from ..recording import problem_of
+from .context import Info
+from .errors import bad_argument, not_recorded
+from .types import Report
+
+T = TypeVar("T")
+
+
+async def _recording(record: Callable[[], T]) -> T:
+    try:
+        return await run_in_threadpool(record)
+    except (MalformedInput, ChangeRejected, ConcurrentWriteError) as error:
+        raise not_recorded(problem_of(error)) from None
+
+
+async def _report(info: Info, board: str, meeting: dt.date) -> Report:
+    rows = await run_in_threadpool(info.context.orgchange.read_model.reports.reports, board, meeting)
+    return Report(row=rows[0])
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "Record a change file (orgchange/v1, as a JSON object or as YAML/JSON text), "
+            "atomically; returns the id of every change in it. Same rules as POST /changes."
+        )
+    )
+    async def record_changes(self, info: Info, file: JSON) -> list[strawberry.ID]:
+        caller = info.context.require_writer()
+        if not isinstance(file, dict | str):
+            raise bad_argument("file", "'file' must be a change file: a JSON object or YAML text")
+        result: RecordResult = await _recording(
+            lambda: info.context.recorder.record_file(file, caller.name, "file")
+        )
+        return [strawberry.ID(key) for key in result.ids]
+
+    @strawberry.mutation(description="Report (anmäl) recorded changes to a board's meeting.")
+    async def report_changes(
+        self,
+        info: Info,
+        board: strawberry.ID,
+        meeting: dt.date,
+        change_ids: list[strawberry.ID],
+    ) -> Report:
+        caller = info.context.require_writer()
+        entry: dict[str, Any] = {
+            "type": "report_changes",
+            "to": str(board),
+            "meeting": meeting.isoformat(),
+            "changes": [str(key) for key in change_ids],
+        }
+        await _recording(lambda: info.context.recorder.record_entry(entry, caller.name))
+        return await _report(info, str(board), meeting)
+
+    @strawberry.mutation(description="The board noted the report to its minutes, at this §.")
+    async def note_report(self, info: Info, board: strawberry.ID, meeting: dt.date, paragraph: str) -> Report:
+        caller = info.context.require_writer()
+        entry = {
+            "type": "note_report",
+            "to": str(board),
+            "meeting": meeting.isoformat(),
+            "paragraph": paragraph,
+        }
+        await _recording(lambda: info.context.recorder.record_entry(entry, caller.name))
+        return await _report(info, str(board), meeting)

@@ -1,0 +1,233 @@
+"""The queries of CONTRACT.md §5 (and `change(id)`), each a thin resolver over the read models.
+
+Resolvers are async and send every database call to the thread pool, so a slow
+query never stalls the event loop. Arguments that name something the register
+has never recorded (a unit, a board, a delegate) are clear errors, not empty
+answers that would hide a typo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from projections.queries import decode_cursor, encode_cursor
+
+from ..readers import delegation_order
+from .context import Info
+from .errors import bad_argument
+from .loaders import Viewpoint
+from .types import (
+    Change,
+    ChangeConnection,
+    ChangeEdge,
+    Delegation,
+    DelegationGap,
+    Moved,
+    Organisation,
+    OrgDiff,
+    PageInfo,
+    Renamed,
+    Report,
+    Unit,
+    UnitVersion,
+)
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+# `from` is a Python keyword: the argument is `from_` in Python, `from` in GraphQL.
+From = Annotated[dt.date, strawberry.argument(name="from")]
+OptionalFrom = Annotated[dt.date | None, strawberry.argument(name="from")]
+
+
+def given(value: T | None) -> T | None:
+    """An optional argument's value: None when it was omitted (UNSET) or null.
+
+    Optional arguments default to UNSET rather than None so that the SDL shows
+    them as CONTRACT.md writes them (`knownAt: DateTime`, not `= null`).
+    """
+    return None if value is strawberry.UNSET else value
+
+
+async def _require_units(info: Info, argument: str, *keys: str) -> None:
+    known = await run_in_threadpool(info.context.reader.known_units, keys)
+    for key in keys:
+        if key not in known:
+            raise bad_argument(argument, f"there is no unit '{key}' in the register")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The organisation in effect on `asOf`, as known at `knownAt`.")
+    async def organisation(
+        self, info: Info, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> Organisation:
+        known_at = given(known_at)
+        view = Viewpoint(as_of, known_at)
+        rows = await run_in_threadpool(info.context.orgchange.read_model.organisation, as_of, known_at)
+        rows.sort(key=lambda row: row.id)  # by key whatever the database's collation
+        info.context.loaders.prime_organisation(rows, view)
+        units = [Unit(row=row, view=view) for row in rows]
+        roots = [u for u in units if u.row.parent_id is None and u.row.owner_id is None]
+        return Organisation(as_of=as_of, known_at=known_at, units=units, roots=roots)
+
+    @strawberry.field(description="The unit as in effect on `asOf`; null if it is not in effect then.")
+    async def unit(
+        self, info: Info, id: strawberry.ID, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> Unit | None:
+        view = Viewpoint(as_of, given(known_at))
+        row = await info.context.loaders.unit.load((str(id), view))
+        return Unit(row=row, view=view) if row is not None else None
+
+    @strawberry.field(description="Every version of the unit, oldest first.")
+    async def unit_history(
+        self, info: Info, id: strawberry.ID, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> list[UnitVersion]:
+        await _require_units(info, "id", str(id))
+        rows = await run_in_threadpool(
+            info.context.orgchange.read_model.unit_history, str(id), given(known_at)
+        )
+        return [UnitVersion(row=row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "Changes effective from `from` to `to` (inclusive), by effective date and then "
+            "recording order; reports are listed by `reports`."
+        )
+    )
+    async def changes(
+        self,
+        info: Info,
+        from_: OptionalFrom = strawberry.UNSET,
+        to: dt.date | None = strawberry.UNSET,
+        unit_id: strawberry.ID | None = strawberry.UNSET,
+        known_at: dt.datetime | None = strawberry.UNSET,
+        first: int | None = 100,
+        after: str | None = strawberry.UNSET,
+    ) -> ChangeConnection:
+        from_, to, unit_id, known_at, after = (
+            given(from_),
+            given(to),
+            given(unit_id),
+            given(known_at),
+            given(after),
+        )
+        first = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= first <= MAX_PAGE_SIZE:
+            raise bad_argument("first", f"'first' must be between 0 and {MAX_PAGE_SIZE}")
+        if from_ is not None and to is not None and from_ > to:
+            raise bad_argument("to", f"'to' ({to}) is before 'from' ({from_})")
+        if after is not None:
+            try:
+                decode_cursor(after)
+            except ValueError as error:
+                raise bad_argument("after", str(error)) from None
+        if unit_id is not None:
+            await _require_units(info, "unitId", str(unit_id))
+        page = await run_in_threadpool(
+            info.context.orgchange.read_model.changes,
+            from_,
+            to,
+            str(unit_id) if unit_id is not None else None,
+            known_at,
+            first,
+            after,
+        )
+        edges = [
+            ChangeEdge(node=Change(row=row), cursor=encode_cursor(row.effective, row.seq))
+            for row in page.rows
+        ]
+        return ChangeConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="One change by id (an extension); null if there is none.")
+    async def change(self, info: Info, id: strawberry.ID) -> Change | None:
+        row = await info.context.loaders.change.load(str(id))
+        return Change(row=row) if row is not None else None
+
+    @strawberry.field(description="The organisation on `from` compared with that on `to`.")
+    async def diff(
+        self, info: Info, from_: From, to: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> OrgDiff:
+        read_model = info.context.orgchange.read_model
+        found = await run_in_threadpool(read_model.diff, from_, to, given(known_at))
+        return OrgDiff(
+            added=[strawberry.ID(key) for key in found.added],
+            removed=[strawberry.ID(key) for key in found.removed],
+            renamed=[Renamed(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.renamed],
+            moved=[Moved(id=strawberry.ID(k), from_parent=old, to_parent=new) for k, old, new in found.moved],
+        )
+
+    @strawberry.field(
+        description=(
+            "The delegationsordning in effect on `asOf`: every delegation, or a board's, "
+            "or those to one delegate; by board, number and key."
+        )
+    )
+    async def delegations(
+        self,
+        info: Info,
+        as_of: dt.date,
+        board: strawberry.ID | None = strawberry.UNSET,
+        delegate: strawberry.ID | None = strawberry.UNSET,
+        known_at: dt.datetime | None = strawberry.UNSET,
+    ) -> list[Delegation]:
+        board, delegate, known_at = given(board), given(delegate), given(known_at)
+        if board is not None:
+            await _require_units(info, "board", str(board))
+        if delegate is not None:
+            known = await run_in_threadpool(info.context.reader.known_delegates, [str(delegate)])
+            if str(delegate) not in known:
+                raise bad_argument(
+                    "delegate", f"there is no position or committee '{delegate}' in the register"
+                )
+        rows = await run_in_threadpool(
+            info.context.orgchange.read_model.delegations.delegations,
+            as_of,
+            str(board) if board is not None else None,
+            str(delegate) if delegate is not None else None,
+            known_at,
+        )
+        return [Delegation(row=row) for row in sorted(rows, key=delegation_order)]
+
+    @strawberry.field(
+        description=(
+            "Delegations in effect on `asOf` whose delegate (or parent delegation's delegate) "
+            "is not: nobody can decide on them. Oldest gap first."
+        )
+    )
+    async def delegation_gaps(
+        self,
+        info: Info,
+        as_of: dt.date,
+        known_at: dt.datetime | None = strawberry.UNSET,
+        board: strawberry.ID | None = strawberry.UNSET,
+    ) -> list[DelegationGap]:
+        board = given(board)
+        if board is not None:
+            await _require_units(info, "board", str(board))
+        gaps = await run_in_threadpool(
+            info.context.orgchange.read_model.delegations.gaps,
+            as_of,
+            given(known_at),
+            str(board) if board is not None else None,
+        )
+        return [DelegationGap(gap=gap) for gap in sorted(gaps, key=lambda g: (g.since, g.delegation_id))]
+
+    @strawberry.field(description="Changes reported to the board, by meeting (or for one meeting).")
+    async def reports(
+        self, info: Info, board: strawberry.ID, meeting: dt.date | None = strawberry.UNSET
+    ) -> list[Report]:
+        await _require_units(info, "board", str(board))
+        reports = info.context.orgchange.read_model.reports
+        rows = await run_in_threadpool(reports.reports, str(board), given(meeting))
+        return [Report(row=row) for row in rows]

@@ -1,0 +1,49 @@
+"""The schema: queries, mutations, strict scalars, and limits on what one request may ask.
+
+Extensions are given as factories, so each request gets its own instance
+(shared instances would share state between concurrent requests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from .errors import INTERNAL_ERROR_MESSAGE, is_user_error, should_mask_error
+from .mutation import Mutation
+from .query import Query
+from .scalars import SCALAR_MAP
+
+# organisation { units { children { children { positions { delegations { id }}}}}} is 7 deep;
+# 12 leaves room for real questions and none for pathological nesting.
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+class OrgChangeSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Log only what is a bug; a caller's bad argument is not a server error.
+        unexpected = [error for error in errors if not is_user_error(error)]
+        super().process_errors(unexpected, execution_context)
+
+
+def build_schema() -> strawberry.Schema:
+    return OrgChangeSchema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaskErrors(should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE),
+        ],
+    )
+
+
+schema = build_schema()

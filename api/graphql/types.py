@@ -1,0 +1,413 @@
+"""The GraphQL object types of CONTRACT.md §5, plus a few extras in the same style.
+
+Types wrap read-model rows. Fields that need more data (parent, children,
+positions, whole life, links, delegations) go through the request's DataLoaders,
+so asking for them on 1,000 units costs one statement per field, not 1,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from projections.delegations import DelegationRow, Gap
+from projections.queries import ChangeRow, PositionRow, UnitRow
+from projections.reports import ReportRow
+
+from .context import Info
+from .loaders import Viewpoint
+
+
+@strawberry.type(
+    description="A unit (nämnd, förvaltning, enhet, bolag …) as in effect on the day asked about."
+)
+class Unit:
+    row: strawberry.Private[UnitRow]
+    view: strawberry.Private[Viewpoint]
+
+    @strawberry.field(description="The unit's key (a stable slug).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="council, board, committee, office, area, unit, group or company.")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="The unit above it in the line hierarchy (null for roots and companies).")
+    def parent_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.parent_id) if self.row.parent_id else None
+
+    @strawberry.field(description="A company's owning board or company.")
+    def owner_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.owner_id) if self.row.owner_id else None
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Unit | None:
+        return await _unit(info, self.row.parent_id, self.view)
+
+    @strawberry.field(description="A company's owner, as a unit (an extension).")
+    async def owner(self, info: Info) -> Unit | None:
+        return await _unit(info, self.row.owner_id, self.view)
+
+    @strawberry.field(description="Units directly under it on the day, by key.")
+    async def children(self, info: Info) -> list[Unit]:
+        loaders = info.context.loaders
+        rows = await loaders.children.load((self.row.id, self.view))
+        for row in rows:  # so that a child's `parent` costs nothing
+            loaders.unit.prime((row.id, self.view), row)
+        return [Unit(row=row, view=self.view) for row in rows]
+
+    @strawberry.field(description="Positions (befattningar) in the unit on the day, by key.")
+    async def positions(self, info: Info) -> list[Position]:
+        rows = await info.context.loaders.positions.load((self.row.id, self.view))
+        return [Position(row=row, view=self.view) for row in rows]
+
+    @strawberry.field(description="First day of the unit's whole life.")
+    async def valid_from(self, info: Info) -> dt.date:
+        life = await info.context.loaders.life.load((self.row.id, self.view))
+        return life.valid_from if life else self.row.valid_from
+
+    @strawberry.field(
+        description="The day after the unit's last day (half-open); null while it is in effect."
+    )
+    async def valid_to(self, info: Info) -> dt.date | None:
+        life = await info.context.loaders.life.load((self.row.id, self.view))
+        return life.valid_to if life else self.row.valid_to
+
+    @strawberry.field(description="Units this one continues (merge, split, spin-off).")
+    async def predecessors(self, info: Info) -> list[strawberry.ID]:
+        before, _ = await info.context.loaders.links.load((self.row.id, self.view))
+        return [strawberry.ID(key) for key in before]
+
+    @strawberry.field(description="Units that continue this one.")
+    async def successors(self, info: Info) -> list[strawberry.ID]:
+        _, after = await info.context.loaders.links.load((self.row.id, self.view))
+        return [strawberry.ID(key) for key in after]
+
+
+async def _unit(info: Info, key: str | None, view: Viewpoint) -> Unit | None:
+    if key is None:
+        return None
+    row = await info.context.loaders.unit.load((key, view))
+    return Unit(row=row, view=view) if row is not None else None
+
+
+@strawberry.type(description="One version of a unit: what it was called, what and where, and when.")
+class UnitVersion:
+    row: strawberry.Private[UnitRow]
+
+    @strawberry.field
+    def valid_from(self) -> dt.date:
+        return self.row.valid_from
+
+    @strawberry.field(description="The day after the version's last day; null if open-ended.")
+    def valid_to(self) -> dt.date | None:
+        return self.row.valid_to
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field
+    def parent_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.parent_id) if self.row.parent_id else None
+
+    @strawberry.field(description="A company's owner in this version (an extension).")
+    def owner_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.owner_id) if self.row.owner_id else None
+
+    @strawberry.field(description="The change that began this version.")
+    def change_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.change_id)
+
+
+@strawberry.type(description="A post (befattning) in a unit; never a named person.")
+class Position:
+    row: strawberry.Private[PositionRow]
+    view: strawberry.Private[Viewpoint]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def unit_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.unit_id)
+
+    @strawberry.field(description="A förvaltningschef or direktör.")
+    def director(self) -> bool:
+        return self.row.director
+
+    @strawberry.field(description="Delegations to this post in effect on the day (an extension).")
+    async def delegations(self, info: Info) -> list[Delegation]:
+        rows = await info.context.loaders.delegations_to.load((self.row.id, self.view))
+        return [Delegation(row=row) for row in rows]
+
+
+@strawberry.type(description="The decision behind a change, cited as body + date + §.")
+class Decision:
+    body: str | None
+    date: dt.date | None
+    paragraph: str | None
+    reference: str | None = strawberry.field(description="Diarienummer, e.g. KFKS 2016/880.")
+
+
+@strawberry.type(description="One recorded change of the organisation or its delegations.")
+class Change:
+    row: strawberry.Private[ChangeRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(name="type", description="The change type, e.g. merge_units.")
+    def change_type(self) -> str:
+        return self.row.type
+
+    @strawberry.field(
+        description="The day it takes effect; for cancel_change, that of the change it cancels."
+    )
+    def effective(self) -> dt.date:
+        assert self.row.effective is not None  # reports, the only undated changes, are not listed
+        return self.row.effective
+
+    @strawberry.field(description="When the register accepted it (UTC).")
+    def recorded_at(self) -> dt.datetime:
+        return self.row.recorded_at
+
+    @strawberry.field(description="The API token's name, or the user of the command line.")
+    def recorded_by(self) -> str | None:
+        return self.row.recorded_by
+
+    @strawberry.field(description="Every unit the change touches; old and new ones alike.")
+    def unit_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(key) for key in self.row.unit_ids]
+
+    @strawberry.field(description="The change as a plain Swedish sentence.")
+    def summary(self) -> str:
+        return self.row.summary
+
+    @strawberry.field
+    def decision(self) -> Decision | None:
+        row = self.row
+        parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
+        if all(part is None for part in parts):
+            return None
+        return Decision(
+            body=row.decision_body,
+            date=row.decision_date,
+            paragraph=row.decision_paragraph,
+            reference=row.decision_reference,
+        )
+
+    @strawberry.field(description="Voided by a later cancel_change (as known at knownAt).")
+    def cancelled(self) -> bool:
+        return self.row.cancelled
+
+    @strawberry.field(description="The cancel_change that voided it (an extension).")
+    def cancelled_by(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.cancelled_by) if self.row.cancelled_by else None
+
+    @strawberry.field(description="For a cancel_change: the change it cancels (an extension).")
+    def cancels(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.cancels) if self.row.cancels else None
+
+    @strawberry.field(description="The registrar's note (an extension).")
+    def note(self) -> str | None:
+        return self.row.note
+
+
+@strawberry.type
+class ChangeEdge:
+    node: Change
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="A page of changes; pass pageInfo.endCursor as `after` for the next.")
+class ChangeConnection:
+    edges: list[ChangeEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Changes matching the filters, on all pages.")
+
+
+@strawberry.type(description="The organisation in effect on one day.")
+class Organisation:
+    as_of: dt.date
+    known_at: dt.datetime | None = strawberry.field(
+        description="The instant of knowledge asked about; null for now (an extension)."
+    )
+    units: list[Unit] = strawberry.field(description="Every unit in effect, companies included, by key.")
+    roots: list[Unit] = strawberry.field(description="Units with neither parent nor owner.")
+
+
+@strawberry.type
+class Renamed:
+    id: strawberry.ID
+    from_: str = strawberry.field(name="from")
+    to: str
+
+
+@strawberry.type(description="A unit under another parent (or, for a company, owner).")
+class Moved:
+    id: strawberry.ID
+    from_parent: strawberry.ID | None
+    to_parent: strawberry.ID | None
+
+
+@strawberry.type(description="What differs between the organisation on `from` and on `to`.")
+class OrgDiff:
+    added: list[strawberry.ID]
+    removed: list[strawberry.ID]
+    renamed: list[Renamed]
+    moved: list[Moved]
+
+
+@strawberry.type(description="A delegation in effect on the day asked about, with its terms of that day.")
+class Delegation:
+    row: strawberry.Private[DelegationRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Its number in the delegationsordning, e.g. B.1.")
+    def code(self) -> str | None:
+        return self.row.code
+
+    @strawberry.field
+    def matter(self) -> str:
+        return self.row.matter
+
+    @strawberry.field(description="The board that delegates.")
+    def from_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.board_id)
+
+    @strawberry.field(description="The delegate: a position, or a committee of the board.")
+    def to_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.to_id)
+
+    @strawberry.field(description="Lagrum.")
+    def legal_basis(self) -> str | None:
+        return self.row.legal_basis
+
+    @strawberry.field
+    def limit(self) -> str | None:
+        return self.row.limit
+
+    @strawberry.field(description="The substitute delegate (ersättare).")
+    def substitute(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.substitute_id) if self.row.substitute_id else None
+
+    @strawberry.field(description="May the delegate pass it on (vidaredelegation)?")
+    def further_delegation(self) -> bool:
+        return self.row.further_delegation
+
+    @strawberry.field(description="For a vidaredelegation: the delegation it rests on.")
+    def parent_delegation_id(self) -> strawberry.ID | None:
+        pid = self.row.parent_delegation_id
+        return strawberry.ID(pid) if pid else None
+
+    @strawberry.field(description="How decisions are reported to the board (an extension).")
+    def reporting(self) -> str | None:
+        return self.row.reporting
+
+    @strawberry.field(
+        description="The matter is one the law keeps with the board, KL 6 kap. 38 § (an extension)."
+    )
+    def reserved_matter(self) -> bool:
+        return self.row.reserved_matter
+
+    @strawberry.field(description="First day of the delegation's whole life.")
+    def valid_from(self) -> dt.date:
+        return self.row.valid_from
+
+    @strawberry.field(description="The day after its last day (half-open); null while in effect.")
+    def valid_to(self) -> dt.date | None:
+        return self.row.valid_to
+
+    @strawberry.field(
+        description="First day of the terms shown: an amendment starts new terms (an extension)."
+    )
+    def terms_valid_from(self) -> dt.date:
+        return self.row.terms_from
+
+    @strawberry.field(description="The change that set the terms shown (an extension).")
+    def change_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.change_id)
+
+
+@strawberry.type(description="A delegation in effect whose delegate (or parent's delegate) is not.")
+class DelegationGap:
+    gap: strawberry.Private[Gap]
+
+    @strawberry.field
+    def delegation_id(self) -> strawberry.ID:
+        return strawberry.ID(self.gap.delegation_id)
+
+    @strawberry.field(description="The first day of the gap.")
+    def since(self) -> dt.date:
+        return self.gap.since
+
+    @strawberry.field(description="Why, in plain Swedish.")
+    def reason(self) -> str:
+        return self.gap.reason
+
+    @strawberry.field(
+        description="The position or committee that is missing (an extension); for a "
+        "vidaredelegation, possibly the parent delegation's delegate."
+    )
+    def missing_delegate_id(self) -> strawberry.ID:
+        return strawberry.ID(self.gap.missing_delegate)
+
+
+@strawberry.type(description="Changes reported (anmälda) to a board's meeting, and its review.")
+class Report:
+    row: strawberry.Private[ReportRow]
+
+    @strawberry.field
+    def board(self) -> strawberry.ID:
+        return strawberry.ID(self.row.board)
+
+    @strawberry.field
+    def meeting(self) -> dt.date:
+        return self.row.meeting
+
+    @strawberry.field(description="The reported changes, in the order reported.")
+    def change_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(key) for key in self.row.change_ids]
+
+    @strawberry.field(description="The § of the minutes where the board noted the report.")
+    def noted_paragraph(self) -> str | None:
+        return self.row.noted_paragraph
+
+    @strawberry.field(description="When the board's review was recorded (an extension).")
+    def noted_at(self) -> dt.datetime | None:
+        return self.row.noted_at
+
+    @strawberry.field(description="Diarienummer of the report (an extension).")
+    def reference(self) -> str | None:
+        return self.row.reference
+
+    @strawberry.field(description="The reported changes themselves (an extension).")
+    async def changes(self, info: Info) -> list[Change]:
+        rows = await info.context.loaders.change.load_many(list(self.row.change_ids))
+        return [Change(row=row) for row in rows if row is not None]

@@ -1,0 +1,82 @@
+"""The HTTP service of `orgchange serve` (CONTRACT.md §4): GraphQL, REST and diagrams on one port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import uvicorn
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from orgchange.application import OrgChange
+from orgchange.config import Settings, get_settings
+
+from . import auth
+from .graphql.router import graphql_router
+from .limits import BodySizeLimit
+from .readers import BatchReader
+from .recording import ChangeRecorder
+from .routes import changes, diagrams, health
+
+DESCRIPTION = """
+An event-sourced register of organisational change for Swedish municipalities.
+
+* **GraphQL** at `POST /graphql` (GraphiQL in a browser at `GET /graphql`): the organisation
+  at any date, unit histories, the change log, diffs, delegations and reports.
+* **REST**: `POST /changes` records a change file; `GET /health`; org-chart diagrams.
+
+Reads are public unless the server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
+`Authorization: Bearer TOKEN` of a registrar or an admin (`orgchange token create`).
+"""
+
+
+def _package_version() -> str:
+    try:
+        return version("orgchange")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(settings: Settings | None = None, orgchange: OrgChange | None = None) -> FastAPI:
+    """The service. Given an `orgchange`, the caller owns it; otherwise the app opens and closes one."""
+    settings = settings or get_settings()
+    owns_orgchange = orgchange is None
+    application = orgchange if orgchange is not None else OrgChange(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(auth.create_tables, application.engine)
+        # Read models may lag the events after an upgrade or a crash; answer nothing stale.
+        await run_in_threadpool(application.catch_up)
+        try:
+            yield
+        finally:
+            if owns_orgchange:
+                application.close()
+                application.engine.dispose()
+
+    app = FastAPI(
+        title="orgchange",
+        version=_package_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.orgchange = application
+    app.state.reader = BatchReader(application.engine)
+    app.state.recorder = ChangeRecorder(application)
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.include_router(changes.router)
+    app.include_router(health.router)
+    app.include_router(diagrams.router)
+    # GraphQL documents itself (introspection, GraphiQL); OpenAPI covers the REST part.
+    app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
+    return app
+
+
+def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve until interrupted (`orgchange serve`)."""
+    uvicorn.run(create_app(settings), host=host, port=port)

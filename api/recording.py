@@ -1,0 +1,76 @@
+"""Recording changes for the API (`POST /changes` and the GraphQL mutations).
+
+The register is one aggregate: two writers in the same process would only race
+for its next version and retry. A lock per process lets them queue instead; the
+application's own retry still handles writers in other processes.
+
+Errors are turned into one shape, `Problem`, shared by REST (422/409 bodies)
+and GraphQL (error extensions), so both say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from orgchange.application import OrgChange, RecordResult
+from orgchange.changefile import parse_change, parse_change_file
+from orgchange.domain.changes import Change
+from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why nothing was recorded: the messages of CONTRACT.md §2 and the rule broken."""
+
+    kind: str  # "malformed" | "rejected" | "concurrent"
+    errors: list[str]
+    rule: str | None = None
+    conflicts: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"errors": self.errors, "rule": self.rule}
+        if self.conflicts:
+            body["conflicts"] = self.conflicts
+        return body
+
+
+def problem_of(error: MalformedInput | ChangeRejected | ConcurrentWriteError) -> Problem:
+    if isinstance(error, MalformedInput):
+        return Problem("malformed", list(error.problems), rule="malformed-input")
+    if isinstance(error, ChangeRejected):
+        return Problem(
+            "rejected",
+            [str(error)],
+            rule=error.rule,
+            conflicts=[c.describe() for c in error.conflicts],
+        )
+    return Problem("concurrent", [str(error)], rule=None)
+
+
+class ChangeRecorder:
+    """Records changes on behalf of API callers, one write at a time per process."""
+
+    def __init__(self, orgchange: OrgChange):
+        self.orgchange = orgchange
+        self._write_lock = threading.Lock()
+
+    def record_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> RecordResult:
+        """A change file (YAML/JSON text, or an already decoded JSON object), atomically."""
+        if isinstance(content, dict):
+            content = json.dumps(content, ensure_ascii=False)
+        change_file = parse_change_file(content, source)
+        return self.record(change_file.changes, recorded_by, change_file.organisation)
+
+    def record_entry(self, entry: dict[str, Any], recorded_by: str) -> RecordResult:
+        """One change given as a change-file entry (validated exactly as in a file)."""
+        return self.record([parse_change(entry, 1)], recorded_by)
+
+    def record(
+        self, changes: Sequence[Change], recorded_by: str, organisation: str | None = None
+    ) -> RecordResult:
+        with self._write_lock:
+            return self.orgchange.record_changes(changes, recorded_by, organisation)

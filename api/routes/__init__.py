@@ -1,0 +1,1 @@
+"""The REST endpoints, one router per resource."""

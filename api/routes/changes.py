@@ -1,0 +1,110 @@
+"""`POST /changes`: record a change file (CONTRACT.md §2 and §4)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+
+from ..dependencies import RecorderDep, WriterDep
+from ..recording import problem_of
+
+router = APIRouter(tags=["changes"])
+
+# YAML has no registered media type everyone agrees on; accept the ones in use.
+ACCEPTED_MEDIA_TYPES = (
+    "application/json",
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+    "text/x-yaml",
+)
+
+
+class RecordedChanges(BaseModel):
+    ids: list[str] = Field(description="Every change of the file, in file order.")
+    recorded: list[str] = Field(description="Those recorded by this request.")
+    skipped: list[str] = Field(
+        description="Those recorded before with the same content (the import is idempotent)."
+    )
+
+
+class NotRecorded(BaseModel):
+    errors: list[str] = Field(
+        description="What is wrong, naming the change (position and id), the rule and the dates."
+    )
+    rule: str | None = Field(description="The rule broken, e.g. 'malformed-input'.")
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="For a retroactive change: the later changes it conflicts with.",
+    )
+
+
+class Refused(BaseModel):
+    detail: str
+
+
+_EXAMPLE = """format: orgchange/v1
+changes:
+  - id: ks-2017-001
+    type: rename_unit
+    effective: 2017-01-01
+    decision: {body: ks, date: 2016-12-12, paragraph: "§ 312"}
+    unit: bygglovenheten
+    name: Bygg- och tillståndsenheten
+"""
+
+_REQUEST_BODY = {
+    "required": True,
+    "description": "A change file, `format: orgchange/v1` (CONTRACT.md §2), as JSON or YAML.",
+    "content": {
+        "application/yaml": {"schema": {"type": "string"}, "example": _EXAMPLE},
+        "application/json": {"schema": {"type": "object"}},
+    },
+}
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@router.post(
+    "/changes",
+    summary="Record a change file",
+    description=(
+        "Records the file's changes atomically: all of them or none. A change whose `id` was "
+        "recorded before with the same content is skipped. Needs a registrar's or an admin's "
+        "token; `recordedBy` is the token's name."
+    ),
+    response_model=RecordedChanges,
+    responses={
+        401: {"model": Refused, "description": "No valid token."},
+        403: {"model": Refused, "description": "A reader's token cannot record changes."},
+        409: {"model": NotRecorded, "description": "Other writers kept the register busy; retry."},
+        413: {"model": NotRecorded, "description": "The body is larger than allowed."},
+        415: {"model": Refused, "description": "The body is not JSON or YAML."},
+        422: {"model": NotRecorded, "description": "Malformed or rejected; nothing recorded."},
+    },
+    openapi_extra={"requestBody": _REQUEST_BODY},
+)
+async def record_change_file(
+    request: Request, caller: WriterDep, recorder: RecorderDep
+) -> RecordedChanges | JSONResponse:
+    media_type = _media_type(request)
+    if media_type not in ACCEPTED_MEDIA_TYPES:
+        return JSONResponse(
+            {"detail": f"send the change file as {' or '.join(ACCEPTED_MEDIA_TYPES[:2])}"},
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        )
+    # The size limit is enforced while the body arrives (api.limits.BodySizeLimit).
+    body = await request.body()
+    try:
+        result = await run_in_threadpool(recorder.record_file, body, caller.name, "request body")
+    except (MalformedInput, ChangeRejected) as error:
+        return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    except ConcurrentWriteError as error:
+        return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
+    return RecordedChanges(ids=result.ids, recorded=result.recorded, skipped=result.skipped)

@@ -1,0 +1,172 @@
+"""Nested fields cost a bounded number of SQL statements, whatever the size of the answer.
+
+One database grows from 100 to 1,000 units; the same GraphQL questions are
+asked at both sizes and the statements sent to the database are counted with a
+SQLAlchemy `before_cursor_execute` listener on the application's engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from orgchange.application import OrgChange
+from orgchange.changefile import parse_change
+
+from .conftest import Api, Tokens
+
+BRANCHING = 5  # unit n stands under unit (n - 1) // BRANCHING: a tree about five levels deep
+
+ORGANISATION = """
+query ($asOf: Date!) {
+  organisation(asOf: $asOf) {
+    roots { id }
+    units {
+      id name kind parentId
+      parent { id name }
+      children { id name }
+      positions { id title director delegations { id fromId validFrom } }
+      validFrom validTo predecessors successors
+    }
+  }
+}
+"""
+
+SUBTREE = """
+query ($asOf: Date!) {
+  unit(id: "u-0", asOf: $asOf) {
+    children { id positions { id }
+      children { id validFrom
+        children { id parent { id } positions { id title } } } }
+  }
+}
+"""
+
+
+def _generated_units(start: int, stop: int, effective: str) -> list[Any]:
+    """Units u-start .. u-(stop-1) (u-0 the council, u-1 a board), a post in every other
+    unit, and a delegation from the board to every other post."""
+    changes = []
+    for n in range(start, stop):
+        fields: dict[str, Any] = {
+            "type": "establish_unit",
+            "effective": effective,
+            "unit": f"u-{n}",
+            "name": f"Enhet {n}",
+            "kind": {0: "council", 1: "board"}.get(n, "unit"),
+        }
+        if n:
+            fields["parent"] = f"u-{(n - 1) // BRANCHING}"
+        changes.append(parse_change(fields, n + 1))
+        if n % 2:
+            changes.append(
+                parse_change(
+                    {
+                        "type": "establish_position",
+                        "effective": effective,
+                        "position": f"p-{n}",
+                        "title": f"Chef {n}",
+                        "unit": f"u-{n}",
+                        "director": n % 4 == 1,
+                    },
+                    n + 1,
+                )
+            )
+        if n % 4 == 1:
+            changes.append(
+                parse_change(
+                    {
+                        "type": "grant_delegation",
+                        "effective": effective,
+                        "delegation": f"d-{n}",
+                        "from": "u-1",
+                        "to": f"p-{n}",
+                        "matter": f"Ärenden inom enhet {n}",
+                        "code": f"{n}.1",
+                    },
+                    n + 1,
+                )
+            )
+    return changes
+
+
+@contextmanager
+def counting_statements(orgchange: OrgChange) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(orgchange.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(orgchange.engine, "before_cursor_execute", count)
+
+
+def _statements_for(api: Api, query: str, as_of: str, expected_units: int | None) -> int:
+    api.data(query, {"asOf": as_of})  # warm the pool: a first connection may say hello
+    with counting_statements(api.orgchange) as statements:
+        data = api.data(query, {"asOf": as_of})
+    if expected_units is not None:
+        assert len(data["organisation"]["units"]) == expected_units
+        assert sum(len(u["children"]) for u in data["organisation"]["units"]) == expected_units - 1
+    return len(statements)
+
+
+def test_organisation_with_nested_fields_costs_the_same_for_100_and_1000_units(
+    empty_api: Api,
+) -> None:
+    app = empty_api.orgchange
+    app.record_changes(_generated_units(0, 100, "2020-01-01"), "test")
+    small = _statements_for(empty_api, ORGANISATION, "2020-06-01", 100)
+    small_subtree = _statements_for(empty_api, SUBTREE, "2020-06-01", None)
+
+    app.record_changes(_generated_units(100, 1000, "2021-01-01"), "test")
+    large = _statements_for(empty_api, ORGANISATION, "2021-06-01", 1000)
+    large_subtree = _statements_for(empty_api, SUBTREE, "2021-06-01", None)
+
+    # organisation, positions, delegations, their lives, whole lives, links: six, at any size.
+    assert small == large == 6
+    # unit, three levels of children, positions twice, lives: one statement each.
+    assert small_subtree == large_subtree == 7
+
+
+def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
+    on_loop: list[str] = []
+
+    def check(conn, cursor, statement, parameters, context, executemany) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread: fine
+        on_loop.append(statement)
+
+    engine = api.orgchange.engine
+    event.listen(engine, "before_cursor_execute", check)
+    try:
+        api.data(ORGANISATION, {"asOf": "2017-03-01"})
+        api.data('{ unitHistory(id: "ks") { name } diff(from: "2016-01-01", to: "2017-01-01") { added } }')
+        api.data(
+            '{ changes(first: 5) { totalCount edges { node { id } } } change(id: "ks-2013-190") { id } }'
+        )
+        api.data(
+            '{ delegations(asOf: "2017-03-01") { id validFrom } delegationGaps(asOf: "2017-03-01") { since } }'
+        )
+        api.data('{ reports(board: "ks") { changes { id } } }')
+        api.data(
+            'mutation { reportChanges(board: "ks", meeting: "2019-02-04", changeIds: ["nacka-2018-011"])'
+            ' { board } noteReport(board: "ks", meeting: "2019-02-04", paragraph: "§ 9") { board } }',
+            token=tokens.registrar,
+        )
+        api.post_changes("format: orgchange/v1\nchanges: []\n", tokens.registrar)
+        api.client.get("/health")
+        api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01"})
+    finally:
+        event.remove(engine, "before_cursor_execute", check)
+
+    assert on_loop == []
