@@ -375,6 +375,29 @@ def token_create(obj: Context, name: str, role: str) -> None:
         click.echo(create_token(obj.app, name, role))
 
 
+@token.command("revoke", help="Revoke the active token of NAME.")
+@click.argument("name")
+@pass_context
+def token_revoke(obj: Context, name: str) -> None:
+    from api.auth import revoke_token
+
+    with _user_errors():
+        if not revoke_token(obj.app, name):
+            _fail(f"'{name}' has no active token", 1)
+        click.echo(f"The token of '{name}' is revoked.")
+
+
+@token.command("list", help="Every token, without secrets.")
+@pass_context
+def token_list(obj: Context) -> None:
+    from api.auth import list_tokens
+
+    with _user_errors():
+        for info in list_tokens(obj.app):
+            state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+            click.echo(f"{info.name}\t{info.role.value}\tcreated {info.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
     """A document written to a file is an output whose staleness is tracked."""
     if output:

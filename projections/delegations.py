@@ -94,7 +94,10 @@ class DelegationReader(Reader):
             query = query.where(v.c.board_id == board)
         if delegate is not None:
             query = query.where(v.c.to_id == delegate)
-        rows = self._all(query.order_by(v.c.board_id, v.c.code, v.c.delegation_id))
+        rows = sorted(
+            self._all(query),  # sorted here: the database's collation may differ
+            key=lambda r: (r.board_id, r.code or "", r.delegation_id),
+        )
         lives = self._lives(t.delegation_versions, "delegation_id", [r.delegation_id for r in rows], known_at)
         return [self._row(r, lives[r.delegation_id]) for r in rows]
 
@@ -120,12 +123,14 @@ class DelegationReader(Reader):
         delegates = self.delegates({d.to_id for d in by_id.values()}, as_of, known_at)
         gaps = []
         for d in delegations:
-            own = delegates[d.to_id]
             parent = by_id.get(d.parent_delegation_id) if d.parent_delegation_id else None
-            if not own.in_effect:
-                gaps.append(self._gap(d, own, None))
-            elif parent is not None and not delegates[parent.to_id].in_effect:
-                gaps.append(self._gap(d, delegates[parent.to_id], parent))
+            found = []
+            if not delegates[d.to_id].in_effect:
+                found.append(self._gap(d, delegates[d.to_id], None))
+            if parent is not None and not delegates[parent.to_id].in_effect:
+                found.append(self._gap(d, delegates[parent.to_id], parent))
+            if found:  # both may be missing: the gap began with whichever went first
+                gaps.append(min(found, key=lambda g: g.since))
         return gaps
 
     def findings(self, as_of: date, known_at: datetime | None = None) -> list[Finding]:
@@ -183,7 +188,7 @@ class DelegationReader(Reader):
     def _gap(d: DelegationRow, missing: Delegate, parent: DelegationRow | None) -> Gap:
         since = max(missing.ended or d.valid_from, d.valid_from)
         noun = "Utskottet" if missing.is_committee else "Befattningen"
-        ended = f"upphörde {missing.ended.isoformat()}" if missing.ended else "finns inte"
+        ended = f"finns inte från och med {missing.ended.isoformat()}" if missing.ended else "finns inte"
         if parent is None:
             reason = f"{noun} {missing.title} ({missing.key}) {ended}; delegationen saknar delegat."
         else:

@@ -168,7 +168,8 @@ class ReadModel(Reader):
     def organisation(self, as_of: date, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions
         query = select(v).where(believed(v, known_at), in_effect(v, as_of)).order_by(v.c.unit_id)
-        return [_unit(row) for row in self._all(query)]
+        # Sorted here, not by the database, whose collation may put keys in another order.
+        return sorted((_unit(row) for row in self._all(query)), key=lambda u: u.id)
 
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
         v = t.unit_versions
@@ -191,6 +192,8 @@ class ReadModel(Reader):
             )
             for row in self._all(query):
                 found[row.parent_id].append(_unit(row))
+        for rows in found.values():
+            rows.sort(key=lambda u: u.id)
         return found
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
@@ -258,6 +261,8 @@ class ReadModel(Reader):
                         row.position_id, row.title, row.unit_id, row.director, row.valid_from, row.valid_to
                     )
                 )
+        for rows in found.values():  # sorted here, whatever the database's collation
+            rows.sort(key=lambda position: position.id)
         return found
 
     def diff(self, start: date, end: date, known_at: datetime | None = None) -> OrgDiff:
