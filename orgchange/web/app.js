@@ -1,0 +1,490 @@
+// orgchange – the web page. A client of the public API like any other: GraphQL for
+// data, /diagrams and /reports for pictures and documents. The URL (after #) holds
+// the view, the date and the selection, so a link can be pasted into a memo.
+
+const main = document.getElementById("main");
+const statusBox = document.getElementById("status");
+
+const KIND = {
+  council: "fullmäktige", board: "nämnd", committee: "utskott", office: "förvaltning",
+  area: "verksamhetsområde", unit: "enhet", group: "ledningsgrupp", company: "bolag",
+};
+const TYPE = {
+  establish_unit: "Enhet bildad", rename_unit: "Nytt namn", reclassify_unit: "Ny typ",
+  move_unit: "Flyttad", merge_units: "Sammanslagning", split_unit: "Delning",
+  dissolve_unit: "Nedläggning", spin_off_unit: "Bolagisering", establish_position: "Befattning inrättad",
+  move_position: "Befattning flyttad", abolish_position: "Befattning indragen",
+  grant_delegation: "Delegation", amend_delegation: "Delegation ändrad", revoke_delegation: "Delegation upphävd",
+  subdelegate: "Vidaredelegation", cancel_change: "Rättelse",
+};
+
+// --- small helpers ---------------------------------------------------------------
+
+const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({
+  "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+const today = () => new Date().toISOString().slice(0, 10);
+const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text || "");
+const addDays = (day, n) => {
+  const d = new Date(day + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10);
+};
+const daysBetween = (a, b) => Math.round((new Date(b + "T00:00:00Z") - new Date(a + "T00:00:00Z")) / 864e5);
+
+function say(message) {
+  statusBox.textContent = message;
+  statusBox.classList.add("show");
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => statusBox.classList.remove("show"), 2500);
+}
+
+async function gql(query, variables = {}) {
+  const response = await fetch("/graphql", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  if (!response.ok) throw new Error(`Servern svarade ${response.status}`);
+  return body.data;
+}
+
+function route() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [view, ...rest] = path.split("/");
+  return { view: view || "organisation", arg: rest.map(decodeURIComponent).join("/"), params: new URLSearchParams(query) };
+}
+
+function go(view, params = {}, arg = "") {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  const hash = `#/${view}${arg ? "/" + encodeURIComponent(arg) : ""}${query ? "?" + query : ""}`;
+  if (location.hash !== hash) location.hash = hash; else render();
+}
+
+function replaceParams(params) {
+  const { view, arg } = route();
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  history.replaceState(null, "", `#/${view}${arg ? "/" + encodeURIComponent(arg) : ""}${query ? "?" + query : ""}`);
+}
+
+function failure(error) {
+  main.innerHTML = `<h1>Något gick fel</h1><p class="error" role="alert">${esc(error.message)}</p>`;
+}
+
+let registerInfo = null;
+async function register() {
+  if (registerInfo) return registerInfo;
+  try {
+    registerInfo = (await gql("{ register { organisation firstEffective lastEffective } }")).register;
+  } catch {
+    const first = await gql("{ changes(first: 1) { edges { node { effective } } } }");
+    const start = first.changes.edges[0]?.node.effective || today();
+    registerInfo = { organisation: null, firstEffective: start, lastEffective: today() };
+  }
+  if (registerInfo.organisation) document.getElementById("org-name").textContent = registerInfo.organisation;
+  return registerInfo;
+}
+
+async function boards(day) {
+  const data = await gql("query($d: Date!) { organisation(asOf: $d) { units { id name kind } } }", { d: day });
+  return data.organisation.units.filter((u) => u.kind === "board").sort((a, b) => a.name.localeCompare(b.name, "sv"));
+}
+
+// --- a date chooser: a date field and a slider across the register's history ---------
+
+function dateControls(id, label, day, info) {
+  const start = addDays(info.firstEffective || day, -365);
+  const end = addDays(info.lastEffective && info.lastEffective > today() ? info.lastEffective : today(), 365);
+  const span = Math.max(daysBetween(start, end), 1);
+  const value = Math.min(Math.max(daysBetween(start, day), 0), span);
+  return {
+    html: `<label for="${id}">${esc(label)}<input type="date" id="${id}" value="${esc(day)}" required></label>
+      <label class="slider" for="${id}-slider">Dra för att flytta datumet
+        <input type="range" id="${id}-slider" min="0" max="${span}" value="${value}"
+               aria-valuetext="${esc(day)}"></label>`,
+    bind(onChange) {
+      const field = document.getElementById(id);
+      const slider = document.getElementById(`${id}-slider`);
+      let timer;
+      field.addEventListener("change", () => {
+        if (!isDate(field.value)) return;
+        slider.value = Math.min(Math.max(daysBetween(start, field.value), 0), span);
+        slider.setAttribute("aria-valuetext", field.value);
+        onChange(field.value);
+      });
+      slider.addEventListener("input", () => {
+        field.value = addDays(start, Number(slider.value));
+        slider.setAttribute("aria-valuetext", field.value);
+        clearTimeout(timer);
+        timer = setTimeout(() => onChange(field.value), 150);
+      });
+    },
+  };
+}
+
+// --- zoom and pan for an SVG diagram -------------------------------------------------
+
+function zoomable(container) {
+  const canvas = container.querySelector(".canvas");
+  let scale = 1, x = 0, y = 0, drag = null;
+  const apply = () => { canvas.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
+  const fit = () => {
+    const svg = canvas.querySelector("svg");
+    if (!svg) return;
+    const box = svg.getBoundingClientRect();
+    const width = box.width / scale, height = box.height / scale;
+    scale = Math.min(container.clientWidth / width, container.clientHeight / height, 1.5) || 1;
+    x = (container.clientWidth - width * scale) / 2; y = 8; apply();
+  };
+  const zoom = (factor, cx = container.clientWidth / 2, cy = container.clientHeight / 2) => {
+    const next = Math.min(Math.max(scale * factor, 0.1), 8);
+    x = cx - ((cx - x) * next) / scale; y = cy - ((cy - y) * next) / scale; scale = next; apply();
+  };
+  container.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const box = container.getBoundingClientRect();
+    zoom(event.deltaY < 0 ? 1.15 : 1 / 1.15, event.clientX - box.left, event.clientY - box.top);
+  }, { passive: false });
+  container.addEventListener("pointerdown", (event) => {
+    if (event.target.closest("a")) return;
+    drag = { px: event.clientX, py: event.clientY, x, y }; container.setPointerCapture(event.pointerId);
+  });
+  container.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    x = drag.x + event.clientX - drag.px; y = drag.y + event.clientY - drag.py; apply();
+  });
+  container.addEventListener("pointerup", () => { drag = null; });
+  container.addEventListener("keydown", (event) => {
+    const step = 40;
+    const keys = { "+": () => zoom(1.2), "=": () => zoom(1.2), "-": () => zoom(1 / 1.2), 0: fit,
+      ArrowLeft: () => { x += step; apply(); }, ArrowRight: () => { x -= step; apply(); },
+      ArrowUp: () => { y += step; apply(); }, ArrowDown: () => { y -= step; apply(); } };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+  });
+  return { fit, zoomIn: () => zoom(1.25), zoomOut: () => zoom(0.8) };
+}
+
+function diagramPanel(label) {
+  return `<div class="zoom" role="group" aria-label="Zoom">
+      <button type="button" data-zoom="in" aria-label="Zooma in">+</button>
+      <button type="button" data-zoom="out" aria-label="Zooma ut">−</button>
+      <button type="button" data-zoom="fit">Anpassa</button>
+      <span class="hint">Dra för att panorera, scrolla eller +/− för att zooma.</span></div>
+    <div class="diagram" tabindex="0" role="img" aria-label="${esc(label)}"><div class="canvas"></div></div>`;
+}
+
+async function showDiagram(host, url) {
+  const container = host.querySelector(".diagram");
+  const canvas = container.querySelector(".canvas");
+  const response = await fetch(url);
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    canvas.innerHTML = `<p class="error">${esc(problem.detail || "Diagrammet kunde inte ritas.")}</p>`;
+    return;
+  }
+  const text = await response.text();
+  canvas.innerHTML = text.slice(text.indexOf("<svg"));
+  const controls = zoomable(container);
+  host.querySelector("[data-zoom=in]").onclick = controls.zoomIn;
+  host.querySelector("[data-zoom=out]").onclick = controls.zoomOut;
+  host.querySelector("[data-zoom=fit]").onclick = controls.fit;
+  requestAnimationFrame(controls.fit);
+}
+
+// --- views ---------------------------------------------------------------------------
+
+const views = {};
+
+views.organisation = async ({ params }) => {
+  const info = await register();
+  const day = isDate(params.get("datum")) ? params.get("datum") : today();
+  const root = params.get("rot") || "";
+  const chooser = dateControls("datum", "Datum", day, info);
+  main.innerHTML = `<h1>Organisationen <span id="org-date">${esc(day)}</span></h1>
+    <form class="controls" onsubmit="return false">${chooser.html}
+      <label for="rot">Visa del under<select id="rot"><option value="">Hela organisationen</option></select></label>
+    </form>
+    <div class="layout">
+      <section class="panel" aria-labelledby="tree-h"><h2 id="tree-h">Enheter (<span id="count">…</span>)</h2>
+        <ul class="tree" id="tree" aria-label="Organisationsträd"></ul></section>
+      <section class="panel" aria-labelledby="chart-h"><h2 id="chart-h">Organisationsschema</h2>
+        <div id="chart">${diagramPanel("Organisationsschema")}</div></section>
+    </div>`;
+  const load = async (when) => {
+    replaceParams({ datum: when, rot: document.getElementById("rot").value });
+    document.getElementById("org-date").textContent = when;
+    const data = await gql(
+      "query($d: Date!) { organisation(asOf: $d) { units { id name kind parentId ownerId } } }", { d: when });
+    drawTree(data.organisation.units, when, document.getElementById("rot").value);
+    const select = document.getElementById("rot");
+    const chosen = select.value;
+    select.innerHTML = `<option value="">Hela organisationen</option>` + data.organisation.units
+      .filter((u) => ["council", "board", "office", "area", "company"].includes(u.kind))
+      .sort((a, b) => a.name.localeCompare(b.name, "sv"))
+      .map((u) => `<option value="${esc(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
+    const rootParam = select.value ? `&root=${encodeURIComponent(select.value)}` : "";
+    await showDiagram(document.getElementById("chart"), `/diagrams/orgchart.svg?asOf=${when}${rootParam}`);
+    say(`Organisationen ${when}: ${data.organisation.units.length} enheter`);
+  };
+  document.getElementById("rot").innerHTML += root ? `<option value="${esc(root)}" selected>${esc(root)}</option>` : "";
+  document.getElementById("rot").addEventListener("change", () => load(document.getElementById("datum").value));
+  chooser.bind(load);
+  await load(day);
+};
+
+function drawTree(units, day, root) {
+  const byId = new Map(units.map((u) => [u.id, u]));
+  const below = new Map();
+  for (const unit of units) {
+    const above = byId.has(unit.parentId) ? unit.parentId : byId.has(unit.ownerId) ? unit.ownerId : null;
+    if (!below.has(above)) below.set(above, []);
+    below.get(above).push(unit);
+  }
+  const item = (unit) => {
+    const kids = (below.get(unit.id) || []).sort((a, b) => a.name.localeCompare(b.name, "sv"));
+    const owned = unit.ownerId ? ", ägs av " + esc(byId.get(unit.ownerId)?.name || unit.ownerId) : "";
+    return `<li data-unit="${esc(unit.id)}"><a href="#/enhet/${encodeURIComponent(unit.id)}?datum=${day}">${esc(unit.name)}</a>` +
+      `<span class="kind">${esc(KIND[unit.kind] || unit.kind)}${owned}</span>` +
+      (kids.length ? `<ul>${kids.map(item).join("")}</ul>` : "") + "</li>";
+  };
+  const tops = root && byId.has(root) ? [byId.get(root)] : (below.get(null) || []);
+  document.getElementById("tree").innerHTML = tops.map(item).join("") || "<li>Inga enheter i kraft detta datum.</li>";
+  document.getElementById("count").textContent = String(root && byId.has(root) ? countBelow(root, below) : units.length);
+}
+
+function countBelow(key, below) {
+  return 1 + (below.get(key) || []).reduce((n, child) => n + countBelow(child.id, below), 0);
+}
+
+const DELEGATION_FIELDS = "id code matter fromId toId legalBasis limit substitute furtherDelegation parentDelegationId validFrom validTo";
+
+views.enhet = async ({ arg, params }) => {
+  const info = await register();
+  const day = isDate(params.get("datum")) ? params.get("datum") : today();
+  const data = await gql(`query($id: ID!, $d: Date!) {
+      unit(id: $id, asOf: $d) { id name kind parent { id name } owner { id name } children { id name kind }
+        positions { id title director delegations { id code matter } } validFrom validTo predecessors successors
+        delegationsGranted { ${DELEGATION_FIELDS} } delegationsReceived { ${DELEGATION_FIELDS} } }
+      unitHistory(id: $id) { validFrom validTo name kind parentId changeId }
+      changes(unitId: $id, first: 100) { edges { node { id type effective summary cancelled
+        decision { body date paragraph reference } } } } }`, { id: arg, d: day })
+    .catch(async (error) => {
+      if (!/delegationsGranted|delegationsReceived/.test(error.message)) throw error;
+      return gql(`query($id: ID!, $d: Date!) {
+        unit(id: $id, asOf: $d) { id name kind parent { id name } owner { id name } children { id name kind }
+          positions { id title director delegations { id code matter } } validFrom validTo predecessors successors }
+        unitHistory(id: $id) { validFrom validTo name kind parentId changeId }
+        changes(unitId: $id, first: 100) { edges { node { id type effective summary cancelled
+          decision { body date paragraph reference } } } } }`, { id: arg, d: day });
+    });
+  const unit = data.unit;
+  const history = data.unitHistory;
+  const name = unit?.name || history[history.length - 1]?.name || arg;
+  const chooser = dateControls("datum", "Datum", day, info);
+  const link = (key) => `<a href="#/enhet/${encodeURIComponent(key)}?datum=${day}">${esc(key)}</a>`;
+  const life = history.length ? `${history[0].validFrom} – ${history[history.length - 1].validTo ?? "tills vidare"}` : "";
+  main.innerHTML = `<h1>${esc(name)} <span class="muted small">(${esc(arg)})</span></h1>
+    <form class="controls" onsubmit="return false">${chooser.html}</form>
+    ${unit ? "" : `<p class="error">Enheten är inte i kraft ${esc(day)}. ${life ? "Den fanns " + esc(life) + "." : ""}</p>`}
+    <div class="layout">
+      <section class="panel" aria-labelledby="facts-h"><h2 id="facts-h">${esc(day)}</h2>
+        ${unit ? `<dl>
+          <dt>Typ</dt><dd>${esc(KIND[unit.kind] || unit.kind)}</dd>
+          ${unit.parent ? `<dt>Under</dt><dd>${link(unit.parent.id)} ${esc(unit.parent.name)}</dd>` : ""}
+          ${unit.owner ? `<dt>Ägs av</dt><dd>${link(unit.owner.id)} ${esc(unit.owner.name)}</dd>` : ""}
+          <dt>Livslängd</dt><dd>${esc(unit.validFrom)} – ${esc(unit.validTo ?? "tills vidare")}</dd>
+          <dt>Föregångare</dt><dd>${unit.predecessors.map(link).join(", ") || "–"}</dd>
+          <dt>Efterträdare</dt><dd>${unit.successors.map(link).join(", ") || "–"}</dd>
+        </dl>
+        <h3>Underställda</h3><ul>${unit.children.map((c) => `<li>${link(c.id)} ${esc(c.name)}</li>`).join("") || "<li>–</li>"}</ul>
+        <h3>Befattningar</h3><ul>${unit.positions.map((p) => `<li>${esc(p.title)}${p.director ? " (förvaltningschef/direktör)" : ""}
+          ${p.delegations.length ? `<br><span class="small muted">Delegat för: ${p.delegations.map((d) => esc(d.code || d.id)).join(", ")}</span>` : ""}</li>`).join("") || "<li>–</li>"}</ul>
+        ${delegationList("Delegerar", unit.delegationsGranted)}${delegationList("Är delegat för", unit.delegationsReceived)}` : ""}
+      </section>
+      <section class="panel" aria-labelledby="history-h"><h2 id="history-h">Historik</h2>
+        <ol class="timeline" id="history">${history.map((v) => `<li><strong>${esc(v.validFrom)} – ${esc(v.validTo ?? "tills vidare")}</strong>:
+          ${esc(v.name)} <span class="muted">(${esc(KIND[v.kind] || v.kind)}${v.parentId ? ", under " + link(v.parentId) : ""})</span></li>`).join("")}</ol>
+        <h2>Ändringar</h2>${changeList(data.changes.edges.map((e) => e.node))}
+      </section>
+    </div>`;
+  chooser.bind((when) => go("enhet", { datum: when }, arg));
+};
+
+function delegationList(title, list) {
+  if (!list?.length) return "";
+  return `<h3>${esc(title)}</h3><ul>${list.map((d) => `<li>${esc(d.code || d.id)}: ${esc(d.matter)}</li>`).join("")}</ul>`;
+}
+
+function citation(decision) {
+  if (!decision) return "";
+  return [decision.body, decision.date, decision.paragraph].filter(Boolean).join(" ") +
+    (decision.reference ? ` (${decision.reference})` : "");
+}
+
+function changeList(changes) {
+  if (!changes.length) return "<p>Inga ändringar.</p>";
+  return `<ol class="changes">${changes.map((c) => `<li data-change="${esc(c.id)}">
+      <span class="${c.cancelled ? "cancelled" : ""}">${esc(c.summary)}</span>
+      ${c.cancelled ? '<span class="badge">makulerad</span>' : ""}
+      <br><span class="small muted">${esc(c.effective)} · ${esc(TYPE[c.type] || c.type)} · ${esc(citation(c.decision))} · ${esc(c.id)}</span>
+    </li>`).join("")}</ol>`;
+}
+
+views.jamfor = async ({ params }) => {
+  const info = await register();
+  const start = isDate(params.get("fran")) ? params.get("fran") : addDays(today(), -365);
+  const end = isDate(params.get("till")) ? params.get("till") : today();
+  main.innerHTML = `<h1>Jämför två datum</h1>
+    <form class="controls" id="compare"><label for="fran">Från<input type="date" id="fran" value="${esc(start)}" required></label>
+      <label for="till">Till<input type="date" id="till" value="${esc(end)}" required></label>
+      <button class="primary" type="submit">Jämför</button>
+      <span class="muted small">Registret omfattar ${esc(info.firstEffective || "?")} – ${esc(info.lastEffective || "?")}</span></form>
+    <div id="diff" aria-live="polite"></div>`;
+  document.getElementById("compare").addEventListener("submit", (event) => {
+    event.preventDefault();
+    go("jamfor", { fran: document.getElementById("fran").value, till: document.getElementById("till").value });
+  });
+  const data = await gql(`query($a: Date!, $b: Date!) { diff(from: $a, to: $b) { added removed
+      renamed { id from to } moved { id fromParent toParent } }
+      before: organisation(asOf: $a) { units { id name } } after: organisation(asOf: $b) { units { id name } } }`,
+  { a: start, b: end });
+  const names = new Map([...data.before.units, ...data.after.units].map((u) => [u.id, u.name]));
+  const name = (key) => `<a href="#/enhet/${encodeURIComponent(key)}?datum=${end}">${esc(names.get(key) || key)}</a>`;
+  const d = data.diff;
+  document.getElementById("diff").innerHTML = `
+    <h2>Tillkomna (${d.added.length})</h2><ul class="added" id="added">${d.added.map((k) => `<li data-unit="${esc(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
+    <h2>Upphörda (${d.removed.length})</h2><ul class="removed" id="removed">${d.removed.map((k) => `<li data-unit="${esc(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
+    <h2>Nytt namn (${d.renamed.length})</h2><ul>${d.renamed.map((r) => `<li>${esc(r.from)} → ${esc(r.to)}</li>`).join("") || "<li>–</li>"}</ul>
+    <h2>Flyttade (${d.moved.length})</h2><ul>${d.moved.map((m) => `<li>${name(m.id)}: ${esc(names.get(m.fromParent) || m.fromParent || "–")} → ${esc(names.get(m.toParent) || m.toParent || "–")}</li>`).join("") || "<li>–</li>"}</ul>`;
+};
+
+views.andringar = async ({ params }) => {
+  const info = await register();
+  const filters = {
+    fran: params.get("fran") || "", till: params.get("till") || "", enhet: params.get("enhet") || "",
+    typ: params.get("typ") || "", namnd: params.get("namnd") || "",
+  };
+  const boardList = await boards(info.lastEffective || today());
+  main.innerHTML = `<h1>Ändringslogg</h1>
+    <form class="controls" id="filters">
+      <label for="fran">Från<input type="date" id="fran" value="${esc(filters.fran)}"></label>
+      <label for="till">Till<input type="date" id="till" value="${esc(filters.till)}"></label>
+      <label for="enhet">Enhet (nyckel)<input id="enhet" value="${esc(filters.enhet)}" placeholder="t.ex. ks"></label>
+      <label for="typ">Typ<select id="typ"><option value="">Alla</option>${Object.entries(TYPE).map(([k, v]) =>
+        `<option value="${k}"${k === filters.typ ? " selected" : ""}>${esc(v)}</option>`).join("")}</select></label>
+      <label for="namnd">Anmäld till<select id="namnd"><option value="">Alla</option>${boardList.map((b) =>
+        `<option value="${esc(b.id)}"${b.id === filters.namnd ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
+      <button class="primary" type="submit">Filtrera</button></form>
+    <p id="total" class="muted"></p><div id="log"></div>
+    <button type="button" id="more" hidden>Visa fler</button>`;
+  document.getElementById("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    go("andringar", Object.fromEntries(Object.keys(filters).map((k) => [k, document.getElementById(k).value])));
+  });
+  let reported = null;
+  if (filters.namnd) {
+    const data = await gql("query($b: ID!) { reports(board: $b) { changeIds } }", { b: filters.namnd });
+    reported = new Set(data.reports.flatMap((r) => r.changeIds));
+  }
+  let after = null; const shown = [];
+  const more = async () => {
+    const data = await gql(`query($f: Date, $t: Date, $u: ID, $a: String) {
+        changes(from: $f, to: $t, unitId: $u, first: 100, after: $a) { totalCount pageInfo { hasNextPage endCursor }
+          edges { node { id type effective summary cancelled decision { body date paragraph reference } } } } }`,
+    { f: filters.fran || null, t: filters.till || null, u: filters.enhet || null, a: after });
+    const page = data.changes;
+    shown.push(...page.edges.map((e) => e.node)
+      .filter((c) => !filters.typ || c.type === filters.typ).filter((c) => !reported || reported.has(c.id)));
+    document.getElementById("log").innerHTML = changeList(shown);
+    document.getElementById("total").textContent = `${shown.length} visade av ${page.totalCount} i perioden`;
+    after = page.pageInfo.endCursor;
+    document.getElementById("more").hidden = !page.pageInfo.hasNextPage;
+  };
+  document.getElementById("more").addEventListener("click", more);
+  await more();
+};
+
+views.delegationer = async ({ params }) => {
+  const info = await register();
+  const day = isDate(params.get("datum")) ? params.get("datum") : today();
+  const board = params.get("namnd") || "";
+  const chooser = dateControls("datum", "Datum", day, info);
+  const boardList = await boards(day);
+  main.innerHTML = `<h1>Delegationsordning <span id="del-date">${esc(day)}</span></h1>
+    <form class="controls" onsubmit="return false">${chooser.html}
+      <label for="namnd">Nämnd<select id="namnd"><option value="">Alla nämnder</option>${boardList.map((b) =>
+        `<option value="${esc(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
+      <a id="doc-link" href="#">Utskriftsvänlig version</a> <a id="csv-link" href="#">CSV</a></form>
+    <div id="gaps" aria-live="polite"></div>
+    <div class="layout"><section class="panel"><h2>Delegationer</h2><div id="table"></div></section>
+      <section class="panel"><h2>Diagram</h2><div id="chart">${diagramPanel("Delegationsdiagram")}</div></section></div>`;
+  const load = async (when) => {
+    const chosen = document.getElementById("namnd").value;
+    replaceParams({ datum: when, namnd: chosen });
+    document.getElementById("del-date").textContent = when;
+    const query = `asOf=${when}${chosen ? "&board=" + encodeURIComponent(chosen) : ""}`;
+    document.getElementById("doc-link").href = `/documents/delegationsordning.html?${query}`;
+    document.getElementById("csv-link").href = `/documents/delegationsordning.csv?${query}`;
+    const data = await gql(`query($d: Date!, $b: ID) { delegations(asOf: $d, board: $b) { ${DELEGATION_FIELDS} }
+        delegationGaps(asOf: $d, board: $b) { delegationId since reason }
+        organisation(asOf: $d) { units { id name } } }`, { d: when, b: chosen || null });
+    const gaps = new Map(data.delegationGaps.map((g) => [g.delegationId, g]));
+    const names = new Map(data.organisation.units.map((u) => [u.id, u.name]));
+    document.getElementById("gaps").innerHTML = gaps.size
+      ? `<h2>Luckor (${gaps.size})</h2><ul>${[...gaps.values()].map((g) => `<li class="gap" data-delegation="${esc(g.delegationId)}">
+          <strong>${esc(g.delegationId)}</strong> sedan ${esc(g.since)}: ${esc(g.reason)}</li>`).join("")}</ul>`
+      : "<p>Alla delegationer har en delegat.</p>";
+    document.getElementById("table").innerHTML = `<table class="data"><thead><tr><th scope="col">Nr</th><th scope="col">Ärende</th>
+        <th scope="col">Nämnd</th><th scope="col">Delegat</th><th scope="col">Lagrum</th></tr></thead><tbody>${data.delegations.map((d) => `
+        <tr data-delegation="${esc(d.id)}" class="${gaps.has(d.id) ? "gap" : ""}"><td>${esc(d.code || d.id)}</td><td>${esc(d.matter)}
+        ${d.parentDelegationId ? '<br><span class="small muted">vidaredelegation</span>' : ""}</td><td>${esc(names.get(d.fromId) || d.fromId)}</td>
+        <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}</td></tr>`).join("")}
+        </tbody></table>`;
+    await showDiagram(document.getElementById("chart"), `/diagrams/delegations.svg?${query}`);
+    say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} luckor`);
+  };
+  document.getElementById("namnd").addEventListener("change", () => load(document.getElementById("datum").value));
+  chooser.bind(load);
+  await load(day);
+};
+
+views.granskning = async ({ params }) => {
+  const info = await register();
+  const boardList = await boards(info.lastEffective || today());
+  const board = params.get("namnd") || boardList.find((b) => b.id === "ks")?.id || boardList[0]?.id || "";
+  const meeting = params.get("sammantrade") || "";
+  const data = board ? await gql("query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph } }", { b: board }) : { reports: [] };
+  main.innerHTML = `<h1>Granskning: anmälda ändringar</h1>
+    <form class="controls" onsubmit="return false">
+      <label for="namnd">Nämnd<select id="namnd">${boardList.map((b) =>
+        `<option value="${esc(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label></form>
+    <div class="layout"><section class="panel"><h2>Sammanträden</h2><ul id="meetings">${data.reports.map((r) =>
+      `<li><a href="#/granskning?namnd=${encodeURIComponent(board)}&sammantrade=${r.meeting}"${r.meeting === meeting ? ' aria-current="true"' : ""}>${esc(r.meeting)}</a>
+       – ${r.changeIds.length} ändringar${r.notedParagraph ? `, noterat ${esc(r.notedParagraph)}` : ", ej noterat"}</li>`).join("") || "<li>Inga anmälningar.</li>"}</ul></section>
+      <section class="panel" id="pack">${meeting ? `<h2>Underlag ${esc(meeting)}</h2>
+        <p><a href="/reports/${encodeURIComponent(board)}/${meeting}.pdf">Hämta som PDF</a> ·
+        <a href="/reports/${encodeURIComponent(board)}/${meeting}.html" target="_blank" rel="noopener">Öppna i nytt fönster</a></p>
+        <iframe class="review" title="Granskningsunderlag ${esc(meeting)}" src="/reports/${encodeURIComponent(board)}/${meeting}.html"></iframe>`
+        : "<p>Välj ett sammanträde.</p>"}</section></div>`;
+  document.getElementById("namnd").addEventListener("change", (event) => go("granskning", { namnd: event.target.value }));
+};
+
+// --- the router -----------------------------------------------------------------------
+
+async function render() {
+  const current = route();
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (link.dataset.nav === current.view || (current.view === "enhet" && link.dataset.nav === "organisation")) {
+      link.setAttribute("aria-current", "page");
+    } else link.removeAttribute("aria-current");
+  }
+  const view = views[current.view];
+  if (!view) { go("organisation"); return; }
+  main.setAttribute("aria-busy", "true");
+  try { await view(current); } catch (error) { failure(error); } finally {
+    main.removeAttribute("aria-busy");
+    document.title = `${main.querySelector("h1")?.textContent || "orgchange"} – orgchange`;
+  }
+}
+
+window.addEventListener("hashchange", () => { render(); main.focus({ preventScroll: true }); });
+render();
