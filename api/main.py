@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import OrgChange
@@ -16,16 +17,22 @@ from orgchange.config import Settings, get_settings
 from . import auth
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
+from .params import plain_validation_error
 from .readers import BatchReader
 from .recording import ChangeRecorder
-from .routes import changes, diagrams, health
+from .routes import changes, diagrams, documents, health, reports
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
 
 * **GraphQL** at `POST /graphql` (GraphiQL in a browser at `GET /graphql`): the organisation
   at any date, unit histories, the change log, diffs, delegations and reports.
-* **REST**: `POST /changes` records a change file; `GET /health`; org-chart diagrams.
+* **REST**: `POST /changes` records a change file; `GET /health`; org-chart and delegation
+  diagrams; the review pack of a board's meeting (HTML, PDF) and its unreported changes;
+  the delegationsordning as a document (HTML, CSV).
+
+Days are `YYYY-MM-DD` and instants ISO 8601 with a time zone; a malformed parameter is a
+422 `{"detail": "<what is wrong>"}`.
 
 Reads are public unless the server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
 `Authorization: Bearer TOKEN` of a registrar or an admin (`orgchange token create`).
@@ -69,9 +76,12 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.recorder = ChangeRecorder(application)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.include_router(changes.router)
     app.include_router(health.router)
     app.include_router(diagrams.router)
+    app.include_router(reports.router)
+    app.include_router(documents.router)
     # GraphQL documents itself (introspection, GraphiQL); OpenAPI covers the REST part.
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     return app

@@ -207,21 +207,34 @@ class BatchReader:
         positions = select(p.c.position_id).where(p.c.position_id.in_(wanted)).distinct()
         return {row.position_id for row in self._rows(positions)} | self.known_units(wanted)
 
-    # --- delegations to positions (the delegationsordning itself is projections.delegations) ---
+    # --- delegations to and from (the delegationsordning itself is projections.delegations) ---
 
     def delegations_to(
         self, delegates: Sequence[str], as_of: date, known_at: datetime | None
     ) -> dict[str, list[DelegationRow]]:
-        """Delegations in effect on `as_of` to each delegate, by board, code and key.
+        """Delegations in effect on `as_of` to each delegate (a position or a committee)."""
+        return self._delegations_by("to_id", delegates, as_of, known_at)
 
-        Two statements: the versions in effect, then the whole lives of those delegations.
+    def delegations_from(
+        self, boards: Sequence[str], as_of: date, known_at: datetime | None
+    ) -> dict[str, list[DelegationRow]]:
+        """Delegations in effect on `as_of` granted by each board, vidaredelegations included."""
+        return self._delegations_by("board_id", boards, as_of, known_at)
+
+    def _delegations_by(
+        self, column: str, keys: Sequence[str], as_of: date, known_at: datetime | None
+    ) -> dict[str, list[DelegationRow]]:
+        """Delegations in effect on `as_of` by `column` (to_id or board_id), by board, code and key.
+
+        Two statements: the versions in effect, then the whole lives of those delegations
+        (one, if there are none).
         """
         d = t.delegation_versions
-        wanted = set(delegates)
+        wanted = set(keys)
         query = select(d).where(believed(d, known_at), in_effect(d, as_of))
         if len(wanted) <= IN_LIST_LIMIT:
-            query = query.where(d.c.to_id.in_(sorted(wanted)))
-        rows = [row for row in self._rows(query) if row.to_id in wanted]
+            query = query.where(d.c[column].in_(sorted(wanted)))
+        rows = [row for row in self._rows(query) if row._mapping[column] in wanted]
         found: dict[str, list[DelegationRow]] = defaultdict(list)
         if not rows:
             return found
@@ -239,5 +252,12 @@ class BatchReader:
         }
         for row in rows:
             start, end = lives[row.delegation_id]
-            found[row.to_id].append(_delegation(row, start, end))
+            found[row._mapping[column]].append(_delegation(row, start, end))
         return _sorted_lists(found, key=delegation_order)
+
+    # --- the register as a whole ---------------------------------------------------------
+
+    def change_count(self) -> int:
+        """Changes in the change log: what `changes` lists (cancellations included, reports not)."""
+        log = t.change_log
+        return self._rows(select(func.count()).select_from(log))[0][0]

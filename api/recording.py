@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgchange.application import OrgChange, RecordResult
-from orgchange.changefile import parse_change, parse_change_file
+from eventsourcing.persistence import IntegrityError
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+
+from orgchange.application import Impact, OrgChange, RecordResult
+from orgchange.changefile import ChangeFile, parse_change, parse_change_file
 from orgchange.domain.changes import Change
 from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
 
@@ -51,6 +54,12 @@ def problem_of(error: MalformedInput | ChangeRejected | ConcurrentWriteError) ->
     return Problem("concurrent", [str(error)], rule=None)
 
 
+def _parse(content: bytes | str | dict, source: str) -> ChangeFile:
+    if isinstance(content, dict):
+        content = json.dumps(content, ensure_ascii=False)
+    return parse_change_file(content, source)
+
+
 class ChangeRecorder:
     """Records changes on behalf of API callers, one write at a time per process."""
 
@@ -60,10 +69,25 @@ class ChangeRecorder:
 
     def record_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> RecordResult:
         """A change file (YAML/JSON text, or an already decoded JSON object), atomically."""
-        if isinstance(content, dict):
-            content = json.dumps(content, ensure_ascii=False)
-        change_file = parse_change_file(content, source)
+        change_file = _parse(content, source)
         return self.record(change_file.changes, recorded_by, change_file.organisation)
+
+    def preview_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> Impact:
+        """What a change file would do to the delegationsordning; nothing is recorded.
+
+        The changes are checked and projected exactly as when recorded, in a transaction
+        that is rolled back (`OrgChange.dry_run`), so a preview is refused in the same
+        words as the recording would be. It queues behind this process's writes; a writer
+        in another process that gets in first makes it a `ConcurrentWriteError`.
+        """
+        change_file = _parse(content, source)
+        with self._write_lock:
+            try:
+                return self.orgchange.dry_run(change_file.changes, recorded_by)
+            except (IntegrityError, SAIntegrityError):
+                raise ConcurrentWriteError(
+                    "another registrar recorded changes at the same moment; please preview again"
+                ) from None
 
     def record_entry(self, entry: dict[str, Any], recorded_by: str) -> RecordResult:
         """One change given as a change-file entry (validated exactly as in a file)."""

@@ -67,6 +67,7 @@ class Loaders:
         self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None)
         self.links: DataLoader[Key, tuple[list[str], list[str]]] = _loader(self._links, lambda: ([], []))
         self.delegations_to: DataLoader[Key, list[DelegationRow]] = _loader(reader.delegations_to, list)
+        self.delegations_from: DataLoader[Key, list[DelegationRow]] = _loader(reader.delegations_from, list)
         self.change: DataLoader[str, ChangeRow | None] = DataLoader(load_fn=self._changes)
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:

@@ -20,7 +20,7 @@ from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, Malfor
 from ..recording import problem_of
 from .context import Info
 from .errors import bad_argument, not_recorded
-from .types import Report
+from .types import DelegationImpact, Report
 
 T = TypeVar("T")
 
@@ -30,6 +30,12 @@ async def _recording(record: Callable[[], T]) -> T:
         return await run_in_threadpool(record)
     except (MalformedInput, ChangeRejected, ConcurrentWriteError) as error:
         raise not_recorded(problem_of(error)) from None
+
+
+def _change_file(file: object) -> dict | str:
+    if not isinstance(file, dict | str):
+        raise bad_argument("file", "'file' must be a change file: a JSON object or YAML text")
+    return file
 
 
 async def _report(info: Info, board: str, meeting: dt.date) -> Report:
@@ -47,12 +53,24 @@ class Mutation:
     )
     async def record_changes(self, info: Info, file: JSON) -> list[strawberry.ID]:
         caller = info.context.require_writer()
-        if not isinstance(file, dict | str):
-            raise bad_argument("file", "'file' must be a change file: a JSON object or YAML text")
+        file = _change_file(file)
         result: RecordResult = await _recording(
             lambda: info.context.recorder.record_file(file, caller.name, "file")
         )
         return [strawberry.ID(key) for key in result.ids]
+
+    @strawberry.mutation(
+        description=(
+            "A dry run of a change file (as for recordChanges): the delegations it would leave "
+            "without a delegate, and those it would give one again. The file is checked by the "
+            "same rules; nothing is recorded (an extension)."
+        )
+    )
+    async def preview_changes(self, info: Info, file: JSON) -> DelegationImpact:
+        caller = info.context.require_writer()
+        file = _change_file(file)
+        impact = await _recording(lambda: info.context.recorder.preview_file(file, caller.name, "file"))
+        return DelegationImpact(impact=impact)
 
     @strawberry.mutation(description="Report (anmäl) recorded changes to a board's meeting.")
     async def report_changes(

@@ -14,6 +14,8 @@ from typing import Annotated, TypeVar
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from orgchange import outputs
+from orgchange.domain.errors import NotFound
 from projections.queries import decode_cursor, encode_cursor
 
 from ..readers import delegation_order
@@ -25,13 +27,17 @@ from .types import (
     ChangeConnection,
     ChangeEdge,
     Delegation,
+    DelegationFinding,
     DelegationGap,
+    DelegationImpact,
     Moved,
     Organisation,
     OrgDiff,
     PageInfo,
+    RegisterInfo,
     Renamed,
     Report,
+    StaleOutput,
     Unit,
     UnitVersion,
 )
@@ -53,6 +59,13 @@ def given(value: T | None) -> T | None:
     them as CONTRACT.md writes them (`knownAt: DateTime`, not `= null`).
     """
     return None if value is strawberry.UNSET else value
+
+
+def _page_size(first: int | None) -> int:
+    first = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise bad_argument("first", f"'first' must be between 0 and {MAX_PAGE_SIZE}")
+    return first
 
 
 async def _require_units(info: Info, argument: str, *keys: str) -> None:
@@ -118,9 +131,7 @@ class Query:
             given(known_at),
             given(after),
         )
-        first = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= first <= MAX_PAGE_SIZE:
-            raise bad_argument("first", f"'first' must be between 0 and {MAX_PAGE_SIZE}")
+        first = _page_size(first)
         if from_ is not None and to is not None and from_ > to:
             raise bad_argument("to", f"'to' ({to}) is before 'from' ({from_})")
         if after is not None:
@@ -231,3 +242,75 @@ class Query:
         reports = info.context.orgchange.read_model.reports
         rows = await run_in_threadpool(reports.reports, str(board), given(meeting))
         return [Report(row=row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "Changes not yet reported to the board (cancelled ones left out), oldest first (an extension)."
+        )
+    )
+    async def unreported_changes(
+        self, info: Info, board: strawberry.ID, first: int | None = 100
+    ) -> list[Change]:
+        first = _page_size(first)
+        await _require_units(info, "board", str(board))
+        read_model = info.context.orgchange.read_model
+        rows = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
+        return [Change(row=row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "What a recorded change did to the delegationsordning on its effective day: the gaps "
+            "it opened (it ended their delegate) and closed (it re-pointed or revoked their "
+            "delegation) (an extension)."
+        )
+    )
+    async def delegation_impact(self, info: Info, change_id: strawberry.ID) -> DelegationImpact:
+        row = await info.context.loaders.change.load(str(change_id))
+        if row is not None and row.type == "cancel_change":
+            raise bad_argument(
+                "changeId",
+                f"'{change_id}' is a cancellation (of '{row.cancels}'); the impact is told for "
+                "organisational and delegation changes",
+            )
+        try:
+            impact = await run_in_threadpool(info.context.orgchange.impact_of, str(change_id))
+        except NotFound as error:
+            raise bad_argument("changeId", str(error)) from None
+        return DelegationImpact(impact=impact)
+
+    @strawberry.field(
+        description=(
+            "Delegations in effect on `asOf` of matters the law keeps with the board "
+            "(KL 6 kap. 38 §); in delegationsordning order (an extension)."
+        )
+    )
+    async def delegation_findings(
+        self, info: Info, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> list[DelegationFinding]:
+        findings = await run_in_threadpool(
+            info.context.orgchange.read_model.delegations.findings, as_of, given(known_at)
+        )
+        return [DelegationFinding(finding=finding) for finding in findings]
+
+    @strawberry.field(description="The register itself: its organisation, the days it covers, its size.")
+    async def register(self, info: Info) -> RegisterInfo:
+        orgchange, reader = info.context.orgchange, info.context.reader
+
+        def counts() -> RegisterInfo:
+            return RegisterInfo(
+                span=orgchange.read_model.first_and_last_effective(),
+                events=orgchange.event_count(),
+                changes=reader.change_count(),
+            )
+
+        return await run_in_threadpool(counts)
+
+    @strawberry.field(
+        description=(
+            "Generated documents (review packs, diagrams written to files) that a correction "
+            "recorded since has made untrue, oldest first (an extension)."
+        )
+    )
+    async def stale_outputs(self, info: Info) -> list[StaleOutput]:
+        found = await run_in_threadpool(outputs.stale_outputs, info.context.orgchange.engine)
+        return [StaleOutput(stale=stale) for stale in found]

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 
-from projections.delegations import DelegationRow, Gap
+from orgchange.application import Impact
+from orgchange.outputs import StaleOutput as StaleOutputRow
+from projections.delegations import DelegationRow, Finding, Gap
 from projections.queries import ChangeRow, PositionRow, UnitRow
 from projections.reports import ReportRow
 
@@ -78,6 +81,26 @@ class Unit:
     async def valid_to(self, info: Info) -> dt.date | None:
         life = await info.context.loaders.life.load((self.row.id, self.view))
         return life.valid_to if life else self.row.valid_to
+
+    @strawberry.field(
+        description=(
+            "For a board: the delegations it has granted that are in effect on the day, "
+            "vidaredelegations included; by code and key (an extension)."
+        )
+    )
+    async def delegations_granted(self, info: Info) -> list[Delegation]:
+        rows = await info.context.loaders.delegations_from.load((self.row.id, self.view))
+        return [Delegation(row=row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "For a committee (utskott): the delegations to it in effect on the day, "
+            "by board, code and key (an extension)."
+        )
+    )
+    async def delegations_received(self, info: Info) -> list[Delegation]:
+        rows = await info.context.loaders.delegations_to.load((self.row.id, self.view))
+        return [Delegation(row=row) for row in rows]
 
     @strawberry.field(description="Units this one continues (merge, split, spin-off).")
     async def predecessors(self, info: Info) -> list[strawberry.ID]:
@@ -379,6 +402,78 @@ class DelegationGap:
         return strawberry.ID(self.gap.missing_delegate)
 
 
+@strawberry.type(
+    description=(
+        "What changes did (or, in a preview, would do) to the delegationsordning: "
+        "the gaps they opened and those they closed (an extension)."
+    )
+)
+class DelegationImpact:
+    impact: strawberry.Private[Impact]
+
+    @strawberry.field(description="Delegations left without a delegate; oldest gap first.")
+    def opened(self) -> list[DelegationGap]:
+        return [DelegationGap(gap=gap) for gap in self.impact.opened]
+
+    @strawberry.field(
+        description="Gaps ended: their delegation was re-pointed or revoked; each as it stood before."
+    )
+    def closed(self) -> list[DelegationGap]:
+        return [DelegationGap(gap=gap) for gap in self.impact.closed]
+
+
+@strawberry.type(
+    description=(
+        "A delegation of a matter that the law keeps with the board itself, KL 6 kap. 38 § (an extension)."
+    )
+)
+class DelegationFinding:
+    finding: strawberry.Private[Finding]
+
+    @strawberry.field
+    def delegation_id(self) -> strawberry.ID:
+        return strawberry.ID(self.finding.delegation_id)
+
+    @strawberry.field(description="Why, in plain Swedish.")
+    def reason(self) -> str:
+        return self.finding.reason
+
+
+@strawberry.type(
+    description="A generated document (review pack, diagram) that a later correction has made untrue."
+)
+class StaleOutput:
+    stale: strawberry.Private[StaleOutputRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.stale.output.id))
+
+    @strawberry.field(description="What was generated, e.g. review, chart or delegations.")
+    def kind(self) -> str:
+        return self.stale.output.kind
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.stale.output.description
+
+    @strawberry.field(description="First day the document answers for.")
+    def covers_from(self) -> dt.date:
+        return self.stale.output.covers_from
+
+    @strawberry.field(description="Last day the document answers for (inclusive).")
+    def covers_to(self) -> dt.date:
+        return self.stale.output.covers_to
+
+    @strawberry.field(description="When it was generated (UTC).")
+    def generated_at(self) -> dt.datetime:
+        return self.stale.output.generated_at
+
+    @strawberry.field(description="The changes recorded since that alter it, in recording order.")
+    def changed_by(self) -> list[strawberry.ID]:
+        return [strawberry.ID(key) for key in self.stale.changed_by]
+
+
 @strawberry.type(description="Changes reported (anmälda) to a board's meeting, and its review.")
 class Report:
     row: strawberry.Private[ReportRow]
@@ -411,3 +506,36 @@ class Report:
     async def changes(self, info: Info) -> list[Change]:
         rows = await info.context.loaders.change.load_many(list(self.row.change_ids))
         return [Change(row=row) for row in rows if row is not None]
+
+
+@strawberry.type(description="The register itself: whose it is, the days it covers, how much it holds.")
+class RegisterInfo:
+    span: strawberry.Private[tuple[dt.date | None, dt.date | None]]
+    events: strawberry.Private[int]
+    changes: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The organisation's name, from a change file's `organisation`; null if never given."
+    )
+    async def organisation(self, info: Info) -> str | None:
+        # Read from the event store's register (cached and fast-forwarded), only when asked.
+        register = await run_in_threadpool(info.context.orgchange.register)
+        return register.organisation
+
+    @strawberry.field(description="The earliest effective date of any change; null for an empty register.")
+    def first_effective(self) -> dt.date | None:
+        return self.span[0]
+
+    @strawberry.field(description="The latest effective date of any change; null for an empty register.")
+    def last_effective(self) -> dt.date | None:
+        return self.span[1]
+
+    @strawberry.field(description="Events in the event store.")
+    def event_count(self) -> int:
+        return self.events
+
+    @strawberry.field(
+        description="Changes in the change log, cancellations included (as counted by `changes`)."
+    )
+    def change_count(self) -> int:
+        return self.changes

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.charts import OrgChart
@@ -21,6 +20,7 @@ from orgchange.diagrams import GraphvizMissing
 from orgchange.domain.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
+from ..params import INVALID, AsOf, KnownAt, day
 
 router = APIRouter(prefix="/diagrams", tags=["diagrams"])
 
@@ -30,13 +30,16 @@ RESPONSES = {
     200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
     404: {"description": "A unit asked for is not in effect on `asOf`."},
     503: {"description": "SVG/PNG need Graphviz, which is not installed."},
+    **INVALID,
 }
 
-AsOf = Annotated[date, Query(alias="asOf", description="The day, YYYY-MM-DD.")]
-KnownAt = Annotated[
-    AwareDatetime | None,
-    Query(alias="knownAt", description="As known at this instant (with a time zone)."),
-]
+
+async def compare_with_param(
+    value: Annotated[
+        str | None, Query(alias="compareWith", description="An earlier day to compare with, YYYY-MM-DD.")
+    ] = None,
+) -> date | None:
+    return None if value is None else day("compareWith", value)
 
 
 async def _picture(fmt: Format, draw: Callable[[], bytes]) -> Response:
@@ -79,9 +82,7 @@ async def delegations(
     as_of: AsOf,
     board: Annotated[str | None, Query(description="Only this board's delegations.")] = None,
     known_at: KnownAt = None,
-    compare_with: Annotated[
-        date | None, Query(alias="compareWith", description="An earlier day to compare with.")
-    ] = None,
+    compare_with: Annotated[date | None, Depends(compare_with_param)] = None,
 ) -> Response:
     def draw() -> bytes:
         after = Delegationsordning.load(orgchange.read_model, as_of, board, known_at)

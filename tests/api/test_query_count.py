@@ -136,6 +136,31 @@ def test_organisation_with_nested_fields_costs_the_same_for_100_and_1000_units(
     assert small_subtree == large_subtree == 7
 
 
+UNIT_DELEGATIONS = """
+query ($asOf: Date!) {
+  organisation(asOf: $asOf) {
+    units { id delegationsGranted { id validFrom } delegationsReceived { id } positions { delegations { id } } }
+  }
+}
+"""
+
+
+def test_delegations_granted_and_received_cost_the_same_for_100_and_1000_units(empty_api: Api) -> None:
+    app = empty_api.orgchange
+    app.record_changes(_generated_units(0, 100, "2020-01-01"), "test")
+    small = _statements_for(empty_api, UNIT_DELEGATIONS, "2020-06-01", None)
+
+    app.record_changes(_generated_units(100, 1000, "2021-01-01"), "test")
+    data = empty_api.data(UNIT_DELEGATIONS, {"asOf": "2021-06-01"})
+    large = _statements_for(empty_api, UNIT_DELEGATIONS, "2021-06-01", None)
+
+    board = next(u for u in data["organisation"]["units"] if u["id"] == "u-1")
+    assert len(board["delegationsGranted"]) == 250  # to every fourth unit's post
+    # organisation; positions; delegations granted and their lives; delegations to the
+    # units (none: no committees); delegations to the positions and their lives.
+    assert small == large == 7
+
+
 def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
     on_loop: list[str] = []
 
@@ -166,6 +191,25 @@ def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
         api.post_changes("format: orgchange/v1\nchanges: []\n", tokens.registrar)
         api.client.get("/health")
         api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01"})
+        api.data(
+            "{ register { organisation firstEffective eventCount changeCount } staleOutputs { id }"
+            ' unreportedChanges(board: "ks", first: 3) { id }'
+            ' delegationImpact(changeId: "nacka-2017-001") { opened { delegationId } }'
+            ' delegationFindings(asOf: "2017-03-01") { delegationId }'
+            ' unit(id: "ks", asOf: "2017-03-01") { delegationsGranted { id } delegationsReceived { id } } }'
+        )
+        api.data(
+            "mutation ($f: JSON!) { previewChanges(file: $f) { opened { delegationId } } }",
+            {"f": {"format": "orgchange/v1", "changes": []}},
+            token=tokens.registrar,
+        )
+        for path, params in (
+            ("/reports/ks/2017-02-06.html", {}),
+            ("/reports/ks/review.html", {"from": "2017-01-01", "to": "2017-01-31"}),
+            ("/reports/ks/unreported", {}),
+            ("/documents/delegationsordning.csv", {"asOf": "2017-03-01", "board": "ks"}),
+        ):
+            assert api.client.get(path, params=params).status_code == 200, path
     finally:
         event.remove(engine, "before_cursor_execute", check)
 

@@ -209,6 +209,10 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/health",
         "/diagrams/orgchart.{fmt}",
         "/diagrams/delegations.{fmt}",
+        "/reports/{board}/unreported",
+        "/reports/{board}/review.{fmt}",
+        "/reports/{board}/{meeting}.{fmt}",
+        "/documents/delegationsordning.{fmt}",
     }
     post = spec["paths"]["/changes"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}

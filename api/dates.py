@@ -1,0 +1,36 @@
+"""Days and instants as the contract writes them, and nothing looser (CONTRACT.md §1, §5).
+
+Shared by GraphQL's `Date`/`DateTime` scalars and the REST routes' query
+parameters, so both refuse the same input in the same words. Looser parsers
+accept more than the contract (`20170301`, a Unix time, an instant without a
+time zone); in a register of decisions a silently misread date is worse than
+an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: object) -> date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError(f"not a date written YYYY-MM-DD: {value}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a calendar date: {value}") from None
+
+
+def parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"not an ISO 8601 instant: {value}")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 instant such as 2017-03-01T12:00:00+01:00: {value}") from None
+    if instant.tzinfo is None:
+        raise ValueError(f"an instant needs a time zone, e.g. Z for UTC or +01:00: {value}")
+    return instant.astimezone(UTC)

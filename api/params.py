@@ -1,0 +1,86 @@
+"""Query parameters shared by the REST routes, and their errors in plain words.
+
+Days and instants are read as strictly as GraphQL's `Date` and `DateTime`
+(`api.dates`): `?asOf=1488326400` or a `knownAt` without a time zone is a 422
+that says what is wrong, never a silently different day. Every 422 of the REST
+part is `{"detail": "<plain message>"}` (see `plain_validation_error`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from .dates import parse_date, parse_datetime
+
+
+class Message(BaseModel):
+    """Why the request was not answered, in plain words."""
+
+    detail: str
+
+
+def invalid(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+def day(name: str, value: str) -> date:
+    """A YYYY-MM-DD parameter, or a 422 naming it."""
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise invalid(f"'{name}': {error}") from None
+
+
+def instant(name: str, value: str) -> datetime:
+    """An ISO 8601 instant with a time zone, or a 422 naming it."""
+    try:
+        return parse_datetime(value)
+    except ValueError as error:
+        raise invalid(f"'{name}': {error}") from None
+
+
+# `async def`: parsing needs no database, so it need not go to the thread pool.
+async def as_of_param(
+    value: Annotated[str, Query(alias="asOf", description="The day, YYYY-MM-DD.", examples=["2017-03-01"])],
+) -> date:
+    return day("asOf", value)
+
+
+async def known_at_param(
+    value: Annotated[
+        str | None,
+        Query(
+            alias="knownAt",
+            description="As known at this instant, ISO 8601 with a time zone (e.g. 2017-03-01T12:00:00Z).",
+        ),
+    ] = None,
+) -> datetime | None:
+    return None if value is None else instant("knownAt", value)
+
+
+AsOf = Annotated[date, Depends(as_of_param)]
+KnownAt = Annotated[datetime | None, Depends(known_at_param)]
+
+INVALID = {422: {"model": Message, "description": "A parameter is missing or malformed, e.g. a bad date."}}
+
+
+def _where(location: tuple[Any, ...]) -> str:
+    if len(location) >= 2 and location[0] in ("query", "path", "header"):
+        return f"{location[0]} parameter '{location[-1]}'"
+    return "'" + ".".join(str(part) for part in location) + "'"
+
+
+async def plain_validation_error(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own 422 (a missing parameter, a format not offered) in the same plain shape."""
+    assert isinstance(error, RequestValidationError)
+    problems = [f"{_where(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in error.errors()]
+    return JSONResponse(
+        {"detail": "; ".join(problems) or "the request is not valid"},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )

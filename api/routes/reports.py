@@ -1,0 +1,194 @@
+"""`GET /reports/{board}/…`: what was reported to a board, the review pack, and what is still unreported.
+
+The review pack is built by the same code as `orgchange review` (`orgchange.review`,
+PDF by `orgchange.pdf`), so the service and the command line give the same pages.
+Serving a pack records nothing: only packs written to files by the command line
+are tracked as outputs that may go stale (`orgchange outputs`, `staleOutputs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from orgchange.domain.errors import NotFound
+from orgchange.pdf import PdfUnavailable, html_to_pdf
+from orgchange.review import ReviewPack
+from projections.queries import ChangeRow
+
+from ..dependencies import OrgChangeDep, ReaderAccessDep, ReaderDep
+from ..params import INVALID, Message, day, invalid
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+Format = Literal["html", "pdf"]
+MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+MAX_FIRST = 1000
+
+PACK_RESPONSES = {
+    200: {"content": {"text/html": {}, "application/pdf": {}}},
+    404: {"model": Message, "description": "Nothing was reported for the meeting, or no such board."},
+    503: {"model": Message, "description": "PDF needs a headless Chromium, which is not installed."},
+    **INVALID,
+}
+
+
+class Decision(BaseModel):
+    body: str | None
+    date: date | None
+    paragraph: str | None
+    reference: str | None = Field(description="Diarienummer, e.g. KFKS 2016/880.")
+
+
+class Change(BaseModel):
+    """A change as GraphQL's `Change` shows it (same camelCase names)."""
+
+    id: str
+    type: str
+    effective: date
+    recorded_at: datetime = Field(serialization_alias="recordedAt")
+    recorded_by: str | None = Field(serialization_alias="recordedBy")
+    unit_ids: list[str] = Field(serialization_alias="unitIds")
+    summary: str
+    decision: Decision | None
+    cancelled: bool
+
+    @classmethod
+    def of(cls, row: ChangeRow) -> Change:
+        parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
+        decision = (
+            None
+            if all(part is None for part in parts)
+            else Decision(
+                body=row.decision_body,
+                date=row.decision_date,
+                paragraph=row.decision_paragraph,
+                reference=row.decision_reference,
+            )
+        )
+        assert row.effective is not None  # reports, the only undated entries, are not in the change log
+        return cls(
+            id=row.id,
+            type=row.type,
+            effective=row.effective,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            unit_ids=list(row.unit_ids),
+            summary=row.summary,
+            decision=decision,
+            cancelled=row.cancelled,
+        )
+
+
+async def from_param(
+    value: Annotated[str, Query(alias="from", description="First effective day, YYYY-MM-DD.")],
+) -> date:
+    return day("from", value)
+
+
+async def to_param(
+    value: Annotated[str, Query(alias="to", description="Last effective day (inclusive), YYYY-MM-DD.")],
+) -> date:
+    return day("to", value)
+
+
+@router.get(
+    "/{board}/unreported",
+    summary="Changes not yet reported to a board",
+    description="Every change not reported to the board, cancelled ones left out; oldest first.",
+    response_model=list[Change],
+    response_model_by_alias=True,
+    responses={404: {"model": Message, "description": "No such board."}, **INVALID},
+)
+async def unreported(
+    board: str,
+    orgchange: OrgChangeDep,
+    reader: ReaderDep,
+    _reader: ReaderAccessDep,
+    first: Annotated[int, Query(ge=0, le=MAX_FIRST, description="At most this many.")] = 100,
+) -> list[Change]:
+    def find() -> list[ChangeRow]:
+        if board not in reader.known_units([board]):
+            raise NotFound(f"there is no unit '{board}' in the register")
+        read_model = orgchange.read_model
+        return read_model.reports.unreported(read_model, board, first)
+
+    try:
+        rows = await run_in_threadpool(find)
+    except NotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
+    return [Change.of(row) for row in rows]
+
+
+@router.get(
+    "/{board}/review.{fmt}",
+    summary="Review pack for a period",
+    description=(
+        "The review pack of the changes effective from `from` to `to` (inclusive), cancelled "
+        "ones left out: an A4-printable HTML page, or a PDF."
+    ),
+    response_class=Response,
+    responses=PACK_RESPONSES,
+)
+async def review_of_period(
+    board: str,
+    fmt: Format,
+    orgchange: OrgChangeDep,
+    _reader: ReaderAccessDep,
+    start: Annotated[date, Depends(from_param)],
+    end: Annotated[date, Depends(to_param)],
+) -> Response:
+    if start > end:
+        raise invalid(f"'to' ({end}) is before 'from' ({start})")
+    return await _pack(
+        fmt,
+        lambda: ReviewPack.for_period(orgchange, board, start, end),
+        f"granskning-{board}-{start}-{end}",
+    )
+
+
+@router.get(
+    "/{board}/{meeting}.{fmt}",
+    summary="Review pack for a board's meeting",
+    description=(
+        "The review pack of the changes reported to the board for the meeting: summary, each "
+        "change with its decision, before/after org charts, delegations affected and "
+        "corrections since the previous meeting. An A4-printable HTML page, or a PDF."
+    ),
+    response_class=Response,
+    responses=PACK_RESPONSES,
+)
+async def review_of_meeting(
+    board: str, meeting: str, fmt: Format, orgchange: OrgChangeDep, _reader: ReaderAccessDep
+) -> Response:
+    day_of_meeting = day("meeting", meeting)
+    return await _pack(
+        fmt,
+        lambda: ReviewPack.for_meeting(orgchange, board, day_of_meeting),
+        f"granskning-{board}-{day_of_meeting}",
+    )
+
+
+async def _pack(fmt: Format, build: Callable[[], ReviewPack], name: str) -> Response:
+    # Building queries the database and draws with Graphviz; printing starts a browser.
+    # Both run in the thread pool, off the event loop.
+    try:
+        page = await run_in_threadpool(lambda: build().as_html())
+    except NotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
+    if fmt == "html":
+        return Response(page, media_type=MEDIA_TYPES["html"])
+    try:
+        pdf = await run_in_threadpool(html_to_pdf, page)
+    except PdfUnavailable as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
+    return Response(
+        pdf,
+        media_type=MEDIA_TYPES["pdf"],
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
