@@ -61,9 +61,13 @@ async def orgchart(
     as_of: AsOf,
     root: Annotated[str | None, Query(description="Only this unit and what is under it.")] = None,
     known_at: KnownAt = None,
+    left_to_right: Annotated[
+        bool, Query(alias="leftToRight", description="Draw levels left to right (tall, narrow screens).")
+    ] = False,
 ) -> Response:
     def draw() -> bytes:
-        return OrgChart.load(orgchange.read_model, as_of, known_at, root).diagram(fmt)
+        chart = OrgChart.load(orgchange.read_model, as_of, known_at, root)
+        return chart.diagram(fmt, left_to_right=left_to_right)
 
     return await _picture(fmt, draw)
 

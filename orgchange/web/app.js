@@ -130,8 +130,9 @@ function zoomable(container) {
   const fit = () => {
     const svg = canvas.querySelector("svg");
     if (!svg) return;
+    canvas.style.transform = "none"; // measure the diagram at its natural size
     const box = svg.getBoundingClientRect();
-    const width = box.width / scale, height = box.height / scale;
+    const width = box.width, height = box.height;
     scale = Math.min(container.clientWidth / width, container.clientHeight / height, 1.5) || 1;
     x = (container.clientWidth - width * scale) / 2; y = 8; apply();
   };
@@ -172,18 +173,27 @@ function diagramPanel(label) {
     <div class="diagram" tabindex="0" role="img" aria-label="${esc(label)}"><div class="canvas"></div></div>`;
 }
 
-async function showDiagram(host, url) {
+// `isCurrent` tells whether the view still wants this diagram: when the date moves
+// quickly, an earlier, slower answer must not replace a later one.
+async function showDiagram(host, url, isCurrent = () => true) {
   const container = host.querySelector(".diagram");
   const canvas = container.querySelector(".canvas");
+  container.setAttribute("aria-busy", "true");
   const response = await fetch(url);
+  if (!isCurrent()) return;
+  container.removeAttribute("aria-busy");
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     canvas.innerHTML = `<p class="error">${esc(problem.detail || "Diagrammet kunde inte ritas.")}</p>`;
     return;
   }
   const text = await response.text();
+  if (!isCurrent()) return;
   canvas.innerHTML = text.slice(text.indexOf("<svg"));
-  const controls = zoomable(container);
+  canvas.dataset.src = url;
+  // One set of zoom and pan handlers per diagram panel, however often its diagram changes.
+  container.zoomControls ||= zoomable(container);
+  const controls = container.zoomControls;
   host.querySelector("[data-zoom=in]").onclick = controls.zoomIn;
   host.querySelector("[data-zoom=out]").onclick = controls.zoomOut;
   host.querySelector("[data-zoom=fit]").onclick = controls.fit;
@@ -198,10 +208,15 @@ views.organisation = async ({ params }) => {
   const info = await register();
   const day = isDate(params.get("datum")) ? params.get("datum") : today();
   const root = params.get("rot") || "";
+  // A tall, narrow screen (a tablet held upright) reads a chart best drawn left to right.
+  const direction = params.get("riktning") || (window.innerWidth < 900 ? "lr" : "tb");
   const chooser = dateControls("datum", "Datum", day, info);
   main.innerHTML = `<h1>Organisationen <span id="org-date">${esc(day)}</span></h1>
     <form class="controls" onsubmit="return false">${chooser.html}
       <label for="rot">Visa del under<select id="rot"><option value="">Hela organisationen</option></select></label>
+      <label for="riktning">Schemats riktning<select id="riktning">
+        <option value="tb">Uppifrån och ned</option><option value="lr"${direction === "lr" ? " selected" : ""}>Vänster till höger</option>
+      </select></label>
     </form>
     <div class="layout">
       <section class="panel" aria-labelledby="tree-h"><h2 id="tree-h">Enheter (<span id="count">…</span>)</h2>
@@ -209,11 +224,17 @@ views.organisation = async ({ params }) => {
       <section class="panel" aria-labelledby="chart-h"><h2 id="chart-h">Organisationsschema</h2>
         <div id="chart">${diagramPanel("Organisationsschema")}</div></section>
     </div>`;
+  let latest = 0;
   const load = async (when) => {
-    replaceParams({ datum: when, rot: document.getElementById("rot").value });
+    const request = ++latest;
+    const isCurrent = () => request === latest;
+    const direction = document.getElementById("riktning").value;
+    const lr = direction === "lr";
+    replaceParams({ datum: when, rot: document.getElementById("rot").value, riktning: direction });
     document.getElementById("org-date").textContent = when;
     const data = await gql(
       "query($d: Date!) { organisation(asOf: $d) { units { id name kind parentId ownerId } } }", { d: when });
+    if (!isCurrent()) return;
     drawTree(data.organisation.units, when, document.getElementById("rot").value);
     const select = document.getElementById("rot");
     const chosen = select.value;
@@ -222,11 +243,15 @@ views.organisation = async ({ params }) => {
       .sort((a, b) => a.name.localeCompare(b.name, "sv"))
       .map((u) => `<option value="${esc(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
     const rootParam = select.value ? `&root=${encodeURIComponent(select.value)}` : "";
-    await showDiagram(document.getElementById("chart"), `/diagrams/orgchart.svg?asOf=${when}${rootParam}`);
+    const url = `/diagrams/orgchart.svg?asOf=${when}${rootParam}${lr ? "&leftToRight=true" : ""}`;
+    await showDiagram(document.getElementById("chart"), url, isCurrent);
+    if (!isCurrent()) return;
     say(`Organisationen ${when}: ${data.organisation.units.length} enheter`);
   };
   document.getElementById("rot").innerHTML += root ? `<option value="${esc(root)}" selected>${esc(root)}</option>` : "";
-  document.getElementById("rot").addEventListener("change", () => load(document.getElementById("datum").value));
+  for (const id of ["rot", "riktning"]) {
+    document.getElementById(id).addEventListener("change", () => load(document.getElementById("datum").value));
+  }
   chooser.bind(load);
   await load(day);
 };
@@ -415,9 +440,12 @@ views.delegationer = async ({ params }) => {
         `<option value="${esc(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
       <a id="doc-link" href="#">Utskriftsvänlig version</a> <a id="csv-link" href="#">CSV</a></form>
     <div id="gaps" aria-live="polite"></div>
-    <div class="layout"><section class="panel"><h2>Delegationer</h2><div id="table"></div></section>
+    <div class="layout stacked"><section class="panel"><h2>Delegationer</h2><div id="table" class="table-wrap"></div></section>
       <section class="panel"><h2>Diagram</h2><div id="chart">${diagramPanel("Delegationsdiagram")}</div></section></div>`;
+  let latest = 0;
   const load = async (when) => {
+    const request = ++latest;
+    const isCurrent = () => request === latest;
     const chosen = document.getElementById("namnd").value;
     replaceParams({ datum: when, namnd: chosen });
     document.getElementById("del-date").textContent = when;
@@ -427,6 +455,7 @@ views.delegationer = async ({ params }) => {
     const data = await gql(`query($d: Date!, $b: ID) { delegations(asOf: $d, board: $b) { ${DELEGATION_FIELDS} }
         delegationGaps(asOf: $d, board: $b) { delegationId since reason }
         organisation(asOf: $d) { units { id name } } }`, { d: when, b: chosen || null });
+    if (!isCurrent()) return;
     const gaps = new Map(data.delegationGaps.map((g) => [g.delegationId, g]));
     const names = new Map(data.organisation.units.map((u) => [u.id, u.name]));
     document.getElementById("gaps").innerHTML = gaps.size
@@ -439,8 +468,8 @@ views.delegationer = async ({ params }) => {
         ${d.parentDelegationId ? '<br><span class="small muted">vidaredelegation</span>' : ""}</td><td>${esc(names.get(d.fromId) || d.fromId)}</td>
         <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}</td></tr>`).join("")}
         </tbody></table>`;
-    await showDiagram(document.getElementById("chart"), `/diagrams/delegations.svg?${query}`);
-    say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} luckor`);
+    await showDiagram(document.getElementById("chart"), `/diagrams/delegations.svg?${query}`, isCurrent);
+    say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);
   };
   document.getElementById("namnd").addEventListener("change", () => load(document.getElementById("datum").value));
   chooser.bind(load);

@@ -1,0 +1,217 @@
+"""The web page in a real headless Chromium against a live `orgchange serve` on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.browser import browser_page, save_screenshot
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """The Nacka sample served by a real `orgchange serve` process."""
+    folder: Path = tmp_path_factory.mktemp("web")
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": f"sqlite:///{folder / 'web.db'}", "ORGCHANGE_USER": "test"}
+    subprocess.run([sys.executable, "-m", "orgchange", "demo"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orgchange", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("orgchange serve did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# True once the diagram, zoomed to fit, lies inside its panel (a pixel of rounding allowed).
+DIAGRAM_FITS = """() => {
+  const panel = document.querySelector('#chart .diagram'), svg = document.querySelector('#chart svg');
+  if (!panel || !svg) return false;
+  const outer = panel.getBoundingClientRect(), inner = svg.getBoundingClientRect();
+  return inner.width > 0 && inner.left >= outer.left - 1 && inner.right <= outer.right + 1
+    && inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1;
+}"""
+
+
+def sample_changes() -> list[dict]:
+    text = (resources.files("orgchange") / "sample" / "nacka-2012-2018.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["changes"]
+
+
+def units_in_tree(page) -> set[str]:
+    return set(page.eval_on_selector_all("#tree [data-unit]", "items => items.map(i => i.dataset.unit)"))
+
+
+def test_moving_the_date_shows_a_unit_disappear_and_a_company_appear(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/organisation?datum=2016-12-31")
+        page.wait_for_selector('#tree [data-unit="va-och-avfall"]')
+        page.wait_for_selector("#chart svg")
+        before = units_in_tree(page)
+        assert "va-och-avfall" in before and "nacka-vatten-och-avfall-ab" not in before
+        save_screenshot(page, "web-organisation-2016-12-31")
+
+        page.fill("#datum", "2017-01-01")
+        page.dispatch_event("#datum", "change")
+        page.wait_for_selector('#tree [data-unit="nacka-vatten-och-avfall-ab"]')
+        page.wait_for_function(
+            "() => (document.querySelector('#chart svg') || {}).textContent?.includes('2017-01-01')"
+        )
+        after = units_in_tree(page)
+        assert "va-och-avfall" not in after
+        assert page.locator("#org-date").inner_text() == "2017-01-01"
+        assert "datum=2017-01-01" in page.url  # the link holds the date
+        assert "Nacka vatten och avfall AB" in page.locator("#chart svg").text_content()
+        page.wait_for_function(DIAGRAM_FITS)  # the whole chart is in view, not cropped
+        save_screenshot(page, "web-organisation-2017-01-01")
+
+
+def test_the_slider_moves_the_date(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/organisation?datum=2017-01-01")
+        page.wait_for_selector("#tree [data-unit]")
+        slider = page.locator("#datum-slider")
+        slider.focus()
+        start = page.input_value("#datum")
+        for _ in range(3):
+            page.keyboard.press("ArrowLeft")
+        page.wait_for_function("start => document.querySelector('#datum').value !== start", arg=start)
+        assert page.input_value("#datum") == "2016-12-29"
+
+
+def test_opening_a_unit_shows_its_history_and_successor(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/organisation?datum=2016-06-01")
+        page.click('#tree [data-unit="va-och-avfall"] > a')
+        page.wait_for_selector("#history li")
+        assert "/enhet/va-och-avfall" in page.url
+        assert page.locator("h1").inner_text().startswith("VA- och avfallsenheten")
+        assert "nacka-vatten-och-avfall-ab" in page.locator("main").inner_text()
+        save_screenshot(page, "web-unit-va-och-avfall")
+
+
+def test_comparing_two_dates(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/jamfor?fran=2016-12-31&till=2017-01-01")
+        page.wait_for_selector("#added li")
+        added = page.eval_on_selector_all("#added [data-unit]", "l => l.map(i => i.dataset.unit)")
+        removed = page.eval_on_selector_all("#removed [data-unit]", "l => l.map(i => i.dataset.unit)")
+        assert "nacka-vatten-och-avfall-ab" in added and "va-och-avfall" in removed
+        save_screenshot(page, "web-compare")
+
+
+def test_the_delegations_view_highlights_a_gap(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/delegationer?datum=2017-03-01&namnd=ntn")
+        page.wait_for_selector('tr.gap[data-delegation="ntn-n2"]')
+        assert page.locator('li.gap[data-delegation="ntn-n2"]').count() == 1
+        assert page.locator("tr.gap").count() == 1
+        # every column of the table is in view on a laptop screen
+        assert page.evaluate(
+            "(() => { const w = document.querySelector('#table'); return w.scrollWidth <= w.clientWidth; })()"
+        )
+        page.wait_for_selector("#chart svg")
+        save_screenshot(page, "web-delegations-gap")
+
+
+def test_the_change_log_filters_by_board_reported_to(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/andringar?namnd=ks")
+        page.wait_for_selector("#log [data-change]")
+        shown = page.eval_on_selector_all("#log [data-change]", "l => l.map(i => i.dataset.change)")
+        assert shown[:3] == ["nacka-2017-002", "nacka-2017-003", "nacka-2017-004"]
+        assert "nacka-2012-001" not in shown
+
+
+def test_the_review_pack_is_one_click_from_the_meetings(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/granskning?namnd=ks")
+        page.click("#meetings a >> text=2017-11-13")
+        frame = page.frame_locator("iframe.review")
+        assert "Anmälda ändringar till Kommunstyrelsen" in frame.locator("h1").inner_text()
+        save_screenshot(page, "web-review")
+
+
+def test_keyboard_users_can_skip_to_the_content(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/organisation")
+        page.wait_for_selector("#tree [data-unit]")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        labels = page.eval_on_selector_all(
+            "input, select", "l => l.map(e => !!(e.labels && e.labels.length))"
+        )
+        assert labels and all(labels)
+
+
+def test_on_a_tablet_the_page_fits_the_screen(server):
+    with browser_page(width=768, height=1024) as page:
+        page.goto(f"{server}/#/organisation?datum=2017-03-01")
+        page.wait_for_selector("#chart svg")
+        page.wait_for_function(DIAGRAM_FITS)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # upright, the chart is drawn left to right, where its labels come out larger
+        assert page.input_value("#riktning") == "lr" and "riktning=lr" in page.url
+        label_height = "document.querySelector('#chart svg text').getBoundingClientRect().height"
+        left_to_right = page.evaluate(label_height)
+        page.select_option("#riktning", "tb")
+        page.wait_for_selector("#chart .canvas[data-src]:not([data-src*=leftToRight]) svg")
+        page.wait_for_function(DIAGRAM_FITS)
+        assert "riktning=tb" in page.url
+        assert left_to_right > 1.5 * page.evaluate(label_height)
+        save_screenshot(page, "web-tablet")
+
+
+def test_the_change_log_filters_by_period_and_type_through_the_form(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/andringar")
+        page.wait_for_selector("#log [data-change]")
+        page.fill("#fran", "2017-01-01")
+        page.fill("#till", "2017-12-31")
+        page.select_option("#typ", "split_unit")
+        page.click("#filters button[type=submit]")
+        page.wait_for_url("**typ=split_unit**")
+        page.wait_for_selector("main:not([aria-busy]) #log [data-change]")
+        shown = page.eval_on_selector_all("#log [data-change]", "l => l.map(i => i.dataset.change)")
+        splits_2017 = [
+            change
+            for change in sample_changes()
+            if change["type"] == "split_unit" and str(change["effective"]).startswith("2017")
+        ]
+        assert shown == [change["id"] for change in splits_2017]
+        for change in splits_2017:  # each with its decision citation
+            assert (
+                change["decision"]["reference"]
+                in page.locator(f'#log [data-change="{change["id"]}"]').inner_text()
+            )
+        save_screenshot(page, "web-change-log")
