@@ -1,0 +1,1 @@
+"""Benchmarks of orgchange (not tests: nothing here asserts a time). See README.md."""
