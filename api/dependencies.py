@@ -7,17 +7,22 @@ token — 401 without a valid token, 403 with a reader's.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 
 from orgchange.application import OrgChange
 from orgchange.config import Settings
+from orgchange.domain.errors import DatabaseUnavailable
 
 from .auth import Caller, authenticate
 from .readers import BatchReader
 from .recording import ChangeRecorder
+
+log = logging.getLogger(__name__)
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -59,7 +64,11 @@ def current_caller(
     """
     if credentials is None:
         return None
-    return authenticate(orgchange.engine, credentials.credentials)
+    try:
+        return authenticate(orgchange.engine, credentials.credentials)
+    except SQLAlchemyError:
+        log.exception("looking up an API token: the database cannot be used")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None
 
 
 CallerDep = Annotated[Caller | None, Depends(current_caller)]

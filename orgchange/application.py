@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters.eventstore import event_store_environment, register_transcodings
 from orgchange.domain.changes import Change, DatedChange
-from orgchange.domain.errors import ConcurrentWriteError, NotFound
+from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
 from projections.delegations import Gap
@@ -87,7 +88,10 @@ class OrgChange(Application):
     ) -> RecordResult:
         """Record a file's changes atomically; retried when another writer got in first."""
         for attempt in range(MAX_ATTEMPTS):
-            register = self.register()
+            try:
+                register = self.register()
+            except (PersistenceError, DBAPIError) as error:
+                raise _unavailable(error) from error
             known = set(register.log)
             recorded_at = self._next_instant(register)
             ids = register.record(changes, recorded_by, recorded_at, progress)
@@ -97,7 +101,7 @@ class OrgChange(Application):
                 self._save_with_read_models(register, recorded_at)
             except (IntegrityError, SAIntegrityError, OperationalError, SAOperationalError) as error:
                 if not _is_write_conflict(error):
-                    raise
+                    raise _unavailable(error) from error
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))
                 continue
             recorded = [i for i in dict.fromkeys(ids) if i not in known]
@@ -215,10 +219,13 @@ class OrgChange(Application):
             start = batch[-1].id + 1
         if group and register is not None:
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
-        with self.datastore.transaction(commit=True) as session:
-            for table in reversed(tables.READ_MODEL_TABLES):
-                session.execute(delete(table))
-            store.flush(session)
+        try:
+            with self.datastore.transaction(commit=True) as session:
+                for table in reversed(tables.READ_MODEL_TABLES):
+                    session.execute(delete(table))
+                store.flush(session)
+        except (PersistenceError, DBAPIError) as error:
+            raise _unavailable(error) from error  # the old read models are left as they were
         return count
 
     def catch_up(self) -> bool:
@@ -251,6 +258,17 @@ def _compare_gaps(days: list, before: dict, after: dict) -> Impact:
 
 def _gap_order(gap: Gap) -> tuple:
     return gap.since, gap.delegation_id
+
+
+def _unavailable(error: Exception) -> DatabaseUnavailable:
+    """A database failure that is no lost race (disk full, I/O error, server gone), in plain words."""
+    cause: BaseException = error
+    while isinstance(cause, PersistenceError) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, DBAPIError) and cause.orig is not None:
+        cause = cause.orig
+    lines = str(cause).strip().splitlines()
+    return DatabaseUnavailable(lines[0] if lines else type(cause).__name__)
 
 
 def _is_write_conflict(error: Exception) -> bool:

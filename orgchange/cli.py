@@ -398,6 +398,47 @@ def token_list(obj: Context) -> None:
             click.echo(f"{info.name}\t{info.role.value}\tcreated {info.created_at:%Y-%m-%d %H:%M}\t{state}")
 
 
+@cli.command(help="The audit trail: who recorded and who cancelled which change, and when; oldest first.")
+@click.option("--by", "recorded_by", metavar="NAME", help="Only what NAME recorded.")
+@click.option("--from", "start", type=INSTANT, help="Recorded at or after this instant.")
+@click.option("--to", "end", type=INSTANT, help="Recorded before this instant.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
+    from projections.audit import AuditReader
+
+    with _user_errors():
+        reader = AuditReader(obj.app.engine)
+        rows, after = [], None
+        while True:
+            page = reader.entries(recorded_by, start, end, 1000, after)
+            rows.extend(page.rows)
+            if not page.has_next:
+                break
+            after = page.end_cursor
+        if fmt == "json":
+            entries = [
+                {
+                    "id": row.id,
+                    "type": row.type,
+                    "recordedAt": row.recorded_at.isoformat(),
+                    "recordedBy": row.recorded_by,
+                    "summary": row.summary,
+                    "cancels": row.cancels,
+                    "cancelledBy": row.cancelled_by,
+                }
+                for row in rows
+            ]
+            click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+            return
+        for row in rows:
+            action = f"cancelled {row.cancels}" if row.cancels else f"recorded {row.id}"
+            note = f" (cancelled by {row.cancelled_by})" if row.cancelled_by else ""
+            click.echo(
+                f"{row.recorded_at.isoformat()}\t{row.recorded_by}\t{action}{note}\t{row.type}: {row.summary}"
+            )
+
+
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
     """A document written to a file is an output whose staleness is tracked."""
     if output:

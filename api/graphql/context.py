@@ -28,7 +28,11 @@ from ..dependencies import (
 from ..readers import BatchReader
 from ..recording import ChangeRecorder
 from .errors import FORBIDDEN, UNAUTHENTICATED
+from .limits import ResultBudget
 from .loaders import Loaders
+
+# Units, posts, delegations, links and changes one request may fetch for nested fields.
+MAX_RESULT_ITEMS = 200_000
 
 
 class RequestContext(BaseContext):
@@ -46,7 +50,7 @@ class RequestContext(BaseContext):
         self.reader = reader
         self.recorder = recorder
         self.caller = caller
-        self.loaders = Loaders(reader, orgchange.read_model)
+        self.loaders = Loaders(reader, orgchange.read_model, ResultBudget(MAX_RESULT_ITEMS))
 
     def require_writer(self) -> Caller:
         """The caller, if it may record changes; else a GraphQL error and HTTP 401/403.

@@ -9,17 +9,22 @@ only logged on the server.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
+from strawberry.extensions import MaskErrors
 
-from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.errors import DatabaseUnavailable, OrgChangeError
 
 from ..recording import Problem
 
 INTERNAL_ERROR_MESSAGE = "Internal server error; it has been logged."
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 
@@ -39,6 +44,29 @@ def not_recorded(problem: Problem) -> GraphQLError:
     if problem.conflicts:
         extensions["conflicts"] = problem.conflicts
     return GraphQLError("\n".join(problem.errors), extensions=extensions)
+
+
+log = logging.getLogger(__name__)
+
+
+def database_unavailable(error: Exception) -> GraphQLError:
+    """The database failed (full, down): a plain message; the database's own words only in the log."""
+    log.error("GraphQL: the database cannot be used: %s", error)
+    return GraphQLError(DatabaseUnavailable.MESSAGE, extensions={"code": DATABASE_UNAVAILABLE})
+
+
+class MaskInternalErrors(MaskErrors):
+    """Masks unexpected errors; a failing database is said to be one, in the same plain words."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, PersistenceError | DBAPIError):
+            return GraphQLError(
+                DatabaseUnavailable.MESSAGE,
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": DATABASE_UNAVAILABLE},
+            )
+        return super().anonymise_error(error)
 
 
 def is_user_error(error: GraphQLError) -> bool:

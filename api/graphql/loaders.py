@@ -4,7 +4,8 @@ Every unit in an answer is seen from a `Viewpoint` (the day asked about and the
 instant of knowledge), so loader keys are `(key, viewpoint)`: one request may
 ask about several days. A batch is split by viewpoint and each part is one call
 of `BatchReader`, run in the thread pool so the event loop never waits on the
-database.
+database. Every value a loader hands out is charged to the request's `ResultBudget`
+(`limits.py`), which bounds the size of an answer however the query nests.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from projections.delegations import DelegationRow
 from projections.queries import ChangeRow, Life, PositionRow, ReadModel, UnitRow
 
 from ..readers import BatchReader
+from .limits import CountedDataLoader, ResultBudget
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
     return grouped
 
 
-def _loader(fetch: Fetch, missing: Callable[[], Any]) -> DataLoader[Key, Any]:
+def _loader(fetch: Fetch, missing: Callable[[], Any], budget: ResultBudget) -> DataLoader[Key, Any]:
     async def load(keys: list[Key]) -> list[Any]:
         answers: dict[Key, Any] = {}
         for view, ids in _by_viewpoint(keys).items():
@@ -52,26 +54,34 @@ def _loader(fetch: Fetch, missing: Callable[[], Any]) -> DataLoader[Key, Any]:
                 answers[(key, view)] = found.get(key, missing())
         return [answers[key] for key in keys]
 
-    return DataLoader(load_fn=load)
+    return CountedDataLoader(budget, load_fn=load)
 
 
 class Loaders:
     """The DataLoaders of one request (a fresh set per request: no cache outlives it)."""
 
-    def __init__(self, reader: BatchReader, read_model: ReadModel):
+    def __init__(self, reader: BatchReader, read_model: ReadModel, budget: ResultBudget):
         self.reader = reader
         self.read_model = read_model
-        self.unit: DataLoader[Key, UnitRow | None] = _loader(reader.units, lambda: None)
-        self.children: DataLoader[Key, list[UnitRow]] = _loader(reader.children, list)
-        self.positions: DataLoader[Key, list[PositionRow]] = _loader(reader.positions, list)
-        self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None)
-        self.links: DataLoader[Key, tuple[list[str], list[str]]] = _loader(self._links, lambda: ([], []))
-        self.delegations_to: DataLoader[Key, list[DelegationRow]] = _loader(reader.delegations_to, list)
-        self.delegations_from: DataLoader[Key, list[DelegationRow]] = _loader(reader.delegations_from, list)
-        self.change: DataLoader[str, ChangeRow | None] = DataLoader(load_fn=self._changes)
+        self.budget = budget
+        self.unit: DataLoader[Key, UnitRow | None] = _loader(reader.units, lambda: None, budget)
+        self.children: DataLoader[Key, list[UnitRow]] = _loader(reader.children, list, budget)
+        self.positions: DataLoader[Key, list[PositionRow]] = _loader(reader.positions, list, budget)
+        self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None, budget)
+        self.links: DataLoader[Key, tuple[list[str], list[str]]] = _loader(
+            self._links, lambda: ([], []), budget
+        )
+        self.delegations_to: DataLoader[Key, list[DelegationRow]] = _loader(
+            reader.delegations_to, list, budget
+        )
+        self.delegations_from: DataLoader[Key, list[DelegationRow]] = _loader(
+            reader.delegations_from, list, budget
+        )
+        self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:
         """Every unit in effect on a day is known: its parent and children need no query."""
+        self.budget.spend(len(units))
         below: dict[str, list[UnitRow]] = defaultdict(list)
         for unit in units:
             self.unit.prime((unit.id, view), unit)

@@ -15,11 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from orgchange.application import RecordResult
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 
 from ..recording import problem_of
 from .context import Info
-from .errors import bad_argument, not_recorded
+from .errors import bad_argument, database_unavailable, not_recorded
 from .types import DelegationImpact, Report
 
 T = TypeVar("T")
@@ -30,6 +30,8 @@ async def _recording(record: Callable[[], T]) -> T:
         return await run_in_threadpool(record)
     except (MalformedInput, ChangeRejected, ConcurrentWriteError) as error:
         raise not_recorded(problem_of(error)) from None
+    except DatabaseUnavailable as error:
+        raise database_unavailable(error) from None
 
 
 def _change_file(file: object) -> dict | str:

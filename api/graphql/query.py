@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from orgchange import outputs
 from orgchange.domain.errors import NotFound
+from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor
 
 from ..readers import delegation_order
@@ -156,6 +157,41 @@ class Query:
         ]
         return ChangeConnection(
             edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            total_count=page.total,
+        )
+
+    @strawberry.field(
+        description=(
+            "The audit trail: every change and cancellation in recording order, with who recorded "
+            "it (`recordedBy`) and when (`recordedAt`); only those of `recordedBy` if given, recorded "
+            "at or after `from` and before `to` (an extension)."
+        )
+    )
+    async def audit(
+        self,
+        info: Info,
+        recorded_by: str | None = strawberry.UNSET,
+        from_: Annotated[dt.datetime | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        to: dt.datetime | None = strawberry.UNSET,
+        first: int | None = 100,
+        after: str | None = strawberry.UNSET,
+    ) -> ChangeConnection:
+        recorded_by, from_, to, after = given(recorded_by), given(from_), given(to), given(after)
+        first = _page_size(first)
+        if from_ is not None and to is not None and from_ >= to:
+            raise bad_argument("to", f"'to' ({to.isoformat()}) is not after 'from' ({from_.isoformat()})")
+        if after is not None:
+            try:
+                decode_audit_cursor(after)
+            except ValueError as error:
+                raise bad_argument("after", str(error)) from None
+        reader = AuditReader(info.context.orgchange.engine)
+        page = await run_in_threadpool(reader.entries, recorded_by, from_, to, first, after)
+        return ChangeConnection(
+            edges=[
+                ChangeEdge(node=Change(row=row), cursor=encode_audit_cursor(row.seq)) for row in page.rows
+            ],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             total_count=page.total,
         )

@@ -10,12 +10,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
-from .errors import INTERNAL_ERROR_MESSAGE, is_user_error, should_mask_error
+from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
+from .limits import QueryCostLimiter, ResultSizeLimiter
 from .mutation import Mutation
-from .query import Query
+from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
 
 # organisation { units { children { children { positions { delegations { id }}}}}} is 7 deep;
@@ -23,6 +24,11 @@ from .scalars import SCALAR_MAP
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+# The estimated number of values in an answer (api/graphql/limits.py): api/README.md's example
+# query costs about 2,800, one page of 1,000 changes with a dozen fields about 13,000; thirty
+# such pages, or units { parent { children { parent { children … } } } } five times over, are
+# refused before they run.
+MAX_COST = 50_000
 
 
 class OrgChangeSchema(strawberry.Schema):
@@ -41,7 +47,11 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE),
+            lambda: QueryCostLimiter(max_cost=MAX_COST, max_page_size=MAX_PAGE_SIZE),
+            ResultSizeLimiter,
+            lambda: MaskInternalErrors(
+                should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE
+            ),
         ],
     )
 

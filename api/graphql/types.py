@@ -244,6 +244,23 @@ class Change:
     def cancelled_by(self) -> strawberry.ID | None:
         return strawberry.ID(self.row.cancelled_by) if self.row.cancelled_by else None
 
+    @strawberry.field(
+        description=(
+            "The cancel_change that voided it (as known at knownAt): who cancelled it (its "
+            "recordedBy), when (its recordedAt) and why (its summary) (an extension)."
+        )
+    )
+    async def cancellation(self, info: Info) -> Change | None:
+        if not self.row.cancelled_by:
+            return None
+        row = await info.context.loaders.change.load(self.row.cancelled_by)
+        return Change(row=row) if row is not None else None
+
+    @strawberry.field(description="When it was cancelled (as known at knownAt); null if not (an extension).")
+    async def cancelled_at(self, info: Info) -> dt.datetime | None:
+        cancellation = await self.cancellation(info)
+        return cancellation.row.recorded_at if cancellation is not None else None
+
     @strawberry.field(description="For a cancel_change: the change it cancels (an extension).")
     def cancels(self) -> strawberry.ID | None:
         return strawberry.ID(self.row.cancels) if self.row.cancels else None

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 
 from ..dependencies import RecorderDep, WriterDep
 from ..recording import problem_of
 
 router = APIRouter(tags=["changes"])
+log = logging.getLogger(__name__)
 
 # YAML has no registered media type everyone agrees on; accept the ones in use.
 ACCEPTED_MEDIA_TYPES = (
@@ -87,6 +90,7 @@ def _media_type(request: Request) -> str:
         413: {"model": NotRecorded, "description": "The body is larger than allowed."},
         415: {"model": Refused, "description": "The body is not JSON or YAML."},
         422: {"model": NotRecorded, "description": "Malformed or rejected; nothing recorded."},
+        503: {"model": Refused, "description": "The database cannot be used (full, or down); retry."},
     },
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
@@ -107,4 +111,9 @@ async def record_change_file(
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     except ConcurrentWriteError as error:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
+    except DatabaseUnavailable as error:
+        log.error("recording a change file: %s", error)
+        return JSONResponse(
+            {"detail": DatabaseUnavailable.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
     return RecordedChanges(ids=result.ids, recorded=result.recorded, skipped=result.skipped)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -41,7 +42,7 @@ def health(orgchange: OrgChangeDep) -> Health | JSONResponse:
         last = orgchange.last_event_id()
         projected = orgchange.read_model.last_event_id()
         events = orgchange.event_count()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, PersistenceError):  # the event store wraps the driver's errors
         log.exception("health check: the database cannot be reached")
         return JSONResponse(
             {"status": "unavailable", "detail": "the database cannot be reached"},

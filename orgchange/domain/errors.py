@@ -86,3 +86,17 @@ class ConcurrentWriteError(OrgChangeError):
 
 class NotFound(OrgChangeError):
     """A query named something that does not exist."""
+
+
+class DatabaseUnavailable(OrgChangeError):
+    """The database could not be written or reached (disk full, server down); nothing was recorded.
+
+    `detail` is the database's own first line, for the command line and the server's log;
+    the HTTP API answers with the plain message alone (the detail may name hosts and paths).
+    """
+
+    MESSAGE = "the database cannot be used right now; nothing was recorded"
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__(f"{self.MESSAGE} ({detail})")
