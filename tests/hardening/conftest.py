@@ -134,3 +134,14 @@ _LOGGED = {
 def close(app: OrgChange) -> None:
     app.close()
     app.engine.dispose()
+
+
+def report(name: str, **figures: Any) -> None:
+    """Append the figures of a run to $ORGCHANGE_RELIABILITY_LOG (JSON lines), if set: docs/reliability.md
+    quotes them."""
+    target = os.environ.get("ORGCHANGE_RELIABILITY_LOG")
+    if target:
+        import json
+
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"test": name, **figures}) + "\n")
