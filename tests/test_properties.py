@@ -44,10 +44,11 @@ from orgchange.domain.changes import (
     Successor,
 )
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.register import Register
 from orgchange.domain.timeline import Timeline
 from orgchange.export import export_entries
 from projections import tables
-from tests.strategies import cut_points, record_all, split, valid_changes
+from tests.strategies import GENERATED_AT, cut_points, record_all, split, valid_changes
 
 SHRINK = os.environ.get("ORGCHANGE_HYPOTHESIS_SHRINK", "") == "1"
 PHASES = tuple(p for p in Phase if SHRINK or p not in (Phase.shrink, Phase.explain))
@@ -274,6 +275,48 @@ def test_a_fresh_fold_equals_the_incremental_one(changes: list[Change]) -> None:
     assert fresh.units == incremental.units
     assert fresh.positions == incremental.positions
     assert fresh.delegations == incremental.delegations
+    assert fresh.predecessors == incremental.predecessors
+    for index in Timeline._INDEXES:
+        assert getattr(fresh, index) == getattr(incremental, index), index
+
+
+@examples(100)
+@given(changes=valid_changes())
+def test_one_file_equals_one_change_at_a_time(changes: list[Change]) -> None:
+    """A file is folded with its re-folds deferred to the end; one change at a time re-folds
+    at each retroactive change. Both give the same timeline, and the keys to write to the
+    read models (`dirty`) cover everything the file brought."""
+    as_file = record_all(changes)
+    one_by_one = Register.start()
+    for change in changes:
+        one_by_one.record([change], "hypothesis", GENERATED_AT)
+    timeline = as_file.timeline
+    for name in ("units", "positions", "delegations", "predecessors", "entries", *Timeline._INDEXES):
+        assert getattr(timeline, name) == getattr(one_by_one.timeline, name), name
+    assert as_file.log == one_by_one.log
+    dirty = timeline.take_dirty()
+    assert set(timeline.units) <= dirty.units
+    assert set(timeline.positions) <= dirty.positions
+    assert set(timeline.delegations) <= dirty.delegations
+    assert set(timeline.predecessors) <= dirty.links
+
+
+@examples(50)
+@given(changes=valid_changes(max_changes=25), cut=st.integers(0, 25))
+def test_a_timeline_rewound_to_a_day_equals_the_fold_of_the_changes_before_it(
+    changes: list[Change], cut: int
+) -> None:
+    timeline = record_all(changes).timeline
+    if not timeline.entries:
+        return
+    day = timeline.entries[min(cut, len(timeline.entries) - 1)][0]
+    before = Timeline()
+    for day_, seq, change in timeline.entries:
+        if day_ < day:
+            before.apply(change, seq)
+    rewound = timeline.rewound(day)
+    for name in ("units", "positions", "delegations", "predecessors", "entries", *Timeline._INDEXES):
+        assert getattr(rewound, name) == getattr(before, name), name
 
 
 # --- b. replay equals incremental ------------------------------------------------------------

@@ -361,6 +361,38 @@ def test_a_consistent_retroactive_change_is_accepted_and_refolded(org):
     ]
 
 
+def test_a_file_with_retroactive_changes_is_refolded_once_and_rejects_like_one_change_at_a_time(org):
+    # Several retroactive changes in one file are folded in together; a rejection
+    # after them still names the change, its position in the file and the conflicts.
+    org.record_changes(
+        [change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t"
+    )
+    error = rejected(
+        org,
+        change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
+        change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
+        change("dissolve_unit", id="retro", effective="2014-06-01", unit="kfv"),
+    )
+    assert (error.index, error.change_id, error.rule) == (3, "retro", "retroactive-consistency")
+    assert [c.change_id for c in error.conflicts] == ["later"]
+    assert "r1" not in org.register().log
+
+    org.record_changes(
+        [
+            change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
+            change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
+        ],
+        "t",
+    )
+    names = [(v.valid_from, v.name, v.parent_id) for v in org.read_model.unit_history("va")]
+    assert names == [
+        (date(2012, 1, 1), "Vatten och avfall", "slk"),
+        (date(2013, 1, 1), "VA 2013", "slk"),
+        (date(2014, 1, 1), "VA 2014", "slk"),
+        (date(2015, 1, 1), "VA 2014", "kfv"),
+    ]
+
+
 def test_same_day_changes_apply_in_recording_order(org):
     org.record_changes(
         [

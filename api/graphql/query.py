@@ -87,7 +87,7 @@ class Query:
         rows = await run_in_threadpool(info.context.orgchange.read_model.organisation, as_of, known_at)
         rows.sort(key=lambda row: row.id)  # by key whatever the database's collation
         info.context.loaders.prime_organisation(rows, view)
-        units = [Unit(row=row, view=view) for row in rows]
+        units = [Unit.of(row, view) for row in rows]
         roots = [u for u in units if u.row.parent_id is None and u.row.owner_id is None]
         return Organisation(as_of=as_of, known_at=known_at, units=units, roots=roots)
 
@@ -97,7 +97,7 @@ class Query:
     ) -> Unit | None:
         view = Viewpoint(as_of, given(known_at))
         row = await info.context.loaders.unit.load((str(id), view))
-        return Unit(row=row, view=view) if row is not None else None
+        return Unit.of(row, view) if row is not None else None
 
     @strawberry.field(description="Every version of the unit, oldest first.")
     async def unit_history(

@@ -28,26 +28,29 @@ from .loaders import Viewpoint
 class Unit:
     row: strawberry.Private[UnitRow]
     view: strawberry.Private[Viewpoint]
+    # Plain fields, not resolvers: an organisation of 10,000 units resolves 10,000 of
+    # each, and a plain field skips strawberry's per-call resolver machinery.
+    id: strawberry.ID = strawberry.field(description="The unit's key (a stable slug).")
+    name: str
+    kind: str = strawberry.field(
+        description="council, board, committee, office, area, unit, group or company."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The unit above it in the line hierarchy (null for roots and companies)."
+    )
+    owner_id: strawberry.ID | None = strawberry.field(description="A company's owning board or company.")
 
-    @strawberry.field(description="The unit's key (a stable slug).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="council, board, committee, office, area, unit, group or company.")
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="The unit above it in the line hierarchy (null for roots and companies).")
-    def parent_id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row.parent_id) if self.row.parent_id else None
-
-    @strawberry.field(description="A company's owning board or company.")
-    def owner_id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row.owner_id) if self.row.owner_id else None
+    @classmethod
+    def of(cls, row: UnitRow, view: Viewpoint) -> Unit:
+        return cls(
+            row=row,
+            view=view,
+            id=strawberry.ID(row.id),
+            name=row.name,
+            kind=row.kind,
+            parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
+            owner_id=strawberry.ID(row.owner_id) if row.owner_id else None,
+        )
 
     @strawberry.field
     async def parent(self, info: Info) -> Unit | None:
@@ -63,7 +66,7 @@ class Unit:
         rows = await loaders.children.load((self.row.id, self.view))
         for row in rows:  # so that a child's `parent` costs nothing
             loaders.unit.prime((row.id, self.view), row)
-        return [Unit(row=row, view=self.view) for row in rows]
+        return [Unit.of(row, self.view) for row in rows]
 
     @strawberry.field(description="Positions (befattningar) in the unit on the day, by key.")
     async def positions(self, info: Info) -> list[Position]:
@@ -117,7 +120,7 @@ async def _unit(info: Info, key: str | None, view: Viewpoint) -> Unit | None:
     if key is None:
         return None
     row = await info.context.loaders.unit.load((key, view))
-    return Unit(row=row, view=view) if row is not None else None
+    return Unit.of(row, view) if row is not None else None
 
 
 @strawberry.type(description="One version of a unit: what it was called, what and where, and when.")

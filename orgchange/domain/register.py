@@ -71,7 +71,7 @@ class Register(Aggregate):
         recorded_by: str
 
         def apply(self, register: Register) -> None:
-            register.timeline.apply(self.change, self.originator_version)
+            register._timeline.apply(self.change, self.originator_version)
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
 
     class ChangeCancelled(Aggregate.Event):
@@ -79,7 +79,7 @@ class Register(Aggregate):
         recorded_by: str
 
         def apply(self, register: Register) -> None:
-            register.timeline.withdraw(self.change.change)
+            register._timeline.withdraw(self.change.change)
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
             target = register.log[self.change.change]
             register.log[target.change.id or ""] = replace(
@@ -115,7 +115,12 @@ class Register(Aggregate):
 
     def __init__(self, organisation: str | None) -> None:
         self.organisation = organisation
-        self.timeline = Timeline()
+        # Stored events replay with re-folds deferred: the register's history was
+        # consistent after every transaction, so one re-fold when the timeline is
+        # first read (`timeline`) gives the same timeline as one re-fold per
+        # retroactive change.
+        self._timeline = Timeline()
+        self._timeline.deferring = True
         self.log: dict[str, Recorded] = {}
         self.reports: dict[tuple[str, date], Report] = {}
 
@@ -126,11 +131,17 @@ class Register(Aggregate):
     def __deepcopy__(self, memo: dict[int, Any]) -> Register:
         """A working copy for one command: shares the immutable records, not the dicts."""
         new = copy.copy(self)
-        new.timeline = self.timeline.copy()
+        new._timeline = self._timeline.copy()
         new.log = dict(self.log)
         new.reports = dict(self.reports)
         new._pending_events = []  # type: ignore[attr-defined]
         return new
+
+    @property
+    def timeline(self) -> Timeline:
+        """The organisation over effective time, with every recorded change folded in."""
+        self._timeline.settle()
+        return self._timeline
 
     # --- commands --------------------------------------------------------------
 
@@ -149,7 +160,50 @@ class Register(Aggregate):
 
         A change whose id was recorded before with the same content is skipped
         (imports are idempotent); the same id with other content is rejected.
+
+        A file of several changes is first recorded with its re-folds deferred to
+        the end (`Timeline.settle`): a long file with retroactive changes then
+        costs one re-fold, not one per retroactive change. If anything in it is
+        rejected, the register is put back as it was and the file is recorded
+        again change by change, so that the rejection names the change, the rule
+        and the conflicts exactly as one change at a time would.
         """
+        timeline = self.timeline  # settled: what stored events owed is folded in
+        if len(changes) > 1:
+            saved = self._working_state()
+            try:
+                ids = self._record_all(changes, recorded_by, recorded_at, progress)
+                timeline.settle()
+                return ids
+            except (ChangeRejected, RuleViolation):
+                self._restore(saved)
+        timeline = self._timeline  # (put back, if the first attempt failed)
+        timeline.deferring = False
+        try:
+            return self._record_all(changes, recorded_by, recorded_at, progress)
+        finally:
+            timeline.deferring = True
+
+    def _working_state(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_timeline"] = self._timeline.copy()
+        state["_timeline"].dirty = self._timeline.dirty.copy()
+        state["log"] = dict(self.log)
+        state["reports"] = dict(self.reports)
+        state["_pending_events"] = list(self._pending_events)  # type: ignore[attr-defined]
+        return state
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.clear()
+        self.__dict__.update(state)
+
+    def _record_all(
+        self,
+        changes: Sequence[Change],
+        recorded_by: str,
+        recorded_at: datetime,
+        progress: Callable[[int, int], None] | None,
+    ) -> list[str]:
         ids: list[str] = []
         for index, change in enumerate(changes, start=1):
             try:

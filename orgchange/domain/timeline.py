@@ -13,9 +13,9 @@ The change types are handled in `units.py`, `positions.py` and
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -59,6 +59,18 @@ def _entry_order(entry: Entry) -> tuple[date, int]:
     return entry[0], entry[1]
 
 
+def _entry_day(entry: Entry) -> date:
+    return entry[0]
+
+
+def _cut(versions: tuple, day: date) -> tuple:
+    """The versions as they stood before any change effective on or after `day`."""
+    kept = tuple(v for v in versions if v.valid_from < day)
+    if kept and kept[-1].valid_to is not None and kept[-1].valid_to >= day:
+        kept = kept[:-1] + (replace(kept[-1], valid_to=None, ended_by=None),)
+    return kept
+
+
 def _current(versions: tuple | None) -> Any:
     if versions and versions[-1].valid_to is None:
         return versions[-1]
@@ -76,6 +88,9 @@ class Dirty:
 
     def __bool__(self) -> bool:
         return bool(self.units or self.positions or self.delegations or self.links)
+
+    def copy(self) -> Dirty:
+        return Dirty(set(self.units), set(self.positions), set(self.delegations), set(self.links))
 
 
 class Timeline:
@@ -96,6 +111,11 @@ class Timeline:
         self.subdelegations: dict[str, frozenset[str]] = {}  # by parent delegation
         self.dirty = Dirty()
         self.hindsight: Timeline | None = None  # the timeline before a re-fold, for messages
+        # Deferred re-folding (see `settle`): while `owed` is a day, the versions and
+        # indexes are those before that day's changes, and only `apply`, `withdraw`
+        # and `settle` may be called.
+        self.deferring = False
+        self.owed: date | None = None
 
     # --- copying ------------------------------------------------------------
 
@@ -107,6 +127,8 @@ class Timeline:
         new.entries = list(self.entries)
         new.dirty = Dirty()
         new.hindsight = None
+        new.deferring = self.deferring
+        new.owed = self.owed
         return new
 
     def __deepcopy__(self, memo: dict) -> Timeline:
@@ -125,29 +147,68 @@ class Timeline:
     def apply(self, change: DatedChange, seq: int) -> None:
         """Check and apply a newly recorded change (`seq`: its recording order)."""
         entry: Entry = (change.effective, seq, change)
-        if not self.entries or change.effective >= self.entries[-1][0]:
+        if self.owed is None and (not self.entries or change.effective >= self.entries[-1][0]):
             self._handle(change)
             self.entries.append(entry)
-            return
-        entries = list(self.entries)
-        insort(entries, entry, key=_entry_order)
-        self._refold(entries, new=change)
+        elif self.deferring:
+            insort(self.entries, entry, key=_entry_order)
+            self._owe(change.effective)
+        else:
+            self.settle()
+            self._refold(change.effective, insert=entry)
 
     def withdraw(self, change_id: str) -> DatedChange:
         """Remove a recorded change (it was cancelled) and re-fold the rest."""
-        kept = [e for e in self.entries if e[2].id != change_id]
-        removed = next(e[2] for e in self.entries if e[2].id == change_id)
-        self._refold(kept)
+        if not self.deferring:
+            self.settle()
+        index = next(i for i, e in enumerate(self.entries) if e[2].id == change_id)
+        removed = self.entries[index][2]
+        if self.deferring:
+            del self.entries[index]
+            self._owe(removed.effective)
+        else:
+            self._refold(removed.effective, remove=index)
         return removed
+
+    def settle(self) -> None:
+        """Do the re-fold that deferred changes owe: one re-fold from the earliest of them.
+
+        With `deferring` set, a retroactive change or a cancellation is not re-folded
+        at once; it and every change after it wait in `entries`, and `settle` folds
+        them together. The result is the same timeline (a fold depends only on the
+        changes and their order), and a re-fold that fails leaves the timeline as it
+        was, still owing. Used for whole change files and for replaying stored events,
+        where the many retroactive changes of a long history would otherwise each
+        re-fold everything after them.
+        """
+        if self.owed is not None:
+            self._refold(self.owed)
+
+    def _owe(self, day: date) -> None:
+        self.owed = day if self.owed is None else min(self.owed, day)
 
     def _handle(self, change: DatedChange) -> None:
         HANDLERS[change.TYPE](self, change)
 
-    def _refold(self, entries: Iterable[Entry], new: DatedChange | None = None) -> None:
-        fresh = Timeline()
+    def _refold(self, day: date, insert: Entry | None = None, remove: int | None = None) -> None:
+        """Re-fold every change effective on or after `day`, with `insert` added or entry `remove` taken out.
+
+        Changes effective before `day` are not re-applied: the state they left is the
+        timeline rewound to the start of `day` (`rewound`), so a retroactive change
+        costs the changes after its date, not the whole history.
+        """
+        cut = bisect_left(self.entries, day, key=_entry_day)
+        replay = self.entries[cut:]  # with what is owed, if anything: all of it is on or after `day`
+        if remove is not None:
+            del replay[remove - cut]
+        if insert is not None:
+            insort(replay, insert, key=_entry_order)
+        fresh = self.rewound(day, cut)
         fresh.hindsight = self
+        fresh.deferring, fresh.owed = False, None
         conflicts: list[Conflict] = []
-        for entry in entries:
+        new = insert[2] if insert is not None else None
+        for entry in replay:
             change = entry[2]
             try:
                 fresh._handle(change)
@@ -166,19 +227,61 @@ class Timeline:
             fresh.entries.append(entry)
         if conflicts:
             raise RetroactiveConflict(conflicts)
-        dirty = self.dirty
-        for name, store in (
-            ("units", dirty.units),
-            ("positions", dirty.positions),
-            ("delegations", dirty.delegations),
-            ("predecessors", dirty.links),
+        # Only what the re-fold changed needs writing to the read models.
+        touched = fresh.dirty
+        for name, store, keys in (
+            ("units", self.dirty.units, touched.units),
+            ("positions", self.dirty.positions, touched.positions),
+            ("delegations", self.dirty.delegations, touched.delegations),
+            ("predecessors", self.dirty.links, touched.links),
         ):
-            store.update(getattr(self, name))
-            store.update(getattr(fresh, name))
-        for name in ("units", "positions", "delegations", "predecessors", "entries"):
+            before, after = getattr(self, name), getattr(fresh, name)
+            store.update(key for key in keys if before.get(key) != after.get(key))
+        for name in ("units", "positions", "delegations", "predecessors", "entries", *self._INDEXES):
             setattr(self, name, getattr(fresh, name))
-        for name in self._INDEXES:
-            setattr(self, name, getattr(fresh, name))
+        self.owed = None
+
+    def rewound(self, day: date, cut: int | None = None) -> Timeline:
+        """The timeline as the changes effective before `day` left it (a new timeline).
+
+        Every change writes versions from its effective day on (a new version, or
+        the end of the current one), so the state before `day` is each version
+        tuple cut at `day`: versions from `day` on dropped, and the one holding on
+        the eve of `day` open again. Keys whose versions all ended, or still hold
+        unchanged, before `day` keep their tuples; the keys rewound are left in
+        the new timeline's `dirty`.
+        """
+        if cut is None:
+            cut = bisect_left(self.entries, day, key=_entry_day)
+        new = self.copy()
+        new.entries = self.entries[:cut]
+        rewinding = (
+            ("units", new.dirty.units, new.set_unit),
+            ("positions", new.dirty.positions, new.set_position),
+            ("delegations", new.dirty.delegations, new.set_delegation),
+        )
+        for name, dirty, setter in rewinding:
+            store = getattr(new, name)
+            for key, versions in getattr(self, name).items():
+                last = versions[-1]
+                if last.valid_from < day and (last.valid_to is None or last.valid_to < day):
+                    continue
+                kept = _cut(versions, day)
+                if kept:
+                    setter(key, kept)
+                else:  # it began on or after `day`
+                    setter(key, ())
+                    del store[key]
+                dirty.add(key)
+        for key, links in self.predecessors.items():
+            if links[-1].date >= day:
+                kept_links = tuple(link for link in links if link.date < day)
+                if kept_links:
+                    new.predecessors[key] = kept_links
+                else:
+                    del new.predecessors[key]
+                new.dirty.links.add(key)
+        return new
 
     # --- writing versions (keeps the indexes in step) -------------------------------
 
