@@ -20,7 +20,7 @@ from .limits import BodySizeLimit
 from .params import plain_validation_error
 from .readers import BatchReader
 from .recording import ChangeRecorder
-from .routes import changes, diagrams, documents, health, reports, web
+from .routes import changes, diagrams, documents, health, opendata, reports, web
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.include_router(diagrams.router)
     app.include_router(reports.router)
     app.include_router(documents.router)
+    app.include_router(opendata.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
     # GraphQL documents itself (introspection, GraphiQL); OpenAPI covers the REST part.

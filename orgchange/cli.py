@@ -327,16 +327,52 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
             click.echo("  (no changes)")
 
 
-@cli.command(help="The whole register as one orgchange/v1 change file.")
+OPEN_DATA_FORMATS = ("jsonld", "turtle", "popolo")
+
+
+@cli.command(
+    help=(
+        "The whole register as one orgchange/v1 change file (yaml, json), or as open data: "
+        "linked data in the W3C Organization Ontology (jsonld, turtle) or Popolo JSON (popolo)."
+    )
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json", *OPEN_DATA_FORMATS]), default="yaml")
+@click.option("--as-of", "as_of", type=DAY, help="Open data: only the organisation in effect on this date.")
+@click.option("--known-at", "known_at", type=INSTANT, help="Open data: as the register knew it then.")
+@click.option(
+    "--base-uri",
+    "base_uri",
+    metavar="URI",
+    help="Open data: the base of every URI (default: $ORGCHANGE_URI_BASE, else an example.org base).",
+)
 @pass_context
-def export(obj: Context, output, fmt: str) -> None:
+def export(obj: Context, output, fmt: str, as_of, known_at, base_uri) -> None:
+    if fmt in OPEN_DATA_FORMATS:
+        _export_open_data(obj, output, fmt, as_of, known_at, base_uri)
+        return
+    options = {"--as-of": as_of, "--known-at": known_at, "--base-uri": base_uri}
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only with --format {'|'.join(OPEN_DATA_FORMATS)}")
     from orgchange.export import export_entries
 
     with _user_errors():
         entries, organisation = export_entries(obj.app)
         _write(dump_change_file(entries, organisation, fmt).encode("utf-8"), output)
+
+
+def _export_open_data(obj: Context, output, fmt: str, as_of, known_at, base_uri: str | None) -> None:
+    from orgchange import opendata
+
+    base = base_uri if base_uri is not None else get_settings().uri_base
+    try:
+        opendata.uri_base(base)
+    except ValueError as error:
+        hint = "--base-uri" if base_uri is not None else "ORGCHANGE_URI_BASE"
+        raise click.BadParameter(str(error), param_hint=hint) from None
+    with _user_errors():
+        _write(opendata.export(obj.app, fmt, as_of, known_at, base), output)
 
 
 @cli.command(help="Rebuild every read model from the event store.")

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
+DEFAULT_URI_BASE = "https://example.org/orgchange/"
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     user: str | None = None
     # Largest change file accepted over HTTP, in bytes.
     max_upload_bytes: int = 20_000_000
+    # The base of the open-data URIs (`{base}unit/{key}`, …); a municipality sets its own.
+    uri_base: str = DEFAULT_URI_BASE
 
     def recorded_by(self) -> str:
         if self.user:

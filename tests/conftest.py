@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,9 @@ def _postgres_available() -> str | None:
 _POSTGRES_PROBLEM = _postgres_available()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test."""
+@contextmanager
+def _fresh_postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards; the test is skipped (failed in CI) without one."""
     if _POSTGRES_PROBLEM is not None:
         message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {_POSTGRES_PROBLEM}"
         if IN_CI:
@@ -65,6 +66,13 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with _fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'orgchange.db'}"
 
@@ -73,6 +81,16 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs on SQLite and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """Like `database_url`, but one database for all the tests of a module (tests that only read)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'orgchange.db'}"
+        return
+    with _fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -213,6 +213,9 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/reports/{board}/review.{fmt}",
         "/reports/{board}/{meeting}.{fmt}",
         "/documents/delegationsordning.{fmt}",
+        "/opendata/register.ttl",
+        "/opendata/register.jsonld",
+        "/opendata/popolo.json",
     }
     post = spec["paths"]["/changes"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}
