@@ -37,6 +37,15 @@ class _NoAliasLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().compose_node(parent, index)
 
 
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    # Dates are read as text and checked by the change types: PyYAML's own date
+    # constructor fails with a bare ValueError on 2017-02-30 and accepts times.
+    return loader.construct_scalar(node)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 @dataclass(frozen=True)
 class ChangeFile:
     changes: list[Change]
@@ -55,6 +64,8 @@ def _load_text(text: str | bytes, source: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError:
             pass  # maybe YAML flow style; let the YAML reader say what is wrong
+        except RecursionError:
+            raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
@@ -66,6 +77,8 @@ def _load_text(text: str | bytes, source: str) -> Any:
         raise MalformedInput([f"{source}: not valid YAML or JSON{where}: {problem}"]) from None
     except RecursionError:
         raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
+    except (ValueError, TypeError, OverflowError) as error:  # a value no constructor could take
+        raise MalformedInput([f"{source}: not valid YAML or JSON: {_shown(str(error), 120)}"]) from None
 
 
 def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeFile:
@@ -77,7 +90,7 @@ def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeF
     if unknown:
         problems.append(f"{source}: unknown top-level field(s): {', '.join(unknown)}")
     if data.get("format") != FORMAT:
-        problems.append(f"{source}: 'format' must be '{FORMAT}' (found {data.get('format')!r})")
+        problems.append(f"{source}: 'format' must be '{FORMAT}' (found {_shown(data.get('format'))})")
     organisation = data.get("organisation")
     if organisation is not None and not isinstance(organisation, str):
         problems.append(f"{source}: 'organisation' must be text")
@@ -106,9 +119,9 @@ def parse_change(entry: Any, index: int) -> Change:
     change_id = entry.get("id")
     label = f"change #{index}" + (f" ({change_id})" if isinstance(change_id, str) else "")
     change_type = entry.get("type")
-    if change_type not in CHANGE_CLASSES:
+    if not isinstance(change_type, str) or change_type not in CHANGE_CLASSES:
         expected = ", ".join(CHANGE_CLASSES)
-        what = "has no 'type'" if change_type is None else f"has unknown type {change_type!r}"
+        what = "has no 'type'" if change_type is None else f"has unknown type {_shown(change_type)}"
         raise MalformedInput([f"{label} {what}; expected one of: {expected}"])
     try:
         return change_adapter.validate_python(entry)
@@ -118,6 +131,12 @@ def parse_change(entry: Any, index: int) -> Change:
         ) from None
     except RecursionError:
         raise MalformedInput([f"{label} {change_type}: nested too deeply"]) from None
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as written in a message, cut short: a hostile file may put megabytes anywhere."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _describe(error: Any) -> str:
