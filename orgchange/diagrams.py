@@ -30,6 +30,11 @@ KIND_STYLE = {
     "group": {"shape": "box", "style": "dashed,filled", "fillcolor": "#f2f2f2"},
     "company": {"shape": "box3d", "style": "filled", "fillcolor": "#fbe5d6"},
 }
+# Offices and areas are drawn as a cluster around themselves and everything under them.
+CLUSTER_STYLE = {
+    "office": {"style": "rounded,filled", "fillcolor": "#f3f9ef", "color": "#a9d18e"},
+    "area": {"style": "rounded,filled", "fillcolor": "#fffaeb", "color": "#ffd966"},
+}
 KIND_LABEL = {
     "council": "fullmäktige",
     "board": "nämnd",
@@ -46,9 +51,13 @@ class GraphvizMissing(OrgChangeError):
     """SVG/PNG were asked for, but Graphviz's `dot` program is not installed."""
 
 
+def _safe(key: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "_", key)
+
+
 def node_id(key: str) -> str:
     """A DOT identifier: keys are slugs, but ':' would be read as a port, so quote safely."""
-    return '"n_' + re.sub(r"[^a-z0-9_-]", "_", key) + '"'
+    return '"n_' + _safe(key) + '"'
 
 
 def _label(unit: UnitRow, positions: Sequence[PositionRow]) -> str:
@@ -71,7 +80,11 @@ def orgchart(
     left_to_right: bool = False,
     caption: bool = True,
 ) -> pydot.Dot:
-    """The organisation on a day: line hierarchy as solid edges, ownership of companies dashed."""
+    """The organisation on a day: line hierarchy as solid edges, ownership of companies dashed.
+
+    Each office and area is a cluster around itself and what stands under it in the line
+    hierarchy, so nested offices and areas nest their clusters.
+    """
     graph = pydot.Dot(
         "orgchart",
         graph_type="digraph",
@@ -87,11 +100,26 @@ def orgchart(
     graph.set_edge_defaults(arrowhead="none", color="#555555")
     present = list(units)
     keys = {u.id for u in present}
+    children: dict[str, list[UnitRow]] = {}
     for unit in present:
-        attrs = dict(KIND_STYLE[unit.kind])
-        graph.add_node(
-            pydot.Node(node_id(unit.id), label=_label(unit, (positions or {}).get(unit.id, ())), **attrs)
-        )
+        if unit.parent_id in keys:
+            children.setdefault(unit.parent_id, []).append(unit)
+
+    def place(unit: UnitRow, container: pydot.Dot | pydot.Subgraph) -> None:
+        """The unit's node and, below it, what stands under it."""
+        if unit.kind in CLUSTER_STYLE:
+            # label="": a cluster would otherwise inherit the diagram's caption
+            cluster = pydot.Cluster(_safe(unit.id), label="", **CLUSTER_STYLE[unit.kind])
+            container.add_subgraph(cluster)
+            container = cluster
+        label = _label(unit, (positions or {}).get(unit.id, ()))
+        container.add_node(pydot.Node(node_id(unit.id), label=label, **KIND_STYLE[unit.kind]))
+        for child in children.get(unit.id, ()):
+            place(child, container)
+
+    for unit in present:
+        if unit.parent_id not in keys:
+            place(unit, graph)
     for unit in present:
         if unit.parent_id in keys:
             graph.add_edge(pydot.Edge(node_id(unit.parent_id), node_id(unit.id)))
@@ -103,7 +131,7 @@ def orgchart(
                     style="dashed",
                     color="#c55a11",
                     arrowhead="normal",
-                    label="äger",
+                    xlabel="äger",  # an xlabel: orthogonal edges cannot carry a plain label
                     fontsize="9",
                 )
             )

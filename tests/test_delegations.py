@@ -12,6 +12,7 @@ import pytest
 
 from orgchange import diagrams
 from orgchange.delegationsordning import Delegationsordning, before_after
+from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -22,12 +23,35 @@ def org(app):
     app.record_changes(
         [
             *base_organisation(),
-            change("grant_delegation", id="g1", delegation="ks-1", effective="2013-01-01", from_="ks",
-                   to="kulturchef", matter="Bidrag till föreningar", code="K.1"),
-            change("grant_delegation", id="g2", delegation="ks-2", effective="2013-01-01", from_="ks",
-                   to="stadsdirektor", matter="Avtal", code="B.1", further_delegation=True),
-            change("subdelegate", id="s1", delegation="ks-2-va", effective="2013-02-01",
-                   parent_delegation="ks-2", to="va-chef"),
+            change(
+                "grant_delegation",
+                id="g1",
+                delegation="ks-1",
+                effective="2013-01-01",
+                from_="ks",
+                to="kulturchef",
+                matter="Bidrag till föreningar",
+                code="K.1",
+            ),
+            change(
+                "grant_delegation",
+                id="g2",
+                delegation="ks-2",
+                effective="2013-01-01",
+                from_="ks",
+                to="stadsdirektor",
+                matter="Avtal",
+                code="B.1",
+                further_delegation=True,
+            ),
+            change(
+                "subdelegate",
+                id="s1",
+                delegation="ks-2-va",
+                effective="2013-02-01",
+                parent_delegation="ks-2",
+                to="va-chef",
+            ),
         ],
         "test",
     )
@@ -38,14 +62,165 @@ def gaps_on(app, day: str) -> dict[str, object]:
     return {g.delegation_id: g for g in app.read_model.delegations.gaps(date.fromisoformat(day))}
 
 
+def delegations_on(app, day: str) -> dict[str, object]:
+    return {d.id: d for d in app.read_model.delegations.delegations(date.fromisoformat(day))}
+
+
+def rejected(app, *changes) -> ChangeRejected:
+    with pytest.raises(ChangeRejected) as caught:
+        app.record_changes(list(changes), "test")
+    assert caught.value.rule == "delegation"
+    return caught.value
+
+
+def edge_strokes(svg: ET.Element) -> dict[tuple[str, str], str | None]:
+    """(title, label) of each edge in a delegations diagram → the colour of its line."""
+    strokes = {}
+    for edge in svg.iter(f"{SVG}g"):
+        if edge.get("class") == "edge":
+            key = (edge.findtext(f"{SVG}title"), edge.findtext(f".//{SVG}text"))
+            assert key not in strokes
+            strokes[key] = edge.find(f".//{SVG}path").get("stroke")
+    return strokes
+
+
+# --- rule 6: who may be a delegate (the other cases are in test_rules.py) ---------------------
+
+
+def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):
+    error = rejected(
+        org,
+        change(
+            "subdelegate", delegation="ks-2-au", effective="2013-03-01", parent_delegation="ks-2", to="ksau"
+        ),
+    )
+    assert "'ksau' is a committee; the delegate must be a position — never a unit" in str(error)
+    assert "(KL 7 kap. 5–7 §§)" in str(error)
+    error = rejected(org, change("amend_delegation", effective="2013-03-01", delegation="ks-2-va", to="ksau"))
+    assert "'ksau' is a committee; the delegate must be a position" in str(error)
+    assert "(KL 7 kap. 5–7 §§)" in str(error)
+    assert "ks-2-au" not in delegations_on(org, "2013-03-01")
+    # The board itself may delegate to its committee; the director passes ks-2 on to posts.
+    org.record_changes(
+        [
+            change(
+                "grant_delegation",
+                delegation="ks-3",
+                effective="2013-03-01",
+                from_="ks",
+                to="ksau",
+                matter="Yttranden till fullmäktige",
+            ),
+            change(
+                "subdelegate",
+                delegation="ks-2-kc",
+                effective="2013-03-01",
+                parent_delegation="ks-2",
+                to="kulturchef",
+            ),
+        ],
+        "t",
+    )
+    now = delegations_on(org, "2013-03-01")
+    assert now["ks-3"].to_id == "ksau" and now["ks-3"].parent_delegation_id is None
+    assert now["ks-2-kc"].to_id == "kulturchef" and now["ks-2-va"].to_id == "va-chef"
+    assert now["ks-2-kc"].parent_delegation_id == "ks-2"
+
+
+@pytest.fixture
+def company(org):
+    """A company owned by KS, with a post of its own and a unit under it with another post."""
+    d = "2014-01-01"
+    org.record_changes(
+        [
+            change(
+                "establish_unit",
+                effective=d,
+                unit="bolag",
+                name="Nacka Energi AB",
+                kind="company",
+                owner="ks",
+            ),
+            change("establish_position", effective=d, position="vd", title="VD", unit="bolag", director=True),
+            change("establish_unit", effective=d, unit="drift", name="Drift", kind="unit", parent="bolag"),
+            change("establish_position", effective=d, position="driftchef", title="Driftchef", unit="drift"),
+        ],
+        "t",
+    )
+    return org
+
+
+def test_a_post_in_a_company_is_never_a_delegate_of_a_board(company):
+    # KL 6 kap. 37 §: a board delegates to an employee of the kommun; a company's staff are not.
+    grant = dict(effective="2014-02-01", from_="ks", matter="Avtal om fjärrvärme")
+    error = rejected(company, change("grant_delegation", delegation="ks-9", to="vd", **grant))
+    assert "position 'vd' belongs to company 'bolag'; a company's staff cannot decide" in str(error)
+    assert "(KL 6 kap. 37–39 §§)" in str(error)
+    error = rejected(company, change("grant_delegation", delegation="ks-9", to="driftchef", **grant))
+    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in str(error)
+    assert "(KL 6 kap. 37–39 §§)" in str(error)
+    error = rejected(
+        company, change("grant_delegation", delegation="ks-9", to="va-chef", substitute="vd", **grant)
+    )
+    assert "substitute: position 'vd' belongs to company 'bolag'" in str(error)
+    assert "(KL 6 kap. 37–39 §§)" in str(error)
+    error = rejected(company, change("amend_delegation", effective="2014-02-01", delegation="ks-1", to="vd"))
+    assert "position 'vd' belongs to company 'bolag'" in str(error) and "(KL 6 kap. 37–39 §§)" in str(error)
+    error = rejected(
+        company,
+        change(
+            "subdelegate",
+            delegation="ks-2-d",
+            effective="2014-02-01",
+            parent_delegation="ks-2",
+            to="driftchef",
+        ),
+    )
+    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in str(error)
+    assert "(KL 6 kap. 37–39 §§)" in str(error)
+    before = delegations_on(company, "2014-02-01")
+    assert "ks-9" not in before and "ks-2-d" not in before and before["ks-1"].to_id == "kulturchef"
+    # A post in the administration may hold it, with another such post as substitute.
+    company.record_changes(
+        [change("grant_delegation", delegation="ks-9", to="va-chef", substitute="kulturchef", **grant)], "t"
+    )
+    granted = delegations_on(company, "2014-02-01")["ks-9"]
+    assert (granted.to_id, granted.substitute_id) == ("va-chef", "kulturchef")
+
+
+def test_a_vidaredelegation_cannot_be_opened_for_a_further_step(org):
+    error = rejected(
+        org, change("amend_delegation", effective="2013-06-01", delegation="ks-2-va", further_delegation=True)
+    )
+    assert "'ks-2-va' is a vidaredelegation and cannot be passed on again" in str(error)
+    assert "one step only (KL 7 kap. 5–7 §§)" in str(error)
+    assert delegations_on(org, "2013-06-01")["ks-2-va"].further_delegation is False
+    # The board may open its own delegation for vidaredelegation, and re-point the vidaredelegation.
+    org.record_changes(
+        [
+            change("amend_delegation", effective="2013-06-01", delegation="ks-1", further_delegation=True),
+            change("amend_delegation", effective="2013-06-01", delegation="ks-2-va", to="kulturchef"),
+        ],
+        "t",
+    )
+    now = delegations_on(org, "2013-06-01")
+    assert now["ks-1"].further_delegation is True
+    assert (now["ks-2-va"].to_id, now["ks-2-va"].further_delegation) == ("kulturchef", False)
+
+
 def test_a_gap_opens_the_day_the_delegate_ends_and_closes_when_repointed(org):
-    org.record_changes([change("abolish_position", id="ab", effective="2015-03-01", position="kulturchef")], "t")
+    org.record_changes(
+        [change("abolish_position", id="ab", effective="2015-03-01", position="kulturchef")], "t"
+    )
     assert gaps_on(org, "2015-02-28") == {}
     gap = gaps_on(org, "2015-03-01")["ks-1"]
     assert gap.since == date(2015, 3, 1) and "Kulturchef" in gap.reason
     assert "finns inte från och med 2015-03-01" in gap.reason
     assert gaps_on(org, "2016-01-01")["ks-1"].since == date(2015, 3, 1)
-    org.record_changes([change("amend_delegation", id="am", effective="2016-01-01", delegation="ks-1", to="stadsdirektor")], "t")
+    org.record_changes(
+        [change("amend_delegation", id="am", effective="2016-01-01", delegation="ks-1", to="stadsdirektor")],
+        "t",
+    )
     assert "ks-1" in gaps_on(org, "2015-12-31")
     assert gaps_on(org, "2016-01-01") == {}
 
@@ -66,14 +241,23 @@ def test_a_vidaredelegation_has_a_gap_when_its_parents_delegate_ends(org):
 
 
 def test_a_spin_off_leaves_delegations_to_its_posts_without_delegate_and_impact_says_so(org):
-    spin_off = change("spin_off_unit", id="so", effective="2017-01-01", unit="va", company="nva",
-                      name="Nacka vatten och avfall AB", owner="ks")
+    spin_off = change(
+        "spin_off_unit",
+        id="so",
+        effective="2017-01-01",
+        unit="va",
+        company="nva",
+        name="Nacka vatten och avfall AB",
+        owner="ks",
+    )
     preview = org.dry_run([spin_off])
     assert [g.delegation_id for g in preview.opened] == ["ks-2-va"]
     assert gaps_on(org, "2017-01-01") == {}  # the dry run recorded nothing
     org.record_changes([spin_off], "t")
     assert [g.delegation_id for g in org.impact_of("so").opened] == ["ks-2-va"]
-    repoint = change("amend_delegation", id="fix", effective="2017-02-01", delegation="ks-2-va", to="kulturchef")
+    repoint = change(
+        "amend_delegation", id="fix", effective="2017-02-01", delegation="ks-2-va", to="kulturchef"
+    )
     assert [g.delegation_id for g in org.dry_run([repoint]).closed] == ["ks-2-va"]
 
 
@@ -90,8 +274,17 @@ def test_delegations_by_board_and_delegate_as_known_at(org):
 
 def test_reserved_matters_are_findings(org):
     org.record_changes(
-        [change("grant_delegation", delegation="mal", effective="2014-01-01", from_="ks", to="stadsdirektor",
-                matter="Verksamhetens mål och inriktning", reserved_matter=True)],
+        [
+            change(
+                "grant_delegation",
+                delegation="mal",
+                effective="2014-01-01",
+                from_="ks",
+                to="stadsdirektor",
+                matter="Verksamhetens mål och inriktning",
+                reserved_matter=True,
+            )
+        ],
         "t",
     )
     findings = org.read_model.delegations.findings(date(2014, 1, 1))
@@ -121,7 +314,9 @@ def test_the_diagram_svg_has_the_labels_and_one_edge_per_delegation(demo_app):
     assert len(edges) == len(document.rows)
     texts = {t.text for t in svg.iter(f"{SVG}text")}
     assert {"Kommunstyrelsen", "Stadsdirektör", "B.1", "N.2"} <= texts
-    gap_edges = [e for e in edges if any(p.get("stroke") == diagrams.GAP_COLOUR for p in e.iter(f"{SVG}path"))]
+    gap_edges = [
+        e for e in edges if any(p.get("stroke") == diagrams.GAP_COLOUR for p in e.iter(f"{SVG}path"))
+    ]
     assert len(gap_edges) == len(document.gaps) == 1
 
 
@@ -132,6 +327,50 @@ def test_before_after_colours_what_changed(demo_app):
     svg = ET.fromstring(before_after(before, after, "svg"))
     colours = {p.get("stroke") for p in svg.iter(f"{SVG}path")}
     assert diagrams.ADDED_COLOUR in colours and diagrams.REMOVED_COLOUR in colours
+    # Fritidsnämnden re-points F.1 to the kultur- och fritidschef from 2017-07-01 (amend_delegation).
+    every_board = before_after(
+        Delegationsordning.load(read, date(2017, 6, 1)),
+        Delegationsordning.load(read, date(2017, 12, 1)),
+        "svg",
+    )
+    edges = edge_strokes(ET.fromstring(every_board))
+    assert edges[("n_fritidsnamnden->n_kultur-och-fritidschef", "F.1")] == diagrams.REPOINTED_COLOUR
+    assert [edge for edge, stroke in edges.items() if stroke == diagrams.REPOINTED_COLOUR] == [
+        ("n_fritidsnamnden->n_kultur-och-fritidschef", "F.1")
+    ]
+
+
+def test_before_after_colours_a_repointed_delegation_at_its_new_delegate(org):
+    org.record_changes(
+        [
+            change("amend_delegation", effective="2015-01-01", delegation="ks-1", to="stadsdirektor"),
+            change(
+                "grant_delegation",
+                delegation="ks-3",
+                effective="2015-01-01",
+                from_="ks",
+                to="va-chef",
+                matter="Taxor",
+                code="T.1",
+            ),
+        ],
+        "t",
+    )
+    read = org.read_model
+    before = Delegationsordning.load(read, date(2014, 12, 31), board="ks")
+    after = Delegationsordning.load(read, date(2015, 1, 1), board="ks")
+    edges = edge_strokes(ET.fromstring(before_after(before, after, "svg")))
+    assert set(edges) == {
+        ("n_ks->n_stadsdirektor", "K.1"),  # ks-1, re-pointed from the kulturchef
+        ("n_ks->n_stadsdirektor", "B.1"),  # ks-2, unchanged
+        ("n_stadsdirektor->n_va-chef", "B.1"),  # ks-2-va, unchanged
+        ("n_ks->n_va-chef", "T.1"),  # ks-3, added
+    }
+    assert edges[("n_ks->n_stadsdirektor", "K.1")] == diagrams.REPOINTED_COLOUR
+    assert edges[("n_ks->n_va-chef", "T.1")] == diagrams.ADDED_COLOUR
+    marked = {diagrams.REPOINTED_COLOUR, diagrams.ADDED_COLOUR, diagrams.REMOVED_COLOUR, diagrams.GAP_COLOUR}
+    assert edges[("n_ks->n_stadsdirektor", "B.1")] not in marked
+    assert edges[("n_stadsdirektor->n_va-chef", "B.1")] not in marked
 
 
 def test_png_has_the_png_magic_bytes(demo_app):

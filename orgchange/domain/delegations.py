@@ -46,11 +46,19 @@ def check_delegate(
             )
         return
     position = tl.require_position(to, day, what)
-    employer = tl.unit(position.unit)
-    if employer is not None and employer.kind == "company":
+    _check_not_in_company(tl, to, position.unit, what)
+
+
+def _check_not_in_company(tl: Timeline, post: str, unit: str, what: str) -> None:
+    """A post in a company, or in a unit under one, is not employed by the kommun (KL 6 kap. 37 §)."""
+    for company in (unit, *tl.ancestors(unit)):
+        current = tl.unit(company)
+        if current is None or current.kind != "company":
+            continue
+        where = f"company '{company}'" if company == unit else f"'{unit}' of company '{company}'"
         raise RuleViolation(
             DELEGATION,
-            f"{what}: position '{to}' belongs to company '{position.unit}'; "
+            f"{what}: position '{post}' belongs to {where}; "
             f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
         )
 
@@ -83,7 +91,8 @@ def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
         )
     check_delegate(tl, c.from_, c.to, day, what)
     if c.substitute is not None:
-        tl.require_position(c.substitute, day, f"{what}: substitute")
+        substitute = tl.require_position(c.substitute, day, f"{what}: substitute")
+        _check_not_in_company(tl, c.substitute, substitute.unit, f"{what}: substitute")
     version = DelegationVersion(
         valid_from=day,
         valid_to=None,
@@ -115,7 +124,8 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
     if "to" in terms:
         check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
     if terms.get("substitute") is not None:
-        tl.require_position(terms["substitute"], day, f"{what}: substitute")
+        substitute = tl.require_position(terms["substitute"], day, f"{what}: substitute")
+        _check_not_in_company(tl, terms["substitute"], substitute.unit, f"{what}: substitute")
     if is_sub and terms.get("further_delegation"):
         raise RuleViolation(
             DELEGATION,
