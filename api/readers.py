@@ -32,7 +32,7 @@ from sqlalchemy import Engine, Select, func, or_, select
 
 from projections import tables as t
 from projections.delegations import DelegationRow
-from projections.queries import Life, PositionRow, UnitRow, believed, in_effect
+from projections.queries import Life, PositionRow, UnitRow, believed, in_effect, versions_on
 
 # Below this many ids a batch is sent as an IN list; above it, as the day's slice.
 # Well under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits.
@@ -108,28 +108,31 @@ class BatchReader:
         with self.engine.connect() as connection:
             return list(connection.execute(query))
 
-    def _units_in_effect(self, as_of: date, known_at: datetime | None) -> Select:
+    def _units_in_effect(self, as_of: date, known_at: datetime | None) -> Any:
         v = t.unit_versions
-        return select(v.c.unit_id).where(believed(v, known_at), in_effect(v, as_of))
+        return versions_on(v, as_of, known_at, columns=[v.c.unit_id])
+
+    @staticmethod
+    def _on_day(table: Any, column: str, wanted: set[str], as_of: date, known_at: datetime | None) -> Any:
+        """Versions on the day: of the `wanted` keys of `column` if they are few, else the whole day."""
+        if len(wanted) <= IN_LIST_LIMIT:
+            return select(table).where(
+                believed(table, known_at), in_effect(table, as_of), table.c[column].in_(sorted(wanted))
+            )
+        return versions_on(table, as_of, known_at)
 
     # --- units on a day ------------------------------------------------------------
 
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None) -> dict[str, UnitRow]:
-        v = t.unit_versions
         wanted = set(ids)
-        query = select(v).where(believed(v, known_at), in_effect(v, as_of))
-        if len(wanted) <= IN_LIST_LIMIT:
-            query = query.where(v.c.unit_id.in_(sorted(wanted)))
+        query = self._on_day(t.unit_versions, "unit_id", wanted, as_of, known_at)
         return {row.unit_id: _unit(row) for row in self._rows(query) if row.unit_id in wanted}
 
     def children(
         self, parent_ids: Sequence[str], as_of: date, known_at: datetime | None
     ) -> dict[str, list[UnitRow]]:
-        v = t.unit_versions
         wanted = set(parent_ids)
-        query = select(v).where(believed(v, known_at), in_effect(v, as_of))
-        if len(wanted) <= IN_LIST_LIMIT:
-            query = query.where(v.c.parent_id.in_(sorted(wanted)))
+        query = self._on_day(t.unit_versions, "parent_id", wanted, as_of, known_at)
         found: dict[str, list[UnitRow]] = defaultdict(list)
         for row in self._rows(query):
             if row.parent_id in wanted:
@@ -139,11 +142,8 @@ class BatchReader:
     def positions(
         self, unit_ids: Sequence[str], as_of: date, known_at: datetime | None
     ) -> dict[str, list[PositionRow]]:
-        p = t.position_versions
         wanted = set(unit_ids)
-        query = select(p).where(believed(p, known_at), in_effect(p, as_of))
-        if len(wanted) <= IN_LIST_LIMIT:
-            query = query.where(p.c.unit_id.in_(sorted(wanted)))
+        query = self._on_day(t.position_versions, "unit_id", wanted, as_of, known_at)
         found: dict[str, list[PositionRow]] = defaultdict(list)
         for row in self._rows(query):
             if row.unit_id in wanted:
@@ -231,18 +231,14 @@ class BatchReader:
         """
         d = t.delegation_versions
         wanted = set(keys)
-        query = select(d).where(believed(d, known_at), in_effect(d, as_of))
-        if len(wanted) <= IN_LIST_LIMIT:
-            query = query.where(d.c[column].in_(sorted(wanted)))
+        query = self._on_day(d, column, wanted, as_of, known_at)
         rows = [row for row in self._rows(query) if row._mapping[column] in wanted]
         found: dict[str, list[DelegationRow]] = defaultdict(list)
         if not rows:
             return found
         ids = sorted({row.delegation_id for row in rows})
         scope: Any = (
-            ids
-            if len(ids) <= IN_LIST_LIMIT
-            else select(d.c.delegation_id).where(believed(d, known_at), in_effect(d, as_of))
+            ids if len(ids) <= IN_LIST_LIMIT else versions_on(d, as_of, known_at, columns=[d.c.delegation_id])
         )
         lives = {
             key: (start, None if open_versions else end)

@@ -69,9 +69,10 @@ class OrgChange(Application):
         super().__init__(env=event_store_environment(database_url))
         self.datastore = self.recorder.datastore  # type: ignore[attr-defined]
         self.engine = self.datastore.engine
-        tables.metadata.create_all(self.engine)
         self.writer = ReadModelWriter()
         self.read_model = ReadModel(self.engine)
+        if tables.prepare(self.engine):  # new, or written by another version: rebuild them
+            self.catch_up()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

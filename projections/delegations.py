@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from . import tables as t
-from .queries import Reader, believed, in_effect
+from .queries import Reader, believed, versions_on
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,12 @@ class DelegationReader(Reader):
         known_at: datetime | None = None,
     ) -> list[DelegationRow]:
         v = t.delegation_versions
-        query = select(v).where(believed(v, known_at), in_effect(v, as_of))
+        conditions = []
         if board is not None:
-            query = query.where(v.c.board_id == board)
+            conditions.append(v.c.board_id == board)
         if delegate is not None:
-            query = query.where(v.c.to_id == delegate)
+            conditions.append(v.c.to_id == delegate)
+        query = versions_on(v, as_of, known_at, *conditions)
         rows = sorted(
             self._all(query),  # sorted here: the database's collation may differ
             key=lambda r: (r.board_id, r.code or "", r.delegation_id),

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
+from sqlalchemy import CompoundSelect, Connection, Engine, Table, and_, func, or_, select, union_all
 
+from . import intervals
 from . import tables as t
 
 
@@ -100,10 +101,43 @@ def believed(table: Table, known_at: datetime | None) -> Any:
 
 
 def in_effect(table: Table, day: date) -> Any:
+    """Versions in effect on `day`; for a few keys at a time (a whole day is `versions_on`)."""
     return and_(
         table.c.valid_from <= day,
         or_(table.c.valid_to.is_(None), table.c.valid_to > day),
     )
+
+
+def versions_on(
+    table: Table, day: date, known_at: datetime | None, *conditions: Any, columns: Sequence[Any] = ()
+) -> CompoundSelect:
+    """Every version of `table` in effect on `day` and believed at `known_at`, in index seeks.
+
+    The rows believed now are found through the relational interval tree
+    (`projections.intervals`), at the cost of the answer. At an earlier instant,
+    the rows believed since are found the same way, and those that stopped being
+    believed after `known_at` are added by their `recorded_to`: the cost grows
+    with the corrections recorded since that instant, not with the history.
+    """
+    chosen = list(columns) or [table]
+    later, before = intervals.path(day)
+    c = table.c
+    current = (
+        [c.recorded_to.is_(None)]
+        if known_at is None
+        else [c.recorded_to.is_(None), c.recorded_from <= known_at]
+    )
+    branches = [
+        select(*chosen).where(*current, c.fork_node.in_(later), c.valid_from <= day, *conditions),
+        select(*chosen).where(*current, c.fork_node.in_(before), c.last_day >= day, *conditions),
+    ]
+    if known_at is not None:
+        branches.append(
+            select(*chosen).where(
+                c.recorded_to > known_at, c.recorded_from <= known_at, in_effect(table, day), *conditions
+            )
+        )
+    return union_all(*branches)
 
 
 def _unit(row: Any) -> UnitRow:
@@ -166,10 +200,9 @@ class ReadModel(Reader):
     # --- units -----------------------------------------------------------------------
 
     def organisation(self, as_of: date, known_at: datetime | None = None) -> list[UnitRow]:
-        v = t.unit_versions
-        query = select(v).where(believed(v, known_at), in_effect(v, as_of)).order_by(v.c.unit_id)
         # Sorted here, not by the database, whose collation may put keys in another order.
-        return sorted((_unit(row) for row in self._all(query)), key=lambda u: u.id)
+        rows = self._all(versions_on(t.unit_versions, as_of, known_at))
+        return sorted((_unit(row) for row in rows), key=lambda u: u.id)
 
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
         v = t.unit_versions
@@ -252,10 +285,11 @@ class ReadModel(Reader):
             _chunks(sorted(set(unit_ids))) if unit_ids is not None else [None]
         )
         for chunk in groups:
-            query = select(p).where(believed(p, known_at), in_effect(p, as_of))
-            if chunk is not None:
-                query = query.where(p.c.unit_id.in_(chunk))
-            for row in self._all(query.order_by(p.c.position_id)):
+            if chunk is None:
+                query: Any = versions_on(p, as_of, known_at)
+            else:
+                query = select(p).where(believed(p, known_at), in_effect(p, as_of), p.c.unit_id.in_(chunk))
+            for row in self._all(query):
                 found[row.unit_id].append(
                     PositionRow(
                         row.position_id, row.title, row.unit_id, row.director, row.valid_from, row.valid_to

@@ -9,6 +9,8 @@ known at T" stays answerable. `recorded_to IS NULL` is the current belief.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -23,7 +25,12 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    insert,
+    inspect,
+    select,
 )
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 
 class UTCDateTime(TypeDecorator):
@@ -50,6 +57,7 @@ CHANGE_ID = String(100)
 
 
 def _bitemporal(name: str, key: str, *columns: Column, indexes: tuple = ()) -> Table:
+    """A table of versions; `fork_node` and `last_day` find those of a day (`projections.intervals`)."""
     return Table(
         name,
         metadata,
@@ -62,8 +70,11 @@ def _bitemporal(name: str, key: str, *columns: Column, indexes: tuple = ()) -> T
         *columns,
         Column("change_id", CHANGE_ID, nullable=False),
         Column("ended_by", CHANGE_ID),
+        Column("fork_node", Integer, nullable=False),
+        Column("last_day", Date, nullable=False),  # the last day in effect (9999-12-31: open-ended)
         Index(f"ix_{name}_key", key, "recorded_to", "valid_from"),
-        Index(f"ix_{name}_asof", "recorded_to", "valid_from", "valid_to"),
+        Index(f"ix_{name}_from", "recorded_to", "fork_node", "valid_from"),
+        Index(f"ix_{name}_until", "recorded_to", "fork_node", "last_day"),
         *indexes,
     )
 
@@ -211,3 +222,54 @@ READ_MODEL_TABLES = (
     report_items,
     projection_state,
 )
+
+# The shape of the read models, stored beside them: a database whose read models were
+# written by another version of orgchange gets them rebuilt from the events, not misread.
+read_model_schema = Table(
+    "read_model_schema",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+)
+
+
+def schema_fingerprint() -> str:
+    shape = [
+        (
+            table.name,
+            [(c.name, str(c.type), c.nullable, c.primary_key) for c in table.columns],
+            sorted((index.name, [c.name for c in index.columns]) for index in table.indexes),
+        )
+        for table in READ_MODEL_TABLES
+    ]
+    return hashlib.sha256(repr(shape).encode()).hexdigest()[:32]
+
+
+def prepare(engine: Engine) -> bool:
+    """Create the tables that are missing, and replace read models of another shape.
+
+    Returns True when the read models were made anew (empty, to be rebuilt).
+    """
+    for attempt in range(5):
+        try:
+            return _prepare(engine, schema_fingerprint())
+        except DBAPIError:  # another process made the same tables at the same moment
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _prepare(engine: Engine, fingerprint: str) -> bool:
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        found = None
+        if inspector.has_table(read_model_schema.name):
+            found = connection.execute(select(read_model_schema.c.fingerprint)).scalar()
+        if found == fingerprint:
+            metadata.create_all(connection)  # tables that are not read models, if missing
+            return False
+        for table in (*READ_MODEL_TABLES, read_model_schema):
+            table.drop(connection, checkfirst=True)
+        metadata.create_all(connection)
+        connection.execute(insert(read_model_schema).values(fingerprint=fingerprint))
+        return True

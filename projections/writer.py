@@ -25,16 +25,27 @@ from orgchange.domain.records import DelegationVersion, Link, PositionVersion, U
 from orgchange.domain.register import Register
 from orgchange.domain.summaries import summarise, units_touched
 
+from . import intervals
 from . import tables as t
 
 Values = tuple[Any, ...]
 CHUNK = 500
 
 
-def _unit_row(v: UnitVersion) -> dict[str, Any]:
+def _validity(v: UnitVersion | PositionVersion | DelegationVersion) -> dict[str, Any]:
+    """The days a version holds, with what finds it among the versions of a day (`intervals`)."""
+    fork_node, last_day = intervals.place(v.valid_from, v.valid_to)
     return {
         "valid_from": v.valid_from,
         "valid_to": v.valid_to,
+        "fork_node": fork_node,
+        "last_day": last_day,
+    }
+
+
+def _unit_row(v: UnitVersion) -> dict[str, Any]:
+    return {
+        **_validity(v),
         "name": v.name,
         "kind": v.kind,
         "parent_id": v.parent,
@@ -46,8 +57,7 @@ def _unit_row(v: UnitVersion) -> dict[str, Any]:
 
 def _position_row(v: PositionVersion) -> dict[str, Any]:
     return {
-        "valid_from": v.valid_from,
-        "valid_to": v.valid_to,
+        **_validity(v),
         "title": v.title,
         "unit_id": v.unit,
         "director": v.director,
@@ -58,8 +68,7 @@ def _position_row(v: PositionVersion) -> dict[str, Any]:
 
 def _delegation_row(v: DelegationVersion) -> dict[str, Any]:
     return {
-        "valid_from": v.valid_from,
-        "valid_to": v.valid_to,
+        **_validity(v),
         "board_id": v.board,
         "to_id": v.to,
         "matter": v.matter,
