@@ -106,6 +106,10 @@ class State:
     def committees_of(self, board: str) -> list[str]:
         return sorted(k for k, v in self.units.items() if v.kind == "committee" and v.parent == board)
 
+    def delegates(self) -> set[str]:
+        """The posts and committees that hold a delegation on the day."""
+        return {v.to for v in self.delegations.values()}
+
 
 def state_on(timeline: Timeline, day: date) -> State:
     positions = {k: timeline.position_on(k, day) for k in timeline.positions}
@@ -266,6 +270,11 @@ def _split_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Ch
 
 def _dissolve_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
     childless = [k for k in s.not_of_kind("council") if not s.dependants(k)]
+    if draw(st.booleans()):
+        # Often a unit whose end leaves a delegation without its delegate (a gap).
+        delegates = s.delegates()
+        holding = [k for k in childless if k in delegates or delegates & set(s.staff(k))]
+        childless = holding or childless
     unit = _pick(draw, childless if draw(st.integers(0, 9)) else list(s.units))
     return DissolveUnit(unit=unit, **common) if unit else None
 
@@ -305,6 +314,12 @@ def _move_position(draw: Draw, s: State, day: date, key: _Keys, common: dict) ->
 
 def _abolish_position(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
     position = _pick(draw, list(s.positions))
+    return AbolishPosition(position=position, **common) if position else None
+
+
+def _abolish_delegate_post(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
+    """The post of a delegate goes, and its delegations are left with a gap."""
+    position = _pick(draw, sorted(s.delegates() & set(s.positions)))
     return AbolishPosition(position=position, **common) if position else None
 
 
@@ -384,6 +399,9 @@ def _subdelegate(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> C
     return Subdelegate(delegation=key("d"), parent_delegation=parent, to=to, **common)
 
 
+# Repeats weight the draw. Posts and grants come often enough that most sequences have
+# delegations, and delegates' posts are abolished often enough that many have a gap:
+# the export/import property compares both (and counts how often they occur).
 BUILDERS: tuple[Callable[..., Change | None], ...] = (
     _establish_unit,
     _establish_unit,
@@ -391,6 +409,9 @@ BUILDERS: tuple[Callable[..., Change | None], ...] = (
     _establish_position,
     _establish_position,
     _establish_position,
+    _establish_position,
+    _grant_delegation,
+    _grant_delegation,
     _grant_delegation,
     _grant_delegation,
     _grant_delegation,
@@ -407,6 +428,8 @@ BUILDERS: tuple[Callable[..., Change | None], ...] = (
     _spin_off_unit,
     _move_position,
     _abolish_position,
+    _abolish_delegate_post,
+    _abolish_delegate_post,
     _amend_delegation,
     _amend_delegation,
     _revoke_delegation,
@@ -500,7 +523,7 @@ def valid_changes(draw: Draw, min_changes: int = 3, max_changes: int = 40) -> li
             candidate = _cancel_change(draw, register, change_id)
         elif special == 14:
             candidate = _report_changes(draw, register, change_id, head)
-        elif special == 15:
+        elif special in (15, 16, 17):
             candidate = _note_report(draw, register, change_id)
         else:
             day = _draw_day(draw, head)

@@ -94,6 +94,54 @@ def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "last, message",
+    [
+        (
+            {"id": "m-1", "type": "merge_units", "units": ["ks"], "into": "ks"},
+            "change #3 (m-1) merge_units: units cannot be merged into 'ks': "
+            "a merge needs at least two units in 'units', and it names only 'ks'",
+        ),
+        (
+            {"id": "s-1", "type": "split_unit", "unit": "ks", "into": [{"unit": "ks2", "name": "KS 2"}]},
+            "change #3 (s-1) split_unit: unit 'ks' cannot be split: "
+            "a split needs at least two successors in 'into', and it names only 'ks2'",
+        ),
+    ],
+)
+def test_a_merge_of_one_unit_or_a_split_into_one_is_rejected_not_malformed(
+    database_url, tmp_path, last, message
+):
+    # Rule 4's cardinalities are rules of the register (exit 1), not a malformed file (exit 2).
+    path = write_file(
+        tmp_path / "one.yaml",
+        [
+            {
+                "type": "establish_unit",
+                "effective": "2012-01-01",
+                "unit": "kf",
+                "name": "KF",
+                "kind": "council",
+            },
+            {
+                "type": "establish_unit",
+                "effective": "2012-01-01",
+                "unit": "ks",
+                "name": "KS",
+                "kind": "board",
+                "parent": "kf",
+            },
+            {**last, "effective": "2013-01-01"},
+        ],
+    )
+    result = run(database_url, "import", str(path))
+    assert result.returncode == 1, result.stderr
+    assert f"error: {message}\nNothing was recorded." in result.stderr
+    assert "Traceback" not in result.stderr
+    chart = run(database_url, "chart", "--as-of", "2012-01-01", "--format", "json")
+    assert json.loads(chart.stdout)["units"] == []
+
+
+@pytest.mark.parametrize(
     "content, expected",
     [
         ("format: orgchange/v1\nchanges: [\n", "not valid YAML or JSON"),

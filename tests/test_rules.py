@@ -167,25 +167,94 @@ def test_a_split_must_map_every_active_child_and_position(org):
     assert successors_of["slk"] == ["a", "b"] and predecessors["a"] == ["slk"]
 
 
+TWO_SUCCESSORS = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
+
+
 @pytest.mark.parametrize(
-    "entry",
+    "fields, message",
     [
-        {"type": "merge_units", "effective": "2013-01-01", "units": ["kfv"], "into": "kfv"},
-        {
-            "type": "split_unit",
-            "effective": "2013-01-01",
-            "unit": "slk",
-            "into": [{"unit": "a", "name": "A"}],
-        },
+        (
+            dict(type_="merge_units", units=["kfv"], into="kfv"),
+            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
+            "a merge needs at least two units in 'units', and it names only 'kfv'",
+        ),
+        (
+            dict(type_="merge_units", units=["kfv"], into="ny", name="Ny", kind="unit"),
+            "change #1 (c) merge_units: units cannot be merged into 'ny': "
+            "a merge needs at least two units in 'units', and it names only 'kfv'",
+        ),
+        (
+            dict(type_="merge_units", units=[], into="kfv"),
+            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
+            "a merge needs at least two units in 'units', and it names none",
+        ),
+        (
+            dict(type_="split_unit", unit="va", into=TWO_SUCCESSORS[:1], positions={"va-chef": "a"}),
+            "change #1 (c) split_unit: unit 'va' cannot be split: "
+            "a split needs at least two successors in 'into', and it names only 'a'",
+        ),
+        (
+            dict(type_="split_unit", unit="va", into=[]),
+            "change #1 (c) split_unit: unit 'va' cannot be split: "
+            "a split needs at least two successors in 'into', and it names none",
+        ),
     ],
 )
-def test_merge_needs_two_units_and_split_two_successors(entry):
+def test_merge_needs_two_units_and_split_two_successors(org, fields, message):
+    before_events = org.event_count()
+    before = units_on(org, "2013-01-01")
+    fields = dict(fields)
+    error = rejected(org, change(fields.pop("type_"), id="c", effective="2013-01-01", **fields))
+    assert error.rule == "cardinality"
+    assert str(error) == message
+    assert org.event_count() == before_events
+    assert units_on(org, "2013-01-01") == before
+
+
+def test_two_units_merge_and_two_successors_split(org):
+    org.record_changes(
+        [
+            change("merge_units", id="m", effective="2013-01-01", units=["kfv", "va"], into="va"),
+            change(
+                "split_unit",
+                id="s",
+                effective="2014-01-01",
+                unit="va",
+                into=TWO_SUCCESSORS,
+                positions={"kulturchef": "a", "va-chef": "b"},
+            ),
+        ],
+        "t",
+    )
+    assert {"kfv", "va"} <= set(units_on(org, "2012-12-31"))
+    assert "kfv" not in units_on(org, "2013-01-01") and "va" in units_on(org, "2013-01-01")
+    after = units_on(org, "2014-01-01")
+    assert "va" not in after and after["a"].parent_id == after["b"].parent_id == "slk"
+    predecessors, successors = org.read_model.links(["kfv", "va", "a", "b"])
+    assert successors["kfv"] == ["va"] and successors["va"] == ["a", "b"]
+    assert predecessors["a"] == predecessors["b"] == ["va"]
+
+
+def test_a_one_item_list_is_well_formed_but_its_items_are_still_checked():
+    # Fewer than two is a rule of the register (exit 1, above), not malformed input;
+    # what is not a list of unit keys or of successors still is (exit 2).
     from orgchange.changefile import parse_change
 
-    with pytest.raises(MalformedInput) as caught:
-        parse_change(entry, 3)
-    assert caught.value.problems[0].startswith(f"change #3 {entry['type']}: field ")
-    assert "at least 2" in caught.value.problems[0]
+    merge = {"type": "merge_units", "effective": "2013-01-01", "into": "kfv"}
+    split_ = {"type": "split_unit", "effective": "2013-01-01", "unit": "slk"}
+    assert parse_change({**merge, "units": ["kfv"]}, 3).units == ["kfv"]
+    assert [s.unit for s in parse_change({**split_, "into": [{"unit": "a", "name": "A"}]}, 3).into] == ["a"]
+    for entry, problem in [
+        ({**merge, "units": "kfv"}, "change #3 merge_units: field 'units': Input should be a valid list"),
+        ({**merge, "units": [7]}, "change #3 merge_units: field 'units.0': Input should be a valid string"),
+        ({**merge, "units": ["Not A Key"]}, "change #3 merge_units: field 'units.0': "),
+        ({**merge}, "change #3 merge_units: missing field 'units'"),
+        ({**split_, "into": ["a"]}, "change #3 split_unit: field 'into.0': "),
+        ({**split_, "into": [{"unit": "a"}]}, "change #3 split_unit: missing field 'into.0.name'"),
+    ]:
+        with pytest.raises(MalformedInput) as caught:
+            parse_change(entry, 3)
+        assert caught.value.problems[0].startswith(problem), caught.value.problems
 
 
 def test_merge_into_a_new_unit_moves_children_and_positions(org):
@@ -235,6 +304,168 @@ def test_spin_off_makes_a_company_and_ends_the_units_posts(org):
         "Enheten Vatten och avfall ombildades till bolaget Nacka vatten och avfall AB."
     )
     assert not org.read_model.positions(["va", "nva"], date(2017, 1, 1))
+
+
+# --- reclassify_unit: what a unit may become (rules 2, 3, 5 and 6) ------------------------
+
+
+def test_a_unit_is_reclassified_from_its_date(org):
+    org.record_changes(
+        [change("reclassify_unit", id="rk", effective="2014-01-01", unit="kfv", kind="area")], "t"
+    )
+    assert units_on(org, "2013-12-31")["kfv"].kind == "unit"
+    after = units_on(org, "2014-01-01")["kfv"]
+    assert (after.kind, after.parent_id, after.name) == ("area", "slk", "Kultur och fritid")
+    history = [(v.valid_from, v.kind) for v in org.read_model.unit_history("kfv")]
+    assert history == [(date(2012, 1, 1), "unit"), (date(2014, 1, 1), "area")]
+    positions = org.read_model.positions(["kfv"], date(2014, 1, 1))["kfv"]
+    assert [p.id for p in positions] == ["kulturchef"]
+
+
+def test_a_unit_under_a_board_can_become_its_committee_and_then_a_delegate(org):
+    org.record_changes(
+        [
+            change(
+                "establish_unit",
+                effective="2013-01-01",
+                unit="ber",
+                name="Beredningen",
+                kind="group",
+                parent="ks",
+            ),
+            change("reclassify_unit", effective="2014-01-01", unit="ber", kind="committee"),
+            change(
+                "grant_delegation", effective="2014-02-01", delegation="d1", from_="ks", to="ber", matter="M"
+            ),
+        ],
+        "t",
+    )
+    assert units_on(org, "2014-01-01")["ber"].kind == "committee"
+    assert [d.to_id for d in org.read_model.delegations.delegations(date(2014, 2, 1))] == ["ber"]
+
+
+@pytest.mark.parametrize(
+    "unit, kind, rule, words",
+    [
+        ("kf", "board", "one-parent", "a council or a company cannot be reclassified"),
+        ("va", "company", "one-parent", "(a unit becomes a company with spin_off_unit)"),
+        ("va", "council", "one-parent", "a council or a company cannot be reclassified"),
+        ("kfv", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'slk' is a office"),
+        ("sn", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'kf' is a council"),
+        (
+            "ks",
+            "office",
+            "hierarchy",
+            "committee 'ksau' would belong to 'ks', a office; a committee belongs to a board",
+        ),
+        ("ks", "board", "no-change", "it already is one"),
+        ("gone", "area", "in-effect", "'gone' is not in effect on 2014-01-01 (it ends 2012-12-31)"),
+    ],
+)
+def test_what_a_unit_cannot_become(org, unit, kind, rule, words):
+    org.record_changes(
+        [
+            change(
+                "establish_unit", effective="2012-01-01", unit="gone", name="G", kind="unit", parent="slk"
+            ),
+            change("dissolve_unit", effective="2013-01-01", unit="gone"),
+        ],
+        "t",
+    )
+    error = rejected(org, change("reclassify_unit", id="r", effective="2014-01-01", unit=unit, kind=kind))
+    assert error.rule == rule
+    assert str(error).startswith(f"change #1 (r) reclassify_unit: unit '{unit}' cannot become a {kind}: ")
+    assert words in str(error)
+    assert units_on(org, "2014-01-01").get(unit) == units_on(org, "2013-12-31").get(unit)
+
+
+def test_a_company_cannot_be_reclassified_and_its_owner_must_stay_a_board(org):
+    org.record_changes(
+        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="sn")],
+        "t",
+    )
+    error = rejected(org, change("reclassify_unit", effective="2014-01-01", unit="ab", kind="unit"))
+    assert error.rule == "one-parent" and "a council or a company cannot be reclassified" in str(error)
+    error = rejected(org, change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office"))
+    assert error.rule == "one-parent"
+    assert "company 'ab' would be owned by 'sn', a office" in str(error)
+    # The owner may become another kind of owner: a board stays a board, so only the company moves.
+    org.record_changes([change("move_unit", effective="2014-01-01", unit="ab", owner="ks")], "t")
+    org.record_changes([change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office")], "t")
+    after = units_on(org, "2014-01-01")
+    assert (after["sn"].kind, after["ab"].owner_id) == ("office", "ks")
+
+
+def test_a_board_that_grants_delegations_keeps_its_kind_until_they_are_revoked(org):
+    grant = dict(effective="2013-01-01", from_="sn", to="stadsdirektor", matter="Beslut om bistånd")
+    org.record_changes([change("grant_delegation", delegation="d1", **grant)], "t")
+    error = rejected(org, change("reclassify_unit", id="r", effective="2014-01-01", unit="sn", kind="office"))
+    assert error.rule == "delegation"
+    assert str(error) == (
+        "change #1 (r) reclassify_unit: unit 'sn' cannot become a office: it still grants delegations "
+        "'d1', and only a board delegates (KL 6 kap. 37 §); revoke them first"
+    )
+    org.record_changes(
+        [
+            change("revoke_delegation", effective="2014-01-01", delegation="d1"),
+            change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office"),
+        ],
+        "t",
+    )
+    assert units_on(org, "2014-01-01")["sn"].kind == "office"
+    assert org.read_model.delegations.delegations(date(2014, 1, 1)) == []
+
+
+def test_a_committee_that_holds_delegations_stays_a_committee_of_its_board(org):
+    # Rule 6: a board delegates to a position or to a committee of its own. A committee
+    # holding a delegation can neither become another kind of unit nor move to another board.
+    org.record_changes(
+        [
+            change(
+                "grant_delegation",
+                id="g",
+                delegation="d1",
+                effective="2013-01-01",
+                from_="ks",
+                to="ksau",
+                matter="M",
+            )
+        ],
+        "t",
+    )
+    error = rejected(
+        org, change("reclassify_unit", id="r", effective="2014-01-01", unit="ksau", kind="group")
+    )
+    assert error.rule == "delegation"
+    assert str(error) == (
+        "change #1 (r) reclassify_unit: unit 'ksau' cannot become a group: it is the delegate of 'd1', "
+        "and a board delegates only to a position or to a committee of its own (KL 6 kap. 37 §); "
+        "amend or revoke it first"
+    )
+    error = rejected(org, change("move_unit", id="mv", effective="2014-01-01", unit="ksau", parent="sn"))
+    assert error.rule == "delegation"
+    assert str(error).startswith(
+        "change #1 (mv) move_unit: unit 'ksau' cannot move under 'sn': it is the delegate of 'd1'"
+    )
+    # Retroactively too (rule 7): the grant of 2013 would be to a group.
+    error = rejected(
+        org, change("reclassify_unit", id="early", effective="2012-06-01", unit="ksau", kind="group")
+    )
+    assert error.rule == "retroactive-consistency"
+    assert [c.change_id for c in error.conflicts] == ["g"]
+    assert "'ksau' is a group; the delegate must be a position or a committee" in str(error)
+    # Once the delegation goes to a post, the committee may change.
+    org.record_changes(
+        [
+            change("amend_delegation", effective="2014-01-01", delegation="d1", to="stadsdirektor"),
+            change("move_unit", effective="2014-01-01", unit="ksau", parent="sn"),
+            change("reclassify_unit", effective="2015-01-01", unit="ksau", kind="group"),
+        ],
+        "t",
+    )
+    assert units_on(org, "2014-01-01")["ksau"].parent_id == "sn"
+    assert units_on(org, "2015-01-01")["ksau"].kind == "group"
+    assert [d.to_id for d in org.read_model.delegations.delegations(date(2015, 1, 1))] == ["stadsdirektor"]
 
 
 # --- rule 5: references must be in effect ---------------------------------------------------
@@ -442,6 +673,90 @@ def test_a_cancellation_that_would_break_a_later_change_is_rejected(org):
     )
     error = rejected(org, change("cancel_change", id="c", change="new", reason="x"))
     assert [c.change_id for c in error.conflicts] == ["uses-new"]
+
+
+def test_cancelling_an_establishment_says_that_the_unit_would_not_exist(org):
+    # Not "'kf' is not in effect on 2012-01-01 (it starts 2012-01-01)": once its
+    # establishment is cancelled there is no 'kf' at all, and the units established
+    # under it no longer apply in turn.
+    for file in (
+        [change("cancel_change", id="c", change="kf", reason="fel")],
+        [
+            change("rename_unit", id="r", effective="2013-01-01", unit="va", name="VA"),
+            change("cancel_change", id="c", change="kf", reason="fel"),
+        ],
+    ):
+        error = rejected(org, *file)
+        assert (error.index, error.change_id, error.rule) == (len(file), "c", "retroactive-consistency")
+        messages = {c.change_id: c.message for c in error.conflicts}
+        assert messages["ks"] == (
+            "unit 'ks' cannot be established: there is no unit 'kf' once change 'kf', "
+            "which established it, is cancelled"
+        )
+        assert messages["ksau"] == (
+            "unit 'ksau' cannot be established: 'ks' is not in effect on 2012-01-01 "
+            "(change 'ks', which established it, would no longer apply)"
+        )
+        assert "(it starts" not in str(error)
+    assert units_on(org, "2012-01-01")["ks"].parent_id == "kf"
+
+
+def test_cancelling_a_post_names_the_delegations_that_rest_on_it(org):
+    org.record_changes(
+        [
+            change(
+                "grant_delegation",
+                id="g",
+                delegation="d1",
+                effective="2013-01-01",
+                from_="ks",
+                to="kulturchef",
+                matter="M",
+            ),
+            change("revoke_delegation", id="rv", delegation="d1", effective="2014-01-01"),
+        ],
+        "t",
+    )
+    error = rejected(org, change("cancel_change", id="c", change="p-kc", reason="fel"))
+    assert [(c.change_id, c.message) for c in error.conflicts] == [
+        (
+            "g",
+            "delegation 'd1' from 'ks' to 'kulturchef' cannot be granted: there is no position "
+            "'kulturchef' once change 'p-kc', which established it, is cancelled",
+        ),
+        (
+            "rv",
+            "delegation 'd1' cannot be revoked: 'd1' is not in effect on 2014-01-01 "
+            "(change 'g', which granted it, would no longer apply)",
+        ),
+    ]
+
+
+def test_a_retroactive_change_names_the_establishment_that_would_no_longer_apply(org):
+    org.record_changes(
+        [
+            change(
+                "establish_unit",
+                id="ny",
+                effective="2015-01-01",
+                unit="ny",
+                name="Ny",
+                kind="unit",
+                parent="va",
+            ),
+            change("move_unit", id="mv", effective="2016-01-01", unit="kfv", parent="ny"),
+        ],
+        "t",
+    )
+    error = rejected(org, change("dissolve_unit", id="d", effective="2014-01-01", unit="va"))
+    assert [(c.change_id, c.message) for c in error.conflicts] == [
+        ("ny", "unit 'ny' cannot be established: 'va' is not in effect on 2015-01-01 (it ends 2013-12-31)"),
+        (
+            "mv",
+            "unit 'kfv' cannot move under 'ny': 'ny' is not in effect on 2016-01-01 "
+            "(change 'ny', which established it, would no longer apply)",
+        ),
+    ]
 
 
 def test_the_same_id_is_skipped_with_the_same_content_and_rejected_with_other(org):

@@ -137,7 +137,8 @@ class MoveUnit(DatedChange):
 class MergeUnits(DatedChange):
     TYPE: ClassVar[str] = "merge_units"
     type: Literal["merge_units"] = "merge_units"
-    units: Annotated[list[Key], Field(min_length=2, max_length=1000)]
+    # At least two units (rule 4): checked by the register, which names the rule.
+    units: Annotated[list[Key], Field(max_length=1000)]
     into: Key
     name: Name | None = None
     kind: Kind | None = None
@@ -161,7 +162,8 @@ class SplitUnit(DatedChange):
     TYPE: ClassVar[str] = "split_unit"
     type: Literal["split_unit"] = "split_unit"
     unit: Key
-    into: Annotated[list[Successor], Field(min_length=2, max_length=1000)]
+    # At least two successors (rule 4): checked by the register, which names the rule.
+    into: Annotated[list[Successor], Field(max_length=1000)]
     children: dict[Key, Key] = Field(default_factory=dict)
     positions: dict[Key, Key] = Field(default_factory=dict)
 

@@ -35,6 +35,7 @@ UNIQUE_KEY = "unique-key"  # rule 1
 ONE_PARENT = "one-parent"  # rule 2
 HIERARCHY = "hierarchy"  # rule 3
 ACTIVE_CHILDREN = "active-children"  # rule 4
+CARDINALITY = "cardinality"  # rule 4: a merge of two or more units, a split into two or more
 IN_EFFECT = "in-effect"  # rule 5
 DELEGATION = "delegation"  # rule 6
 NO_CHANGE = "no-change"
@@ -111,6 +112,8 @@ class Timeline:
         self.subdelegations: dict[str, frozenset[str]] = {}  # by parent delegation
         self.dirty = Dirty()
         self.hindsight: Timeline | None = None  # the timeline before a re-fold, for messages
+        self.replaying: list[Entry] = []  # the changes a re-fold applies, for messages
+        self._replaying_ids: set[str] | None = None
         # Deferred re-folding (see `settle`): while `owed` is a day, the versions and
         # indexes are those before that day's changes, and only `apply`, `withdraw`
         # and `settle` may be called.
@@ -127,6 +130,7 @@ class Timeline:
         new.entries = list(self.entries)
         new.dirty = Dirty()
         new.hindsight = None
+        new.replaying, new._replaying_ids = [], None
         new.deferring = self.deferring
         new.owed = self.owed
         return new
@@ -204,7 +208,7 @@ class Timeline:
         if insert is not None:
             insort(replay, insert, key=_entry_order)
         fresh = self.rewound(day, cut)
-        fresh.hindsight = self
+        fresh.hindsight, fresh.replaying = self, replay
         fresh.deferring, fresh.owed = False, None
         conflicts: list[Conflict] = []
         new = insert[2] if insert is not None else None
@@ -403,15 +407,24 @@ class Timeline:
         other = self.key_in_use(key)
         if other is not None:
             return f"'{key}' is a {other}, not a {noun}"
-        later = self.hindsight and self.hindsight.first_day(noun, key)
-        if later:
-            return f"'{key}' is not in effect on {day} (it starts {later})"
-        return f"'{key}' is not in effect on {day} (there is no {noun} with that key)"
-
-    def first_day(self, noun: str, key: str) -> date | None:
-        stores = {"unit": self.units, "position": self.positions, "delegation": self.delegations}
-        versions = stores[noun].get(key)
-        return versions[0].valid_from if versions else None
+        # In a re-fold, the timeline before it knows what the key named and since when.
+        known = self.hindsight.key_in_use(key) if self.hindsight else None
+        if self.hindsight is None or known is None:
+            return f"'{key}' is not in effect on {day} (there is no {noun} with that key)"
+        first = getattr(self.hindsight, f"{known}s")[key][0]
+        if first.valid_from > day:
+            return f"'{key}' is not in effect on {day} (it starts {first.valid_from})"
+        # It began on or before `day` until this re-fold: the change that made it is
+        # either being cancelled or among the changes that no longer apply.
+        made = "granted" if known == "delegation" else "established"
+        if self._replaying_ids is None:  # built once: a re-fold may report many conflicts
+            self._replaying_ids = {entry[2].id or "" for entry in self.replaying}
+        if first.change_id in self._replaying_ids:
+            return (
+                f"'{key}' is not in effect on {day} "
+                f"(change '{first.change_id}', which {made} it, would no longer apply)"
+            )
+        return f"there is no {known} '{key}' once change '{first.change_id}', which {made} it, is cancelled"
 
     # --- answers for a day (used by summaries and the tests) ----------------------------
 

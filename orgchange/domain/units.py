@@ -23,6 +23,8 @@ from .errors import RuleViolation
 from .records import Link, UnitVersion, end, revise
 from .timeline import (
     ACTIVE_CHILDREN,
+    CARDINALITY,
+    DELEGATION,
     HIERARCHY,
     NO_CHANGE,
     ONE_PARENT,
@@ -64,6 +66,20 @@ def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
     """Rule 3: no cycles — `above` may not already stand under `unit`."""
     if above == unit or unit in tl.ancestors(above):
         raise RuleViolation(HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle")
+
+
+def check_delegate_kept(tl: Timeline, key: str, kind: str, parent: str | None, what: str) -> None:
+    """Rule 6: a committee that holds delegations stays a committee of the board that granted them."""
+    lost = sorted(
+        d for d in tl.received.get(key, ()) if kind != "committee" or tl.delegations[d][-1].board != parent
+    )
+    if lost:
+        them = "it" if len(lost) == 1 else "them"
+        raise RuleViolation(
+            DELEGATION,
+            f"{what}: it is the delegate of {_quote(lost)}, and a board delegates only to a position "
+            f"or to a committee of its own (KL 6 kap. 37 §); amend or revoke {them} first",
+        )
 
 
 def _end_unit(tl: Timeline, key: str, day: date, change_id: str) -> None:
@@ -144,9 +160,11 @@ def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, d
         check_parent(tl, current.parent or "", kind, day, what)
     if current.kind == "board" and tl.granted.get(key):
         raise RuleViolation(
-            HIERARCHY,
-            f"{what}: it still grants delegations {_quote(set(tl.granted[key]))} (revoke them first)",
+            DELEGATION,
+            f"{what}: it still grants delegations {_quote(set(tl.granted[key]))}, and only a board "
+            "delegates (KL 6 kap. 37 §); revoke them first",
         )
+    check_delegate_kept(tl, key, kind, current.parent, what)
     _check_adoption(tl, tl.dependants(key), kind, key, what)
 
 
@@ -182,6 +200,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         check_parent(tl, target, current.kind, day, what)
         if current.parent == target:
             raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
+        check_delegate_kept(tl, c.unit, current.kind, target, what)
     check_not_below(tl, c.unit, target, what)
     if c.owner is not None:
         _reparent(tl, c.unit, day, c.id or "", owner=c.owner)
@@ -189,9 +208,19 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         _reparent(tl, c.unit, day, c.id or "", parent=target)
 
 
+def _named(keys: list[str]) -> str:
+    return f"only {_quote(keys)}" if keys else "none"
+
+
 @handles(MergeUnits)
 def merge_units(tl: Timeline, c: MergeUnits) -> None:
     day, change_id = c.effective, c.id or ""
+    if len(c.units) < 2:
+        raise RuleViolation(
+            CARDINALITY,
+            f"units cannot be merged into '{c.into}': a merge needs at least two units in 'units', "
+            f"and it names {_named(c.units)}",
+        )
     what = f"units {_quote(c.units)} cannot be merged into '{c.into}'"
     merged = {u: tl.require_unit(u, day, what) for u in c.units}
     for key, version in merged.items():
@@ -242,6 +271,8 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
             )
     if absorber is not None and kind != absorber.kind:
         check_kind_change(tl, c.into, absorber, kind, day, what)
+    if absorber is not None:
+        check_delegate_kept(tl, c.into, kind, parent, what)
     ended = [u for u in c.units if u != c.into]
     adopted = [child for u in ended for child in tl.dependants(u)]
     _check_adoption(tl, adopted, kind, c.into, what)
@@ -267,6 +298,12 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
 def split_unit(tl: Timeline, c: SplitUnit) -> None:
     day, change_id = c.effective, c.id or ""
     what = f"unit '{c.unit}' cannot be split"
+    if len(c.into) < 2:
+        raise RuleViolation(
+            CARDINALITY,
+            f"{what}: a split needs at least two successors in 'into', "
+            f"and it names {_named([s.unit for s in c.into])}",
+        )
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
         raise RuleViolation(HIERARCHY, f"{what}: a {current.kind} cannot be split")
