@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -15,6 +16,7 @@ from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
 
 from . import auth
+from .graphql.cache import AnswerCache, CachedGraphQL
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
 from .params import plain_validation_error
@@ -75,7 +77,11 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.reader = BatchReader(application.engine)
     app.state.recorder = ChangeRecorder(application)
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    if settings.public_read and settings.answer_cache_mb > 0:
+        cache = AnswerCache(settings.answer_cache_mb * 2**20)
+        app.state.answer_cache = cache
+        app.add_middleware(CachedGraphQL, cache=cache, stamp=application.read_model.last_event_id)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)  # outermost: first to see a body
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.include_router(changes.router)
     app.include_router(health.router)
@@ -91,5 +97,16 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
 
 
 def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted (`orgchange serve`)."""
-    uvicorn.run(create_app(settings), host=host, port=port)
+    """Serve until interrupted (`orgchange serve`), in `settings.workers` processes."""
+    settings = settings or get_settings()
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    # Each worker process builds its own app from the environment: hand the settings on there.
+    os.environ["ORGCHANGE_DATABASE_URL"] = settings.database_url
+    uvicorn.run("api.main:app_from_environment", factory=True, host=host, port=port, workers=settings.workers)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `orgchange serve --workers N`."""
+    return create_app(Settings())

@@ -386,11 +386,19 @@ def rebuild(obj: Context) -> None:
 @cli.command(help="Serve the HTTP API, GraphQL and the web page.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes sharing the port (default: $ORGCHANGE_WORKERS, else 1).",
+)
 @pass_context
-def serve(obj: Context, host: str, port: int) -> None:
+def serve(obj: Context, host: str, port: int, workers: int | None) -> None:
     from api.main import run
 
     settings = get_settings().model_copy(update={"database_url": obj.database_url})
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
     with _user_errors():
         run(settings, host, port)
 

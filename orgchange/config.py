@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20_000_000
     # The base of the open-data URIs (`{base}unit/{key}`, …); a municipality sets its own.
     uri_base: str = DEFAULT_URI_BASE
+    # Memory per server process for answers to repeated GraphQL queries (0: none kept).
+    answer_cache_mb: int = 64
+    # `orgchange serve` worker processes (several share the load; each is stateless).
+    workers: int = 1
 
     def recorded_by(self) -> str:
         if self.user:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import CompoundSelect, Connection, Engine, Table, and_, func, or_, select, union_all
 
@@ -22,8 +22,9 @@ from . import intervals
 from . import tables as t
 
 
-@dataclass(frozen=True)
-class UnitRow:
+class UnitRow(NamedTuple):
+    """A unit as in effect on a day (a tuple: a whole organisation is made of thousands)."""
+
     id: str
     name: str
     kind: str
@@ -140,6 +141,12 @@ def versions_on(
     return union_all(*branches)
 
 
+_UNIT_COLUMNS = [
+    t.unit_versions.c[name]
+    for name in ("unit_id", "name", "kind", "parent_id", "owner_id", "valid_from", "valid_to", "change_id")
+]
+
+
 def _unit(row: Any) -> UnitRow:
     return UnitRow(
         row.unit_id,
@@ -201,8 +208,9 @@ class ReadModel(Reader):
 
     def organisation(self, as_of: date, known_at: datetime | None = None) -> list[UnitRow]:
         # Sorted here, not by the database, whose collation may put keys in another order.
-        rows = self._all(versions_on(t.unit_versions, as_of, known_at))
-        return sorted((_unit(row) for row in rows), key=lambda u: u.id)
+        with self._connection() as connection:
+            rows = connection.execute(versions_on(t.unit_versions, as_of, known_at, columns=_UNIT_COLUMNS))
+            return sorted(map(UnitRow._make, rows.tuples()))
 
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
         v = t.unit_versions

@@ -214,7 +214,7 @@ class ResultBudget:
 def _size(value: Any) -> int:
     if isinstance(value, list):
         return len(value)
-    if isinstance(value, tuple):  # (predecessors, successors)
+    if type(value) is tuple:  # (predecessors, successors); a row is a named tuple, and one item
         return sum(len(part) for part in value)
     return 1
 

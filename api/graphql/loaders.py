@@ -57,6 +57,22 @@ def _loader(fetch: Fetch, missing: Callable[[], Any], budget: ResultBudget) -> D
     return CountedDataLoader(budget, load_fn=load)
 
 
+class _Day:
+    """Every unit in effect on one day, as one request fetched them."""
+
+    def __init__(self, units: dict[str, UnitRow]):
+        self.units = units
+        self._below: dict[str, list[UnitRow]] | None = None
+
+    def children(self, key: str) -> list[UnitRow]:
+        if self._below is None:  # units come sorted by key, so children do too
+            self._below = defaultdict(list)
+            for unit in self.units.values():
+                if unit.parent_id is not None:
+                    self._below[unit.parent_id].append(unit)
+        return self._below.get(key, [])
+
+
 class Loaders:
     """The DataLoaders of one request (a fresh set per request: no cache outlives it)."""
 
@@ -78,17 +94,34 @@ class Loaders:
             reader.delegations_from, list, budget
         )
         self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
+        self._days: dict[Viewpoint, _Day] = {}
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:
-        """Every unit in effect on a day is known: its parent and children need no query."""
+        """Every unit in effect on a day is known: its parent and children need no query.
+
+        Kept as a plain index, looked up by `unit_row` and `children_rows`, rather than
+        primed into the DataLoaders: priming makes a future per key, which for a whole
+        organisation costs more than answering a query that asks for neither.
+        """
         self.budget.spend(len(units))
-        below: dict[str, list[UnitRow]] = defaultdict(list)
-        for unit in units:
-            self.unit.prime((unit.id, view), unit)
-            if unit.parent_id is not None:
-                below[unit.parent_id].append(unit)
-        for unit in units:
-            self.children.prime((unit.id, view), below.get(unit.id, []))
+        self._days[view] = _Day({unit.id: unit for unit in units})
+
+    async def unit_row(self, key: str, view: Viewpoint) -> UnitRow | None:
+        """The unit in effect on the day (None if it is not)."""
+        day = self._days.get(view)
+        if day is not None:
+            return day.units.get(key)
+        return await self.unit.load((key, view))
+
+    async def children_rows(self, key: str, view: Viewpoint) -> list[UnitRow]:
+        """The units directly under `key` on the day, by key."""
+        day = self._days.get(view)
+        if day is not None:
+            return day.children(key)
+        rows = await self.children.load((key, view))
+        for row in rows:  # so that a child's `parent` costs nothing
+            self.unit.prime((row.id, view), row)
+        return rows
 
     def _links(
         self, ids: list[str], as_of: date, known_at: datetime | None

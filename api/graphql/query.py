@@ -85,7 +85,6 @@ class Query:
         known_at = given(known_at)
         view = Viewpoint(as_of, known_at)
         rows = await run_in_threadpool(info.context.orgchange.read_model.organisation, as_of, known_at)
-        rows.sort(key=lambda row: row.id)  # by key whatever the database's collation
         info.context.loaders.prime_organisation(rows, view)
         units = [Unit.of(row, view) for row in rows]
         roots = [u for u in units if u.row.parent_id is None and u.row.owner_id is None]
@@ -96,7 +95,7 @@ class Query:
         self, info: Info, id: strawberry.ID, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
     ) -> Unit | None:
         view = Viewpoint(as_of, given(known_at))
-        row = await info.context.loaders.unit.load((str(id), view))
+        row = await info.context.loaders.unit_row(str(id), view)
         return Unit.of(row, view) if row is not None else None
 
     @strawberry.field(description="Every version of the unit, oldest first.")

@@ -14,10 +14,12 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
+from .execution import PlainFieldsExecutionContext
 from .limits import QueryCostLimiter, ResultSizeLimiter
 from .mutation import Mutation
 from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
+from .text import NoNulText
 
 # organisation { units { children { children { positions { delegations { id }}}}}} is 7 deep;
 # 12 leaves room for real questions and none for pathological nesting.
@@ -43,11 +45,13 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=PlainFieldsExecutionContext,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: QueryCostLimiter(max_cost=MAX_COST, max_page_size=MAX_PAGE_SIZE),
+            NoNulText,
             ResultSizeLimiter,
             lambda: MaskInternalErrors(
                 should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE

@@ -62,10 +62,7 @@ class Unit:
 
     @strawberry.field(description="Units directly under it on the day, by key.")
     async def children(self, info: Info) -> list[Unit]:
-        loaders = info.context.loaders
-        rows = await loaders.children.load((self.row.id, self.view))
-        for row in rows:  # so that a child's `parent` costs nothing
-            loaders.unit.prime((row.id, self.view), row)
+        rows = await info.context.loaders.children_rows(self.row.id, self.view)
         return [Unit.of(row, self.view) for row in rows]
 
     @strawberry.field(description="Positions (befattningar) in the unit on the day, by key.")
@@ -119,7 +116,7 @@ class Unit:
 async def _unit(info: Info, key: str | None, view: Viewpoint) -> Unit | None:
     if key is None:
         return None
-    row = await info.context.loaders.unit.load((key, view))
+    row = await info.context.loaders.unit_row(key, view)
     return Unit.of(row, view) if row is not None else None
 
 

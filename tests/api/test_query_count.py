@@ -8,10 +8,11 @@ SQLAlchemy `before_cursor_execute` listener on the application's engine.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from orgchange.application import OrgChange
@@ -20,6 +21,13 @@ from orgchange.changefile import parse_change
 from .conftest import Api, Tokens
 
 BRANCHING = 5  # unit n stands under unit (n - 1) // BRANCHING: a tree about five levels deep
+
+
+@pytest.fixture
+def empty_api(app: OrgChange, make_api: Callable[..., Api]) -> Api:
+    """Without the answer cache: these tests count what answering a query costs."""
+    return make_api(app, answer_cache_mb=0)
+
 
 ORGANISATION = """
 query ($asOf: Date!) {

@@ -1,0 +1,218 @@
+"""Answers to GraphQL queries, kept until the register changes.
+
+An answer about the register depends only on its events: the same query asked
+again, with nothing recorded in between, has the same answer, byte for byte.
+So the encoded answers of read-only queries are kept, keyed by the request and
+stamped with the last event the read models reflect; a stamp that is not the
+current one is a miss. Every process checks the stamp in the database on each
+request (one small indexed query), so an answer is never older than the last
+write through any process.
+
+Only queries whose every top-level field is answered from the events are kept
+(not `staleOutputs`, which reads the list of generated outputs), and only on a
+server with public reads: there a query's answer does not depend on who asks.
+The cache is bounded in bytes and forgets the least recently used answers first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import lru_cache
+from threading import Lock
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Top-level fields whose answers follow from the events alone.
+FROM_EVENTS = frozenset(
+    {
+        "organisation",
+        "unit",
+        "unitHistory",
+        "changes",
+        "change",
+        "audit",
+        "diff",
+        "delegations",
+        "delegationGaps",
+        "reports",
+        "unreportedChanges",
+        "delegationImpact",
+        "delegationFindings",
+        "register",
+        "__typename",
+    }
+)
+HEADER = "x-orgchange-cache"
+
+
+class AnswerCache:
+    """Encoded answers by request key, each stamped with the event it reflects; LRU, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._answers: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = Lock()
+
+    def get(self, key: str, stamp: int) -> bytes | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is None or found[0] != stamp:
+                return None
+            self._answers.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, stamp: int, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return  # one answer may not push out everything else
+        with self._lock:
+            old = self._answers.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._answers[key] = (stamp, body)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes:
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    @property
+    def size(self) -> int:
+        return self._bytes
+
+
+@lru_cache(maxsize=512)
+def answered_from_events(document: str) -> bool:
+    """Is `document` one query operation whose top-level fields all follow from the events?"""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return False
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        return False
+    selections = operations[0].selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value in FROM_EVENTS for s in selections)
+
+
+def request_key(body: bytes) -> str | None:
+    """The key of a cacheable GraphQL request body, or None."""
+    try:
+        request = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+        return None
+    if not answered_from_events(request["query"]):
+        return None
+    variables, operation = request.get("variables"), request.get("operationName")
+    try:
+        canonical = json.dumps([request["query"], variables, operation], sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class CachedGraphQL:
+    """ASGI middleware: serves `POST {path}` from the cache when it can, and fills it."""
+
+    def __init__(self, app: ASGIApp, cache: AnswerCache, stamp: Callable[[], int], path: str = "/graphql"):
+        self.app = app
+        self.cache = cache
+        self.stamp = stamp
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        if _header(scope, b"content-type").split(";")[0].strip() != "application/json":
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_body(receive)
+        key = request_key(body) if not more else None
+        if key is None:
+            await self.app(scope, _replay(body, more, receive), send)
+            return
+        stamp = await run_in_threadpool(self.stamp)
+        answer = self.cache.get(key, stamp)
+        if answer is not None:
+            await _send_json(send, answer, "hit")
+            return
+        await self.app(scope, _replay(body, False, receive), _keeping(send, self.cache, key, stamp))
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body, and whether it was cut short (a disconnect or an error)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), True
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, cut_short: bool, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if cut_short:
+            return {"type": "http.disconnect"}
+        return await receive()
+
+    return replay
+
+
+def _keeping(send: Send, cache: AnswerCache, key: str, stamp: int) -> Send:
+    """A `send` that passes the answer on and keeps it if it is a plain success."""
+    state: dict[str, Any] = {"status": None, "chunks": []}
+
+    async def keep(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state["status"] = message["status"]
+            message = {**message, "headers": [*message.get("headers", []), (HEADER.encode(), b"miss")]}
+        elif message["type"] == "http.response.body" and state["status"] == 200:
+            state["chunks"].append(message.get("body", b""))
+            if not message.get("more_body", False):
+                answer = b"".join(state["chunks"])
+                if b'"errors"' not in answer:  # only answers without errors (some fields may fail)
+                    cache.put(key, stamp, answer)
+        await send(message)
+
+    return keep
+
+
+async def _send_json(send: Send, body: bytes, how: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (HEADER.encode(), how.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["AnswerCache", "CachedGraphQL", "answered_from_events", "request_key"]
