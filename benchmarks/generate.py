@@ -372,9 +372,15 @@ class Generator:
         self.emit(change, day, self.board_above(unit))
         return key
 
+    def in_company(self, key: str) -> bool:
+        """Does the unit stand in a company (its staff cannot decide on a board's behalf)?"""
+        return any(self.units[k].kind == "company" for k in (key, *self.ancestors(key)))
+
     def pick_delegate(self, board: str, *, committees: bool = True, since: date | None = None) -> str | None:
         """A position in the board's part of the organisation (a random walk down), or a committee."""
         rng = self.rng
+        if self.in_company(board):
+            return None
         b = self.units[board]
         if committees and rng.random() < 0.15:
             own = [c for c in b.children if self.units[c].kind == "committee"]

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CancelChange, DatedChange, NoteReport, ReportChanges
 from orgchange.domain.records import DelegationVersion, Link, PositionVersion, UnitVersion
 from orgchange.domain.register import Register
@@ -162,8 +163,7 @@ class DatabaseRows(RowStore):
             self.session.execute(update(table).where(table.c.row_id.in_(chunk)).values(recorded_to=at))
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(table), rows)
+        bulk_insert(self.session.connection(), table, rows)
 
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         self.session.execute(

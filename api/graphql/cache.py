@@ -25,6 +25,7 @@ from threading import Lock
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,7 +140,11 @@ class CachedGraphQL:
         if key is None:
             await self.app(scope, _replay(body, more, receive), send)
             return
-        stamp = await run_in_threadpool(self.stamp)
+        try:
+            stamp = await run_in_threadpool(self.stamp)
+        except SQLAlchemyError:  # the database cannot be asked: let the query itself say so
+            await self.app(scope, _replay(body, False, receive), send)
+            return
         answer = self.cache.get(key, stamp)
         if answer is not None:
             await _send_json(send, answer, "hit")

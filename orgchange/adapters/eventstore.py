@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Notification, StoredEvent, Transcoding
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import insert
+from sqlalchemy import LargeBinary, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
+from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CHANGE_TYPES, Change, change_from_canonical
 from orgchange.domain.errors import OrgChangeError
 
@@ -54,15 +57,16 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
 
 
 class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
-    """eventsourcing-sqlalchemy's recorder, inserting a transaction's events in one statement.
+    """eventsourcing-sqlalchemy's recorder, inserting a transaction's events in bulk.
 
     The stock recorder adds one ORM object per event and flushes the session; for
     a file of 100,000 changes that is most of the time of an import. Here the
-    events go in as one executemany of a Core INSERT … RETURNING id (SQLAlchemy's
-    "insertmanyvalues": multi-row VALUES in batches), with the ids returned in the
-    order of the events. Everything else — the table lock that keeps notification
-    ids in commit order on PostgreSQL, NOTIFY, the shared session — is the stock
-    recorder's.
+    events go to the driver's own bulk path (`bulk_insert`: COPY on PostgreSQL,
+    executemany on SQLite) while the recorder holds the table's write lock — the
+    stock recorder's EXCLUSIVE lock on PostgreSQL, which also keeps notification
+    ids in commit order, and SQLite's one writer — so the rows above the highest
+    id before the insert are exactly these events, and their ids are read back
+    in one query. NOTIFY and the shared session are the stock recorder's.
     """
 
     def _insert_stored_events(
@@ -73,19 +77,112 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         table = self.events_record_cls.__table__  # type: ignore[attr-defined]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
+        connection = session.connection()
+        before = connection.execute(select(func.max(table.c.id))).scalar() or 0
+        # The column's own conversion of a UUID costs more than inserting the row: once per aggregate.
+        as_stored = {e.originator_id: _stored_uuid(e.originator_id, connection) for e in stored_events}
         rows = [
             {
-                "originator_id": e.originator_id,
+                "originator_id": as_stored[e.originator_id],
                 "originator_version": e.originator_version,
                 "topic": e.topic,
                 "state": e.state,
             }
             for e in stored_events
         ]
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = list(session.execute(statement, rows).scalars())
+        bulk_insert(connection, table, rows, ready={"originator_id"})
+        # By (aggregate, version), which is unique: rows another writer added since `before`
+        # (if the lock did not keep them out) cannot be taken for these.
+        ids: dict[tuple[UUID, int], int] = {}
+        for originator in as_stored:
+            found = connection.execute(
+                select(table.c.originator_version, table.c.id).where(
+                    table.c.originator_id == originator, table.c.id > before
+                )
+            )
+            ids.update({(originator, version): id_ for version, id_ in found})
         self._notify_channel(session)
-        return ids
+        return [ids[(e.originator_id, e.originator_version)] for e in stored_events]
+
+    # Reading: Core queries instead of ORM objects (a register is read whole at start-up and
+    # by every rebuild, and an ORM object per event costs more than decoding the event).
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        query = select(*self._stored_columns(table)).where(table.c.originator_id == originator_id)
+        if gt is not None:
+            query = query.where(table.c.originator_version > gt)
+        if lte is not None:
+            query = query.where(table.c.originator_version <= lte)
+        version = table.c.originator_version
+        query = query.order_by(version.desc() if desc else version).limit(limit)
+        uuids = _Uuids()
+        with self.transaction(commit=False) as session:
+            return [
+                StoredEvent(originator_id=uuids(o), originator_version=v, topic=t, state=bytes(s))
+                for _, o, v, t, s in session.execute(query)
+            ]
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> list[Notification]:
+        table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        query = select(*self._stored_columns(table))
+        if start is not None:
+            query = query.where(table.c.id >= start if inclusive_of_start else table.c.id > start)
+        if stop is not None:
+            query = query.where(table.c.id <= stop)
+        if topics:
+            query = query.where(table.c.topic.in_(topics))
+        query = query.order_by(table.c.id).limit(limit)
+        uuids = _Uuids()
+        with self.transaction(commit=False) as session:
+            return [
+                Notification(id=i, originator_id=uuids(o), originator_version=v, topic=t, state=bytes(s))
+                for i, o, v, t, s in session.execute(query)
+            ]
+
+    def _stored_columns(self, table: Any) -> list[Any]:
+        """id, originator id (as the driver gives it), version, topic, state."""
+        raw = PG_UUID(as_uuid=True) if self.datastore.engine.dialect.name == "postgresql" else LargeBinary()
+        return [
+            table.c.id,
+            type_coerce(table.c.originator_id, raw),
+            table.c.originator_version,
+            table.c.topic,
+            table.c.state,
+        ]
+
+
+class _Uuids:
+    """Originator ids as UUIDs, each made once (a stream's events share one)."""
+
+    def __init__(self) -> None:
+        self._made: dict[Any, UUID] = {}
+
+    def __call__(self, raw: Any) -> UUID:
+        made = self._made.get(raw)
+        if made is None:
+            made = self._made[raw] = raw if isinstance(raw, UUID) else UUID(bytes=bytes(raw))
+        return made
+
+
+def _stored_uuid(value: UUID, connection: Any) -> Any:
+    """A UUID as the events table's column holds it: native on PostgreSQL, 16 bytes elsewhere."""
+    return value if connection.dialect.name == "postgresql" else value.bytes
 
 
 class EventStoreFactory(SQLAlchemyFactory):

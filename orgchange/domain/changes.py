@@ -34,10 +34,13 @@ def _iso_date(value: Any) -> Any:
     pydantic's lax mode would read integers as Unix timestamps and datetimes as
     dates; in a register of decisions either would be a silent misreading.
     """
-    if isinstance(value, date) and type(value) is date:
+    if type(value) is date:
         return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return value
+    if type(value) is str and len(value) == 10 and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a day of the calendar") from None
     raise ValueError("expected a calendar date written YYYY-MM-DD")
 
 

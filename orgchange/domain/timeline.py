@@ -155,7 +155,10 @@ class Timeline:
             self._handle(change)
             self.entries.append(entry)
         elif self.deferring:
-            insort(self.entries, entry, key=_entry_order)
+            if change.effective >= self.entries[-1][0]:
+                self.entries.append(entry)  # in order: owed only if an earlier change is
+            else:
+                insort(self.entries, entry, key=_entry_order)
             self._owe(change.effective)
         else:
             self.settle()
