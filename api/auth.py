@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from orgchange.domain.errors import OrgChangeError
 from projections.tables import UTCDateTime
 
 TOKEN_PREFIX = "oc"
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 MAX_NAME_LENGTH = 100
 
 metadata = MetaData()
@@ -134,8 +136,8 @@ def list_tokens(orgchange: OrgChange) -> list[TokenInfo]:
 def authenticate(engine: Engine, token: str) -> Caller | None:
     """The caller a token stands for, or None if it is not a valid, active token."""
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
-        return None
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _KEY_ID.fullmatch(parts[1]) or not parts[2]:
+        return None  # a key id is 16 hex digits: anything else finds no row, so ask for none
     t = api_tokens
     query = select(t.c.name, t.c.role, t.c.secret_hash, t.c.revoked_at).where(t.c.key_id == parts[1])
     with engine.connect() as connection:

@@ -33,4 +33,7 @@ def parse_datetime(value: object) -> datetime:
         raise ValueError(f"not an ISO 8601 instant such as 2017-03-01T12:00:00+01:00: {value}") from None
     if instant.tzinfo is None:
         raise ValueError(f"an instant needs a time zone, e.g. Z for UTC or +01:00: {value}")
-    return instant.astimezone(UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC
+        raise ValueError(f"not an instant between the years 1 and 9999 in UTC: {value}") from None

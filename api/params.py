@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from orgchange.changefile import NUL_MESSAGE
+
 from .dates import parse_date, parse_datetime
 
 
@@ -45,9 +47,25 @@ def instant(name: str, value: str) -> datetime:
         raise invalid(f"'{name}': {error}") from None
 
 
+# What the OpenAPI description says a day or an instant is (RFC 3339 `full-date`, `date-time`);
+# `day` and `instant` are what enforce it, in the plain words above.
+DAY_SCHEMA = {"format": "date"}
+INSTANT_SCHEMA = {"format": "date-time"}
+# A key (a board, a unit) is text without U+0000 (`no_nul_in_parameters` enforces it).
+KEY_SCHEMA = {"pattern": r"^[^\u0000]*$"}
+
+
 # `async def`: parsing needs no database, so it need not go to the thread pool.
 async def as_of_param(
-    value: Annotated[str, Query(alias="asOf", description="The day, YYYY-MM-DD.", examples=["2017-03-01"])],
+    value: Annotated[
+        str,
+        Query(
+            alias="asOf",
+            description="The day, YYYY-MM-DD.",
+            examples=["2017-03-01"],
+            json_schema_extra=DAY_SCHEMA,
+        ),
+    ],
 ) -> date:
     return day("asOf", value)
 
@@ -58,10 +76,19 @@ async def known_at_param(
         Query(
             alias="knownAt",
             description="As known at this instant, ISO 8601 with a time zone (e.g. 2017-03-01T12:00:00Z).",
+            json_schema_extra=INSTANT_SCHEMA,
         ),
     ] = None,
 ) -> datetime | None:
     return None if value is None else instant("knownAt", value)
+
+
+async def no_nul_in_parameters(request: Request) -> None:
+    """A 422 for a parameter holding U+0000: PostgreSQL can neither store nor compare it, so no key
+    or day holds it (change files refuse it too)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if "\x00" in name or "\x00" in str(value):
+            raise invalid(f"'{name}': {NUL_MESSAGE}")
 
 
 AsOf = Annotated[date, Depends(as_of_param)]

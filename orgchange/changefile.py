@@ -20,6 +20,7 @@ from orgchange.domain.errors import MalformedInput
 
 FORMAT = "orgchange/v1"
 MAX_PROBLEMS = 20
+NUL_MESSAGE = "text cannot contain the character U+0000 (NUL)"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -44,6 +45,26 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 
 
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether any text in `value` (keys included, at any depth) holds U+0000.
+
+    PostgreSQL can neither store nor compare such text, so it is refused where it comes in:
+    in a change file here, in GraphQL arguments and REST parameters by the API.
+    """
+    pending = [value]
+    while pending:  # not recursive: a hostile file may nest a thousand levels deep
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,8 @@ def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeF
     if not isinstance(data, dict):
         raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])
     problems: list[str] = []
-    unknown = sorted(set(data) - {"format", "organisation", "changes"})
+    # A YAML key need not be text (`? ` is a null key, `1:` a number): sort and show them as text.
+    unknown = sorted(str(key) for key in data if key not in ("format", "organisation", "changes"))
     if unknown:
         problems.append(f"{source}: unknown top-level field(s): {', '.join(unknown)}")
     if data.get("format") != FORMAT:
@@ -94,6 +116,8 @@ def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeF
     organisation = data.get("organisation")
     if organisation is not None and not isinstance(organisation, str):
         problems.append(f"{source}: 'organisation' must be text")
+    elif organisation is not None and holds_nul(organisation):
+        problems.append(f"{source}: 'organisation': {NUL_MESSAGE}")
     entries = data.get("changes")
     if not isinstance(entries, list):
         problems.append(f"{source}: 'changes' must be a list of changes")
@@ -118,6 +142,8 @@ def parse_change(entry: Any, index: int) -> Change:
         raise MalformedInput([f"change #{index}: a change is a mapping of fields"])
     change_id = entry.get("id")
     label = f"change #{index}" + (f" ({change_id})" if isinstance(change_id, str) else "")
+    if holds_nul(entry):
+        raise MalformedInput([f"change #{index}: {NUL_MESSAGE}"])
     change_type = entry.get("type")
     if not isinstance(change_type, str) or change_type not in CHANGE_CLASSES:
         expected = ", ".join(CHANGE_CLASSES)

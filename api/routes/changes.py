@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from orgchange.changefile import FORMAT
+from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 
 from ..dependencies import RecorderDep, WriterDep
@@ -60,12 +62,32 @@ changes:
     name: Bygg- och tillståndsenheten
 """
 
+# The outer form of a change file; each change's own fields are checked by the reader, which
+# names what is wrong (CONTRACT.md §2).
+_CHANGE_FILE = {
+    "type": "object",
+    "required": ["format", "changes"],
+    "properties": {
+        "format": {"const": FORMAT},
+        "organisation": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"enum": sorted(CHANGE_CLASSES)}},
+            },
+        },
+    },
+    "additionalProperties": False,
+}
+
 _REQUEST_BODY = {
     "required": True,
     "description": "A change file, `format: orgchange/v1` (CONTRACT.md §2), as JSON or YAML.",
     "content": {
         "application/yaml": {"schema": {"type": "string"}, "example": _EXAMPLE},
-        "application/json": {"schema": {"type": "object"}},
+        "application/json": {"schema": _CHANGE_FILE},
     },
 }
 

@@ -20,7 +20,7 @@ from orgchange.diagrams import GraphvizMissing
 from orgchange.domain.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
-from ..params import INVALID, AsOf, KnownAt, day
+from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, AsOf, KnownAt, day
 
 router = APIRouter(prefix="/diagrams", tags=["diagrams"])
 
@@ -36,7 +36,12 @@ RESPONSES = {
 
 async def compare_with_param(
     value: Annotated[
-        str | None, Query(alias="compareWith", description="An earlier day to compare with, YYYY-MM-DD.")
+        str | None,
+        Query(
+            alias="compareWith",
+            description="An earlier day to compare with, YYYY-MM-DD.",
+            json_schema_extra=DAY_SCHEMA,
+        ),
     ] = None,
 ) -> date | None:
     return None if value is None else day("compareWith", value)
@@ -59,7 +64,9 @@ async def orgchart(
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     as_of: AsOf,
-    root: Annotated[str | None, Query(description="Only this unit and what is under it.")] = None,
+    root: Annotated[
+        str | None, Query(description="Only this unit and what is under it.", json_schema_extra=KEY_SCHEMA)
+    ] = None,
     known_at: KnownAt = None,
     left_to_right: Annotated[
         bool, Query(alias="leftToRight", description="Draw levels left to right (tall, narrow screens).")
@@ -84,7 +91,9 @@ async def delegations(
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     as_of: AsOf,
-    board: Annotated[str | None, Query(description="Only this board's delegations.")] = None,
+    board: Annotated[
+        str | None, Query(description="Only this board's delegations.", json_schema_extra=KEY_SCHEMA)
+    ] = None,
     known_at: KnownAt = None,
     compare_with: Annotated[date | None, Depends(compare_with_param)] = None,
 ) -> Response:

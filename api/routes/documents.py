@@ -16,7 +16,7 @@ from orgchange.delegationsordning import Delegationsordning
 from orgchange.domain.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep, ReaderDep
-from ..params import INVALID, AsOf, KnownAt, Message
+from ..params import INVALID, KEY_SCHEMA, AsOf, KnownAt, Message
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -45,7 +45,9 @@ async def delegationsordning(
     _reader: ReaderAccessDep,
     as_of: AsOf,
     known_at: KnownAt,
-    board: Annotated[str | None, Query(description="Only this board's delegations.")] = None,
+    board: Annotated[
+        str | None, Query(description="Only this board's delegations.", json_schema_extra=KEY_SCHEMA)
+    ] = None,
 ) -> Response:
     def make() -> str:
         if board is not None and board not in reader.known_units([board]):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -22,13 +22,14 @@ from orgchange.review import ReviewPack
 from projections.queries import ChangeRow
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep, ReaderDep
-from ..params import INVALID, Message, day, invalid
+from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, Message, day, invalid
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Format = Literal["html", "pdf"]
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 MAX_FIRST = 1000
+Board = Annotated[str, Path(description="The board's key, e.g. ks.", json_schema_extra=KEY_SCHEMA)]
 
 PACK_RESPONSES = {
     200: {"content": {"text/html": {}, "application/pdf": {}}},
@@ -86,13 +87,22 @@ class Change(BaseModel):
 
 
 async def from_param(
-    value: Annotated[str, Query(alias="from", description="First effective day, YYYY-MM-DD.")],
+    value: Annotated[
+        str, Query(alias="from", description="First effective day, YYYY-MM-DD.", json_schema_extra=DAY_SCHEMA)
+    ],
 ) -> date:
     return day("from", value)
 
 
 async def to_param(
-    value: Annotated[str, Query(alias="to", description="Last effective day (inclusive), YYYY-MM-DD.")],
+    value: Annotated[
+        str,
+        Query(
+            alias="to",
+            description="Last effective day (inclusive), YYYY-MM-DD.",
+            json_schema_extra=DAY_SCHEMA,
+        ),
+    ],
 ) -> date:
     return day("to", value)
 
@@ -106,7 +116,7 @@ async def to_param(
     responses={404: {"model": Message, "description": "No such board."}, **INVALID},
 )
 async def unreported(
-    board: str,
+    board: Board,
     orgchange: OrgChangeDep,
     reader: ReaderDep,
     _reader: ReaderAccessDep,
@@ -136,7 +146,7 @@ async def unreported(
     responses=PACK_RESPONSES,
 )
 async def review_of_period(
-    board: str,
+    board: Board,
     fmt: Format,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
@@ -164,7 +174,13 @@ async def review_of_period(
     responses=PACK_RESPONSES,
 )
 async def review_of_meeting(
-    board: str, meeting: str, fmt: Format, orgchange: OrgChangeDep, _reader: ReaderAccessDep
+    board: Board,
+    meeting: Annotated[
+        str, Path(description="The day of the meeting, YYYY-MM-DD.", json_schema_extra=DAY_SCHEMA)
+    ],
+    fmt: Format,
+    orgchange: OrgChangeDep,
+    _reader: ReaderAccessDep,
 ) -> Response:
     day_of_meeting = day("meeting", meeting)
     return await _pack(

@@ -114,6 +114,25 @@ def test_a_retroactive_conflict_names_the_later_changes(api: Api, tokens: Tokens
     assert [c.split(" ")[0] for c in body["conflicts"]] == ["nacka-2017-002", "nacka-2017-031"]
 
 
+def test_a_merge_of_one_unit_is_422_naming_the_cardinality_rule(api: Api, tokens: Tokens) -> None:
+    events = api.event_count()
+    content = (
+        "format: orgchange/v1\nchanges:\n"
+        "  - {id: m-1, type: merge_units, effective: 2018-01-01, units: [planenheten], into: planenheten}\n"
+    )
+
+    response = api.post_changes(content, tokens.registrar)
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["rule"] == "cardinality"
+    assert body["errors"] == [
+        "change #1 (m-1) merge_units: units cannot be merged into 'planenheten': "
+        "a merge needs at least two units in 'units', and it names only 'planenheten'"
+    ]
+    assert api.event_count() == events
+
+
 def test_malformed_files_are_422_with_every_problem(api: Api, tokens: Tokens) -> None:
     events = api.event_count()
     not_yaml = api.post_changes("format: [", tokens.registrar)
@@ -221,3 +240,13 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}
     assert {"200", "401", "403", "409", "413", "415", "422"} <= set(post["responses"])
     assert api.client.get("/docs").status_code == 200
+
+
+def test_a_file_with_a_null_key_is_422_not_500(api: Api, tokens: Tokens) -> None:
+    events = api.event_count()
+
+    response = api.post_changes(" ?", tokens.registrar)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == "request body: unknown top-level field(s): None"
+    assert api.event_count() == events

@@ -45,6 +45,7 @@ from .conftest import (
     large_file_entries,
     logged_ids,
     orgchange_command,
+    report,
     run_cli,
     write_file,
 )
@@ -146,6 +147,16 @@ def test_a_killed_import_leaves_the_whole_file_or_nothing(
         assert set(ids) >= file_ids and len(ids) == len(set(ids)) == len(entries) + 9
     finally:
         close(app)
+    report(
+        "killed_import",
+        database=database_url.split(":")[0],
+        when=when,
+        killed=status is None,
+        seen_writing=seen_writing,
+        file_changes=len(file_ids),
+        recorded_at_kill=len(recorded),
+        logged_after_reimport=len(ids),
+    )
 
 
 @pytest.mark.parametrize("when", ["writing", "0.4"])
@@ -165,15 +176,26 @@ def test_a_killed_rebuild_leaves_the_old_read_models_or_the_new(
     assert app.read_models_behind()
     close(app)
 
-    _kill_when(database_url, orgchange_command(database_url, "rebuild"), when)
+    status, seen_writing = _kill_when(database_url, orgchange_command(database_url, "rebuild"), when)
 
     app = OrgChange(database_url)
     try:
         # Either the rebuild committed (up to date) or nothing of it did (still behind).
-        assert app.read_models_behind() == (logged_ids(app) == [])
+        behind = app.read_models_behind()
+        assert behind == (logged_ids(app) == [])
+        events = app.event_count()
     finally:
         close(app)
     close(check_register(database_url))
+    report(
+        "killed_rebuild",
+        database=database_url.split(":")[0],
+        when=when,
+        killed=status is None,
+        seen_writing=seen_writing,
+        events=events,
+        left="old read models" if behind else "new read models",
+    )
 
 
 def _file_size_limit(limit: int):
@@ -204,6 +226,12 @@ def test_a_full_disk_is_a_clear_error_and_records_nothing(sqlite_url: str, tmp_p
     # With room again, the same file goes in whole.
     assert run_cli(sqlite_url, "import", str(big)).returncode == 0
     close(check_register(sqlite_url))
+    report(
+        "full_disk_import",
+        file_size_limit=limit,
+        file_changes=len(large_file_entries(UNITS, "b")),
+        exit_status=full.returncode,
+    )
 
 
 def _fill_up(app: OrgChange, pages: int) -> None:
@@ -243,6 +271,7 @@ def test_a_full_database_refuses_an_upload_with_503(sqlite_url: str, tmp_path: P
     finally:
         close(app)
     close(check_register(sqlite_url))
+    report("full_database_upload", max_page_count=pages + 8, http_status=response.status_code)
 
 
 def test_a_rebuild_on_a_full_disk_fails_whole(sqlite_url: str, tmp_path: Path) -> None:
@@ -267,6 +296,7 @@ def test_a_rebuild_on_a_full_disk_fails_whole(sqlite_url: str, tmp_path: Path) -
     finally:
         close(app)
     close(check_register(sqlite_url))
+    report("full_disk_rebuild", file_size_limit=256 * 1024, exit_status=full.returncode)
 
 
 def test_a_closed_port_is_a_clear_error(tmp_path: Path) -> None:
@@ -276,6 +306,7 @@ def test_a_closed_port_is_a_clear_error(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert result.stderr.startswith("error: the database cannot be used"), result.stderr
         assert "Traceback" not in result.stderr
+        report("closed_port", command=args[0], exit_status=result.returncode)
 
 
 @pytest.mark.postgres
@@ -308,3 +339,10 @@ def test_a_dropped_database_under_a_running_service(postgres_url: str, tmp_path:
         close(app)
     result = run_cli(postgres_url, "import", str(tmp_path / "a.yaml"))
     assert result.returncode == 1 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+    report(
+        "dropped_database",
+        upload_status=posted.status_code,
+        graphql_code=error["extensions"]["code"],
+        health_status=health.status_code,
+        cli_exit_status=result.returncode,
+    )

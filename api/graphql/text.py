@@ -1,0 +1,54 @@
+"""Text the register can hold: no U+0000 (NUL) in any argument or variable.
+
+PostgreSQL can neither store nor compare text holding NUL: an id or a board
+given with one would fail in the database, not as an unknown id. Such text is
+refused while the query is validated, before anything runs, with the same
+words as a change file holding it (`orgchange.changefile.NUL_MESSAGE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError, StringValueNode, ValidationRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from orgchange.changefile import NUL_MESSAGE, holds_nul
+
+from .errors import BAD_USER_INPUT
+
+
+class NoNulLiteral(ValidationRule):
+    """No NUL in a string written in the query itself (a rule of the document alone)."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(GraphQLError(NUL_MESSAGE, node, extensions={"code": BAD_USER_INPUT}))
+
+
+class NoNulText(SchemaExtension):
+    """No NUL in a variable either; checked beside validation, not as a rule of it.
+
+    A rule sees only the document, and the validation of a document is kept for
+    the next request with the same text (`ValidationCache`): the request's own
+    variables are checked here, after that, each time.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        errors = [
+            GraphQLError(f"variable '{name}': {NUL_MESSAGE}", extensions={"code": BAD_USER_INPUT})
+            for name, value in (context.variables or {}).items()
+            if holds_nul(name) or holds_nul(value)
+        ]
+        if errors:
+            found = context.pre_execution_errors
+            if found is None:  # not validated yet: validate, as strawberry would
+                assert context.graphql_document is not None
+                found = validate_document(
+                    context.schema._schema, context.graphql_document, context.validation_rules
+                )
+            context.pre_execution_errors = [*found, *errors]  # a new list: the cached one stays as it was
+        yield
