@@ -41,7 +41,6 @@ from graphql import (
 )
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.add_validation_rules import AddValidationRules
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 RESULT_TOO_LARGE = "RESULT_TOO_LARGE"
@@ -150,7 +149,9 @@ class _CostEstimate:
         return multiplier + below
 
 
-def _cost_rule(max_cost: int, max_page_size: int) -> type[ValidationRule]:
+def cost_rule(max_cost: int, max_page_size: int) -> type[ValidationRule]:
+    """A validation rule refusing a query whose estimated cost is over `max_cost`."""
+
     class QueryCostRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             cost = _CostEstimate(self.context, max_page_size).of_operation(node)
@@ -166,13 +167,6 @@ def _cost_rule(max_cost: int, max_page_size: int) -> type[ValidationRule]:
                 )
 
     return QueryCostRule
-
-
-class QueryCostLimiter(AddValidationRules):
-    """Refuses, before it runs, a query whose estimated cost is over `max_cost`."""
-
-    def __init__(self, max_cost: int, max_page_size: int):
-        super().__init__([_cost_rule(max_cost, max_page_size)])
 
 
 def query_cost(schema: Any, query: str, max_page_size: int) -> int:

@@ -10,16 +10,18 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.config import StrawberryConfig
 
 from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
 from .execution import PlainFieldsExecutionContext
-from .limits import QueryCostLimiter, ResultSizeLimiter
+from .limits import ResultSizeLimiter, cost_rule
 from .mutation import Mutation
 from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
-from .text import NoNulText
+from .text import NoNulLiteral, NoNulText
 
 # organisation { units { children { children { positions { delegations { id }}}}}} is 7 deep;
 # 12 leaves room for real questions and none for pathological nesting.
@@ -40,6 +42,18 @@ class OrgChangeSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
+# Documents parsed and validated are kept (by text, and by document and rules): a client
+# asks the same few queries with other variables, and validation costs more than answering
+# a small one. The rules are made once, so that they are the same rules on every request.
+DOCUMENTS_KEPT = 512
+LIMIT_RULES = (
+    depth_limit(MAX_DEPTH, None, None),
+    alias_limit(MAX_ALIASES),
+    cost_rule(MAX_COST, MAX_PAGE_SIZE),
+    NoNulLiteral,
+)
+
+
 def build_schema() -> strawberry.Schema:
     return OrgChangeSchema(
         query=Query,
@@ -47,11 +61,11 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=PlainFieldsExecutionContext,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: QueryCostLimiter(max_cost=MAX_COST, max_page_size=MAX_PAGE_SIZE),
-            NoNulText,
+            lambda: ParserCache(maxsize=DOCUMENTS_KEPT),
+            lambda: AddValidationRules(list(LIMIT_RULES)),
+            lambda: ValidationCache(maxsize=DOCUMENTS_KEPT),
+            NoNulText,  # after ValidationCache: it adds to what validation found
             ResultSizeLimiter,
             lambda: MaskInternalErrors(
                 should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE
