@@ -96,6 +96,7 @@ class U:
     since: date
     muni: int
     names: set[str] = field(default_factory=set)
+    placed: date | None = None  # the last day its parent, owner or kind changed
     children: dict[str, None] = field(default_factory=dict)  # line children and owned companies
     staff: dict[str, None] = field(default_factory=dict)
     granted: dict[str, None] = field(default_factory=dict)
@@ -107,6 +108,7 @@ class P:
     unit: str
     director: bool
     since: date
+    placed: date | None = None  # the last day it moved to another unit
 
 
 @dataclass(slots=True)
@@ -274,12 +276,14 @@ class Generator:
             u.owner = new
         else:
             u.parent = new
+        u.placed = self.day
         self.units[new].children[key] = None
 
     def set_kind(self, key: str, kind: str) -> None:
         u = self.units[key]
         self._unindex_unit(u)
         u.kind = kind
+        u.placed = self.day
         self._index_unit(u)
 
     def end_unit(self, key: str) -> None:
@@ -302,6 +306,7 @@ class Generator:
         p = self.positions[key]
         self.units[p.unit].staff.pop(key, None)
         p.unit = unit
+        p.placed = self.day
         self.units[unit].staff[key] = None
 
     def end_position(self, key: str) -> None:
@@ -376,6 +381,17 @@ class Generator:
         """Does the unit stand in a company (its staff cannot decide on a board's behalf)?"""
         return any(self.units[k].kind == "company" for k in (key, *self.ancestors(key)))
 
+    def settled_since(self, position: str, day: date) -> bool:
+        """Has the post, and every unit above it, stood where it stands now since `day`?"""
+        p = self.positions[position]
+        if p.since > day or (p.placed is not None and p.placed > day):
+            return False
+        for key in (p.unit, *self.ancestors(p.unit)):
+            u = self.units[key]
+            if u.since > day or (u.placed is not None and u.placed > day):
+                return False
+        return True
+
     def pick_delegate(self, board: str, *, committees: bool = True, since: date | None = None) -> str | None:
         """A position in the board's part of the organisation (a random walk down), or a committee."""
         rng = self.rng
@@ -389,7 +405,7 @@ class Generator:
         node = board
         candidates: list[str] = []
         for _ in range(4):
-            staff = [p for p in self.units[node].staff if since is None or self.positions[p].since <= since]
+            staff = [p for p in self.units[node].staff if since is None or self.settled_since(p, since)]
             candidates = staff or candidates
             below = [
                 c for c in self.units[node].children if self.units[c].kind not in ("committee", "company")

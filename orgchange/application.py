@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
@@ -31,6 +31,7 @@ from projections.queries import ReadModel
 from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
 
 MAX_ATTEMPTS = 8
+ANALYZE_AFTER = 1000  # events in one transaction: enough to change the read models' statistics
 Progress = Callable[[int, int], None]
 
 
@@ -139,6 +140,24 @@ class OrgChange(Application):
             )
         # The saved copy is the register as it now stands; keep it for the next command.
         self.repository.cache.put(REGISTER_ID, register)  # type: ignore[union-attr]
+        if len(recordings) >= ANALYZE_AFTER:
+            self._refresh_statistics()
+
+    def _refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner see the read models as they now are, after a bulk write.
+
+        Without fresh statistics it plans the interval-tree queries as for empty
+        tables, and a query of a millisecond takes ten; autovacuum would come round
+        to it, but not before the next question.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        names = ", ".join(table.name for table in tables.READ_MODEL_TABLES)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(text(f"ANALYZE {names}"))
+        except DBAPIError:  # statistics are an optimisation: the write has been made
+            pass
 
     def dry_run(self, changes: Sequence[Change], recorded_by: str = "dry-run") -> Impact:
         """Check changes and tell their effect on delegations, recording nothing.
@@ -227,6 +246,7 @@ class OrgChange(Application):
                 store.flush(session)
         except (PersistenceError, DBAPIError) as error:
             raise _unavailable(error) from error  # the old read models are left as they were
+        self._refresh_statistics()
         return count
 
     def catch_up(self) -> bool:

@@ -1,0 +1,142 @@
+"""The benchmark's results as Markdown tables, and each target met or missed (and by how much)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_SIZE = "target"  # 10,000 units, 200,000 changes
+
+QUERY_NAMES = {
+    "organisation_new_day": "organisation(asOf), whole register, a day not asked before",
+    "organisation_asked_before": "organisation(asOf), whole register, a day asked before",
+    "unit": "unit(id, asOf)",
+    "unitHistory": "unitHistory(id)",
+    "changes_page": "changes, a page of 100",
+    "diff": "diff(from, to), a year apart",
+    "delegations": "delegations(asOf, board)",
+}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def check(what: str, database: str, value: float, limit: float, unit: str, at_most: bool) -> None:
+        met = value <= limit if at_most else value >= limit
+        miss = (value / limit if at_most else limit / value) if not met and value and limit else None
+        found.append(
+            {
+                "target": what,
+                "database": database,
+                "value": value,
+                "limit": limit,
+                "unit": unit,
+                "met": met,
+                "missed_by": None if met else f"{miss:.2f}×",
+            }
+        )
+
+    for run in results["runs"]:
+        if run["size"] != TARGET_SIZE:
+            continue
+        db = run["database"]
+        check("import ≥ 5,000 changes/s", db, run["import"]["changes_per_second"], 5000, "changes/s", False)
+        check("rebuild ≥ 20,000 events/s", db, run["rebuild"]["events_per_second"], 20000, "events/s", False)
+        new, before = run["organisation_new_day"], run["organisation_asked_before"]
+        check("organisation, a new day: p50 ≤ 200 ms", db, new["p50_ms"], 200, "ms", True)
+        check("organisation, asked before: p50 ≤ 2 × raw SQL", db, before["ratio_to_raw"], 2, "× raw", True)
+        check("unit: p50 ≤ 5 ms", db, run["unit"]["p50_ms"], 5, "ms", True)
+        rec = run["recording"]
+        ratio = round(rec["long_history"]["p50_ms"] / rec["short_history"]["p50_ms"], 2)
+        check("recording: a long history costs as a short one (p50 ratio ≤ 1.5)", db, ratio, 1.5, "×", True)
+    for history in results["history"]:
+        check(
+            "as-of cost independent of history (10× history: p50 ratio ≤ 1.5)",
+            history["database"],
+            history["ratio_of_p50"],
+            1.5,
+            "×",
+            True,
+        )
+    return found
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, "
+        f"Python {m['python']}, {m['system']}.",
+        "",
+        "| database | units / changes | import changes/s (× raw append) | import peak MiB "
+        "| rebuild events/s (× raw read) | server peak MiB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in results["runs"]:
+        i, r = run["import"], run["rebuild"]
+        lines.append(
+            f"| {run['database']} | {run['units']:,} / {run['changes']:,} "
+            f"| {i['changes_per_second']:,} ({i['ratio_to_raw_append']}×) | {i['peak_memory_mib']} "
+            f"| {r['events_per_second']:,} ({r['ratio_to_raw_read']}×) | {run['server_peak_memory_mib']} |"
+        )
+    lines += [
+        "",
+        "Latency over HTTP, p50 / p95 in ms, and the p50 of the driver's raw fetch of the same rows:",
+        "",
+        "| database | units / changes | query | p50 | p95 | raw p50 | × raw |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in results["runs"]:
+        for key, name in QUERY_NAMES.items():
+            q = run[key]
+            lines.append(
+                f"| {run['database']} | {run['units']:,} / {run['changes']:,} | {name} "
+                f"| {q['p50_ms']} | {q['p95_ms']} | {q['raw_p50_ms']} | {q['ratio_to_raw']} |"
+            )
+    lines += [
+        "",
+        "| database | units / changes | office org chart SVG ms | whole register DOT ms "
+        "| board delegations SVG ms | first write after start ms | record, long / short history p50 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in results["runs"]:
+        d, rec = run["diagrams"], run["recording"]
+        lines.append(
+            f"| {run['database']} | {run['units']:,} / {run['changes']:,} | {d['orgchart_office_svg_ms']} "
+            f"| {d['orgchart_whole_register_dot_ms']} | {d['delegations_board_svg_ms']} "
+            f"| {rec['first_write_after_start_ms']} "
+            f"| {rec['long_history']['p50_ms']} ({rec['long_history_versions']} versions) / "
+            f"{rec['short_history']['p50_ms']} ({rec['short_history_versions']}) |"
+        )
+    if results["history"]:
+        lines += [
+            "",
+            "The same organisation with ten times the history (organisation(asOf), days not asked before):",
+            "",
+            "| database | changes | units per answer | p50 ms | raw p50 ms |",
+            "|---|---|---|---|---|",
+        ]
+        for history in results["history"]:
+            for run in history["runs"]:
+                lines.append(
+                    f"| {history['database']} | {run['changes']:,} | {run['units_per_answer']:,} "
+                    f"| {run['p50_ms']} | {run['raw_p50_ms']} |"
+                )
+    for load in results["load"]:
+        lines += [
+            "",
+            f"Load from a second process, {load['database']}, {load['workers']} workers "
+            f"({load['size']} register; unit 70 %, change-log page 20 %, delegations 10 %):",
+            "",
+            "| clients | requests/s | p50 ms | p99 ms | errors |",
+            "|---|---|---|---|---|",
+        ]
+        for run in load["runs"]:
+            lines.append(
+                f"| {run['clients']} | {run['requests_per_second']} | {run['p50_ms']} | {run['p99_ms']} "
+                f"| {run['errors']} |"
+            )
+    if results.get("targets"):
+        lines += ["", "| target | database | measured | met |", "|---|---|---|---|"]
+        for t in results["targets"]:
+            verdict = "yes" if t["met"] else f"no (missed by {t['missed_by']})"
+            lines.append(f"| {t['target']} | {t['database']} | {t['value']} {t['unit']} | {verdict} |")
+    return "\n".join(lines)
