@@ -19,13 +19,40 @@ def org(app):
     app.record_changes(
         [
             *base_organisation(),
-            change("grant_delegation", id="g1", delegation="ks-1", effective="2013-01-01", from_="ks",
-                   to="va-chef", matter="VA-anslutning", code="N.2"),
-            change("merge_units", id="m1", effective="2017-01-01", units=["kfv", "va"], into="kfva",
-                   name="Kultur och VA", kind="unit",
-                   decision={"body": "ks", "date": "2016-12-12", "paragraph": "§ 312", "reference": "KFKS 2016/880"}),
-            change("spin_off_unit", id="so1", effective="2017-02-01", unit="kfva", company="bolaget",
-                   name="Nacka vatten och avfall AB", owner="ks"),
+            change(
+                "grant_delegation",
+                id="g1",
+                delegation="ks-1",
+                effective="2013-01-01",
+                from_="ks",
+                to="va-chef",
+                matter="VA-anslutning",
+                code="N.2",
+            ),
+            change(
+                "merge_units",
+                id="m1",
+                effective="2017-01-01",
+                units=["kfv", "va"],
+                into="kfva",
+                name="Kultur och VA",
+                kind="unit",
+                decision={
+                    "body": "ks",
+                    "date": "2016-12-12",
+                    "paragraph": "§ 312",
+                    "reference": "KFKS 2016/880",
+                },
+            ),
+            change(
+                "spin_off_unit",
+                id="so1",
+                effective="2017-02-01",
+                unit="kfva",
+                company="bolaget",
+                name="Nacka vatten och avfall AB",
+                owner="ks",
+            ),
         ],
         "test",
     )
@@ -64,7 +91,9 @@ def test_changes_are_reported_once_to_a_board_and_noted(org):
 
 
 def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):
-    assert "no change 'nope'" in str(rejected(org, change("report_changes", to="ks", meeting="2017-03-06", changes=["nope"])))
+    assert "no change 'nope'" in str(
+        rejected(org, change("report_changes", to="ks", meeting="2017-03-06", changes=["nope"]))
+    )
     org.record_changes([change("cancel_change", id="c1", change="g1", reason="fel")], "t")
     assert "was cancelled by 'c1'" in str(
         rejected(org, change("report_changes", to="ks", meeting="2017-03-06", changes=["g1"]))
@@ -137,7 +166,10 @@ def test_the_review_pack_holds_sentences_citations_charts_and_gaps(org):
 def test_corrections_since_the_previous_meeting_show_then_and_now(org):
     report(org, "m1", meeting="2017-03-06")
     org.record_changes([change("note_report", to="ks", meeting="2017-03-06", paragraph="§ 27")], "t")
-    org.record_changes([change("rename_unit", id="fix", effective="2017-01-01", unit="kfva", name="Kultur, fritid och VA")], "t")
+    org.record_changes(
+        [change("rename_unit", id="fix", effective="2017-01-01", unit="kfva", name="Kultur, fritid och VA")],
+        "t",
+    )
     report(org, "fix", meeting="2017-04-03")
     pack = ReviewPack.for_meeting(org, "ks", date(2017, 4, 3))
     [correction] = pack.corrections

@@ -94,12 +94,13 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         # By (aggregate, version), which is unique: rows another writer added since `before`
         # (if the lock did not keep them out) cannot be taken for these.
         ids: dict[tuple[UUID, int], int] = {}
-        for originator in as_stored:
-            found = connection.execute(
-                select(table.c.originator_version, table.c.id).where(
-                    table.c.originator_id == originator, table.c.id > before
-                )
-            )
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        for originator, stored in as_stored.items():
+            found = connection.exec_driver_sql(
+                f"SELECT originator_version, id FROM {table.name} "
+                f"WHERE originator_id = {marker} AND id > {marker}",
+                (stored, before),
+            ).fetchall()
             ids.update({(originator, version): id_ for version, id_ in found})
         self._notify_channel(session)
         return [ids[(e.originator_id, e.originator_version)] for e in stored_events]
