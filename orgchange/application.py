@@ -21,7 +21,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
-from orgchange.adapters.eventstore import event_store_environment, register_transcodings
+from orgchange.adapters.collection import collection_paused
+from orgchange.adapters.eventstore import event_store_environment, register_transcodings, tune_connections
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound
 from orgchange.domain.register import REGISTER_ID, Register
@@ -70,6 +71,7 @@ class OrgChange(Application):
         super().__init__(env=event_store_environment(database_url))
         self.datastore = self.recorder.datastore  # type: ignore[attr-defined]
         self.engine = self.datastore.engine
+        tune_connections(self.engine)
         self.writer = ReadModelWriter()
         self.read_model = ReadModel(self.engine)
         if tables.prepare(self.engine):  # new, or written by another version: rebuild them
@@ -89,6 +91,16 @@ class OrgChange(Application):
         progress: Progress | None = None,
     ) -> RecordResult:
         """Record a file's changes atomically; retried when another writer got in first."""
+        with collection_paused():
+            return self._record_changes(changes, recorded_by, organisation, progress)
+
+    def _record_changes(
+        self,
+        changes: Sequence[Change],
+        recorded_by: str,
+        organisation: str | None,
+        progress: Progress | None,
+    ) -> RecordResult:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 register = self.register()
@@ -116,7 +128,8 @@ class OrgChange(Application):
     def register(self) -> Register:
         """A working copy of the register, brought up to date with the event store."""
         try:
-            return self.repository.get(REGISTER_ID)
+            with collection_paused():
+                return self.repository.get(REGISTER_ID)
         except AggregateNotFoundError:
             return Register.start()
 
@@ -212,6 +225,10 @@ class OrgChange(Application):
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Replay every event into fresh read models, replacing the old ones atomically."""
+        with collection_paused():
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: Progress | None) -> int:
         store = MemoryRows()
         total = self.last_event_id()
         register: Register | None = None

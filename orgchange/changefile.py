@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from orgchange.adapters.collection import collection_paused
 from orgchange.domain.changes import CHANGE_CLASSES, Change, change_adapter
 from orgchange.domain.errors import MalformedInput
 
@@ -103,6 +104,11 @@ def _load_text(text: str | bytes, source: str) -> Any:
 
 
 def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeFile:
+    with collection_paused():  # a long file is hundreds of thousands of objects that stay
+        return _parse_change_file(text, source)
+
+
+def _parse_change_file(text: str | bytes, source: str) -> ChangeFile:
     data = _load_text(text, source)
     if not isinstance(data, dict):
         raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])

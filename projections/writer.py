@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -139,11 +141,18 @@ class RowStore:
         raise NotImplementedError
 
 
-def _values(table: Table, key: str, row: Any) -> Values:
-    return tuple(row[c.name] for c in table.columns if c.name not in _SKIP and c.name != key)
-
-
 _SKIP = {"row_id", "recorded_from", "recorded_to"}
+
+
+@cache
+def _value_getter(table: Table, key: str) -> Callable[[Any], Values]:
+    names = [c.name for c in table.columns if c.name not in _SKIP and c.name != key]
+    return itemgetter(*names)
+
+
+def _values(table: Table, key: str, row: Any) -> Values:
+    """What a believed row says about its key (a row is compared with a version by these)."""
+    return _value_getter(table, key)(row)
 
 
 class DatabaseRows(RowStore):

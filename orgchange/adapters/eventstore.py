@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import JSONTranscoder, Notification, StoredEvent, Transcoding
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import LargeBinary, func, select, type_coerce
+from sqlalchemy import Engine, LargeBinary, event, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -231,3 +231,24 @@ def event_store_environment(database_url: str) -> dict[str, str]:
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
     }
+
+
+SQLITE_CACHE_KIB = 65536
+
+
+def tune_connections(engine: Engine) -> None:
+    """SQLite: a page cache for registers of hundreds of thousands of changes.
+
+    SQLite's default cache is 2 MiB; an import or a rebuild of a large register
+    then rereads the pages of its indexes from the file for every few rows. Each
+    connection gets 64 MiB (allocated as it is used). The connections opened
+    before this (to create the tables) are let go, so that every one has it.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+    engine.dispose()
