@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import OrgChange
 from orgchange.config import Settings
@@ -53,19 +54,19 @@ RecorderDep = Annotated[ChangeRecorder, Depends(get_recorder)]
 ReaderDep = Annotated[BatchReader, Depends(get_reader)]
 
 
-def current_caller(
+async def current_caller(
     orgchange: OrgChangeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller | None:
     """The caller of a valid `Authorization: Bearer` token, else None.
 
-    A plain `def`: FastAPI runs it in its thread pool, off the event loop, because
-    looking the token up is a database query.
+    Looking a token up is a database query, so it runs in the thread pool, off the
+    event loop; a request without a token (most reads) does not wait for the pool.
     """
     if credentials is None:
         return None
     try:
-        return authenticate(orgchange.engine, credentials.credentials)
+        return await run_in_threadpool(authenticate, orgchange.engine, credentials.credentials)
     except SQLAlchemyError:
         log.exception("looking up an API token: the database cannot be used")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         await run_in_threadpool(auth.create_tables, application.engine)
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
+        tune_for_serving()
         try:
             yield
         finally:

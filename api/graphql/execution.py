@@ -35,6 +35,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (the set, kept alive so its id stays its own; plan or None)
         self._plans: dict[int, tuple[Any, list[_Plain] | None]] = {}
+        self.plain_objects = 0  # objects answered the faster way (for the tests)
 
     def execute_fields(
         self,
@@ -44,19 +45,52 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        known = self._plans.get(id(grouped_field_set))
-        if known is None:
-            known = (grouped_field_set, self._plan(parent_type, grouped_field_set))
-            self._plans[id(grouped_field_set)] = known
-        plan = known[1]
+        plan = self._plan_of(parent_type, grouped_field_set)
         if plan is not None:
             try:
                 result = _plainly(plan, source_value, parent_type.name)
             except Exception:  # a value the scalar refuses: the ordinary way reports it
                 result = None
             if result is not None:
+                self.plain_objects += 1
                 return result
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list of objects with plain fields only is answered in one loop, not item by item."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if isinstance(object_type, GraphQLObjectType) and object_type.is_type_of is None:
+            collected = self.collect_subfields(object_type, field_details_list)
+            plan = None
+            if not collected.new_defer_usages and not collected.forbidden_directive_instances:
+                plan = self._plan_of(object_type, collected.grouped_field_set)
+            if plan is not None:
+                items = list(items)
+                try:
+                    answers = [_plainly(plan, item, object_type.name) for item in items]
+                except Exception:  # a value the scalar refuses: the ordinary way reports it
+                    answers = [None]
+                if None not in answers:
+                    self.plain_objects += len(answers)
+                    return answers
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Plain] | None:
+        known = self._plans.get(id(grouped_field_set))
+        if known is None:
+            known = (grouped_field_set, self._plan(parent_type, grouped_field_set))
+            self._plans[id(grouped_field_set)] = known
+        return known[1]
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Plain] | None:
         if self.middleware_manager is not None and self.middleware_manager.middlewares:
@@ -85,6 +119,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 def _plainly(plan: list[_Plain], source: Any, type_name: str) -> dict[str, Any] | None:
     """The object's answer, or None if anything in it needs the ordinary way."""
+    if source is None:
+        return None
     result: dict[str, Any] = {}
     for field in plan:
         if field.attribute is None:

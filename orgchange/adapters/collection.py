@@ -36,3 +36,19 @@ def collection_paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
                 gc.enable()
+
+
+# A serving process: what it holds from start-up lives as long as it does; an answer of
+# 10,000 units makes some 50,000 objects that die with the request.
+SERVING_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_for_serving() -> None:
+    """Set the collector for a long-running server: leave start-up's objects alone
+    (`gc.freeze`: they are never garbage) and collect the young generation every
+    50,000 objects rather than every 700, so that one large answer does not set
+    off dozens of collections, each of which walks what the last ones kept. An
+    organisation of 10,000 units: p95 from about 350 ms to about 180 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVING_THRESHOLDS)
