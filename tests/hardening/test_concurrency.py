@@ -299,3 +299,27 @@ def test_two_servers_take_concurrent_uploads(database_url: str, two_servers) -> 
     counts = _outcomes_are_sound(database_url, results)
     assert counts["accepted"] >= 48
     report("http", database=database_url.split(":")[0], servers=2, uploads=len(jobs), **counts)
+
+
+def test_a_write_through_one_server_is_read_through_the_other(database_url: str, two_servers) -> None:
+    """Stateless API processes on one database: each write is seen by the next read anywhere,
+    the same query asked of either answers the same, and each keeps its own answers only
+    until the register changes (their caches of answers are stamped with the last event)."""
+    (first, second), token = two_servers
+    query = {"query": '{ unit(id: "delad", asOf: "2020-01-01") { name } }'}
+    auth = {"content-type": "application/json", "Authorization": f"Bearer {token}"}
+    names = []
+    for n, (writer, reader) in enumerate([(first, second), (second, first), (first, second)]):
+        assert httpx.post(f"{reader}/graphql", json=query, timeout=30).status_code == 200  # asked before …
+        entries = [
+            {"id": f"namn-{n}", "type": "rename_unit", "effective": "2019-01-01", "unit": "delad"}
+            | {"name": f"Delad enhet {n}"}
+        ]
+        written = httpx.post(f"{writer}/changes", content=_text(entries), headers=auth, timeout=120)
+        assert written.status_code == 200, written.text
+        read = httpx.post(f"{reader}/graphql", json=query, timeout=30)  # … and after the write
+        names.append(read.json()["data"]["unit"]["name"])
+        assert read.headers["x-orgchange-cache"] == "miss"
+        same = [httpx.post(f"{url}/graphql", json=query, timeout=30).json() for url in (first, second)]
+        assert same[0] == same[1]
+    assert names == ["Delad enhet 0", "Delad enhet 1", "Delad enhet 2"]
