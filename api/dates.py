@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from orgchange.domain.calendar import within_calendar
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -19,9 +21,10 @@ def parse_date(value: object) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise ValueError(f"not a date written YYYY-MM-DD: {value}")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a calendar date: {value}") from None
+    return within_calendar(day)
 
 
 def parse_datetime(value: object) -> datetime:

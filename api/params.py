@@ -49,7 +49,11 @@ def instant(name: str, value: str) -> datetime:
 
 # What the OpenAPI description says a day or an instant is (RFC 3339 `full-date`, `date-time`);
 # `day` and `instant` are what enforce it, in the plain words above.
-DAY_SCHEMA = {"format": "date"}
+DAY_SCHEMA = {
+    "format": "date",
+    # the register's days, 1000-01-01 … 9998-12-31 (orgchange.domain.calendar)
+    "pattern": r"^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-[0-9]{2}-[0-9]{2}$",
+}
 INSTANT_SCHEMA = {"format": "date-time"}
 # A key (a board, a unit) is text without U+0000 (`no_nul_in_parameters` enforces it).
 KEY_SCHEMA = {"pattern": r"^[^\u0000]*$"}

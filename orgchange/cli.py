@@ -23,6 +23,7 @@ from orgchange import diagrams
 from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
 from orgchange.charts import OrgChart, chart_json, chart_text
 from orgchange.config import get_settings
+from orgchange.domain.calendar import within_calendar
 from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
 
 SAMPLE = "nacka-2012-2018.yaml"
@@ -35,9 +36,10 @@ class Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+            return within_calendar(date.fromisoformat(value))
+        except ValueError as error:
+            message = str(error) if "between" in str(error) else f"{value!r} is not a date written YYYY-MM-DD"
+            self.fail(message, param, ctx)
 
 
 class Instant(click.ParamType):

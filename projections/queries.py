@@ -237,6 +237,11 @@ class ReadModel(Reader):
             rows.sort(key=lambda u: u.id)
         return found
 
+    def is_unit(self, key: str) -> bool:
+        """Has the register ever recorded a unit with this key (at any time, in any belief)?"""
+        v = t.unit_versions
+        return bool(self._all(select(v.c.unit_id).where(v.c.unit_id == key).limit(1)))
+
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions
         query = select(v).where(v.c.unit_id == unit_id, believed(v, known_at)).order_by(v.c.valid_from)

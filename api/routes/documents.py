@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange.delegationsordning import Delegationsordning
 from orgchange.domain.errors import NotFound
 
-from ..dependencies import OrgChangeDep, ReaderAccessDep, ReaderDep
+from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..params import INVALID, KEY_SCHEMA, AsOf, KnownAt, Message
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -41,7 +41,6 @@ MEDIA_TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf
 async def delegationsordning(
     fmt: Format,
     orgchange: OrgChangeDep,
-    reader: ReaderDep,
     _reader: ReaderAccessDep,
     as_of: AsOf,
     known_at: KnownAt,
@@ -50,8 +49,6 @@ async def delegationsordning(
     ] = None,
 ) -> Response:
     def make() -> str:
-        if board is not None and board not in reader.known_units([board]):
-            raise NotFound(f"there is no unit '{board}' in the register")
         document = Delegationsordning.load(orgchange.read_model, as_of, board, known_at)
         return document.as_html() if fmt == "html" else document.as_csv()
 

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from .calendar import within_calendar
+
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CHANGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -35,12 +37,13 @@ def _iso_date(value: Any) -> Any:
     dates; in a register of decisions either would be a silent misreading.
     """
     if type(value) is date:
-        return value
+        return within_calendar(value)
     if type(value) is str and len(value) == 10 and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"'{value}' is not a day of the calendar") from None
+        return within_calendar(day)
     raise ValueError("expected a calendar date written YYYY-MM-DD")
 
 

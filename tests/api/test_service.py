@@ -109,6 +109,19 @@ def test_delegations_diagram(api: Api) -> None:
     assert dot.text != compared.text
 
 
+def test_a_delegations_diagram_or_document_of_an_unknown_board_is_404(api: Api) -> None:
+    for path in (
+        "/diagrams/delegations.svg?asOf=2017-10-15&board=ingen-sadan",
+        "/diagrams/delegations.dot?asOf=2017-10-15&board=ingen-sadan",
+        "/documents/delegationsordning.csv?asOf=2017-10-15&board=ingen-sadan",
+    ):
+        response = api.client.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "there is no unit 'ingen-sadan' in the register"}
+    known = api.client.get("/diagrams/delegations.dot?asOf=2017-10-15&board=ks")
+    assert known.status_code == 200 and "Kommunstyrelsen" in known.text
+
+
 def test_the_readme_example_query_runs(api: Api) -> None:
     readme = (Path(__file__).resolve().parents[2] / "api" / "README.md").read_text(encoding="utf-8")
     query = readme.split("```graphql\n", 1)[1].split("```", 1)[0]
