@@ -98,7 +98,7 @@ def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):
     assert "was cancelled by 'c1'" in str(
         rejected(org, change("report_changes", to="ks", meeting="2017-03-06", changes=["g1"]))
     )
-    assert "is a office, not a board" in str(
+    assert "is an office, not a board" in str(
         rejected(org, change("report_changes", to="slk", meeting="2017-03-06", changes=["m1"]))
     )
     assert "no changes were reported" in str(

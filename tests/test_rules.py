@@ -84,7 +84,7 @@ def test_a_company_is_owned_by_a_board_not_an_office(org):
         org,
         change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk"),
     )
-    assert error.rule == "one-parent" and "'slk' is a office" in str(error)
+    assert error.rule == "one-parent" and "'slk' is an office" in str(error)
     org.record_changes(
         [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="ks")],
         "t",
@@ -350,13 +350,13 @@ def test_a_unit_under_a_board_can_become_its_committee_and_then_a_delegate(org):
         ("kf", "board", "one-parent", "a council or a company cannot be reclassified"),
         ("va", "company", "one-parent", "(a unit becomes a company with spin_off_unit)"),
         ("va", "council", "one-parent", "a council or a company cannot be reclassified"),
-        ("kfv", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'slk' is a office"),
+        ("kfv", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'slk' is an office"),
         ("sn", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'kf' is a council"),
         (
             "ks",
             "office",
             "hierarchy",
-            "committee 'ksau' would belong to 'ks', a office; a committee belongs to a board",
+            "committee 'ksau' would belong to 'ks', an office; a committee belongs to a board",
         ),
         ("ks", "board", "no-change", "it already is one"),
         ("gone", "area", "in-effect", "'gone' is not in effect on 2014-01-01 (it ends 2012-12-31)"),
@@ -388,7 +388,7 @@ def test_a_company_cannot_be_reclassified_and_its_owner_must_stay_a_board(org):
     assert error.rule == "one-parent" and "a council or a company cannot be reclassified" in str(error)
     error = rejected(org, change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office"))
     assert error.rule == "one-parent"
-    assert "company 'ab' would be owned by 'sn', a office" in str(error)
+    assert "company 'ab' would be owned by 'sn', an office" in str(error)
     # The owner may become another kind of owner: a board stays a board, so only the company moves.
     org.record_changes([change("move_unit", effective="2014-01-01", unit="ab", owner="ks")], "t")
     org.record_changes([change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office")], "t")
@@ -402,7 +402,7 @@ def test_a_board_that_grants_delegations_keeps_its_kind_until_they_are_revoked(o
     error = rejected(org, change("reclassify_unit", id="r", effective="2014-01-01", unit="sn", kind="office"))
     assert error.rule == "delegation"
     assert str(error) == (
-        "change #1 (r) reclassify_unit: unit 'sn' cannot become a office: it still grants delegations "
+        "change #1 (r) reclassify_unit: unit 'sn' cannot become an office: it still grants delegations "
         "'d1', and only a board delegates (KL 6 kap. 37 §); revoke them first"
     )
     org.record_changes(

@@ -17,6 +17,7 @@ from datetime import date
 
 from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdelegate
 from .errors import RuleViolation
+from .kinds import a
 from .records import DelegationVersion, end, revise
 from .timeline import DELEGATION, NO_CHANGE, Timeline, handles
 
@@ -34,7 +35,7 @@ def check_delegate(
             allowed = "a position or a committee of the board" if committee_allowed else "a position"
             raise RuleViolation(
                 DELEGATION,
-                f"{what}: '{to}' is a {delegate.kind}; the delegate must be {allowed} — "
+                f"{what}: '{to}' is {a(delegate.kind)}; the delegate must be {allowed} — "
                 f"never a unit, a group of employees or a company "
                 f"({DELEGATE_RULE if committee_allowed else FURTHER_RULE})",
             )
@@ -86,7 +87,7 @@ def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
     if board.kind != "board":
         raise RuleViolation(
             DELEGATION,
-            f"{what}: '{c.from_}' is a {board.kind}; only a board "
+            f"{what}: '{c.from_}' is {a(board.kind)}; only a board "
             "(kommunstyrelsen or a nämnd) delegates (KL 6 kap. 37 §)",
         )
     check_delegate(tl, c.from_, c.to, day, what)

@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from .changes import CancelChange, Change, DatedChange, NoteReport, ReportChanges
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
+from .kinds import a
 from .timeline import Timeline
 
 REGISTER_ID: UUID = uuid5(NAMESPACE_URL, "urn:orgchange:register")
@@ -273,7 +274,7 @@ class Register(Aggregate):
         what = f"changes cannot be reported to '{c.to}' for the meeting {c.meeting}"
         board = self.timeline.unit_on(c.to, c.meeting)
         if board is None or board.kind != "board":
-            where = "is not a board in effect" if board is None else f"is a {board.kind}, not a board"
+            where = "is not a board in effect" if board is None else f"is {a(board.kind)}, not a board"
             raise RuleViolation(REPORTING, f"{what}: '{c.to}' {where} on {c.meeting}")
         seen: set[str] = set()
         for change_id in c.changes:

@@ -20,6 +20,7 @@ from .changes import (
 )
 from .delegations import end_delegations_of_board
 from .errors import RuleViolation
+from .kinds import a
 from .records import Link, UnitVersion, end, revise
 from .timeline import (
     ACTIVE_CHILDREN,
@@ -46,7 +47,7 @@ def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> 
     if kind == "committee" and above.kind != "board":
         raise RuleViolation(
             HIERARCHY,
-            f"{what}: a committee (utskott) belongs to a board, and '{parent}' is a {above.kind}",
+            f"{what}: a committee (utskott) belongs to a board, and '{parent}' is {a(above.kind)}",
         )
     return above
 
@@ -57,7 +58,7 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
     if above.kind not in OWNER_KINDS:
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: a company is owned by a board or another company, and '{owner}' is a {above.kind}",
+            f"{what}: a company is owned by a board or another company, and '{owner}' is {a(above.kind)}",
         )
     return above
 
@@ -98,13 +99,13 @@ def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str,
         if child_kind == "company" and new_kind not in OWNER_KINDS:
             raise RuleViolation(
                 ONE_PARENT,
-                f"{what}: company '{child}' would be owned by '{into}', a {new_kind}; "
+                f"{what}: company '{child}' would be owned by '{into}', {a(new_kind)}; "
                 "a company is owned by a board or another company",
             )
         if child_kind == "committee" and new_kind != "board":
             raise RuleViolation(
                 HIERARCHY,
-                f"{what}: committee '{child}' would belong to '{into}', a {new_kind}; "
+                f"{what}: committee '{child}' would belong to '{into}', {a(new_kind)}; "
                 "a committee belongs to a board",
             )
 
@@ -170,7 +171,7 @@ def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, d
 
 @handles(ReclassifyUnit)
 def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
-    what = f"unit '{c.unit}' cannot become a {c.kind}"
+    what = f"unit '{c.unit}' cannot become {a(c.kind)}"
     current = tl.require_unit(c.unit, c.effective, what)
     if current.kind == c.kind:
         raise RuleViolation(NO_CHANGE, f"{what}: it already is one")
@@ -194,7 +195,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         if current.kind in ROOT_OR_COMPANY:
             raise RuleViolation(
                 ONE_PARENT,
-                f"{what}: a {current.kind} has no parent "
+                f"{what}: {a(current.kind)} has no parent "
                 + ("(move a company by giving a new 'owner')" if current.kind == "company" else ""),
             )
         check_parent(tl, target, current.kind, day, what)
@@ -306,13 +307,13 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
         )
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(HIERARCHY, f"{what}: a {current.kind} cannot be split")
+        raise RuleViolation(HIERARCHY, f"{what}: {a(current.kind)} cannot be split")
     successors: dict[str, UnitVersion] = {}
     for s in c.into:
         tl.require_new_key("unit", s.unit)
         kind = s.kind or current.kind
         if kind in ROOT_OR_COMPANY:
-            raise RuleViolation(HIERARCHY, f"{what}: a successor cannot be a {kind}")
+            raise RuleViolation(HIERARCHY, f"{what}: a successor cannot be {a(kind)}")
         parent = s.parent or current.parent
         assert parent is not None
         if parent == c.unit or c.unit in tl.ancestors(parent):
@@ -385,7 +386,7 @@ def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
     what = f"unit '{c.unit}' cannot become company '{c.company}'"
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(HIERARCHY, f"{what}: it is a {current.kind} already")
+        raise RuleViolation(HIERARCHY, f"{what}: it is {a(current.kind)} already")
     tl.require_new_key("unit", c.company)
     check_owner(tl, c.owner, day, what)
     check_not_below(tl, c.unit, c.owner, what)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from threading import Thread
 from datetime import date
 
 import pytest
 import yaml
+from sqlalchemy import event
 
-from orgchange.domain.errors import ConcurrentWriteError
+from orgchange.application import OrgChange
+from tests.builders import change
 
 from ..conftest import SAMPLE
 from .conftest import Api, Tokens
@@ -198,16 +201,49 @@ def test_a_body_that_is_not_a_change_file_type_is_415(api: Api, tokens: Tokens) 
     assert response.status_code == 415
 
 
-def test_concurrent_write_is_409(api: Api, tokens: Tokens, monkeypatch) -> None:
-    def busy(*args, **kwargs):
-        raise ConcurrentWriteError("other registrars kept recording changes; please try again")
+def test_a_write_that_keeps_losing_the_race_is_409(
+    demo_app: OrgChange, database_url: str, make_api, tokens: Tokens
+) -> None:
+    """A real race: another register records a change between this one reading the register
+    and saving its events (an SQLAlchemy event listener lets the other in at that moment), so
+    the save finds the next version taken; with one attempt allowed, the answer is 409."""
+    losing = OrgChange(database_url, max_attempts=1)
+    winning = OrgChange(database_url)
+    raced: list[str] = []
 
-    monkeypatch.setattr(api.orgchange, "record_changes", busy)
+    def let_the_other_in(conn, cursor, statement, parameters, context, executemany) -> None:
+        about_to_save = "LOCK TABLE orgchange_events" in statement or "max(orgchange_events.id)" in statement
+        if about_to_save and not raced:
+            raced.append(statement)
+            # In a thread of its own: a transaction of its own, as another process would have.
+            other = Thread(
+                target=winning.record_changes,
+                args=(
+                    [change("rename_unit", id="vinnaren", effective="2018-01-01", unit="planenheten", name="P")],
+                    "winner",
+                ),
+            )
+            other.start()
+            other.join(timeout=60)
 
-    response = api.post_changes(TWO_CHANGES_SECOND_BAD, tokens.registrar)
+    event.listen(losing.engine, "before_cursor_execute", let_the_other_in)
+    try:
+        api = make_api(losing)
+        events = api.event_count()
+        response = api.post_changes(TWO_CHANGES_SECOND_BAD.split("  - id: t-2")[0], tokens.registrar)
+        after = api.event_count()
+    finally:
+        event.remove(losing.engine, "before_cursor_execute", let_the_other_in)
+        for app in (losing, winning):
+            app.close()
+            app.engine.dispose()
 
+    assert raced
     assert response.status_code == 409
-    assert response.json()["errors"] == ["other registrars kept recording changes; please try again"]
+    assert response.json()["errors"] == [
+        "other registrars kept recording changes at the same moment; nothing was recorded, please try again"
+    ]
+    assert after == events + 1  # the winner's change only
 
 
 def test_a_recorded_change_is_visible_in_the_next_query(api: Api, tokens: Tokens) -> None:
