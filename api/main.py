@@ -57,11 +57,14 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     """The service. Given an `orgchange`, the caller owns it; otherwise the app opens and closes one."""
     settings = settings or get_settings()
     owns_orgchange = orgchange is None
-    application = orgchange if orgchange is not None else OrgChange(settings.database_url)
+    application = (
+        orgchange if orgchange is not None else OrgChange(settings.database_url, read_only=settings.read_only)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(auth.create_tables, application.engine)
+        if not application.read_only:  # a replica has the primary's tables
+            await run_in_threadpool(auth.create_tables, application.engine)
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
         tune_for_serving()

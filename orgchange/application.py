@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError as SAOperationalError
 from orgchange.adapters.collection import collection_paused
 from orgchange.adapters.eventstore import event_store_environment, register_transcodings, tune_connections
 from orgchange.domain.changes import Change, DatedChange
-from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound
+from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
 from projections.delegations import Gap
@@ -67,16 +67,27 @@ class OrgChange(Application):
 
     name = "OrgChange"
 
-    def __init__(self, database_url: str, max_attempts: int = MAX_ATTEMPTS):
-        super().__init__(env=event_store_environment(database_url))
+    def __init__(self, database_url: str, max_attempts: int = MAX_ATTEMPTS, read_only: bool = False):
+        """The register in the database at `database_url`.
+
+        `read_only`: the database is a read replica (or read-only for this process): the
+        tables are the primary's, made and brought up to date there; this process answers
+        queries and refuses every write with `ReadOnlyRegister`.
+        """
+        super().__init__(env=event_store_environment(database_url, read_only))
         self.max_attempts = max_attempts  # of a write that keeps losing the race for the next version
+        self.read_only = read_only
         self.datastore = self.recorder.datastore  # type: ignore[attr-defined]
         self.engine = self.datastore.engine
         tune_connections(self.engine)
         self.writer = ReadModelWriter()
         self.read_model = ReadModel(self.engine)
-        if tables.prepare(self.engine):  # new, or written by another version: rebuild them
+        if not read_only and tables.prepare(self.engine):  # new, or of another version: rebuild
             self.catch_up()
+
+    def _writing(self) -> None:
+        if self.read_only:
+            raise ReadOnlyRegister()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -92,6 +103,7 @@ class OrgChange(Application):
         progress: Progress | None = None,
     ) -> RecordResult:
         """Record a file's changes atomically; retried when another writer got in first."""
+        self._writing()
         with collection_paused():
             return self._record_changes(changes, recorded_by, organisation, progress)
 
@@ -119,6 +131,8 @@ class OrgChange(Application):
                     raise _unavailable(error) from error
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))
                 continue
+            except (PersistenceError, DBAPIError) as error:  # refused (read-only, no privilege), not lost
+                raise _unavailable(error) from error
             recorded = [i for i in dict.fromkeys(ids) if i not in known]
             return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known])
         raise ConcurrentWriteError(
@@ -179,6 +193,7 @@ class OrgChange(Application):
         The changes are recorded and projected exactly as by `record_changes`, and
         the transaction is then rolled back: the answer comes from the same code.
         """
+        self._writing()
         register = self.register()
         recorded_at = self._next_instant(register)
         days = sorted({c.effective for c in changes if isinstance(c, DatedChange)})
@@ -226,6 +241,7 @@ class OrgChange(Application):
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Replay every event into fresh read models, replacing the old ones atomically."""
+        self._writing()
         with collection_paused():
             return self._rebuild(progress)
 
@@ -268,8 +284,11 @@ class OrgChange(Application):
         return count
 
     def catch_up(self) -> bool:
-        """Rebuild the read models if they do not reflect every event (e.g. after an upgrade)."""
-        if self.read_models_behind():
+        """Rebuild the read models if they do not reflect every event (e.g. after an upgrade).
+
+        A read-only process leaves them to the primary, whose rebuild reaches it by replication.
+        """
+        if not self.read_only and self.read_models_behind():
             self.rebuild()
             return True
         return False

@@ -92,7 +92,7 @@ class Context:
         if self._app is None:
             from orgchange.application import OrgChange
 
-            self._app = OrgChange(self.database_url)
+            self._app = OrgChange(self.database_url, read_only=get_settings().read_only)
         return self._app
 
 

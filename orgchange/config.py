@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     answer_cache_mb: int = 64
     # `orgchange serve` worker processes (several share the load; each is stateless).
     workers: int = 1
+    # A process on a read replica: it answers queries and refuses to record (503).
+    read_only: bool = False
 
     def recorded_by(self) -> str:
         if self.user:

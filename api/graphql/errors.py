@@ -49,10 +49,10 @@ def not_recorded(problem: Problem) -> GraphQLError:
 log = logging.getLogger(__name__)
 
 
-def database_unavailable(error: Exception) -> GraphQLError:
-    """The database failed (full, down): a plain message; the database's own words only in the log."""
+def database_unavailable(error: DatabaseUnavailable) -> GraphQLError:
+    """The database failed (full, down) or only reads: a plain message; its own words only in the log."""
     log.error("GraphQL: the database cannot be used: %s", error)
-    return GraphQLError(DatabaseUnavailable.MESSAGE, extensions={"code": DATABASE_UNAVAILABLE})
+    return GraphQLError(error.MESSAGE, extensions={"code": DATABASE_UNAVAILABLE})
 
 
 class MaskInternalErrors(MaskErrors):

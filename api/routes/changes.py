@@ -135,7 +135,5 @@ async def record_change_file(
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
     except DatabaseUnavailable as error:
         log.error("recording a change file: %s", error)
-        return JSONResponse(
-            {"detail": DatabaseUnavailable.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
-        )
+        return JSONResponse({"detail": error.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     return RecordedChanges(ids=result.ids, recorded=result.recorded, skipped=result.skipped)

@@ -218,12 +218,12 @@ def normalise_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def event_store_environment(database_url: str) -> dict[str, str]:
+def event_store_environment(database_url: str, read_only: bool = False) -> dict[str, str]:
     """The eventsourcing settings (named explicitly, so stray variables cannot interfere)."""
     return {
         "PERSISTENCE_MODULE": f"{__name__}:{EventStoreFactory.__name__}",
         "SQLALCHEMY_URL": normalise_database_url(database_url),
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "n" if read_only else "y",  # a replica's tables are the primary's
         # One register per database: keep it in memory and fast-forward it from
         # the store before each command, so a write costs the same however long
         # the history is.

@@ -100,3 +100,15 @@ class DatabaseUnavailable(OrgChangeError):
     def __init__(self, detail: str):
         self.detail = detail
         super().__init__(f"{self.MESSAGE} ({detail})")
+
+
+class ReadOnlyRegister(DatabaseUnavailable):
+    """This process only reads (a read replica, `ORGCHANGE_READ_ONLY`); nothing was recorded."""
+
+    MESSAGE = (
+        "this server only reads the register (a read replica); record changes through a server "
+        "that writes; nothing was recorded"
+    )
+
+    def __init__(self) -> None:
+        super().__init__("read-only")

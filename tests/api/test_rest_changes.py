@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from threading import Thread
 from datetime import date
+from threading import Thread
 
 import pytest
 import yaml
@@ -219,7 +219,11 @@ def test_a_write_that_keeps_losing_the_race_is_409(
             other = Thread(
                 target=winning.record_changes,
                 args=(
-                    [change("rename_unit", id="vinnaren", effective="2018-01-01", unit="planenheten", name="P")],
+                    [
+                        change(
+                            "rename_unit", id="vinnaren", effective="2018-01-01", unit="planenheten", name="P"
+                        )
+                    ],
                     "winner",
                 ),
             )
