@@ -337,11 +337,22 @@ class ReadModel(Reader):
         known_at: datetime | None = None,
         first: int = 100,
         after: str | None = None,
+        types: Sequence[str] | None = None,
+        reported_to: str | None = None,
     ) -> ChangePage:
+        """A page of the change log; `types` and `reported_to` (a board) narrow it, as the others do."""
         log = t.change_log
         conditions = []
         if known_at is not None:
             conditions.append(log.c.recorded_at <= known_at)
+        if types is not None:
+            conditions.append(log.c.type.in_(sorted(set(types))))
+        if reported_to is not None:
+            items = t.report_items
+            reported = select(items.c.change_id).where(items.c.board_id == reported_to)
+            if known_at is not None:
+                reported = reported.where(items.c.recorded_at <= known_at)
+            conditions.append(log.c.change_id.in_(reported))
         if start is not None:
             conditions.append(log.c.effective >= start)
         if end is not None:

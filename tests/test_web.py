@@ -209,6 +209,9 @@ def test_the_change_log_filters_by_period_and_type_through_the_form(server):
             if change["type"] == "split_unit" and str(change["effective"]).startswith("2017")
         ]
         assert shown == [change["id"] for change in splits_2017]
+        # counted by the register, not by the page: no "more" to fetch, and the total agrees
+        assert page.inner_text("#total") == f"{len(splits_2017)} visade av {len(splits_2017)}"
+        assert page.locator("#more").is_hidden()
         for change in splits_2017:  # each with its decision citation
             assert (
                 change["decision"]["reference"]

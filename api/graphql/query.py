@@ -15,6 +15,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from orgchange import outputs
+from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import NotFound
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor
@@ -51,6 +52,8 @@ T = TypeVar("T")
 # `from` is a Python keyword: the argument is `from_` in Python, `from` in GraphQL.
 From = Annotated[dt.date, strawberry.argument(name="from")]
 OptionalFrom = Annotated[dt.date | None, strawberry.argument(name="from")]
+# What `changes` lists: every change type but the reporting ones (listed by `reports`).
+LOGGED_TYPES = tuple(t for t in CHANGE_CLASSES if t not in ("report_changes", "note_report"))
 
 
 def given(value: T | None) -> T | None:
@@ -123,6 +126,16 @@ class Query:
         known_at: dt.datetime | None = strawberry.UNSET,
         first: int | None = 100,
         after: str | None = strawberry.UNSET,
+        types: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description='Only changes of these types (an extension), e.g. ["merge_units"].'
+            ),
+        ] = strawberry.UNSET,
+        reported_to: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only changes reported to this board (an extension)."),
+        ] = strawberry.UNSET,
     ) -> ChangeConnection:
         from_, to, unit_id, known_at, after = (
             given(from_),
@@ -131,6 +144,15 @@ class Query:
             given(known_at),
             given(after),
         )
+        types, reported_to = given(types), given(reported_to)
+        if types is not None:
+            unknown = sorted(set(types) - set(LOGGED_TYPES))
+            if unknown:
+                raise bad_argument(
+                    "types", f"unknown change type(s) {', '.join(unknown)}; one of: {', '.join(LOGGED_TYPES)}"
+                )
+        if reported_to is not None:
+            await _require_units(info, "reportedTo", str(reported_to))
         first = _page_size(first)
         if from_ is not None and to is not None and from_ > to:
             raise bad_argument("to", f"'to' ({to}) is before 'from' ({from_})")
@@ -149,6 +171,8 @@ class Query:
             known_at,
             first,
             after,
+            types,
+            str(reported_to) if reported_to is not None else None,
         )
         edges = [
             ChangeEdge(node=Change(row=row), cursor=encode_cursor(row.effective, row.seq))

@@ -184,3 +184,55 @@ def test_diff_shows_renames(api: Api) -> None:
         {"id": "personalenheten", "from": "Personalenheten", "to": "Personal- och organisationsenheten"}
     ]
     assert diff["added"] == diff["removed"] == diff["moved"] == []
+
+
+FILTERED = """
+query ($types: [String!], $board: ID, $first: Int, $after: String) {
+  changes(types: $types, reportedTo: $board, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id type } }
+  }
+}
+"""
+
+
+def _all_pages(api: Api, variables: dict) -> tuple[int, list[dict]]:
+    nodes, after, total = [], None, None
+    while True:
+        page = api.data(FILTERED, variables | {"first": 7, "after": after})["changes"]
+        total = page["totalCount"]
+        nodes += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return total, nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_changes_of_some_types_only_are_counted_and_paged_by_the_register(api: Api) -> None:
+    every = _all_pages(api, {})[1]
+    wanted = {"merge_units", "split_unit"}
+
+    total, nodes = _all_pages(api, {"types": sorted(wanted)})
+
+    assert [n["id"] for n in nodes] == [n["id"] for n in every if n["type"] in wanted]
+    assert total == len(nodes) > 0
+
+
+def test_changes_reported_to_a_board_are_those_of_its_reports(api: Api) -> None:
+    reported = {
+        i for r in api.data('{ reports(board: "ks") { changeIds } }')["reports"] for i in r["changeIds"]
+    }
+
+    total, nodes = _all_pages(api, {"board": "ks"})
+
+    assert {n["id"] for n in nodes} == reported and total == len(reported) > 0
+    nothing = api.data(FILTERED, {"board": "ntn", "types": ["rename_unit"]})["changes"]
+    assert nothing["totalCount"] == len(nothing["edges"])
+
+
+def test_bad_filters_are_clear_errors(api: Api) -> None:
+    [wrong_type] = api.errors(FILTERED, {"types": ["rename_unit", "report_changes"]})
+    [wrong_board] = api.errors(FILTERED, {"board": "ingen-sadan"})
+
+    assert wrong_type["message"].startswith("unknown change type(s) report_changes; one of: establish_unit")
+    assert wrong_type["extensions"]["argument"] == "types"
+    assert wrong_board["message"] == "there is no unit 'ingen-sadan' in the register"
+    assert wrong_board["extensions"]["argument"] == "reportedTo"
