@@ -140,6 +140,7 @@ class Generator:
         self.units: dict[str, U] = {}
         self.positions: dict[str, P] = {}
         self.delegations: dict[str, D] = {}
+        self.delegate_of: Counter[str] = Counter()  # delegations in effect to each post or committee
         self.alive_units = Bag()  # every unit in effect except councils
         self.by_kind: dict[str, Bag] = {}  # kind -> units in effect
         self.by_muni_kind: dict[tuple[int, str], Bag] = {}
@@ -317,6 +318,7 @@ class Generator:
     def add_delegation(self, d: D) -> None:
         self.delegations[d.key] = d
         self.alive_delegations.add(d.key)
+        self.delegate_of[d.to] += 1
         if d.parent is None:
             self.units[d.board].granted[d.key] = None
         else:
@@ -324,10 +326,11 @@ class Generator:
 
     def end_delegation(self, key: str) -> None:
         d = self.delegations[key]
-        for sub in list(d.subs):
-            self.alive_delegations.discard(sub)
+        for ended in [*d.subs, key]:
+            if ended in self.alive_delegations:
+                self.delegate_of[self.delegations[ended].to] -= 1
+                self.alive_delegations.discard(ended)
         d.subs.clear()
-        self.alive_delegations.discard(key)
         if d.parent is None:
             self.units[d.board].granted.pop(key, None)
         else:
@@ -376,6 +379,21 @@ class Generator:
         self.add_position(key, unit, director, day)
         self.emit(change, day, self.board_above(unit))
         return key
+
+    def repoint(self, d: D, to: str) -> None:
+        self.delegate_of[d.to] -= 1
+        d.to = to
+        self.delegate_of[to] += 1
+
+    def holds_delegate_posts(self, key: str) -> bool:
+        """Does any post of the unit, or of a unit below it, hold a delegation in effect?"""
+        waiting = [key]
+        while waiting:
+            u = self.units[waiting.pop()]
+            if any(self.delegate_of[p] for p in u.staff):
+                return True
+            waiting.extend(u.children)
+        return False
 
     def in_company(self, key: str) -> bool:
         """Does the unit stand in a company (its staff cannot decide on a board's behalf)?"""
@@ -680,6 +698,8 @@ class Generator:
             above = self.ancestors(target)
             if key in above or len(above) + 2 + height > MAX_DEPTH:
                 continue
+            if self.in_company(target) and self.holds_delegate_posts(key):
+                continue
             self.set_above(key, target)
             self.emit({"type": "move_unit", "unit": key, "parent": target}, day, self.board_above(target))
             return True
@@ -790,6 +810,8 @@ class Generator:
         owner = self.board_above(key)
         if self.units[owner].kind != "board":
             return False
+        if any(self.holds_delegate_posts(child) for child in u.children):
+            return False  # no delegate goes into a company (revoke first, as a registrar would)
         company = self.new_key("ab")
         name = self.name_for("company")
         self.add_unit(company, name, "company", None, owner, day)
@@ -840,7 +862,7 @@ class Generator:
             return False
         p = self.positions[key]
         target = self.random_unit(("office", "area", "unit", "group"), self.units[p.unit].muni)
-        if target == p.unit:
+        if target == p.unit or (self.delegate_of[key] and self.in_company(target)):
             return False
         self.move_position_to(key, target)
         self.emit({"type": "move_position", "position": key, "unit": target}, day, self.board_above(target))
@@ -886,7 +908,7 @@ class Generator:
             if to is None or to == d.to:
                 return False
             change["to"] = to
-            d.to = to
+            self.repoint(d, to)
             if d.parent is None:
                 for sub in list(d.subs):
                     self.end_delegation(sub)

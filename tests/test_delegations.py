@@ -188,6 +188,45 @@ def test_a_post_in_a_company_is_never_a_delegate_of_a_board(company):
     assert (granted.to_id, granted.substitute_id) == ("va-chef", "kulturchef")
 
 
+def test_no_reorganisation_moves_a_delegate_into_a_company(company):
+    # The same rule as at the grant: moved, merged, split or spun off, a post that is a
+    # delegate never ends up in a company; its delegations are amended or revoked first.
+    day = "2014-03-01"
+    cases = [
+        change("move_position", effective=day, position="kulturchef", unit="drift"),
+        change("move_unit", effective=day, unit="kfv", parent="drift"),
+        change("spin_off_unit", effective=day, unit="slk", company="slk-ab", name="SLK AB", owner="ks"),
+    ]
+    messages = []
+    for case in cases:
+        error = rejected(company, case)
+        assert error.rule == "delegation" and "(KL 6 kap. 37–39 §§)" in str(error)
+        messages.append(str(error))
+    assert (
+        "position 'kulturchef' would stand in company 'bolag', and it is the delegate of 'ks-1'"
+        in messages[0]
+    )
+    assert (
+        "position 'kulturchef' would stand in company 'bolag', and it is the delegate of 'ks-1'"
+        in messages[1]
+    )
+    assert "would stand in company 'slk-ab'" in messages[2]
+    assert "amend or revoke it first" in messages[0]
+    unchanged = company.read_model.organisation(date(2014, 3, 1))
+    assert {u.id: u.parent_id for u in unchanged}["kfv"] == "slk"
+
+    # Once the delegation is revoked, the post may go.
+    company.record_changes(
+        [
+            change("revoke_delegation", effective="2014-02-15", delegation="ks-1"),
+            change("move_position", effective=day, position="kulturchef", unit="drift"),
+        ],
+        "t",
+    )
+    moved = company.read_model.positions(["drift"], date(2014, 3, 1))["drift"]
+    assert "kulturchef" in {p.id for p in moved}
+
+
 def test_a_vidaredelegation_cannot_be_opened_for_a_further_step(org):
     error = rejected(
         org, change("amend_delegation", effective="2013-06-01", delegation="ks-2-va", further_delegation=True)

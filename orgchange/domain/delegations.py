@@ -13,6 +13,7 @@ reported by the read models, not an error.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdelegate
@@ -62,6 +63,43 @@ def _check_not_in_company(tl: Timeline, post: str, unit: str, what: str) -> None
             f"{what}: position '{post}' belongs to {where}; "
             f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
         )
+
+
+def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], what: str) -> None:
+    """After a reorganisation: no post that is a delegate stands in a company, or under one.
+
+    A company's staff are not the kommun's employees (KL 6 kap. 37 §): a post cannot be a
+    delegate there when the delegation is granted (`check_delegate`), nor become one by
+    being moved, merged, split or spun off into a company. The delegations are amended
+    or revoked first.
+    """
+    for top in units:
+        company = next(
+            (k for k in (top, *tl.ancestors(top)) if (u := tl.unit(k)) and u.kind == "company"), None
+        )
+        if company is None:
+            continue
+        for post in _posts_under(tl, top):
+            held = sorted(tl.received.get(post, ()))
+            if held:
+                them = "it" if len(held) == 1 else "them"
+                raise RuleViolation(
+                    DELEGATION,
+                    f"{what}: position '{post}' would stand in company '{company}', and it is the "
+                    f"delegate of {', '.join(repr(d) for d in held)}; a company's staff cannot decide "
+                    f"on a board's behalf ({DELEGATE_RULE}); amend or revoke {them} first",
+                )
+
+
+def _posts_under(tl: Timeline, top: str) -> list[str]:
+    """The posts of `top` and of every unit below it (children and owned companies), by key."""
+    posts: list[str] = []
+    waiting = [top]
+    while waiting:
+        unit = waiting.pop()
+        posts.extend(tl.staff.get(unit, ()))
+        waiting.extend(tl.dependants(unit))
+    return sorted(posts)
 
 
 def _end_with_subdelegations(tl: Timeline, key: str, day: date, change_id: str) -> None:

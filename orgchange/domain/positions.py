@@ -7,6 +7,7 @@ dissolved or spun off, and follows it into a merge or split (see `units.py`).
 from __future__ import annotations
 
 from .changes import AbolishPosition, EstablishPosition, MovePosition
+from .delegations import check_delegates_outside_companies
 from .errors import RuleViolation
 from .records import PositionVersion, end, revise
 from .timeline import NO_CHANGE, Timeline, handles
@@ -29,6 +30,8 @@ def move_position(tl: Timeline, c: MovePosition) -> None:
     if current.unit == c.unit:
         raise RuleViolation(NO_CHANGE, f"{what}: it already belongs to '{c.unit}'")
     tl.set_position(c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit))
+    if tl.received.get(c.position):
+        check_delegates_outside_companies(tl, [c.unit], what)
 
 
 @handles(AbolishPosition)

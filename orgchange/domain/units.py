@@ -18,7 +18,7 @@ from .changes import (
     SpinOffUnit,
     SplitUnit,
 )
-from .delegations import end_delegations_of_board
+from .delegations import check_delegates_outside_companies, end_delegations_of_board
 from .errors import RuleViolation
 from .kinds import a
 from .records import Link, UnitVersion, end, revise
@@ -207,6 +207,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         _reparent(tl, c.unit, day, c.id or "", owner=c.owner)
     else:
         _reparent(tl, c.unit, day, c.id or "", parent=target)
+    check_delegates_outside_companies(tl, [c.unit], what)
 
 
 def _named(keys: list[str]) -> str:
@@ -293,6 +294,7 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
             tl.set_position(position, revise(tl.positions[position], day, change_id, unit=c.into))
         _end_unit(tl, u, day, change_id)
         tl.add_link(Link(u, c.into, day, change_id))
+    check_delegates_outside_companies(tl, [c.into], what)
 
 
 @handles(SplitUnit)
@@ -335,6 +337,7 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
     for position, successor in sorted(c.positions.items()):
         tl.set_position(position, revise(tl.positions[position], day, change_id, unit=successor))
     _end_unit(tl, c.unit, day, change_id)
+    check_delegates_outside_companies(tl, successors, what)
 
 
 def _check_mapping(
@@ -399,3 +402,4 @@ def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
     for position in sorted(tl.staff.get(c.unit, ())):
         tl.set_position(position, end(tl.positions[position], day, change_id))
     _end_unit(tl, c.unit, day, change_id)
+    check_delegates_outside_companies(tl, [c.company], what)
