@@ -64,7 +64,7 @@ def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, "
-        f"Python {m['python']}, {m['system']}.",
+        f"Python {m['python']}, {m['system']}" + (f", at commit {m['commit']}." if m.get("commit") else "."),
         "",
         "| database | units / changes | import changes/s (× raw append) | import peak MiB "
         "| rebuild events/s (× raw read) | server peak MiB |",

@@ -20,6 +20,7 @@ second process against several workers at 1, 8 and 32 clients. Prints tables
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -198,8 +199,15 @@ def _children(pid: int) -> list[int]:
 # --- the register to measure --------------------------------------------------------------------
 
 
+def _generator_version() -> str:
+    """A digest of the generator: files made by another version of it are made again."""
+    here = Path(__file__).parent
+    text = b"".join((here / name).read_bytes() for name in ("generate.py", "vocabulary.py"))
+    return hashlib.sha256(text).hexdigest()[:8]
+
+
 def change_file(options: Options, units: int, changes: int) -> tuple[Path, dict[str, Any]]:
-    path = options.workdir / f"register-{units}-{changes}-seed1.json"
+    path = options.workdir / f"register-{units}-{changes}-seed1-{_generator_version()}.json"
     summary_path = path.with_suffix(".summary.json")
     if not path.exists() or not summary_path.exists():
         document, summary = generate(Sizes(units, changes, seed=1))
@@ -494,8 +502,10 @@ def machine() -> dict[str, Any]:
         for line in Path("/proc/meminfo").read_text().splitlines()
         if line.startswith("MemTotal")
     )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return {
         "date": datetime.now(UTC).date().isoformat(),
+        "commit": commit.stdout.strip() or None,
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": memory,
