@@ -95,9 +95,16 @@ class ReviewPack:
 
     @classmethod
     def for_period(cls, app: OrgChange, board: str, start: date, end: date) -> ReviewPack:
-        page = app.read_model.changes(start=start, end=end, first=10_000)
-        changes = [c for c in page.rows if not c.cancelled]
-        return cls._build(app, board, None, changes, None)
+        """Every change effective in the period (not cancelled), whichever board it was reported to:
+        what a board reviewing the organisation as a whole (the kommunstyrelse) needs to see."""
+        changes: list[ChangeRow] = []
+        after = None
+        while True:
+            page = app.read_model.changes(start=start, end=end, first=1000, after=after)
+            changes += [c for c in page.rows if not c.cancelled]
+            if not page.has_next:
+                return cls._build(app, board, None, changes, None)
+            after = page.end_cursor
 
     @classmethod
     def _build(

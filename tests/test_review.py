@@ -210,3 +210,31 @@ def test_the_review_pack_renders_without_overflow_in_a_browser(demo_app, tmp_pat
         save_screenshot(page, "review-pack-ks-2017-11-13")
         pdf = page.pdf(format="A4")
         assert pdf[:5] == b"%PDF-"
+
+
+def test_a_periods_pack_holds_every_change_of_the_period_however_many(app):
+    # More changes than one page of the change log (1,000): the pack pages through them all.
+    renames = [
+        change(
+            "rename_unit",
+            id=f"r{n}",
+            effective=f"2019-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}",
+            unit="kfv",
+            name=f"Kultur och fritid {n}",
+        )
+        for n in range(336)
+    ]
+    for year in (2019, 2020, 2021, 2022):
+        app.record_changes([*(base_organisation() if year == 2019 else [])], "t")
+        app.record_changes(
+            [
+                c.model_copy(update={"id": f"{c.id}-{year}", "effective": c.effective.replace(year=year)})
+                for c in renames
+            ],
+            "t",
+        )
+
+    pack = ReviewPack.for_period(app, "ks", date(2019, 1, 1), date(2022, 12, 31))
+
+    assert len(pack.changes) == 4 * 336
+    assert len({c.id for c in pack.changes}) == 4 * 336
