@@ -29,6 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..limits import send_json
+
 # Top-level fields whose answers follow from the events alone.
 FROM_EVENTS = frozenset(
     {
@@ -147,7 +149,7 @@ class CachedGraphQL:
             return
         answer = self.cache.get(key, stamp)
         if answer is not None:
-            await _send_json(send, answer, "hit")
+            await send_json(send, 200, answer, ((HEADER.encode(), b"hit"),))
             return
         await self.app(scope, _replay(body, False, receive), _keeping(send, self.cache, key, stamp))
 
@@ -203,21 +205,6 @@ def _keeping(send: Send, cache: AnswerCache, key: str, stamp: int) -> Send:
         await send(message)
 
     return keep
-
-
-async def _send_json(send: Send, body: bytes, how: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (HEADER.encode(), how.encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 __all__ = ["AnswerCache", "CachedGraphQL", "answered_from_events", "request_key"]
