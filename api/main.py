@@ -21,7 +21,7 @@ from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
 
 from . import auth
-from .graphql.cache import AnswerCache, CachedGraphQL
+from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
 from .params import no_nul_in_parameters, plain_validation_error
@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         try:
             yield
         finally:
+            stamp = getattr(app.state, "answer_stamp", None)
+            if stamp is not None:
+                stamp.close()
             if owns_orgchange:
                 application.close()
                 application.engine.dispose()
@@ -89,7 +92,9 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     if settings.public_read and settings.answer_cache_mb > 0:
         cache = AnswerCache(settings.answer_cache_mb * 2**20)
         app.state.answer_cache = cache
-        app.add_middleware(CachedGraphQL, cache=cache, stamp=application.read_model.last_event_id)
+        stamp = Stamp(application.engine)
+        app.state.answer_stamp = stamp
+        app.add_middleware(CachedGraphQL, cache=cache, stamp=stamp)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)  # outermost: first to see a body
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.include_router(changes.router)

@@ -149,3 +149,26 @@ class RawSql:
     def delegations(self, day: date, board: str) -> list[Any]:
         d = t.delegation_versions
         return self._fetch(self._compiled(versions_on(d, day, None, d.c.board_id == board)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.baselines append URL FILE`: the raw append of a file's entries, in seconds.
+
+    Run in a process of its own, so that the benchmark's own process stays small and the
+    peak memory measured of the processes it starts is theirs.
+    """
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=["append"])
+    parser.add_argument("url")
+    parser.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    entries = json.loads(args.file.read_text())["changes"]
+    print(json.dumps({"seconds": raw_append(args.url, entries)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ TARGET_SIZE = "target"  # 10,000 units, 200,000 changes
 
 QUERY_NAMES = {
     "organisation_new_day": "organisation(asOf), whole register, a day not asked before",
-    "organisation_asked_before": "organisation(asOf), whole register, a day asked before",
+    "organisation_asked_before": "organisation(asOf), whole register, the same day asked again",
     "unit": "unit(id, asOf)",
     "unitHistory": "unitHistory(id)",
     "changes_page": "changes, a page of 100",

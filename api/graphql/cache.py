@@ -20,14 +20,18 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from functools import lru_cache
 from threading import Lock
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from projections import tables as t
 
 from ..limits import send_json
 
@@ -119,6 +123,44 @@ def request_key(body: bytes) -> str | None:
     except (TypeError, ValueError):
         return None
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Stamp:
+    """The last event the read models reflect, read on one connection of its own.
+
+    Asked on every cacheable request, so it is worth a connection that stays open in
+    autocommit mode: one round trip, instead of a checkout from the pool, the query, and
+    the rollback that returns the connection. A connection that fails is opened again.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._lock = Lock()
+        state = t.projection_state
+        self._query = select(state.c.last_event_id).where(state.c.name == "read_models")
+
+    def __call__(self) -> int:
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    if self._connection is None:
+                        self._connection = self.engine.connect().execution_options(
+                            isolation_level="AUTOCOMMIT"
+                        )
+                    found = self._connection.execute(self._query).scalar()
+                    return found or 0
+                except SQLAlchemyError:
+                    self.close()
+                    if attempt == 1:
+                        raise
+            raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with suppress(SQLAlchemyError):
+                self._connection.close()
+            self._connection = None
 
 
 class CachedGraphQL:
