@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -55,9 +56,19 @@ UNITS = 1500  # 3,003 changes in the file: about half a second inside the write 
 
 def _writing(database_url: str, path: Path | None) -> bool:
     """Whether the subprocess has begun writing its transaction."""
-    if path is not None:  # SQLite in WAL mode: the write-ahead log grows while it writes
-        wal = Path(f"{path}-wal")
-        return wal.exists() and wal.stat().st_size > 64 * 1024
+    if path is not None:
+        # SQLite: a writer holds the database's one write lock from its first write to its
+        # commit (the pages it writes may stay in its cache until then), so another
+        # connection that asks for the lock, without waiting, is refused while it writes.
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as error:
+            return "locked" in str(error)
+        finally:
+            probe.close()
     name = make_url(database_url).database
     engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
