@@ -140,3 +140,35 @@ def markdown(results: dict[str, Any]) -> str:
             verdict = "yes" if t["met"] else f"no (missed by {t['missed_by']})"
             lines.append(f"| {t['target']} | {t['database']} | {t['value']} {t['unit']} | {verdict} |")
     return "\n".join(lines)
+
+
+START = "<!-- benchmark results (python -m benchmarks.report RESULTS.json --readme README.md) -->"
+END = "<!-- end of benchmark results -->"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print a results file as tables, or put them into the README between the markers."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--readme", type=Path, help="replace the tables between the markers in this file")
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text())
+    tables = markdown(results)
+    if args.readme is None:
+        print(tables)
+        return
+    text = args.readme.read_text()
+    before, _, rest = text.partition(START)
+    _, found, after = rest.partition(END)
+    if not found:
+        raise SystemExit(f"{args.readme}: no '{START}' … '{END}' markers")
+    source = f"From `{args.results.as_posix()}`:"
+    args.readme.write_text(f"{before}{START}\n{source}\n\n{tables}\n{END}{after}")
+
+
+if __name__ == "__main__":
+    main()
