@@ -23,7 +23,7 @@ from orgchange import diagrams
 from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
 from orgchange.charts import OrgChart, chart_json, chart_text
 from orgchange.config import get_settings
-from orgchange.domain.calendar import within_calendar
+from orgchange.dates import parse_date, parse_datetime
 from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
 
 SAMPLE = "nacka-2012-2018.yaml"
@@ -36,23 +36,21 @@ class Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return within_calendar(date.fromisoformat(value))
+            return parse_date(value)
         except ValueError as error:
-            message = str(error) if "between" in str(error) else f"{value!r} is not a date written YYYY-MM-DD"
-            self.fail(message, param, ctx)
+            self.fail(str(error), param, ctx)
 
 
 class Instant(click.ParamType):
     name = "ISO-8601 instant"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
         try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 instant", param, ctx)
-        if instant.tzinfo is None:
-            self.fail(f"{value!r} needs a time zone offset, e.g. +00:00", param, ctx)
-        return instant
+            return parse_datetime(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 DAY = Day()

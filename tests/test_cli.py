@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,37 @@ def test_a_bad_database_url_is_a_plain_error(tmp_path):
     result = run("mysql://nobody@localhost/x", "chart", "--as-of", "2017-01-01")
     assert result.returncode == 1 and "SQLite or PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        # ISO 8601 forms, but not the contract's: Python's own parser would take them
+        ("--as-of", "20170301", "not a date written YYYY-MM-DD: 20170301"),
+        ("--as-of", "2017-W09-3", "not a date written YYYY-MM-DD: 2017-W09-3"),
+        ("--as-of", "2017-02-29", "not a calendar date: 2017-02-29"),
+        ("--as-of", "0999-12-31", "a day must be between 1000-01-01 and 9998-12-31: 0999-12-31"),
+        ("--known-at", "2017-03-01T12:00", "an instant needs a time zone"),
+    ],
+)
+def test_dates_on_the_command_line_are_read_as_the_api_reads_them(sqlite_url, option, value, expected):
+    day = [] if option == "--as-of" else ["--as-of", "2017-03-01"]
+    result = run(sqlite_url, "chart", *day, option, value)
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_known_at_with_an_offset_is_read_as_that_instant(sqlite_url):
+    run(sqlite_url, "demo")
+    recorded = datetime.fromisoformat(run(sqlite_url, "audit").stdout.split("\t", 1)[0])
+    plus_one = timezone(timedelta(hours=1))
+
+    def units_known_at(instant: datetime) -> list:
+        known_at = instant.isoformat()
+        result = run(sqlite_url, "chart", "--as-of", "2017-03-01", "--known-at", known_at, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["units"]
+
+    # The same instants written in Stockholm's winter time: at the recording, and just before it.
+    assert units_known_at(recorded.astimezone(plus_one))
+    assert units_known_at((recorded - timedelta(microseconds=1)).astimezone(plus_one)) == []

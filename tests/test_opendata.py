@@ -674,7 +674,7 @@ def test_the_command_line_takes_the_uri_base_from_the_environment_or_an_option(
 
 def test_the_command_line_refuses_bad_input_plainly(module_database_url: str) -> None:
     for args, env, words in (
-        (["--format", "turtle", "--as-of", "1 mars"], {}, "'1 mars' is not a date written YYYY-MM-DD"),
+        (["--format", "turtle", "--as-of", "1 mars"], {}, "not a date written YYYY-MM-DD: 1 mars"),
         (["--format", "popolo", "--known-at", "2017-01-01T00:00"], {}, "needs a time zone"),
         (
             ["--format", "yaml", "--as-of", "2017-03-01"],

@@ -1,7 +1,7 @@
 """Days and instants as the contract writes them, and nothing looser (CONTRACT.md §1, §5).
 
-Shared by GraphQL's `Date`/`DateTime` scalars and the REST routes' query
-parameters, so both refuse the same input in the same words. Looser parsers
+Shared by the command line's options, GraphQL's `Date`/`DateTime` scalars and the
+REST routes' query parameters, so all three refuse the same input in the same words. Looser parsers
 accept more than the contract (`20170301`, a Unix time, an instant without a
 time zone); in a register of decisions a silently misread date is worse than
 an error.
