@@ -78,6 +78,7 @@ def test_a_meeting_nothing_was_reported_to_is_404(api: Api) -> None:
     assert other_day.status_code == other_board.status_code == unknown_board.status_code == 404
     assert other_day.json() == {"detail": "no changes were reported to 'ks' for the meeting 2017-02-07"}
     assert "socialnamnden" in other_board.json()["detail"]
+    assert unknown_board.json() == {"detail": "there is no unit 'kommunstyrelsen' in the register"}
 
 
 def test_a_bad_meeting_date_or_format_is_422_with_a_plain_message(api: Api) -> None:
