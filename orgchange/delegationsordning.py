@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import Any
 
 from orgchange import diagrams
-from orgchange.domain.errors import NotFound
 from projections.delegations import Delegate, DelegationRow, Gap
 from projections.queries import ReadModel
 
@@ -39,8 +38,8 @@ class Delegationsordning:
     def load(
         cls, read_model: ReadModel, as_of: date, board: str | None = None, known_at: datetime | None = None
     ) -> Delegationsordning:
-        if board is not None and not read_model.is_unit(board):
-            raise NotFound(f"there is no unit '{board}' in the register")
+        if board is not None:
+            read_model.require_unit(board)
         reader = read_model.delegations
         rows = reader.delegations(as_of, board=board, known_at=known_at)
         keys = {r.to_id for r in rows} | {r.substitute_id for r in rows if r.substitute_id}

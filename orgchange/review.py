@@ -84,9 +84,8 @@ class ReviewPack:
     @classmethod
     def for_meeting(cls, app: OrgChange, board: str, meeting: date) -> ReviewPack:
         reports = app.read_model.reports.reports(board, meeting)
-        if not reports and not app.read_model.is_unit(board):
-            raise NotFound(f"there is no unit '{board}' in the register")
         if not reports:
+            app.read_model.require_unit(board)
             raise NotFound(f"no changes were reported to '{board}' for the meeting {meeting}")
         report = reports[0]
         changes = app.read_model.changes_by_id(report.change_ids)

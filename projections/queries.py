@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import CompoundSelect, Connection, Engine, Table, and_, func, or_, select, union_all
 
+from orgchange.domain.errors import NotFound
+
 from . import intervals
 from . import tables as t
 
@@ -241,6 +243,11 @@ class ReadModel(Reader):
         """Has the register ever recorded a unit with this key (at any time, in any belief)?"""
         v = t.unit_versions
         return bool(self._all(select(v.c.unit_id).where(v.c.unit_id == key).limit(1)))
+
+    def require_unit(self, key: str) -> None:
+        """NotFound, in the words every view uses, unless the register has ever had this unit."""
+        if not self.is_unit(key):
+            raise NotFound(f"there is no unit '{key}' in the register")
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions

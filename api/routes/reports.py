@@ -21,7 +21,7 @@ from orgchange.pdf import PdfUnavailable, html_to_pdf
 from orgchange.review import ReviewPack
 from projections.queries import ChangeRow
 
-from ..dependencies import OrgChangeDep, ReaderAccessDep, ReaderDep
+from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, Message, day, invalid
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -118,14 +118,12 @@ async def to_param(
 async def unreported(
     board: Board,
     orgchange: OrgChangeDep,
-    reader: ReaderDep,
     _reader: ReaderAccessDep,
     first: Annotated[int, Query(ge=0, le=MAX_FIRST, description="At most this many.")] = 100,
 ) -> list[Change]:
     def find() -> list[ChangeRow]:
-        if board not in reader.known_units([board]):
-            raise NotFound(f"there is no unit '{board}' in the register")
         read_model = orgchange.read_model
+        read_model.require_unit(board)
         return read_model.reports.unreported(read_model, board, first)
 
     try:
