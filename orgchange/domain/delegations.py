@@ -51,18 +51,22 @@ def check_delegate(
     _check_not_in_company(tl, to, position.unit, what)
 
 
+def _company_over(tl: Timeline, unit: str) -> str | None:
+    """The company `unit` is, or the nearest one above it; None if it stands in none."""
+    return next((k for k in (unit, *tl.ancestors(unit)) if (u := tl.unit(k)) and u.kind == "company"), None)
+
+
 def _check_not_in_company(tl: Timeline, post: str, unit: str, what: str) -> None:
     """A post in a company, or in a unit under one, is not employed by the kommun (KL 6 kap. 37 §)."""
-    for company in (unit, *tl.ancestors(unit)):
-        current = tl.unit(company)
-        if current is None or current.kind != "company":
-            continue
-        where = f"company '{company}'" if company == unit else f"'{unit}' of company '{company}'"
-        raise RuleViolation(
-            DELEGATION,
-            f"{what}: position '{post}' belongs to {where}; "
-            f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
-        )
+    company = _company_over(tl, unit)
+    if company is None:
+        return
+    where = f"company '{company}'" if company == unit else f"'{unit}' of company '{company}'"
+    raise RuleViolation(
+        DELEGATION,
+        f"{what}: position '{post}' belongs to {where}; "
+        f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
+    )
 
 
 def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], what: str) -> None:
@@ -74,9 +78,7 @@ def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], what: 
     or revoked first.
     """
     for top in units:
-        company = next(
-            (k for k in (top, *tl.ancestors(top)) if (u := tl.unit(k)) and u.kind == "company"), None
-        )
+        company = _company_over(tl, top)
         if company is None:
             continue
         for post in _posts_under(tl, top):
