@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change_file
+from orgchange.changefile import ChangeFile, parse_change_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "orgchange" / "sample" / "nacka-2012-2018.yaml"
@@ -93,14 +93,24 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
         yield url
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[OrgChange]:
+@contextmanager
+def opened(database_url: str, sample: ChangeFile | None = None) -> Iterator[OrgChange]:
+    """The application on a database, with `sample` recorded first if given; closed afterwards,
+    its connections let go (a test's PostgreSQL database can then be dropped)."""
     application = OrgChange(database_url)
     try:
+        if sample is not None:
+            application.record_changes(sample.changes, "test", sample.organisation)
         yield application
     finally:
         application.close()
         application.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[OrgChange]:
+    with opened(database_url) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")

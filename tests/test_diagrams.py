@@ -16,9 +16,9 @@ import pydot
 import pytest
 
 from orgchange import diagrams
-from orgchange.application import OrgChange
 from orgchange.charts import OrgChart
 from tests.builders import base_organisation, change
+from tests.conftest import opened
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY = date(2017, 3, 1)  # Nacka vatten och avfall AB exists from 2017-01-01
@@ -36,13 +36,8 @@ SAMPLE_CLUSTERS = {
 
 @pytest.fixture(scope="module")
 def sample(module_database_url: str, sample_file) -> Iterator[OrgChart]:
-    application = OrgChange(module_database_url)
-    try:
-        application.record_changes(sample_file.changes, "test", sample_file.organisation)
+    with opened(module_database_url, sample_file) as application:
         yield OrgChart.load(application.read_model, DAY)
-    finally:
-        application.close()
-        application.engine.dispose()
 
 
 # --- reading Graphviz's SVG ------------------------------------------------------------------

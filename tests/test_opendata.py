@@ -30,6 +30,7 @@ from orgchange import opendata
 from orgchange.application import OrgChange
 from orgchange.config import DEFAULT_URI_BASE, Settings
 from tests.builders import base_organisation, change
+from tests.conftest import opened
 
 BASE = DEFAULT_URI_BASE
 NAMESPACES = {
@@ -210,13 +211,8 @@ class GraphQLAnswers:
 
 @pytest.fixture(scope="module")
 def sample_app(module_database_url: str, sample_file) -> Iterator[OrgChange]:
-    application = OrgChange(module_database_url)
-    application.record_changes(sample_file.changes, "test", sample_file.organisation)
-    try:
+    with opened(module_database_url, sample_file) as application:
         yield application
-    finally:
-        application.close()
-        application.engine.dispose()
 
 
 def _service(orgchange: OrgChange, database_url: str, **settings: Any) -> TestClient:

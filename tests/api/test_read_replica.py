@@ -25,7 +25,7 @@ from orgchange.application import OrgChange
 from orgchange.config import Settings
 from orgchange.domain.errors import ReadOnlyRegister
 from tests.builders import change
-from tests.conftest import POSTGRES_ADMIN_URL, ROOT
+from tests.conftest import POSTGRES_ADMIN_URL, ROOT, opened
 
 pytestmark = pytest.mark.postgres
 
@@ -35,13 +35,8 @@ UNIT = '{ unit(id: "planenheten", asOf: "2018-06-01") { name } }'
 @pytest.fixture
 def primary(postgres_url: str, sample_file) -> Iterator[OrgChange]:
     """The sample register, recorded through the primary."""
-    app = OrgChange(postgres_url)
-    app.record_changes(sample_file.changes, "test", sample_file.organisation)
-    try:
+    with opened(postgres_url, sample_file) as app:
         yield app
-    finally:
-        app.close()
-        app.engine.dispose()
 
 
 @pytest.fixture

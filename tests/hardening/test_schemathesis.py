@@ -145,6 +145,14 @@ class Exploration:
         self.operations: set[str] = set()
         self.without_negative: list[str] = []
 
+    def figures(self) -> dict[str, Any]:
+        """What docs/reliability.md reports of an exploration: operations, cases by mode, statuses."""
+        return {
+            "operations": len(self.operations),
+            "cases": dict(self.cases),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+        }
+
     def run(
         self,
         schema: Any,
@@ -222,13 +230,7 @@ def test_rest_api_conforms_to_its_openapi(database_url: str, demo_app: OrgChange
     assert "POST /changes" in exploration.operations and len(exploration.operations) >= 10
     assert exploration.without_negative == ["GET /health"]
     assert exploration.statuses[200] > 0 and exploration.statuses[422] > 0
-    report(
-        "schemathesis_openapi",
-        database=database_url.split(":")[0],
-        operations=len(exploration.operations),
-        cases=dict(exploration.cases),
-        statuses={str(k): v for k, v in sorted(exploration.statuses.items())},
-    )
+    report("schemathesis_openapi", database=database_url.split(":")[0], **exploration.figures())
     close(check_register(database_url))
 
 
@@ -243,13 +245,7 @@ def test_rest_api_without_public_reads_conforms_with_a_reader_token(
     exploration = _explore_rest(asgi, demo_app, RESTRICTED_CASES, read=reader, write=reader)
 
     assert exploration.statuses[403] > 0 and exploration.statuses[200] > 0
-    report(
-        "schemathesis_openapi_reader",
-        database=database_url.split(":")[0],
-        operations=len(exploration.operations),
-        cases=dict(exploration.cases),
-        statuses={str(k): v for k, v in sorted(exploration.statuses.items())},
-    )
+    report("schemathesis_openapi_reader", database=database_url.split(":")[0], **exploration.figures())
     close(check_register(database_url))
 
 
