@@ -44,12 +44,12 @@ import httpx
 from . import report
 from .baselines import RawSql, raw_read
 from .generate import END, START, Sizes, generate, write_change_file
+from .load import UNIT  # the same question as the load test asks most
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"small": (1_000, 10_000), "target": (10_000, 200_000), "large": (20_000, 500_000)}
 HISTORY = ((1_000, 10_000), (1_000, 100_000))  # the same organisation, ten times the history
 ORGANISATION = "query ($d: Date!) { organisation(asOf: $d) { units { id name kind parentId ownerId } } }"
-UNIT = "query ($id: ID!, $d: Date!) { unit(id: $id, asOf: $d) { id name kind parentId ownerId } }"
 HISTORY_QUERY = "query ($id: ID!) { unitHistory(id: $id) { validFrom validTo name kind parentId changeId } }"
 CHANGES = (
     "query ($f: Date!, $t: Date!) { changes(from: $f, to: $t, first: 100) { totalCount "
