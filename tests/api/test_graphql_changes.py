@@ -224,8 +224,12 @@ def test_changes_reported_to_a_board_are_those_of_its_reports(api: Api) -> None:
     total, nodes = _all_pages(api, {"board": "ks"})
 
     assert {n["id"] for n in nodes} == reported and total == len(reported) > 0
-    nothing = api.data(FILTERED, {"board": "ntn", "types": ["rename_unit"]})["changes"]
-    assert nothing["totalCount"] == len(nothing["edges"])
+    # Both filters at once: the changes of those types among those reported to the board.
+    types = ["rename_unit", "split_unit"]
+    of_types = {n["id"] for n in _all_pages(api, {"types": types})[1]}
+    both_total, both = _all_pages(api, {"board": "ks", "types": types})
+    assert {n["id"] for n in both} == reported & of_types and both_total == len(both)
+    assert 0 < len(both) < len(of_types)  # the sample has renames and splits reported and not
 
 
 def test_bad_filters_are_clear_errors(api: Api) -> None:
