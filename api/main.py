@@ -20,7 +20,7 @@ from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
 
-from . import auth
+from . import auth, headers
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         version=_package_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI is served by routes.web (no inline script); ReDoc is not served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.orgchange = application
@@ -106,6 +109,8 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     # GraphQL documents itself (introspection, GraphiQL); OpenAPI covers the REST part.
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     _document_read_access(app, settings.public_read)
+    # Outermost of all, so that even a 500 carries the security headers.
+    app.build_middleware_stack = headers.wrap(app.build_middleware_stack)  # type: ignore[method-assign]
     return app
 
 

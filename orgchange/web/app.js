@@ -1,6 +1,14 @@
 // orgchange – the web page. A client of the public API like any other: GraphQL for
 // data, /diagrams and /reports for pictures and documents. The URL (after #) holds
 // the view, the date and the selection, so a link can be pasted into a memo.
+//
+// Everything from the address, the API or a visitor is text: it goes into the page only
+// through the helper for where it goes (`esc` for HTML text, `attr` for an attribute
+// value, `segment` and `query` for the parts of a URL), and route parameters are checked
+// before anything is asked for them. The page runs under a Content-Security-Policy that
+// allows no inline script (api/headers.py): handlers are set here, never in the markup.
+
+import * as auth from "./auth.js";
 
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
@@ -20,14 +28,51 @@ const TYPE = {
 
 // --- small helpers ---------------------------------------------------------------
 
+// HTML text: the characters that could open markup or end a quoted attribute.
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({
   "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+// An attribute value, always written between double quotes (`value="${attr(x)}"`); a URL
+// for href or src is built with `segment`/`query`/`hashOf` first, then passed through this.
+const attr = (value) => esc(value).replace(/`/g, "&#96;");
+// One path segment of a URL (`/reports/${segment(board)}/…`): percent-encoded, "/" included.
+const segment = (value) => encodeURIComponent(String(value ?? ""));
+// A URL's query from an object; empty values are left out.
+const query = (params) => new URLSearchParams(
+  Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [k, String(v)]),
+).toString();
+const withQuery = (path, params) => { const q = query(params); return q ? `${path}?${q}` : path; };
+// The page's own address of a view (`#/enhet/ks?datum=…`).
+const hashOf = (view, params = {}, arg = "") => withQuery(`#/${view}${arg ? "/" + segment(arg) : ""}`, params);
+
 const today = () => new Date().toISOString().slice(0, 10);
-const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text || "");
+// A calendar day written YYYY-MM-DD (2017-02-30 is none).
+const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text || "")
+  && new Date(text + "T00:00:00Z").toISOString().slice(0, 10) === text;
+// A unit's (or board's) key, as the register writes them.
+const isKey = (text) => /^[a-z0-9][a-z0-9-]{0,63}$/.test(text || "");
 const addDays = (day, n) => {
   const d = new Date(day + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10);
 };
 const daysBetween = (a, b) => Math.round((new Date(b + "T00:00:00Z") - new Date(a + "T00:00:00Z")) / 864e5);
+
+// --- route parameters: checked before they are used -----------------------------
+
+class BadAddress extends Error {
+  heading = "Adressen stämmer inte";
+}
+
+const excerpt = (value) => (value.length > 40 ? value.slice(0, 40) + "…" : value);
+
+// `name` from the address: absent ("" or missing) is null; present, it must pass `check`.
+function checked(params, name, check, label, what) {
+  const value = params.get(name);
+  if (value === null || value === "") return null;
+  if (!check(value)) throw new BadAddress(`${label} i adressen (${name}=${excerpt(value)}) är inte ${what}.`);
+  return value;
+}
+const dateParam = (params, name, label) => checked(params, name, isDate, label, "ett datum skrivet ÅÅÅÅ-MM-DD");
+const keyParam = (params, name, label) =>
+  checked(params, name, isKey, label, "en nyckel i registret (som ks eller va-och-avfall)");
 
 function say(message) {
   statusBox.textContent = message;
@@ -36,11 +81,11 @@ function say(message) {
   say.timer = setTimeout(() => statusBox.classList.remove("show"), 2500);
 }
 
-async function gql(query, variables = {}) {
-  const response = await fetch("/graphql", {
+async function gql(text, variables = {}) {
+  const response = await auth.request("/graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: text, variables }),
   });
   const body = await response.json().catch(() => ({}));
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
@@ -49,25 +94,25 @@ async function gql(query, variables = {}) {
 }
 
 function route() {
-  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [path, search = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [view, ...rest] = path.split("/");
-  return { view: view || "organisation", arg: rest.map(decodeURIComponent).join("/"), params: new URLSearchParams(query) };
+  let arg;
+  try { arg = rest.map(decodeURIComponent).join("/"); } catch { arg = null; } // a stray "%"
+  return { view: view || "organisation", arg, params: new URLSearchParams(search) };
 }
 
 function go(view, params = {}, arg = "") {
-  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
-  const hash = `#/${view}${arg ? "/" + encodeURIComponent(arg) : ""}${query ? "?" + query : ""}`;
+  const hash = hashOf(view, params, arg);
   if (location.hash !== hash) location.hash = hash; else render();
 }
 
 function replaceParams(params) {
   const { view, arg } = route();
-  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
-  history.replaceState(null, "", `#/${view}${arg ? "/" + encodeURIComponent(arg) : ""}${query ? "?" + query : ""}`);
+  history.replaceState(null, "", hashOf(view, params, arg || ""));
 }
 
 function failure(error) {
-  main.innerHTML = `<h1>Något gick fel</h1><p class="error" role="alert">${esc(error.message)}</p>`;
+  main.innerHTML = `<h1>${esc(error.heading || "Något gick fel")}</h1><p class="error" role="alert">${esc(error.message)}</p>`;
 }
 
 let registerInfo = null;
@@ -75,7 +120,8 @@ async function register() {
   if (registerInfo) return registerInfo;
   try {
     registerInfo = (await gql("{ register { organisation firstEffective lastEffective } }")).register;
-  } catch {
+  } catch (error) {
+    if (error instanceof auth.SignInNeeded) throw error;
     const first = await gql("{ changes(first: 1) { edges { node { effective } } } }");
     const start = first.changes.edges[0]?.node.effective || today();
     registerInfo = { organisation: null, firstEffective: start, lastEffective: today() };
@@ -97,10 +143,10 @@ function dateControls(id, label, day, info) {
   const span = Math.max(daysBetween(start, end), 1);
   const value = Math.min(Math.max(daysBetween(start, day), 0), span);
   return {
-    html: `<label for="${id}">${esc(label)}<input type="date" id="${id}" value="${esc(day)}" required></label>
-      <label class="slider" for="${id}-slider">Dra för att flytta datumet
-        <input type="range" id="${id}-slider" min="0" max="${span}" value="${value}"
-               aria-valuetext="${esc(day)}"></label>`,
+    html: `<label for="${attr(id)}">${esc(label)}<input type="date" id="${attr(id)}" value="${attr(day)}" required></label>
+      <label class="slider" for="${attr(id)}-slider">Dra för att flytta datumet
+        <input type="range" id="${attr(id)}-slider" min="0" max="${attr(span)}" value="${attr(value)}"
+               aria-valuetext="${attr(day)}"></label>`,
     bind(onChange) {
       const field = document.getElementById(id);
       const slider = document.getElementById(`${id}-slider`);
@@ -170,7 +216,25 @@ function diagramPanel(label) {
       <button type="button" data-zoom="out" aria-label="Zooma ut">−</button>
       <button type="button" data-zoom="fit">Anpassa</button>
       <span class="hint">Dra för att panorera, scrolla eller +/− för att zooma.</span></div>
-    <div class="diagram" tabindex="0" role="img" aria-label="${esc(label)}"><div class="canvas"></div></div>`;
+    <div class="diagram" tabindex="0" role="img" aria-label="${attr(label)}"><div class="canvas"></div></div>`;
+}
+
+// A diagram from the API as SVG elements: parsed as XML (nothing in it runs), with whatever
+// could run script or lead off the page taken out — script, foreignObject, on… handlers,
+// links other than the page's own — before it is shown. Null if it is no SVG.
+function safeSvg(text) {
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+  const svg = parsed.documentElement;
+  if (svg.localName !== "svg" || parsed.getElementsByTagName("parsererror").length) return null;
+  for (const element of [...svg.querySelectorAll("script, foreignObject, iframe, object, embed")]) element.remove();
+  for (const element of [svg, ...svg.querySelectorAll("*")]) {
+    for (const { name, value } of [...element.attributes]) {
+      const local = name.replace(/^.*:/, "").toLowerCase();
+      const link = local === "href" || local === "src";
+      if (local.startsWith("on") || (link && !/^(#|\/(?!\/))/.test(value.trim()))) element.removeAttribute(name);
+    }
+  }
+  return document.importNode(svg, true);
 }
 
 // `isCurrent` tells whether the view still wants this diagram: when the date moves
@@ -179,7 +243,7 @@ async function showDiagram(host, url, isCurrent = () => true) {
   const container = host.querySelector(".diagram");
   const canvas = container.querySelector(".canvas");
   container.setAttribute("aria-busy", "true");
-  const response = await fetch(url);
+  const response = await auth.request(url);
   if (!isCurrent()) return;
   container.removeAttribute("aria-busy");
   if (!response.ok) {
@@ -189,7 +253,12 @@ async function showDiagram(host, url, isCurrent = () => true) {
   }
   const text = await response.text();
   if (!isCurrent()) return;
-  canvas.innerHTML = text.slice(text.indexOf("<svg"));
+  const svg = safeSvg(text);
+  if (!svg) {
+    canvas.innerHTML = `<p class="error">Diagrammet kunde inte visas.</p>`;
+    return;
+  }
+  canvas.replaceChildren(svg);
   canvas.dataset.src = url;
   // One set of zoom and pan handlers per diagram panel, however often its diagram changes.
   container.zoomControls ||= zoomable(container);
@@ -205,14 +274,15 @@ async function showDiagram(host, url, isCurrent = () => true) {
 const views = {};
 
 views.organisation = async ({ params }) => {
-  const info = await register();
-  const day = isDate(params.get("datum")) ? params.get("datum") : today();
-  const root = params.get("rot") || "";
+  const day = dateParam(params, "datum", "Datumet") || today();
+  const root = keyParam(params, "rot", "Delen att visa") || "";
   // A tall, narrow screen (a tablet held upright) reads a chart best drawn left to right.
-  const direction = params.get("riktning") || (window.innerWidth < 900 ? "lr" : "tb");
+  const direction = checked(params, "riktning", (v) => v === "lr" || v === "tb", "Riktningen", "lr eller tb")
+    || (window.innerWidth < 900 ? "lr" : "tb");
+  const info = await register();
   const chooser = dateControls("datum", "Datum", day, info);
   main.innerHTML = `<h1>Organisationen <span id="org-date">${esc(day)}</span></h1>
-    <form class="controls" onsubmit="return false">${chooser.html}
+    <form class="controls">${chooser.html}
       <label for="rot">Visa del under<select id="rot"><option value="">Hela organisationen</option></select></label>
       <label for="riktning">Schemats riktning<select id="riktning">
         <option value="tb">Uppifrån och ned</option><option value="lr"${direction === "lr" ? " selected" : ""}>Vänster till höger</option>
@@ -241,14 +311,13 @@ views.organisation = async ({ params }) => {
     select.innerHTML = `<option value="">Hela organisationen</option>` + data.organisation.units
       .filter((u) => ["council", "board", "office", "area", "company"].includes(u.kind))
       .sort((a, b) => a.name.localeCompare(b.name, "sv"))
-      .map((u) => `<option value="${esc(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
-    const rootParam = select.value ? `&root=${encodeURIComponent(select.value)}` : "";
-    const url = `/diagrams/orgchart.svg?asOf=${when}${rootParam}${lr ? "&leftToRight=true" : ""}`;
+      .map((u) => `<option value="${attr(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
+    const url = withQuery("/diagrams/orgchart.svg", { asOf: when, root: select.value, leftToRight: lr ? "true" : "" });
     await showDiagram(document.getElementById("chart"), url, isCurrent);
     if (!isCurrent()) return;
     say(`Organisationen ${when}: ${data.organisation.units.length} enheter`);
   };
-  document.getElementById("rot").innerHTML += root ? `<option value="${esc(root)}" selected>${esc(root)}</option>` : "";
+  document.getElementById("rot").innerHTML += root ? `<option value="${attr(root)}" selected>${esc(root)}</option>` : "";
   for (const id of ["rot", "riktning"]) {
     document.getElementById(id).addEventListener("change", () => load(document.getElementById("datum").value));
   }
@@ -267,7 +336,7 @@ function drawTree(units, day, root) {
   const item = (unit) => {
     const kids = (below.get(unit.id) || []).sort((a, b) => a.name.localeCompare(b.name, "sv"));
     const owned = unit.ownerId ? ", ägs av " + esc(byId.get(unit.ownerId)?.name || unit.ownerId) : "";
-    return `<li data-unit="${esc(unit.id)}"><a href="#/enhet/${encodeURIComponent(unit.id)}?datum=${day}">${esc(unit.name)}</a>` +
+    return `<li data-unit="${attr(unit.id)}"><a href="${attr(hashOf("enhet", { datum: day }, unit.id))}">${esc(unit.name)}</a>` +
       `<span class="kind">${esc(KIND[unit.kind] || unit.kind)}${owned}</span>` +
       (kids.length ? `<ul>${kids.map(item).join("")}</ul>` : "") + "</li>";
   };
@@ -283,8 +352,9 @@ function countBelow(key, below) {
 const DELEGATION_FIELDS = "id code matter fromId toId legalBasis limit substitute furtherDelegation parentDelegationId validFrom validTo";
 
 views.enhet = async ({ arg, params }) => {
+  if (!isKey(arg)) throw new BadAddress(`Enheten i adressen (${excerpt(String(arg ?? ""))}) är inte en nyckel i registret.`);
+  const day = dateParam(params, "datum", "Datumet") || today();
   const info = await register();
-  const day = isDate(params.get("datum")) ? params.get("datum") : today();
   const data = await gql(`query($id: ID!, $d: Date!) {
       unit(id: $id, asOf: $d) { id name kind parent { id name } owner { id name } children { id name kind }
         positions { id title director delegations { id code matter } } validFrom validTo predecessors successors
@@ -305,10 +375,10 @@ views.enhet = async ({ arg, params }) => {
   const history = data.unitHistory;
   const name = unit?.name || history[history.length - 1]?.name || arg;
   const chooser = dateControls("datum", "Datum", day, info);
-  const link = (key) => `<a href="#/enhet/${encodeURIComponent(key)}?datum=${day}">${esc(key)}</a>`;
+  const link = (key) => `<a href="${attr(hashOf("enhet", { datum: day }, key))}">${esc(key)}</a>`;
   const life = history.length ? `${history[0].validFrom} – ${history[history.length - 1].validTo ?? "tills vidare"}` : "";
   main.innerHTML = `<h1>${esc(name)} <span class="muted small">(${esc(arg)})</span></h1>
-    <form class="controls" onsubmit="return false">${chooser.html}</form>
+    <form class="controls">${chooser.html}</form>
     ${unit ? "" : `<p class="error">Enheten är inte i kraft ${esc(day)}. ${life ? "Den fanns " + esc(life) + "." : ""}</p>`}
     <div class="layout">
       <section class="panel" aria-labelledby="facts-h"><h2 id="facts-h">${esc(day)}</h2>
@@ -347,7 +417,7 @@ function citation(decision) {
 
 function changeList(changes) {
   if (!changes.length) return "<p>Inga ändringar.</p>";
-  return `<ol class="changes">${changes.map((c) => `<li data-change="${esc(c.id)}">
+  return `<ol class="changes">${changes.map((c) => `<li data-change="${attr(c.id)}">
       <span class="${c.cancelled ? "cancelled" : ""}">${esc(c.summary)}</span>
       ${c.cancelled ? '<span class="badge">makulerad</span>' : ""}
       <br><span class="small muted">${esc(c.effective)} · ${esc(TYPE[c.type] || c.type)} · ${esc(citation(c.decision))} · ${esc(c.id)}</span>
@@ -355,12 +425,12 @@ function changeList(changes) {
 }
 
 views.jamfor = async ({ params }) => {
+  const start = dateParam(params, "fran", "Från-datumet") || addDays(today(), -365);
+  const end = dateParam(params, "till", "Till-datumet") || today();
   const info = await register();
-  const start = isDate(params.get("fran")) ? params.get("fran") : addDays(today(), -365);
-  const end = isDate(params.get("till")) ? params.get("till") : today();
   main.innerHTML = `<h1>Jämför två datum</h1>
-    <form class="controls" id="compare"><label for="fran">Från<input type="date" id="fran" value="${esc(start)}" required></label>
-      <label for="till">Till<input type="date" id="till" value="${esc(end)}" required></label>
+    <form class="controls" id="compare"><label for="fran">Från<input type="date" id="fran" value="${attr(start)}" required></label>
+      <label for="till">Till<input type="date" id="till" value="${attr(end)}" required></label>
       <button class="primary" type="submit">Jämför</button>
       <span class="muted small">Registret omfattar ${esc(info.firstEffective || "?")} – ${esc(info.lastEffective || "?")}</span></form>
     <div id="diff" aria-live="polite"></div>`;
@@ -373,31 +443,33 @@ views.jamfor = async ({ params }) => {
       before: organisation(asOf: $a) { units { id name } } after: organisation(asOf: $b) { units { id name } } }`,
   { a: start, b: end });
   const names = new Map([...data.before.units, ...data.after.units].map((u) => [u.id, u.name]));
-  const name = (key) => `<a href="#/enhet/${encodeURIComponent(key)}?datum=${end}">${esc(names.get(key) || key)}</a>`;
+  const name = (key) => `<a href="${attr(hashOf("enhet", { datum: end }, key))}">${esc(names.get(key) || key)}</a>`;
   const d = data.diff;
   document.getElementById("diff").innerHTML = `
-    <h2>Tillkomna (${d.added.length})</h2><ul class="added" id="added">${d.added.map((k) => `<li data-unit="${esc(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
-    <h2>Upphörda (${d.removed.length})</h2><ul class="removed" id="removed">${d.removed.map((k) => `<li data-unit="${esc(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
+    <h2>Tillkomna (${d.added.length})</h2><ul class="added" id="added">${d.added.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
+    <h2>Upphörda (${d.removed.length})</h2><ul class="removed" id="removed">${d.removed.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
     <h2>Nytt namn (${d.renamed.length})</h2><ul>${d.renamed.map((r) => `<li>${esc(r.from)} → ${esc(r.to)}</li>`).join("") || "<li>–</li>"}</ul>
     <h2>Flyttade (${d.moved.length})</h2><ul>${d.moved.map((m) => `<li>${name(m.id)}: ${esc(names.get(m.fromParent) || m.fromParent || "–")} → ${esc(names.get(m.toParent) || m.toParent || "–")}</li>`).join("") || "<li>–</li>"}</ul>`;
 };
 
 views.andringar = async ({ params }) => {
-  const info = await register();
   const filters = {
-    fran: params.get("fran") || "", till: params.get("till") || "", enhet: params.get("enhet") || "",
-    typ: params.get("typ") || "", namnd: params.get("namnd") || "",
+    fran: dateParam(params, "fran", "Från-datumet") || "", till: dateParam(params, "till", "Till-datumet") || "",
+    enhet: keyParam(params, "enhet", "Enheten") || "",
+    typ: checked(params, "typ", (v) => Object.hasOwn(TYPE, v), "Typen", "en ändringstyp i registret") || "",
+    namnd: keyParam(params, "namnd", "Nämnden") || "",
   };
+  const info = await register();
   const boardList = await boards(info.lastEffective || today());
   main.innerHTML = `<h1>Ändringslogg</h1>
     <form class="controls" id="filters">
-      <label for="fran">Från<input type="date" id="fran" value="${esc(filters.fran)}"></label>
-      <label for="till">Till<input type="date" id="till" value="${esc(filters.till)}"></label>
-      <label for="enhet">Enhet (nyckel)<input id="enhet" value="${esc(filters.enhet)}" placeholder="t.ex. ks"></label>
+      <label for="fran">Från<input type="date" id="fran" value="${attr(filters.fran)}"></label>
+      <label for="till">Till<input type="date" id="till" value="${attr(filters.till)}"></label>
+      <label for="enhet">Enhet (nyckel)<input id="enhet" value="${attr(filters.enhet)}" placeholder="t.ex. ks"></label>
       <label for="typ">Typ<select id="typ"><option value="">Alla</option>${Object.entries(TYPE).map(([k, v]) =>
-        `<option value="${k}"${k === filters.typ ? " selected" : ""}>${esc(v)}</option>`).join("")}</select></label>
+        `<option value="${attr(k)}"${k === filters.typ ? " selected" : ""}>${esc(v)}</option>`).join("")}</select></label>
       <label for="namnd">Anmäld till<select id="namnd"><option value="">Alla</option>${boardList.map((b) =>
-        `<option value="${esc(b.id)}"${b.id === filters.namnd ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
+        `<option value="${attr(b.id)}"${b.id === filters.namnd ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
       <button class="primary" type="submit">Filtrera</button></form>
     <p id="total" class="muted"></p><div id="log"></div>
     <button type="button" id="more" hidden>Visa fler</button>`;
@@ -426,16 +498,17 @@ views.andringar = async ({ params }) => {
 };
 
 views.delegationer = async ({ params }) => {
+  const day = dateParam(params, "datum", "Datumet") || today();
+  const board = keyParam(params, "namnd", "Nämnden") || "";
   const info = await register();
-  const day = isDate(params.get("datum")) ? params.get("datum") : today();
-  const board = params.get("namnd") || "";
   const chooser = dateControls("datum", "Datum", day, info);
   const boardList = await boards(day);
   main.innerHTML = `<h1>Delegationsordning <span id="del-date">${esc(day)}</span></h1>
-    <form class="controls" onsubmit="return false">${chooser.html}
+    <form class="controls">${chooser.html}
       <label for="namnd">Nämnd<select id="namnd"><option value="">Alla nämnder</option>${boardList.map((b) =>
-        `<option value="${esc(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
-      <a id="doc-link" href="#">Utskriftsvänlig version</a> <a id="csv-link" href="#">CSV</a></form>
+        `<option value="${attr(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
+      <a id="doc-link" href="#" data-document="open">Utskriftsvänlig version</a>
+      <a id="csv-link" href="#" data-document="download">CSV</a></form>
     <div id="gaps" aria-live="polite"></div>
     <div class="layout stacked"><section class="panel"><h2>Delegationer</h2><div id="table" class="table-wrap"></div></section>
       <section class="panel"><h2>Diagram</h2><div id="chart">${diagramPanel("Delegationsdiagram")}</div></section></div>`;
@@ -446,9 +519,9 @@ views.delegationer = async ({ params }) => {
     const chosen = document.getElementById("namnd").value;
     replaceParams({ datum: when, namnd: chosen });
     document.getElementById("del-date").textContent = when;
-    const query = `asOf=${when}${chosen ? "&board=" + encodeURIComponent(chosen) : ""}`;
-    document.getElementById("doc-link").href = `/documents/delegationsordning.html?${query}`;
-    document.getElementById("csv-link").href = `/documents/delegationsordning.csv?${query}`;
+    const which = { asOf: when, board: chosen };
+    document.getElementById("doc-link").href = withQuery("/documents/delegationsordning.html", which);
+    document.getElementById("csv-link").href = withQuery("/documents/delegationsordning.csv", which);
     const data = await gql(`query($d: Date!, $b: ID) { delegations(asOf: $d, board: $b) { ${DELEGATION_FIELDS} }
         delegationGaps(asOf: $d, board: $b) { delegationId since reason }
         organisation(asOf: $d) { units { id name } } }`, { d: when, b: chosen || null });
@@ -456,16 +529,16 @@ views.delegationer = async ({ params }) => {
     const gaps = new Map(data.delegationGaps.map((g) => [g.delegationId, g]));
     const names = new Map(data.organisation.units.map((u) => [u.id, u.name]));
     document.getElementById("gaps").innerHTML = gaps.size
-      ? `<h2>Luckor (${gaps.size})</h2><ul>${[...gaps.values()].map((g) => `<li class="gap" data-delegation="${esc(g.delegationId)}">
+      ? `<h2>Luckor (${gaps.size})</h2><ul>${[...gaps.values()].map((g) => `<li class="gap" data-delegation="${attr(g.delegationId)}">
           <strong>${esc(g.delegationId)}</strong> sedan ${esc(g.since)}: ${esc(g.reason)}</li>`).join("")}</ul>`
       : "<p>Alla delegationer har en delegat.</p>";
     document.getElementById("table").innerHTML = `<table class="data"><thead><tr><th scope="col">Nr</th><th scope="col">Ärende</th>
         <th scope="col">Nämnd</th><th scope="col">Delegat</th><th scope="col">Lagrum</th></tr></thead><tbody>${data.delegations.map((d) => `
-        <tr data-delegation="${esc(d.id)}" class="${gaps.has(d.id) ? "gap" : ""}"><td>${esc(d.code || d.id)}</td><td>${esc(d.matter)}
+        <tr data-delegation="${attr(d.id)}" class="${gaps.has(d.id) ? "gap" : ""}"><td>${esc(d.code || d.id)}</td><td>${esc(d.matter)}
         ${d.parentDelegationId ? '<br><span class="small muted">vidaredelegation</span>' : ""}</td><td>${esc(names.get(d.fromId) || d.fromId)}</td>
         <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}</td></tr>`).join("")}
         </tbody></table>`;
-    await showDiagram(document.getElementById("chart"), `/diagrams/delegations.svg?${query}`, isCurrent);
+    await showDiagram(document.getElementById("chart"), withQuery("/diagrams/delegations.svg", which), isCurrent);
     say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);
   };
   document.getElementById("namnd").addEventListener("change", () => load(document.getElementById("datum").value));
@@ -474,39 +547,94 @@ views.delegationer = async ({ params }) => {
 };
 
 views.granskning = async ({ params }) => {
+  const chosenBoard = keyParam(params, "namnd", "Nämnden");
+  const meeting = dateParam(params, "sammantrade", "Sammanträdet") || "";
   const info = await register();
   const boardList = await boards(info.lastEffective || today());
-  const board = params.get("namnd") || boardList.find((b) => b.id === "ks")?.id || boardList[0]?.id || "";
-  const meeting = params.get("sammantrade") || "";
+  const board = chosenBoard || boardList.find((b) => b.id === "ks")?.id || boardList[0]?.id || "";
   const data = board ? await gql("query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph } }", { b: board }) : { reports: [] };
+  const pack = (format) => `/reports/${segment(board)}/${segment(meeting)}.${format}`;
   main.innerHTML = `<h1>Granskning: anmälda ändringar</h1>
-    <form class="controls" onsubmit="return false">
+    <form class="controls">
       <label for="namnd">Nämnd<select id="namnd">${boardList.map((b) =>
-        `<option value="${esc(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label></form>
+        `<option value="${attr(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label></form>
     <div class="layout"><section class="panel"><h2>Sammanträden</h2><ul id="meetings">${data.reports.map((r) =>
-      `<li><a href="#/granskning?namnd=${encodeURIComponent(board)}&sammantrade=${r.meeting}"${r.meeting === meeting ? ' aria-current="true"' : ""}>${esc(r.meeting)}</a>
-       – ${r.changeIds.length} ändringar${r.notedParagraph ? `, noterat ${esc(r.notedParagraph)}` : ", ej noterat"}</li>`).join("") || "<li>Inga anmälningar.</li>"}</ul></section>
+      `<li><a href="${attr(hashOf("granskning", { namnd: board, sammantrade: r.meeting }))}"${r.meeting === meeting ? ' aria-current="true"' : ""}>${esc(r.meeting)}</a>
+       – ${esc(r.changeIds.length)} ändringar${r.notedParagraph ? `, noterat ${esc(r.notedParagraph)}` : ", ej noterat"}</li>`).join("") || "<li>Inga anmälningar.</li>"}</ul></section>
       <section class="panel" id="pack">${meeting ? `<h2>Underlag ${esc(meeting)}</h2>
-        <p><a href="/reports/${encodeURIComponent(board)}/${meeting}.pdf">Hämta som PDF</a> ·
-        <a href="/reports/${encodeURIComponent(board)}/${meeting}.html" target="_blank" rel="noopener">Öppna i nytt fönster</a></p>
-        <iframe class="review" title="Granskningsunderlag ${esc(meeting)}" src="/reports/${encodeURIComponent(board)}/${meeting}.html"></iframe>`
+        <p><a href="${attr(pack("pdf"))}" data-document="download">Hämta som PDF</a> ·
+        <a href="${attr(pack("html"))}" target="_blank" rel="noopener" data-document="open">Öppna i nytt fönster</a></p>
+        <iframe class="review" title="Granskningsunderlag ${attr(meeting)}" sandbox="allow-same-origin"></iframe>`
         : "<p>Välj ett sammanträde.</p>"}</section></div>`;
   document.getElementById("namnd").addEventListener("change", (event) => go("granskning", { namnd: event.target.value }));
+  const frame = main.querySelector("iframe.review");
+  if (frame) frame.src = await auth.documentUrl(pack("html"));
 };
+
+// --- signing in, when the server's reads are not public ------------------------------
+
+function signInForm(reason) {
+  main.innerHTML = `<h1>Logga in</h1>
+    <p>${esc(reason.message)}</p>
+    <form class="controls" id="signin">
+      <label for="token">API-token<input id="token" type="password" autocomplete="off" spellcheck="false" required></label>
+      <button class="primary" type="submit">Logga in</button></form>
+    <p id="signin-problem" class="error" role="alert" hidden></p>
+    <p class="muted small">En token skapas av den som förvaltar registret. Den sparas bara i den här
+      fliken och skickas bara till den här servern: stäng fliken eller välj Logga ut för att glömma den.</p>`;
+  const problem = document.getElementById("signin-problem");
+  const tell = (text) => { problem.textContent = text; problem.hidden = false; };
+  document.getElementById("signin").addEventListener("submit", async () => {
+    const value = document.getElementById("token").value;
+    if (auth.tokenProblem(value)) { tell(auth.tokenProblem(value)); return; }
+    auth.signIn(value);
+    try {
+      await gql("{ __typename }");
+    } catch (error) {
+      tell(error instanceof auth.SignInNeeded
+        ? "Servern känner inte igen den token. Kontrollera att den är rätt och inte återkallad."
+        : error.message);
+      return;
+    }
+    registerInfo = null;
+    render();
+  });
+  document.getElementById("token").focus();
+}
+
+const signOutButton = document.getElementById("signout");
+const showSignedIn = (signedIn) => { signOutButton.hidden = !signedIn; };
+auth.onChange(showSignedIn);
+showSignedIn(auth.signedIn());
+signOutButton.addEventListener("click", () => {
+  auth.signOut();
+  registerInfo = null;
+  document.getElementById("org-name").textContent = "";
+  render();
+});
+auth.openDocumentsWithCredentials((error) => say(error.message));
 
 // --- the router -----------------------------------------------------------------------
 
+// Every form of the page is handled by its script; none is sent by the browser.
+document.addEventListener("submit", (event) => event.preventDefault());
+
 async function render() {
+  auth.releaseDocuments();
   const current = route();
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === current.view || (current.view === "enhet" && link.dataset.nav === "organisation")) {
       link.setAttribute("aria-current", "page");
     } else link.removeAttribute("aria-current");
   }
-  const view = views[current.view];
+  const view = Object.hasOwn(views, current.view) ? views[current.view] : null;
   if (!view) { go("organisation"); return; }
   main.setAttribute("aria-busy", "true");
-  try { await view(current); } catch (error) { failure(error); } finally {
+  try {
+    await view(current);
+  } catch (error) {
+    if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
+  } finally {
     main.removeAttribute("aria-busy");
     document.title = `${main.querySelector("h1")?.textContent || "orgchange"} – orgchange`;
   }
