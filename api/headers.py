@@ -11,12 +11,12 @@ Which policy a response gets depends on what it is (docs/security.md):
   no inline script or style, no `eval`; pictures also as `data:`/`blob:` (the
   page shows documents fetched with a token as blob URLs); framed by no one;
 * GraphiQL (`/graphql` answered with HTML): its own files, served from this
-  origin like the page's, plus the inline styles its editor writes;
+  origin like the page's, plus the inline styles its dialogs write;
 * the API documentation (`/docs`): Swagger UI's script and stylesheet from the
   one CDN FastAPI loads them from, and nothing inline;
-* documents and diagrams (`/reports/`, `/documents/`, `/diagrams/`): no script
-  at all; their own inline `<style>`; a review pack (`/reports/`) may be framed
-  by this origin, as the page's review view does.
+* documents, diagrams and open data (`/reports/`, `/documents/`, `/diagrams/`,
+  `/opendata/`): no script at all; their own inline `<style>`; a review pack
+  (`/reports/`) may be framed by this origin, as the page's review view does.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ PAGE_POLICY = (
     "connect-src 'self'; frame-src 'self' blob:; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# GraphiQL's dialogs write a <style> element of their own (react-remove-scroll-bar): inline
+# style is allowed on its page, inline script is not.
 GRAPHIQL_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
@@ -48,7 +50,7 @@ _DOCUMENT_POLICY = (
 DOCUMENT_POLICY = _DOCUMENT_POLICY.format(ancestors="'none'")
 FRAMED_DOCUMENT_POLICY = _DOCUMENT_POLICY.format(ancestors="'self'")
 
-DOCUMENT_PREFIXES = ("/reports/", "/documents/", "/diagrams/")
+DOCUMENT_PREFIXES = ("/reports/", "/documents/", "/diagrams/", "/opendata/")
 FRAMED_PREFIX = "/reports/"
 
 

@@ -34,13 +34,15 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_page(width: int = 1280, height: int = 900) -> Iterator:
+def browser_page(width: int = 1280, height: int = 900, bypass_csp: bool = False) -> Iterator:
+    """A page in a fresh browser. `bypass_csp`: ignore the pages' Content-Security-Policy, for
+    tests of what the page itself lets through (with it, the policy would hide a hole)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
             yield page
         finally:
             browser.close()
