@@ -52,10 +52,19 @@ class _DryRunFinished(Exception):
 
 
 @dataclass(frozen=True)
+class Renaming:
+    """The organisation's name as a file changed it."""
+
+    before: str | None  # None: it had no name
+    after: str
+
+
+@dataclass(frozen=True)
 class RecordResult:
     ids: list[str]  # every change of the file, in file order
     recorded: list[str]  # those recorded now
     skipped: list[str]  # those recorded before with the same content
+    renamed: Renaming | None = None  # the organisation's name, if the file changed it
 
     @property
     def count(self) -> int:
@@ -122,8 +131,12 @@ class OrgChange(Application):
             known = set(register.log)
             recorded_at = self._next_instant(register)
             ids = register.record(changes, recorded_by, recorded_at, progress)
-            if organisation:
-                register.name(organisation)
+            before = register.organisation
+            renamed = (
+                Renaming(before, organisation)
+                if organisation and register.name(organisation, recorded_by, recorded_at)
+                else None
+            )
             try:
                 self._save_with_read_models(register, recorded_at)
             except (IntegrityError, SAIntegrityError, OperationalError, SAOperationalError) as error:
@@ -134,7 +147,7 @@ class OrgChange(Application):
             except (PersistenceError, DBAPIError) as error:  # refused (read-only, no privilege), not lost
                 raise _unavailable(error) from error
             recorded = [i for i in dict.fromkeys(ids) if i not in known]
-            return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known])
+            return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known], renamed)
         raise ConcurrentWriteError(
             "other registrars kept recording changes at the same moment; nothing was recorded, "
             "please try again"

@@ -139,6 +139,10 @@ def _record_file(obj: Context, change_file, source: str) -> None:
         f"{source}: {len(result.recorded)} change(s) recorded, "
         f"{len(result.skipped)} already recorded and skipped"
     )
+    if result.renamed is not None:
+        before = result.renamed.before
+        was = f"it was '{before}'" if before is not None else "it had none"
+        click.echo(f"{source}: the organisation's name is now '{result.renamed.after}' ({was})")
 
 
 @cli.command("import", help="Record the changes of one or more change files (each atomically).")
@@ -442,7 +446,12 @@ def token_list(obj: Context) -> None:
             click.echo(f"{info.name}\t{info.role.value}\tcreated {info.created_at:%Y-%m-%d %H:%M}\t{state}")
 
 
-@cli.command(help="The audit trail: who recorded and who cancelled which change, and when; oldest first.")
+@cli.command(
+    help=(
+        "The audit trail: who recorded which change, cancellation, report to a board and "
+        "noting of one, and who named the organisation, and when; oldest first."
+    )
+)
 @click.option("--by", "recorded_by", metavar="NAME", help="Only what NAME recorded.")
 @click.option("--from", "start", type=INSTANT, help="Recorded at or after this instant.")
 @click.option("--to", "end", type=INSTANT, help="Recorded before this instant.")
@@ -453,34 +462,40 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
 
     with _user_errors():
         reader = AuditReader(obj.app.engine)
-        rows, after = [], None
+        entries, after = [], None
         while True:
-            page = reader.entries(recorded_by, start, end, 1000, after)
-            rows.extend(page.rows)
+            page = reader.trail(recorded_by, start, end, 1000, after)
+            entries.extend(page.entries)
             if not page.has_next:
                 break
             after = page.end_cursor
         if fmt == "json":
-            entries = [
+            listed = [
                 {
-                    "id": row.id,
-                    "type": row.type,
-                    "recordedAt": row.recorded_at.isoformat(),
-                    "recordedBy": row.recorded_by,
-                    "summary": row.summary,
-                    "cancels": row.cancels,
-                    "cancelledBy": row.cancelled_by,
+                    "id": entry.id,
+                    "type": entry.type,
+                    "recordedAt": entry.recorded_at.isoformat(),
+                    "recordedBy": entry.recorded_by,
+                    "summary": entry.summary,
+                    "cancels": entry.cancels,
+                    "cancelledBy": entry.cancelled_by,
+                    "organisation": entry.organisation,
                 }
-                for row in rows
+                for entry in entries
             ]
-            click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+            click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
             return
-        for row in rows:
-            action = f"cancelled {row.cancels}" if row.cancels else f"recorded {row.id}"
-            note = f" (cancelled by {row.cancelled_by})" if row.cancelled_by else ""
-            click.echo(
-                f"{row.recorded_at.isoformat()}\t{row.recorded_by}\t{action}{note}\t{row.type}: {row.summary}"
-            )
+        for entry in entries:
+            if entry.cancels:
+                action = f"cancelled {entry.cancels}"
+            elif entry.id is None:
+                action = "named the organisation"
+            else:
+                action = f"recorded {entry.id}"
+            note = f" (cancelled by {entry.cancelled_by})" if entry.cancelled_by else ""
+            who = entry.recorded_by if entry.recorded_by is not None else "(not recorded)"
+            when = entry.recorded_at.isoformat()
+            click.echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
 
 
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:

@@ -186,6 +186,23 @@ report_items = Table(
     Index("ix_report_items_change", "change_id"),
 )
 
+# The rest of the audit trail, beside the change log: who reported changes to a board
+# (report_changes), who recorded that a board noted a report (note_report), and who gave
+# the organisation its name (name_organisation; `name` is the name given). `seq` is the
+# event's place in the register, shared with the change log, so the two interleave.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("change_id", CHANGE_ID),  # a report's or noting's id; none for a naming
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200)),  # none: a naming recorded before namings said who
+    Column("summary", Text),  # a report's or noting's sentence; a naming's is made when read
+    Column("name", Text),
+    Index("ix_audit_log_recorded", "recorded_at"),
+)
+
 # Which event the read models reflect; written in the same transaction as they are.
 projection_state = Table(
     "projection_state",
@@ -220,6 +237,7 @@ READ_MODEL_TABLES = (
     change_units,
     reports,
     report_items,
+    audit_log,
     projection_state,
 )
 

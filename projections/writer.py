@@ -277,6 +277,7 @@ class _LogBatch:
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     units: list[dict[str, Any]] = field(default_factory=list)
     report_items: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ReadModelWriter:
@@ -302,6 +303,7 @@ class ReadModelWriter:
         store.insert(t.change_log, list(batch.changes.values()))
         store.insert(t.change_units, batch.units)
         store.insert(t.report_items, batch.report_items)
+        store.insert(t.audit_log, batch.audit)
         store.track(last_event_id, register.version)
 
     @staticmethod
@@ -336,9 +338,13 @@ class ReadModelWriter:
     def _log(store: RowStore, register: Register, event: Any, batch: _LogBatch) -> None:
         change = getattr(event, "change", None)
         if change is None:  # the register was started or named
+            if isinstance(event, Register.Named):
+                batch.audit.append(_audit_row(event, "name_organisation", None, None, event.organisation))
             return
         timeline = register.timeline
         at, by = event.timestamp, event.recorded_by
+        if isinstance(change, ReportChanges | NoteReport):
+            batch.audit.append(_audit_row(event, change.TYPE, change.id, summarise(change, timeline), None))
         if isinstance(change, ReportChanges):
             store.upsert_report(change.to, change.meeting, change.reference)
             report = register.reports[(change.to, change.meeting)]
@@ -394,3 +400,15 @@ class ReadModelWriter:
             "cancelled_at": None,
         }
         batch.units.extend({"change_id": change.id, "unit_id": u} for u in touched)
+
+
+def _audit_row(event: Any, kind: str, change_id: str | None, summary: str | None, name: str | None) -> dict:
+    return {
+        "seq": event.originator_version,
+        "type": kind,
+        "change_id": change_id,
+        "recorded_at": event.timestamp,
+        "recorded_by": event.recorded_by,
+        "summary": summary,
+        "name": name,
+    }

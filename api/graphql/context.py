@@ -51,6 +51,8 @@ class RequestContext(BaseContext):
         self.recorder = recorder
         self.caller = caller
         self.loaders = Loaders(reader, orgchange.read_model, ResultBudget(MAX_RESULT_ITEMS))
+        # Set by recordChanges when the file renamed the organisation (mutation.py).
+        self.organisation_renamed: dict[str, str | None] | None = None
 
     def require_writer(self) -> Caller:
         """The caller, if it may record changes; else a GraphQL error and HTTP 401/403.

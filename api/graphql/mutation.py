@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from orgchange.application import RecordResult
@@ -45,12 +46,29 @@ async def _report(info: Info, board: str, meeting: dt.date) -> Report:
     return Report(row=rows[0])
 
 
+def _tell_renaming(info: Info, result: RecordResult) -> None:
+    """`recordChanges` answers a list of ids (the public schema): a renaming of the
+    organisation is told beside it, in the response's `extensions.organisationRenamed`."""
+    if result.renamed is not None:
+        info.context.organisation_renamed = {"from": result.renamed.before, "to": result.renamed.after}
+
+
+class OrganisationRenamedExtension(SchemaExtension):
+    """Adds `extensions.organisationRenamed` ({from, to}) when a mutation renamed the organisation."""
+
+    def get_results(self) -> dict[str, Any]:
+        renamed = getattr(self.execution_context.context, "organisation_renamed", None)
+        return {"organisationRenamed": renamed} if renamed is not None else {}
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
         description=(
             "Record a change file (orgchange/v1, as a JSON object or as YAML/JSON text), "
-            "atomically; returns the id of every change in it. Same rules as POST /changes."
+            "atomically; returns the id of every change in it. Same rules as POST /changes. When "
+            "the file's `organisation` renamed the organisation, the response's "
+            "`extensions.organisationRenamed` says so: {from, to}."
         )
     )
     async def record_changes(self, info: Info, file: JSON) -> list[strawberry.ID]:
@@ -59,6 +77,7 @@ class Mutation:
         result: RecordResult = await _recording(
             lambda: info.context.recorder.record_file(file, caller.name, "file")
         )
+        _tell_renaming(info, result)
         return [strawberry.ID(key) for key in result.ids]
 
     @strawberry.mutation(

@@ -18,7 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
 from .execution import PlainFieldsExecutionContext
 from .limits import ResultSizeLimiter, cost_rule
-from .mutation import Mutation
+from .mutation import Mutation, OrganisationRenamedExtension
 from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
 from .text import NoNulLiteral, NoNulText
@@ -67,6 +67,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=DOCUMENTS_KEPT),
             NoNulText,  # after ValidationCache: it adds to what validation found
             ResultSizeLimiter,
+            OrganisationRenamedExtension,
             lambda: MaskInternalErrors(
                 should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE
             ),

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.changefile import FORMAT
@@ -29,11 +29,26 @@ ACCEPTED_MEDIA_TYPES = (
 )
 
 
+class OrganisationRenamed(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str | None = Field(alias="from", description="The name before; null if it had none.")
+    to: str = Field(description="The name the file gave.")
+
+
 class RecordedChanges(BaseModel):
     ids: list[str] = Field(description="Every change of the file, in file order.")
     recorded: list[str] = Field(description="Those recorded by this request.")
     skipped: list[str] = Field(
         description="Those recorded before with the same content (the import is idempotent)."
+    )
+    organisation_renamed: OrganisationRenamed | None = Field(
+        default=None,
+        serialization_alias="organisationRenamed",
+        description=(
+            "The organisation's name, when the file's `organisation` changed it (recorded with "
+            "who and when, like a change); null when the name stayed as it was."
+        ),
     )
 
 
@@ -105,6 +120,7 @@ def _media_type(request: Request) -> str:
         "token; `recordedBy` is the token's name."
     ),
     response_model=RecordedChanges,
+    response_model_by_alias=True,
     responses={
         401: {"model": Refused, "description": "No valid token."},
         403: {"model": Refused, "description": "A reader's token cannot record changes."},
@@ -136,4 +152,10 @@ async def record_change_file(
     except DatabaseUnavailable as error:
         log.error("recording a change file: %s", error)
         return JSONResponse({"detail": error.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
-    return RecordedChanges(ids=result.ids, recorded=result.recorded, skipped=result.skipped)
+    renamed = result.renamed
+    return RecordedChanges(
+        ids=result.ids,
+        recorded=result.recorded,
+        skipped=result.skipped,
+        organisation_renamed=OrganisationRenamed(from_=renamed.before, to=renamed.after) if renamed else None,
+    )

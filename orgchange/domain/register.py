@@ -62,7 +62,16 @@ class Register(Aggregate):
         organisation: str | None
 
     class Named(Aggregate.Event):
+        """The organisation's display name changed: recorded, like a change, with who and when."""
+
         organisation: str
+        recorded_by: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["recorded_by"] = None  # older namings did not say who made them
 
         def apply(self, register: Register) -> None:
             register.organisation = self.organisation
@@ -152,9 +161,14 @@ class Register(Aggregate):
 
     # --- commands --------------------------------------------------------------
 
-    def name(self, organisation: str) -> None:
-        if organisation != self.organisation:
-            self.trigger_event(self.Named, organisation=organisation)
+    def name(self, organisation: str, recorded_by: str, recorded_at: datetime) -> bool:
+        """Give the organisation this name; True if that changed it (the same name records nothing)."""
+        if organisation == self.organisation:
+            return False
+        self.trigger_event(
+            self.Named, organisation=organisation, recorded_by=recorded_by, timestamp=recorded_at
+        )
+        return True
 
     def record(
         self,
