@@ -33,6 +33,12 @@ class Health(BaseModel):
     read_models_up_to_date: bool = Field(serialization_alias="readModelsUpToDate")
 
 
+class HealthStatus(BaseModel):
+    """The answer to a caller without a valid token, on a server without public reads."""
+
+    status: str = Field(description="'ok', or 'read models behind' until they catch up.")
+
+
 class Unavailable(BaseModel):
     status: str
     detail: str
@@ -46,11 +52,13 @@ class Unavailable(BaseModel):
         "public (`ORGCHANGE_PUBLIC_READ=false`), a caller without a valid token gets only "
         '`{"status": "ok"}` (or the status the service is in).'
     ),
-    response_model=Health,
+    response_model=Health | HealthStatus,
     response_model_by_alias=True,
     responses={503: {"model": Unavailable, "description": "The database cannot be reached."}},
 )
-def health(request: Request, orgchange: OrgChangeDep, settings: SettingsDep) -> Health | JSONResponse:
+def health(
+    request: Request, orgchange: OrgChangeDep, settings: SettingsDep
+) -> Health | HealthStatus | JSONResponse:
     # A plain `def`: FastAPI runs it in the thread pool, as it queries the database.
     try:
         last = orgchange.last_event_id()
@@ -65,7 +73,7 @@ def health(request: Request, orgchange: OrgChangeDep, settings: SettingsDep) -> 
     up_to_date = projected >= last
     state = "ok" if up_to_date else "read models behind"
     if not settings.public_read and not _has_valid_token(request, orgchange):
-        return JSONResponse({"status": state})
+        return HealthStatus(status=state)
     return Health(
         status=state,
         events=events,
