@@ -17,8 +17,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import TypeVar
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+T = TypeVar("T")
 
 
 class BodyTooLarge(Exception):
@@ -113,3 +119,32 @@ async def send_json(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ClientGone(Exception):
+    """The client closed its connection before the answer was ready; the work was stopped."""
+
+
+async def while_connected(
+    request: Request, work: Awaitable[T], stop: Callable[[], None], poll_seconds: float = 0.25
+) -> T:
+    """The result of `work`, unless the client goes away first: then `stop()` is called (it
+    must make `work` end soon: kill a subprocess, cancel a task), `work` is awaited to its
+    end, and ClientGone is raised. Expensive work (drawing, printing) is not done for nobody.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=poll_seconds)
+            if done:
+                return task.result()
+            if await request.is_disconnected():
+                break
+    except BaseException:  # this request itself was cancelled: so is its work
+        stop()
+        task.cancel()
+        raise
+    stop()
+    with suppress(BaseException):
+        await task
+    raise ClientGone

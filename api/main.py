@@ -20,6 +20,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
+from orgchange.pdf import Printer
 
 from . import auth
 from .graphql.bounds import GraphQLRequestBounds
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         try:
             yield
         finally:
+            await app.state.printer.close()
             stamp = getattr(app.state, "answer_stamp", None)
             if stamp is not None:
                 stamp.close()
@@ -90,6 +92,10 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.orgchange = application
     app.state.reader = BatchReader(application.engine)
     app.state.recorder = ChangeRecorder(application)
+    # One browser for the process's PDFs, started on the first one (orgchange.pdf).
+    app.state.printer = Printer(
+        settings.pdf_max_concurrent, settings.pdf_max_waiting, settings.pdf_timeout_seconds
+    )
 
     if settings.public_read and settings.answer_cache_mb > 0:
         cache = AnswerCache(settings.answer_cache_mb * 2**20)
