@@ -8,10 +8,10 @@ service answers 503 with `Retry-After`). A browser per request — what
 `chromium --print-to-pdf` does — costs a second of start-up and some 100 MB for
 each, with no bound on how many run together.
 
-Each page is printed in a browser context of its own (nothing is shared between
-two prints), with JavaScript off and every request to the network refused: the
-pages printed are self-contained (styles inline, charts as inline SVG), and a
-printed page has no business fetching anything.
+Pages are printed with JavaScript off and every request to the network refused:
+the pages printed are self-contained (styles inline, charts as inline SVG), and a
+printed page has no business fetching anything (nor can it keep anything for the
+next: no script runs, nothing is stored).
 
 Playwright drives the browser over a pipe (no port is opened), and it is a
 dependency of the package; the browser is the system's Chromium
@@ -47,6 +47,7 @@ FLAGS = (
     "--disable-dev-shm-usage",
 )
 RETRY_AFTER_SECONDS = 5
+PRINTS_PER_PAGE = 100  # a tab is replaced after this many prints, whatever its renderer holds on to
 UNAVAILABLE = "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it"
 
 log = logging.getLogger(__name__)
@@ -116,13 +117,21 @@ def _busy_message() -> str:
 
 
 class Printer:
-    """One long-lived headless Chromium for this process, printing a bounded number of pages at once."""
+    """One long-lived headless Chromium for this process, printing a bounded number of pages at once.
+
+    The browser keeps one tab (a page, in Playwright's words) per turn: a print writes
+    its document into a free tab and prints it, so there are never more renderer
+    processes than turns, and no process is started or ended for a print. A tab is
+    replaced after `PRINTS_PER_PAGE` prints, or when a print in it failed.
+    """
 
     def __init__(self, max_concurrent: int = 2, max_waiting: int = 4, timeout: float = 30.0):
         self.timeout = timeout
         self.turns = _Turns(max_concurrent, max_waiting)
         self._playwright: Any = None
         self._browser: Any = None
+        self._context: Any = None
+        self._free: list[tuple[Any, int]] = []  # tabs not printing, with the prints each has made
         self._starting: asyncio.Lock | None = None
         self.launches = 0  # browsers started (for the operator's log, and the tests)
 
@@ -135,53 +144,77 @@ class Printer:
         async with self.turns.turn(self.timeout):
             started = time.monotonic()
             for attempt in range(2):
-                browser = await self._running_browser()
+                page, prints = await self._free_page()
+                kept = False
                 try:
                     remaining = max(self.timeout - (time.monotonic() - started), 0.1)
-                    return await asyncio.wait_for(_print_page(browser, html), remaining)
+                    pdf = await asyncio.wait_for(_print_on(page, html), remaining)
+                    kept = prints + 1 < PRINTS_PER_PAGE
+                    if kept:
+                        self._free.append((page, prints + 1))
+                    return pdf
                 except TimeoutError:
                     raise PdfUnavailable(
                         f"the browser did not finish printing the PDF within {self.timeout:g} seconds"
                     ) from None
                 except Exception as error:  # the browser died under the page: start it again, once
-                    if browser.is_connected() or attempt == 1:
+                    if self._browser_alive() or attempt == 1:
                         log.warning("printing a PDF failed: %s", error)
                         raise PdfUnavailable("the browser could not print the PDF") from None
                     log.warning("the browser for PDFs stopped while printing; starting it again")
+                finally:
+                    if not kept:
+                        await _close_quietly(page)
             raise AssertionError("unreachable")
 
-    async def _running_browser(self) -> Any:
+    def _browser_alive(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    async def _free_page(self) -> tuple[Any, int]:
+        """A tab to print in, of a running browser (started, or started again, if need be)."""
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
-            await self._stop()
-            executable = browser()
-            if executable is None:
-                raise PdfUnavailable(UNAVAILABLE)
-            try:
-                from playwright.async_api import async_playwright
-            except ImportError:
-                raise PdfUnavailable(
-                    "PDF needs the Python package 'playwright' (pip install playwright)"
-                ) from None
-            try:
-                self._playwright = await async_playwright().start()
-                self._browser = await self._playwright.chromium.launch(
-                    executable_path=executable, args=list(FLAGS), timeout=self.timeout * 1000
-                )
-            except Exception as error:
-                log.warning("the browser for PDFs could not be started: %s", error)
+            if not self._browser_alive():
                 await self._stop()
-                raise PdfUnavailable(f"{UNAVAILABLE} (the browser at {executable} did not start)") from None
-            self.launches += 1
-            log.info("started a headless browser for PDFs (%s)", executable)
-            return self._browser
+                await self._start()
+            while self._free:
+                page, prints = self._free.pop()
+                if not page.is_closed():
+                    return page, prints
+            return await self._context.new_page(), 0
+
+    async def _start(self) -> None:
+        executable = browser()
+        if executable is None:
+            raise PdfUnavailable(UNAVAILABLE)
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError:
+            raise PdfUnavailable("PDF needs the Python package 'playwright' (a dependency)") from None
+        try:
+            self._playwright = await async_playwright().start()
+            # One renderer process per turn, and no spare one started ahead of need.
+            processes = f"--renderer-process-limit={self.turns.slots}"
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=executable, args=[*FLAGS, processes], timeout=self.timeout * 1000
+            )
+            # JavaScript off, offline, and every request refused: a printed page is whole as it is.
+            self._context = await self._browser.new_context(
+                java_script_enabled=False, offline=True, service_workers="block"
+            )
+            await self._context.route("**/*", _refuse_request)
+        except Exception as error:
+            log.warning("the browser for PDFs could not be started: %s", error)
+            await self._stop()
+            raise PdfUnavailable(f"{UNAVAILABLE} (the browser at {executable} did not start)") from None
+        self.launches += 1
+        log.info("started a headless browser for PDFs (%s)", executable)
 
     async def _stop(self) -> None:
         browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
+        self._browser = self._playwright = self._context = None
+        self._free = []
         if browser is not None:
             with contextlib.suppress(Exception):
                 await browser.close()
@@ -201,16 +234,14 @@ class Printer:
         self.turns = _Turns(self.turns.slots, self.turns.max_waiting)
 
 
-async def _print_page(browser: Any, html: str) -> bytes:
-    context = await browser.new_context(java_script_enabled=False, offline=True, service_workers="block")
-    try:
-        await context.route("**/*", _refuse_request)
-        page = await context.new_page()
-        await page.set_content(html, wait_until="load")
-        return await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-    finally:
-        with contextlib.suppress(Exception):
-            await context.close()
+async def _print_on(page: Any, html: str) -> bytes:
+    await page.set_content(html, wait_until="load")
+    return await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+
+
+async def _close_quietly(page: Any) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(page.close(), 5)
 
 
 async def _refuse_request(route: Any) -> None:
