@@ -6,7 +6,7 @@ import getpass
 import os
 from functools import lru_cache
 
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
@@ -47,11 +47,11 @@ class Settings(BaseSettings):
     diagram_timeout_seconds: PositiveFloat = 20.0
     diagram_max_png_pixels: PositiveInt = 8_000
     diagram_max_concurrent: PositiveInt = 2
-    diagram_max_waiting: PositiveInt = 8
+    diagram_max_waiting: NonNegativeInt = 8
     # PDF: pages printed at once by the process's one browser, requests that may wait for a
     # turn, and the time one print may take (and a request may wait).
     pdf_max_concurrent: PositiveInt = 2
-    pdf_max_waiting: PositiveInt = 4
+    pdf_max_waiting: NonNegativeInt = 4
     pdf_timeout_seconds: PositiveFloat = 30.0
     # Slow clients (`orgchange serve`): the request line and headers must arrive within
     # `http_header_timeout_seconds` and be at most `http_max_header_bytes`; a body must

@@ -91,6 +91,7 @@ class Watch:
     most_browsers: int = 0
     most_chromium: int = 0
     most_memory_kib: int = 0
+    most_dots: int = 0
     samples: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -116,6 +117,7 @@ class Watch:
             self.most_browsers = max(
                 self.most_browsers, sum(1 for p in chromium if p.chromium_type() is None)
             )
+            self.most_dots = max(self.most_dots, sum(1 for p in under if p.program == "dot"))
             memory = memory_kib(self.pid) + sum(memory_kib(p.pid) for p in under)
             self.most_memory_kib = max(self.most_memory_kib, memory)
             self.samples += 1
