@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import h11
 import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -19,8 +20,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange
 from orgchange.config import Settings, get_settings
+from orgchange.pdf import Printer
 
 from . import auth, headers
+from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         try:
             yield
         finally:
+            await app.state.printer.close()
             stamp = getattr(app.state, "answer_stamp", None)
             if stamp is not None:
                 stamp.close()
@@ -91,14 +95,26 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.orgchange = application
     app.state.reader = BatchReader(application.engine)
     app.state.recorder = ChangeRecorder(application)
+    # One browser for the process's PDFs, started on the first one (orgchange.pdf).
+    app.state.printer = Printer(
+        settings.pdf_max_concurrent, settings.pdf_max_waiting, settings.pdf_timeout_seconds
+    )
 
     if settings.public_read and settings.answer_cache_mb > 0:
         cache = AnswerCache(settings.answer_cache_mb * 2**20)
         app.state.answer_cache = cache
         stamp = Stamp(application.engine)
         app.state.answer_stamp = stamp
-        app.add_middleware(CachedGraphQL, cache=cache, stamp=stamp)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)  # outermost: first to see a body
+        app.add_middleware(CachedGraphQL, cache=cache, stamp=stamp, max_tokens=settings.graphql_max_tokens)
+    app.add_middleware(  # before anything parses a GraphQL document, the answer cache included
+        GraphQLRequestBounds,
+        max_body_bytes=settings.graphql_max_body_bytes,
+        max_document_bytes=settings.graphql_max_document_bytes,
+        max_variables_depth=settings.graphql_max_variables_depth,
+    )
+    app.add_middleware(  # outermost: first to see a body
+        BodySizeLimit, max_bytes=settings.max_upload_bytes, timeout=settings.http_body_timeout_seconds
+    )
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.include_router(changes.router)
     app.include_router(health.router)
@@ -148,20 +164,40 @@ def _document_read_access(app: FastAPI, public_read: bool) -> None:
 
 
 def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted (`orgchange serve`), in `settings.workers` processes."""
+    """Serve until interrupted (`orgchange serve`), in `settings.workers` processes.
+
+    Slow clients are bounded (docs/security-bounds.md): headers within
+    `http_header_timeout_seconds` (BoundedH11Protocol) and of at most
+    `http_max_header_bytes`, an idle kept-alive connection closed after
+    `http_keep_alive_seconds`, at most `http_max_connections` connections and
+    requests per process (503 beyond), bodies within `http_body_timeout_seconds`
+    (api.limits.BodySizeLimit).
+    """
     settings = settings or get_settings()
+    bounds: dict[str, Any] = {
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+        "limit_concurrency": settings.http_max_connections,
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+    }
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, http=NoDelayH11Protocol)
+        protocol = type(
+            "BoundedH11Protocol",
+            (BoundedH11Protocol,),
+            {"header_timeout": settings.http_header_timeout_seconds},
+        )
+        uvicorn.run(create_app(settings), host=host, port=port, http=protocol, **bounds)
         return
     # Each worker process builds its own app from the environment: hand the settings on there.
     os.environ["ORGCHANGE_DATABASE_URL"] = settings.database_url
+    os.environ["ORGCHANGE_HTTP_HEADER_TIMEOUT_SECONDS"] = str(settings.http_header_timeout_seconds)
     uvicorn.run(
         "api.main:app_from_environment",
         factory=True,
         host=host,
         port=port,
         workers=settings.workers,
-        http=NoDelayH11Protocol,
+        http=BoundedH11Protocol,
+        **bounds,
     )
 
 
@@ -180,6 +216,63 @@ class NoDelayH11Protocol(H11Protocol):
             with suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+
+
+_SLOW_HEADERS = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: 45\r\n\r\n"
+    b"The request headers did not arrive in time.\r\n"
+)
+
+
+class BoundedH11Protocol(NoDelayH11Protocol):
+    """The protocol of `orgchange serve`: a request's line and headers must arrive in time.
+
+    uvicorn bounds the time an idle kept-alive connection may wait, but not a
+    connection that sends nothing after opening, nor headers that trickle in a byte
+    at a time (each byte resets its keep-alive timer): each would hold a connection
+    for as long as the client liked. Here a timer starts when a connection opens,
+    and again when the first byte of each further request arrives; it stops when
+    the request's headers are complete. When it runs out, the client gets a 408 and
+    the connection is closed.
+    """
+
+    header_timeout: float | None = None  # None: the setting, read from the environment
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._start_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._header_timer is None and self.conn.their_state is h11.IDLE:
+            self._start_header_timer()  # the first bytes of a further request on the connection
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._stop_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _start_header_timer(self) -> None:
+        timeout = self.header_timeout
+        if timeout is None:
+            timeout = BoundedH11Protocol.header_timeout = get_settings().http_header_timeout_seconds
+        self._header_timer = self.loop.call_later(timeout, self._headers_too_slow)
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        if self.conn.our_state is h11.IDLE:  # nothing of a response sent on this request yet
+            self.transport.write(_SLOW_HEADERS)
+        self.transport.close()
 
 
 def app_from_environment() -> FastAPI:

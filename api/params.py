@@ -26,6 +26,14 @@ class Message(BaseModel):
     detail: str
 
 
+class LimitMessage(BaseModel):
+    """Why the request was not answered: a bound on the work it asks for (or on the server's
+    capacity just now), in plain words, and a stable code for programs."""
+
+    detail: str
+    code: str | None = None
+
+
 def invalid(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
 

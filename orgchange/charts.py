@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from orgchange import diagrams
 from orgchange.domain.errors import NotFound
+from orgchange.graphviz import DiagramTooLarge, RenderLimits
 from projections.queries import PositionRow, ReadModel, UnitRow
 
 
@@ -18,16 +20,26 @@ class OrgChart:
     units: list[UnitRow]
     positions: dict[str, list[PositionRow]] = field(default_factory=dict)
     root: str | None = None
+    depth: int | None = None
 
     @classmethod
     def load(
-        cls, read_model: ReadModel, as_of: date, known_at: datetime | None = None, root: str | None = None
+        cls,
+        read_model: ReadModel,
+        as_of: date,
+        known_at: datetime | None = None,
+        root: str | None = None,
+        depth: int | None = None,
     ) -> OrgChart:
+        """The organisation on `as_of`; with `root`, that unit and what stands under it; with
+        `depth`, only that many levels below the root (or below the organisation's top units)."""
         units = read_model.organisation(as_of, known_at)
         if root is not None:
             units = _subtree(units, root, as_of)
+        if depth is not None:
+            units = _levels(units, depth)
         positions = read_model.positions([u.id for u in units], as_of, known_at)
-        return cls(as_of, units, dict(positions), root)
+        return cls(as_of, units, dict(positions), root, depth)
 
     def below(self) -> dict[str | None, list[UnitRow]]:
         """Units by the unit they stand under (parent, or owner for a company); roots under None."""
@@ -38,11 +50,43 @@ class OrgChart:
             below[above if above in keys else None].append(unit)
         return below
 
-    def diagram(self, fmt: str, *, left_to_right: bool = False) -> bytes:
+    def diagram(
+        self,
+        fmt: str,
+        *,
+        left_to_right: bool = False,
+        limits: RenderLimits | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> bytes:
+        """DOT, SVG or PNG. SVG and PNG of more units than a diagram may show are refused before
+        anything is drawn, with a message that says how to ask for a part."""
+        hint = self.how_to_ask_for_a_part()
+        if fmt != "dot":
+            limits = limits or RenderLimits.from_environment()
+            if len(self.units) > limits.max_nodes:
+                raise DiagramTooLarge(
+                    f"the org chart of {self.as_of.isoformat()} holds {len(self.units):,} units, more "
+                    f"than the {limits.max_nodes:,} one diagram may show; {hint}",
+                    len(self.units),
+                    limits.max_nodes,
+                )
         graph = diagrams.orgchart(
             self.units, self.as_of, positions=self.positions, left_to_right=left_to_right
         )
-        return diagrams.render(graph, fmt)
+        return diagrams.render(graph, fmt, limits=limits, cancelled=cancelled, hint=hint)
+
+    def how_to_ask_for_a_part(self) -> str:
+        if self.root is None:
+            tops = sorted(self.below().get(None, []), key=lambda u: u.id)
+            example = f", e.g. root={tops[0].id}&depth=2" if tops else ""
+            return (
+                "ask for a part: root=KEY (a unit and what stands under it) and depth=N (that many "
+                f"levels below it){example} (on the command line: --root KEY --depth N)"
+            )
+        return (
+            "ask for fewer levels with depth=N, or for a unit further down with root=KEY "
+            "(on the command line: --depth N, --root KEY)"
+        )
 
 
 def _subtree(units: list[UnitRow], root: str, as_of: date) -> list[UnitRow]:
@@ -60,6 +104,22 @@ def _subtree(units: list[UnitRow], root: str, as_of: date) -> list[UnitRow]:
         keep.append(key)
         stack.extend(under.get(key, ()))
     return sorted((by_key[k] for k in keep), key=lambda u: u.id)
+
+
+def _levels(units: list[UnitRow], depth: int) -> list[UnitRow]:
+    """The units at most `depth` levels below the top ones (those standing under none of `units`)."""
+    keys = {u.id for u in units}
+    under: dict[str | None, list[UnitRow]] = defaultdict(list)
+    for unit in units:
+        above = unit.parent_id or unit.owner_id
+        under[above if above in keys else None].append(unit)
+    keep: list[UnitRow] = []
+    level, current = 0, under.get(None, [])
+    while current and level <= depth:
+        keep.extend(current)
+        current = [child for unit in current for child in under.get(unit.id, ())]
+        level += 1
+    return sorted(keep, key=lambda u: u.id)
 
 
 def chart_json(chart: OrgChart) -> dict[str, Any]:

@@ -186,12 +186,18 @@ def demo(obj: Context) -> None:
 @click.option("--known-at", "known_at", type=INSTANT, help="As the register knew it then.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png"]), default="text")
 @click.option("--root", metavar="KEY", help="Only this unit and what stands under it.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Only N levels below the root (or the top units); 0: the root alone.",
+)
 @click.option("--left-to-right", is_flag=True, help="Draw diagrams left to right.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @pass_context
-def chart(obj: Context, as_of: date, known_at, fmt: str, root, left_to_right: bool, output) -> None:
+def chart(obj: Context, as_of: date, known_at, fmt: str, root, depth, left_to_right: bool, output) -> None:
     with _user_errors():
-        org = OrgChart.load(obj.app.read_model, as_of, known_at, root)
+        org = OrgChart.load(obj.app.read_model, as_of, known_at, root, depth)
         if fmt == "text":
             data: bytes = chart_text(org).encode("utf-8")
         elif fmt == "json":

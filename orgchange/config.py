@@ -6,6 +6,7 @@ import getpass
 import os
 from functools import lru_cache
 
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
@@ -30,6 +31,38 @@ class Settings(BaseSettings):
     workers: int = 1
     # A process on a read replica: it answers queries and refuses to record (503).
     read_only: bool = False
+
+    # --- bounds on what one request may cost (docs/security-bounds.md) ---
+    # GraphQL: the whole request body (a change file sent to `recordChanges` counts; larger
+    # files go to `POST /changes`), the document's text, its tokens (checked while it is
+    # parsed, which stops at the limit), and how deeply the variables may nest.
+    graphql_max_body_bytes: PositiveInt = 1_048_576
+    graphql_max_document_bytes: PositiveInt = 65_536
+    graphql_max_tokens: PositiveInt = 5_000
+    graphql_max_variables_depth: PositiveInt = 32
+    # Diagrams drawn by Graphviz (SVG, PNG, the review pack's charts): the most units or
+    # delegates one diagram may hold, the time `dot` may take, the longest side of a PNG in
+    # pixels, and how many `dot` run at once per process (and may wait for a turn).
+    diagram_max_nodes: PositiveInt = 500
+    diagram_timeout_seconds: PositiveFloat = 20.0
+    diagram_max_png_pixels: PositiveInt = 8_000
+    diagram_max_concurrent: PositiveInt = 2
+    diagram_max_waiting: NonNegativeInt = 8
+    # PDF: pages printed at once by the process's one browser, requests that may wait for a
+    # turn, and the time one print may take (and a request may wait).
+    pdf_max_concurrent: PositiveInt = 2
+    pdf_max_waiting: NonNegativeInt = 4
+    pdf_timeout_seconds: PositiveFloat = 30.0
+    # Slow clients (`orgchange serve`): the request line and headers must arrive within
+    # `http_header_timeout_seconds` and be at most `http_max_header_bytes`; a body must
+    # arrive whole within `http_body_timeout_seconds`; an idle kept-alive connection is
+    # closed after `http_keep_alive_seconds`; beyond `http_max_connections` connections
+    # per process new requests are answered 503.
+    http_header_timeout_seconds: PositiveFloat = 10.0
+    http_max_header_bytes: PositiveInt = 16_384
+    http_body_timeout_seconds: PositiveFloat = 60.0
+    http_keep_alive_seconds: PositiveFloat = 5.0
+    http_max_connections: PositiveInt = 1_000
 
     def recorded_by(self) -> str:
         if self.user:

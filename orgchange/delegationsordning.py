@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import html
 import io
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from orgchange import diagrams
+from orgchange.graphviz import RenderLimits
 from projections.delegations import Delegate, DelegationRow, Gap
 from projections.queries import ReadModel
 
@@ -171,7 +173,15 @@ class Delegationsordning:
         parts.append("</body></html>")
         return "".join(parts)
 
-    def diagram(self, fmt: str, changes: dict[str, str] | None = None, title: str | None = None) -> bytes:
+    def diagram(
+        self,
+        fmt: str,
+        changes: dict[str, str] | None = None,
+        title: str | None = None,
+        *,
+        limits: RenderLimits | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> bytes:
         graph = diagrams.delegations(
             self.rows,
             self.delegates,
@@ -181,7 +191,8 @@ class Delegationsordning:
             changes=changes,
             title=title,
         )
-        return diagrams.render(graph, fmt)
+        hint = "ask for one board's delegations: board=KEY (on the command line: --board KEY)"
+        return diagrams.render(graph, fmt, limits=limits, cancelled=cancelled, hint=hint)
 
 
 def compare(before: Delegationsordning, after: Delegationsordning) -> dict[str, str]:
@@ -194,7 +205,14 @@ def compare(before: Delegationsordning, after: Delegationsordning) -> dict[str, 
     return changes
 
 
-def before_after(before: Delegationsordning, after: Delegationsordning, fmt: str) -> bytes:
+def before_after(
+    before: Delegationsordning,
+    after: Delegationsordning,
+    fmt: str,
+    *,
+    limits: RenderLimits | None = None,
+    cancelled: threading.Event | None = None,
+) -> bytes:
     """One diagram of the later day, with removed delegations kept (dotted) and changes coloured."""
     changes = compare(before, after)
     removed = [r for r in before.rows if changes.get(r.id) == "removed"]
@@ -207,4 +225,4 @@ def before_after(before: Delegationsordning, after: Delegationsordning, fmt: str
         after.gaps,
     )
     title = f"Delegationsordning {before.as_of.isoformat()} → {after.as_of.isoformat()}"
-    return merged.diagram(fmt, changes=changes, title=title)
+    return merged.diagram(fmt, changes=changes, title=title, limits=limits, cancelled=cancelled)

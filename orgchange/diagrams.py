@@ -1,7 +1,8 @@
 """Diagrams built with pydot and rendered by Graphviz's `dot` program.
 
 DOT text needs no binary; SVG and PNG need `dot` (Debian package `graphviz`).
-Without it, `GraphvizMissing` says so in plain words.
+Without it, `GraphvizMissing` says so in plain words. `dot` runs bounded in size,
+time and number (orgchange.graphviz).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import pydot
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
 from projections.delegations import Delegate, DelegationRow
 from projections.queries import PositionRow, UnitRow
 
@@ -138,8 +141,29 @@ def orgchart(
     return graph
 
 
-def render(graph: pydot.Dot, fmt: str) -> bytes:
-    """The diagram as DOT text, SVG or PNG bytes."""
+def size(graph: pydot.Dot | pydot.Subgraph) -> tuple[int, int]:
+    """The boxes and the edges of a diagram, its clusters included."""
+    nodes = sum(1 for n in graph.get_node_list() if n.get_name() not in ("node", "edge", "graph"))
+    edges = len(graph.get_edge_list())
+    for subgraph in graph.get_subgraph_list():
+        inner_nodes, inner_edges = size(subgraph)
+        nodes, edges = nodes + inner_nodes, edges + inner_edges
+    return nodes, edges
+
+
+def render(
+    graph: pydot.Dot,
+    fmt: str,
+    *,
+    limits: RenderLimits | None = None,
+    cancelled: threading.Event | None = None,
+    hint: str = SMALLER_PART,
+) -> bytes:
+    """The diagram as DOT text, SVG or PNG bytes; SVG and PNG within `limits` (orgchange.graphviz).
+
+    `limits` default to the settings of the environment; `cancelled`, when set, stops
+    `dot`; `hint` says how to ask for a smaller diagram when this one is over the limits.
+    """
     if fmt == "dot":
         return graph.to_string().encode("utf-8")
     if fmt not in FORMATS:
@@ -149,7 +173,16 @@ def render(graph: pydot.Dot, fmt: str) -> bytes:
             f"{fmt.upper()} needs Graphviz's 'dot' program, which is not installed here "
             "(Debian: apt-get install graphviz); the DOT format works without it"
         )
-    return graph.create(format=fmt, prog="dot")
+    limits = limits or RenderLimits.from_environment()
+    nodes, edges = size(graph)
+    if nodes > limits.max_nodes or edges > 2 * limits.max_nodes:
+        raise DiagramTooLarge(
+            f"the diagram would hold {nodes:,} boxes and {edges:,} lines, more than the "
+            f"{limits.max_nodes:,} boxes (and twice as many lines) one diagram may show; {hint}",
+            max(nodes, edges // 2),
+            limits.max_nodes,
+        )
+    return run_dot(graph.to_string().encode("utf-8"), fmt, limits, cancelled, hint)
 
 
 # --- the delegationsordning -------------------------------------------------------------

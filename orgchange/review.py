@@ -17,9 +17,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
 from orgchange.domain.errors import NotFound
+from orgchange.graphviz import DiagramTimedOut, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
 from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow
+
+# The charts of a pack are of the units its changes touch: a pack too large to draw says so.
+CHART_HINT = "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)"
 
 MONTHS = ("jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec")
 
@@ -177,7 +181,9 @@ class ReviewPack:
         period = swedish_period(*self.period) if self.period else "ingen period"
         return f"{period}: {', '.join(parts) if parts else 'inga ändringar'}"
 
-    def as_html(self, generated_at: datetime | None = None) -> str:
+    def as_html(self, generated_at: datetime | None = None, limits: RenderLimits | None = None) -> str:
+        """The pack as one self-contained page (nothing is fetched to show or print it); its charts
+        are drawn within `limits` (default: the settings), or say why they are not there."""
         e = html.escape
         generated_at = generated_at or datetime.now(UTC)
         title = f"Anmälda ändringar till {self.board_name}"
@@ -204,13 +210,13 @@ class ReviewPack:
                 f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span></li>"
             )
         out.append("</ol></section>")
-        out.append(self._charts_html())
+        out.append(self._charts_html(limits))
         out.append(self._delegations_html())
         out.append(self._corrections_html())
         out.append("</body></html>")
         return "".join(out)
 
-    def _charts_html(self) -> str:
+    def _charts_html(self, limits: RenderLimits | None) -> str:
         if not (self.before or self.after) or self.period is None:
             return ""
         start, end = self.period
@@ -221,9 +227,9 @@ class ReviewPack:
         ):
             graph = diagrams.orgchart(units, day, left_to_right=True, caption=False)
             try:
-                svg = diagrams.render(graph, "svg").decode("utf-8")
+                svg = diagrams.render(graph, "svg", limits=limits, hint=CHART_HINT).decode("utf-8")
                 svg = svg[svg.index("<svg") :]
-            except diagrams.GraphvizMissing as missing:
+            except (diagrams.GraphvizMissing, DiagramTooLarge, DiagramTimedOut) as missing:
                 svg = f"<p class='missing'>{html.escape(str(missing))}</p>"
             out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
             out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")

@@ -12,6 +12,11 @@ Only queries whose every top-level field is answered from the events are kept
 (not `staleOutputs`, which reads the list of generated outputs), and only on a
 server with public reads: there a query's answer does not depend on who asks.
 The cache is bounded in bytes and forgets the least recently used answers first.
+
+Whether a request can be kept is read from its document, which means parsing it:
+that happens behind `GraphQLRequestBounds` (the document's size is bounded), with
+the server's token limit, and in a worker thread together with the stamp's query,
+so neither a large document nor the database holds up the event loop.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
-from functools import lru_cache
 from threading import Lock
 from typing import Any
 
@@ -34,6 +38,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from projections import tables as t
 
 from ..limits import send_json
+from .bounds import DECODED
+from .documents import DEFAULT_MAX_TOKENS, Kept
 
 # Top-level fields whose answers follow from the events alone.
 FROM_EVENTS = frozenset(
@@ -93,29 +99,50 @@ class AnswerCache:
         return self._bytes
 
 
-@lru_cache(maxsize=512)
-def answered_from_events(document: str) -> bool:
-    """Is `document` one query operation whose top-level fields all follow from the events?"""
+_judged: Kept[bool] = Kept()
+
+
+def answered_from_events(document: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> bool:
+    """Is `document` one query operation whose top-level fields all follow from the events?
+
+    Parsed with the token limit: a document over it is not kept (the router refuses it).
+    """
+    key = (document, max_tokens)
+    known = _judged.get(key)
+    if known is not None:
+        return known
     try:
-        parsed = parse(document)
+        parsed = parse(document, max_tokens=max_tokens)
     except GraphQLError:
-        return False
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
-        return False
-    selections = operations[0].selection_set.selections
-    return all(isinstance(s, FieldNode) and s.name.value in FROM_EVENTS for s in selections)
+        answer = False
+    else:
+        operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+        answer = (
+            len(operations) == 1
+            and operations[0].operation is OperationType.QUERY
+            and all(
+                isinstance(s, FieldNode) and s.name.value in FROM_EVENTS
+                for s in operations[0].selection_set.selections
+            )
+        )
+    _judged.put(key, document, answer)
+    return answer
 
 
-def request_key(body: bytes) -> str | None:
-    """The key of a cacheable GraphQL request body, or None."""
-    try:
-        request = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
+_UNREAD = object()
+
+
+def request_key(body: bytes, max_tokens: int = DEFAULT_MAX_TOKENS, decoded: Any = _UNREAD) -> str | None:
+    """The key of a cacheable GraphQL request body, or None (`decoded`: the body, decoded already)."""
+    if decoded is _UNREAD:
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+    request = decoded
     if not isinstance(request, dict) or not isinstance(request.get("query"), str):
         return None
-    if not answered_from_events(request["query"]):
+    if not answered_from_events(request["query"], max_tokens):
         return None
     variables, operation = request.get("variables"), request.get("operationName")
     try:
@@ -166,11 +193,19 @@ class Stamp:
 class CachedGraphQL:
     """ASGI middleware: serves `POST {path}` from the cache when it can, and fills it."""
 
-    def __init__(self, app: ASGIApp, cache: AnswerCache, stamp: Callable[[], int], path: str = "/graphql"):
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: AnswerCache,
+        stamp: Callable[[], int],
+        path: str = "/graphql",
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ):
         self.app = app
         self.cache = cache
         self.stamp = stamp
         self.path = path
+        self.max_tokens = max_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
@@ -180,13 +215,20 @@ class CachedGraphQL:
             await self.app(scope, receive, send)
             return
         body, more = await _read_body(receive)
-        key = request_key(body) if not more else None
-        if key is None:
+        if more:
             await self.app(scope, _replay(body, more, receive), send)
             return
+        decoded = scope.get(DECODED, _UNREAD)
+
+        def key_and_stamp() -> tuple[str | None, int]:
+            key = request_key(body, self.max_tokens, decoded)
+            return key, (self.stamp() if key is not None else 0)
+
         try:
-            stamp = await run_in_threadpool(self.stamp)
+            key, stamp = await run_in_threadpool(key_and_stamp)
         except SQLAlchemyError:  # the database cannot be asked: let the query itself say so
+            key = None
+        if key is None:
             await self.app(scope, _replay(body, False, receive), send)
             return
         answer = self.cache.get(key, stamp)

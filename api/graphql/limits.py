@@ -16,15 +16,24 @@ limits keep such a query from occupying the server:
   so a query whose lists turn out longer than estimated stops when it has
   fetched `max_items` of them. The whole answer is then refused with one error;
   a half answer would look complete.
+
+The measures of a document's text — cost, depth and aliases — are taken in one
+walk that is linear in the size of the document: a fragment is measured once
+and its measure reused wherever it is spread. Walking every path instead would
+be exponential: twenty fragments, each spreading the next twice, are 810 bytes
+and a million paths.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
@@ -43,13 +52,18 @@ from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 RESULT_TOO_LARGE = "RESULT_TOO_LARGE"
 
 # A list without `first` is assumed to hold this many items (a board's units, a unit's posts …).
 LIST_ESTIMATE = 10
+# Measures are exact up to here and stop growing beyond it: a document of 5,000 tokens can
+# describe an answer of 2^2,000 values, a number no message should print.
+CEILING = 10**15
 
 
-# --- cost, before the query runs --------------------------------------------------------------
+# --- cost, depth and aliases, before the query runs -------------------------------------------
 
 
 def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
@@ -61,25 +75,50 @@ def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
     return graphql_type, is_list
 
 
-class _CostEstimate:
-    def __init__(self, context: ValidationContext, max_page_size: int):
-        self.context = context
+@dataclass(frozen=True)
+class Measure:
+    """What one operation asks for: its estimated cost, its depth, its aliases."""
+
+    cost: int
+    depth: int
+    aliases: int
+
+
+class _Measuring:
+    """Measures the operations of one document; each fragment is walked once per way it is used.
+
+    The cost of a selection grows in proportion to how often its parent can appear (a
+    field costs `multiplier` plus what is below it, times its list's length), so the cost
+    of a fragment is kept for a multiplier of one and scaled. A fragment's depth and
+    aliases do not depend on where it is spread. Keys hold the page size in force (a field
+    with `first` hands it to the list below it) and, for a fragment on an unknown type,
+    the type it was spread on.
+    """
+
+    def __init__(self, schema: Any, fragments: dict[str, FragmentDefinitionNode], max_page_size: int):
+        self.schema = schema
+        self.fragments = fragments
         self.max_page_size = max_page_size
         self.variables: dict[str, Any] = {}
+        self._costs: dict[tuple[str, str, int | None], int] = {}
+        self._shapes: dict[str, tuple[int, int]] = {}  # fragment -> (depth, aliases)
+        self._open: set[Any] = set()  # fragments being measured: a cycle counts nothing
 
-    def of_operation(self, operation: OperationDefinitionNode) -> int:
-        self.variables = {
-            d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
-        }
-        schema = self.context.schema
+    def of_operation(self, operation: OperationDefinitionNode) -> Measure:
+        variables = {d.variable.name.value: d.default_value for d in operation.variable_definitions or ()}
+        if variables != self.variables:  # defaults of `first` may differ: costs kept are not valid
+            self.variables = variables
+            self._costs.clear()
         root = {
-            "query": schema.query_type,
-            "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type,
+            "query": self.schema.query_type,
+            "mutation": self.schema.mutation_type,
+            "subscription": self.schema.subscription_type,
         }[operation.operation.value]
-        if root is None:
-            return 0
-        return self._selections(operation.selection_set, root, 1, None, frozenset())
+        depth, aliases = self._shape(operation.selection_set)
+        cost = 0 if root is None else self._cost(operation.selection_set, root, None)
+        return Measure(cost=cost, depth=depth, aliases=aliases)
+
+    # cost
 
     def _page(self, field: FieldNode, definition: Any) -> int | None:
         """The page size of a field that takes `first`; None for other fields."""
@@ -99,39 +138,42 @@ class _CostEstimate:
         default = definition.args["first"].default_value
         return default if isinstance(default, int) else self.max_page_size
 
-    def _selections(
-        self,
-        selection_set: SelectionSetNode | None,
-        parent: Any,
-        multiplier: int,
-        page: int | None,
-        fragments_seen: frozenset[str],
-    ) -> int:
+    def _cost(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
+        """The cost of a selection set whose parent appears once."""
         if selection_set is None or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return 0
         cost = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                cost += self._field(selection, parent, multiplier, page, fragments_seen)
+                cost += self._field_cost(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 target = parent
                 if selection.type_condition is not None:
-                    target = self.context.schema.get_type(selection.type_condition.name.value) or parent
-                cost += self._selections(selection.selection_set, target, multiplier, page, fragments_seen)
+                    target = self.schema.get_type(selection.type_condition.name.value) or parent
+                cost += self._cost(selection.selection_set, target, page)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.context.get_fragment(name)
-                if fragment is None or name in fragments_seen:  # unknown or cyclic: reported elsewhere
-                    continue
-                target = self.context.schema.get_type(fragment.type_condition.name.value) or parent
-                cost += self._selections(
-                    fragment.selection_set, target, multiplier, page, fragments_seen | {name}
-                )
+                cost += self._fragment_cost(selection.name.value, parent, page)
+        return min(cost, CEILING)
+
+    def _fragment_cost(self, name: str, parent: Any, page: int | None) -> int:
+        fragment = self.fragments.get(name)
+        if fragment is None:  # unknown: another rule's error
+            return 0
+        target = self.schema.get_type(fragment.type_condition.name.value)
+        key = (name, "" if target is not None else parent.name, page)
+        if key in self._costs:
+            return self._costs[key]
+        if ("cost", key) in self._open:  # a cycle: another rule's error
+            return 0
+        self._open.add(("cost", key))
+        try:
+            cost = self._cost(fragment.selection_set, target or parent, page)
+        finally:
+            self._open.discard(("cost", key))
+        self._costs[key] = cost
         return cost
 
-    def _field(
-        self, field: FieldNode, parent: Any, multiplier: int, page: int | None, fragments_seen: frozenset[str]
-    ) -> int:
+    def _field_cost(self, field: FieldNode, parent: Any, page: int | None) -> int:
         name = field.name.value
         if name.startswith("__"):  # introspection: the schema is fixed and public
             return 0
@@ -143,45 +185,124 @@ class _CostEstimate:
         factor = 1
         if is_list:
             factor = own_page if own_page is not None else page if page is not None else LIST_ESTIMATE
-        below = self._selections(
-            field.selection_set, named, multiplier * factor, own_page if not is_list else None, fragments_seen
-        )
-        return multiplier + below
+        below = self._cost(field.selection_set, named, own_page if not is_list else None)
+        return min(1 + factor * below, CEILING)
+
+    # depth and aliases (as strawberry's QueryDepthLimiter and MaxAliasesLimiter count them)
+
+    def _shape(self, selection_set: SelectionSetNode | None) -> tuple[int, int]:
+        """The depth of a selection set (a field with a selection counts one level, an
+        introspection field none) and the aliases in it, fragments spread included."""
+        if selection_set is None:
+            return 0, 0
+        depth = aliases = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                below_depth, below_aliases = self._shape(selection.selection_set)
+                aliases += below_aliases + (1 if selection.alias else 0)
+                if selection.selection_set and not selection.name.value.startswith("__"):
+                    depth = max(depth, 1 + below_depth)
+            elif isinstance(selection, InlineFragmentNode):
+                below_depth, below_aliases = self._shape(selection.selection_set)
+                depth, aliases = max(depth, below_depth), aliases + below_aliases
+            elif isinstance(selection, FragmentSpreadNode):
+                below_depth, below_aliases = self._fragment_shape(selection.name.value)
+                depth, aliases = max(depth, below_depth), aliases + below_aliases
+        return depth, min(aliases, CEILING)
+
+    def _fragment_shape(self, name: str) -> tuple[int, int]:
+        if name in self._shapes:
+            return self._shapes[name]
+        fragment = self.fragments.get(name)
+        if fragment is None or ("shape", name) in self._open:  # unknown or cyclic: reported elsewhere
+            return 0, 0
+        self._open.add(("shape", name))
+        try:
+            shape = self._shape(fragment.selection_set)
+        finally:
+            self._open.discard(("shape", name))
+        self._shapes[name] = shape
+        return shape
 
 
-def cost_rule(max_cost: int, max_page_size: int) -> type[ValidationRule]:
-    """A validation rule refusing a query whose estimated cost is over `max_cost`."""
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
-    class QueryCostRule(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            cost = _CostEstimate(self.context, max_page_size).of_operation(node)
-            if cost > max_cost:
+
+def measure(schema: Any, document: DocumentNode, max_page_size: int) -> dict[str, Measure]:
+    """The measure of each operation of `document`, by name ("anonymous" for one without)."""
+    measuring = _Measuring(schema, _fragments(document), max_page_size)
+    return {
+        (d.name.value if d.name else "anonymous"): measuring.of_operation(d)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    }
+
+
+def limits_rule(max_depth: int, max_aliases: int, max_cost: int, max_page_size: int) -> type[ValidationRule]:
+    """A validation rule refusing a document too deep, with too many aliases, or too costly.
+
+    Depth is checked per operation and aliases over the whole document, in the words of
+    strawberry's own limiters (which walk every path of every fragment, and take time
+    exponential in the nesting of fragments to do so); cost per operation.
+    """
+
+    class DocumentLimitsRule(ValidationRule):
+        def __init__(self, context: ValidationContext):
+            super().__init__(context)
+            document = context.document
+            measuring = _Measuring(context.schema, _fragments(document), max_page_size)
+            aliases = 0
+            for operation in document.definitions:
+                if not isinstance(operation, OperationDefinitionNode):
+                    continue
+                try:
+                    found = measuring.of_operation(operation)
+                except RecursionError:  # fragments spread within fragments hundreds deep
+                    self.report_error(
+                        GraphQLError(
+                            "the document nests fragments too deeply to be measured",
+                            operation,
+                            extensions={"code": QUERY_TOO_DEEP, "limit": max_depth},
+                        )
+                    )
+                    return
+                aliases += found.aliases
+                name = operation.name.value if operation.name else "anonymous"
+                if found.depth > max_depth:
+                    self.report_error(
+                        GraphQLError(
+                            f"'{name}' exceeds maximum operation depth of {max_depth}",
+                            operation,
+                            extensions={"code": QUERY_TOO_DEEP, "limit": max_depth},
+                        )
+                    )
+                if found.cost > max_cost:
+                    self.report_error(
+                        GraphQLError(
+                            f"the query would cost about {found.cost:,} (the limit is {max_cost:,}): nested "
+                            "lists multiply what is below them; ask for fewer nested lists, or a smaller "
+                            "page with `first`",
+                            operation,
+                            extensions={"code": QUERY_TOO_COSTLY, "cost": found.cost, "limit": max_cost},
+                        )
+                    )
+            if aliases > max_aliases:
                 self.report_error(
                     GraphQLError(
-                        f"the query would cost about {cost:,} (the limit is {max_cost:,}): nested lists "
-                        "multiply what is below them; ask for fewer nested lists, or a smaller page "
-                        "with `first`",
-                        node,
-                        extensions={"code": QUERY_TOO_COSTLY, "cost": cost, "limit": max_cost},
+                        f"{aliases} aliases found. Allowed: {max_aliases}",
+                        extensions={"code": TOO_MANY_ALIASES, "limit": max_aliases},
                     )
                 )
 
-    return QueryCostRule
+    return DocumentLimitsRule
 
 
 def query_cost(schema: Any, query: str, max_page_size: int) -> int:
     """The estimated cost of each operation of `query`, summed (for documentation and tests)."""
-    from graphql import TypeInfo, parse
-    from graphql.validation import ValidationContext as Context
+    from graphql import parse
 
-    document = parse(query)
-    context = Context(schema, document, TypeInfo(schema), lambda error: None)
-    estimate = _CostEstimate(context, max_page_size)
-    return sum(
-        estimate.of_operation(definition)
-        for definition in document.definitions
-        if isinstance(definition, OperationDefinitionNode)
-    )
+    return sum(m.cost for m in measure(schema, parse(query), max_page_size).values())
 
 
 # --- result size, while the query runs ---------------------------------------------------------

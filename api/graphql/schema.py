@@ -10,14 +10,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as alias_limit
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 
+from .documents import DEFAULT_MAX_TOKENS, BoundedDocuments
 from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
 from .execution import PlainFieldsExecutionContext
-from .limits import ResultSizeLimiter, cost_rule
+from .limits import ResultSizeLimiter, limits_rule
 from .mutation import Mutation, OrganisationRenamedExtension
 from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
@@ -27,7 +26,8 @@ from .text import NoNulLiteral, NoNulText
 # 12 leaves room for real questions and none for pathological nesting.
 MAX_DEPTH = 12
 MAX_ALIASES = 30
-MAX_TOKENS = 5000
+# Tokens of a document: `ORGCHANGE_GRAPHQL_MAX_TOKENS` (this is its default); parsing stops there.
+MAX_TOKENS = DEFAULT_MAX_TOKENS
 # The estimated number of values in an answer (api/graphql/limits.py): api/README.md's example
 # query costs about 2,800, one page of 1,000 changes with a dozen fields about 13,000; thirty
 # such pages, or units { parent { children { parent { children … } } } } five times over, are
@@ -42,14 +42,12 @@ class OrgChangeSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-# Documents parsed and validated are kept (by text, and by document and rules): a client
-# asks the same few queries with other variables, and validation costs more than answering
-# a small one. The rules are made once, so that they are the same rules on every request.
-DOCUMENTS_KEPT = 512
+# Documents parsed and validated are kept (api/graphql/documents.py): a client asks the same
+# few queries with other variables, and validation costs more than answering a small one.
+# The rules are made once, so that they are the same rules on every request. Depth, aliases
+# and cost are measured in one walk, linear in the size of the document.
 LIMIT_RULES = (
-    depth_limit(MAX_DEPTH, None, None),
-    alias_limit(MAX_ALIASES),
-    cost_rule(MAX_COST, MAX_PAGE_SIZE),
+    limits_rule(MAX_DEPTH, MAX_ALIASES, MAX_COST, MAX_PAGE_SIZE),
     NoNulLiteral,
 )
 
@@ -61,11 +59,9 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=PlainFieldsExecutionContext,
         extensions=[
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: ParserCache(maxsize=DOCUMENTS_KEPT),
             lambda: AddValidationRules(list(LIMIT_RULES)),
-            lambda: ValidationCache(maxsize=DOCUMENTS_KEPT),
-            NoNulText,  # after ValidationCache: it adds to what validation found
+            BoundedDocuments,  # parses and validates off the event loop, and keeps both
+            NoNulText,  # after BoundedDocuments: it adds to what validation found
             ResultSizeLimiter,
             OrganisationRenamedExtension,
             lambda: MaskInternalErrors(

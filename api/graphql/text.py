@@ -32,7 +32,7 @@ class NoNulText(SchemaExtension):
     """No NUL in a variable either; checked beside validation, not as a rule of it.
 
     A rule sees only the document, and the validation of a document is kept for
-    the next request with the same text (`ValidationCache`): the request's own
+    the next request with the same text (api/graphql/documents.py): the request's own
     variables are checked here, after that, each time.
     """
 

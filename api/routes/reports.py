@@ -2,27 +2,35 @@
 
 The review pack is built by the same code as `orgchange review` (`orgchange.review`,
 PDF by `orgchange.pdf`), so the service and the command line give the same pages.
+The service prints with one long-lived browser per process, a bounded number of
+pages at once (`ORGCHANGE_PDF_MAX_CONCURRENT`); a request that finds every turn
+taken and no place to wait is answered 503 with `Retry-After` (`PDF_BUSY`).
 Serving a pack records nothing: only packs written to files by the command line
 are tracked as outputs that may go stale (`orgchange outputs`, `staleOutputs`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.domain.errors import NotFound
-from orgchange.pdf import PdfUnavailable, html_to_pdf
+from orgchange.graphviz import DiagramBusy, RenderLimits
+from orgchange.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.review import ReviewPack
 from projections.queries import ChangeRow
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
-from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, Message, day, invalid
+from ..limits import ClientGone, while_connected
+from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, LimitMessage, Message, day, invalid
+from .diagrams import CLIENT_CLOSED_REQUEST
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -34,7 +42,13 @@ Board = Annotated[str, Path(description="The board's key, e.g. ks.", json_schema
 PACK_RESPONSES = {
     200: {"content": {"text/html": {}, "application/pdf": {}}},
     404: {"model": Message, "description": "Nothing was reported for the meeting, or no such board."},
-    503: {"model": Message, "description": "PDF needs a headless Chromium, which is not installed."},
+    503: {
+        "model": LimitMessage,
+        "description": (
+            "PDF needs a headless Chromium, which is not installed (or could not print in time); or "
+            "every turn to print or draw is taken (`PDF_BUSY`, `DIAGRAM_BUSY`, with `Retry-After`)."
+        ),
+    },
     **INVALID,
 }
 
@@ -150,10 +164,12 @@ async def review_of_period(
     _reader: ReaderAccessDep,
     start: Annotated[date, Depends(from_param)],
     end: Annotated[date, Depends(to_param)],
+    request: Request,
 ) -> Response:
     if start > end:
         raise invalid(f"'to' ({end}) is before 'from' ({start})")
     return await _pack(
+        request,
         fmt,
         lambda: ReviewPack.for_period(orgchange, board, start, end),
         f"granskning-{board}-{start}-{end}",
@@ -179,30 +195,49 @@ async def review_of_meeting(
     fmt: Format,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
+    request: Request,
 ) -> Response:
     day_of_meeting = day("meeting", meeting)
     return await _pack(
+        request,
         fmt,
         lambda: ReviewPack.for_meeting(orgchange, board, day_of_meeting),
         f"granskning-{board}-{day_of_meeting}",
     )
 
 
-async def _pack(fmt: Format, build: Callable[[], ReviewPack], name: str) -> Response:
-    # Building queries the database and draws with Graphviz; printing starts a browser.
-    # Both run in the thread pool, off the event loop.
+async def _pack(request: Request, fmt: Format, build: Callable[[], ReviewPack], name: str) -> Response:
+    # Building queries the database and draws with Graphviz (bounded, orgchange.graphviz), in the
+    # thread pool; printing takes a turn of the process's one browser (orgchange.pdf.Printer).
+    limits = RenderLimits.of(request.app.state.settings)
     try:
-        page = await run_in_threadpool(lambda: build().as_html())
+        page = await run_in_threadpool(lambda: build().as_html(limits=limits))
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
+    except DiagramBusy as error:
+        return _busy(error)
     if fmt == "html":
         return Response(page, media_type=MEDIA_TYPES["html"])
+    printer: Printer = request.app.state.printer
+    printing = asyncio.ensure_future(printer.print(page))
     try:
-        pdf = await run_in_threadpool(html_to_pdf, page)
+        pdf = await while_connected(request, printing, printing.cancel)
+    except ClientGone:
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    except PrinterBusy as error:
+        return _busy(error)
     except PdfUnavailable as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
     return Response(
         pdf,
         media_type=MEDIA_TYPES["pdf"],
         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+def _busy(error: PrinterBusy | DiagramBusy) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(error), "code": error.code},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(error.retry_after)},
     )

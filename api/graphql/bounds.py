@@ -1,0 +1,227 @@
+"""Bounds on a GraphQL request, checked before anything parses its document.
+
+ASGI middleware in front of the answer cache and the GraphQL router, for `GET`
+and `POST /graphql`:
+
+* the body may hold at most `graphql_max_body_bytes`: a declared Content-Length
+  over it is refused before a byte is read, and a body sent in chunks is
+  counted as it arrives and refused when it passes the limit (413,
+  `REQUEST_TOO_LARGE`);
+* the document (`query`) may hold at most `graphql_max_document_bytes` of UTF-8
+  (413, `DOCUMENT_TOO_LARGE`): parsing is the expensive step, and its token limit
+  (`graphql_max_tokens`, applied wherever a document is parsed) needs a text of
+  bounded size to be cheap to reach;
+* variables and extensions may nest at most `graphql_max_variables_depth` levels
+  (400, `VARIABLES_TOO_DEEP`): deeper JSON only serves to exhaust the recursion of
+  whatever walks it.
+
+A refusal is a GraphQL response (`{"errors": [{"message", "extensions": {"code"}}]}`)
+with the HTTP status above; a body refused before its end is followed by the end of
+the connection, so the rest of it is never read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..limits import send_json
+
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+VARIABLES_TOO_DEEP = "VARIABLES_TOO_DEEP"
+# Decoding JSON larger than this is left to a worker thread, off the event loop.
+DECODE_ON_LOOP = 65_536
+# The decoded body, for the answer cache behind this middleware (it need not decode it again).
+DECODED = "orgchange.graphql_request"
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, limit: int):
+        super().__init__(message)
+        self.status, self.code, self.message, self.limit = status, code, message, limit
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests objects and lists (a scalar: 0), counted no further than `limit + 1`.
+
+    Walked with a stack of its own, so no depth of input can exhaust the interpreter's.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+class GraphQLRequestBounds:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_document_bytes: int,
+        max_variables_depth: int,
+        path: str = "/graphql",
+    ):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_document_bytes = max_document_bytes
+        self.max_variables_depth = max_variables_depth
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        try:
+            if scope["method"] == "GET":
+                self._check_parameters(scope)
+            elif scope["method"] == "POST":
+                receive = await self._checked_body(scope, receive)
+        except Refused as refused:
+            await _refuse(send, refused)
+            return
+        await self.app(scope, receive, send)
+
+    def _check_parameters(self, scope: Scope) -> None:
+        text = scope.get("query_string", b"").decode("latin-1")
+        parameters = dict(parse_qsl(text, keep_blank_values=True))
+        for name in ("variables", "extensions"):
+            value = parameters.get(name)
+            if value:
+                parameters[name] = self._decoded(value.encode())
+        self._check_request(parameters)
+
+    async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise self._too_large()
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left: let the app see it
+                return _replay(b"".join(chunks), receive, disconnected=True)
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if media_type == "application/json":
+            if len(body) > DECODE_ON_LOOP:
+                decoded = await run_in_threadpool(self._checked_json, body)
+            else:
+                decoded = self._checked_json(body)
+            if decoded is not _NOT_JSON:
+                scope[DECODED] = decoded
+        return _replay(body, receive)
+
+    def _checked_json(self, body: bytes) -> Any:
+        decoded = self._decoded(body)
+        if decoded is not _NOT_JSON:
+            for request in decoded if isinstance(decoded, list) else [decoded]:
+                self._check_request(request)
+        return decoded
+
+    def _decoded(self, text: bytes) -> Any:
+        """The JSON, or _NOT_JSON (the router says what is wrong with it); too deep: refused."""
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise self._too_deep() from None
+        except ValueError:
+            return _NOT_JSON
+        if nesting_depth(value, self.max_variables_depth + 2) > self.max_variables_depth + 2:
+            raise self._too_deep()
+        return value
+
+    def _check_request(self, request: Any) -> None:
+        if not isinstance(request, dict):
+            return  # not a GraphQL request: the router refuses it
+        query = request.get("query")
+        if isinstance(query, str) and len(query.encode("utf-8", "surrogatepass")) > self.max_document_bytes:
+            raise Refused(
+                413,
+                DOCUMENT_TOO_LARGE,
+                f"the GraphQL document is larger than {self.max_document_bytes:,} bytes; "
+                "ask for less in one request",
+                self.max_document_bytes,
+            )
+        for name in ("variables", "extensions"):
+            if nesting_depth(request.get(name), self.max_variables_depth) > self.max_variables_depth:
+                raise self._too_deep()
+
+    def _too_large(self) -> Refused:
+        return Refused(
+            413,
+            REQUEST_TOO_LARGE,
+            f"the GraphQL request is larger than {self.max_body_bytes:,} bytes; "
+            "send a large change file to POST /changes",
+            self.max_body_bytes,
+        )
+
+    def _too_deep(self) -> Refused:
+        return Refused(
+            400,
+            VARIABLES_TOO_DEEP,
+            f"the variables nest objects and lists more than {self.max_variables_depth} levels deep",
+            self.max_variables_depth,
+        )
+
+
+_NOT_JSON = object()
+
+
+async def _refuse(send: Send, refused: Refused) -> None:
+    body = json.dumps(
+        {
+            "data": None,
+            "errors": [
+                {"message": refused.message, "extensions": {"code": refused.code, "limit": refused.limit}}
+            ],
+        }
+    ).encode()
+    # The rest of a body refused part way is not read: the connection ends with the answer.
+    await send_json(send, refused.status, body, ((b"connection", b"close"),))
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _replay(body: bytes, receive: Receive, disconnected: bool = False) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if disconnected:
+            return {"type": "http.disconnect"}
+        return await receive()
+
+    return replay

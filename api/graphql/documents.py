@@ -1,0 +1,134 @@
+"""GraphQL documents parsed and validated off the event loop, bounded, and kept for the next request.
+
+Parsing and validating a document takes time in proportion to its size: a few
+microseconds for the queries a client asks again and again, tens of milliseconds
+for a document at the limits (`graphql_max_document_bytes`,
+`graphql_max_tokens`). On the event loop those milliseconds would be every other
+request's wait, so a document not seen before is parsed and validated in a worker
+thread; one seen before is answered from what was kept, on the loop.
+
+Parsing stops at the token limit (graphql-core's `max_tokens`) and at its own
+nesting limit; both are syntax errors in the caller's words. What is kept is
+bounded twice: by count, and by the bytes of text (a parsed document takes about
+a hundred times its text in memory), so documents of strangers cannot fill the
+memory of the process.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from threading import Lock
+from typing import Any, Generic, TypeVar
+
+from graphql import DocumentNode, GraphQLError, parse
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from orgchange.config import Settings
+
+DOCUMENTS_KEPT = 512
+TEXT_KEPT = 1_048_576  # bytes of document text, in all, whose parsing and validation are kept
+DEFAULT_MAX_TOKENS: int = Settings.model_fields["graphql_max_tokens"].default
+
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+SYNTAX_ERROR = "GRAPHQL_PARSE_FAILED"
+
+Value = TypeVar("Value")
+
+
+class Kept(Generic[Value]):
+    """A least-recently-used store of values by document text, bounded in count and in text bytes."""
+
+    def __init__(self, max_count: int = DOCUMENTS_KEPT, max_text: int = TEXT_KEPT):
+        self.max_count = max_count
+        self.max_text = max_text
+        self._values: OrderedDict[Any, tuple[int, Value]] = OrderedDict()
+        self._text = 0
+        self._lock = Lock()
+
+    def get(self, key: Any) -> Value | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                return None
+            self._values.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Any, text: str, value: Value) -> None:
+        size = len(text)
+        if size > self.max_text // 8:
+            return  # one large document may not push out every small one
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self._text -= old[0]
+            self._values[key] = (size, value)
+            self._text += size
+            while self._text > self.max_text or len(self._values) > self.max_count:
+                _, (dropped, _) = self._values.popitem(last=False)
+                self._text -= dropped
+
+
+_parsed: Kept[DocumentNode] = Kept()
+_validated: Kept[list[GraphQLError]] = Kept()
+
+
+async def _off_the_loop(work: Callable[[], Value]) -> Value:
+    return await run_in_threadpool(work)
+
+
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    """The document; a syntax error in graphql-core's words, with a code for programs."""
+    try:
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLError as error:
+        code = TOO_MANY_TOKENS if "more than" in error.message and "tokens" in error.message else SYNTAX_ERROR
+        raise GraphQLError(
+            error.message,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": code, **({"limit": max_tokens} if code == TOO_MANY_TOKENS else {})},
+        ) from None
+
+
+class BoundedDocuments(SchemaExtension):
+    """Parses with the token limit of the server's settings and validates, both in a worker thread.
+
+    Takes the place of strawberry's ParserCache, ValidationCache and MaxTokensLimiter,
+    which do the same on the event loop. A syntax error is raised from here and answered
+    as strawberry answers its own.
+    """
+
+    def _max_tokens(self) -> int:
+        settings = getattr(self.execution_context.context, "settings", None)
+        return settings.graphql_max_tokens if isinstance(settings, Settings) else DEFAULT_MAX_TOKENS
+
+    async def on_parse(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        max_tokens = self._max_tokens()
+        # Should anything parse after all, it stops at the same limit.
+        context.parse_options["max_tokens"] = max_tokens
+        query = context.query
+        if context.graphql_document is None and query:
+            key = (query, max_tokens)
+            document = _parsed.get(key)
+            if document is None:
+                document = await _off_the_loop(lambda: _parse(query, max_tokens))
+                _parsed.put(key, query, document)
+            context.graphql_document = document
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document, rules = context.graphql_document, tuple(context.validation_rules)
+        if context.pre_execution_errors is None and rules and document is not None and context.query:
+            key = (context.query, rules)
+            errors = _validated.get(key)
+            if errors is None:
+                schema = context.schema._schema
+                errors = await _off_the_loop(lambda: validate_document(schema, document, rules))
+                _validated.put(key, context.query, errors)
+            context.pre_execution_errors = errors
+        yield
