@@ -9,7 +9,6 @@ register said then against what it says now.
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
 from orgchange.domain.errors import NotFound
+from orgchange.escaping import html_text
 from projections.delegations import Gap
 from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow
@@ -178,7 +178,7 @@ class ReviewPack:
         return f"{period}: {', '.join(parts) if parts else 'inga ändringar'}"
 
     def as_html(self, generated_at: datetime | None = None) -> str:
-        e = html.escape
+        e = html_text
         generated_at = generated_at or datetime.now(UTC)
         title = f"Anmälda ändringar till {self.board_name}"
         when = f"sammanträdet {self.meeting.isoformat()}" if self.meeting else "perioden"
@@ -224,14 +224,14 @@ class ReviewPack:
                 svg = diagrams.render(graph, "svg").decode("utf-8")
                 svg = svg[svg.index("<svg") :]
             except diagrams.GraphvizMissing as missing:
-                svg = f"<p class='missing'>{html.escape(str(missing))}</p>"
+                svg = f"<p class='missing'>{html_text(str(missing))}</p>"
             out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
             out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")
         out.append("</section>")
         return "".join(out)
 
     def _delegations_html(self) -> str:
-        e = html.escape
+        e = html_text
         out = ["<section id='delegations'><h2>Påverkan på delegationsordningen</h2>"]
         if not (self.impact.opened or self.impact.closed):
             out.append("<p>Ändringarna lämnar ingen delegation utan delegat.</p>")
@@ -254,7 +254,7 @@ class ReviewPack:
         return "".join(out)
 
     def _corrections_html(self) -> str:
-        e = html.escape
+        e = html_text
         if self.previous_meeting is None:
             return ""
         out = [
