@@ -13,6 +13,7 @@ one by one with their time and memory measured.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -223,10 +224,10 @@ def hostile_entries(draw: st.DrawFn) -> Any:
         action = draw(st.sampled_from(["replace", "delete", "date", "nest", "decision", "text"]))
         if action == "text" and TEXT_FIELDS.get(str(entry.get("type"))):
             path, _ = draw(st.sampled_from(TEXT_FIELDS[entry["type"]]))
-            try:
-                entry = _with_text(entry, path, draw(hostile_text))
-            except (KeyError, IndexError, TypeError, AttributeError):
-                pass  # an earlier action left no room for it (`into` is no longer a list)
+            text = draw(hostile_text)
+            # An earlier action may have left no room for it (`into` is no longer a list).
+            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+                entry = _with_text(entry, path, text)
         elif action == "replace":
             entry[key] = draw(values)
         elif action == "delete":
@@ -373,17 +374,18 @@ def test_every_text_field_takes_clean_text_or_refuses_it_naming_the_field() -> N
     report("text_fields", **seen)
 
 
-def _register_entries(n: int, texts: list[str]) -> list[dict[str, Any]]:
-    """A unit, a post in it, a delegation of KS to the post and their report, every text field generated."""
-    meeting = (date(2018, 2, 1) + timedelta(days=n)).isoformat()
+def _register_entries(n: int, texts: list[str], effective: str = "2018-01-01") -> list[dict[str, Any]]:
+    """A unit under slk, a post in it, a delegation of ks to the post and their report (to a meeting
+    a month later, one day per `n`), every text field (13 of them) generated."""
+    meeting = (date.fromisoformat(effective) + timedelta(days=31 + n)).isoformat()
     unit, post, delegation = f"t{n}", f"t{n}-p", f"t{n}-d"
-    decision = {"body": texts[2], "paragraph": texts[3], "reference": texts[4], "date": "2017-12-11"}
+    decision = {"body": texts[2], "paragraph": texts[3], "reference": texts[4], "date": effective}
     return [
-        {"id": f"t{n}-1", "type": "establish_unit", "effective": "2018-01-01", "unit": unit, "name": texts[0]}
+        {"id": f"t{n}-1", "type": "establish_unit", "effective": effective, "unit": unit, "name": texts[0]}
         | {"kind": "unit", "parent": "slk", "note": texts[1], "decision": decision},
-        {"id": f"t{n}-2", "type": "establish_position", "effective": "2018-01-01", "position": post}
+        {"id": f"t{n}-2", "type": "establish_position", "effective": effective, "position": post}
         | {"title": texts[5], "unit": unit},
-        {"id": f"t{n}-3", "type": "grant_delegation", "effective": "2018-01-01", "delegation": delegation}
+        {"id": f"t{n}-3", "type": "grant_delegation", "effective": effective, "delegation": delegation}
         | {"from": "ks", "to": post, "matter": texts[6], "code": texts[7], "legal_basis": texts[8]}
         | {"limit": texts[9], "reporting": texts[10]},
         {"id": f"t{n}-4", "type": "report_changes", "to": "ks", "meeting": meeting}
