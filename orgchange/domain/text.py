@@ -143,11 +143,23 @@ def _context(info: ValidationInfo | None) -> str | None:
 
 def line_at_the_door(value: Any, info: ValidationInfo) -> Any:
     """pydantic's before-validator of one-line text (a name, a title, a matter …)."""
+    if (
+        type(value) is str
+        and value.isprintable()
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    ):
+        return value  # the common case, the same however it is read: no character to refuse, already NFC
     return _checked(value, info, lines=False)
 
 
 def lines_at_the_door(value: Any, info: ValidationInfo) -> Any:
     """pydantic's before-validator of text that may break lines (a note, a reason)."""
+    if (
+        type(value) is str
+        and value.isprintable()
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    ):
+        return value
     return _checked(value, info, lines=True)
 
 
