@@ -235,8 +235,9 @@ def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: s
         elif fmt == "json":
             data = json_for_terminal(document.as_json()).encode() + b"\n"
         else:
+            # CSV and HTML are made without control characters (`printable`); CSV's lines end in CR LF.
             text = {"text": document.as_text, "csv": document.as_csv, "html": document.as_html}[fmt]()
-            data = for_terminal(text).encode("utf-8")
+            data = (for_terminal(text) if fmt == "text" else text).encode("utf-8")
         _write(data, output)
         _remember(obj, output, "delegations", f"delegationsordning {as_of}", compare_with or as_of, as_of)
 

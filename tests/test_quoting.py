@@ -21,7 +21,7 @@ import pytest
 
 from orgchange.charts import OrgChart
 from orgchange.delegationsordning import Delegationsordning
-from orgchange.domain.changes import RenameUnit
+from orgchange.domain.changes import GrantDelegation, RenameUnit
 from orgchange.escaping import csv_cell, dot_text, for_terminal, json_for_terminal
 from tests.builders import base_organisation, change
 from tests.test_cli import run
@@ -206,19 +206,35 @@ def test_the_command_line_prints_an_ansi_escape_in_a_name_escaped(database_url) 
     from tests.conftest import opened
 
     hostile = "Kultur\x1b[31m\x1b]0;owned\x07 och fritid"
+    grant = GrantDelegation.model_construct(
+        id="g",
+        effective=date(2016, 1, 1),
+        delegation="ks-1",
+        from_="ks",
+        to="kulturchef",
+        matter="=1+1\x1b[2J",
+        further_delegation=False,
+        reserved_matter=False,
+    )
     with opened(database_url) as app:
         app.record_changes(base_organisation(), "test")
         app.record_changes(
-            [RenameUnit.model_construct(id="r", effective=date(2016, 1, 1), unit="kfv", name=hostile)], "test"
+            [RenameUnit.model_construct(id="r", effective=date(2016, 1, 1), unit="kfv", name=hostile), grant],
+            "test",
         )
 
     chart = run(database_url, "chart", "--as-of", "2017-03-01")
     as_json = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")
     audit = run(database_url, "audit")
+    delegations = run(database_url, "delegations", "--as-of", "2017-03-01")
+    as_csv = run(database_url, "delegations", "--as-of", "2017-03-01", "--format", "csv")
 
-    for shown in (chart, as_json, audit):
+    for shown in (chart, as_json, audit, delegations, as_csv):
         assert shown.returncode == 0, shown.stderr
         assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "=1+1\\x1b[2J → Kulturchef" in delegations.stdout
+    [_, row] = csv.reader(io.StringIO(as_csv.stdout))
+    assert row[3] == "'=1+1[2J" and "\\x0d" not in as_csv.stdout  # CSV's CR LF stays as it is
     assert "Kultur\\x1b[31m\\x1b]0;owned\\x07 och fritid [unit] kfv" in chart.stdout
     assert {"id": "kfv", "name": hostile} | {
         "kind": "unit",
