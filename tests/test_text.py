@@ -8,6 +8,9 @@ renders every document of such a register).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import unicodedata
 from typing import Any
 
@@ -201,3 +204,18 @@ def test_printable_replaces_line_like_characters_and_drops_the_rest() -> None:
     assert printable("Kultur\voch\u2028fritid\x01\u202e\ufffe") == "Kultur och fritid"
     assert printable("rad\r\nett\ttvå\x1b", lines=True) == "rad\nett\ttvå"
     assert printable("Värmdö ångbåt ★") == "Värmdö ångbåt ★"
+
+
+def test_the_command_line_refuses_a_recorder_name_with_a_control_character(sqlite_url, tmp_path) -> None:
+    path = tmp_path / "fil.yaml"
+    path.write_text("format: orgchange/v1\nchanges: []\n")
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": sqlite_url, "ORGCHANGE_USER": "registrator\x1b[2J"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "orgchange", "import", str(path)], capture_output=True, text=True, env=env
+    )
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: ORGCHANGE_USER holds a control character (U+001B, escape); set ORGCHANGE_USER to a plain name\n"
+    )
