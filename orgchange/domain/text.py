@@ -141,26 +141,24 @@ def _context(info: ValidationInfo | None) -> str | None:
     return context.get("text") if isinstance(context, dict) else None
 
 
-def line_at_the_door(value: Any, info: ValidationInfo) -> Any:
-    """pydantic's before-validator of one-line text (a name, a title, a matter …)."""
-    if (
+def _plain(value: Any) -> bool:
+    """Text with nothing to refuse (no Cc, Cf, Cs, Zl, Zp or unassigned) that is NFC already:
+    the common case, the same however it is read."""
+    return (
         type(value) is str
         and value.isprintable()
         and (value.isascii() or unicodedata.is_normalized("NFC", value))
-    ):
-        return value  # the common case, the same however it is read: no character to refuse, already NFC
-    return _checked(value, info, lines=False)
+    )
+
+
+def line_at_the_door(value: Any, info: ValidationInfo) -> Any:
+    """pydantic's before-validator of one-line text (a name, a title, a matter …)."""
+    return value if _plain(value) else _checked(value, info, lines=False)
 
 
 def lines_at_the_door(value: Any, info: ValidationInfo) -> Any:
     """pydantic's before-validator of text that may break lines (a note, a reason)."""
-    if (
-        type(value) is str
-        and value.isprintable()
-        and (value.isascii() or unicodedata.is_normalized("NFC", value))
-    ):
-        return value
-    return _checked(value, info, lines=True)
+    return value if _plain(value) else _checked(value, info, lines=True)
 
 
 def _checked(value: Any, info: ValidationInfo, *, lines: bool) -> Any:
@@ -169,5 +167,6 @@ def _checked(value: Any, info: ValidationInfo, *, lines: bool) -> Any:
         return value
     if mode == CLEANED["text"]:
         cleaned = unicodedata.normalize("NFC", printable(value, lines=lines))
-        return cleaned if cleaned.strip() else "\ufffd"  # what was there is not shown, but not lost
+        # A field that held nothing printable is not left empty (an empty name is no name).
+        return cleaned if cleaned.strip() else "\ufffd"
     return door(value, lines=lines)
