@@ -8,35 +8,25 @@ the register are checked when the changes are recorded.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from orgchange.adapters.collection import collection_paused
-from orgchange.domain.changes import CHANGE_CLASSES, Change, change_adapter
+from orgchange.domain.changes import CHANGE_CLASSES, Change, Name, change_adapter
 from orgchange.domain.errors import MalformedInput
 
 FORMAT = "orgchange/v1"
 MAX_PROBLEMS = 20
 NUL_MESSAGE = "text cannot contain the character U+0000 (NUL)"
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _NoAliasLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """YAML without anchors/aliases: a change file never needs them, and aliases
-    are how a few bytes of YAML expand into gigabytes ("billion laughs")."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in a change file", event.start_mark
-            )
-        return super().compose_node(parent, index)
+# A change file is at most this large (in UTF-8): the largest register measured, of 500,000
+# changes, is about a fifth of it. It bounds the work of reading before anything is read.
+MAX_DOCUMENT_BYTES = 256 * 2**20
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
@@ -45,7 +35,47 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     return loader.construct_scalar(node)
 
 
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+class _PythonLoader(yaml.SafeLoader):
+    """PyYAML's safe loader in pure Python, dates read as text."""
+
+
+_PythonLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class _LibyamlLoader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+        """The same with libyaml's parser and composer (in C: several times faster)."""
+
+    _LibyamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    YAML_LOADERS: dict[str, type] = {"libyaml": _LibyamlLoader, "python": _PythonLoader}
+else:  # PyYAML built without libyaml
+    YAML_LOADERS = {"python": _PythonLoader}
+YAML_LOADER = next(iter(YAML_LOADERS.values()))
+
+
+_ANCHOR_LIKE = re.compile(r"[&*][^\s,\[\]{}]")
+
+
+def _refuse_anchors(text: str, source: str, loader: type) -> None:
+    """No anchors (&name) or aliases (*name): a change file never needs them, and aliases
+    are how a few hundred bytes of YAML expand into gigabytes ("billion laughs").
+
+    Checked on the parser's events, before anything is composed: libyaml composes the
+    document in C, where no Python hook on the composer would ever run. An anchor or an
+    alias is its indicator followed by a name, written as such (no escape makes one), so
+    text without '&' or '*' before a name character holds neither and needs no scan.
+    """
+    if _ANCHOR_LIKE.search(text) is None:
+        return
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark
+            raise MalformedInput(
+                [
+                    f"{source}: YAML anchors and aliases (&name, *name) are not allowed in a change "
+                    f"file (line {mark.line + 1}, column {mark.column + 1}); write the values out"
+                ]
+            )
 
 
 def holds_nul(value: Any) -> bool:
@@ -68,13 +98,26 @@ def holds_nul(value: Any) -> bool:
     return False
 
 
+# The organisation's display name: text like a unit's name (at most 200 characters).
+_organisation_name: TypeAdapter[str] = TypeAdapter(Name)
+
+
 @dataclass(frozen=True)
 class ChangeFile:
     changes: list[Change]
     organisation: str | None = None
 
 
-def _load_text(text: str | bytes, source: str) -> Any:
+def _load_text(text: str | bytes, source: str, loader: type | None = None) -> Any:
+    """The file's content as Python values: JSON if it reads as JSON, else YAML (safe, no aliases).
+
+    `loader` is one of `YAML_LOADERS` (by default the fastest there is).
+    """
+    limit = MAX_DOCUMENT_BYTES
+    if len(text) > limit:  # bytes, or characters (each at least a byte)
+        raise MalformedInput(
+            [f"{source}: the file is larger than {limit:,} bytes; split it into several files"]
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -88,8 +131,10 @@ def _load_text(text: str | bytes, source: str) -> Any:
             pass  # maybe YAML flow style; let the YAML reader say what is wrong
         except RecursionError:
             raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
+    loader = loader or YAML_LOADER
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a safe loader
+        _refuse_anchors(text, source, loader)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         where = ""
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -103,13 +148,16 @@ def _load_text(text: str | bytes, source: str) -> Any:
         raise MalformedInput([f"{source}: not valid YAML or JSON: {_shown(str(error), 120)}"]) from None
 
 
-def parse_change_file(text: str | bytes, source: str = "change file") -> ChangeFile:
+def parse_change_file(
+    text: str | bytes, source: str = "change file", *, yaml_loader: type | None = None
+) -> ChangeFile:
+    """A change file read and checked for form; `yaml_loader` is one of `YAML_LOADERS`."""
     with collection_paused():  # a long file is hundreds of thousands of objects that stay
-        return _parse_change_file(text, source)
+        return _parse_change_file(text, source, yaml_loader)
 
 
-def _parse_change_file(text: str | bytes, source: str) -> ChangeFile:
-    data = _load_text(text, source)
+def _parse_change_file(text: str | bytes, source: str, yaml_loader: type | None) -> ChangeFile:
+    data = _load_text(text, source, yaml_loader)
     if not isinstance(data, dict):
         raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])
     problems: list[str] = []
@@ -124,6 +172,13 @@ def _parse_change_file(text: str | bytes, source: str) -> ChangeFile:
         problems.append(f"{source}: 'organisation' must be text")
     elif organisation is not None and holds_nul(organisation):
         problems.append(f"{source}: 'organisation': {NUL_MESSAGE}")
+    elif organisation is not None and not organisation.strip():
+        organisation = None  # as if not given
+    elif organisation is not None:
+        try:
+            organisation = _organisation_name.validate_python(organisation)
+        except ValidationError as error:
+            problems.append(f"{source}: {_describe(error.errors()[0], 'organisation')}")
     entries = data.get("changes")
     if not isinstance(entries, list):
         problems.append(f"{source}: 'changes' must be a list of changes")
@@ -171,14 +226,17 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _describe(error: Any) -> str:
-    location = [str(part) for part in error["loc"][1:]]  # drop the union tag
-    field = ".".join(location)
+def _describe(error: Any, field: str | None = None) -> str:
+    """One of pydantic's problems in the words of a change file's errors."""
+    if field is None:
+        field = ".".join(str(part) for part in error["loc"][1:])  # drop the union tag
     message = error["msg"]
     if error["type"] == "missing":
         return f"missing field '{field}'"
     if error["type"] == "extra_forbidden":
         return f"unknown field '{field}'"
+    if error["type"] == "text_character":  # "field 'name' holds a control character (U+000B, …)"
+        return f"field '{field}' {message}"
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return f"field '{field}': {message}" if field else message

@@ -3,11 +3,14 @@
 Exit codes: 0 done; 1 a change was rejected (a rule of the register) or the
 database could not be used; 2 the input was malformed (not YAML/JSON, unknown
 type, missing or ill-typed field) or the command was used wrongly.
+
+What is printed for people passes through `for_terminal` (text) or
+`json_for_terminal` (JSON): text from the register is shown with its control
+characters escaped (`\x1b`), never sent raw to the terminal.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ from orgchange.charts import OrgChart, chart_json, chart_text
 from orgchange.config import get_settings
 from orgchange.dates import parse_date, parse_datetime
 from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
+from orgchange.escaping import for_terminal, json_for_terminal
 
 SAMPLE = "nacka-2012-2018.yaml"
 
@@ -57,8 +61,13 @@ DAY = Day()
 INSTANT = Instant()
 
 
+def _echo(message: str, err: bool = False) -> None:
+    """A line for people: text from the register in it cannot drive the terminal."""
+    click.echo(for_terminal(message), err=err)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
@@ -69,7 +78,7 @@ def _user_errors() -> Iterator[None]:
         yield
     except MalformedInput as error:
         for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
+            _echo(f"error: {problem}", err=True)
         sys.exit(2)
     except ChangeRejected as error:
         _fail(f"{error}\nNothing was recorded.", 1)
@@ -162,11 +171,11 @@ def import_(obj: Context, files: tuple[str, ...], dry_run: bool) -> None:
 
 
 def _show_impact(source: str, impact) -> None:
-    click.echo(f"{source}: valid; nothing was recorded (dry run).")
+    _echo(f"{source}: valid; nothing was recorded (dry run).")
     for gap in impact.opened:
-        click.echo(f"  would leave without delegate: {gap.delegation_id} from {gap.since}: {gap.reason}")
+        _echo(f"  would leave without delegate: {gap.delegation_id} from {gap.since}: {gap.reason}")
     for gap in impact.closed:
-        click.echo(f"  would give a delegate again: {gap.delegation_id}")
+        _echo(f"  would give a delegate again: {gap.delegation_id}")
     if not (impact.opened or impact.closed):
         click.echo("  no delegation is left without a delegate")
 
@@ -199,9 +208,9 @@ def chart(obj: Context, as_of: date, known_at, fmt: str, root, depth, left_to_ri
     with _user_errors():
         org = OrgChart.load(obj.app.read_model, as_of, known_at, root, depth)
         if fmt == "text":
-            data: bytes = chart_text(org).encode("utf-8")
+            data: bytes = for_terminal(chart_text(org)).encode("utf-8")
         elif fmt == "json":
-            data = json.dumps(chart_json(org), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+            data = json_for_terminal(chart_json(org)).encode("utf-8") + b"\n"
         else:
             data = org.diagram(fmt, left_to_right=left_to_right)
         _write(data, output)
@@ -234,10 +243,11 @@ def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: s
         elif fmt in diagrams.FORMATS:
             data = document.diagram(fmt)
         elif fmt == "json":
-            data = json.dumps(document.as_json(), ensure_ascii=False, indent=2).encode() + b"\n"
+            data = json_for_terminal(document.as_json()).encode() + b"\n"
         else:
+            # CSV and HTML are made without control characters (`printable`); CSV's lines end in CR LF.
             text = {"text": document.as_text, "csv": document.as_csv, "html": document.as_html}[fmt]()
-            data = text.encode("utf-8")
+            data = (for_terminal(text) if fmt == "text" else text).encode("utf-8")
         _write(data, output)
         _remember(obj, output, "delegations", f"delegationsordning {as_of}", compare_with or as_of, as_of)
 
@@ -268,7 +278,7 @@ def review(obj: Context, board: str, meeting, start, end, fmt: str, output) -> N
             lines = [pack.summary(), ""]
             lines += [f"- {c.summary} [{pack.citations.get(c.id, '')}]" for c in pack.changes]
             lines += [f"! {g.delegation_id}: {g.reason}" for g in pack.impact.opened]
-            data = ("\n".join(lines) + "\n").encode("utf-8")
+            data = for_terminal("\n".join(lines) + "\n").encode("utf-8")
         else:
             page = pack.as_html()
             data = html_to_pdf(page) if fmt == "pdf" else page.encode("utf-8")
@@ -292,7 +302,7 @@ def outputs(obj: Context, stale: bool) -> None:
             if stale and out.id not in changed:
                 continue
             state = f"STALE (changed by {', '.join(changed[out.id])})" if out.id in changed else "current"
-            click.echo(
+            _echo(
                 f"#{out.id} {out.kind}: {out.description} [{out.covers_from}..{out.covers_to}] "
                 f"made {out.generated_at:%Y-%m-%d %H:%M} by {out.generated_by} "
                 f"→ {out.location or '-'}: {state}"
@@ -310,7 +320,7 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
         result = obj.app.read_model.diff(start, end, known_at)
         if fmt == "json":
             click.echo(
-                json.dumps(
+                json_for_terminal(
                     {
                         "from": start.isoformat(),
                         "to": end.isoformat(),
@@ -318,9 +328,7 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
                         "removed": result.removed,
                         "renamed": [{"id": i, "from": a, "to": b} for i, a, b in result.renamed],
                         "moved": [{"id": i, "fromParent": a, "toParent": b} for i, a, b in result.moved],
-                    },
-                    ensure_ascii=False,
-                    indent=2,
+                    }
                 )
             )
             return
@@ -330,7 +338,7 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
         for key in result.removed:
             click.echo(f"  - {key}")
         for key, old, new in result.renamed:
-            click.echo(f"  ~ {key}: renamed {old!r} → {new!r}")
+            _echo(f"  ~ {key}: renamed {old!r} → {new!r}")
         for key, old, new in result.moved:
             click.echo(f"  > {key}: moved from {old} to {new}")
         if not (result.added or result.removed or result.renamed or result.moved):
@@ -489,7 +497,7 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
                 }
                 for entry in entries
             ]
-            click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+            click.echo(json_for_terminal(listed))
             return
         for entry in entries:
             if entry.cancels:
@@ -501,7 +509,7 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
             note = f" (cancelled by {entry.cancelled_by})" if entry.cancelled_by else ""
             who = entry.recorded_by if entry.recorded_by is not None else "(not recorded)"
             when = entry.recorded_at.isoformat()
-            click.echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
+            _echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
 
 
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:

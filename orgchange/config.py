@@ -9,8 +9,12 @@ from functools import lru_cache
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orgchange.domain.errors import MalformedInput
+from orgchange.domain.text import describe, refused
+
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
 DEFAULT_URI_BASE = "https://example.org/orgchange/"
+MAX_RECORDED_BY = 200  # what the register keeps of a `recordedBy`
 
 
 class Settings(BaseSettings):
@@ -65,12 +69,25 @@ class Settings(BaseSettings):
     http_max_connections: PositiveInt = 1_000
 
     def recorded_by(self) -> str:
+        """Who records from the command line: `ORGCHANGE_USER`, else the operating-system user.
+
+        Checked like a token's name, since it is recorded and shown as `recordedBy`: one line
+        of text, at most 200 characters.
+        """
         if self.user:
-            return self.user
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return os.environ.get("USER", "unknown")
+            name, source = self.user, "ORGCHANGE_USER"
+        else:
+            try:
+                name = getpass.getuser()
+            except (KeyError, OSError):
+                name = os.environ.get("USER", "unknown")
+            source = "the user name"
+        bad = refused(name)
+        if bad is not None:
+            raise MalformedInput([f"{source} holds {describe(bad)}; set ORGCHANGE_USER to a plain name"])
+        if len(name) > MAX_RECORDED_BY:
+            raise MalformedInput([f"{source} is longer than {MAX_RECORDED_BY} characters"])
+        return name
 
 
 @lru_cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import threading
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from orgchange import diagrams
+from orgchange.escaping import csv_cell, html_text
 from orgchange.graphviz import RenderLimits
 from projections.delegations import Delegate, DelegationRow, Gap
 from projections.queries import ReadModel
@@ -114,11 +114,13 @@ class Delegationsordning:
         }
 
     def as_csv(self) -> str:
+        """One line per delegation; every cell is text to a spreadsheet (`csv_cell`), never a formula."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["Nämnd", "Id", *(label for _, label in COLUMNS)])
         for row in self.table():
-            writer.writerow([row["board"], row["id"], *(row[key] for key, _ in COLUMNS)])
+            cells = [row["board"], row["id"], *(row[key] for key, _ in COLUMNS)]
+            writer.writerow([csv_cell(cell) for cell in cells])
         return buffer.getvalue()
 
     def as_text(self) -> str:
@@ -153,20 +155,19 @@ class Delegationsordning:
         gap_ids = {g.delegation_id for g in self.gaps}
         rows = self.table()
         for board in dict.fromkeys(r["board"] for r in rows):
-            parts.append(f"<h2>{html.escape(board)}</h2><table><thead><tr>")
+            parts.append(f"<h2>{html_text(board)}</h2><table><thead><tr>")
             parts.extend(f"<th>{label}</th>" for _, label in COLUMNS)
             parts.append("</tr></thead><tbody>")
             for row in (r for r in rows if r["board"] == board):
                 css = " class='gap'" if row["id"] in gap_ids else ""
                 parts.append(
-                    f"<tr{css}>" + "".join(f"<td>{html.escape(row[k])}</td>" for k, _ in COLUMNS) + "</tr>"
+                    f"<tr{css}>" + "".join(f"<td>{html_text(row[k])}</td>" for k, _ in COLUMNS) + "</tr>"
                 )
             parts.append("</tbody></table>")
         if self.gaps:
             parts.append("<h2>Luckor</h2><ul>")
             parts.extend(
-                f"<li class='gap'>{html.escape(g.delegation_id)} sedan {g.since}: "
-                f"{html.escape(g.reason)}</li>"
+                f"<li class='gap'>{html_text(g.delegation_id)} sedan {g.since}: {html_text(g.reason)}</li>"
                 for g in self.gaps
             )
             parts.append("</ul>")

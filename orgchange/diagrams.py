@@ -3,11 +3,15 @@
 DOT text needs no binary; SVG and PNG need `dot` (Debian package `graphviz`).
 Without it, `GraphvizMissing` says so in plain words. `dot` runs bounded in size,
 time and number (orgchange.graphviz).
+
+Text from the register never becomes DOT syntax: node names are built from keys
+(slugs), node labels are HTML-like labels escaped by `dot_html`, and the plain
+strings (titles, an edge's code, tooltips) are quoted by `dot_text` and
+`dot_tooltip` (see `orgchange.escaping`).
 """
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import threading
@@ -17,6 +21,7 @@ from datetime import date
 import pydot
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.escaping import dot_html, dot_text, dot_tooltip
 from orgchange.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
 from projections.delegations import Delegate, DelegationRow
 from projections.queries import PositionRow, UnitRow
@@ -65,12 +70,12 @@ def node_id(key: str) -> str:
 
 def _label(unit: UnitRow, positions: Sequence[PositionRow]) -> str:
     rows = [
-        f"<B>{html.escape(unit.name)}</B>",
-        f'<FONT POINT-SIZE="9">{KIND_LABEL[unit.kind]} · {html.escape(unit.id)}</FONT>',
+        f"<B>{dot_html(unit.name)}</B>",
+        f'<FONT POINT-SIZE="9">{KIND_LABEL[unit.kind]} · {dot_html(unit.id)}</FONT>',
     ]
     for position in positions:
         marker = " ★" if position.director else ""
-        rows.append(f'<FONT POINT-SIZE="9">{html.escape(position.title)}{marker}</FONT>')
+        rows.append(f'<FONT POINT-SIZE="9">{dot_html(position.title)}{marker}</FONT>')
     return "<" + "<BR/>".join(rows) + ">"
 
 
@@ -93,7 +98,7 @@ def orgchart(
         graph_type="digraph",
         rankdir="LR" if left_to_right else "TB",
         fontname="Helvetica",
-        label=f"{title or 'Organisationen'} {as_of.isoformat()}" if caption else "",
+        label=dot_text(f"{title or 'Organisationen'} {as_of.isoformat()}") if caption else "",
         labelloc="t",
         nodesep="0.25",
         ranksep="0.5",
@@ -220,7 +225,7 @@ def delegations(
         graph_type="digraph",
         rankdir="LR",
         fontname="Helvetica",
-        label=title or f"Delegationsordning {as_of.isoformat()}",
+        label=dot_text(title or f"Delegationsordning {as_of.isoformat()}"),
         labelloc="t",
         nodesep="0.2",
         ranksep="1.2",
@@ -240,12 +245,12 @@ def delegations(
     for d in rows:
         add_node(
             d.board_id,
-            label=f"<<B>{html.escape(board_names.get(d.board_id, d.board_id))}</B>>",
+            label=f"<<B>{dot_html(board_names.get(d.board_id, d.board_id))}</B>>",
             fillcolor="#2e75b6",
             fontcolor="white",
         )
         delegate = delegates.get(d.to_id)
-        title_text = html.escape(delegate.title if delegate else d.to_id)
+        title_text = dot_html(delegate.title if delegate else d.to_id)
         missing = delegate is None or not delegate.in_effect
         if missing:
             add_node(
@@ -262,7 +267,8 @@ def delegations(
         parent = by_id.get(d.parent_delegation_id or "")
         if parent is not None:
             source = parent.to_id
-        attrs: dict[str, str] = {"label": html.escape(_edge_label(d)), "tooltip": html.escape(d.matter)}
+        # Quoted for DOT: a code or a matter is text, whatever it holds (a trailing backslash, a quote).
+        attrs: dict[str, str] = {"label": dot_text(_edge_label(d)), "tooltip": dot_tooltip(d.matter)}
         if d.parent_delegation_id:
             attrs["style"] = "dashed"
         state = changes.get(d.id)

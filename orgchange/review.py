@@ -9,7 +9,6 @@ register said then against what it says now.
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
 from orgchange.domain.errors import NotFound
+from orgchange.escaping import html_text
 from orgchange.graphviz import DiagramTimedOut, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
 from projections.queries import ChangeRow, UnitRow
@@ -184,7 +184,7 @@ class ReviewPack:
     def as_html(self, generated_at: datetime | None = None, limits: RenderLimits | None = None) -> str:
         """The pack as one self-contained page (nothing is fetched to show or print it); its charts
         are drawn within `limits` (default: the settings), or say why they are not there."""
-        e = html.escape
+        e = html_text
         generated_at = generated_at or datetime.now(UTC)
         title = f"Anmälda ändringar till {self.board_name}"
         when = f"sammanträdet {self.meeting.isoformat()}" if self.meeting else "perioden"
@@ -230,14 +230,14 @@ class ReviewPack:
                 svg = diagrams.render(graph, "svg", limits=limits, hint=CHART_HINT).decode("utf-8")
                 svg = svg[svg.index("<svg") :]
             except (diagrams.GraphvizMissing, DiagramTooLarge, DiagramTimedOut) as missing:
-                svg = f"<p class='missing'>{html.escape(str(missing))}</p>"
+                svg = f"<p class='missing'>{html_text(str(missing))}</p>"
             out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
             out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")
         out.append("</section>")
         return "".join(out)
 
     def _delegations_html(self) -> str:
-        e = html.escape
+        e = html_text
         out = ["<section id='delegations'><h2>Påverkan på delegationsordningen</h2>"]
         if not (self.impact.opened or self.impact.closed):
             out.append("<p>Ändringarna lämnar ingen delegation utan delegat.</p>")
@@ -260,7 +260,7 @@ class ReviewPack:
         return "".join(out)
 
     def _corrections_html(self) -> str:
-        e = html.escape
+        e = html_text
         if self.previous_meeting is None:
             return ""
         out = [

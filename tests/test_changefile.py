@@ -1,10 +1,14 @@
-"""The change-file reader on what a file may hold but the register cannot: keys that are not text, U+0000."""
+"""The change-file reader on what a file may hold but the register cannot: keys that are not text, U+0000,
+YAML anchors and aliases (with either YAML loader), a file over the size limit."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from orgchange.changefile import parse_change_file
+from orgchange import changefile
+from orgchange.changefile import MAX_DOCUMENT_BYTES, YAML_LOADERS, parse_change_file
 from orgchange.domain.errors import MalformedInput
 
 
@@ -47,3 +51,86 @@ def test_text_with_nul_is_malformed(text: str, problem: str) -> None:
         parse_change_file(text, "fil.yaml")
 
     assert refused.value.problems == [problem]
+
+
+# --- YAML anchors and aliases, with libyaml's loader and with the pure-Python one -------------------
+
+LOADERS = pytest.mark.parametrize("loader", list(YAML_LOADERS.values()), ids=list(YAML_LOADERS))
+
+# About 500 bytes: ten levels of nine-fold aliases, a billion "lol"s when expanded.
+ALIAS_BOMB = (
+    "format: orgchange/v1\nchanges: []\n"
+    'lol0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(
+        f"lol{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]\n"  # noqa: ISC003
+        for i in range(1, 10)
+    )
+)
+
+
+def test_both_loaders_are_tried() -> None:
+    assert set(YAML_LOADERS) == {"libyaml", "python"}  # PyYAML is built with libyaml here
+
+
+@LOADERS
+def test_an_alias_bomb_is_refused_at_once_by_either_loader(loader: type) -> None:
+    started = time.process_time()
+
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(ALIAS_BOMB, "bomb.yaml", yaml_loader=loader)
+
+    assert time.process_time() - started < 0.5
+    assert refused.value.problems == [
+        "bomb.yaml: YAML anchors and aliases (&name, *name) are not allowed in a change file "
+        "(line 3, column 7); write the values out"
+    ]
+
+
+@LOADERS
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("format: orgchange/v1\nchanges: &x []\n", "line 2, column 10"),  # an anchor alone
+        ("format: orgchange/v1\nchanges: []\nx: &x {a: 1}\ny: *x\n", "line 3, column 4"),
+        ("{format: orgchange/v1, changes: [], a: &b 1, c: *b}", "line 1, column 40"),
+        ("format: orgchange/v1\nchanges:\n- &e {type: dissolve_unit}\n- *e\n", "line 3, column 3"),
+    ],
+)
+def test_anchors_and_aliases_are_refused_by_either_loader(loader: type, text: str, where: str) -> None:
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(text, "fil.yaml", yaml_loader=loader)
+
+    assert refused.value.problems == [
+        f"fil.yaml: YAML anchors and aliases (&name, *name) are not allowed in a change file ({where}); "
+        "write the values out"
+    ]
+
+
+@LOADERS
+def test_ampersands_and_asterisks_in_text_are_text(loader: type) -> None:
+    text = (
+        "format: orgchange/v1\norganisation: Kultur & fritid*\nchanges:\n"
+        "- {type: rename_unit, effective: 2017-01-01, unit: kfv, name: 'Kultur &fritid *2'}\n"
+        '- {type: rename_unit, effective: 2017-01-01, unit: kfv, name: "A&B*C"}\n'
+    )
+
+    read = parse_change_file(text, "fil.yaml", yaml_loader=loader)
+
+    assert read.organisation == "Kultur & fritid*"
+    assert [c.name for c in read.changes] == ["Kultur &fritid *2", "A&B*C"]
+
+
+@LOADERS
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(loader: type, monkeypatch) -> None:
+    monkeypatch.setattr(changefile, "MAX_DOCUMENT_BYTES", 1000)  # the limit is 256 MiB: too much for a test
+    fits = "format: orgchange/v1\nchanges: []\n#" + "x" * (1000 - 34)
+    text = fits + "x"
+
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(text, "stor.yaml", yaml_loader=loader)
+
+    assert refused.value.problems == [
+        "stor.yaml: the file is larger than 1,000 bytes; split it into several files"
+    ]
+    assert len(fits) == 1000 and parse_change_file(fits, "stor.yaml", yaml_loader=loader).changes == []
+    assert MAX_DOCUMENT_BYTES == 256 * 2**20

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .calendar import within_calendar
+from .text import AS_STORED, line_at_the_door, lines_at_the_door
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CHANGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
@@ -49,8 +50,24 @@ def _iso_date(value: Any) -> Any:
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=64)]
 ChangeId = Annotated[str, StringConstraints(pattern=CHANGE_ID_PATTERN, max_length=100)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Text fields (see `text.py`): control characters and the like refused, NFC, limited in length.
+# A field of a new change type gets the same checks by using one of these types.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    BeforeValidator(line_at_the_door),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    BeforeValidator(line_at_the_door),
+]
+# A note or a reason: may also break lines and hold tabs.
+Note = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    BeforeValidator(lines_at_the_door),
+]
 Day = Annotated[date, BeforeValidator(_iso_date)]
 Kind = Literal["council", "board", "committee", "office", "area", "unit", "group", "company"]
 
@@ -76,7 +93,7 @@ class Change(_Model):
     TYPE: ClassVar[str]
     id: ChangeId | None = None
     decision: Decision | None = None
-    note: Text | None = None
+    note: Note | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The change as it would be written in a change file (JSON types only)."""
@@ -306,7 +323,7 @@ class CancelChange(Change):
     TYPE: ClassVar[str] = "cancel_change"
     type: Literal["cancel_change"] = "cancel_change"
     change: ChangeId
-    reason: Text
+    reason: Note
 
 
 class ReportChanges(Change):
@@ -374,5 +391,9 @@ change_adapter: TypeAdapter[Change] = TypeAdapter(AnyChange)
 
 
 def change_from_canonical(data: dict[str, Any]) -> Change:
-    """Rebuild a change from its canonical (stored) form."""
-    return change_adapter.validate_python(data)
+    """Rebuild a change from its canonical (stored) form.
+
+    Its text is read as it was recorded: an event written before a check of text
+    existed (or by other means) must stay readable, and documents clean it on output.
+    """
+    return change_adapter.validate_python(data, context=AS_STORED)

@@ -60,6 +60,7 @@ from rdflib import Literal as RDFLiteral
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
 from orgchange.config import DEFAULT_URI_BASE
+from orgchange.domain.text import printable
 from projections.queries import ChangeRow
 
 from .events import change_effects, citation_of
@@ -78,8 +79,14 @@ def _instant(moment: datetime) -> RDFLiteral:
     return RDFLiteral(moment.isoformat(), datatype=XSD.dateTime)
 
 
-def _text(value: str) -> RDFLiteral:
-    return RDFLiteral(value, lang=SV)
+def _text(value: str, *, lines: bool = False) -> RDFLiteral:
+    """Swedish text of the register, without the control characters an older register may hold."""
+    return RDFLiteral(printable(value, lines=lines), lang=SV)
+
+
+def _plain(value: str) -> RDFLiteral:
+    """Text of the register in no language (a case number, a §, who recorded)."""
+    return RDFLiteral(printable(value))
 
 
 class _GraphBuilder:
@@ -244,7 +251,7 @@ class _GraphBuilder:
         self.add(node, DCTERMS.type, self.uris.change_type(row.type))
         self.add(node, DCTERMS.description, _text(row.summary))
         if row.note:
-            self.add(node, SKOS.note, _text(row.note))
+            self.add(node, SKOS.note, _text(row.note, lines=True))
         if row.effective is not None:
             self.add(node, DCTERMS.date, _date(row.effective))
         self.describe_record(node, row)
@@ -254,7 +261,7 @@ class _GraphBuilder:
             self.add(node, RDF.type, PROV.Activity)
             self.add(node, VOCAB.cancels, self.uris.change(payload["change"]))
             if payload.get("reason"):
-                self.add(node, VOCAB.reason, _text(payload["reason"]))
+                self.add(node, VOCAB.reason, _text(payload["reason"], lines=True))
             return
         if row.cancelled:
             self.add(node, RDF.type, VOCAB.CancelledChange)
@@ -295,7 +302,7 @@ class _GraphBuilder:
         self.add(record, RDF.type, VOCAB.RegisterEntry)
         self.add(record, DCTERMS.subject, change)
         self.add(record, PROV.generatedAtTime, _instant(row.recorded_at))
-        self.add(record, VOCAB.recordedBy, RDFLiteral(row.recorded_by))
+        self.add(record, VOCAB.recordedBy, _plain(row.recorded_by))
 
     def describe_decision(self, change: URIRef, row: ChangeRow) -> None:
         if not (row.decision_body or row.decision_date or row.decision_paragraph or row.decision_reference):
@@ -306,7 +313,7 @@ class _GraphBuilder:
         self.add(node, RDF.type, VOCAB.Decision)
         if row.decision_body:
             body = row.decision_body
-            self.add(node, VOCAB.decisionBody, RDFLiteral(body))
+            self.add(node, VOCAB.decisionBody, _plain(body))
             if body in self.data.all_units:
                 self.add(node, PROV.wasAssociatedWith, self.uris.unit(body))
             elif body in self.data.all_posts:
@@ -314,9 +321,9 @@ class _GraphBuilder:
         if row.decision_date:
             self.add(node, DCTERMS.date, _date(row.decision_date))
         if row.decision_paragraph:
-            self.add(node, VOCAB.paragraph, RDFLiteral(row.decision_paragraph))
+            self.add(node, VOCAB.paragraph, _plain(row.decision_paragraph))
         if row.decision_reference:
-            self.add(node, VOCAB.caseNumber, RDFLiteral(row.decision_reference))
+            self.add(node, VOCAB.caseNumber, _plain(row.decision_reference))
         citation = citation_of(row, self.data.name_of)
         if citation:
             self.add(node, RDFS.label, _text(citation))

@@ -5,7 +5,8 @@ one in the full export, the one on the day with `as_of`. `other_names` are the u
 names with the days they held (the current one included). As everywhere in orgchange
 the end of a period is the day it no longer holds: `dissolution_date` and `end_date` are
 the effective date of the change that dissolved the unit, abolished the post or renamed
-it. Each organization and post links to its URI in the linked-data export.
+it. Each organization and post links to its URI in the linked-data export. Names and
+titles are shown without control characters (`printable`), as in every document.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from orgchange.config import DEFAULT_URI_BASE
+from orgchange.domain.text import printable
 
 from .history import OpenData
 from .vocabulary import Uris
@@ -35,14 +37,18 @@ def popolo(data: OpenData, base: str = DEFAULT_URI_BASE) -> dict[str, Any]:
         organizations.append(
             {
                 "id": entity.key,
-                "name": current["name"],
+                "name": printable(current["name"]),
                 "identifiers": [{"identifier": entity.key, "scheme": "orgchange"}],
                 "classification": current["kind"],
                 "parent_id": current["parent"] or current["owner"],
                 "founding_date": _iso(entity.valid_from),
                 "dissolution_date": _iso(entity.valid_to),
                 "other_names": [
-                    {"name": p.value, "start_date": _iso(p.valid_from), "end_date": _iso(p.valid_to)}
+                    {
+                        "name": printable(p.value),
+                        "start_date": _iso(p.valid_from),
+                        "end_date": _iso(p.valid_to),
+                    }
                     for p in data.periods(entity, "name")
                 ],
                 "links": [{"url": str(uris.unit(entity.key)), "note": LINKED_DATA}],
@@ -54,8 +60,10 @@ def popolo(data: OpenData, base: str = DEFAULT_URI_BASE) -> dict[str, Any]:
         posts.append(
             {
                 "id": entity.key,
-                "label": current["title"],
-                "other_label": sorted({v.values["title"] for v in entity.versions} - {current["title"]}),
+                "label": printable(current["title"]),
+                "other_label": sorted(
+                    {printable(v.values["title"]) for v in entity.versions} - {printable(current["title"])}
+                ),
                 "role": "director" if current["director"] else None,
                 "organization_id": current["unit"],
                 "start_date": _iso(entity.valid_from),

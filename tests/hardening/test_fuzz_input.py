@@ -13,13 +13,24 @@ one by one with their time and memory measured.
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import itertools
 import json
 import os
+import re
+import subprocess
 import time
 import tracemalloc
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import rdflib
 import yaml
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,7 +41,11 @@ from api.main import create_app
 from orgchange.application import OrgChange
 from orgchange.changefile import ChangeFile, parse_change_file
 from orgchange.config import Settings
+from orgchange.domain import changes as c
 from orgchange.domain.errors import MalformedInput
+from orgchange.domain.text import refused
+from orgchange.escaping import csv_cell
+from tests.builders import text_fields
 
 from .conftest import base_entries, check_register, close, report
 
@@ -39,6 +54,8 @@ READER_DOCUMENTS = round(3000 * SCALE)  # generated change files read directly
 READER_RAW = round(1500 * SCALE)  # generated raw bytes/text read directly
 HTTP_FILES = round(300 * SCALE)  # generated files posted to POST /changes (per database)
 GRAPHQL_FILES = round(150 * SCALE)  # generated files sent to recordChanges (per database)
+TEXT_ENTRIES = round(1000 * SCALE)  # generated text in one field of a change, read directly
+TEXT_REGISTERS = round(10 * SCALE)  # generated text recorded, then every document made (per database)
 SLOWEST_ALLOWED = 2.0  # seconds for reading any one generated file
 
 
@@ -100,6 +117,25 @@ TEMPLATES: list[dict[str, Any]] = [
     {"type": "note_report", "to": "ks", "meeting": D, "paragraph": "§ 1"},
 ]
 
+# Every text field of every change type, by its path in an entry ("decision.paragraph", "into.0.name").
+TEXT_FIELDS = {cls.TYPE: text_fields(cls) for cls in c.CHANGE_TYPES}
+
+
+def _with_text(entry: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of the entry with `value` at `path` (a decision is added if need be)."""
+    entry = json.loads(json.dumps(entry))
+    holder: Any = entry
+    for part in path[:-1]:
+        if part.isdigit():
+            holder = holder[int(part)]
+        else:
+            holder = (
+                holder.setdefault(part, {}) if isinstance(holder.get(part), dict | None) else holder[part]
+            )
+    holder[path[-1]] = value
+    return entry
+
+
 BAD_DATES = [
     "2017-02-30",
     "2017-13-01",
@@ -111,12 +147,57 @@ BAD_DATES = [
     "",
 ]
 
+# Text that breaks documents or tries to: backslashes and quotes for DOT, Graphviz's own escapes,
+# a matter that would close a DOT string and draw a node, spreadsheet formulas, markup, control
+# characters, bidirectional overrides, separators, noncharacters, decomposed letters, long text.
+SPECIAL_TEXTS = [
+    "K.1\\",
+    "\\",
+    '"',
+    '\\"',
+    "\\N \\G \\E \\T \\H \\L \\l \\n \\r",
+    'x"] "n_ks" -> "n_fake"; "n_fake" [label="FAKE" color=red]; x [label="',
+    '=HYPERLINK("http://evil.example","Klicka")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "  =1",
+    "<b>fet</b> &amp; <script>alert(1)</script> ]]> <!-- &#0;",
+    "Kultur\voch fritid",
+    "\x1b[31mröd\x1b]0;titel\x07",
+    "\x01\x0b\x0c\x7f\x85\x9b",
+    "abc\u202edcba\u2066x\u2069",
+    "rad\u2028rad\u2029",
+    "\ufffe\uffff\U0010ffff",
+    "Va\u0308rmdo\u0308 a\u030angbåt",
+    "😀 👩\u200d👩\u200d👧 \u05e9\u05dc\u05d5\u05dd\u200f",
+    "rad ett\r\nrad två\n\trad tre",
+    " ",
+    "",
+    "x" * 201,
+    "y" * 2001,
+]
+# Any code point, controls included (no surrogates: they cannot be written as YAML or UTF-8).
+hostile_text = st.one_of(
+    st.sampled_from(SPECIAL_TEXTS),
+    st.text(max_size=40),
+    st.lists(st.one_of(st.sampled_from(SPECIAL_TEXTS), st.text(max_size=6)), max_size=4).map("".join),
+)
+# Text the door takes in that still tries to break documents (backslashes, quotes, formulas, markup).
+printable_hostile_text = st.one_of(
+    st.sampled_from([t for t in SPECIAL_TEXTS if t.isprintable() and 0 < len(t.strip()) <= 200]),
+    st.text(st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Cn")), min_size=1, max_size=30),
+).filter(lambda text: text.strip())
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
+    hostile_text,
     st.sampled_from(BAD_DATES),
     st.integers(min_value=0, max_value=200_000).map(lambda n: "x" * n),  # up to 200 kB in one field
 )
@@ -145,8 +226,14 @@ def hostile_entries(draw: st.DrawFn) -> Any:
         entry["id"] = draw(st.one_of(st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,20}\Z"), values))
     for _ in range(draw(st.integers(0, 3))):
         key = draw(st.sampled_from([*entry.keys(), "unknown", "holder", "decision", "note", "type"]))
-        action = draw(st.sampled_from(["replace", "delete", "date", "nest", "decision"]))
-        if action == "replace":
+        action = draw(st.sampled_from(["replace", "delete", "date", "nest", "decision", "text"]))
+        if action == "text" and TEXT_FIELDS.get(str(entry.get("type"))):
+            path, _ = draw(st.sampled_from(TEXT_FIELDS[entry["type"]]))
+            text = draw(hostile_text)
+            # An earlier action may have left no room for it (`into` is no longer a list).
+            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+                entry = _with_text(entry, path, text)
+        elif action == "replace":
             entry[key] = draw(values)
         elif action == "delete":
             entry.pop(key, None)
@@ -247,6 +334,187 @@ def test_the_reader_takes_thousands_of_hostile_files() -> None:
     assert seen["accepted"] > 0 and seen["malformed"] > 0  # the strategies reach both answers
     assert peak < 200 * 2**20, f"reading took {peak / 2**20:.0f} MiB at its peak"
     report("reader", **seen, peak_mib=round(peak / 2**20, 1))
+
+
+# --- text: every string field of the change file, every document ---------------------------------
+
+
+def _held(change: c.Change, path: tuple[str, ...]) -> Any:
+    value: Any = change.canonical()
+    for part in path:
+        value = value[int(part)] if part.isdigit() else value[part]
+    return value
+
+
+def test_every_text_field_takes_clean_text_or_refuses_it_naming_the_field() -> None:
+    """Any text in any text field: refused with the field named, or taken as clean, NFC text
+    within its length (surrogates included here: JSON can carry them, `\\ud800`)."""
+    seen: Counter[str] = Counter()
+    any_code_point = st.text(st.characters(exclude_categories=()), max_size=30)
+
+    @fuzz_settings(TEXT_ENTRIES)
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        template = data.draw(st.sampled_from([t for t in TEMPLATES if TEXT_FIELDS[t["type"]]]))
+        path, kind = data.draw(st.sampled_from(TEXT_FIELDS[template["type"]]))
+        text = data.draw(st.one_of(hostile_text, any_code_point))
+        entry = _with_text(template, path, text) | {"id": "t-1"}
+        field = ".".join(path)
+        try:
+            [change] = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [entry]})).changes
+        except MalformedInput as error:
+            [problem] = error.problems
+            assert problem.startswith(
+                (f"change #1 (t-1) {entry['type']}: field '{field}'", "change #1: text cannot contain")
+            ), problem
+            seen["refused"] += 1
+            return
+        held = _held(change, path)
+        assert refused(held, lines=kind == "lines") is None, repr(held)
+        assert unicodedata.is_normalized("NFC", held) and held == held.strip() and 1 <= len(held) <= 2000
+        seen["taken"] += 1
+
+    check()
+    assert seen["taken"] > 0 and seen["refused"] > 0
+    report("text_fields", **seen)
+
+
+def _register_entries(n: int, texts: list[str], effective: str = "2018-01-01") -> list[dict[str, Any]]:
+    """A unit under slk, a post in it, a delegation of ks to the post and their report (to a meeting
+    a month later, one day per `n`), every text field (13 of them) generated."""
+    meeting = (date.fromisoformat(effective) + timedelta(days=31 + n)).isoformat()
+    unit, post, delegation = f"t{n}", f"t{n}-p", f"t{n}-d"
+    decision = {"body": texts[2], "paragraph": texts[3], "reference": texts[4], "date": effective}
+    return [
+        {"id": f"t{n}-1", "type": "establish_unit", "effective": effective, "unit": unit, "name": texts[0]}
+        | {"kind": "unit", "parent": "slk", "note": texts[1], "decision": decision},
+        {"id": f"t{n}-2", "type": "establish_position", "effective": effective, "position": post}
+        | {"title": texts[5], "unit": unit},
+        {"id": f"t{n}-3", "type": "grant_delegation", "effective": effective, "delegation": delegation}
+        | {"from": "ks", "to": post, "matter": texts[6], "code": texts[7], "legal_basis": texts[8]}
+        | {"limit": texts[9], "reporting": texts[10]},
+        {"id": f"t{n}-4", "type": "report_changes", "to": "ks", "meeting": meeting}
+        | {"changes": [f"t{n}-1", f"t{n}-2", f"t{n}-3"], "reference": texts[11]},
+        {"id": f"t{n}-5", "type": "note_report", "to": "ks", "meeting": meeting, "paragraph": texts[12]},
+    ]
+
+
+def _unchecked(entry: dict[str, Any]) -> c.Change:
+    """The entry as a register written before text was checked could hold it: built without
+    validation. Only what such a register could have stored: no U+0000 (PostgreSQL refuses it),
+    no surrogates (not UTF-8), and text as it was always read: stripped, not empty, within its
+    length (200 characters fit every field)."""
+
+    def stored(text: str) -> str:
+        return re.sub("[\x00\ud800-\udfff]", "", text).strip()[:200].strip() or "x"
+
+    fields: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, str) and key not in ("type", "effective", "meeting"):
+            value = stored(value)
+        if key in ("effective", "meeting"):
+            value = date.fromisoformat(value)
+        if key == "decision":
+            value = c.Decision.model_construct(
+                **{k: date.fromisoformat(v) if k == "date" else stored(v) for k, v in value.items()}
+            )
+        fields["from_" if key == "from" else key] = value
+    return c.CHANGE_CLASSES[entry["type"]].model_construct(**fields)
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _parses(path: str, body: bytes) -> Any:
+    """The document parses in its format and holds no character the door refuses."""
+    text = body.decode("utf-8")
+    if path.endswith(".svg"):
+        return ET.fromstring(body)
+    if path.endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(text)))
+        for cell in (cell for row in rows for cell in row):
+            assert refused(cell) is None and not cell.lstrip(" ").startswith(("=", "+", "-", "@")), cell
+        return rows
+    assert refused(text, lines=True) is None, path
+    if path.endswith(".dot"):  # read by Graphviz itself, as valid XML
+        return ET.fromstring(
+            subprocess.run(["dot", "-Tsvg"], input=body, capture_output=True, check=True).stdout
+        )
+    if path.endswith((".ttl", ".jsonld")):
+        return rdflib.Graph().parse(data=text, format="turtle" if path.endswith(".ttl") else "json-ld")
+    if path.endswith(".json"):
+        return json.loads(text)
+    return text
+
+
+def test_every_document_parses_whatever_text_the_register_holds(database_url: str, service) -> None:
+    """Generated text in every text field, recorded through `POST /changes` or, when the door
+    refuses it, as a register written before the door checked text would hold it; then every
+    document of the day: SVG parses as XML and draws only the real delegations, CSV as CSV
+    with no cell a spreadsheet would run, Turtle and JSON-LD by rdflib, JSON as JSON."""
+    client, app, auth = service
+    numbers = itertools.count()
+    seen: Counter[str] = Counter()
+    query = """query ($d: Date!) {
+      organisation(asOf: $d) { units { name positions { title } } }
+      delegations(asOf: $d, board: "ks") { id toId code matter limit legalBasis }
+      changes(from: "2018-01-01") { edges { node { summary note decision { body paragraph reference } } } }
+      reports(board: "ks") { notedParagraph }
+    }"""
+
+    @fuzz_settings(TEXT_REGISTERS)
+    @given(
+        texts=st.lists(st.one_of(hostile_text, printable_hostile_text), min_size=13, max_size=13)
+        | st.lists(printable_hostile_text, min_size=13, max_size=13)
+    )
+    def record_and_render(texts: list[str]) -> None:
+        n = next(numbers)
+        entries = _register_entries(n, texts)
+        response = client.post("/changes", json={"format": "orgchange/v1", "changes": entries}, headers=auth)
+        assert response.status_code in (200, 422), response.text[:300]
+        checked = response.status_code == 200
+        if not checked:
+            app.record_changes([_unchecked(entry) for entry in entries], "fuzz")
+        seen["checked" if checked else "unchecked"] += 1
+
+        day = {"asOf": "2018-06-01"}
+        documents = {
+            "/diagrams/orgchart.svg": day,
+            "/diagrams/orgchart.dot": day,
+            "/diagrams/delegations.svg": day | {"board": "ks"},
+            "/diagrams/delegations.dot": day | {"board": "ks"},
+            "/documents/delegationsordning.csv": day | {"board": "ks"},
+            "/documents/delegationsordning.html": day | {"board": "ks"},
+            "/opendata/register.ttl": day,
+            "/opendata/register.jsonld": day,
+            "/opendata/popolo.json": day,
+            f"/reports/ks/{entries[3]['meeting']}.html": {},
+        }
+        made = {}
+        for path, params in documents.items():
+            answer = client.get(path, params=params)
+            assert answer.status_code == 200, (path, answer.text[:300])
+            made[path] = _parses(path, answer.content)
+        answer = client.post("/graphql", json={"query": query, "variables": {"d": "2018-06-01"}})
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text[:300]
+
+        delegations = answer.json()["data"]["delegations"]
+        drawn = {
+            g.findtext(f"{SVG_NS}title")
+            for g in made["/diagrams/delegations.svg"].iter(f"{SVG_NS}g")
+            if g.get("class") == "node"
+        }
+        assert drawn == {"n_ks"} | {f"n_{d['toId']}" for d in delegations}
+        rows = {row[1]: row for row in made["/documents/delegationsordning.csv"][1:]}
+        assert f"t{n}-d" in rows
+        if checked:
+            [grant] = [d for d in delegations if d["id"] == f"t{n}-d"]
+            assert rows[f"t{n}-d"][3] == csv_cell(grant["matter"])
+            assert grant["matter"] == unicodedata.normalize("NFC", texts[6]).strip()
+
+    record_and_render()
+    report("text_documents", database=database_url.split(":")[0], **seen)
+    close(check_register(database_url))
 
 
 BOMBS = {

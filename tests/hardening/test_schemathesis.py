@@ -23,6 +23,7 @@ every day, read models equal to a fresh rebuild).
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -43,10 +44,20 @@ from api.auth import create_token
 from api.graphql.errors import INTERNAL_ERROR_MESSAGE
 from api.main import create_app
 from orgchange.application import OrgChange
+from orgchange.changefile import parse_change_file
 from orgchange.config import Settings
 
 from .conftest import check_register, close, report
-from .test_fuzz_input import TEMPLATES
+from .test_fuzz_input import (
+    SPECIAL_TEXTS,
+    TEMPLATES,
+    TEXT_FIELDS,
+    _parses,
+    _register_entries,
+    _unchecked,
+    _with_text,
+    hostile_text,
+)
 
 SCALE = float(os.environ.get("ORGCHANGE_HYPOTHESIS_SCALE", "1"))
 REST_CASES = round(12 * SCALE)  # per REST operation and generation mode
@@ -125,9 +136,21 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_names, inner, max_size=4),
     max_leaves=10,
 )
-# Change files of one to three changes of every type, valid in form (most break a rule of the
-# sample register, some are recorded), and any other JSON value.
-_change_files = st.lists(st.sampled_from(TEMPLATES), min_size=1, max_size=3).map(
+
+
+@st.composite
+def _with_hostile_text(draw: st.DrawFn) -> dict[str, Any]:
+    """A change of any type, valid in form, with hostile text in one of its text fields, or none."""
+    entry = draw(st.sampled_from(TEMPLATES))
+    if TEXT_FIELDS[entry["type"]] and draw(st.booleans()):
+        path, _ = draw(st.sampled_from(TEXT_FIELDS[entry["type"]]))
+        entry = _with_text(entry, path, draw(hostile_text))
+    return entry
+
+
+# Change files of one to three changes of every type, valid in form but for the text that some
+# of them hold (most break a rule of the sample register, some are recorded), and any other JSON value.
+_change_files = st.lists(_with_hostile_text(), min_size=1, max_size=3).map(
     lambda changes: {"format": "orgchange/v1", "changes": changes}
 )
 schemathesis.graphql.scalar("JSON", st.one_of(_change_files, _json).map(_node))
@@ -209,12 +232,59 @@ def _explore_rest(
         response = case.call(headers=headers)
         exploration.statuses[response.status_code] += 1
         excluded = [positive_data_acceptance] if operation.label in BEYOND_THE_SCHEMA else []
-        case.validate_response(response, headers=headers, excluded_checks=excluded)
+        case.validate_response(
+            response, headers=headers, excluded_checks=excluded, additional_checks=[documents_parse]
+        )
         if writes and response.status_code != 200:
             assert orgchange.event_count() == before, "a refused write left events behind"
 
     exploration.run(schema, examples, _rest_strategy, send)
     return exploration
+
+
+# Documents by media type, with the file name `_parses` (test_fuzz_input.py) reads them by.
+DOCUMENT_TYPES = {
+    "image/svg+xml": "x.svg",
+    "text/vnd.graphviz": "x.dot",
+    "text/csv": "x.csv",
+    "text/html": "x.html",
+    "text/turtle": "x.ttl",
+    "application/ld+json": "x.jsonld",
+    "application/json": "x.json",
+}
+
+
+def documents_parse(ctx: Any, response: Any, case: Any) -> None:
+    """Every document answered parses in its format (SVG as XML, DOT by Graphviz, CSV without a cell
+    a spreadsheet would run, Turtle and JSON-LD by rdflib, JSON) and holds no control character."""
+    media_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
+    if (
+        response.status_code == 200
+        and media_type in DOCUMENT_TYPES
+        and len(response.content) == response.content_size
+    ):
+        documents[media_type] += 1
+        _parses(DOCUMENT_TYPES[media_type], response.content)
+
+
+documents: Counter[str] = Counter()
+
+
+def record_hostile_text(orgchange: OrgChange) -> None:
+    """Text that tries to break documents, in the sample register from 2017-01-01 (the day the
+    explorations mostly ask for is 2017-03-01): through the door as far as it lets it in (backslashes,
+    quotes, Graphviz escapes, spreadsheet formulas, markup), and with control characters, bidirectional
+    overrides and separators as a register written before the door checked text holds them."""
+    passing = [t for t in SPECIAL_TEXTS if t.strip() and len(t) <= 200 and t.isprintable()]
+    texts = (passing * 2)[:13]
+    entries = _register_entries(900, texts, effective="2017-01-01")
+    orgchange.record_changes(
+        parse_change_file(json.dumps({"format": "orgchange/v1", "changes": entries})).changes, "fuzz"
+    )
+    unchecked = [t for t in SPECIAL_TEXTS if not t.isprintable()]
+    orgchange.record_changes(
+        [_unchecked(e) for e in _register_entries(901, (unchecked * 2)[:13], "2017-01-01")], "fuzz"
+    )
 
 
 def _sample_service(orgchange: OrgChange, database_url: str, **settings: Any) -> FastAPI:
@@ -223,14 +293,22 @@ def _sample_service(orgchange: OrgChange, database_url: str, **settings: Any) ->
 
 def test_rest_api_conforms_to_its_openapi(database_url: str, demo_app: OrgChange) -> None:
     registrar = create_token(demo_app, "registratorn", "registrar")
+    record_hostile_text(demo_app)
     asgi = _sample_service(demo_app, database_url, public_read=True)
+    documents.clear()
 
     exploration = _explore_rest(asgi, demo_app, REST_CASES, read=None, write=registrar)
 
     assert "POST /changes" in exploration.operations and len(exploration.operations) >= 10
     assert exploration.without_negative == ["GET /health"]
     assert exploration.statuses[200] > 0 and exploration.statuses[422] > 0
-    report("schemathesis_openapi", database=database_url.split(":")[0], **exploration.figures())
+    assert {"image/svg+xml", "text/csv", "text/turtle", "application/ld+json"} <= set(documents)
+    report(
+        "schemathesis_openapi",
+        database=database_url.split(":")[0],
+        **exploration.figures(),
+        documents_parsed=dict(documents),
+    )
     close(check_register(database_url))
 
 

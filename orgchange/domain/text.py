@@ -1,0 +1,172 @@
+"""What text the register takes in, and how text it already holds is made safe to show.
+
+Every name, title, matter, code, note and decision field is text a registrar
+typed or pasted, and every document the service writes shows it again: SVG and
+PNG through Graphviz, HTML and PDF, CSV, Turtle, JSON and the terminal. A few
+characters break those documents or make them lie:
+
+* control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F): a
+  vertical tab pasted from a word processor makes an SVG that no XML reader
+  accepts, an escape (U+001B) drives the terminal it is printed on;
+* the line and paragraph separators U+2028 and U+2029, line breaks that most
+  programs do not count as such;
+* the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+  U+2066–U+2069) and the deprecated format controls U+206A–U+206F: a name can be
+  made to display as something other than what it is ("Trojan Source");
+* the interlinear annotation characters U+FFF9–U+FFFB (for a program's internal
+  use only);
+* unpaired surrogates and the noncharacters (U+FDD0–U+FDEF and the last two code
+  points of every plane, U+FFFE and U+FFFF among them): not characters at all,
+  and not allowed in XML.
+
+The other format characters are kept: the zero-width joiner builds emoji and
+some scripts, the marks U+200E/U+200F order neutral characters in right-to-left
+text, a soft hyphen is harmless.
+
+At the door (`door`) such a character is refused with a message naming it; a
+note or a reason may also break lines (U+000A) and hold tabs, and its Windows
+line ends are read as line breaks. Text that passes is normalised to NFC, so
+that "å" typed as one character and as "a" + a combining ring is one name.
+
+On the way out (`printable`) nothing is refused: a register written before
+these checks, or an event put into the store by other means, may hold any of
+them, and every document must still be made. Line-like characters become a
+space, the rest are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import ValidationInfo
+from pydantic_core import PydanticCustomError
+
+# Ranges of the characters described above, as a regular-expression class.
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
+)
+_UNSAFE_FORMAT = "\u2028\u2029\u202a-\u202e\u2066-\u206f\ufff9-\ufffb\ud800-\udfff" + _NONCHARACTERS
+_ANY_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSAFE_FORMAT}]")
+# In a note or a reason: the same, but for the line feed and the tab.
+_REFUSED_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_UNSAFE_FORMAT}]")
+_LINE_LIKE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+_CONTROL_NAMES = {
+    0x00: "null",
+    0x07: "bell",
+    0x08: "backspace",
+    0x09: "tab",
+    0x0A: "line feed",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x0D: "carriage return",
+    0x1B: "escape",
+    0x7F: "delete",
+    0x85: "next line",
+}
+
+# The context given to pydantic when a change is read back from the event store (see
+# `orgchange.domain.changes.change_from_canonical`): what was recorded is read as it
+# was recorded, whatever these rules said then.
+AS_STORED: dict[str, Any] = {"text": "as-stored"}
+# The context for writing recorded changes out again as a change file to import
+# (`orgchange export`): text is cleaned by `printable` instead of refused.
+CLEANED: dict[str, Any] = {"text": "cleaned"}
+
+
+def describe(character: str) -> str:
+    """A refused character in plain words: 'a control character (U+000B, vertical tab)'."""
+    point = ord(character)
+    code = f"U+{point:04X}"
+    if point in (0x0A, 0x0D, 0x2028, 0x2029):
+        what = {0x0A: "a line break", 0x0D: "a line break", 0x2028: "a line separator"}
+        return f"{what.get(point, 'a paragraph separator')} ({code})"
+    if unicodedata.category(character) == "Cc":
+        name = _CONTROL_NAMES.get(point)
+        return f"a control character ({code}, {name})" if name else f"a control character ({code})"
+    if 0xD800 <= point <= 0xDFFF:
+        return f"half of a surrogate pair ({code}), which is not a character"
+    if 0x202A <= point <= 0x202E or 0x2066 <= point <= 0x2069:
+        return f"a bidirectional formatting character ({code}), which makes text display out of order"
+    if unicodedata.category(character) == "Cf":
+        return f"an invisible formatting character ({code})"
+    return f"a noncharacter ({code}), which is not for use in text"
+
+
+def refused(text: str, *, lines: bool = False) -> str | None:
+    """The first character of `text` the register does not take in, or None."""
+    found = (_REFUSED_IN_LINES if lines else _ANY_REFUSED).search(text)
+    return found.group() if found else None
+
+
+def door(value: Any, *, lines: bool = False) -> Any:
+    """Text as it comes in: refused if it holds a character of the list above, else NFC.
+
+    Anything else than `str` is left to the type's own check (which says "a valid
+    string"). The error is a pydantic error of type `text_character`, whose message
+    is worded to follow the field's name: "field 'name' holds a control character …".
+    """
+    if not isinstance(value, str):
+        return value
+    if lines and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    bad = refused(value, lines=lines)
+    if bad is not None:
+        breaks_lines = bad in "\n\r\u2028\u2029"
+        advice = "only a note or a reason may break lines" if breaks_lines and not lines else "remove it"
+        raise PydanticCustomError("text_character", "holds {what}; " + advice, {"what": describe(bad)})
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with every character the door refuses replaced (line-like ones by a space) or dropped.
+
+    With `lines`, line feeds and tabs stay (carriage returns become line feeds), as
+    in a note. Never fails: it is for text already recorded.
+    """
+    if text.isprintable():  # nothing of Cc, Cf, Cs, Zl, Zp or unassigned: the common case
+        return text
+    if lines and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pattern = _REFUSED_IN_LINES if lines else _ANY_REFUSED
+    return pattern.sub(lambda m: " " if m.group() in _LINE_LIKE else "", text)
+
+
+def _context(info: ValidationInfo | None) -> str | None:
+    context = info.context if info is not None else None
+    return context.get("text") if isinstance(context, dict) else None
+
+
+def _plain(value: Any) -> bool:
+    """Text with nothing to refuse (no Cc, Cf, Cs, Zl, Zp or unassigned) that is NFC already:
+    the common case, the same however it is read."""
+    return (
+        type(value) is str
+        and value.isprintable()
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    )
+
+
+def line_at_the_door(value: Any, info: ValidationInfo) -> Any:
+    """pydantic's before-validator of one-line text (a name, a title, a matter …)."""
+    return value if _plain(value) else _checked(value, info, lines=False)
+
+
+def lines_at_the_door(value: Any, info: ValidationInfo) -> Any:
+    """pydantic's before-validator of text that may break lines (a note, a reason)."""
+    return value if _plain(value) else _checked(value, info, lines=True)
+
+
+def _checked(value: Any, info: ValidationInfo, *, lines: bool) -> Any:
+    mode = _context(info)
+    if mode == AS_STORED["text"] or not isinstance(value, str):
+        return value
+    if mode == CLEANED["text"]:
+        cleaned = unicodedata.normalize("NFC", printable(value, lines=lines))
+        # A field that held nothing printable is not left empty (an empty name is no name).
+        return cleaned if cleaned.strip() else "\ufffd"
+    return door(value, lines=lines)
