@@ -112,8 +112,13 @@ def _read_on(versions: tuple, day: date) -> object | None:
 
 
 def self_establishing(change: DatedChange) -> bool:
-    """A council's establishment, decided by itself: where a register begins; nothing decides it."""
+    """A council's establishment: where a register begins; nothing in it decides that."""
     return isinstance(change, EstablishUnit) and change.kind == "council"
+
+
+def self_establishing_entry(entry: dict) -> bool:
+    """`self_establishing` for a change as written in a change file."""
+    return entry.get("type") == "establish_unit" and entry.get("kind") == "council"
 
 
 def decider(tl: Timeline, change: DatedChange) -> Decider | None:
