@@ -199,11 +199,7 @@ class Delegationsordning:
             parts.append("</tr></thead><tbody>")
             for row in (r for r in rows if r["board"] == board):
                 classes = [c for c, ids in (("gap", gap_ids), ("finding", finding_ids)) if row["id"] in ids]
-                css = (
-                    f" class='{' '.join(classes)}' data-delegation='{html.escape(row['id'])}'"
-                    if classes
-                    else ""
-                )
+                css = f" class='{' '.join(classes)}'" if classes else ""
                 parts.append(
                     f"<tr{css}>" + "".join(f"<td>{html.escape(row[k])}</td>" for k, _ in COLUMNS) + "</tr>"
                 )

@@ -180,7 +180,7 @@ class Register(Aggregate):
         try:
             return self._record_checked(changes, recorded_by, recorded_at, progress)
         finally:
-            self._timeline.checking = frozenset()
+            self._timeline.checking = set()
 
     def _record_checked(
         self,
@@ -250,9 +250,7 @@ class Register(Aggregate):
             return change.id
         event_kwargs = {"change": change, "recorded_by": recorded_by, "timestamp": recorded_at}
         if isinstance(change, DatedChange):
-            checking = self._timeline.checking
-            assert isinstance(checking, set), "changes are recorded through `record`"
-            checking.add(change.id or "")
+            self._timeline.checking.add(change.id or "")
             self.trigger_event(self.ChangeRecorded, **event_kwargs)
         elif isinstance(change, CancelChange):
             self._check_cancellation(change)

@@ -135,8 +135,9 @@ class Timeline:
         # and `settle` may be called.
         self.deferring = False
         self.owed: date | None = None
-        # Ids of the changes being recorded now: only these meet the `AT_RECORDING` checks.
-        self.checking: set[str] | frozenset[str] = frozenset()
+        # Ids of the changes being recorded now and not yet folded in: only these meet the
+        # `AT_RECORDING` checks (empty while stored events replay).
+        self.checking: set[str] = set()
 
     # --- copying ------------------------------------------------------------
 
@@ -215,8 +216,11 @@ class Timeline:
 
     def _handle(self, change: DatedChange) -> None:
         if change.id in self.checking:
+            # Once, where the change is first folded in: a later re-fold (a retroactive change
+            # recorded after it, in the same file or not) does not judge it again.
             for check in AT_RECORDING:
                 check(self, change)
+            self.checking.discard(change.id)
         HANDLERS[change.TYPE](self, change)
 
     def _refold(self, day: date, insert: Entry | None = None, remove: int | None = None) -> None:
