@@ -403,7 +403,7 @@ class Delegation:
         return self.row.reporting
 
     @strawberry.field(
-        description="The matter is one the law keeps with the board, KL 6 kap. 38 § (an extension)."
+        description=f"The matter is one the law keeps with the board, {RESERVED_MATTERS.now} (an extension)."
     )
     def reserved_matter(self) -> bool:
         return self.row.reserved_matter

@@ -93,7 +93,7 @@ class Decider:
     post_unit: str | None = None  # an official's unit
 
     def describe(self) -> str:
-        """ "'stadsdirektor' (a position: Stadsdirektör)", "'ks' (a board: Kommunstyrelsen)"."""
+        """The decider in a message: 'stadsdirektor' (a position: Stadsdirektör)."""
         return f"'{self.key}' ({a(self.kind)}: {self.name})"
 
 

@@ -67,7 +67,7 @@ def _company_over(tl: Timeline, unit: str) -> str | None:
 
 
 def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: str) -> None:
-    """A post in a company, or in a unit under one, is not employed by the kommun (KL 7 kap. 5 §)."""
+    """A post in a company, or under one, is not the kommun's employee (KL (2017:725) 7 kap. 5 §)."""
     company = _company_over(tl, unit)
     if company is None:
         return
@@ -83,7 +83,7 @@ def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: s
 def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], day: date, what: str) -> None:
     """After a reorganisation: no post that is a delegate stands in a company, or under one.
 
-    A company's staff are not the kommun's employees (KL 7 kap. 5 §): a post cannot be a
+    A company's staff are not the kommun's employees (KL (2017:725) 7 kap. 5 §): a post cannot be a
     delegate there when the delegation is granted (`check_delegate`), nor become one by
     being moved, merged, split or spun off into a company. The delegations are amended
     or revoked first.

@@ -67,7 +67,7 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
 
 
 def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str) -> None:
-    """A company's supervisor is a board in effect: the board with uppsikt over it (KL 6 kap. 1 §)."""
+    """A company's supervisor is a board in effect, with uppsikt over it (KL (2017:725) 6 kap. 1 §)."""
     board = tl.require_unit(supervisor, day, f"{what}: supervisor")
     if board.kind != "board":
         raise RuleViolation(
