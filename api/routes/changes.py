@@ -79,6 +79,9 @@ class DryRun(BaseModel):
     )
 
 
+DRY_RUN_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
 def _dry_run(impact: Impact) -> DryRun:
     def gap(g: Gap) -> PreviewGap:
         return PreviewGap(delegationId=g.delegation_id, since=g.since.isoformat(), reason=g.reason)
@@ -170,9 +173,14 @@ async def record_change_file(
     caller: WriterDep,
     recorder: RecorderDep,
     dry_run: Annotated[
-        bool, Query(alias="dryRun", description="Check and preview the file; record nothing.")
-    ] = False,
+        str | None,
+        Query(alias="dryRun", description="`true`: check and preview the file, record nothing."),
+    ] = None,
 ) -> RecordedChanges | DryRun | JSONResponse:
+    preview = DRY_RUN_VALUES.get((dry_run or "false").lower())
+    if preview is None:  # refused in the words of every refusal of this route, before the body is read
+        problem = {"errors": ["the query parameter 'dryRun' is true or false"], "rule": "malformed-input"}
+        return JSONResponse(problem, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     media_type = _media_type(request)
     if media_type not in ACCEPTED_MEDIA_TYPES:
         return JSONResponse(
@@ -182,7 +190,7 @@ async def record_change_file(
     # The size limit is enforced while the body arrives (api.limits.BodySizeLimit).
     body = await request.body()
     try:
-        if dry_run:
+        if preview:
             impact = await run_in_threadpool(recorder.preview_file, body, caller.name, "request body")
             return _dry_run(impact)
         result = await run_in_threadpool(recorder.record_file, body, caller.name, "request body")

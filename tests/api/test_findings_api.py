@@ -99,6 +99,17 @@ def test_a_dry_run_is_refused_as_recording_would_be_and_needs_a_registrar(api: A
         headers={"content-type": "application/yaml", "Authorization": f"Bearer {tokens.reader}"},
     )
     assert reader.status_code == 403
+    unclear = api.client.post(
+        "/changes?dryRun=perhaps",
+        content=RESERVED_AND_FREE_TEXT,
+        headers={"content-type": "application/yaml", "Authorization": f"Bearer {tokens.registrar}"},
+    )
+    assert unclear.status_code == 422
+    assert unclear.json() == {
+        "errors": ["the query parameter 'dryRun' is true or false"],
+        "rule": "malformed-input",
+    }
+    assert api.data('{ change(id: "reserved-1") { id } }') == {"change": None}
 
 
 FINDINGS = """
