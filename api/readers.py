@@ -49,6 +49,7 @@ def _unit(row: Any) -> UnitRow:
         row.valid_from,
         row.valid_to,
         row.change_id,
+        row.supervisor_id,
     )
 
 

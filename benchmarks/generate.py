@@ -215,6 +215,10 @@ class Generator:
             return u.parent
         return u.key
 
+    def council_above(self, key: str) -> str:
+        """The council at the top — who forms a company or gives it another owner (competence)."""
+        return ([key, *self.ancestors(key)])[-1]
+
     def ancestors(self, key: str) -> list[str]:
         found = []
         u = self.units[key]
@@ -356,7 +360,12 @@ class Generator:
         if owner:
             change["owner"] = owner
         self.add_unit(key, name, kind, parent, owner, day)
-        body = self.board_above(key) if kind != "council" else key
+        if kind == "council":
+            body = key
+        elif kind == "company":
+            body = self.council_above(key)
+        else:
+            body = self.board_above(key)
         self.emit(change, day, body)
         return key
 
@@ -455,7 +464,7 @@ class Generator:
         }
         if rng.random() < 0.4:
             change["legal_basis"] = rng.choice(
-                ["SoL 4 kap. 1 §", "PBL 9 kap. 2 §", "LOU 12 kap.", "KL 6 kap. 37 §"]
+                ["SoL 4 kap. 1 §", "PBL 9 kap. 2 §", "LOU 12 kap.", "KL (2017:725) 7 kap. 5 §"]
             )
         if rng.random() < 0.3:
             change["limit"] = f"högst {rng.randint(1, 50)} prisbasbelopp"
@@ -717,7 +726,7 @@ class Generator:
             if self.depth(target) + 1 + self.height(key) > MAX_DEPTH:
                 continue
             self.set_above(key, target)
-            self.emit({"type": "move_unit", "unit": key, "owner": target}, day, self.board_above(target))
+            self.emit({"type": "move_unit", "unit": key, "owner": target}, day, self.council_above(target))
             return True
         return False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,6 +25,7 @@ from orgchange.adapters.collection import collection_paused
 from orgchange.adapters.eventstore import event_store_environment, register_transcodings, tune_connections
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
+from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
 from projections.delegations import Gap
@@ -38,10 +39,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Impact:
-    """What changes did (or would do) to the delegationsordning: gaps opened and closed."""
+    """What changes did (or would do) to the delegationsordning: gaps opened and closed,
+    and (for a dry run) the findings the changes bring, which never block recording."""
 
     opened: list[Gap]
     closed: list[Gap]
+    findings: list[Finding] = field(default_factory=list)
 
 
 class _DryRunFinished(Exception):
@@ -201,7 +204,7 @@ class OrgChange(Application):
             pass
 
     def dry_run(self, changes: Sequence[Change], recorded_by: str = "dry-run") -> Impact:
-        """Check changes and tell their effect on delegations, recording nothing.
+        """Check changes and tell their effect on delegations and their findings, recording nothing.
 
         The changes are recorded and projected exactly as by `record_changes`, and
         the transaction is then rolled back: the answer comes from the same code.
@@ -212,9 +215,10 @@ class OrgChange(Application):
         days = sorted({c.effective for c in changes if isinstance(c, DatedChange)})
         try:
             with self.datastore.transaction(commit=True) as session:
-                reader = ReadModel(session.connection()).delegations
+                model = ReadModel(session.connection())
+                reader = model.delegations
                 before = {day: reader.gaps(day) for day in days}
-                register.record(changes, recorded_by, recorded_at)
+                ids = register.record(changes, recorded_by, recorded_at)
                 if register._pending_events:  # type: ignore[attr-defined]
                     recordings = self.save(register)
                     self.writer.write(
@@ -225,7 +229,11 @@ class OrgChange(Application):
                         recordings[-1].notification.id,
                     )
                 after = {day: reader.gaps(day) for day in days}
-                raise _DryRunFinished(_compare_gaps(days, before, after))
+                rows = model.changes_by_id(list(dict.fromkeys(ids)))
+                by_change = model.findings.of_changes(rows)
+                findings = [f for row in rows for f in by_change.get(row.id, [])]
+                impact = _compare_gaps(days, before, after)
+                raise _DryRunFinished(Impact(impact.opened, impact.closed, findings))
         except _DryRunFinished as finished:
             return finished.impact
 

@@ -136,12 +136,16 @@ def chart_json(chart: OrgChart) -> dict[str, Any]:
 def chart_text(chart: OrgChart) -> str:
     """An indented tree; companies appear under their owner, marked as owned."""
     below = chart.below()
+    names = {u.id: u.name for u in chart.units}
     lines = [f"Organisationen {chart.as_of.isoformat()} ({len(chart.units)} enheter)"]
 
     def walk(unit: UnitRow, prefix: str, last: bool) -> None:
         branch = "└─ " if last else "├─ "
         owned = " (ägs)" if unit.owner_id else ""
-        lines.append(f"{prefix}{branch}{unit.name} [{unit.kind}{owned}] {unit.id}")
+        supervised = (
+            f" (uppsikt: {names.get(unit.supervisor_id, unit.supervisor_id)})" if unit.supervisor_id else ""
+        )
+        lines.append(f"{prefix}{branch}{unit.name} [{unit.kind}{owned}] {unit.id}{supervised}")
         inner = prefix + ("   " if last else "│  ")
         staff = chart.positions.get(unit.id, [])
         children = sorted(below.get(unit.id, []), key=lambda u: (u.kind == "company", u.name))

@@ -157,7 +157,9 @@ def _record_file(obj: Context, change_file, source: str) -> None:
 @cli.command("import", help="Record the changes of one or more change files (each atomically).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
-    "--dry-run", is_flag=True, help="Check the files and show their effect on delegations; record nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Check the files and show their effect on delegations and their findings; record nothing.",
 )
 @pass_context
 def import_(obj: Context, files: tuple[str, ...], dry_run: bool) -> None:
@@ -178,6 +180,9 @@ def _show_impact(source: str, impact) -> None:
         _echo(f"  would give a delegate again: {gap.delegation_id}")
     if not (impact.opened or impact.closed):
         click.echo("  no delegation is left without a delegate")
+    for finding in impact.findings:  # reported, never refused
+        since = f" from {finding.since}" if finding.since else ""
+        click.echo(f"  finding {finding.code} {finding.subject}{since}: {finding.reason}")
 
 
 @cli.command(help="Record the bundled sample register (Nacka 2012–2018).")

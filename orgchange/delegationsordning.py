@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from orgchange import diagrams
+from orgchange.domain.findings import Finding
+from orgchange.domain.law import FURTHER_DELEGATION_REPORTING, IN_FORCE, REPORTING_TO_BOARD
 from orgchange.escaping import csv_cell, html_text
 from orgchange.graphviz import RenderLimits
 from projections.delegations import Delegate, DelegationRow, Gap
@@ -24,7 +26,27 @@ COLUMNS = (
     ("legal_basis", "Lagrum"),
     ("limit", "Begränsning"),
     ("reporting", "Anmälan"),
+    ("findings", "Anmärkning"),
 )
+
+
+def legal_frame(day: date) -> str:
+    """How decisions under delegation are reported, as the law in force on `day` has it."""
+    if day < IN_FORCE:
+        further = (
+            "beslut med stöd av vidaredelegation anmäls till förvaltningschefen "
+            f"({FURTHER_DELEGATION_REPORTING.on(day)})"
+        )
+    else:
+        further = (
+            "beslut med stöd av vidaredelegation anmäls till förvaltningschefen, och förvaltningschefens "
+            "beslut att vidaredelegera till nämnden vid nästa sammanträde "
+            f"({FURTHER_DELEGATION_REPORTING.on(day)})"
+        )
+    return (
+        "Beslut med stöd av delegation anmäls till nämnden i den utsträckning nämnden har bestämt "
+        f"({REPORTING_TO_BOARD.on(day)}); {further}."
+    )
 
 
 @dataclass
@@ -35,6 +57,7 @@ class Delegationsordning:
     delegates: dict[str, Delegate]
     board_names: dict[str, str]
     gaps: list[Gap] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # never block; marked wherever shown
 
     @classmethod
     def load(
@@ -49,7 +72,11 @@ class Delegationsordning:
         boards = read_model.units({r.board_id for r in rows}, as_of, known_at)
         names = {key: unit.name for key, unit in boards.items()}
         gaps = reader.gaps(as_of, known_at, board=board)
-        return cls(as_of, board, rows, delegates, names, gaps)
+        findings = read_model.findings.delegations(as_of, known_at, board, rows=rows)
+        return cls(as_of, board, rows, delegates, names, gaps, findings)
+
+    def findings_of(self, delegation_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.subject == delegation_id]
 
     def table(self) -> list[dict[str, str]]:
         """One row per delegation, in the columns of a printed delegationsordning."""
@@ -81,6 +108,7 @@ class Delegationsordning:
                     "legal_basis": r.legal_basis or "",
                     "limit": r.limit or "",
                     "reporting": r.reporting or "",
+                    "findings": " ".join(f.reason for f in self.findings_of(r.id)),
                 }
             )
         return out
@@ -111,6 +139,15 @@ class Delegationsordning:
                 {"delegationId": g.delegation_id, "since": g.since.isoformat(), "reason": g.reason}
                 for g in self.gaps
             ],
+            "findings": [
+                {
+                    "delegationId": f.subject,
+                    "code": f.code,
+                    "since": f.since.isoformat() if f.since else None,
+                    "reason": f.reason,
+                }
+                for f in self.findings
+            ],
         }
 
     def as_csv(self) -> str:
@@ -124,14 +161,15 @@ class Delegationsordning:
         return buffer.getvalue()
 
     def as_text(self) -> str:
-        lines = [f"Delegationsordning {self.as_of.isoformat()}"]
+        lines = [f"Delegationsordning {self.as_of.isoformat()}", legal_frame(self.as_of)]
         current_board = None
         for row in self.table():
             if row["board"] != current_board:
                 current_board = row["board"]
                 lines.append(f"\n{current_board}")
             code = f"{row['code']} " if row["code"] else ""
-            lines.append(f"  {code}{row['matter']} → {row['delegate']}")
+            marked = " [ANMÄRKNING]" if row["findings"] else ""
+            lines.append(f"  {code}{row['matter']} → {row['delegate']}{marked}")
             details = [row[k] for k in ("further", "legal_basis", "limit") if row[k]]
             if details:
                 lines.append(f"      {'; '.join(details)}")
@@ -139,6 +177,8 @@ class Delegationsordning:
             lines.append("(inga delegationer i kraft)")
         for gap in self.gaps:
             lines.append(f"\nLUCKA {gap.delegation_id} sedan {gap.since}: {gap.reason}")
+        for finding in self.findings:
+            lines.append(f"\nANMÄRKNING {finding.subject} sedan {finding.since}: {finding.reason}")
         return "\n".join(lines) + "\n"
 
     def as_html(self) -> str:
@@ -149,17 +189,21 @@ class Delegationsordning:
             "<style>body{font-family:sans-serif;margin:1.5cm}table{border-collapse:collapse;width:100%;"
             "font-size:10pt;margin-bottom:1.5em}th,td{border:1px solid #999;padding:4px;text-align:left;"
             "vertical-align:top}th{background:#e8eef6}.gap{color:#a00000;font-weight:bold}"
+            ".finding{background:#fff2cc}.finding td:last-child{color:#7f4f00;font-weight:bold}"
             "@page{size:A4 landscape;margin:1cm}@media print{body{margin:0}}</style></head><body>",
             f"<h1>Delegationsordning {self.as_of}</h1>",
+            f"<p class='frame'>{html_text(legal_frame(self.as_of))}</p>",
         ]
         gap_ids = {g.delegation_id for g in self.gaps}
+        finding_ids = {f.subject for f in self.findings}
         rows = self.table()
         for board in dict.fromkeys(r["board"] for r in rows):
             parts.append(f"<h2>{html_text(board)}</h2><table><thead><tr>")
             parts.extend(f"<th>{label}</th>" for _, label in COLUMNS)
             parts.append("</tr></thead><tbody>")
             for row in (r for r in rows if r["board"] == board):
-                css = " class='gap'" if row["id"] in gap_ids else ""
+                classes = [c for c, ids in (("gap", gap_ids), ("finding", finding_ids)) if row["id"] in ids]
+                css = f" class='{' '.join(classes)}'" if classes else ""
                 parts.append(
                     f"<tr{css}>" + "".join(f"<td>{html_text(row[k])}</td>" for k, _ in COLUMNS) + "</tr>"
                 )
@@ -169,6 +213,14 @@ class Delegationsordning:
             parts.extend(
                 f"<li class='gap'>{html_text(g.delegation_id)} sedan {g.since}: {html_text(g.reason)}</li>"
                 for g in self.gaps
+            )
+            parts.append("</ul>")
+        if self.findings:
+            parts.append("<h2>Anmärkningar</h2><ul class='findings'>")
+            parts.extend(
+                f"<li class='finding' data-delegation='{html_text(f.subject)}' data-code='{f.code}'>"
+                f"{html_text(f.subject)} sedan {f.since}: {html_text(f.reason)}</li>"
+                for f in self.findings
             )
             parts.append("</ul>")
         parts.append("</body></html>")
@@ -189,6 +241,7 @@ class Delegationsordning:
             self.board_names,
             self.as_of,
             gaps=[g.delegation_id for g in self.gaps],
+            findings={f.subject: f.reason for f in self.findings},
             changes=changes,
             title=title,
         )
@@ -224,6 +277,7 @@ def before_after(
         {**before.delegates, **after.delegates},
         {**before.board_names, **after.board_names},
         after.gaps,
+        after.findings,
     )
     title = f"Delegationsordning {before.as_of.isoformat()} → {after.as_of.isoformat()}"
     return merged.diagram(fmt, changes=changes, title=title, limits=limits, cancelled=cancelled)

@@ -55,6 +55,9 @@ KIND_LABEL = {
 }
 
 
+SUPERVISION_COLOUR = "#7030a0"
+
+
 class GraphvizMissing(OrgChangeError):
     """SVG/PNG were asked for, but Graphviz's `dot` program is not installed."""
 
@@ -88,7 +91,8 @@ def orgchart(
     left_to_right: bool = False,
     caption: bool = True,
 ) -> pydot.Dot:
-    """The organisation on a day: line hierarchy as solid edges, ownership of companies dashed.
+    """The organisation on a day: line hierarchy as solid edges, ownership of companies dashed,
+    and a board's uppsikt over a company (its supervisor) as a dashed edge of its own.
 
     Each office and area is a cluster around itself and what stands under it in the line
     hierarchy, so nested offices and areas nest their clusters.
@@ -143,6 +147,20 @@ def orgchart(
                     fontsize="9",
                 )
             )
+        if unit.supervisor_id in keys:
+            graph.add_edge(
+                pydot.Edge(
+                    node_id(unit.supervisor_id),
+                    node_id(unit.id),
+                    style="dashed",
+                    color=SUPERVISION_COLOUR,
+                    fontcolor=SUPERVISION_COLOUR,
+                    arrowhead="empty",
+                    xlabel="uppsikt",
+                    fontsize="9",
+                    constraint="false",  # uppsikt is no line of the hierarchy: it does not rank
+                )
+            )
     return graph
 
 
@@ -193,6 +211,7 @@ def render(
 # --- the delegationsordning -------------------------------------------------------------
 
 GAP_COLOUR = "#c00000"
+FINDING_COLOUR = "#b45f06"
 ADDED_COLOUR = "#2e7d32"
 REMOVED_COLOUR = "#9e9e9e"
 REPOINTED_COLOUR = "#e65100"
@@ -210,14 +229,18 @@ def delegations(
     as_of: date,
     *,
     gaps: Iterable[str] = (),
+    findings: Mapping[str, str] | None = None,
     changes: Mapping[str, str] | None = None,
     title: str | None = None,
 ) -> pydot.Dot:
     """Board → delegate → sub-delegate, each edge labelled with the delegation's code.
 
-    `gaps` (delegation ids) are drawn red with the missing delegate crossed; `changes`
-    maps delegation ids to "added", "removed" or "repointed" for a before/after diagram.
+    `gaps` (delegation ids) are drawn red with the missing delegate crossed; `findings`
+    (delegation id → why) are marked "⚠" in brown, the reason in the edge's tooltip;
+    `changes` maps delegation ids to "added", "removed" or "repointed" for a before/after
+    diagram.
     """
+    findings = findings or {}
     gap_ids = set(gaps)
     changes = changes or {}
     graph = pydot.Dot(
@@ -272,6 +295,10 @@ def delegations(
         if d.parent_delegation_id:
             attrs["style"] = "dashed"
         state = changes.get(d.id)
+        if d.id in findings:  # marked whatever else is drawn; the colour below may be a gap's
+            attrs["label"] = dot_text("⚠ " + _edge_label(d))
+            attrs["tooltip"] = dot_tooltip(f"{d.matter} — {findings[d.id]}")
+            attrs.update(color=FINDING_COLOUR, fontcolor=FINDING_COLOUR, penwidth="2")
         if d.id in gap_ids:
             attrs.update(color=GAP_COLOUR, fontcolor=GAP_COLOUR, penwidth="2")
         elif state == "added":

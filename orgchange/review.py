@@ -1,10 +1,11 @@
 """The review pack for a board's meeting: what was reported, in five minutes of reading.
 
 It holds a one-line Swedish summary of the period, every change as a sentence
-with its decision citation, before/after org charts of the affected part of the
-organisation, the delegations the changes left without a delegate (or gave one
-again), and the corrections made since the board's previous meeting — what the
-register said then against what it says now.
+with its decision citation and its findings (what is wrong with its decision or
+with what it set, e.g. a delegated matter the law keeps with the board), before/after
+org charts of the affected part of the organisation, the delegations the changes
+left without a delegate (or gave one again), and the corrections made since the
+board's previous meeting — what the register said then against what it says now.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
 from orgchange.domain.errors import NotFound
+from orgchange.domain.findings import Finding
 from orgchange.escaping import html_text
 from orgchange.graphviz import DiagramTimedOut, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
@@ -82,6 +84,7 @@ class ReviewPack:
     after: list[UnitRow] = field(default_factory=list)
     noted_paragraph: str | None = None
     previous_meeting: date | None = None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)  # by change id
 
     # --- building ------------------------------------------------------------------
 
@@ -143,6 +146,7 @@ class ReviewPack:
             citations=_citations(app, changes),
             impact=Impact(sorted(opened.values(), key=_by_since), sorted(closed.values(), key=_by_since)),
             previous_meeting=previous.meeting if previous else None,
+            findings=read.findings.of_changes(changes),
         )
         pack._add_charts(app)
         if previous is not None:
@@ -204,12 +208,17 @@ class ReviewPack:
         for change in self.changes:
             citation = self.citations.get(change.id, "")
             cancelled = " <em>(makulerad)</em>" if change.cancelled else ""
+            marks = "".join(
+                f"<br><span class='finding' data-code='{f.code}'>Anmärkning: {e(f.reason)}</span>"
+                for f in self.findings.get(change.id, [])
+            )
             out.append(
                 f"<li data-change='{e(change.id)}'><span class='sentence'>{e(change.summary)}</span>"
                 f"{cancelled}<br><span class='citation'>{e(citation)}</span>"
-                f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span></li>"
+                f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span>{marks}</li>"
             )
         out.append("</ol></section>")
+        out.append(self._findings_html())
         out.append(self._charts_html(limits))
         out.append(self._delegations_html())
         out.append(self._corrections_html())
@@ -234,6 +243,22 @@ class ReviewPack:
             out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
             out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")
         out.append("</section>")
+        return "".join(out)
+
+    def _findings_html(self) -> str:
+        """Every finding of the reported changes, together: they never blocked recording."""
+        e = html_text
+        listed = [(change, f) for change in self.changes for f in self.findings.get(change.id, [])]
+        if not listed:
+            return ""
+        out = [f"<section id='findings'><h2>Anmärkningar ({len(listed)})</h2><ul class='findings'>"]
+        out.extend(
+            f"<li class='finding' data-change='{e(change.id)}' data-code='{f.code}' "
+            f"data-subject='{e(f.subject)}'>{e(change.id)}"
+            f"{f' (från {f.since})' if f.since and f.since != change.effective else ''}: {e(f.reason)}</li>"
+            for change, f in listed
+        )
+        out.append("</ul></section>")
         return "".join(out)
 
     def _delegations_html(self) -> str:
@@ -297,26 +322,34 @@ def _neighbourhood(units: list[UnitRow], affected: set[str]) -> list[UnitRow]:
     return [by_id[k] for k in sorted(keep)]
 
 
+def _decider(change: ChangeRow) -> str | None:
+    """Who decided: the official (`decision.position`) if one did, else the body."""
+    position = (change.as_change_file_entry().get("decision") or {}).get("position")
+    return position or change.decision_body
+
+
 def _citations(app: OrgChange, changes: list[ChangeRow]) -> dict[str, str]:
     """'Kommunstyrelsen 2013-02-11 § 53 (KFKS 2013/5)' for each change with a decision.
 
-    The body is a unit key (a board) or, for a decision under delegation, a position key.
+    The decider is a unit key (the council, a board), a position key (an official who
+    decided, `decision.position`, or older files' body), or free text.
     """
     names: dict[str, str] = {}
     for change in changes:
-        body, day = change.decision_body, change.decision_date or change.effective
-        if body is None or body in names or day is None:
+        who, day = _decider(change), change.decision_date or change.effective
+        if who is None or who in names or day is None:
             continue
-        unit = app.read_model.units([body], day).get(body)
+        unit = app.read_model.units([who], day).get(who)
         if unit is not None:
-            names[body] = unit.name
+            names[who] = unit.name
             continue
-        delegate = app.read_model.delegations.delegates({body}, day)[body]
-        if delegate.title != body:
-            names[body] = delegate.title
+        delegate = app.read_model.delegations.delegates({who}, day)[who]
+        if delegate.title != who:
+            names[who] = delegate.title
     citations = {}
     for change in changes:
-        parts = [names.get(change.decision_body or "", change.decision_body or "")]
+        who = _decider(change) or ""
+        parts = [names.get(who, who)]
         if change.decision_date:
             parts.append(change.decision_date.isoformat())
         if change.decision_paragraph:
@@ -376,6 +409,6 @@ h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 13pt; border-bottom: 1p
 ol.changes li { margin-bottom: 6pt; page-break-inside: avoid; }
 figure.chart { margin: 8pt 0; page-break-inside: avoid; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
-.gap { color: #a00000; } table { border-collapse: collapse; width: 100%; }
+.gap { color: #a00000; } .finding { color: #7f4f00; } table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #aaa; padding: 3pt 5pt; vertical-align: top; text-align: left; }
 """

@@ -3,8 +3,9 @@
 A *gap* exists on day D when a delegation is in effect but its delegate (or,
 for a vidaredelegation, the delegate of the delegation it rests on) is not: the
 post was abolished, or its unit ended in a reorganisation. `since` is the first
-day of the gap. A *finding* is a delegated matter that the law keeps with the
-board itself (KL 6 kap. 38 §).
+day of the gap. Findings (a delegated matter the law keeps with the board, a
+repealed act cited) are worded in orgchange/domain/findings.py and read in
+findings.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+
+from orgchange.domain.findings import Finding
 
 from . import tables as t
 from .queries import Reader, believed, versions_on
@@ -47,12 +50,6 @@ class Gap:
     reason: str
     missing_delegate: str  # the position or committee that is not in effect
     caused_by: str | None = None  # the change that ended the missing delegate
-
-
-@dataclass(frozen=True)
-class Finding:
-    delegation_id: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -134,16 +131,13 @@ class DelegationReader(Reader):
                 gaps.append(min(found, key=lambda g: g.since))
         return gaps
 
-    def findings(self, as_of: date, known_at: datetime | None = None) -> list[Finding]:
-        return [
-            Finding(
-                d.id,
-                f"Ärendet ”{d.matter}” är markerat som ett ärende som enligt KL 6 kap. 38 § "
-                "inte får delegeras, men är delegerat.",
-            )
-            for d in self.delegations(as_of, known_at=known_at)
-            if d.reserved_matter
-        ]
+    def findings(
+        self, as_of: date, known_at: datetime | None = None, board: str | None = None
+    ) -> list[Finding]:
+        """Findings of the delegations in effect on `as_of` (projections.findings)."""
+        from .findings import FindingReader
+
+        return FindingReader(self.bind).delegations(as_of, known_at, board)
 
     def delegates(self, keys: set[str], as_of: date, known_at: datetime | None = None) -> dict[str, Delegate]:
         """Each delegate key (a position or a committee) as it stands on `as_of`."""

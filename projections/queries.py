@@ -35,6 +35,7 @@ class UnitRow(NamedTuple):
     valid_from: date
     valid_to: date | None
     change_id: str
+    supervisor_id: str | None = None  # a company's board with uppsikt
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,17 @@ def versions_on(
 
 _UNIT_COLUMNS = [
     t.unit_versions.c[name]
-    for name in ("unit_id", "name", "kind", "parent_id", "owner_id", "valid_from", "valid_to", "change_id")
+    for name in (
+        "unit_id",
+        "name",
+        "kind",
+        "parent_id",
+        "owner_id",
+        "valid_from",
+        "valid_to",
+        "change_id",
+        "supervisor_id",
+    )
 ]
 
 
@@ -159,6 +170,7 @@ def _unit(row: Any) -> UnitRow:
         row.valid_from,
         row.valid_to,
         row.change_id,
+        row.supervisor_id,
     )
 
 
@@ -201,9 +213,11 @@ class ReadModel(Reader):
     def __init__(self, bind: Engine | Connection):
         super().__init__(bind)
         from .delegations import DelegationReader
+        from .findings import FindingReader
         from .reports import ReportReader
 
         self.delegations = DelegationReader(bind)
+        self.findings = FindingReader(bind)
         self.reports = ReportReader(bind)
 
     # --- units -----------------------------------------------------------------------

@@ -86,6 +86,7 @@ unit_versions = _bitemporal(
     Column("kind", String(16), nullable=False),
     Column("parent_id", KEY),
     Column("owner_id", KEY),
+    Column("supervisor_id", KEY),  # a company's board with uppsikt
 )
 
 position_versions = _bitemporal(

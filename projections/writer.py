@@ -53,6 +53,7 @@ def _unit_row(v: UnitVersion) -> dict[str, Any]:
         "kind": v.kind,
         "parent_id": v.parent,
         "owner_id": v.owner,
+        "supervisor_id": v.supervisor,
         "change_id": v.change_id,
         "ended_by": v.ended_by,
     }

@@ -344,7 +344,7 @@ def _grant_delegation(draw: Draw, s: State, day: date, key: _Keys, common: dict)
     if s.positions and draw(st.integers(0, 3)) == 0:
         extra["substitute"] = _pick(draw, list(s.positions))
     if draw(st.integers(0, 3)) == 0:
-        extra["legal_basis"] = "KL 7 kap. 5 §"
+        extra["legal_basis"] = "KL (2017:725) 7 kap. 5 §"
     return GrantDelegation(
         delegation=key("d"),
         from_=board,

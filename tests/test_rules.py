@@ -406,7 +406,7 @@ def test_a_board_that_grants_delegations_keeps_its_kind_until_they_are_revoked(o
     assert error.rule == "delegation"
     assert str(error) == (
         "change #1 (r) reclassify_unit: unit 'sn' cannot become an office: it still grants delegations "
-        "'d1', and only a board delegates (KL 6 kap. 37 §); revoke them first"
+        "'d1', and only a board delegates (KL (1991:900) 6 kap. 33 §); revoke them first"
     )
     org.record_changes(
         [
@@ -442,7 +442,7 @@ def test_a_committee_that_holds_delegations_stays_a_committee_of_its_board(org):
     assert error.rule == "delegation"
     assert str(error) == (
         "change #1 (r) reclassify_unit: unit 'ksau' cannot become a group: it is the delegate of 'd1', "
-        "and a board delegates only to a position or to a committee of its own (KL 6 kap. 37 §); "
+        "and a board delegates only to a position or to a committee of its own (KL (1991:900) 6 kap. 33 §); "
         "amend or revoke it first"
     )
     error = rejected(org, change("move_unit", id="mv", effective="2014-01-01", unit="ksau", parent="sn"))
@@ -493,7 +493,13 @@ def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
     error = rejected(
         org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant)
     )
-    assert error.rule == "delegation" and "KL 6 kap. 37 §" in str(error)
+    assert error.rule == "delegation" and "(KL (1991:900) 6 kap. 33 §)" in str(error)
+    # From 2018-01-01 the rule stands in KL (2017:725): a committee (6 kap. 37 §), an employee (7 kap. 5 §).
+    later = dict(grant, effective="2018-01-01")
+    error = rejected(
+        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **later)
+    )
+    assert "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)" in str(error)
     error = rejected(org, change("grant_delegation", delegation="d1", from_="ks", to="kfv", **grant))
     assert "never a unit" in str(error)
     error = rejected(org, change("grant_delegation", delegation="d1", from_="sn", to="ksau", **grant))

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange import outputs
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import NotFound
+from orgchange.domain.law import RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor
 
@@ -32,6 +33,7 @@ from .types import (
     DelegationFinding,
     DelegationGap,
     DelegationImpact,
+    Finding,
     Moved,
     Organisation,
     OrgDiff,
@@ -339,17 +341,34 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Delegations in effect on `asOf` of matters the law keeps with the board "
-            "(KL 6 kap. 38 §); in delegationsordning order (an extension)."
+            "What is wrong with the delegations in effect on `asOf`, in delegationsordning order "
+            f"(an extension): matters the law keeps with the board ({RESERVED_MATTERS.now}), and from "
+            "2018-01-01 a legal basis citing the repealed KL (1991:900)."
         )
     )
     async def delegation_findings(
-        self, info: Info, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+        self,
+        info: Info,
+        as_of: dt.date,
+        known_at: dt.datetime | None = strawberry.UNSET,
+        board: strawberry.ID | None = strawberry.UNSET,
     ) -> list[DelegationFinding]:
         findings = await run_in_threadpool(
-            info.context.orgchange.read_model.delegations.findings, as_of, given(known_at)
+            info.context.orgchange.read_model.findings.delegations, as_of, given(known_at), given(board)
         )
         return [DelegationFinding(finding=finding) for finding in findings]
+
+    @strawberry.field(
+        description=(
+            "Every finding that holds on `asOf`: the delegations' (as delegationFindings) and "
+            "companies owned by a board (an extension). Findings of a change: `Change.findings`."
+        )
+    )
+    async def findings(
+        self, info: Info, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
+    ) -> list[Finding]:
+        found = await run_in_threadpool(info.context.orgchange.read_model.findings.on, as_of, given(known_at))
+        return [Finding(finding=finding) for finding in found]
 
     @strawberry.field(description="The register itself: its organisation, the days it covers, its size.")
     async def register(self, info: Info) -> RegisterInfo:

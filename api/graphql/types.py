@@ -13,8 +13,10 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import Impact
+from orgchange.domain.findings import Finding as FindingRow
+from orgchange.domain.law import RESERVED_MATTERS, SUPERVISION
 from orgchange.outputs import StaleOutput as StaleOutputRow
-from projections.delegations import DelegationRow, Finding, Gap
+from projections.delegations import DelegationRow, Gap
 from projections.queries import ChangeRow, PositionRow, UnitRow
 from projections.reports import ReportRow
 
@@ -38,7 +40,12 @@ class Unit:
     parent_id: strawberry.ID | None = strawberry.field(
         description="The unit above it in the line hierarchy (null for roots and companies)."
     )
-    owner_id: strawberry.ID | None = strawberry.field(description="A company's owning board or company.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        description="A company's owner: the council (the kommun) or a parent company."
+    )
+    supervisor_id: strawberry.ID | None = strawberry.field(
+        description=f"A company's supervisor: the board with uppsikt over it ({SUPERVISION.now})."
+    )
 
     @classmethod
     def of(cls, row: UnitRow, view: Viewpoint) -> Unit:
@@ -50,6 +57,7 @@ class Unit:
             kind=row.kind,
             parent_id=strawberry.ID(row.parent_id) if row.parent_id else None,
             owner_id=strawberry.ID(row.owner_id) if row.owner_id else None,
+            supervisor_id=strawberry.ID(row.supervisor_id) if row.supervisor_id else None,
         )
 
     @strawberry.field
@@ -59,6 +67,10 @@ class Unit:
     @strawberry.field(description="A company's owner, as a unit (an extension).")
     async def owner(self, info: Info) -> Unit | None:
         return await _unit(info, self.row.owner_id, self.view)
+
+    @strawberry.field(description="A company's supervisor (the board with uppsikt), as a unit.")
+    async def supervisor(self, info: Info) -> Unit | None:
+        return await _unit(info, self.row.supervisor_id, self.view)
 
     @strawberry.field(description="Units directly under it on the day, by key.")
     async def children(self, info: Info) -> list[Unit]:
@@ -148,6 +160,10 @@ class UnitVersion:
     def owner_id(self) -> strawberry.ID | None:
         return strawberry.ID(self.row.owner_id) if self.row.owner_id else None
 
+    @strawberry.field(description="A company's supervisor (the board with uppsikt) in this version.")
+    def supervisor_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.supervisor_id) if self.row.supervisor_id else None
+
     @strawberry.field(description="The change that began this version.")
     def change_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.change_id)
@@ -186,6 +202,9 @@ class Decision:
     date: dt.date | None
     paragraph: str | None
     reference: str | None = strawberry.field(description="Diarienummer, e.g. KFKS 2016/880.")
+    position: strawberry.ID | None = strawberry.field(
+        default=None, description="The deciding official's post, where an official decided."
+    )
 
 
 @strawberry.type(description="One recorded change of the organisation or its delegations.")
@@ -226,19 +245,32 @@ class Change:
     @strawberry.field
     def decision(self) -> Decision | None:
         row = self.row
+        position = (row.as_change_file_entry().get("decision") or {}).get("position")
         parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
-        if all(part is None for part in parts):
+        if position is None and all(part is None for part in parts):
             return None
         return Decision(
             body=row.decision_body,
             date=row.decision_date,
             paragraph=row.decision_paragraph,
             reference=row.decision_reference,
+            position=strawberry.ID(position) if position else None,
         )
 
     @strawberry.field(description="Voided by a later cancel_change (as known at knownAt).")
     def cancelled(self) -> bool:
         return self.row.cancelled
+
+    @strawberry.field(
+        description=(
+            "What is wrong with the change's decision or with what it set (an extension): e.g. a "
+            "decision body that is no key of the register, a board made a company's owner."
+        )
+    )
+    async def findings(self, info: Info) -> list[Finding]:
+        reader = info.context.orgchange.read_model.findings
+        found = await run_in_threadpool(reader.of_changes, [self.row])
+        return [Finding(finding=finding) for finding in found.get(self.row.id, [])]
 
     @strawberry.field(description="The cancel_change that voided it (an extension).")
     def cancelled_by(self) -> strawberry.ID | None:
@@ -371,7 +403,7 @@ class Delegation:
         return self.row.reporting
 
     @strawberry.field(
-        description="The matter is one the law keeps with the board, KL 6 kap. 38 § (an extension)."
+        description=f"The matter is one the law keeps with the board, {RESERVED_MATTERS.now} (an extension)."
     )
     def reserved_matter(self) -> bool:
         return self.row.reserved_matter
@@ -438,20 +470,65 @@ class DelegationImpact:
     def closed(self) -> list[DelegationGap]:
         return [DelegationGap(gap=gap) for gap in self.impact.closed]
 
+    @strawberry.field(description="In a preview: the findings the changes' decisions bring (never refused).")
+    def findings(self) -> list[Finding]:
+        return [Finding(finding=finding) for finding in self.impact.findings]
+
 
 @strawberry.type(
     description=(
-        "A delegation of a matter that the law keeps with the board itself, KL 6 kap. 38 § (an extension)."
+        "What is wrong with a delegation in effect (an extension): a matter the law keeps with the "
+        f"board, {RESERVED_MATTERS.now} (RESERVED_MATTER), or, from 2018-01-01, a legal basis citing "
+        "the repealed KL (1991:900) (REPEALED_ACT). Reported, never refused."
     )
 )
 class DelegationFinding:
-    finding: strawberry.Private[Finding]
+    finding: strawberry.Private[FindingRow]
 
     @strawberry.field
     def delegation_id(self) -> strawberry.ID:
-        return strawberry.ID(self.finding.delegation_id)
+        return strawberry.ID(self.finding.subject)
 
-    @strawberry.field(description="Why, in plain Swedish.")
+    @strawberry.field(description="RESERVED_MATTER or REPEALED_ACT.")
+    def code(self) -> str:
+        return self.finding.code
+
+    @strawberry.field(description="The first day it holds.")
+    def since(self) -> dt.date | None:
+        return self.finding.since
+
+    @strawberry.field(description="Why, in plain Swedish, with the law cited.")
+    def reason(self) -> str:
+        return self.finding.reason
+
+
+@strawberry.type(
+    description=(
+        "What is wrong with something the register records (an extension): reported, never refused. "
+        "code: RESERVED_MATTER, REPEALED_ACT (a delegation), BOARD_OWNS_COMPANY (a company), "
+        "UNCHECKED_DECIDER (a change whose decision body is no key of the register)."
+    )
+)
+class Finding:
+    finding: strawberry.Private[FindingRow]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.finding.code
+
+    @strawberry.field(description="delegation, unit or change.")
+    def subject_kind(self) -> str:
+        return self.finding.subject_kind
+
+    @strawberry.field(description="The delegation's or the company's key, or the change's id.")
+    def subject_id(self) -> strawberry.ID:
+        return strawberry.ID(self.finding.subject)
+
+    @strawberry.field(description="The first day it holds; null for a decision's body.")
+    def since(self) -> dt.date | None:
+        return self.finding.since
+
+    @strawberry.field(description="Why, in plain Swedish, with the law cited.")
     def reason(self) -> str:
         return self.finding.reason
 

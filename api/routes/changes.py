@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from orgchange.application import Impact
 from orgchange.changefile import FORMAT
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from projections.delegations import Gap
 
 from ..dependencies import RecorderDep, WriterDep
 from ..recording import problem_of
@@ -67,6 +70,53 @@ class Refused(BaseModel):
     detail: str
 
 
+class PreviewGap(BaseModel):
+    delegationId: str
+    since: str
+    reason: str
+
+
+class PreviewFinding(BaseModel):
+    code: str = Field(description="RESERVED_MATTER, REPEALED_ACT, BOARD_OWNS_COMPANY or UNCHECKED_DECIDER.")
+    subjectKind: str = Field(description="delegation, unit or change")
+    subjectId: str
+    since: str | None = Field(description="The first day it holds; null for a decision's body.")
+    reason: str
+
+
+class DryRun(BaseModel):
+    dryRun: bool = True
+    recorded: list[str] = Field(default_factory=list, description="Always empty: nothing is recorded.")
+    opened: list[PreviewGap] = Field(description="Delegations the file would leave without a delegate.")
+    closed: list[PreviewGap] = Field(description="Gaps the file would close.")
+    findings: list[PreviewFinding] = Field(
+        description="What is wrong with the file's decisions; a finding never blocks recording."
+    )
+
+
+DRY_RUN_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _dry_run(impact: Impact) -> DryRun:
+    def gap(g: Gap) -> PreviewGap:
+        return PreviewGap(delegationId=g.delegation_id, since=g.since.isoformat(), reason=g.reason)
+
+    return DryRun(
+        opened=[gap(g) for g in impact.opened],
+        closed=[gap(g) for g in impact.closed],
+        findings=[
+            PreviewFinding(
+                code=f.code,
+                subjectKind=f.subject_kind,
+                subjectId=f.subject,
+                since=f.since.isoformat() if f.since else None,
+                reason=f.reason,
+            )
+            for f in impact.findings
+        ],
+    )
+
+
 _EXAMPLE = """format: orgchange/v1
 changes:
   - id: ks-2017-001
@@ -117,9 +167,11 @@ def _media_type(request: Request) -> str:
     description=(
         "Records the file's changes atomically: all of them or none. A change whose `id` was "
         "recorded before with the same content is skipped. Needs a registrar's or an admin's "
-        "token; `recordedBy` is the token's name."
+        "token; `recordedBy` is the token's name. With `dryRun=true` nothing is recorded: the "
+        "answer says what the file would do to the delegationsordning and what findings its "
+        "decisions bring, or refuses it exactly as recording would."
     ),
-    response_model=RecordedChanges,
+    response_model=RecordedChanges | DryRun,
     response_model_by_alias=True,
     responses={
         401: {"model": Refused, "description": "No valid token."},
@@ -133,8 +185,18 @@ def _media_type(request: Request) -> str:
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
 async def record_change_file(
-    request: Request, caller: WriterDep, recorder: RecorderDep
-) -> RecordedChanges | JSONResponse:
+    request: Request,
+    caller: WriterDep,
+    recorder: RecorderDep,
+    dry_run: Annotated[
+        str | None,
+        Query(alias="dryRun", description="`true`: check and preview the file, record nothing."),
+    ] = None,
+) -> RecordedChanges | DryRun | JSONResponse:
+    preview = DRY_RUN_VALUES.get((dry_run or "false").lower())
+    if preview is None:  # refused in the words of every refusal of this route, before the body is read
+        problem = {"errors": ["the query parameter 'dryRun' is true or false"], "rule": "malformed-input"}
+        return JSONResponse(problem, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     media_type = _media_type(request)
     if media_type not in ACCEPTED_MEDIA_TYPES:
         return JSONResponse(
@@ -144,6 +206,9 @@ async def record_change_file(
     # The size limit is enforced while the body arrives (api.limits.BodySizeLimit).
     body = await request.body()
     try:
+        if preview:
+            impact = await run_in_threadpool(recorder.preview_file, body, caller.name, "request body")
+            return _dry_run(impact)
         result = await run_in_threadpool(recorder.record_file, body, caller.name, "request body")
     except (MalformedInput, ChangeRejected) as error:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

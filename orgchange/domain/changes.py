@@ -79,12 +79,17 @@ class _Model(BaseModel):
 
 
 class Decision(_Model):
-    """The decision behind a change, cited as body + date + §."""
+    """The decision behind a change, cited as body + date + §.
+
+    `body` is the deciding council, board or committee (its key; free text in older files);
+    `position` the deciding official's post, where an official decided (see competence.py).
+    """
 
     body: Name | None = None
     date: Day | None = None
     paragraph: Name | None = None
     reference: Name | None = None
+    position: Key | None = None
 
 
 class Change(_Model):
@@ -125,6 +130,7 @@ class EstablishUnit(DatedChange):
     kind: Kind
     parent: Key | None = None
     owner: Key | None = None
+    supervisor: Key | None = None  # a company's board with uppsikt (an extension)
 
 
 class RenameUnit(DatedChange):
@@ -142,19 +148,28 @@ class ReclassifyUnit(DatedChange):
 
 
 class MoveUnit(DatedChange):
-    """Re-parent a unit; a company changes `owner` instead (an extension)."""
+    """Re-parent a unit; a company changes `owner` and/or `supervisor` instead (extensions).
+
+    An explicit `supervisor: null` ends the company's supervision by a board.
+    """
 
     TYPE: ClassVar[str] = "move_unit"
     type: Literal["move_unit"] = "move_unit"
     unit: Key
     parent: Key | None = None
     owner: Key | None = None
+    supervisor: Key | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> MoveUnit:
-        if (self.parent is None) == (self.owner is None):
-            raise ValueError("give exactly one of 'parent' (a unit) or 'owner' (a company)")
+        company = self.owner is not None or self.moves_supervision
+        if (self.parent is None) != company:
+            raise ValueError("give either 'parent' (a unit), or for a company 'owner' and/or 'supervisor'")
         return self
+
+    @property
+    def moves_supervision(self) -> bool:
+        return "supervisor" in self.model_fields_set
 
 
 class MergeUnits(DatedChange):
@@ -211,6 +226,7 @@ class SpinOffUnit(DatedChange):
     company: Key
     name: Name
     owner: Key
+    supervisor: Key | None = None  # the board with uppsikt over the company (an extension)
 
 
 # --- positions -------------------------------------------------------------
@@ -254,7 +270,7 @@ class GrantDelegation(DatedChange):
     substitute: Key | None = None
     further_delegation: bool = False
     reporting: Text | None = None
-    # Extension: the matter is one the law keeps with the board (KL 6 kap. 38 §);
+    # Extension: the matter is one the law keeps with the board (KL (2017:725) 6 kap. 38 §);
     # delegating it is reported as a finding.
     reserved_matter: bool = False
 

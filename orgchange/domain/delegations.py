@@ -1,11 +1,13 @@
 """Delegation changes: the delegationsordning over time (rule 6 of DOMAIN.md).
 
 Kommunallagen (2017:725): a board (kommunstyrelsen or a nämnd) may let a
-committee of its own, a member or an employee decide on its behalf (6 kap.
-37–39 §§); a förvaltningschef or direktör given that power may pass it on to
-another employee if the board allows it (vidaredelegation, 7 kap. 5–7 §§), and
-only one step. A delegate is always a post (position) or a committee, never a
-named person, a unit or a company.
+committee of its own, a member or a substitute decide on its behalf (6 kap.
+37 §), or an employee of the kommun (7 kap. 5 §); a förvaltningschef or
+direktör given that power may pass it on to another employee if the board
+allows it (vidaredelegation, 7 kap. 6 §), and only one step. Before 2018 the
+same rules stood in KL (1991:900) 6 kap. 33 and 37 §§; every message cites the
+act in force on the change's effective date (`law.py`). A delegate is always a
+post (position) or a committee, never a named person, a unit or a company.
 
 A delegation whose delegate ends stays in effect: that is a *gap*, a finding
 reported by the read models, not an error.
@@ -19,11 +21,19 @@ from datetime import date
 from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdelegate
 from .errors import RuleViolation
 from .kinds import a
+from .law import DELEGATION_TO_EMPLOYEE, DELEGATION_TO_MEMBERS, FURTHER_DELEGATION, cite
 from .records import DelegationVersion, end, revise
 from .timeline import DELEGATION, NO_CHANGE, Timeline, handles
 
-DELEGATE_RULE = "KL 6 kap. 37–39 §§"
-FURTHER_RULE = "KL 7 kap. 5–7 §§"
+
+def delegate_rule(day: date) -> str:
+    """Who a board may let decide: a committee, a member or a substitute, or an employee."""
+    return cite(day, DELEGATION_TO_MEMBERS, DELEGATION_TO_EMPLOYEE)
+
+
+def further_rule(day: date) -> str:
+    """Vidaredelegation: by a förvaltningschef, to another employee, one step."""
+    return FURTHER_DELEGATION.on(day)
 
 
 def check_delegate(
@@ -38,17 +48,17 @@ def check_delegate(
                 DELEGATION,
                 f"{what}: '{to}' is {a(delegate.kind)}; the delegate must be {allowed} — "
                 f"never a unit, a group of employees or a company "
-                f"({DELEGATE_RULE if committee_allowed else FURTHER_RULE})",
+                f"({delegate_rule(day) if committee_allowed else further_rule(day)})",
             )
         if delegate.parent != board:
             raise RuleViolation(
                 DELEGATION,
                 f"{what}: committee '{to}' belongs to '{delegate.parent}', not to '{board}'; "
-                "a board delegates only to its own committees (KL 6 kap. 37 §)",
+                f"a board delegates only to its own committees ({DELEGATION_TO_MEMBERS.on(day)})",
             )
         return
     position = tl.require_position(to, day, what)
-    _check_not_in_company(tl, to, position.unit, what)
+    _check_not_in_company(tl, to, position.unit, day, what)
 
 
 def _company_over(tl: Timeline, unit: str) -> str | None:
@@ -56,8 +66,8 @@ def _company_over(tl: Timeline, unit: str) -> str | None:
     return next((k for k in (unit, *tl.ancestors(unit)) if (u := tl.unit(k)) and u.kind == "company"), None)
 
 
-def _check_not_in_company(tl: Timeline, post: str, unit: str, what: str) -> None:
-    """A post in a company, or in a unit under one, is not employed by the kommun (KL 6 kap. 37 §)."""
+def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: str) -> None:
+    """A post in a company, or under one, is not the kommun's employee (KL (2017:725) 7 kap. 5 §)."""
     company = _company_over(tl, unit)
     if company is None:
         return
@@ -65,14 +75,15 @@ def _check_not_in_company(tl: Timeline, post: str, unit: str, what: str) -> None
     raise RuleViolation(
         DELEGATION,
         f"{what}: position '{post}' belongs to {where}; "
-        f"a company's staff cannot decide on a board's behalf ({DELEGATE_RULE})",
+        f"a company's staff are not the kommun's employees and cannot decide on a board's behalf "
+        f"({DELEGATION_TO_EMPLOYEE.on(day)})",
     )
 
 
-def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], what: str) -> None:
+def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], day: date, what: str) -> None:
     """After a reorganisation: no post that is a delegate stands in a company, or under one.
 
-    A company's staff are not the kommun's employees (KL 6 kap. 37 §): a post cannot be a
+    A company's staff are not the kommun's employees (KL (2017:725) 7 kap. 5 §): a post cannot be a
     delegate there when the delegation is granted (`check_delegate`), nor become one by
     being moved, merged, split or spun off into a company. The delegations are amended
     or revoked first.
@@ -88,8 +99,9 @@ def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], what: 
                 raise RuleViolation(
                     DELEGATION,
                     f"{what}: position '{post}' would stand in company '{company}', and it is the "
-                    f"delegate of {', '.join(repr(d) for d in held)}; a company's staff cannot decide "
-                    f"on a board's behalf ({DELEGATE_RULE}); amend or revoke {them} first",
+                    f"delegate of {', '.join(repr(d) for d in held)}; a company's staff are not the "
+                    f"kommun's employees and cannot decide on a board's behalf "
+                    f"({DELEGATION_TO_EMPLOYEE.on(day)}); amend or revoke {them} first",
                 )
 
 
@@ -128,12 +140,12 @@ def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
         raise RuleViolation(
             DELEGATION,
             f"{what}: '{c.from_}' is {a(board.kind)}; only a board "
-            "(kommunstyrelsen or a nämnd) delegates (KL 6 kap. 37 §)",
+            f"(kommunstyrelsen or a nämnd) delegates ({delegate_rule(day)})",
         )
     check_delegate(tl, c.from_, c.to, day, what)
     if c.substitute is not None:
         substitute = tl.require_position(c.substitute, day, f"{what}: substitute")
-        _check_not_in_company(tl, c.substitute, substitute.unit, f"{what}: substitute")
+        _check_not_in_company(tl, c.substitute, substitute.unit, day, f"{what}: substitute")
     version = DelegationVersion(
         valid_from=day,
         valid_to=None,
@@ -166,12 +178,12 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
         check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
     if terms.get("substitute") is not None:
         substitute = tl.require_position(terms["substitute"], day, f"{what}: substitute")
-        _check_not_in_company(tl, terms["substitute"], substitute.unit, f"{what}: substitute")
+        _check_not_in_company(tl, terms["substitute"], substitute.unit, day, f"{what}: substitute")
     if is_sub and terms.get("further_delegation"):
         raise RuleViolation(
             DELEGATION,
             f"{what}: '{c.delegation}' is a vidaredelegation and cannot be passed on again; "
-            f"vidaredelegation is one step only ({FURTHER_RULE})",
+            f"vidaredelegation is one step only ({further_rule(day)})",
         )
     tl.set_delegation(c.delegation, revise(tl.delegations[c.delegation], day, change_id, **terms))
     basis_lapses = terms.get("to", current.to) != current.to or (
@@ -201,13 +213,13 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
         raise RuleViolation(
             DELEGATION,
             f"{what}: '{c.parent_delegation}' is itself a vidaredelegation; "
-            f"vidaredelegation is one step only ({FURTHER_RULE})",
+            f"vidaredelegation is one step only ({further_rule(day)})",
         )
     if not parent.further_delegation:
         raise RuleViolation(
             DELEGATION,
             f"{what}: the board did not allow vidaredelegation of '{c.parent_delegation}' "
-            f"(further_delegation is not set; {FURTHER_RULE})",
+            f"(further_delegation is not set; {further_rule(day)})",
         )
     delegate = tl.position(parent.to)
     if delegate is None or not delegate.director:
@@ -219,7 +231,7 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
         raise RuleViolation(
             DELEGATION,
             f"{what}: only a förvaltningschef or direktör may pass a delegation on, "
-            f"and {holder} ({FURTHER_RULE})",
+            f"and {holder} ({further_rule(day)})",
         )
     check_delegate(tl, parent.board, c.to, day, what, committee_allowed=False)
     if c.to == parent.to:

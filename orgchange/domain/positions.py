@@ -31,7 +31,7 @@ def move_position(tl: Timeline, c: MovePosition) -> None:
         raise RuleViolation(NO_CHANGE, f"{what}: it already belongs to '{c.unit}'")
     tl.set_position(c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit))
     if tl.received.get(c.position):
-        check_delegates_outside_companies(tl, [c.unit], what)
+        check_delegates_outside_companies(tl, [c.unit], c.effective, what)
 
 
 @handles(AbolishPosition)

@@ -32,6 +32,7 @@ class UnitVersion:
     owner: str | None
     change_id: str
     ended_by: str | None = None
+    supervisor: str | None = None  # a company's board with uppsikt (KL (2017:725) 6 kap. 1 §)
 
 
 @dataclass(frozen=True, slots=True)

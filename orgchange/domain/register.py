@@ -190,6 +190,20 @@ class Register(Aggregate):
         and the conflicts exactly as one change at a time would.
         """
         timeline = self.timeline  # settled: what stored events owed is folded in
+        timeline.checking = set()  # the changes of this command meet the checks at recording
+        try:
+            return self._record_checked(changes, recorded_by, recorded_at, progress)
+        finally:
+            self._timeline.checking = set()
+
+    def _record_checked(
+        self,
+        changes: Sequence[Change],
+        recorded_by: str,
+        recorded_at: datetime,
+        progress: Callable[[int, int], None] | None,
+    ) -> list[str]:
+        timeline = self._timeline
         if len(changes) > 1:
             saved = self._working_state()
             try:
@@ -250,6 +264,7 @@ class Register(Aggregate):
             return change.id
         event_kwargs = {"change": change, "recorded_by": recorded_by, "timestamp": recorded_at}
         if isinstance(change, DatedChange):
+            self._timeline.checking.add(change.id or "")
             self.trigger_event(self.ChangeRecorded, **event_kwargs)
         elif isinstance(change, CancelChange):
             self._check_cancellation(change)

@@ -145,6 +145,12 @@ def summarise(change: Change, timeline: Timeline) -> str:
                     f"Ägandet av {n.unit(change.unit)} gick över från "
                     f"{n.unit(old.owner if old else None, before=True)} till {n.unit(change.owner)}"
                 )
+            elif change.moves_supervision:  # a company's supervision (uppsikt) only
+                text = (
+                    f"Uppsikten över {n.unit(change.unit)} gick över till {n.unit(change.supervisor)}"
+                    if change.supervisor
+                    else f"{_cap(n.unit(change.unit))} står inte längre under en nämnds uppsikt"
+                )
             else:
                 text = (
                     f"{_cap(n.unit(change.unit))} flyttades från "

@@ -38,12 +38,27 @@ ACTIVE_CHILDREN = "active-children"  # rule 4
 CARDINALITY = "cardinality"  # rule 4: a merge of two or more units, a split into two or more
 IN_EFFECT = "in-effect"  # rule 5
 DELEGATION = "delegation"  # rule 6
+COMPETENCE = "competence"  # who may decide which change (competence.py)
 NO_CHANGE = "no-change"
 
 Entry = tuple[date, int, DatedChange]
 C = TypeVar("C", bound=DatedChange)
 Handler = Callable[["Timeline", Any], None]
 HANDLERS: dict[str, Handler] = {}
+# Checks of a change as it is recorded, before its handler (competence.py registers one).
+AT_RECORDING: list[Handler] = []
+
+
+def at_recording(check: Handler) -> Handler:
+    """Register a check that applies to a change when it is recorded, not when it is replayed.
+
+    Such a check judges the decision behind a change (who decided it) against the
+    organisation on its effective date, as the register knows it when the change comes
+    in. Changes already recorded are not judged again when they are replayed or re-folded:
+    their events were accepted under the rules of their day and stay readable.
+    """
+    AT_RECORDING.append(check)
+    return check
 
 
 def handles(change_class: type[C]) -> Callable[[Callable[[Timeline, C], None]], Callable]:
@@ -96,7 +111,7 @@ class Dirty:
 
 class Timeline:
     # Indexes of what is in effect at the head of the fold: group key -> member keys.
-    _INDEXES = ("children", "companies", "staff", "granted", "received", "subdelegations")
+    _INDEXES = ("children", "companies", "supervised", "staff", "granted", "received", "subdelegations")
 
     def __init__(self) -> None:
         self.units: dict[str, tuple[UnitVersion, ...]] = {}
@@ -106,6 +121,7 @@ class Timeline:
         self.entries: list[Entry] = []
         self.children: dict[str, frozenset[str]] = {}  # line hierarchy, by parent
         self.companies: dict[str, frozenset[str]] = {}  # companies, by owner
+        self.supervised: dict[str, frozenset[str]] = {}  # companies, by the board with uppsikt
         self.staff: dict[str, frozenset[str]] = {}  # positions, by unit
         self.granted: dict[str, frozenset[str]] = {}  # delegations, by board
         self.received: dict[str, frozenset[str]] = {}  # delegations, by delegate
@@ -119,6 +135,9 @@ class Timeline:
         # and `settle` may be called.
         self.deferring = False
         self.owed: date | None = None
+        # Ids of the changes being recorded now and not yet folded in: only these meet the
+        # `AT_RECORDING` checks (empty while stored events replay).
+        self.checking: set[str] = set()
 
     # --- copying ------------------------------------------------------------
 
@@ -133,6 +152,7 @@ class Timeline:
         new.replaying, new._replaying_ids = [], None
         new.deferring = self.deferring
         new.owed = self.owed
+        new.checking = self.checking
         return new
 
     def __deepcopy__(self, memo: dict) -> Timeline:
@@ -195,6 +215,12 @@ class Timeline:
         self.owed = day if self.owed is None else min(self.owed, day)
 
     def _handle(self, change: DatedChange) -> None:
+        if change.id in self.checking:
+            # Once, where the change is first folded in: a later re-fold (a retroactive change
+            # recorded after it, in the same file or not) does not judge it again.
+            for check in AT_RECORDING:
+                check(self, change)
+            self.checking.discard(change.id)
         HANDLERS[change.TYPE](self, change)
 
     def _refold(self, day: date, insert: Entry | None = None, remove: int | None = None) -> None:
@@ -298,6 +324,7 @@ class Timeline:
         after = _current(versions)
         self._reindex(self.children, key, before and before.parent, after and after.parent)
         self._reindex(self.companies, key, before and before.owner, after and after.owner)
+        self._reindex(self.supervised, key, before and before.supervisor, after and after.supervisor)
         self.dirty.units.add(key)
 
     def set_position(self, key: str, versions: tuple[PositionVersion, ...]) -> None:

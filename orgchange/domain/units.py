@@ -18,9 +18,10 @@ from .changes import (
     SpinOffUnit,
     SplitUnit,
 )
-from .delegations import check_delegates_outside_companies, end_delegations_of_board
+from .delegations import check_delegates_outside_companies, delegate_rule, end_delegations_of_board
 from .errors import RuleViolation
 from .kinds import a
+from .law import SUPERVISION
 from .records import Link, UnitVersion, end, revise
 from .timeline import (
     ACTIVE_CHILDREN,
@@ -33,7 +34,9 @@ from .timeline import (
     handles,
 )
 
-OWNER_KINDS = ("board", "company")
+# The kommun owns its companies, through the council, directly or through a parent company.
+# A board as owner is accepted (registers made before this rule have it) and is a finding.
+OWNER_KINDS = ("council", "company", "board")
 ROOT_OR_COMPANY = ("council", "company")
 
 
@@ -52,15 +55,39 @@ def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> 
     return above
 
 
+OWNED_BY = "a company is owned by the kommun, through the council, or by another company"
+
+
 def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
-    """Rule 2: a company is owned by a board or another company."""
+    """Rule 2: a company is owned by the council (the kommun) or another company (or, a finding, a board)."""
     above = tl.require_unit(owner, day, what)
     if above.kind not in OWNER_KINDS:
+        raise RuleViolation(ONE_PARENT, f"{what}: {OWNED_BY}, and '{owner}' is {a(above.kind)}")
+    return above
+
+
+def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str) -> None:
+    """A company's supervisor is a board in effect, with uppsikt over it (KL (2017:725) 6 kap. 1 §)."""
+    board = tl.require_unit(supervisor, day, f"{what}: supervisor")
+    if board.kind != "board":
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: a company is owned by a board or another company, and '{owner}' is {a(above.kind)}",
+            f"{what}: the supervisor of a company is the board with uppsikt over it "
+            f"({SUPERVISION.on(day)}), and '{supervisor}' is {a(board.kind)}",
         )
-    return above
+
+
+def check_supervision_kept(tl: Timeline, boards: list[str] | set[str], what: str) -> None:
+    """A board that ends (or stops being a board) leaves no company without its supervisor."""
+    for board in sorted(boards):
+        companies = tl.supervised.get(board)
+        if companies:
+            raise RuleViolation(
+                HIERARCHY,
+                f"{what}: '{board}' has uppsikt over {_quote(companies)}; give "
+                f"{'it' if len(companies) == 1 else 'them'} another supervisor first "
+                "(move_unit with 'supervisor')",
+            )
 
 
 def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
@@ -69,7 +96,7 @@ def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
         raise RuleViolation(HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle")
 
 
-def check_delegate_kept(tl: Timeline, key: str, kind: str, parent: str | None, what: str) -> None:
+def check_delegate_kept(tl: Timeline, key: str, kind: str, parent: str | None, day: date, what: str) -> None:
     """Rule 6: a committee that holds delegations stays a committee of the board that granted them."""
     lost = sorted(
         d for d in tl.received.get(key, ()) if kind != "committee" or tl.delegations[d][-1].board != parent
@@ -79,7 +106,7 @@ def check_delegate_kept(tl: Timeline, key: str, kind: str, parent: str | None, w
         raise RuleViolation(
             DELEGATION,
             f"{what}: it is the delegate of {_quote(lost)}, and a board delegates only to a position "
-            f"or to a committee of its own (KL 6 kap. 37 §); amend or revoke {them} first",
+            f"or to a committee of its own ({delegate_rule(day)}); amend or revoke {them} first",
         )
 
 
@@ -99,8 +126,7 @@ def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str,
         if child_kind == "company" and new_kind not in OWNER_KINDS:
             raise RuleViolation(
                 ONE_PARENT,
-                f"{what}: company '{child}' would be owned by '{into}', {a(new_kind)}; "
-                "a company is owned by a board or another company",
+                f"{what}: company '{child}' would be owned by '{into}', {a(new_kind)}; {OWNED_BY}",
             )
         if child_kind == "committee" and new_kind != "board":
             raise RuleViolation(
@@ -128,6 +154,8 @@ def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
         if c.parent or not c.owner:
             raise RuleViolation(ONE_PARENT, f"{what}: a company has exactly one owner and no parent")
         check_owner(tl, c.owner, day, what)
+        if c.supervisor is not None:
+            check_supervisor(tl, c.supervisor, day, what)
     else:
         if c.owner or not c.parent:
             raise RuleViolation(
@@ -136,7 +164,9 @@ def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
                 "(only a council is a root, only a company has an owner)",
             )
         check_parent(tl, c.parent, c.kind, day, what)
-    version = UnitVersion(day, None, c.name, c.kind, c.parent, c.owner, c.id or "")
+    if c.supervisor is not None and c.kind != "company":
+        raise RuleViolation(ONE_PARENT, f"{what}: only a company has a supervisor")
+    version = UnitVersion(day, None, c.name, c.kind, c.parent, c.owner, c.id or "", supervisor=c.supervisor)
     tl.set_unit(c.unit, (version,))
 
 
@@ -159,13 +189,15 @@ def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, d
         )
     if kind == "committee":
         check_parent(tl, current.parent or "", kind, day, what)
+    if current.kind == "board" and kind != "board":
+        check_supervision_kept(tl, [key], what)
     if current.kind == "board" and tl.granted.get(key):
         raise RuleViolation(
             DELEGATION,
             f"{what}: it still grants delegations {_quote(set(tl.granted[key]))}, and only a board "
-            "delegates (KL 6 kap. 37 §); revoke them first",
+            f"delegates ({delegate_rule(day)}); revoke them first",
         )
-    check_delegate_kept(tl, key, kind, current.parent, what)
+    check_delegate_kept(tl, key, kind, current.parent, day, what)
     _check_adoption(tl, tl.dependants(key), kind, key, what)
 
 
@@ -182,32 +214,59 @@ def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
 @handles(MoveUnit)
 def move_unit(tl: Timeline, c: MoveUnit) -> None:
     day = c.effective
-    target = c.parent or c.owner or ""
+    if c.parent is None:
+        _move_company(tl, c)
+        return
+    target = c.parent
     what = f"unit '{c.unit}' cannot move under '{target}'"
     current = tl.require_unit(c.unit, day, what)
-    if c.owner is not None:
-        if current.kind != "company":
-            raise RuleViolation(ONE_PARENT, f"{what}: only a company has an owner; '{c.unit}' needs a parent")
-        check_owner(tl, c.owner, day, what)
-        if current.owner == c.owner:
-            raise RuleViolation(NO_CHANGE, f"{what}: it is already owned by '{c.owner}'")
-    else:
-        if current.kind in ROOT_OR_COMPANY:
-            raise RuleViolation(
-                ONE_PARENT,
-                f"{what}: {a(current.kind)} has no parent "
-                + ("(move a company by giving a new 'owner')" if current.kind == "company" else ""),
-            )
-        check_parent(tl, target, current.kind, day, what)
-        if current.parent == target:
-            raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
-        check_delegate_kept(tl, c.unit, current.kind, target, what)
+    if current.kind in ROOT_OR_COMPANY:
+        raise RuleViolation(
+            ONE_PARENT,
+            f"{what}: {a(current.kind)} has no parent "
+            + ("(move a company by giving a new 'owner')" if current.kind == "company" else ""),
+        )
+    check_parent(tl, target, current.kind, day, what)
+    if current.parent == target:
+        raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
+    check_delegate_kept(tl, c.unit, current.kind, target, day, what)
     check_not_below(tl, c.unit, target, what)
+    _reparent(tl, c.unit, day, c.id or "", parent=target)
+    check_delegates_outside_companies(tl, [c.unit], day, what)
+
+
+def _move_company(tl: Timeline, c: MoveUnit) -> None:
+    """A company changes owner, supervisor, or both."""
+    day = c.effective
+    what = (
+        f"unit '{c.unit}' cannot move under '{c.owner}'"
+        if c.owner is not None
+        else f"the supervision of '{c.unit}' cannot pass to '{c.supervisor}'"
+    )
+    current = tl.require_unit(c.unit, day, what)
+    if current.kind != "company":
+        raise RuleViolation(
+            ONE_PARENT, f"{what}: only a company has an owner or a supervisor; '{c.unit}' needs a parent"
+        )
+    attrs: dict[str, str | None] = {}
     if c.owner is not None:
-        _reparent(tl, c.unit, day, c.id or "", owner=c.owner)
-    else:
-        _reparent(tl, c.unit, day, c.id or "", parent=target)
-    check_delegates_outside_companies(tl, [c.unit], what)
+        check_owner(tl, c.owner, day, what)
+        check_not_below(tl, c.unit, c.owner, what)
+        if c.owner != current.owner:
+            attrs["owner"] = c.owner
+    if c.moves_supervision:
+        if c.supervisor is not None:
+            check_supervisor(tl, c.supervisor, day, what)
+        if c.supervisor != current.supervisor:
+            attrs["supervisor"] = c.supervisor
+    if not attrs:
+        if c.owner is not None:
+            said = f"it is already owned by '{c.owner}'"
+        else:
+            said = f"it is already supervised by '{c.supervisor}'" if c.supervisor else "it has no supervisor"
+        raise RuleViolation(NO_CHANGE, f"{what}: {said}")
+    _reparent(tl, c.unit, day, c.id or "", **attrs)
+    check_delegates_outside_companies(tl, [c.unit], day, what)
 
 
 def _named(keys: list[str]) -> str:
@@ -274,12 +333,16 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
     if absorber is not None and kind != absorber.kind:
         check_kind_change(tl, c.into, absorber, kind, day, what)
     if absorber is not None:
-        check_delegate_kept(tl, c.into, kind, parent, what)
+        check_delegate_kept(tl, c.into, kind, parent, day, what)
     ended = [u for u in c.units if u != c.into]
+    check_supervision_kept(tl, [u for u in ended if merged[u].kind == "board"], what)
     adopted = [child for u in ended for child in tl.dependants(u)]
     _check_adoption(tl, adopted, kind, c.into, what)
     if absorber is None:
-        tl.set_unit(c.into, (UnitVersion(day, None, name, kind, parent, owner, change_id),))
+        supervisors = {v.supervisor for v in merged.values()}
+        supervisor = supervisors.pop() if kind == "company" and len(supervisors) == 1 else None
+        version = UnitVersion(day, None, name, kind, parent, owner, change_id, supervisor=supervisor)
+        tl.set_unit(c.into, (version,))
     elif (name, kind, parent, owner) != (
         absorber.name,
         absorber.kind,
@@ -294,7 +357,7 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
             tl.set_position(position, revise(tl.positions[position], day, change_id, unit=c.into))
         _end_unit(tl, u, day, change_id)
         tl.add_link(Link(u, c.into, day, change_id))
-    check_delegates_outside_companies(tl, [c.into], what)
+    check_delegates_outside_companies(tl, [c.into], day, what)
 
 
 @handles(SplitUnit)
@@ -325,6 +388,8 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
             )
         check_parent(tl, parent, kind, day, f"{what}: successor '{s.unit}'")
         successors[s.unit] = UnitVersion(day, None, s.name, kind, parent, None, change_id)
+    if current.kind == "board":
+        check_supervision_kept(tl, [c.unit], what)
     _check_mapping(tl, what, "child", set(tl.dependants(c.unit)), c.children, successors, c.unit)
     _check_mapping(tl, what, "position", set(tl.staff.get(c.unit, ())), c.positions, successors, c.unit)
     for child, successor in c.children.items():
@@ -337,7 +402,7 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
     for position, successor in sorted(c.positions.items()):
         tl.set_position(position, revise(tl.positions[position], day, change_id, unit=successor))
     _end_unit(tl, c.unit, day, change_id)
-    check_delegates_outside_companies(tl, successors, what)
+    check_delegates_outside_companies(tl, successors, day, what)
 
 
 def _check_mapping(
@@ -371,6 +436,7 @@ def dissolve_unit(tl: Timeline, c: DissolveUnit) -> None:
     day, change_id = c.effective, c.id or ""
     what = f"unit '{c.unit}' cannot be dissolved on {day}"
     tl.require_unit(c.unit, day, what)
+    check_supervision_kept(tl, [c.unit], what)
     dependants = tl.dependants(c.unit)
     if dependants:
         raise RuleViolation(
@@ -393,13 +459,17 @@ def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
     tl.require_new_key("unit", c.company)
     check_owner(tl, c.owner, day, what)
     check_not_below(tl, c.unit, c.owner, what)
+    if c.supervisor is not None:
+        check_supervisor(tl, c.supervisor, day, what)
+    check_supervision_kept(tl, [c.unit], what)
     dependants = tl.dependants(c.unit)
     _check_adoption(tl, dependants, "company", c.company, what)
-    tl.set_unit(c.company, (UnitVersion(day, None, c.name, "company", None, c.owner, change_id),))
+    company = UnitVersion(day, None, c.name, "company", None, c.owner, change_id, supervisor=c.supervisor)
+    tl.set_unit(c.company, (company,))
     tl.add_link(Link(c.unit, c.company, day, change_id))
     for child in dependants:
         _adopt(tl, child, c.company, day, change_id)
     for position in sorted(tl.staff.get(c.unit, ())):
         tl.set_position(position, end(tl.positions[position], day, change_id))
     _end_unit(tl, c.unit, day, change_id)
-    check_delegates_outside_companies(tl, [c.company], what)
+    check_delegates_outside_companies(tl, [c.company], day, what)

@@ -509,7 +509,7 @@ views.delegationer = async ({ params }) => {
         `<option value="${attr(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
       <a id="doc-link" href="#" data-document="open">Utskriftsvänlig version</a>
       <a id="csv-link" href="#" data-document="download">CSV</a></form>
-    <div id="gaps" aria-live="polite"></div>
+    <div id="gaps" aria-live="polite"></div><div id="findings"></div>
     <div class="layout stacked"><section class="panel"><h2>Delegationer</h2><div id="table" class="table-wrap"></div></section>
       <section class="panel"><h2>Diagram</h2><div id="chart">${diagramPanel("Delegationsdiagram")}</div></section></div>`;
   let latest = 0;
@@ -524,9 +524,15 @@ views.delegationer = async ({ params }) => {
     document.getElementById("csv-link").href = withQuery("/documents/delegationsordning.csv", which);
     const data = await gql(`query($d: Date!, $b: ID) { delegations(asOf: $d, board: $b) { ${DELEGATION_FIELDS} }
         delegationGaps(asOf: $d, board: $b) { delegationId since reason }
+        delegationFindings(asOf: $d, board: $b) { delegationId code since reason }
         organisation(asOf: $d) { units { id name } } }`, { d: when, b: chosen || null });
     if (!isCurrent()) return;
     const gaps = new Map(data.delegationGaps.map((g) => [g.delegationId, g]));
+    const findings = new Set(data.delegationFindings.map((f) => f.delegationId));
+    document.getElementById("findings").innerHTML = findings.size
+      ? `<h2>Anmärkningar (${data.delegationFindings.length})</h2><ul>${data.delegationFindings.map((f) => `<li class="finding" data-delegation="${attr(f.delegationId)}" data-code="${attr(f.code)}">
+          <strong>${esc(f.delegationId)}</strong> sedan ${esc(f.since)}: ${esc(f.reason)}</li>`).join("")}</ul>`
+      : "";
     const names = new Map(data.organisation.units.map((u) => [u.id, u.name]));
     document.getElementById("gaps").innerHTML = gaps.size
       ? `<h2>Luckor (${gaps.size})</h2><ul>${[...gaps.values()].map((g) => `<li class="gap" data-delegation="${attr(g.delegationId)}">
@@ -534,9 +540,9 @@ views.delegationer = async ({ params }) => {
       : "<p>Alla delegationer har en delegat.</p>";
     document.getElementById("table").innerHTML = `<table class="data"><thead><tr><th scope="col">Nr</th><th scope="col">Ärende</th>
         <th scope="col">Nämnd</th><th scope="col">Delegat</th><th scope="col">Lagrum</th></tr></thead><tbody>${data.delegations.map((d) => `
-        <tr data-delegation="${attr(d.id)}" class="${gaps.has(d.id) ? "gap" : ""}"><td>${esc(d.code || d.id)}</td><td>${esc(d.matter)}
+        <tr data-delegation="${attr(d.id)}" class="${gaps.has(d.id) ? "gap" : ""}${findings.has(d.id) ? " finding" : ""}"><td>${esc(d.code || d.id)}</td><td>${esc(d.matter)}
         ${d.parentDelegationId ? '<br><span class="small muted">vidaredelegation</span>' : ""}</td><td>${esc(names.get(d.fromId) || d.fromId)}</td>
-        <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}</td></tr>`).join("")}
+        <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}${findings.has(d.id) ? ' <span class="badge finding">anmärkning</span>' : ""}</td></tr>`).join("")}
         </tbody></table>`;
     await showDiagram(document.getElementById("chart"), withQuery("/diagrams/delegations.svg", which), isCurrent);
     say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);

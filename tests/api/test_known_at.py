@@ -13,7 +13,7 @@ changes:
   - id: fix-2018-001
     type: rename_unit
     effective: 2018-01-01
-    decision: {body: stadsdirektor, date: 2017-12-01, reference: "KFKS 2017/999"}
+    decision: {body: ks, date: 2017-12-01, reference: "KFKS 2017/999"}
     unit: bygglovenheten
     name: Bygg- och miljöenheten
 """

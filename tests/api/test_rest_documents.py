@@ -39,6 +39,7 @@ def test_the_delegationsordning_of_a_board_as_csv(api: Api) -> None:
         "Lagrum",
         "Begränsning",
         "Anmälan",
+        "Anmärkning",
     ]
     assert [r["Id"] for r in rows] == [d["id"] for d in delegations]
     assert {r["Nämnd"] for r in rows} == {"Kommunstyrelsen"}
