@@ -289,7 +289,10 @@ def outputs(obj: Context, stale: bool) -> None:
             )
 
 
-@cli.command(help="What changed between two dates: units added, removed, renamed, moved.")
+@cli.command(
+    help="What changed between two dates: units added, removed, renamed, moved, reclassified; posts "
+    "established, abolished, moved."
+)
 @click.argument("start", type=DAY)
 @click.argument("end", type=DAY)
 @click.option("--known-at", "known_at", type=INSTANT)
@@ -308,6 +311,14 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
                         "removed": result.removed,
                         "renamed": [{"id": i, "from": a, "to": b} for i, a, b in result.renamed],
                         "moved": [{"id": i, "fromParent": a, "toParent": b} for i, a, b in result.moved],
+                        "reclassified": [{"id": i, "from": a, "to": b} for i, a, b in result.reclassified],
+                        "positions": {
+                            "established": result.positions.established,
+                            "abolished": result.positions.abolished,
+                            "moved": [
+                                {"id": i, "fromUnit": a, "toUnit": b} for i, a, b in result.positions.moved
+                            ],
+                        },
                     },
                     ensure_ascii=False,
                     indent=2,
@@ -323,7 +334,15 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
             click.echo(f"  ~ {key}: renamed {old!r} → {new!r}")
         for key, old, new in result.moved:
             click.echo(f"  > {key}: moved from {old} to {new}")
-        if not (result.added or result.removed or result.renamed or result.moved):
+        for key, old, new in result.reclassified:
+            click.echo(f"  * {key}: reclassified from {old} to {new}")
+        for key in result.positions.established:
+            click.echo(f"  + post {key}")
+        for key in result.positions.abolished:
+            click.echo(f"  - post {key}")
+        for key, old, new in result.positions.moved:
+            click.echo(f"  > post {key}: moved from {old} to {new}")
+        if not result:
             click.echo("  (no changes)")
 
 

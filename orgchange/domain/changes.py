@@ -68,6 +68,7 @@ class Decision(_Model):
     date: Day | None = None
     paragraph: Name | None = None
     reference: Name | None = None
+    position: Key | None = None
 
 
 class Change(_Model):
@@ -297,6 +298,8 @@ class Subdelegate(DatedChange):
     delegation: Key
     parent_delegation: Key
     to: Key
+    # How decisions under it are reported; when omitted, to the förvaltningschef who passed it on.
+    reporting: Text | None = None
 
 
 # --- corrections and reporting ---------------------------------------------

@@ -33,7 +33,7 @@ from .timeline import (
     handles,
 )
 
-OWNER_KINDS = ("board", "company")
+OWNER_KINDS = ("council", "board", "company")  # the kommun itself, through its council, owns companies
 ROOT_OR_COMPANY = ("council", "company")
 
 
@@ -53,12 +53,12 @@ def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> 
 
 
 def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
-    """Rule 2: a company is owned by a board or another company."""
+    """Rule 2: a company is owned by the council (the kommun), a board or another company."""
     above = tl.require_unit(owner, day, what)
     if above.kind not in OWNER_KINDS:
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: a company is owned by a board or another company, and '{owner}' is {a(above.kind)}",
+            f"{what}: a company is owned by the council (the kommun), a board or another company, and '{owner}' is {a(above.kind)}",
         )
     return above
 
@@ -100,7 +100,7 @@ def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str,
             raise RuleViolation(
                 ONE_PARENT,
                 f"{what}: company '{child}' would be owned by '{into}', {a(new_kind)}; "
-                "a company is owned by a board or another company",
+                "a company is owned by the council (the kommun), a board or another company",
             )
         if child_kind == "committee" and new_kind != "board":
             raise RuleViolation(
