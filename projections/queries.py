@@ -376,7 +376,9 @@ class ReadModel(Reader):
                 for k in both
                 if (before[k].parent_id, before[k].owner_id) != (after[k].parent_id, after[k].owner_id)
             ],
-            reclassified=[(k, before[k].kind, after[k].kind) for k in both if before[k].kind != after[k].kind],
+            reclassified=[
+                (k, before[k].kind, after[k].kind) for k in both if before[k].kind != after[k].kind
+            ],
             positions=self._position_diff(start, end, known_at),
         )
 
@@ -385,10 +387,11 @@ class ReadModel(Reader):
             return {p.id: p.unit_id for posts in self.positions(None, day, known_at).values() for p in posts}
 
         before, after = units_of_posts(start), units_of_posts(end)
+        both = sorted(before.keys() & after.keys())
         return PositionDiff(
             established=sorted(after.keys() - before.keys()),
             abolished=sorted(before.keys() - after.keys()),
-            moved=[(k, before[k], after[k]) for k in sorted(before.keys() & after.keys()) if before[k] != after[k]],
+            moved=[(k, before[k], after[k]) for k in both if before[k] != after[k]],
         )
 
     # --- the change log -----------------------------------------------------------------
@@ -465,7 +468,9 @@ class ReadModel(Reader):
             )
         units, effects = self._change_units(list(rows)), self._change_effects(list(rows))
         return [
-            self._change(rows[i], known_at, units.get(i, ()), effects.get(i, ())) for i in change_ids if i in rows
+            self._change(rows[i], known_at, units.get(i, ()), effects.get(i, ()))
+            for i in change_ids
+            if i in rows
         ]
 
     def all_changes_in_recording_order(self) -> list[ChangeRow]:

@@ -47,7 +47,8 @@ class Unreported:
         """Why it is listed, in plain Swedish."""
         parts = []
         if self.due:
-            parts.append(f"Ska anmälas: {BASIS_TEXT.get(self.change.report_basis or '', 'beslut under nämnden')}")
+            basis = BASIS_TEXT.get(self.change.report_basis or "", "beslut under nämnden")
+            parts.append(f"Ska anmälas: {basis}")
         if self.affected:
             labels = ", ".join(e.label for e in self.affected)
             parts.append(f"Påverkar er delegationsordning: {labels} saknar delegat")

@@ -245,8 +245,8 @@ class Query:
                 established=[strawberry.ID(k) for k in found.positions.established],
                 abolished=[strawberry.ID(k) for k in found.positions.abolished],
                 moved=[
-                    MovedPosition(id=strawberry.ID(k), from_unit=strawberry.ID(old), to_unit=strawberry.ID(new))
-                    for k, old, new in found.positions.moved
+                    MovedPosition(id=strawberry.ID(k), from_unit=strawberry.ID(a), to_unit=strawberry.ID(b))
+                    for k, a, b in found.positions.moved
                 ],
             ),
         )

@@ -45,7 +45,7 @@ class Decision(BaseModel):
     date: date | None
     paragraph: str | None
     reference: str | None = Field(description="Diarienummer, e.g. KFKS 2016/880.")
-    position: str | None = Field(default=None, description="The post of the official who decided, if one did.")
+    position: str | None = Field(default=None, description="The post of the official who decided, if any.")
 
 
 class Change(BaseModel):

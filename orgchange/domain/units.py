@@ -58,7 +58,8 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
     if above.kind not in OWNER_KINDS:
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: a company is owned by the council (the kommun), a board or another company, and '{owner}' is {a(above.kind)}",
+            f"{what}: a company is owned by the council (the kommun), a board or another company, "
+            f"and '{owner}' is {a(above.kind)}",
         )
     return above
 
