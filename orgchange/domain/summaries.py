@@ -187,7 +187,9 @@ class _Namer:
         for sub in sorted(candidates):
             versions = self.tl.delegations.get(sub)
             last = versions[-1] if versions else None
-            if last is not None and last.parent == key and last.ended_by in (change_id,) and change_id:
+            if last is None or last.ended_by is None or last.ended_by != change_id:
+                continue
+            if last.parent == key:
                 found.append(self.position(last.to))
         return found
 
