@@ -86,6 +86,7 @@ class ChangeRow:
     cancelled_by: str | None
     unit_ids: tuple[str, ...] = ()
     decision_position: str | None = None
+    decision_name: str | None = None  # the deciding body's name or the official's title, then
     report_to: str | None = None  # the board it is to be reported to (orgchange.domain.reporting)
     report_basis: str | None = None  # why: OFFICIAL_DECISION, SUBDELEGATION or COMMITTEE_DECISION
     affects: tuple[Effect, ...] = ()  # delegations it left without a delegate
@@ -523,6 +524,7 @@ class ReadModel(Reader):
             cancelled_by=row.cancelled_by if cancelled else None,
             unit_ids=unit_ids,
             decision_position=row.decision_position,
+            decision_name=row.decision_name,
             report_to=row.report_to,
             report_basis=row.report_basis,
             affects=affects,

@@ -148,6 +148,7 @@ change_log = Table(
     Column("decision_paragraph", String(200)),
     Column("decision_reference", String(200)),
     Column("decision_position", KEY),
+    Column("decision_name", String(200)),  # who decided, by name, on the decision's day
     # To whom the change is to be reported, derived when it was recorded (orgchange.domain.reporting).
     Column("report_to", KEY),
     Column("report_basis", String(32)),

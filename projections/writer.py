@@ -26,7 +26,13 @@ from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CancelChange, DatedChange, NoteReport, ReportChanges
 from orgchange.domain.records import DelegationVersion, Link, PositionVersion, UnitVersion
 from orgchange.domain.register import Register
-from orgchange.domain.reporting import DelegationsTo, ended_by_change, left_without_delegate, report_to
+from orgchange.domain.reporting import (
+    DelegationsTo,
+    decider_name,
+    ended_by_change,
+    left_without_delegate,
+    report_to,
+)
 from orgchange.domain.summaries import summarise, units_touched
 
 from . import intervals
@@ -404,6 +410,7 @@ class ReadModelWriter:
             "decision_paragraph": decision.paragraph if decision else None,
             "decision_reference": decision.reference if decision else None,
             "decision_position": decision.position if decision else None,
+            "decision_name": decider_name(change, timeline) if decision else None,
             "report_to": reporting.board,
             "report_basis": reporting.basis,
             "note": change.note,

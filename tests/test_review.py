@@ -118,10 +118,19 @@ def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):
 def test_the_review_list_of_the_sample(demo_app):
     reports = demo_app.read_model.reports.reports("ks")
     assert [(r.meeting, r.noted_paragraph) for r in reports] == [
+        (date(2013, 9, 2), "§ 190"),
+        (date(2014, 3, 3), "§ 56"),
+        (date(2014, 9, 1), "§ 176"),
+        (date(2015, 9, 28), "§ 243"),
         (date(2017, 2, 6), "§ 27"),
+        (date(2017, 3, 6), "§ 61"),
         (date(2017, 11, 13), "§ 318"),
     ]
-    assert reports[0].change_ids == ("nacka-2017-002", "nacka-2017-003", "nacka-2017-004")
+    assert reports[4].change_ids == ("nacka-2017-002", "nacka-2017-003", "nacka-2017-004")
+    # Only what was to be reported to KS was reported to it: its officials' decisions and the
+    # vidaredelegationer of its delegations, never its own decisions or the council's.
+    reported = demo_app.read_model.changes_by_id([key for r in reports for key in r.change_ids])
+    assert {c.report_to for c in reported} == {"ks"}
 
 
 # --- the review pack ----------------------------------------------------------------

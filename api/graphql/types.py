@@ -189,6 +189,13 @@ class Decision:
     position: strawberry.ID | None = strawberry.field(
         default=None, description="The post of the official who decided, if an official did (an extension)."
     )
+    name: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Who decided, by name on the decision's day: the body's name or the official's title; "
+            "null when `body` is free text rather than a key of the register (an extension)."
+        ),
+    )
 
 
 @strawberry.type(description="A delegation that a change left without a delegate (an extension).")
@@ -238,7 +245,13 @@ class Change:
     @strawberry.field
     def decision(self) -> Decision | None:
         row = self.row
-        parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
+        parts = (
+            row.decision_body,
+            row.decision_date,
+            row.decision_paragraph,
+            row.decision_reference,
+            row.decision_position,
+        )
         if all(part is None for part in parts):
             return None
         return Decision(
@@ -247,6 +260,7 @@ class Change:
             paragraph=row.decision_paragraph,
             reference=row.decision_reference,
             position=strawberry.ID(row.decision_position) if row.decision_position else None,
+            name=row.decision_name,
         )
 
     @strawberry.field(

@@ -46,6 +46,7 @@ class Decision(BaseModel):
     paragraph: str | None
     reference: str | None = Field(description="Diarienummer, e.g. KFKS 2016/880.")
     position: str | None = Field(default=None, description="The post of the official who decided, if any.")
+    name: str | None = Field(default=None, description="Who decided, by name on the decision's day.")
 
 
 class Change(BaseModel):
@@ -81,6 +82,7 @@ class Change(BaseModel):
                 paragraph=row.decision_paragraph,
                 reference=row.decision_reference,
                 position=row.decision_position,
+                name=row.decision_name,
             )
         )
         assert row.effective is not None  # reports, the only undated entries, are not in the change log

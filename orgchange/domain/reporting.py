@@ -45,7 +45,7 @@ COMMITTEE = "COMMITTEE_DECISION"  # decided by the board's committee on its beha
 
 BASIS_TEXT = {
     OFFICIAL: "beslut av en tjänsteman i nämndens förvaltning",
-    SUBDELEGATION: "vidaredelegation av nämndens delegation (KL 7 kap. 8 §)",
+    SUBDELEGATION: "förvaltningschefens beslut om vidaredelegation av nämndens delegation",
     COMMITTEE: "beslut av nämndens utskott",
 }
 
@@ -127,6 +127,26 @@ def report_to(change: Change, timeline: Timeline) -> Reporting:
     if board is None:
         return NOBODY
     return Reporting(board, COMMITTEE if unit.kind == "committee" else OFFICIAL)
+
+
+def decider_name(change: Change, timeline: Timeline) -> str | None:
+    """The official's title, or the deciding body's name, on the decision's day: how a
+    citation names who decided ("Stadsdirektör 2016-12-12"). None when the decider is not
+    a key of the register (the citation then shows `decision.body` as written)."""
+    day = decision_day(change)
+    if day is None:
+        return None
+    effective = getattr(change, "effective", day)
+    position = deciding_position(change.decision, timeline)
+    if position is not None:
+        post = _position_near(timeline, position, day, effective)
+        return post.title if post else None
+    body = deciding_unit(change.decision, timeline)
+    unit = _unit_near(timeline, body, day, effective) if body else None
+    if unit is None and body is not None:
+        versions = timeline.units[body]
+        return versions[-1].name
+    return unit.name if unit else None
 
 
 def board_over(timeline: Timeline, unit: str | None, day: date) -> str | None:

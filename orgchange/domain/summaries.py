@@ -267,7 +267,10 @@ def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None 
             details = _amended_terms(change.amended_terms(), n)
             detail = f"; {'; '.join(details)}" if details else ""
             text = f"{_cap(n.delegation(change.delegation, before=True))} ändrades{detail}"
-            text += _subdelegations_ended(n.ended_subdelegations(change.delegation, change.id))
+            lapsed = n.ended_subdelegations(change.delegation, change.id)
+            if lapsed:
+                noun = "vidaredelegationen" if len(lapsed) == 1 else "vidaredelegationerna"
+                text += f"; {noun} till {_join(lapsed)} upphörde"
         case RevokeDelegation():
             old_version = n.version(change.delegation, before=True)
             text = f"{_cap(n.delegation(change.delegation, before=True))} upphävdes"
