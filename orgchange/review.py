@@ -200,7 +200,7 @@ class ReviewPack:
         title = (
             f"Anmälda ändringar till {self.board_name}"
             if self.meeting
-            else f"Ändringar under perioden – {self.board_name}"
+            else f"Ändringar för {self.board_name}"
         )
         when = f"sammanträdet {self.meeting.isoformat()}" if self.meeting else "perioden"
         out = [

@@ -70,6 +70,8 @@ _SELF_DESCRIBING = (
     "bolag",
     "beredning",
     "sekretariat",
+    "sektion",
+    "stab",
 )
 
 
