@@ -182,7 +182,7 @@ def _show_impact(source: str, impact) -> None:
         click.echo("  no delegation is left without a delegate")
     for finding in impact.findings:  # reported, never refused
         since = f" from {finding.since}" if finding.since else ""
-        click.echo(f"  finding {finding.code} {finding.subject}{since}: {finding.reason}")
+        _echo(f"  finding {finding.code} {finding.subject}{since}: {finding.reason}")
 
 
 @cli.command(help="Record the bundled sample register (Nacka 2012–2018).")
@@ -314,7 +314,10 @@ def outputs(obj: Context, stale: bool) -> None:
             )
 
 
-@cli.command(help="What changed between two dates: units added, removed, renamed, moved.")
+@cli.command(
+    help="What changed between two dates: units added, removed, renamed, moved, reclassified; posts "
+    "established, abolished, moved."
+)
 @click.argument("start", type=DAY)
 @click.argument("end", type=DAY)
 @click.option("--known-at", "known_at", type=INSTANT)
@@ -333,6 +336,14 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
                         "removed": result.removed,
                         "renamed": [{"id": i, "from": a, "to": b} for i, a, b in result.renamed],
                         "moved": [{"id": i, "fromParent": a, "toParent": b} for i, a, b in result.moved],
+                        "reclassified": [{"id": i, "from": a, "to": b} for i, a, b in result.reclassified],
+                        "positions": {
+                            "established": result.positions.established,
+                            "abolished": result.positions.abolished,
+                            "moved": [
+                                {"id": i, "fromUnit": a, "toUnit": b} for i, a, b in result.positions.moved
+                            ],
+                        },
                     }
                 )
             )
@@ -346,7 +357,15 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
             _echo(f"  ~ {key}: renamed {old!r} → {new!r}")
         for key, old, new in result.moved:
             click.echo(f"  > {key}: moved from {old} to {new}")
-        if not (result.added or result.removed or result.renamed or result.moved):
+        for key, old, new in result.reclassified:
+            click.echo(f"  * {key}: reclassified from {old} to {new}")
+        for key in result.positions.established:
+            click.echo(f"  + post {key}")
+        for key in result.positions.abolished:
+            click.echo(f"  - post {key}")
+        for key, old, new in result.positions.moved:
+            click.echo(f"  > post {key}: moved from {old} to {new}")
+        if not result:
             click.echo("  (no changes)")
 
 

@@ -165,6 +165,23 @@ class ReviewPack:
     # --- reading -----------------------------------------------------------------------
 
     @property
+    def due(self) -> list[ChangeRow]:
+        """The changes that were to be reported to this board (`ChangeRow.report_to`): the
+        pack lists only these as anmälda."""
+        return [c for c in self.changes if c.report_to == self.board]
+
+    @property
+    def affecting(self) -> list[ChangeRow]:
+        """The other changes that left one of this board's delegations without a delegate."""
+        return [c for c in self.changes if c.report_to != self.board and self.board in c.affected_boards]
+
+    @property
+    def others(self) -> list[ChangeRow]:
+        """The rest, for the board's information: its own decisions, other boards' changes."""
+        listed = {c.id for c in (*self.due, *self.affecting)}
+        return [c for c in self.changes if c.id not in listed]
+
+    @property
     def period(self) -> tuple[date, date] | None:
         days = [c.effective for c in self.changes if c.effective is not None]
         return (min(days), max(days)) if days else None
@@ -190,7 +207,11 @@ class ReviewPack:
         are drawn within `limits` (default: the settings), or say why they are not there."""
         e = html_text
         generated_at = generated_at or datetime.now(UTC)
-        title = f"Anmälda ändringar till {self.board_name}"
+        title = (
+            f"Anmälda ändringar till {self.board_name}"
+            if self.meeting
+            else f"Ändringar för {self.board_name}"
+        )
         when = f"sammanträdet {self.meeting.isoformat()}" if self.meeting else "perioden"
         out = [
             "<!doctype html><html lang='sv'><head><meta charset='utf-8'>",
@@ -204,25 +225,59 @@ class ReviewPack:
                 f"<p class='noted'>{e(self.board_name)} noterade informationen till protokollet "
                 f"({e(self.noted_paragraph)}).</p>"
             )
-        out.append("</header><section id='changes'><h2>Ändringar</h2><ol class='changes'>")
-        for change in self.changes:
-            citation = self.citations.get(change.id, "")
-            cancelled = " <em>(makulerad)</em>" if change.cancelled else ""
-            marks = "".join(
-                f"<br><span class='finding' data-code='{f.code}'>Anmärkning: {e(f.reason)}</span>"
-                for f in self.findings.get(change.id, [])
-            )
-            out.append(
-                f"<li data-change='{e(change.id)}'><span class='sentence'>{e(change.summary)}</span>"
-                f"{cancelled}<br><span class='citation'>{e(citation)}</span>"
-                f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span>{marks}</li>"
-            )
-        out.append("</ol></section>")
+        out.append("</header>")
+        out.append(self._changes_html())
         out.append(self._findings_html())
         out.append(self._charts_html(limits))
         out.append(self._delegations_html())
         out.append(self._corrections_html())
         out.append("</body></html>")
+        return "".join(out)
+
+    def _changes_html(self) -> str:
+        """Three lists: what was to be reported to the board (the only ones called anmälda), what
+        touched its delegationsordning, and the rest for its information."""
+        e = html_text
+        due_heading = (
+            "Anmälda ändringar"
+            if self.meeting
+            else f"Ändringar att anmäla till {self.board_name.lower() if self.board_name else self.board}"
+        )
+        sections = [
+            ("changes", due_heading, self.due, "Inga ändringar att anmäla till nämnden."),
+            ("affecting", "Påverkar nämndens delegationsordning", self.affecting, None),
+            ("others", "Övriga ändringar (för kännedom)", self.others, None),
+        ]
+        out = []
+        for section, heading, changes, empty in sections:
+            if not changes and empty is None:
+                continue
+            out.append(f"<section id='{section}'><h2>{e(heading)}</h2>")
+            if not changes:
+                out.append(f"<p>{e(str(empty))}</p></section>")
+                continue
+            out.append("<ol class='changes'>")
+            for change in changes:
+                citation = self.citations.get(change.id, "")
+                cancelled = " <em>(makulerad)</em>" if change.cancelled else ""
+                touched = [a.label for a in change.affects if a.board == self.board]
+                effect = (
+                    f"<br><span class='effect'>Påverkar er delegationsordning: "
+                    f"{e(', '.join(touched))} saknar delegat</span>"
+                    if touched
+                    else ""
+                )
+                marks = "".join(
+                    f"<br><span class='finding' data-code='{f.code}'>Anmärkning: {e(f.reason)}</span>"
+                    for f in self.findings.get(change.id, [])
+                )
+                out.append(
+                    f"<li data-change='{e(change.id)}'><span class='sentence'>{e(change.summary)}</span>"
+                    f"{cancelled}<br><span class='citation'>{e(citation)}</span>"
+                    f" <span class='id'>Gäller från {change.effective or '–'} · {e(change.id)}</span>"
+                    f"{effect}{marks}</li>"
+                )
+            out.append("</ol></section>")
         return "".join(out)
 
     def _charts_html(self, limits: RenderLimits | None) -> str:
@@ -322,12 +377,6 @@ def _neighbourhood(units: list[UnitRow], affected: set[str]) -> list[UnitRow]:
     return [by_id[k] for k in sorted(keep)]
 
 
-def _decider(change: ChangeRow) -> str | None:
-    """Who decided: the official (`decision.position`) if one did, else the body."""
-    position = (change.as_change_file_entry().get("decision") or {}).get("position")
-    return position or change.decision_body
-
-
 def _citations(app: OrgChange, changes: list[ChangeRow]) -> dict[str, str]:
     """'Kommunstyrelsen 2013-02-11 § 53 (KFKS 2013/5)' for each change with a decision.
 
@@ -348,8 +397,8 @@ def _citations(app: OrgChange, changes: list[ChangeRow]) -> dict[str, str]:
             names[who] = delegate.title
     citations = {}
     for change in changes:
-        who = _decider(change) or ""
-        parts = [names.get(who, who)]
+        decider = _decider(change) or ""
+        parts = [names.get(decider, decider)]
         if change.decision_date:
             parts.append(change.decision_date.isoformat())
         if change.decision_paragraph:
@@ -359,6 +408,11 @@ def _citations(app: OrgChange, changes: list[ChangeRow]) -> dict[str, str]:
             text = f"{text} ({change.decision_reference})" if text else change.decision_reference
         citations[change.id] = text or "Beslut saknas i registret"
     return citations
+
+
+def _decider(change: ChangeRow) -> str | None:
+    """Who decided: the official's post when an official did, else the body."""
+    return change.decision_position or change.decision_body
 
 
 def _corrections(app: OrgChange, previous: ReportRow) -> list[Correction]:
@@ -409,6 +463,7 @@ h1 { font-size: 18pt; margin: 0 0 4pt; } h2 { font-size: 13pt; border-bottom: 1p
 ol.changes li { margin-bottom: 6pt; page-break-inside: avoid; }
 figure.chart { margin: 8pt 0; page-break-inside: avoid; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
-.gap { color: #a00000; } .finding { color: #7f4f00; } table { border-collapse: collapse; width: 100%; }
+.gap, .effect { color: #a00000; } .finding { color: #7f4f00; }
+table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #aaa; padding: 3pt 5pt; vertical-align: top; text-align: left; }
 """

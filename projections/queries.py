@@ -55,6 +55,19 @@ class Life:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """A delegation of `board` that a change left without a delegate."""
+
+    board: str
+    delegation_id: str
+    code: str | None
+
+    @property
+    def label(self) -> str:
+        return self.code or self.delegation_id
+
+
+@dataclass(frozen=True)
 class ChangeRow:
     seq: int
     id: str
@@ -73,6 +86,16 @@ class ChangeRow:
     cancelled: bool
     cancelled_by: str | None
     unit_ids: tuple[str, ...] = ()
+    decision_position: str | None = None
+    decision_name: str | None = None  # the deciding body's name or the official's title, then
+    report_to: str | None = None  # the board it is to be reported to (orgchange.domain.reporting)
+    report_basis: str | None = None  # why: OFFICIAL_DECISION, SUBDELEGATION or COMMITTEE_DECISION
+    affects: tuple[Effect, ...] = ()  # delegations it left without a delegate
+
+    @property
+    def affected_boards(self) -> tuple[str, ...]:
+        """Boards whose delegationsordning the change touched, by key."""
+        return tuple(sorted({effect.board for effect in self.affects}))
 
     def as_change_file_entry(self) -> dict[str, Any]:
         return json.loads(self.payload)
@@ -87,11 +110,32 @@ class ChangePage:
 
 
 @dataclass(frozen=True)
+class PositionDiff:
+    established: list[str]  # in effect on the later day only
+    abolished: list[str]  # in effect on the earlier day only
+    moved: list[tuple[str, str, str]]  # id, from unit, to unit
+
+
+@dataclass(frozen=True)
 class OrgDiff:
     added: list[str]
     removed: list[str]
     renamed: list[tuple[str, str, str]]  # id, from, to
     moved: list[tuple[str, str | None, str | None]]  # id, from parent, to parent
+    reclassified: list[tuple[str, str, str]]  # id, from kind, to kind
+    positions: PositionDiff
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.added
+            or self.removed
+            or self.renamed
+            or self.moved
+            or self.reclassified
+            or self.positions.established
+            or self.positions.abolished
+            or self.positions.moved
+        )
 
 
 def believed(table: Table, known_at: datetime | None) -> Any:
@@ -334,6 +378,7 @@ class ReadModel(Reader):
         return found
 
     def diff(self, start: date, end: date, known_at: datetime | None = None) -> OrgDiff:
+        """The organisation on `start` against that on `end`: units and posts, each by key."""
         before = {u.id: u for u in self.organisation(start, known_at)}
         after = {u.id: u for u in self.organisation(end, known_at)}
         both = sorted(before.keys() & after.keys())
@@ -346,6 +391,22 @@ class ReadModel(Reader):
                 for k in both
                 if (before[k].parent_id, before[k].owner_id) != (after[k].parent_id, after[k].owner_id)
             ],
+            reclassified=[
+                (k, before[k].kind, after[k].kind) for k in both if before[k].kind != after[k].kind
+            ],
+            positions=self._position_diff(start, end, known_at),
+        )
+
+    def _position_diff(self, start: date, end: date, known_at: datetime | None) -> PositionDiff:
+        def units_of_posts(day: date) -> dict[str, str]:
+            return {p.id: p.unit_id for posts in self.positions(None, day, known_at).values() for p in posts}
+
+        before, after = units_of_posts(start), units_of_posts(end)
+        both = sorted(before.keys() & after.keys())
+        return PositionDiff(
+            established=sorted(after.keys() - before.keys()),
+            abolished=sorted(before.keys() - after.keys()),
+            moved=[(k, before[k], after[k]) for k in both if before[k] != after[k]],
         )
 
     # --- the change log -----------------------------------------------------------------
@@ -395,8 +456,12 @@ class ReadModel(Reader):
             rows = list(connection.execute(query))
         has_next = len(rows) > first
         rows = rows[:first]
-        unit_ids = self._change_units([r.change_id for r in rows])
-        page = [self._change(row, known_at, unit_ids.get(row.change_id, ())) for row in rows]
+        ids = [r.change_id for r in rows]
+        unit_ids, effects = self._change_units(ids), self._change_effects(ids)
+        page = [
+            self._change(row, known_at, unit_ids.get(row.change_id, ()), effects.get(row.change_id, ()))
+            for row in rows
+        ]
         end_cursor = encode_cursor(page[-1].effective, page[-1].seq) if page else None
         return ChangePage(page, total, has_next, end_cursor)
 
@@ -405,8 +470,8 @@ class ReadModel(Reader):
         rows = self._all(select(log).where(log.c.change_id == change_id))
         if not rows:
             return None
-        units = self._change_units([change_id])
-        return self._change(rows[0], None, units.get(change_id, ()))
+        units, effects = self._change_units([change_id]), self._change_effects([change_id])
+        return self._change(rows[0], None, units.get(change_id, ()), effects.get(change_id, ()))
 
     def changes_by_id(self, change_ids: Sequence[str], known_at: datetime | None = None) -> list[ChangeRow]:
         """The given changes, in the order given (unknown ids are left out)."""
@@ -416,8 +481,12 @@ class ReadModel(Reader):
             rows.update(
                 {row.change_id: row for row in self._all(select(log).where(log.c.change_id.in_(chunk)))}
             )
-        units = self._change_units(list(rows))
-        return [self._change(rows[i], known_at, units.get(i, ())) for i in change_ids if i in rows]
+        units, effects = self._change_units(list(rows)), self._change_effects(list(rows))
+        return [
+            self._change(rows[i], known_at, units.get(i, ()), effects.get(i, ()))
+            for i in change_ids
+            if i in rows
+        ]
 
     def all_changes_in_recording_order(self) -> list[ChangeRow]:
         log = t.change_log
@@ -432,8 +501,23 @@ class ReadModel(Reader):
                 found[row.change_id].append(row.unit_id)
         return {k: tuple(v) for k, v in found.items()}
 
+    def _change_effects(self, change_ids: Sequence[str]) -> dict[str, tuple[Effect, ...]]:
+        effects = t.change_effects
+        found: dict[str, list[Effect]] = defaultdict(list)
+        for chunk in _chunks(list(change_ids)):
+            query = (
+                select(effects)
+                .where(effects.c.change_id.in_(chunk))
+                .order_by(effects.c.board_id, effects.c.delegation_id)
+            )
+            for row in self._all(query):
+                found[row.change_id].append(Effect(row.board_id, row.delegation_id, row.code))
+        return {k: tuple(v) for k, v in found.items()}
+
     @staticmethod
-    def _change(row: Any, known_at: datetime | None, unit_ids: tuple[str, ...]) -> ChangeRow:
+    def _change(
+        row: Any, known_at: datetime | None, unit_ids: tuple[str, ...], affects: tuple[Effect, ...] = ()
+    ) -> ChangeRow:
         cancelled = row.cancelled_at is not None and (known_at is None or row.cancelled_at <= known_at)
         return ChangeRow(
             seq=row.seq,
@@ -453,6 +537,11 @@ class ReadModel(Reader):
             cancelled=cancelled,
             cancelled_by=row.cancelled_by if cancelled else None,
             unit_ids=unit_ids,
+            decision_position=row.decision_position,
+            decision_name=row.decision_name,
+            report_to=row.report_to,
+            report_basis=row.report_basis,
+            affects=affects,
         )
 
     # --- housekeeping ---------------------------------------------------------------------

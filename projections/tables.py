@@ -148,6 +148,11 @@ change_log = Table(
     Column("decision_date", Date),
     Column("decision_paragraph", String(200)),
     Column("decision_reference", String(200)),
+    Column("decision_position", KEY),
+    Column("decision_name", String(200)),  # who decided, by name, on the decision's day
+    # To whom the change is to be reported, derived when it was recorded (orgchange.domain.reporting).
+    Column("report_to", KEY),
+    Column("report_basis", String(32)),
     Column("note", Text),
     Column("payload", Text, nullable=False),  # the change as written in a change file (JSON)
     Column("cancels", CHANGE_ID),  # for cancel_change: the change it cancels
@@ -155,6 +160,19 @@ change_log = Table(
     Column("cancelled_at", UTCDateTime),
     Index("ix_change_log_effective", "effective", "seq"),
     Index("ix_change_log_recorded", "recorded_at"),
+    Index("ix_change_log_report_to", "report_to"),
+)
+
+# Delegations a change left without a delegate, by the board that granted them: that board
+# is to hear of the change too, whoever decided it ("påverkar er delegationsordning").
+change_effects = Table(
+    "change_effects",
+    metadata,
+    Column("change_id", CHANGE_ID, primary_key=True),
+    Column("board_id", KEY, primary_key=True),
+    Column("delegation_id", KEY, primary_key=True),
+    Column("code", String(200)),
+    Index("ix_change_effects_board", "board_id"),
 )
 
 change_units = Table(
@@ -236,6 +254,7 @@ READ_MODEL_TABLES = (
     unit_links,
     change_log,
     change_units,
+    change_effects,
     reports,
     report_items,
     audit_log,

@@ -26,6 +26,13 @@ from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CancelChange, DatedChange, NoteReport, ReportChanges
 from orgchange.domain.records import DelegationVersion, Link, PositionVersion, UnitVersion
 from orgchange.domain.register import Register
+from orgchange.domain.reporting import (
+    DelegationsTo,
+    decider_name,
+    ended_by_change,
+    left_without_delegate,
+    report_to,
+)
 from orgchange.domain.summaries import summarise, units_touched
 
 from . import intervals
@@ -277,8 +284,12 @@ class _LogBatch:
 
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     units: list[dict[str, Any]] = field(default_factory=list)
+    effects: list[dict[str, Any]] = field(default_factory=list)
     report_items: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    # What the transaction's changes ended (posts and units, by change id), for the gap check.
+    ended: dict[str, set[str]] = field(default_factory=dict)
+    delegations_to: DelegationsTo | None = None
 
 
 class ReadModelWriter:
@@ -298,11 +309,15 @@ class ReadModelWriter:
             keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
             if keys:
                 self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
-        batch = _LogBatch()
+        batch = _LogBatch(
+            ended=ended_by_change(timeline, dirty.positions, dirty.units, dirty.delegations),
+            delegations_to=DelegationsTo(timeline),
+        )
         for event in events:
             self._log(store, register, event, batch)
         store.insert(t.change_log, list(batch.changes.values()))
         store.insert(t.change_units, batch.units)
+        store.insert(t.change_effects, batch.effects)
         store.insert(t.report_items, batch.report_items)
         store.insert(t.audit_log, batch.audit)
         store.track(last_event_id, register.version)
@@ -382,6 +397,13 @@ class ReadModelWriter:
         else:
             touched = units_touched(change, timeline)
         decision = change.decision
+        reporting = report_to(change, timeline)
+        ended = batch.ended.get(change.id or "")
+        if ended and batch.delegations_to is not None:
+            batch.effects.extend(
+                {"change_id": change.id, "board_id": a.board, "delegation_id": a.delegation, "code": a.code}
+                for a in left_without_delegate(change, timeline, ended, batch.delegations_to)
+            )
         batch.changes[change.id or ""] = {
             "seq": event.originator_version,
             "change_id": change.id,
@@ -389,11 +411,15 @@ class ReadModelWriter:
             "effective": effective,
             "recorded_at": at,
             "recorded_by": by,
-            "summary": summarise(change, timeline),
+            "summary": summarise(change, timeline, batch.ended.get(change.id or "", ())),
             "decision_body": decision.body if decision else None,
             "decision_date": decision.date if decision else None,
             "decision_paragraph": decision.paragraph if decision else None,
             "decision_reference": decision.reference if decision else None,
+            "decision_position": decision.position if decision else None,
+            "decision_name": decider_name(change, timeline) if decision else None,
+            "report_to": reporting.board,
+            "report_basis": reporting.basis,
             "note": change.note,
             "payload": json.dumps(change.canonical(), ensure_ascii=False),
             "cancels": change.change if isinstance(change, CancelChange) else None,

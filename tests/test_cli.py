@@ -33,9 +33,9 @@ def write_file(path: Path, changes: list[dict]) -> Path:
 def test_demo_then_chart_json_for_a_date(database_url):
     first = run(database_url, "demo")
     assert first.returncode == 0, first.stderr
-    assert "118 change(s) recorded" in first.stdout
+    assert "133 change(s) recorded" in first.stdout
     again = run(database_url, "demo")
-    assert "0 change(s) recorded, 118 already recorded" in again.stdout
+    assert "0 change(s) recorded, 133 already recorded" in again.stdout
     chart = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")
     data = json.loads(chart.stdout)
     assert data["asOf"] == "2017-03-01"
@@ -61,6 +61,29 @@ def test_text_chart_and_diff(sqlite_url):
     assert "Kommunfullmäktige" not in text
     diff = run(sqlite_url, "diff", "2016-12-31", "2017-01-01").stdout
     assert "+ nacka-vatten-och-avfall-ab" in diff and "- va-och-avfall" in diff
+
+
+def test_diff_lists_reclassified_units_and_posts_established_abolished_and_moved(database_url):
+    run(database_url, "demo")
+
+    as_json = json.loads(run(database_url, "diff", "2013-12-31", "2014-01-01", "--format", "json").stdout)
+    text = run(database_url, "diff", "2013-12-31", "2014-01-01").stdout
+
+    assert as_json["reclassified"] == [
+        {"id": "valfard-samhallsservice", "from": "unit", "to": "office"},
+        {"id": "valfard-skola", "from": "unit", "to": "office"},
+    ]
+    assert as_json["positions"]["abolished"] == ["produktionsdirektor"]
+    assert as_json["positions"]["established"] == [
+        "valfard-samhallsservice-direktor",
+        "valfard-skola-direktor",
+    ]
+    assert {"id": "valfardsdirektor", "fromUnit": "mhe", "toUnit": "valfardsomradet"} in as_json["positions"][
+        "moved"
+    ]
+    assert "* valfard-skola: reclassified from unit to office" in text
+    assert "- post produktionsdirektor" in text
+    assert "+ post valfard-skola-direktor" in text
 
 
 def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
@@ -185,7 +208,7 @@ def test_rebuild_gives_the_same_answers(sqlite_url):
     run(sqlite_url, "demo")
     before = run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout
     result = run(sqlite_url, "rebuild")
-    assert result.returncode == 0 and "rebuilt from 120 event(s)" in result.stdout
+    assert result.returncode == 0 and "rebuilt from 135 event(s)" in result.stdout
     assert run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout == before
 
 

@@ -125,7 +125,7 @@ def test_owner_edges_are_dashed_and_line_edges_are_not(sample):
     dashed = {
         title for title, edge in edges.items() if edge.find(f"{SVG}path[@stroke-dasharray]") is not None
     }
-    assert dashed == {"n_ks->n_nacka-stadshus-ab", "n_nacka-stadshus-ab->n_nacka-vatten-och-avfall-ab"}
+    assert dashed == {"n_kf->n_nacka-stadshus-ab", "n_nacka-stadshus-ab->n_nacka-vatten-och-avfall-ab"}
     owned = {f"n_{u.owner_id}->n_{u.id}" for u in sample.units if u.owner_id}
     assert dashed == owned
     line = {edge.find(f"{SVG}path").get("stroke") for title, edge in edges.items() if title not in dashed}
@@ -200,14 +200,16 @@ def test_dot_needs_no_graphviz_and_holds_the_clusters_nested(sample, monkeypatch
     assert set(clusters) == {f"cluster_{key}" for key in SAMPLE_CLUSTERS}
     for key in SAMPLE_CLUSTERS:
         assert clusters[f"cluster_{key}"][1] == {f"n_{k}" for k in _descendants(sample, key)}
-    assert clusters["cluster_valfard-skola"][0] == 2 and clusters["cluster_territorieomradet"][0] == 1
+    # The areas stand in the stadsledningskontor, and a production office in its area.
+    assert clusters["cluster_slk"][0] == 1 and clusters["cluster_territorieomradet"][0] == 2
+    assert clusters["cluster_valfard-skola"][0] == 3
     edges = graph.get_edges()
     assert len(edges) == len(sample.units) - 1
     dashed = {
         (unquote(e.get_source()), unquote(e.get_destination())) for e in edges if e.get("style") == "dashed"
     }
     assert dashed == {
-        ("n_ks", "n_nacka-stadshus-ab"),
+        ("n_kf", "n_nacka-stadshus-ab"),
         ("n_nacka-stadshus-ab", "n_nacka-vatten-och-avfall-ab"),
     }
 

@@ -37,12 +37,7 @@ def org(app):
                 into="kfva",
                 name="Kultur och VA",
                 kind="unit",
-                decision={
-                    "body": "ks",
-                    "date": "2016-12-12",
-                    "paragraph": "§ 312",
-                    "reference": "KFKS 2016/880",
-                },
+                decision={"position": "stadsdirektor", "date": "2016-12-12", "reference": "KFKS 2016/880"},
             ),
             change(
                 "spin_off_unit",
@@ -51,7 +46,8 @@ def org(app):
                 unit="kfva",
                 company="bolaget",
                 name="Nacka vatten och avfall AB",
-                owner="ks",
+                owner="kf",
+                decision={"body": "kf", "date": "2017-01-16", "paragraph": "§ 4"},
             ),
         ],
         "test",
@@ -86,8 +82,21 @@ def test_changes_are_reported_once_to_a_board_and_noted(org):
     assert "already noted under § 27" in str(
         rejected(org, change("note_report", to="ks", meeting="2017-03-06", paragraph="§ 28"))
     )
-    unreported = [c.id for c in org.read_model.reports.unreported(org.read_model, "ks")]
-    assert "m1" not in unreported and "so1" not in unreported and "g1" in unreported
+    assert org.read_model.reports.unreported(org.read_model, "ks") == []
+
+
+def test_a_board_is_to_hear_of_an_officials_change_and_of_one_that_empties_its_delegations(org):
+    unreported = org.read_model.reports.unreported(org.read_model, "ks")
+
+    # m1: the stadsdirektör's merge; so1: the council's spin-off, which ended the post of
+    # KS's delegation N.2; g1: KS's own delegation, which KS need not hear of.
+    assert [(u.change.id, u.due, [a.label for a in u.affected]) for u in unreported] == [
+        ("m1", True, []),
+        ("so1", False, ["N.2"]),
+    ]
+    assert unreported[0].reason == "Ska anmälas: beslut av en tjänsteman i nämndens förvaltning"
+    assert unreported[1].reason == "Påverkar er delegationsordning: N.2 saknar delegat"
+    assert org.read_model.reports.unreported(org.read_model, "sn") == []
 
 
 def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):
@@ -109,10 +118,19 @@ def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):
 def test_the_review_list_of_the_sample(demo_app):
     reports = demo_app.read_model.reports.reports("ks")
     assert [(r.meeting, r.noted_paragraph) for r in reports] == [
+        (date(2013, 9, 2), "§ 190"),
+        (date(2014, 3, 3), "§ 56"),
+        (date(2014, 9, 1), "§ 176"),
+        (date(2015, 9, 28), "§ 243"),
         (date(2017, 2, 6), "§ 27"),
+        (date(2017, 3, 6), "§ 61"),
         (date(2017, 11, 13), "§ 318"),
     ]
-    assert reports[0].change_ids == ("nacka-2017-002", "nacka-2017-003", "nacka-2017-004")
+    assert reports[4].change_ids == ("nacka-2017-002", "nacka-2017-003", "nacka-2017-004")
+    # Only what was to be reported to KS was reported to it: its officials' decisions and the
+    # vidaredelegationer of its delegations, never its own decisions or the council's.
+    reported = demo_app.read_model.changes_by_id([key for r in reports for key in r.change_ids])
+    assert {c.report_to for c in reported} == {"ks"}
 
 
 # --- the review pack ----------------------------------------------------------------
@@ -156,8 +174,12 @@ def test_the_review_pack_holds_sentences_citations_charts_and_gaps(org):
     page.feed(pack.as_html())
     sentences = page.text["sentence"]
     assert sentences == [org.read_model.change("m1").summary, org.read_model.change("so1").summary]
-    assert page.text["citation"][0] == "Kommunstyrelsen 2016-12-12 § 312 (KFKS 2016/880)"
-    assert page.text["citation"][1] == "Beslut saknas i registret"
+    assert page.text["citation"][0] == "Stadsdirektör 2016-12-12 (KFKS 2016/880)"
+    assert page.text["citation"][1] == "Kommunfullmäktige 2017-01-16 § 4"
+    # Only the stadsdirektör's merge was to be reported to KS; the council's spin-off is listed
+    # for what it did to KS's delegationsordning.
+    assert [c.id for c in pack.due] == ["m1"] and [c.id for c in pack.affecting] == ["so1"]
+    assert page.text["effect"] == ["Påverkar er delegationsordning: N.2 saknar delegat"]
     assert page.charts == ["före", "efter"] and page.svgs == 2
     assert page.gaps == ["ks-1"]
     assert "".join(page.text["summary"]) == pack.summary()

@@ -116,8 +116,26 @@ def test_opening_a_unit_shows_its_history_and_successor(server):
         page.wait_for_selector("#history li")
         assert "/enhet/va-och-avfall" in page.url
         assert page.locator("h1").inner_text().startswith("VA- och avfallsenheten")
-        assert "nacka-vatten-och-avfall-ab" in page.locator("main").inner_text()
+        assert "Nacka vatten och avfall AB" in page.locator("main").inner_text()
         save_screenshot(page, "web-unit-va-och-avfall")
+
+
+def test_a_units_page_names_units_and_gives_its_last_day(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/enhet/va-och-avfall?datum=2017-03-01")
+        page.wait_for_selector("#history li")
+        history = page.locator("#history").inner_text()
+        message = page.locator("main .error").inner_text()
+
+        # Under the unit it stood under then, by name; its last day, not the day after it.
+        assert "under Myndighets- och huvudmannaenheterna" in history
+        assert "under mhe" not in history and "under territorieomradet" not in history
+        assert "2014-01-01 – t.o.m. 2016-12-31" in history
+        assert "Den fanns 2012-01-01 – t.o.m. 2016-12-31." in message
+        assert "2017-01-01" not in message
+        # Who decided, by name: the council, not its key.
+        assert "Kommunfullmäktige 2016-11-14 § 289" in page.locator("main").inner_text()
+        save_screenshot(page, "web-unit-last-day")
 
 
 def test_comparing_two_dates(server):
@@ -128,6 +146,24 @@ def test_comparing_two_dates(server):
         removed = page.eval_on_selector_all("#removed [data-unit]", "l => l.map(i => i.dataset.unit)")
         assert "nacka-vatten-och-avfall-ab" in added and "va-och-avfall" in removed
         save_screenshot(page, "web-compare")
+
+
+def test_comparing_two_dates_shows_reclassified_units_and_abolished_posts_by_name(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/jamfor?fran=2013-12-31&till=2014-01-01")
+        page.wait_for_selector("#reclassified [data-unit]")
+        reclassified = page.locator('#reclassified [data-unit="valfard-skola"]').inner_text()
+        abolished = page.locator('#positions-abolished [data-position="produktionsdirektor"]').inner_text()
+        moved = page.locator('#positions-moved [data-position="valfardsdirektor"]').inner_text()
+
+        assert reclassified == "Välfärd skola: enhet → förvaltning"
+        assert abolished == "Produktionsdirektör"
+        assert moved == "Välfärdsdirektör: Myndighets- och huvudmannaenheterna → Välfärdsområdet"
+        established = page.eval_on_selector_all(
+            "#positions-established [data-position]", "l => l.map(i => i.textContent)"
+        )
+        assert established == ["Direktör Välfärd samhällsservice", "Direktör Välfärd skola"]
+        save_screenshot(page, "web-compare-2014")
 
 
 def test_the_delegations_view_highlights_a_gap(server):
@@ -149,8 +185,8 @@ def test_the_change_log_filters_by_board_reported_to(server):
         page.goto(f"{server}/#/andringar?namnd=ks")
         page.wait_for_selector("#log [data-change]")
         shown = page.eval_on_selector_all("#log [data-change]", "l => l.map(i => i.dataset.change)")
-        assert shown[:3] == ["nacka-2017-002", "nacka-2017-003", "nacka-2017-004"]
-        assert "nacka-2012-001" not in shown
+        assert shown[:3] == ["nacka-2013-001", "nacka-2013-002", "nacka-2013-003"]
+        assert "nacka-2017-002" in shown and "nacka-2012-001" not in shown
 
 
 def test_the_review_pack_is_one_click_from_the_meetings(server):
@@ -160,6 +196,24 @@ def test_the_review_pack_is_one_click_from_the_meetings(server):
         frame = page.frame_locator("iframe.review")
         assert "Anmälda ändringar till Kommunstyrelsen" in frame.locator("h1").inner_text()
         save_screenshot(page, "web-review")
+
+
+def test_the_review_list_shows_what_is_still_to_be_reported_and_why(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/granskning?namnd=socialnamnden")
+        item = page.locator('#unreported [data-change="nacka-2017-014"]')
+        item.wait_for()
+
+        assert page.locator("#unreported [data-change]").count() == 1
+        assert "affects" in (item.get_attribute("class") or "")
+        assert "Påverkar er delegationsordning: 1.1 saknar delegat" in item.inner_text()
+
+        page.goto(f"{server}/#/granskning?namnd=ks")
+        page.wait_for_selector('#unreported [data-change="nacka-2017-036"]')
+        listed = page.eval_on_selector_all("#unreported [data-change]", "l => l.map(i => i.dataset.change)")
+        assert "nacka-2012-001" not in listed and "nacka-2017-001" not in listed
+        assert page.locator("#unreported .affects").count() == 0
+        save_screenshot(page, "web-review-unreported")
 
 
 def test_keyboard_users_can_skip_to_the_content(server):

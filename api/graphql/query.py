@@ -35,9 +35,12 @@ from .types import (
     DelegationImpact,
     Finding,
     Moved,
+    MovedPosition,
     Organisation,
     OrgDiff,
     PageInfo,
+    PositionDiff,
+    Reclassified,
     RegisterInfo,
     Renamed,
     Report,
@@ -237,6 +240,17 @@ class Query:
             removed=[strawberry.ID(key) for key in found.removed],
             renamed=[Renamed(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.renamed],
             moved=[Moved(id=strawberry.ID(k), from_parent=old, to_parent=new) for k, old, new in found.moved],
+            reclassified=[
+                Reclassified(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.reclassified
+            ],
+            positions=PositionDiff(
+                established=[strawberry.ID(k) for k in found.positions.established],
+                abolished=[strawberry.ID(k) for k in found.positions.abolished],
+                moved=[
+                    MovedPosition(id=strawberry.ID(k), from_unit=strawberry.ID(a), to_unit=strawberry.ID(b))
+                    for k, a, b in found.positions.moved
+                ],
+            ),
         )
 
     @strawberry.field(
@@ -306,7 +320,10 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Changes not yet reported to the board (cancelled ones left out), oldest first (an extension)."
+            "Changes still to be reported to the board, oldest first, cancelled ones left out: "
+            "exactly those whose `reportTo` is the board, and those that left one of its "
+            "delegations without a delegate ('Påverkar er delegationsordning'); `reportReason` "
+            "says which."
         )
     )
     async def unreported_changes(
@@ -315,8 +332,8 @@ class Query:
         first = _page_size(first)
         await _require_units(info, "board", str(board))
         read_model = info.context.orgchange.read_model
-        rows = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
-        return [Change(row=row) for row in rows]
+        items = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
+        return [Change(row=item.change, listing=item) for item in items]
 
     @strawberry.field(
         description=(

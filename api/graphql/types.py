@@ -18,7 +18,7 @@ from orgchange.domain.law import RESERVED_MATTERS, SUPERVISION
 from orgchange.outputs import StaleOutput as StaleOutputRow
 from projections.delegations import DelegationRow, Gap
 from projections.queries import ChangeRow, PositionRow, UnitRow
-from projections.reports import ReportRow
+from projections.reports import ReportRow, Unreported
 
 from .context import Info
 from .loaders import Viewpoint
@@ -203,13 +203,29 @@ class Decision:
     paragraph: str | None
     reference: str | None = strawberry.field(description="Diarienummer, e.g. KFKS 2016/880.")
     position: strawberry.ID | None = strawberry.field(
-        default=None, description="The deciding official's post, where an official decided."
+        default=None, description="The post of the official who decided, if an official did (an extension)."
     )
+    name: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Who decided, by name on the decision's day: the body's name or the official's title; "
+            "null when `body` is free text rather than a key of the register (an extension)."
+        ),
+    )
+
+
+@strawberry.type(description="A delegation that a change left without a delegate (an extension).")
+class AffectedDelegation:
+    board: strawberry.ID = strawberry.field(description="The board that granted it.")
+    delegation_id: strawberry.ID
+    code: str | None
 
 
 @strawberry.type(description="One recorded change of the organisation or its delegations.")
 class Change:
     row: strawberry.Private[ChangeRow]
+    # Set on the items of `unreportedChanges`: why the change is listed for the board asked about.
+    listing: strawberry.Private[Unreported | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -245,17 +261,67 @@ class Change:
     @strawberry.field
     def decision(self) -> Decision | None:
         row = self.row
-        position = (row.as_change_file_entry().get("decision") or {}).get("position")
-        parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
-        if position is None and all(part is None for part in parts):
+        parts = (
+            row.decision_body,
+            row.decision_date,
+            row.decision_paragraph,
+            row.decision_reference,
+            row.decision_position,
+        )
+        if all(part is None for part in parts):
             return None
         return Decision(
             body=row.decision_body,
             date=row.decision_date,
             paragraph=row.decision_paragraph,
             reference=row.decision_reference,
-            position=strawberry.ID(position) if position else None,
+            position=strawberry.ID(row.decision_position) if row.decision_position else None,
+            name=row.decision_name,
         )
+
+    @strawberry.field(
+        description=(
+            "The board it must be reported to (anmälan), derived from who decided it when it was "
+            "recorded: a decision by an official goes to the board whose administration the post "
+            "stands in, a vidaredelegation to the board of the delegation it rests on; null: nobody "
+            "(a decision of the council or a board itself, a cancellation, or an unknown decider)."
+        )
+    )
+    def report_to(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.report_to) if self.row.report_to else None
+
+    @strawberry.field(
+        description=(
+            "Why it goes to `reportTo`: OFFICIAL_DECISION, SUBDELEGATION or COMMITTEE_DECISION; "
+            "null when it goes to nobody (an extension)."
+        )
+    )
+    def report_basis(self) -> str | None:
+        return self.row.report_basis
+
+    @strawberry.field(
+        description=(
+            "On the items of `unreportedChanges`: why the change is listed for that board, in Swedish "
+            "(it is to be reported there, and/or 'Påverkar er delegationsordning' when it left one of "
+            "the board's delegations without a delegate); null elsewhere (an extension)."
+        )
+    )
+    def report_reason(self) -> str | None:
+        return self.listing.reason if self.listing is not None else None
+
+    @strawberry.field(
+        description=(
+            "Delegations the change left without a delegate, of boards other than the one that "
+            "decided it; each such board is to hear of it too (an extension)."
+        )
+    )
+    def affected_delegations(self) -> list[AffectedDelegation]:
+        return [
+            AffectedDelegation(
+                board=strawberry.ID(e.board), delegation_id=strawberry.ID(e.delegation_id), code=e.code
+            )
+            for e in self.row.affects
+        ]
 
     @strawberry.field(description="Voided by a later cancel_change (as known at knownAt).")
     def cancelled(self) -> bool:
@@ -345,12 +411,35 @@ class Moved:
     to_parent: strawberry.ID | None
 
 
+@strawberry.type(description="A unit of another kind on `to` than on `from` (e.g. enhet → förvaltning).")
+class Reclassified:
+    id: strawberry.ID
+    from_: str = strawberry.field(name="from", description="The kind on `from`, e.g. unit.")
+    to: str = strawberry.field(description="The kind on `to`, e.g. office.")
+
+
+@strawberry.type(description="A post in another unit on `to` than on `from`.")
+class MovedPosition:
+    id: strawberry.ID
+    from_unit: strawberry.ID
+    to_unit: strawberry.ID
+
+
+@strawberry.type(description="Posts (befattningar) that differ between `from` and `to`.")
+class PositionDiff:
+    established: list[strawberry.ID] = strawberry.field(description="In effect on `to`, not on `from`.")
+    abolished: list[strawberry.ID] = strawberry.field(description="In effect on `from`, not on `to`.")
+    moved: list[MovedPosition]
+
+
 @strawberry.type(description="What differs between the organisation on `from` and on `to`.")
 class OrgDiff:
     added: list[strawberry.ID]
     removed: list[strawberry.ID]
     renamed: list[Renamed]
     moved: list[Moved]
+    reclassified: list[Reclassified]
+    positions: PositionDiff
 
 
 @strawberry.type(description="A delegation in effect on the day asked about, with its terms of that day.")

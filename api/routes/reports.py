@@ -26,6 +26,7 @@ from orgchange.graphviz import DiagramBusy, RenderLimits
 from orgchange.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.review import ReviewPack
 from projections.queries import ChangeRow
+from projections.reports import Unreported
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..limits import ClientGone, while_connected
@@ -58,6 +59,8 @@ class Decision(BaseModel):
     date: date | None
     paragraph: str | None
     reference: str | None = Field(description="Diarienummer, e.g. KFKS 2016/880.")
+    position: str | None = Field(default=None, description="The post of the official who decided, if any.")
+    name: str | None = Field(default=None, description="Who decided, by name on the decision's day.")
 
 
 class Change(BaseModel):
@@ -72,18 +75,28 @@ class Change(BaseModel):
     summary: str
     decision: Decision | None
     cancelled: bool
+    report_to: str | None = Field(
+        serialization_alias="reportTo", description="The board it must be reported to; null: nobody."
+    )
+    report_reason: str | None = Field(
+        default=None,
+        serialization_alias="reportReason",
+        description="Why it is listed for the board asked about, in Swedish.",
+    )
 
     @classmethod
-    def of(cls, row: ChangeRow) -> Change:
+    def of(cls, row: ChangeRow, listing: Unreported | None = None) -> Change:
         parts = (row.decision_body, row.decision_date, row.decision_paragraph, row.decision_reference)
         decision = (
             None
-            if all(part is None for part in parts)
+            if all(part is None for part in parts) and row.decision_position is None
             else Decision(
                 body=row.decision_body,
                 date=row.decision_date,
                 paragraph=row.decision_paragraph,
                 reference=row.decision_reference,
+                position=row.decision_position,
+                name=row.decision_name,
             )
         )
         assert row.effective is not None  # reports, the only undated entries, are not in the change log
@@ -97,6 +110,8 @@ class Change(BaseModel):
             summary=row.summary,
             decision=decision,
             cancelled=row.cancelled,
+            report_to=row.report_to,
+            report_reason=listing.reason if listing is not None else None,
         )
 
 
@@ -123,8 +138,12 @@ async def to_param(
 
 @router.get(
     "/{board}/unreported",
-    summary="Changes not yet reported to a board",
-    description="Every change not reported to the board, cancelled ones left out; oldest first.",
+    summary="Changes still to be reported to a board",
+    description=(
+        "The changes to be reported to the board (their `reportTo`) and those that left one of its "
+        "delegations without a delegate, not yet reported to it; cancelled ones left out; oldest "
+        "first. `reportReason` says why each is listed."
+    ),
     response_model=list[Change],
     response_model_by_alias=True,
     responses={404: {"model": Message, "description": "No such board."}, **INVALID},
@@ -135,16 +154,16 @@ async def unreported(
     _reader: ReaderAccessDep,
     first: Annotated[int, Query(ge=0, le=MAX_FIRST, description="At most this many.")] = 100,
 ) -> list[Change]:
-    def find() -> list[ChangeRow]:
+    def find() -> list[Unreported]:
         read_model = orgchange.read_model
         read_model.require_unit(board)
         return read_model.reports.unreported(read_model, board, first)
 
     try:
-        rows = await run_in_threadpool(find)
+        items = await run_in_threadpool(find)
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
-    return [Change.of(row) for row in rows]
+    return [Change.of(item.change, item) for item in items]
 
 
 @router.get(

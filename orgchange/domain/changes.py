@@ -330,6 +330,8 @@ class Subdelegate(DatedChange):
     delegation: Key
     parent_delegation: Key
     to: Key
+    # How decisions under it are reported; when omitted, to the förvaltningschef who passed it on.
+    reporting: Text | None = None
 
 
 # --- corrections and reporting ---------------------------------------------

@@ -130,6 +130,15 @@ def end_delegations_of_board(tl: Timeline, board: str, day: date, change_id: str
             _end_with_subdelegations(tl, key, day, change_id)
 
 
+def subdelegation_reporting(title: str) -> str:
+    """Where decisions under a vidaredelegation are reported unless it says otherwise.
+
+    To the förvaltningschef who passed the delegation on, not to the board (KL (2017:725)
+    7 kap. 8 §); the förvaltningschef's decision to pass it on is what is reported to the board.
+    """
+    return f"Anmäls till {title} (förvaltningschefen som vidaredelegerade)"
+
+
 @handles(GrantDelegation)
 def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
     day = c.effective
@@ -189,7 +198,9 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
     basis_lapses = terms.get("to", current.to) != current.to or (
         terms.get("further_delegation") is False and current.further_delegation
     )
-    shared = {t: v for t, v in terms.items() if t not in ("to", "substitute", "further_delegation")}
+    # A vidaredelegation keeps its own delegate, substitute and reporting (to the förvaltningschef).
+    own = ("to", "substitute", "further_delegation", "reporting")
+    shared = {t: v for t, v in terms.items() if t not in own}
     for sub in sorted(tl.subdelegations.get(c.delegation, ())):
         if basis_lapses:
             tl.set_delegation(sub, end(tl.delegations[sub], day, change_id))
@@ -247,7 +258,7 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
         limit=parent.limit,
         substitute=None,
         further_delegation=False,
-        reporting=parent.reporting,
+        reporting=c.reporting or subdelegation_reporting(delegate.title),
         reserved_matter=parent.reserved_matter,
         parent=c.parent_delegation,
         change_id=c.id or "",

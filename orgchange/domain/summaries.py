@@ -7,6 +7,7 @@ date (and the day before, for what a unit was called before the change).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from .changes import (
@@ -30,6 +31,7 @@ from .changes import (
     SplitUnit,
     Subdelegate,
 )
+from .records import DelegationVersion, version_on
 from .timeline import Timeline
 
 # The definite Swedish noun for each kind, used when a name does not say what it is.
@@ -68,7 +70,48 @@ _SELF_DESCRIBING = (
     "bolag",
     "beredning",
     "sekretariat",
+    "sektion",
+    "stab",
 )
+
+
+# The words for each amended term: (label for a new value, words for a cleared one).
+_TERM_WORDS = {
+    "matter": ("nytt ärende", None),
+    "code": ("nytt nummer", "numret togs bort"),
+    "legal_basis": ("nytt lagrum", "lagrummet togs bort"),
+    "limit": ("ny begränsning", "begränsningen togs bort"),
+    "reporting": ("ny anmälan", "anmälan togs bort"),
+}
+
+
+def _amended_terms(terms: dict, n: _Namer) -> list[str]:
+    """'ny delegat: Stadsjurist', 'nytt lagrum: KL (2017:725) 6 kap. 37 §', … in the order of the terms."""
+    out = []
+    for term, value in terms.items():
+        if term == "to":
+            out.append(f"ny delegat: {n.position(value)}")
+        elif term == "substitute":
+            out.append(f"ny ersättare: {n.position(value)}" if value else "ersättaren togs bort")
+        elif term == "further_delegation":
+            out.append("får vidaredelegeras" if value else "får inte längre vidaredelegeras")
+        elif term == "reserved_matter":
+            out.append(
+                "markerad som ett ärende som nämnden enligt lag ska behålla"
+                if value
+                else "inte längre markerad som ett ärende som nämnden ska behålla"
+            )
+        else:
+            label, cleared = _TERM_WORDS[term]
+            out.append(f"{label}: {value}" if value is not None else str(cleared))
+    return out
+
+
+def _subdelegations_ended(delegates: list[str]) -> str:
+    if not delegates:
+        return ""
+    noun = "vidaredelegationen" if len(delegates) == 1 else "vidaredelegationerna"
+    return f", och med den {noun} till {_join(delegates)}"
 
 
 def _join(names: list[str]) -> str:
@@ -80,9 +123,10 @@ def _cap(text: str) -> str:
 
 
 class _Namer:
-    def __init__(self, timeline: Timeline, change: Change):
+    def __init__(self, timeline: Timeline, change: Change, ended: Collection[str] | None = None):
         self.tl = timeline
         self.day = getattr(change, "effective", None)
+        self.ended = ended
 
     def unit(self, key: str | None, *, before: bool = False, kind: str | None = None) -> str:
         if key is None:
@@ -109,22 +153,59 @@ class _Namer:
             return self.unit(key)
         return key
 
-    def delegation(self, key: str) -> str:
+    def owner(self, key: str | None, *, before: bool = False) -> str:
+        """A company's owner: the kommun itself when the council owns it."""
+        versions = self.tl.units.get(key) if key else None
+        if versions and versions[-1].kind == "council":
+            return "kommunen"
+        return self.unit(key, before=before)
+
+    def version(self, key: str, *, before: bool = False) -> DelegationVersion | None:
+        """The delegation as it stood on the change's day (or the day before it)."""
         versions = self.tl.delegations.get(key)
         if not versions:
+            return None
+        day = self.day - timedelta(days=1) if (before and self.day) else self.day
+        return (version_on(versions, day) if day else None) or versions[-1]
+
+    def delegation(self, key: str, *, before: bool = False) -> str:
+        """'delegationen B.1 (Beslut om …)', or for a vidaredelegation
+        'vidaredelegationen av delegationen B.1 (Beslut om …) till Välfärdsdirektör'."""
+        v = self.version(key, before=before)
+        if v is None:
             return f"delegationen {key}"
-        v = versions[-1]
         code = f" {v.code}" if v.code else ""
+        if v.parent is not None:
+            return f"vidaredelegationen av delegationen{code} ({v.matter}) till {self.position(v.to)}"
         return f"delegationen{code} ({v.matter})"
 
+    def ended_subdelegations(self, key: str, change_id: str | None) -> list[str]:
+        """The delegates of the vidaredelegationer of `key` that ended with this change.
 
-def summarise(change: Change, timeline: Timeline) -> str:
-    """One sentence, ending with a full stop, describing the change."""
-    n = _Namer(timeline, change)
+        `ended` (what the change ended, when the caller knows it) spares a look at every delegation.
+        """
+        candidates = self.ended if self.ended is not None else self.tl.delegations.keys()
+        found = []
+        for sub in sorted(candidates):
+            versions = self.tl.delegations.get(sub)
+            last = versions[-1] if versions else None
+            if last is None or last.ended_by is None or last.ended_by != change_id:
+                continue
+            if last.parent == key:
+                found.append(self.position(last.to))
+        return found
+
+
+def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None = None) -> str:
+    """One sentence, ending with a full stop, describing the change.
+
+    `ended`: the keys (posts, units, delegations) the change ended, if the caller knows them.
+    """
+    n = _Namer(timeline, change, ended)
     match change:
         case EstablishUnit():
             where = (
-                f", ägt av {n.unit(change.owner)}"
+                f", ägt av {n.owner(change.owner)}"
                 if change.owner
                 else (f" under {n.unit(change.parent)}" if change.parent else "")
             )
@@ -143,7 +224,7 @@ def summarise(change: Change, timeline: Timeline) -> str:
             if change.owner:
                 text = (
                     f"Ägandet av {n.unit(change.unit)} gick över från "
-                    f"{n.unit(old.owner if old else None, before=True)} till {n.unit(change.owner)}"
+                    f"{n.owner(old.owner if old else None, before=True)} till {n.owner(change.owner)}"
                 )
             elif change.moves_supervision:  # a company's supervision (uppsikt) only
                 text = (
@@ -191,11 +272,22 @@ def summarise(change: Change, timeline: Timeline) -> str:
                 f"”{change.matter}”{code} till {n.position(change.to)}"
             )
         case AmendDelegation():
-            terms = change.amended_terms()
-            detail = f"; ny delegat: {n.position(terms['to'])}" if "to" in terms else ""
-            text = f"{_cap(n.delegation(change.delegation))} ändrades{detail}"
+            details = _amended_terms(change.amended_terms(), n)
+            detail = f"; {'; '.join(details)}" if details else ""
+            text = f"{_cap(n.delegation(change.delegation, before=True))} ändrades{detail}"
+            lapsed = n.ended_subdelegations(change.delegation, change.id)
+            if lapsed:
+                noun = "vidaredelegationen" if len(lapsed) == 1 else "vidaredelegationerna"
+                text += f"; {noun} till {_join(lapsed)} upphörde"
         case RevokeDelegation():
-            text = f"{_cap(n.delegation(change.delegation))} upphävdes"
+            old_version = n.version(change.delegation, before=True)
+            text = f"{_cap(n.delegation(change.delegation, before=True))} upphävdes"
+            if old_version is not None and old_version.parent is not None:
+                parent = n.version(old_version.parent)
+                code = parent.code if parent is not None and parent.code else old_version.parent
+                text += f"; delegationen {code} står kvar"
+            else:
+                text += _subdelegations_ended(n.ended_subdelegations(change.delegation, change.id))
         case Subdelegate():
             parent = timeline.delegation_on(change.parent_delegation, change.effective)
             holder = n.position(parent.to) if parent else change.parent_delegation

@@ -361,7 +361,7 @@ views.enhet = async ({ arg, params }) => {
         delegationsGranted { ${DELEGATION_FIELDS} } delegationsReceived { ${DELEGATION_FIELDS} } }
       unitHistory(id: $id) { validFrom validTo name kind parentId changeId }
       changes(unitId: $id, first: 100) { edges { node { id type effective summary cancelled
-        decision { body date paragraph reference } } } } }`, { id: arg, d: day })
+        decision { body date paragraph reference name } } } } }`, { id: arg, d: day })
     .catch(async (error) => {
       if (!/delegationsGranted|delegationsReceived/.test(error.message)) throw error;
       return gql(`query($id: ID!, $d: Date!) {
@@ -369,14 +369,23 @@ views.enhet = async ({ arg, params }) => {
           positions { id title director delegations { id code matter } } validFrom validTo predecessors successors }
         unitHistory(id: $id) { validFrom validTo name kind parentId changeId }
         changes(unitId: $id, first: 100) { edges { node { id type effective summary cancelled
-          decision { body date paragraph reference } } } } }`, { id: arg, d: day });
+          decision { body date paragraph reference name } } } } }`, { id: arg, d: day });
     });
   const unit = data.unit;
   const history = data.unitHistory;
   const name = unit?.name || history[history.length - 1]?.name || arg;
   const chooser = dateControls("datum", "Datum", day, info);
-  const link = (key) => `<a href="${attr(hashOf("enhet", { datum: day }, key))}">${esc(key)}</a>`;
-  const life = history.length ? `${history[0].validFrom} – ${history[history.length - 1].validTo ?? "tills vidare"}` : "";
+  const changes = data.changes.edges.map((e) => e.node);
+  // Names, not keys: each unit named as it was called on the day it is mentioned for.
+  const names = await unitNames([
+    ...history.filter((v) => v.parentId).map((v) => [v.parentId, v.validFrom]),
+    ...(unit ? unit.predecessors.map((k) => [k, addDays(unit.validFrom, -1)]) : []),
+    ...(unit && unit.validTo ? unit.successors.map((k) => [k, unit.validTo]) : []),
+  ]);
+  const link = (key, when = day) => `<a href="${attr(hashOf("enhet", { datum: day }, key))}">${
+    esc(names.get(`${key}@${when}`) || key)}</a>`;
+  const named = (unitRow) => `<a href="${attr(hashOf("enhet", { datum: day }, unitRow.id))}">${esc(unitRow.name)}</a>`;
+  const life = history.length ? lifeSpan(history[0].validFrom, history[history.length - 1].validTo) : "";
   main.innerHTML = `<h1>${esc(name)} <span class="muted small">(${esc(arg)})</span></h1>
     <form class="controls">${chooser.html}</form>
     ${unit ? "" : `<p class="error">Enheten är inte i kraft ${esc(day)}. ${life ? "Den fanns " + esc(life) + "." : ""}</p>`}
@@ -384,25 +393,49 @@ views.enhet = async ({ arg, params }) => {
       <section class="panel" aria-labelledby="facts-h"><h2 id="facts-h">${esc(day)}</h2>
         ${unit ? `<dl>
           <dt>Typ</dt><dd>${esc(KIND[unit.kind] || unit.kind)}</dd>
-          ${unit.parent ? `<dt>Under</dt><dd>${link(unit.parent.id)} ${esc(unit.parent.name)}</dd>` : ""}
-          ${unit.owner ? `<dt>Ägs av</dt><dd>${link(unit.owner.id)} ${esc(unit.owner.name)}</dd>` : ""}
-          <dt>Livslängd</dt><dd>${esc(unit.validFrom)} – ${esc(unit.validTo ?? "tills vidare")}</dd>
-          <dt>Föregångare</dt><dd>${unit.predecessors.map(link).join(", ") || "–"}</dd>
-          <dt>Efterträdare</dt><dd>${unit.successors.map(link).join(", ") || "–"}</dd>
+          ${unit.parent ? `<dt>Under</dt><dd>${named(unit.parent)}</dd>` : ""}
+          ${unit.owner ? `<dt>Ägs av</dt><dd>${named(unit.owner)}</dd>` : ""}
+          <dt>Livslängd</dt><dd>${esc(lifeSpan(unit.validFrom, unit.validTo))}</dd>
+          <dt>Föregångare</dt><dd>${unit.predecessors.map((k) => link(k, addDays(unit.validFrom, -1))).join(", ") || "–"}</dd>
+          <dt>Efterträdare</dt><dd>${unit.successors.map((k) => link(k, unit.validTo)).join(", ") || "–"}</dd>
         </dl>
-        <h3>Underställda</h3><ul>${unit.children.map((c) => `<li>${link(c.id)} ${esc(c.name)}</li>`).join("") || "<li>–</li>"}</ul>
+        <h3>Underställda</h3><ul>${unit.children.map((c) => `<li>${named(c)}</li>`).join("") || "<li>–</li>"}</ul>
         <h3>Befattningar</h3><ul>${unit.positions.map((p) => `<li>${esc(p.title)}${p.director ? " (förvaltningschef/direktör)" : ""}
           ${p.delegations.length ? `<br><span class="small muted">Delegat för: ${p.delegations.map((d) => esc(d.code || d.id)).join(", ")}</span>` : ""}</li>`).join("") || "<li>–</li>"}</ul>
         ${delegationList("Delegerar", unit.delegationsGranted)}${delegationList("Är delegat för", unit.delegationsReceived)}` : ""}
       </section>
       <section class="panel" aria-labelledby="history-h"><h2 id="history-h">Historik</h2>
-        <ol class="timeline" id="history">${history.map((v) => `<li><strong>${esc(v.validFrom)} – ${esc(v.validTo ?? "tills vidare")}</strong>:
-          ${esc(v.name)} <span class="muted">(${esc(KIND[v.kind] || v.kind)}${v.parentId ? ", under " + link(v.parentId) : ""})</span></li>`).join("")}</ol>
-        <h2>Ändringar</h2>${changeList(data.changes.edges.map((e) => e.node))}
+        <ol class="timeline" id="history">${history.map((v) => `<li><strong>${esc(lifeSpan(v.validFrom, v.validTo))}</strong>:
+          ${esc(v.name)} <span class="muted">(${esc(KIND[v.kind] || v.kind)}${v.parentId ? ", under " + link(v.parentId, v.validFrom) : ""})</span></li>`).join("")}</ol>
+        <h2>Ändringar</h2>${changeList(changes)}
       </section>
     </div>`;
   chooser.bind((when) => go("enhet", { datum: when }, arg));
 };
+
+// "2012-01-01 – t.o.m. 2016-12-31": the last day a unit was in effect, not the day after it
+// (the register's `validTo`, which is exclusive); "tills vidare" while it is in effect.
+function lifeSpan(validFrom, validTo) {
+  return `${validFrom} – ${validTo ? "t.o.m. " + addDays(validTo, -1) : "tills vidare"}`;
+}
+
+// The names of units on given days, [[key, day], …] → Map "key@day" → name, asked in
+// batches that keep within the API's limit of aliases. A key that names no unit that day
+// (a post, free text) is left out, and the caller shows what it has.
+async function unitNames(pairs) {
+  const wanted = [...new Map(pairs.filter(([key, day]) => key && isDate(day)).map((p) => [`${p[0]}@${p[1]}`, p])).values()];
+  const found = new Map();
+  for (let start = 0; start < wanted.length; start += 25) {
+    const batch = wanted.slice(start, start + 25);
+    const variables = {};
+    batch.forEach(([key, day], i) => { variables[`k${i}`] = key; variables[`d${i}`] = day; });
+    const query = `query(${batch.map((_, i) => `$k${i}: ID!, $d${i}: Date!`).join(", ")}) {
+      ${batch.map((_, i) => `u${i}: unit(id: $k${i}, asOf: $d${i}) { name }`).join(" ")} }`;
+    const data = await gql(query, variables).catch(() => ({}));
+    batch.forEach(([key, day], i) => { if (data[`u${i}`]?.name) found.set(`${key}@${day}`, data[`u${i}`].name); });
+  }
+  return found;
+}
 
 function delegationList(title, list) {
   if (!list?.length) return "";
@@ -411,7 +444,7 @@ function delegationList(title, list) {
 
 function citation(decision) {
   if (!decision) return "";
-  return [decision.body, decision.date, decision.paragraph].filter(Boolean).join(" ") +
+  return [decision.name || decision.body, decision.date, decision.paragraph].filter(Boolean).join(" ") +
     (decision.reference ? ` (${decision.reference})` : "");
 }
 
@@ -439,17 +472,32 @@ views.jamfor = async ({ params }) => {
     go("jamfor", { fran: document.getElementById("fran").value, till: document.getElementById("till").value });
   });
   const data = await gql(`query($a: Date!, $b: Date!) { diff(from: $a, to: $b) { added removed
-      renamed { id from to } moved { id fromParent toParent } }
-      before: organisation(asOf: $a) { units { id name } } after: organisation(asOf: $b) { units { id name } } }`,
+      renamed { id from to } moved { id fromParent toParent } reclassified { id from to }
+      positions { established abolished moved { id fromUnit toUnit } } }
+      before: organisation(asOf: $a) { units { id name positions { id title } } }
+      after: organisation(asOf: $b) { units { id name positions { id title } } } }`,
   { a: start, b: end });
-  const names = new Map([...data.before.units, ...data.after.units].map((u) => [u.id, u.name]));
-  const name = (key) => `<a href="${attr(hashOf("enhet", { datum: end }, key))}">${esc(names.get(key) || key)}</a>`;
-  const d = data.diff;
+  // A unit or post is named as it was called on the day it is seen: the earlier day for
+  // what ended, the later day for the rest.
+  const units = (org) => new Map(org.units.map((u) => [u.id, u.name]));
+  const posts = (org) => new Map(org.units.flatMap((u) => u.positions.map((p) => [p.id, p.title])));
+  const [unitsBefore, unitsAfter, postsBefore, postsAfter] = [units(data.before), units(data.after), posts(data.before), posts(data.after)];
+  const unitName = (key) => unitsAfter.get(key) || unitsBefore.get(key) || key;
+  const name = (key) => `<a href="${attr(hashOf("enhet", { datum: unitsAfter.has(key) ? end : start }, key))}">${esc(unitName(key))}</a>`;
+  const before = (key) => esc(unitsBefore.get(key) || unitName(key || "–"));
+  const postName = (key) => esc(postsAfter.get(key) || postsBefore.get(key) || key);
+  const list = (id, items, item) => `<ul id="${attr(id)}">${items.map(item).join("") || "<li>–</li>"}</ul>`;
+  const d = data.diff, p = d.positions;
   document.getElementById("diff").innerHTML = `
     <h2>Tillkomna (${d.added.length})</h2><ul class="added" id="added">${d.added.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
     <h2>Upphörda (${d.removed.length})</h2><ul class="removed" id="removed">${d.removed.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
-    <h2>Nytt namn (${d.renamed.length})</h2><ul>${d.renamed.map((r) => `<li>${esc(r.from)} → ${esc(r.to)}</li>`).join("") || "<li>–</li>"}</ul>
-    <h2>Flyttade (${d.moved.length})</h2><ul>${d.moved.map((m) => `<li>${name(m.id)}: ${esc(names.get(m.fromParent) || m.fromParent || "–")} → ${esc(names.get(m.toParent) || m.toParent || "–")}</li>`).join("") || "<li>–</li>"}</ul>`;
+    <h2>Nytt namn (${d.renamed.length})</h2>${list("renamed", d.renamed, (r) => `<li data-unit="${attr(r.id)}">${esc(r.from)} → ${esc(r.to)}</li>`)}
+    <h2>Flyttade (${d.moved.length})</h2>${list("moved", d.moved, (m) => `<li data-unit="${attr(m.id)}">${name(m.id)}: ${before(m.fromParent)} → ${esc(unitName(m.toParent || "–"))}</li>`)}
+    <h2>Ny typ (${d.reclassified.length})</h2>${list("reclassified", d.reclassified, (r) => `<li data-unit="${attr(r.id)}">${name(r.id)}: ${esc(KIND[r.from] || r.from)} → ${esc(KIND[r.to] || r.to)}</li>`)}
+    <h2>Befattningar</h2>
+    <h3>Inrättade (${p.established.length})</h3>${list("positions-established", p.established, (k) => `<li data-position="${attr(k)}">${postName(k)}</li>`)}
+    <h3>Indragna (${p.abolished.length})</h3>${list("positions-abolished", p.abolished, (k) => `<li data-position="${attr(k)}">${postName(k)}</li>`)}
+    <h3>Flyttade (${p.moved.length})</h3>${list("positions-moved", p.moved, (m) => `<li data-position="${attr(m.id)}">${postName(m.id)}: ${before(m.fromUnit)} → ${esc(unitName(m.toUnit))}</li>`)}`;
 };
 
 views.andringar = async ({ params }) => {
@@ -483,7 +531,7 @@ views.andringar = async ({ params }) => {
     const data = await gql(`query($f: Date, $t: Date, $u: ID, $ty: [String!], $r: ID, $a: String) {
         changes(from: $f, to: $t, unitId: $u, types: $ty, reportedTo: $r, first: 100, after: $a) {
           totalCount pageInfo { hasNextPage endCursor }
-          edges { node { id type effective summary cancelled decision { body date paragraph reference } } } } }`,
+          edges { node { id type effective summary cancelled decision { body date paragraph reference name } } } } }`,
     { f: filters.fran || null, t: filters.till || null, u: filters.enhet || null,
       ty: filters.typ ? [filters.typ] : null, r: filters.namnd || null, a: after });
     const page = data.changes;
@@ -558,15 +606,22 @@ views.granskning = async ({ params }) => {
   const info = await register();
   const boardList = await boards(info.lastEffective || today());
   const board = chosenBoard || boardList.find((b) => b.id === "ks")?.id || boardList[0]?.id || "";
-  const data = board ? await gql("query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph } }", { b: board }) : { reports: [] };
+  const data = board ? await gql(`query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph }
+      unreportedChanges(board: $b, first: 100) { id effective summary reportTo reportReason } }`, { b: board })
+    : { reports: [], unreportedChanges: [] };
   const pack = (format) => `/reports/${segment(board)}/${segment(meeting)}.${format}`;
+  // What is still to be reported to the board: its own duty, or a change that emptied one of
+  // its delegations ("påverkar er delegationsordning"), which is marked.
+  const pending = data.unreportedChanges.map((c) => `<li data-change="${attr(c.id)}"${c.reportTo === board ? "" : ' class="gap affects"'}>
+      ${esc(c.summary)}<br><span class="small muted">${esc(c.effective)} · ${esc(c.reportReason || "")} · ${esc(c.id)}</span></li>`).join("");
   main.innerHTML = `<h1>Granskning: anmälda ändringar</h1>
     <form class="controls">
       <label for="namnd">Nämnd<select id="namnd">${boardList.map((b) =>
         `<option value="${attr(b.id)}"${b.id === board ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label></form>
     <div class="layout"><section class="panel"><h2>Sammanträden</h2><ul id="meetings">${data.reports.map((r) =>
       `<li><a href="${attr(hashOf("granskning", { namnd: board, sammantrade: r.meeting }))}"${r.meeting === meeting ? ' aria-current="true"' : ""}>${esc(r.meeting)}</a>
-       – ${esc(r.changeIds.length)} ändringar${r.notedParagraph ? `, noterat ${esc(r.notedParagraph)}` : ", ej noterat"}</li>`).join("") || "<li>Inga anmälningar.</li>"}</ul></section>
+       – ${esc(r.changeIds.length)} ändringar${r.notedParagraph ? `, noterat ${esc(r.notedParagraph)}` : ", ej noterat"}</li>`).join("") || "<li>Inga anmälningar.</li>"}</ul>
+      <h2>Att anmäla (${data.unreportedChanges.length})</h2><ol class="changes" id="unreported">${pending || "<li>Inget att anmäla.</li>"}</ol></section>
       <section class="panel" id="pack">${meeting ? `<h2>Underlag ${esc(meeting)}</h2>
         <p><a href="${attr(pack("pdf"))}" data-document="download">Hämta som PDF</a> ·
         <a href="${attr(pack("html"))}" target="_blank" rel="noopener" data-document="open">Öppna i nytt fönster</a></p>

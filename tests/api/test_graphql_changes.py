@@ -108,14 +108,14 @@ def test_from_and_to_are_inclusive(api: Api) -> None:
     effective = {edge["node"]["effective"] for edge in connection["edges"]}
 
     assert effective == {"2017-10-01", "2017-11-13"}
-    assert connection["totalCount"] == 7
+    assert connection["totalCount"] == 8  # the territory reorganisation, one change recorded after the fact
 
 
 def test_changes_of_one_unit_include_the_merge_that_ended_it(api: Api) -> None:
     connection = api.data(CHANGES, {"unitId": "controllerenheten"})["changes"]
 
     # Established, given a post, merged into Ekonomienheten.
-    assert _ids(connection) == ["nacka-2012-012", "nacka-2012-039", "ks-2013-190"]
+    assert _ids(connection) == ["nacka-2012-012", "nacka-2012-039", "nacka-2013-004"]
     assert connection["totalCount"] == 3
 
 
@@ -143,11 +143,11 @@ def test_bad_changes_arguments_are_clear_errors(api: Api) -> None:
 def test_change_by_id(api: Api) -> None:
     query = "query ($id: ID!) { change(id: $id) { id type unitIds summary note } }"
 
-    change = api.data(query, {"id": "ks-2013-190"})["change"]
+    change = api.data(query, {"id": "nacka-2013-004"})["change"]
     assert change["type"] == "merge_units"
     assert change["summary"] == "Controllerenheten uppgick i Ekonomienheten."
     assert sorted(change["unitIds"]) == ["controllerenheten", "ekonomienheten"]
-    assert change["note"].startswith("Controllerenheten går upp i Ekonomienheten")
+    assert change["note"].startswith("Rapporten: stödfunktionernas innehåll")
     assert api.data(query, {"id": "no-such-change"})["change"] is None
 
 
@@ -157,6 +157,8 @@ query ($from: Date!, $to: Date!) {
     added removed
     renamed { id from to }
     moved { id fromParent toParent }
+    reclassified { id from to }
+    positions { established abolished moved { id fromUnit toUnit } }
   }
 }
 """
@@ -175,6 +177,37 @@ def test_diff_across_the_turn_of_2016_2017(api: Api) -> None:
         "fromParent": "va-och-avfall",
         "toParent": "nacka-vatten-och-avfall-ab",
     } in diff["moved"]
+
+
+def test_diff_shows_the_production_review_of_2014_reclassified_units_and_posts(api: Api) -> None:
+    diff = api.data(DIFF, {"from": "2013-12-31", "to": "2014-01-01"})["diff"]
+
+    assert diff["reclassified"] == [
+        {"id": "valfard-samhallsservice", "from": "unit", "to": "office"},
+        {"id": "valfard-skola", "from": "unit", "to": "office"},
+    ]
+    assert diff["positions"] == {
+        "established": ["valfard-samhallsservice-direktor", "valfard-skola-direktor"],
+        "abolished": ["produktionsdirektor"],
+        "moved": [
+            {"id": "samhallsbyggnadsdirektor", "fromUnit": "mhe", "toUnit": "territorieomradet"},
+            {"id": "valfardsdirektor", "fromUnit": "mhe", "toUnit": "valfardsomradet"},
+        ],
+    }
+    assert diff["added"] == ["territorieomradet", "valfardsomradet"] and diff["removed"] == ["mhe"]
+
+
+def test_a_diff_of_a_day_with_itself_is_empty(api: Api) -> None:
+    diff = api.data(DIFF, {"from": "2014-01-01", "to": "2014-01-01"})["diff"]
+
+    assert diff == {
+        "added": [],
+        "removed": [],
+        "renamed": [],
+        "moved": [],
+        "reclassified": [],
+        "positions": {"established": [], "abolished": [], "moved": []},
+    }
 
 
 def test_diff_shows_renames(api: Api) -> None:

@@ -55,35 +55,75 @@ changes:
 
 UNREPORTED = """
 query ($board: ID!, $first: Int) {
-  unreportedChanges(board: $board, first: $first) { id type effective cancelled decision { body } }
+  unreportedChanges(board: $board, first: $first) {
+    id type effective cancelled reportTo reportBasis reportReason decision { body position }
+    affectedDelegations { board delegationId code }
+  }
 }
 """
 
 
+def _listed(api: Api, board: str, first: int | None = 1000) -> list[dict]:
+    return api.data(UNREPORTED, {"board": board, "first": first})["unreportedChanges"]
+
+
 def _unreported(api: Api, board: str, first: int | None = 1000) -> list[str]:
-    return [c["id"] for c in api.data(UNREPORTED, {"board": board, "first": first})["unreportedChanges"]]
+    return [c["id"] for c in _listed(api, board, first)]
+
+
+EVERYTHING = """{ changes(first: 1000) { edges { node {
+  id type cancelled reportTo reportBasis decision { body position } affectedDelegations { board }
+} } } }"""
 
 
 def test_changes_not_yet_reported_to_ks(api: Api) -> None:
-    unreported = _unreported(api, "ks")
-    everything = api.data("{ changes(first: 1000) { edges { node { id cancelled } } } }")["changes"]["edges"]
+    listed = _listed(api, "ks")
+    everything = [e["node"] for e in api.data(EVERYTHING)["changes"]["edges"]]
     reported = {
         key
         for report in api.data('{ reports(board: "ks") { changeIds } }')["reports"]
         for key in report["changeIds"]
     }
 
-    expected = [
-        e["node"]["id"] for e in everything if not e["node"]["cancelled"] and e["node"]["id"] not in reported
+    # Exactly the changes to be reported to KS and not yet reported, oldest first.
+    expected = [c["id"] for c in everything if c["reportTo"] == "ks" and not c["cancelled"]]
+    assert [c["id"] for c in listed] == [key for key in expected if key not in reported]
+    # Decided by officials in KS's administration, or vidaredelegationer of KS's delegations ...
+    for change in listed:
+        assert change["decision"]["position"] in ("stadsdirektor", "valfardsdirektor"), change
+        assert change["decision"]["body"] is None
+        assert change["reportBasis"] in ("OFFICIAL_DECISION", "SUBDELEGATION")
+    assert {c["id"] for c in listed if c["reportBasis"] == "SUBDELEGATION"} == {
+        "nacka-2017-035",  # the stadsdirektör revoked the vidaredelegation of B.1 ...
+        "nacka-2017-036",  # ... and passed B.1 on to the territoriedirektör
+    }
+    # ... and never KS's or KF's own decisions, which are reported to nobody.
+    own = [c for c in everything if c["decision"] and c["decision"]["body"] in ("ks", "kf")]
+    assert own and all(c["reportTo"] is None for c in own)
+    assert not {c["id"] for c in own} & {c["id"] for c in listed}
+    assert "nacka-2012-001" not in [c["id"] for c in listed]  # "Kommunfullmäktige bildades."
+    assert "nacka-2017-002" not in [c["id"] for c in listed]  # reported 2017-02-06
+    assert "nacka-2017-005" not in [c["id"] for c in listed]  # cancelled
+    assert "nacka-2018-012" in [c["id"] for c in listed]  # recorded after the fact, still to report
+    assert _unreported(api, "ks", 3) == [c["id"] for c in listed][:3]
+    assert _unreported(api, "ks", None) == [c["id"] for c in listed][:100]
+
+
+def test_a_gap_a_ks_office_change_opened_in_socialnamndens_delegations_is_listed_for_it(api: Api) -> None:
+    [listed] = _listed(api, "socialnamnden")
+
+    # The stadsdirektör abolished the post of the delegate of Socialnämnden's 1.1 (spring 2017):
+    # the change is reported to KS, and Socialnämnden is to hear of it too.
+    assert listed["id"] == "nacka-2017-014"
+    assert listed["reportTo"] == "ks" and listed["decision"]["position"] == "stadsdirektor"
+    assert listed["reportReason"] == "Påverkar er delegationsordning: 1.1 saknar delegat"
+    assert listed["affectedDelegations"] == [
+        {"board": "socialnamnden", "delegationId": "sn-1-1", "code": "1.1"}
     ]
-    assert unreported == expected  # oldest first, as `changes` lists them
-    assert "nacka-2017-002" not in unreported and "nacka-2017-034" not in unreported  # reported
-    assert "nacka-2017-005" not in unreported  # cancelled
-    assert "nacka-2017-001" in unreported
-    # Reports to another board do not count for ks, and the page size is kept.
-    assert "nacka-2017-002" in _unreported(api, "socialnamnden")
-    assert _unreported(api, "ks", 3) == unreported[:3]
-    assert _unreported(api, "ks", None) == unreported[:100]
+    # The council's spin-off left Natur- och trafiknämnden's N.2 without its delegate.
+    [for_ntn] = _listed(api, "ntn")
+    assert for_ntn["id"] == "nacka-2017-001" and for_ntn["reportTo"] is None
+    assert for_ntn["reportReason"] == "Påverkar er delegationsordning: N.2 saknar delegat"
 
 
 def test_a_reported_change_is_no_longer_unreported(api: Api, tokens: Tokens) -> None:

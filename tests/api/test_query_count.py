@@ -185,7 +185,7 @@ def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
         api.data(ORGANISATION, {"asOf": "2017-03-01"})
         api.data('{ unitHistory(id: "ks") { name } diff(from: "2016-01-01", to: "2017-01-01") { added } }')
         api.data(
-            '{ changes(first: 5) { totalCount edges { node { id } } } change(id: "ks-2013-190") { id } }'
+            '{ changes(first: 5) { totalCount edges { node { id } } } change(id: "nacka-2013-004") { id } }'
         )
         api.data(
             '{ delegations(asOf: "2017-03-01") { id validFrom } delegationGaps(asOf: "2017-03-01") { since } }'

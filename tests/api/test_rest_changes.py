@@ -16,7 +16,7 @@ from tests.builders import change
 from ..conftest import SAMPLE
 from .conftest import Api, Tokens
 
-SAMPLE_CHANGES = 118  # entries in orgchange/sample/nacka-2012-2018.yaml
+SAMPLE_CHANGES = 133  # entries in orgchange/sample/nacka-2012-2018.yaml
 
 TWO_CHANGES_SECOND_BAD = """format: orgchange/v1
 changes:

@@ -125,14 +125,21 @@ def test_without_a_browser_the_pdf_is_503_and_the_html_still_works(
 def test_the_review_pack_of_a_period(api: Api) -> None:
     response = api.client.get("/reports/ks/review.html", params={"from": "2017-01-01", "to": "2017-01-31"})
     changes = api.data(
-        '{ changes(from: "2017-01-01", to: "2017-01-31") { edges { node { id cancelled } } } }'
+        '{ changes(from: "2017-01-01", to: "2017-01-31") { edges { node { id cancelled reportTo } } } }'
     )
 
     assert response.status_code == 200
-    expected = [e["node"]["id"] for e in changes["changes"]["edges"] if not e["node"]["cancelled"]]
-    assert _Pack(response.text).changes == expected
-    assert "nacka-2017-001" in expected and "nacka-2017-005" not in expected  # cancelled
+    nodes = [e["node"] for e in changes["changes"]["edges"] if not e["node"]["cancelled"]]
+    # First what was to be reported to KS (the stadsdirektör's adjustments), then the rest
+    # for its information (the council's spin-off), each in the order of the change log.
+    due = [n["id"] for n in nodes if n["reportTo"] == "ks"]
+    assert due == ["nacka-2017-002", "nacka-2017-003", "nacka-2017-004"]
+    assert _Pack(response.text).changes == due + [n["id"] for n in nodes if n["reportTo"] != "ks"]
+    assert "nacka-2017-001" in _Pack(response.text).changes
+    assert "nacka-2017-005" not in _Pack(response.text).changes  # cancelled
     assert "Underlag för perioden" in response.text
+    assert "Ändringar att anmäla till kommunstyrelsen" in response.text
+    assert "Övriga ändringar (för kännedom)" in response.text
 
 
 def test_a_period_needs_two_good_dates_in_order(api: Api) -> None:
@@ -154,7 +161,9 @@ def test_a_period_needs_two_good_dates_in_order(api: Api) -> None:
 
 def test_changes_not_yet_reported_as_json(api: Api) -> None:
     response = api.client.get("/reports/ks/unreported")
-    graphql = api.data('{ unreportedChanges(board: "ks") { id type effective summary recordedBy unitIds } }')
+    graphql = api.data(
+        '{ unreportedChanges(board: "ks") { id type effective summary recordedBy unitIds reportTo reportReason } }'
+    )
 
     assert response.status_code == 200
     listed = response.json()
@@ -170,16 +179,22 @@ def test_changes_not_yet_reported_as_json(api: Api) -> None:
         "summary",
         "decision",
         "cancelled",
+        "reportTo",
+        "reportReason",
     }
     for key, value in graphql["unreportedChanges"][0].items():  # the same names and values
         assert first[key] == value, key
     assert first["cancelled"] is False
     assert first["decision"] == {
-        "body": "kf",
-        "date": "2011-12-12",
-        "paragraph": "§ 331",
-        "reference": "KFKS 2011/512",
+        "body": None,
+        "date": "2017-05-15",
+        "paragraph": None,
+        "reference": "KFKS 2017/305",
+        "position": "valfardsdirektor",
+        "name": "Välfärdsdirektör",
     }
+    assert first["reportTo"] == "ks"
+    assert first["reportReason"] == "Ska anmälas: beslut av en tjänsteman i nämndens förvaltning"
     assert "nacka-2017-002" not in [c["id"] for c in listed]
 
 

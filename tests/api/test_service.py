@@ -134,4 +134,10 @@ def test_the_readme_example_query_runs(api: Api) -> None:
         "successors": ["nacka-vatten-och-avfall-ab"],
     }
     assert data["changes"]["totalCount"] > 5
-    assert data["reports"][0]["notedParagraph"] == "§ 27"
+    assert data["reports"][0]["notedParagraph"] == "§ 190"  # KS noted the first progress report
+    assert data["diff"]["reclassified"] == [
+        {"id": "valfard-samhallsservice", "from": "unit", "to": "office"},
+        {"id": "valfard-skola", "from": "unit", "to": "office"},
+    ]
+    assert "produktionsdirektor" in data["diff"]["positions"]["abolished"]
+    assert {c["reportTo"] for c in data["unreportedChanges"]} == {"ks"}

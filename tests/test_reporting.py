@@ -1,0 +1,333 @@
+"""Who a change is to be reported to, derived from who decided it; and which boards'
+delegationsordningar it touched. On both databases, through the read models."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from projections import tables as t
+from tests.builders import base_organisation, change
+
+SD = {"position": "stadsdirektor", "date": "2013-01-07"}
+SOC = {"position": "socialdirektor", "date": "2013-01-07"}
+D = "2013-02-01"
+
+
+def _organisation() -> list:
+    """base_organisation (KF, KS with its stadsledningskontor, Socialnämnden), plus Socialnämnden's
+    own office, a company of the kommun, and delegations: Socialnämnden's SN.1 to a post in KS's
+    administration (as in Nacka, where the social units stood under KS), KS's B.1 to the
+    stadsdirektör, which may be passed on."""
+    d = "2012-01-01"
+    return [
+        *base_organisation(),
+        change(
+            "establish_unit",
+            id="sof",
+            effective=d,
+            unit="sof",
+            name="Socialförvaltningen",
+            kind="office",
+            parent="sn",
+        ),
+        change(
+            "establish_unit",
+            id="ifo",
+            effective=d,
+            unit="ifo",
+            name="Individ- och familjeomsorgen",
+            kind="unit",
+            parent="sof",
+        ),
+        change(
+            "establish_position",
+            id="p-soc",
+            effective=d,
+            position="socialdirektor",
+            title="Socialdirektör",
+            unit="sof",
+            director=True,
+        ),
+        change(
+            "establish_position", id="p-ifo", effective=d, position="ifo-chef", title="IFO-chef", unit="ifo"
+        ),
+        change(
+            "establish_unit",
+            id="bolag",
+            effective=d,
+            unit="bolag",
+            name="Exempel AB",
+            kind="company",
+            owner="kf",
+        ),
+        change(
+            "establish_position",
+            id="p-vd",
+            effective=d,
+            position="vd",
+            title="Verkställande direktör",
+            unit="bolag",
+        ),
+        change(
+            "grant_delegation",
+            id="g-sn1",
+            effective=d,
+            delegation="sn-1",
+            from_="sn",
+            to="kulturchef",
+            code="SN.1",
+            matter="Bidrag till föreningar",
+            decision={"body": "sn"},
+        ),
+        change(
+            "grant_delegation",
+            id="g-b1",
+            effective=d,
+            delegation="b1",
+            from_="ks",
+            to="stadsdirektor",
+            code="B.1",
+            matter="Upphandling",
+            further_delegation=True,
+            reporting="Anmäls till kommunstyrelsen",
+            decision={"body": "ks"},
+        ),
+    ]
+
+
+def _rename(id_: str, unit: str, name: str, decision: dict | None, effective: str = D):
+    fields = {"decision": decision} if decision is not None else {}
+    return change("rename_unit", id=id_, effective=effective, unit=unit, name=name, **fields)
+
+
+@pytest.fixture
+def org(app):
+    app.record_changes(_organisation(), "t")
+    return app
+
+
+def _reporting(app, change_id: str) -> tuple[str | None, str | None]:
+    row = app.read_model.change(change_id)
+    return row.report_to, row.report_basis
+
+
+@pytest.mark.parametrize(
+    ("decision", "unit", "expected"),
+    [
+        # An official reports to the board whose administration the post stands in …
+        (SD, "kfv", ("ks", "OFFICIAL_DECISION")),
+        (SOC, "ifo", ("sn", "OFFICIAL_DECISION")),
+        # … also when an older file names the post as the body …
+        ({"body": "stadsdirektor", "date": "2013-01-07"}, "kfv", ("ks", "OFFICIAL_DECISION")),
+        # … and to the board it decided for, when the decision names that board.
+        (
+            {"body": "sn", "position": "stadsdirektor", "date": "2013-01-07"},
+            "kfv",
+            ("sn", "OFFICIAL_DECISION"),
+        ),
+        # A committee decides on its board's behalf.
+        ({"body": "ksau", "date": "2013-01-07"}, "kfv", ("ks", "COMMITTEE_DECISION")),
+        # The council's and a board's own decisions are in their own minutes.
+        ({"body": "kf", "date": "2013-01-07", "paragraph": "§ 3"}, "kfv", (None, None)),
+        ({"body": "ks", "date": "2013-01-07", "paragraph": "§ 5"}, "kfv", (None, None)),
+        # A decider the register does not know is given no duty it cannot see.
+        ({"body": "Kommunstyrelsen", "date": "2013-01-07"}, "kfv", (None, None)),
+        (None, "kfv", (None, None)),
+        # A company's staff are not a board's administration.
+        ({"position": "vd", "date": "2013-01-07"}, "bolag", (None, None)),
+    ],
+    ids=[
+        "official-of-ks",
+        "official-of-sn",
+        "post-as-body",
+        "official-for-a-board",
+        "committee",
+        "council",
+        "board",
+        "free-text-body",
+        "no-decision",
+        "company-post",
+    ],
+)
+def test_a_change_is_reported_to_the_board_of_whoever_decided_it(org, decision, unit, expected):
+    org.record_changes([_rename("r", unit, "Nytt namn", decision)], "t")
+
+    assert _reporting(org, "r") == expected
+
+
+def test_a_vidaredelegation_and_its_revocation_go_to_the_board_of_the_delegation(org):
+    org.record_changes(
+        [
+            change(
+                "subdelegate",
+                id="s1",
+                effective=D,
+                delegation="b1-kultur",
+                parent_delegation="b1",
+                to="kulturchef",
+                decision=SD,
+            ),
+            change("revoke_delegation", id="x1", effective="2013-03-01", delegation="b1-kultur", decision=SD),
+        ],
+        "t",
+    )
+
+    assert _reporting(org, "s1") == ("ks", "SUBDELEGATION")
+    assert _reporting(org, "x1") == ("ks", "SUBDELEGATION")
+    assert [u.change.id for u in org.read_model.reports.unreported(org.read_model, "ks")] == ["s1", "x1"]
+
+
+def test_the_post_is_placed_as_it_stood_on_the_day_of_the_decision(org):
+    # The stadsdirektör's post moves to Socialnämnden's office after deciding a change in KS's.
+    org.record_changes(
+        [
+            _rename("r1", "kfv", "Kultur", SD, effective="2013-03-01"),
+            change(
+                "move_position",
+                id="mv",
+                effective="2013-02-01",
+                position="stadsdirektor",
+                unit="sof",
+                decision={"body": "kf"},
+            ),
+        ],
+        "t",
+    )
+
+    assert _reporting(org, "r1") == ("ks", "OFFICIAL_DECISION")
+
+
+def test_a_change_that_empties_another_boards_delegation_is_listed_for_that_board(org):
+    org.record_changes(
+        [change("abolish_position", id="ab", effective=D, position="kulturchef", decision=SD)], "t"
+    )
+
+    [for_sn] = org.read_model.reports.unreported(org.read_model, "sn")
+    [for_ks] = org.read_model.reports.unreported(org.read_model, "ks")
+
+    assert for_sn.change.id == for_ks.change.id == "ab"
+    assert for_sn.change.report_to == "ks" and not for_sn.due
+    assert for_sn.reason == "Påverkar er delegationsordning: SN.1 saknar delegat"
+    assert for_ks.due and for_ks.affected == ()
+    assert for_ks.reason == "Ska anmälas: beslut av en tjänsteman i nämndens förvaltning"
+    assert [(e.board, e.delegation_id, e.code) for e in for_sn.change.affects] == [("sn", "sn-1", "SN.1")]
+
+
+def test_a_boards_own_decision_that_empties_its_own_delegation_is_not_listed_for_it(org):
+    org.record_changes(
+        [change("abolish_position", id="ab", effective=D, position="stadsdirektor", decision={"body": "ks"})],
+        "t",
+    )
+
+    assert org.read_model.reports.unreported(org.read_model, "ks") == []
+    assert org.read_model.change("ab").affects == ()
+
+
+def test_a_retroactive_change_finds_the_delegation_it_emptied_though_it_was_re_pointed_since(org):
+    org.record_changes(
+        [
+            change(
+                "amend_delegation",
+                id="re",
+                effective="2014-01-01",
+                delegation="sn-1",
+                to="ifo-chef",
+                decision={"body": "sn"},
+            )
+        ],
+        "t",
+    )
+    # Recorded later, effective before the delegation was re-pointed: SN.1 had no delegate
+    # from 2013-06-01 until 2014-01-01.
+    org.record_changes(
+        [change("abolish_position", id="late", effective="2013-06-01", position="kulturchef", decision=SD)],
+        "t",
+    )
+
+    [listed] = org.read_model.reports.unreported(org.read_model, "sn")
+    assert listed.change.id == "late" and [e.label for e in listed.affected] == ["SN.1"]
+
+
+def test_a_vidaredelegation_reports_to_its_forvaltningschef_unless_it_says_otherwise(org):
+    org.record_changes(
+        [
+            change(
+                "subdelegate",
+                id="s1",
+                effective=D,
+                delegation="b1-kultur",
+                parent_delegation="b1",
+                to="kulturchef",
+                decision=SD,
+            ),
+            change(
+                "subdelegate",
+                id="s2",
+                effective=D,
+                delegation="b1-va",
+                parent_delegation="b1",
+                to="va-chef",
+                reporting="Anmäls till stadsdirektören varje månad",
+                decision=SD,
+            ),
+            change(
+                "amend_delegation",
+                id="a1",
+                effective="2013-03-01",
+                delegation="b1",
+                reporting="Anmäls till kommunstyrelsen varje kvartal",
+                decision={"body": "ks"},
+            ),
+        ],
+        "t",
+    )
+
+    rows = {d.id: d for d in org.read_model.delegations.delegations(date(2013, 3, 1))}
+    assert rows["b1"].reporting == "Anmäls till kommunstyrelsen varje kvartal"
+    assert (
+        rows["b1-kultur"].reporting == "Anmäls till Stadsdirektör (förvaltningschefen som vidaredelegerade)"
+    )
+    assert rows["b1-va"].reporting == "Anmäls till stadsdirektören varje månad"
+
+
+def test_a_rebuild_derives_the_same_reporting(org):
+    org.record_changes(
+        [
+            _rename("r1", "kfv", "Kultur", SD),
+            change("abolish_position", id="ab", effective="2013-03-01", position="kulturchef", decision=SD),
+            change(
+                "subdelegate",
+                id="s1",
+                effective="2013-03-01",
+                delegation="b1-va",
+                parent_delegation="b1",
+                to="va-chef",
+                decision=SD,
+            ),
+        ],
+        "t",
+    )
+    org.record_changes([change("cancel_change", id="c1", change="r1", reason="Fel")], "t")
+
+    def derived():
+        with org.engine.connect() as connection:
+            log = t.change_log
+            rows = connection.execute(
+                select(log.c.change_id, log.c.report_to, log.c.report_basis, log.c.decision_name).order_by(
+                    log.c.change_id
+                )
+            ).all()
+            effects = connection.execute(
+                select(t.change_effects).order_by(t.change_effects.c.change_id)
+            ).all()
+        return [tuple(r) for r in rows], [tuple(r) for r in effects]
+
+    before = derived()
+    org.rebuild()
+
+    assert derived() == before
+    assert ("ab", "sn", "sn-1", "SN.1") in before[1]
+    assert ("r1", "ks", "OFFICIAL_DECISION", "Stadsdirektör") in before[0]
