@@ -166,7 +166,7 @@ def _document_read_access(app: FastAPI, public_read: bool) -> None:
 def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until interrupted (`orgchange serve`), in `settings.workers` processes.
 
-    Slow clients are bounded (docs/security-bounds.md): headers within
+    Slow clients are bounded (docs/security.md): headers within
     `http_header_timeout_seconds` (BoundedH11Protocol) and of at most
     `http_max_header_bytes`, an idle kept-alive connection closed after
     `http_keep_alive_seconds`, at most `http_max_connections` connections and

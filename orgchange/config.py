@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # A process on a read replica: it answers queries and refuses to record (503).
     read_only: bool = False
 
-    # --- bounds on what one request may cost (docs/security-bounds.md) ---
+    # --- bounds on what one request may cost (docs/security.md) ---
     # GraphQL: the whole request body (a change file sent to `recordChanges` counts; larger
     # files go to `POST /changes`), the document's text, its tokens (checked while it is
     # parsed, which stops at the limit), and how deeply the variables may nest.
