@@ -205,7 +205,15 @@ def render(
             max(nodes, edges // 2),
             limits.max_nodes,
         )
-    return run_dot(graph.to_string().encode("utf-8"), fmt, limits, cancelled, hint)
+    text = graph.to_string().encode("utf-8")
+    fallback = None
+    if graph.get("splines") == "ortho":
+        # Graphviz's orthogonal routing gives up on some large graphs ("Trapezoid-table
+        # overflow"): the same chart with curved lines is drawn instead, in the same turn.
+        graph.set("splines", "spline")
+        fallback = graph.to_string().encode("utf-8")
+        graph.set("splines", "ortho")
+    return run_dot(text, fmt, limits, cancelled, hint, fallback)
 
 
 # --- the delegationsordning -------------------------------------------------------------

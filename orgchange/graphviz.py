@@ -52,10 +52,22 @@ class DiagramTooLarge(OrgChangeError):
         self.limit = limit
 
 
-class DiagramTimedOut(OrgChangeError):
+class DiagramNotDrawn(OrgChangeError):
+    """`dot` ran but gave no diagram; the message says why and how to ask for a part."""
+
+    code = "DIAGRAM_NOT_DRAWN"
+
+
+class DiagramTimedOut(DiagramNotDrawn):
     """`dot` did not finish in time and was stopped."""
 
     code = "DIAGRAM_TIMED_OUT"
+
+
+class DiagramFailed(DiagramNotDrawn):
+    """`dot` gave up on the diagram (Graphviz has limits of its own, e.g. in routing lines)."""
+
+    code = "DIAGRAM_FAILED"
 
 
 class DiagramBusy(OrgChangeError):
@@ -166,37 +178,58 @@ def run_dot(
     limits: RenderLimits,
     cancelled: threading.Event | None = None,
     hint: str = SMALLER_PART,
+    fallback: bytes | None = None,
 ) -> bytes:
-    """`dot -T{fmt}` of `text`, within the limits; raises DiagramTimedOut, DiagramBusy, DiagramCancelled.
+    """`dot -T{fmt}` of `text`, within the limits; raises DiagramTimedOut, DiagramFailed,
+    DiagramBusy, DiagramCancelled.
 
-    `hint` tells how to ask for a smaller diagram, should this one take too long.
+    `hint` tells how to ask for a smaller diagram, should this one take too long. `fallback`,
+    if given, is drawn instead when `dot` gives up on `text`, in the same turn and within
+    the same time limit.
     """
     with gate_for(limits).slot(limits.timeout, cancelled):
-        if cancelled is not None and cancelled.is_set():
-            raise DiagramCancelled
-        process = subprocess.Popen(
-            dot_command(fmt, limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
         deadline = time.monotonic() + limits.timeout
-        given: bytes | None = text
         try:
-            while True:
-                try:
-                    output, errors = process.communicate(given, timeout=POLL_SECONDS)
-                    break
-                except subprocess.TimeoutExpired:
-                    given = None  # sent already: communicate() goes on with what is left of it
-                if cancelled is not None and cancelled.is_set():
-                    raise DiagramCancelled
-                if time.monotonic() > deadline:
-                    raise DiagramTimedOut(
-                        f"drawing the diagram took longer than {limits.timeout:g} seconds and was "
-                        f"stopped; {hint}"
-                    )
-        finally:
-            if process.returncode is None:
-                process.kill()
-                process.communicate()
+            return _dot(text, fmt, limits, deadline, cancelled, hint)
+        except DiagramFailed:
+            if fallback is None:
+                raise
+            return _dot(fallback, fmt, limits, deadline, cancelled, hint)
+
+
+def _dot(
+    text: bytes,
+    fmt: str,
+    limits: RenderLimits,
+    deadline: float,
+    cancelled: threading.Event | None,
+    hint: str,
+) -> bytes:
+    if cancelled is not None and cancelled.is_set():
+        raise DiagramCancelled
+    process = subprocess.Popen(
+        dot_command(fmt, limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    given: bytes | None = text
+    try:
+        while True:
+            try:
+                output, errors = process.communicate(given, timeout=POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                given = None  # sent already: communicate() goes on with what is left of it
+            if cancelled is not None and cancelled.is_set():
+                raise DiagramCancelled
+            if time.monotonic() > deadline:
+                raise DiagramTimedOut(
+                    f"drawing the diagram took longer than {limits.timeout:g} seconds and was stopped; {hint}"
+                )
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.communicate()
     if process.returncode != 0:
-        raise RuntimeError(f"dot -T{fmt} failed ({process.returncode}): {errors.decode(errors='replace')}")
+        reason = errors.decode("utf-8", errors="replace").strip().splitlines()
+        said = f" ({reason[-1][:200]})" if reason else ""
+        raise DiagramFailed(f"Graphviz could not draw the diagram{said}; {hint}")
     return output

@@ -19,7 +19,7 @@ from orgchange.application import Impact, OrgChange
 from orgchange.domain.errors import NotFound
 from orgchange.domain.findings import Finding
 from orgchange.escaping import html_text
-from orgchange.graphviz import DiagramTimedOut, DiagramTooLarge, RenderLimits
+from orgchange.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
 from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow
@@ -293,7 +293,7 @@ class ReviewPack:
             try:
                 svg = diagrams.render(graph, "svg", limits=limits, hint=CHART_HINT).decode("utf-8")
                 svg = svg[svg.index("<svg") :]
-            except (diagrams.GraphvizMissing, DiagramTooLarge, DiagramTimedOut) as missing:
+            except (diagrams.GraphvizMissing, DiagramTooLarge, DiagramNotDrawn) as missing:
                 svg = f"<p class='missing'>{html_text(str(missing))}</p>"
             out.append(f"<figure class='chart' data-chart='{label.lower()}'>{svg}")
             out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")

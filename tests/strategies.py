@@ -172,7 +172,7 @@ def _establish_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -
     kind = draw(st.sampled_from(("unit", "office", "area", "board", "committee", "group", "company")))
     name = draw(st.sampled_from(COMPANY_NAMES if kind == "company" else UNIT_NAMES))
     if kind == "company":
-        owner = _pick(draw, s.of_kind("board", "company"))
+        owner = _pick(draw, s.of_kind("council", "board", "company"))
         if owner is None:
             return None
         return EstablishUnit(unit=key("u"), name=name, kind=kind, owner=owner, **common)
@@ -208,7 +208,7 @@ def _move_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Cha
     if unit is None:
         return None
     if s.units[unit].kind == "company":
-        owners = s.of_kind("board", "company")
+        owners = s.of_kind("council", "board", "company")
         owner = _pick(draw, [k for k in owners if k not in (unit, s.units[unit].owner)])
         return MoveUnit(unit=unit, owner=owner, **common) if owner else None
     if s.units[unit].kind == "committee":
@@ -281,7 +281,7 @@ def _dissolve_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) ->
 
 def _spin_off_unit(draw: Draw, s: State, day: date, key: _Keys, common: dict) -> Change | None:
     unit = _pick(draw, s.not_of_kind("council", "company"))
-    owner = _pick(draw, s.of_kind("board", "company"))
+    owner = _pick(draw, s.of_kind("council", "board", "company"))
     if unit is None or owner is None:
         return None
     return SpinOffUnit(

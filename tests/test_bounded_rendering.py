@@ -8,6 +8,7 @@ tests/hardening/test_bounded_work.py.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import http.server
 import os
 import struct
@@ -27,6 +28,7 @@ from orgchange.charts import OrgChart
 from orgchange.graphviz import (
     DiagramBusy,
     DiagramCancelled,
+    DiagramFailed,
     DiagramTimedOut,
     DiagramTooLarge,
     Gate,
@@ -162,6 +164,32 @@ def test_a_png_is_never_larger_than_the_pixel_limit(demo_app) -> None:
 
     assert max(unbounded) > 400
     assert max(bounded) <= 400
+
+
+def test_a_diagram_graphviz_gives_up_on_is_a_plain_error_naming_the_way_to_a_part() -> None:
+    # Graphviz refuses what it cannot read, as it gives up on some large graphs (an exit code,
+    # a line on its standard error): the service says so, never a 500.
+    with pytest.raises(
+        DiagramFailed, match="Graphviz could not draw the diagram .*syntax error.*; ask for a part"
+    ):
+        run_dot(b"digraph { a -> }", "svg", RenderLimits(), hint="ask for a part")
+
+
+# The org chart of a generated 2,000-unit organisation, as the service writes it: Graphviz's
+# orthogonal routing aborts on it ("Trapezoid-table overflow").
+ORTHO_GIVES_UP = Path(__file__).parent / "data" / "ortho-gives-up.dot.gz"
+
+
+def test_a_chart_graphvizs_orthogonal_routing_gives_up_on_is_drawn_with_curved_lines() -> None:
+    text = gzip.decompress(ORTHO_GIVES_UP.read_bytes())
+    curved = text.replace(b"splines=ortho", b"splines=spline")
+    limits = RenderLimits(max_nodes=5_000, timeout=120)
+
+    with pytest.raises(DiagramFailed, match="trapezoid"):
+        run_dot(text, "svg", limits)
+    svg = run_dot(text, "svg", limits, fallback=curved)
+
+    assert svg.count(b'class="node"') > 2_000
 
 
 def test_dot_is_killed_at_the_time_limit() -> None:

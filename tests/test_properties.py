@@ -138,7 +138,7 @@ def assert_rules_hold(timeline: Timeline) -> None:
                 assert unit.parent is None, f"{where} has a parent"
                 assert unit.owner is not None, f"{where} has no owner"
                 assert unit.owner in org, f"{where}: owner '{unit.owner}' is not in effect"
-                assert org[unit.owner].kind in ("board", "company"), (
+                assert org[unit.owner].kind in ("council", "board", "company"), (
                     f"{where}: owner '{unit.owner}' is a {org[unit.owner].kind}"
                 )
             else:

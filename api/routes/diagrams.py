@@ -26,7 +26,7 @@ from orgchange.charts import OrgChart
 from orgchange.delegationsordning import Delegationsordning, before_after
 from orgchange.diagrams import GraphvizMissing
 from orgchange.domain.errors import NotFound
-from orgchange.graphviz import DiagramBusy, DiagramCancelled, DiagramTimedOut, DiagramTooLarge, RenderLimits
+from orgchange.graphviz import DiagramBusy, DiagramCancelled, DiagramNotDrawn, DiagramTooLarge, RenderLimits
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..limits import ClientGone, while_connected
@@ -88,7 +88,7 @@ async def _picture(request: Request, fmt: Format, draw: Callable[[threading.Even
     except DiagramTooLarge as error:
         body = {"detail": str(error), "code": error.code, "size": error.size, "limit": error.limit}
         return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    except DiagramTimedOut as error:
+    except DiagramNotDrawn as error:
         return JSONResponse(
             {"detail": str(error), "code": error.code}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )

@@ -95,7 +95,7 @@ REPORTING_TO_BOARD = Reference(
     "reporting-to-board",
     "the board decides to what extent decisions made under delegation are reported to it",
     "6 kap. 40 §",
-    "6 kap. 38 §",
+    "6 kap. 35 §",
 )
 DELEGATION_TO_EMPLOYEE = Reference(
     "delegation-to-employee",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from .conftest import Api, Tokens
@@ -122,16 +124,9 @@ query ($asOf: Date!) {
 
 def test_graphql_lists_the_findings_of_a_day(api: Api) -> None:
     before = api.data(FINDINGS, {"asOf": "2017-12-31"})
-    # The sample's holding company is owned by a board (a finding), and nothing cites a repealed act yet.
-    assert before["delegationFindings"] == []
-    assert _codes(before["findings"]) == [
-        {
-            "code": "BOARD_OWNS_COMPANY",
-            "subjectKind": "unit",
-            "subjectId": "nacka-stadshus-ab",
-            "since": "2016-12-01",
-        }
-    ]
+    # The sample's companies are owned by the kommun (the council) or by its holding company,
+    # and nothing cites a repealed act before 2018.
+    assert before == {"delegationFindings": [], "findings": []}
     after = api.data(FINDINGS, {"asOf": "2018-06-01"})
     repealed = {f["delegationId"] for f in after["delegationFindings"] if f["code"] == "REPEALED_ACT"}
     assert repealed and all(f["since"] == "2018-01-01" for f in after["delegationFindings"])
@@ -158,8 +153,35 @@ def test_a_change_and_a_preview_carry_their_findings(api: Api, tokens: Tokens) -
         "findings": [{"code": "RESERVED_MATTER", "subjectKind": "delegation", "subjectId": "ks-mal"}],
         "decision": {"body": "ks", "position": None},
     }
-    assert api.data(query % "nacka-2016-001")["change"]["findings"] == [
-        {"code": "BOARD_OWNS_COMPANY", "subjectKind": "unit", "subjectId": "nacka-stadshus-ab"}
+    owned_by_a_board = {
+        "format": "orgchange/v1",
+        "changes": [
+            {
+                "id": "bolag-1",
+                "type": "establish_unit",
+                "effective": "2017-06-01",
+                "decision": {"body": "kf", "date": "2017-05-15", "paragraph": "§ 101"},
+                "unit": "nacka-energi-ab",
+                "name": "Nacka energi AB",
+                "kind": "company",
+                "owner": "ks",
+            }
+        ],
+    }
+    assert (
+        api.post_changes(json.dumps(owned_by_a_board), tokens.registrar, "application/json").status_code
+        == 200
+    )
+    assert api.data(query % "bolag-1")["change"]["findings"] == [
+        {"code": "BOARD_OWNS_COMPANY", "subjectKind": "unit", "subjectId": "nacka-energi-ab"}
+    ]
+    assert _codes(api.data(FINDINGS, {"asOf": "2017-12-31"})["findings"]) == [
+        {
+            "code": "BOARD_OWNS_COMPANY",
+            "subjectKind": "unit",
+            "subjectId": "nacka-energi-ab",
+            "since": "2017-06-01",
+        }
     ]
 
 
