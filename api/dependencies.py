@@ -1,6 +1,6 @@
 """FastAPI dependencies: the application's services, and who is calling.
 
-Access rules (CONTRACT.md §4): reads are public unless `public_read` is off,
+Access rules (docs/http.md#who-may-read-and-write): reads are public unless `public_read` is off,
 then any valid token will do; writes always need a registrar's or an admin's
 token — 401 without a valid token, 403 with a reader's.
 """

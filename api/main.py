@@ -1,4 +1,4 @@
-"""The HTTP service of `orgchange serve` (CONTRACT.md §4): GraphQL, REST and diagrams on one port."""
+"""The HTTP service of `orgchange serve` (docs/http.md): GraphQL, REST and diagrams on one port."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, Malfor
 
 @dataclass(frozen=True)
 class Problem:
-    """Why nothing was recorded: the messages of CONTRACT.md §2 and the rule broken."""
+    """Why nothing was recorded: the messages and the rule broken of docs/errors.md#refused-changes."""
 
     kind: str  # "malformed" | "rejected" | "concurrent"
     errors: list[str]

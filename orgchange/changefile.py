@@ -1,6 +1,6 @@
 """Reading and writing change files (`format: orgchange/v1`, YAML or JSON).
 
-Reading only checks the file's form (CONTRACT.md §2): that it is YAML/JSON,
+Reading only checks the file's form (docs/change-files.md): that it is YAML/JSON,
 that every entry has a known `type` and well-typed fields. The rules that need
 the register are checked when the changes are recorded.
 """

@@ -123,7 +123,7 @@ def _levels(units: list[UnitRow], depth: int) -> list[UnitRow]:
 
 
 def chart_json(chart: OrgChart) -> dict[str, Any]:
-    """CONTRACT.md §3: {"asOf": D, "units": [{"id","name","kind","parentId","ownerId"}…]} sorted by id."""
+    """docs/cli.md: {"asOf": D, "units": [{"id","name","kind","parentId","ownerId"}…]} sorted by id."""
     return {
         "asOf": chart.as_of.isoformat(),
         "units": [

@@ -1,4 +1,4 @@
-"""The `orgchange` command line (CONTRACT.md §3).
+"""The `orgchange` command line (docs/cli.md).
 
 Exit codes: 0 done; 1 a change was rejected (a rule of the register) or the
 database could not be used; 2 the input was malformed (not YAML/JSON, unknown

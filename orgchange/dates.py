@@ -1,4 +1,4 @@
-"""Days and instants as the contract writes them, and nothing looser (CONTRACT.md §1, §5).
+"""Days and instants as the contract writes them, and nothing looser (docs/time.md).
 
 Shared by the command line's options, GraphQL's `Date`/`DateTime` scalars and the
 REST routes' query parameters, so all three refuse the same input in the same words. Looser parsers

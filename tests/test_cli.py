@@ -1,4 +1,4 @@
-"""The command line, run as a real process against real databases (CONTRACT.md §3)."""
+"""The command line, run as a real process against real databases (docs/cli.md)."""
 
 from __future__ import annotations
 

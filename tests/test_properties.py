@@ -120,7 +120,7 @@ def record_in_files(app: OrgChange, files: Iterable[list[Change]]) -> None:
 
 
 def assert_rules_hold(timeline: Timeline) -> None:
-    """The hard rules of DOMAIN.md, checked on every boundary day of the timeline."""
+    """The hard rules of docs/domain.md, checked on every boundary day of the timeline."""
     for key, versions in timeline.units.items():
         assert_contiguous(f"unit {key}", versions)
     for key, versions in timeline.positions.items():

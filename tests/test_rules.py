@@ -1,4 +1,4 @@
-"""The rules the register enforces (DOMAIN.md), each accepted and rejected, on both databases."""
+"""The rules the register enforces (docs/domain.md#rules-the-register-enforces), each accepted and rejected, on both databases."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The GraphQL API (CONTRACT.md §5), built with strawberry."""
+"""The GraphQL API (docs/graphql.md), built with strawberry."""

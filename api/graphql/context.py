@@ -57,7 +57,7 @@ class RequestContext(BaseContext):
     def require_writer(self) -> Caller:
         """The caller, if it may record changes; else a GraphQL error and HTTP 401/403.
 
-        The HTTP status follows CONTRACT.md §4 for mutations as for `POST /changes`,
+        The HTTP status follows docs/http.md#who-may-read-and-write for mutations as for `POST /changes`,
         so a client that only looks at the status still sees why nothing happened.
         """
         if self.caller is None:

@@ -1,4 +1,4 @@
-"""The mutations of CONTRACT.md §5. Each needs a registrar's or an admin's token.
+"""The mutations of docs/graphql.md#mutations. Each needs a registrar's or an admin's token.
 
 They record through the same `ChangeRecorder` as `POST /changes`, so a change
 is validated, recorded and refused in the same way and in the same words.

@@ -1,4 +1,4 @@
-"""The queries of CONTRACT.md §5 (and `change(id)`), each a thin resolver over the read models.
+"""The queries of docs/graphql.md#queries (and `change(id)`), each a thin resolver over the read models.
 
 Resolvers are async and send every database call to the thread pool, so a slow
 query never stalls the event loop. Arguments that name something the register
@@ -65,7 +65,7 @@ def given(value: T | None) -> T | None:
     """An optional argument's value: None when it was omitted (UNSET) or null.
 
     Optional arguments default to UNSET rather than None so that the SDL shows
-    them as CONTRACT.md writes them (`knownAt: DateTime`, not `= null`).
+    them as docs/graphql.md#the-minimum-schema writes them (`knownAt: DateTime`, not `= null`).
     """
     return None if value is strawberry.UNSET else value
 

@@ -1,4 +1,4 @@
-"""The GraphQL object types of CONTRACT.md §5, plus a few extras in the same style.
+"""The GraphQL object types of docs/graphql.md#the-minimum-schema, plus a few extras in the same style.
 
 Types wrap read-model rows. Fields that need more data (parent, children,
 positions, whole life, links, delegations) go through the request's DataLoaders,

@@ -1,4 +1,4 @@
-"""`POST /changes`: record a change file (CONTRACT.md §2 and §4)."""
+"""`POST /changes`: record a change file (docs/change-files.md, docs/http.md)."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ changes:
 """
 
 # The outer form of a change file; each change's own fields are checked by the reader, which
-# names what is wrong (CONTRACT.md §2).
+# names what is wrong (docs/errors.md#refused-changes).
 _CHANGE_FILE = {
     "type": "object",
     "required": ["format", "changes"],
@@ -149,7 +149,7 @@ _CHANGE_FILE = {
 
 _REQUEST_BODY = {
     "required": True,
-    "description": "A change file, `format: orgchange/v1` (CONTRACT.md §2), as JSON or YAML.",
+    "description": "A change file, `format: orgchange/v1` (docs/change-files.md), as JSON or YAML.",
     "content": {
         "application/yaml": {"schema": {"type": "string"}, "example": _EXAMPLE},
         "application/json": {"schema": _CHANGE_FILE},

@@ -1,9 +1,9 @@
 """The change types of the register: one immutable value per kind of change.
 
 These models are the vocabulary of orgchange. The same classes describe the
-`orgchange/v1` change file (CONTRACT.md §2), so a field is declared once and
+`orgchange/v1` change file (docs/change-files.md), so a field is declared once and
 validated by pydantic wherever a change enters the system; the rules that need
-the rest of the register (rules 1–7 of DOMAIN.md) live in `timeline.py` and the
+the rest of the register (docs/domain.md, rules 1–7) live in `timeline.py` and the
 handler modules beside it.
 """
 

@@ -1,4 +1,4 @@
-"""Delegation changes: the delegationsordning over time (rule 6 of DOMAIN.md).
+"""Delegation changes: the delegationsordning over time (docs/domain.md, rule 6).
 
 Kommunallagen (2017:725): a board (kommunstyrelsen or a nämnd) may let a
 committee of its own, a member or a substitute decide on its behalf (6 kap.

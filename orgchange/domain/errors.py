@@ -3,7 +3,7 @@
 Every one of them is a user error: it is shown in plain words and never as a
 traceback. `RuleViolation` is raised by the domain without knowing where the
 change came from; the application wraps it in `ChangeRejected`, which names the
-change (its position in the file and its id) as CONTRACT.md §2 requires.
+change (its position in the file and its id) as docs/errors.md#refused-changes says.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class MalformedInput(OrgChangeError):
 
 
 class RuleViolation(OrgChangeError):
-    """A change breaks a rule of the register (DOMAIN.md, "Rules the register enforces")."""
+    """A change breaks a rule of the register (docs/domain.md#rules-the-register-enforces)."""
 
     def __init__(self, rule: str, message: str):
         self.rule = rule

@@ -1,6 +1,6 @@
 """The register: the event-sourced aggregate of one organisation's changes.
 
-The rules of DOMAIN.md hold across the whole organisation (no cycle on any day,
+The rules of docs/domain.md hold across the whole organisation (no cycle on any day,
 a retroactive change checked against every later day), so the whole register is
 the consistency boundary: one aggregate, one stream of events. Its state is the
 log of recorded changes, the reports to boards, and the `Timeline` that folds

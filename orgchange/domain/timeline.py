@@ -30,7 +30,7 @@ from .records import (
     version_on,
 )
 
-# Rule names, as reported with every rejection (DOMAIN.md "Rules the register enforces").
+# Rule names, as reported with every rejection (docs/domain.md#rules-the-register-enforces).
 UNIQUE_KEY = "unique-key"  # rule 1
 ONE_PARENT = "one-parent"  # rule 2
 HIERARCHY = "hierarchy"  # rule 3

@@ -23,7 +23,7 @@ class Effects:
 
 
 def change_effects(payload: dict[str, Any]) -> Effects:
-    """The effects of a change, as written in a change file (CONTRACT.md §2).
+    """The effects of a change, as written in a change file (docs/change-files.md#the-change-types).
 
     A merge: the merged units → `into` (one of them, or a new unit); a split: the unit →
     its successors; a spin-off: the unit → the company; establish: → the new unit;

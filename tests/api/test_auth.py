@@ -1,4 +1,4 @@
-"""Tokens and access (CONTRACT.md §4): public reads, writes for registrars and admins only."""
+"""Tokens and access (docs/http.md#who-may-read-and-write): public reads, writes for registrars and admins only."""
 
 from __future__ import annotations
 

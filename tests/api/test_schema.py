@@ -1,4 +1,4 @@
-"""The GraphQL schema: CONTRACT.md §5 is all there, and no change to the SDL goes unnoticed.
+"""The GraphQL schema: docs/graphql.md#the-minimum-schema is all there, and no change to the SDL goes unnoticed.
 
 To accept an intended change of the schema, regenerate the snapshot:
 
