@@ -154,7 +154,7 @@ def _decision(draw: Draw, day: date) -> Decision | None:
 
 
 class _Keys:
-    """Fresh keys; a key is never reused (rule 1), so a counter is enough."""
+    """Fresh keys; a key is never reused (docs/domain.md, rule 1), so a counter is enough."""
 
     def __init__(self) -> None:
         self.count = 0

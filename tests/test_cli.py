@@ -135,7 +135,7 @@ def test_a_rejected_file_exits_1_and_records_nothing(sqlite_url, tmp_path):
 def test_a_merge_of_one_unit_or_a_split_into_one_is_rejected_not_malformed(
     database_url, tmp_path, last, message
 ):
-    # Rule 4's cardinalities are rules of the register (exit 1), not a malformed file (exit 2).
+    # Rule 4's cardinalities (docs/domain.md) are rules of the register (exit 1), not a malformed file (exit 2).
     path = write_file(
         tmp_path / "one.yaml",
         [

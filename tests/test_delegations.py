@@ -84,7 +84,7 @@ def edge_strokes(svg: ET.Element) -> dict[tuple[str, str], str | None]:
     return strokes
 
 
-# --- rule 6: who may be a delegate (the other cases are in test_rules.py) ---------------------
+# --- rule 6 (docs/domain.md): who may be a delegate (the other cases are in test_rules.py) ----
 
 
 def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):

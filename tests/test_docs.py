@@ -188,6 +188,21 @@ def test_every_numbered_rule_cited_is_a_rule_of_the_domain_page() -> None:
     assert unknown == {}
 
 
+def test_a_file_that_cites_a_numbered_rule_names_the_page_it_is_numbered_in() -> None:
+    """A bare "rule 4" leaves a newcomer guessing; naming docs/domain.md beside it does not."""
+    unnamed = [
+        str(path.relative_to(ROOT))
+        for path in repository_files()
+        if path != Path(__file__).resolve()
+        and RULE_NUMBER.search(text := read(path))
+        and "docs/domain.md" not in text
+        and not (path.parent == DOCS and "(domain.md" in text)
+        and path != DOCS / "domain.md"
+    ]
+
+    assert unnamed == []
+
+
 def test_nothing_refers_to_a_document_outside_the_repository() -> None:
     """The repository must stand on its own: what it needs is written in docs/."""
     found = {

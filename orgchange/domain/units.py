@@ -1,7 +1,8 @@
 """Unit changes: establish, rename, reclassify, move, merge, split, dissolve, spin off.
 
-Each handler first checks every rule that applies, then writes the new
-versions; nothing is written when a check fails.
+Each handler first checks every rule that applies (numbered as in
+docs/domain.md#rules-the-register-enforces), then writes the new versions;
+nothing is written when a check fails.
 """
 
 from __future__ import annotations
