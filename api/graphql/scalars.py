@@ -1,4 +1,4 @@
-"""`Date` and `DateTime` as the contract writes them, and nothing looser.
+"""`Date` and `DateTime` as docs/time.md writes them, and nothing looser.
 
 Strawberry's own scalars accept more than the contract (`20170301`, or an
 instant without a time zone). In a register of decisions a silently misread
