@@ -9,6 +9,7 @@ are skipped locally, and fail in CI (CI=true), where they must run.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,14 +35,18 @@ def _postgres_available() -> str | None:
         return str(error).splitlines()[0]
 
 
-_POSTGRES_PROBLEM = _postgres_available()
+@functools.cache
+def _postgres_problem() -> str | None:
+    """Asked once, when a test first wants PostgreSQL: a run of the unit tier connects to nothing."""
+    return _postgres_available()
 
 
 @contextmanager
 def _fresh_postgres_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards; the test is skipped (failed in CI) without one."""
-    if _POSTGRES_PROBLEM is not None:
-        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {_POSTGRES_PROBLEM}"
+    problem = _postgres_problem()
+    if problem is not None:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {problem}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

@@ -104,3 +104,27 @@ def test_the_unit_tier_has_no_conftest_that_could_open_a_database() -> None:
     if conftest.exists():
         assert not {m for m in _imported(conftest) if _outside_the_domain(m)}
     importlib.import_module("tests.unit")  # a package of its own, collected by `make unit`
+
+
+def _rules_of_the_register() -> list[str]:
+    """The rule codes of the table "The rules a file must keep" in docs/change-files.md."""
+    text = (TESTS.parent / "docs" / "change-files.md").read_text(encoding="utf-8")
+    table = text.split("| rule | what it says |", 1)[1].split("\n\n", 1)[0]
+    codes = []
+    for row in table.splitlines()[2:]:
+        first = row.split("|")[1]
+        codes += [part.strip().strip("`") for part in first.split(",")]
+    return codes
+
+
+def test_every_rule_of_the_register_is_refused_somewhere_in_the_unit_tier() -> None:
+    """Each rule code of the documentation appears as a refusal's rule in a unit test."""
+    codes = _rules_of_the_register()
+    assert len(codes) >= 13 and "unique-key" in codes and "reporting" in codes
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in HERE.glob("test_*.py")
+        if path.name != Path(__file__).name
+    )
+    untested = [code for code in codes if f'"{code}"' not in sources]
+    assert not untested, untested
