@@ -1,12 +1,13 @@
 # The two commands of the quick start:
 #   make demo [AS_OF=2017-03-01]   set up, record the Nacka sample, print its org chart, serve it
 #   make test                      set up and run every test (SQLite, PostgreSQL, Graphviz, Chromium)
+#   make unit                      set up and run the unit tier: the domain's rules, no database, seconds
 AS_OF ?= 2017-03-01
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export ORGCHANGE_DATABASE_URL ?= sqlite:///orgchange.db
 
-.PHONY: demo test lint setup
+.PHONY: demo test unit lint setup
 
 setup:
 	@scripts/setup.sh
@@ -21,6 +22,10 @@ test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check .
 	.venv/bin/pytest -q -rs
+
+unit:
+	@scripts/setup.sh --test
+	.venv/bin/pytest -q tests/unit
 
 lint:
 	.venv/bin/ruff check .

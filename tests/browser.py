@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT
+from tests.support import IN_CI, ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [

@@ -1,14 +1,22 @@
-"""Small helpers to write change files in tests, in the contract's own words."""
+"""Small builders for tests: changes in the words of a change file, and a register of the
+domain with changes recorded in it (no database: the unit tier builds on these).
+
+Everything here comes from `orgchange.domain` alone, so that the unit tier stays free of
+adapters and databases."""
 
 from __future__ import annotations
 
+import copy
 import typing
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, BeforeValidator
 
-from orgchange.changefile import parse_change
-from orgchange.domain.changes import Change
+from orgchange.domain.changes import Change, change_adapter
+from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.register import Register
 from orgchange.domain.text import line_at_the_door, lines_at_the_door
 
 
@@ -16,7 +24,54 @@ def change(type_: str, **fields: Any) -> Change:
     """One change; `from_` stands for the contract's `from`."""
     if "from_" in fields:
         fields["from"] = fields.pop("from_")
-    return parse_change({"type": type_, **fields}, 1)
+    return change_adapter.validate_python({"type": type_, **fields})
+
+
+# --- a register of the domain, without a database ----------------------------------------------
+
+RECORDED_AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def register(*changes: Change | Iterable[Change], organisation: str | None = None) -> Register:
+    """A new register with the changes recorded in it, in order (lists are flattened)."""
+    started = Register.start(organisation)
+    record(started, *changes)
+    return started
+
+
+def record(into: Register, *changes: Change | Iterable[Change], by: str = "test") -> list[str]:
+    """Record the changes as one command, all or nothing, as the application does: on a working
+    copy of the register, kept only if every change is accepted; each command a second after
+    the one before (what the register knew when is then a matter of its timestamps)."""
+    flat: list[Change] = []
+    for item in changes:
+        flat.extend([item] if isinstance(item, BaseModel) else item)  # type: ignore[list-item]
+    working = copy.deepcopy(into)
+    ids = working.record(flat, by, next_instant(into))
+    pending = into._pending_events + working._pending_events  # type: ignore[attr-defined]
+    into.__dict__.update(working.__dict__)
+    into._pending_events = pending  # type: ignore[attr-defined]
+    return ids
+
+
+def next_instant(of: Register) -> datetime:
+    """A second after the last change the register recorded."""
+    last = max((recorded.recorded_at for recorded in of.log.values()), default=RECORDED_AT)
+    return last + timedelta(seconds=1)
+
+
+def refused(into: Register, *changes: Change) -> ChangeRejected:
+    """The rejection of a command of these changes; the register is left as it was."""
+    try:
+        record(into, *changes)
+    except ChangeRejected as rejection:
+        return rejection
+    raise AssertionError("the register recorded changes that a rule should refuse")
+
+
+def organisation_on(of: Register, day: str) -> dict[str, Any]:
+    """The units in effect on a day, by key."""
+    return of.timeline.organisation_on(date.fromisoformat(day))
 
 
 def base_organisation() -> list[Change]:

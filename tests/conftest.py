@@ -9,7 +9,7 @@ are skipped locally, and fail in CI (CI=true), where they must run.
 
 from __future__ import annotations
 
-import os
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,14 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
-from orgchange.changefile import ChangeFile, parse_change_file
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "orgchange" / "sample" / "nacka-2012-2018.yaml"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ORGCHANGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from orgchange.changefile import parse_change_file
+from tests.support import IN_CI, POSTGRES_ADMIN_URL, SAMPLE, opened
 
 
 def _postgres_available() -> str | None:
@@ -41,14 +35,18 @@ def _postgres_available() -> str | None:
         return str(error).splitlines()[0]
 
 
-_POSTGRES_PROBLEM = _postgres_available()
+@functools.cache
+def _postgres_problem() -> str | None:
+    """Asked once, when a test first wants PostgreSQL: a run of the unit tier connects to nothing."""
+    return _postgres_available()
 
 
 @contextmanager
 def _fresh_postgres_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards; the test is skipped (failed in CI) without one."""
-    if _POSTGRES_PROBLEM is not None:
-        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {_POSTGRES_PROBLEM}"
+    problem = _postgres_problem()
+    if problem is not None:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {problem}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
@@ -91,20 +89,6 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
         return
     with _fresh_postgres_database() as url:
         yield url
-
-
-@contextmanager
-def opened(database_url: str, sample: ChangeFile | None = None) -> Iterator[OrgChange]:
-    """The application on a database, with `sample` recorded first if given; closed afterwards,
-    its connections let go (a test's PostgreSQL database can then be dropped)."""
-    application = OrgChange(database_url)
-    try:
-        if sample is not None:
-            application.record_changes(sample.changes, "test", sample.organisation)
-        yield application
-    finally:
-        application.close()
-        application.engine.dispose()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from orgchange.application import OrgChange, Renaming
 from orgchange.domain.register import REGISTER_ID, Register
 from projections.audit import AuditReader
 from tests.builders import base_organisation, change
-from tests.conftest import opened
+from tests.support import opened
 
 REPORT = {"type": "report_changes", "id": "r-1", "to": "ks", "meeting": "2012-02-01", "changes": ["kf", "ks"]}
 NOTING = {"type": "note_report", "id": "n-1", "to": "ks", "meeting": "2012-02-01", "paragraph": "§ 12"}

@@ -18,7 +18,7 @@ import pytest
 from orgchange import diagrams
 from orgchange.charts import OrgChart
 from tests.builders import base_organisation, change
-from tests.conftest import opened
+from tests.support import opened
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY = date(2017, 3, 1)  # Nacka vatten och avfall AB exists from 2017-01-01

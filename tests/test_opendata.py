@@ -30,7 +30,7 @@ from orgchange import opendata
 from orgchange.application import OrgChange
 from orgchange.config import DEFAULT_URI_BASE, Settings
 from tests.builders import base_organisation, change
-from tests.conftest import opened
+from tests.support import opened
 
 BASE = DEFAULT_URI_BASE
 NAMESPACES = {

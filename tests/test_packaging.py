@@ -7,7 +7,7 @@ import tomllib
 import yaml
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def _database_of(service: dict) -> tuple:

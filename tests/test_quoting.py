@@ -203,7 +203,7 @@ def test_terminal_output_shows_control_characters_escaped() -> None:
 
 def test_the_command_line_prints_an_ansi_escape_in_a_name_escaped(database_url) -> None:
     """A name recorded before control characters were refused (written here without the door's check)."""
-    from tests.conftest import opened
+    from tests.support import opened
 
     hostile = "Kultur\x1b[31m\x1b]0;owned\x07 och fritid"
     grant = GrantDelegation.model_construct(

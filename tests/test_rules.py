@@ -1,4 +1,7 @@
-"""The rules the register enforces (docs/domain.md#rules-the-register-enforces), each accepted and rejected, on both databases."""
+"""The rules the register enforces (docs/domain.md#rules-the-register-enforces), a round trip per
+rule family on both databases: recorded through the application, refused with nothing stored, and
+read back from the read models. Every case of every rule is pinned on the domain alone in
+tests/unit/test_rules.py."""
 
 from __future__ import annotations
 
@@ -29,15 +32,6 @@ def rejected(app, *changes) -> ChangeRejected:
 # --- rule 1: a key exists once, forever ---------------------------------------------
 
 
-def test_a_new_key_is_accepted(org):
-    org.record_changes(
-        [change("establish_unit", effective="2013-01-01", unit="ny", name="Ny", kind="unit", parent="slk")],
-        "t",
-    )
-    assert "ny" in units_on(org, "2013-01-01")
-    assert "ny" not in units_on(org, "2012-12-31")
-
-
 def test_a_key_is_never_reused_even_after_its_unit_ended(org):
     org.record_changes([change("dissolve_unit", id="d", effective="2014-01-01", unit="va")], "t")
     error = rejected(
@@ -57,26 +51,7 @@ def test_a_key_is_never_reused_even_after_its_unit_ended(org):
     assert "never reused" in str(error)
 
 
-def test_units_and_positions_share_one_key_space(org):
-    error = rejected(
-        org, change("establish_position", effective="2013-01-01", position="kfv", title="X", unit="slk")
-    )
-    assert error.rule == "unique-key" and "already names a unit" in str(error)
-
-
 # --- rule 2: exactly one parent (a company: one owner) ---------------------------------
-
-
-def test_a_unit_needs_a_parent(org):
-    error = rejected(org, change("establish_unit", effective="2013-01-01", unit="x", name="X", kind="unit"))
-    assert error.rule == "one-parent"
-
-
-def test_a_council_has_no_parent(org):
-    error = rejected(
-        org, change("establish_unit", effective="2013-01-01", unit="x", name="X", kind="council", parent="kf")
-    )
-    assert error.rule == "one-parent"
 
 
 def test_a_company_is_owned_by_a_board_not_an_office(org):
@@ -113,34 +88,10 @@ def test_the_contract_example_moving_under_an_ended_unit(org):
 def test_a_move_that_would_make_a_cycle_is_rejected(org):
     error = rejected(org, change("move_unit", effective="2013-01-01", unit="slk", parent="kfv"))
     assert error.rule == "hierarchy" and "cycle" in str(error)
-
-
-def test_a_committee_belongs_to_a_board(org):
-    error = rejected(
-        org,
-        change("establish_unit", effective="2013-01-01", unit="u", name="U", kind="committee", parent="slk"),
-    )
-    assert error.rule == "hierarchy"
-
-
-def test_a_unit_cannot_start_before_its_parent(org):
-    error = rejected(
-        org,
-        change("establish_unit", effective="2011-06-01", unit="old", name="Old", kind="unit", parent="slk"),
-    )
-    assert "(it starts 2012-01-01)" in str(error)
+    assert units_on(org, "2013-01-01")["slk"].parent_id == "ks"
 
 
 # --- rule 4: active children, split mappings, cardinalities -----------------------------
-
-
-def test_a_unit_with_active_children_cannot_be_dissolved(org):
-    error = rejected(org, change("dissolve_unit", id="d1", effective="2013-01-01", unit="slk"))
-    assert error.rule == "active-children" and "'kfv', 'va'" in str(error)
-    org.record_changes([change("dissolve_unit", effective="2013-01-01", unit="va")], "t")
-    assert "va" not in units_on(org, "2013-01-01")
-    positions = org.read_model.positions(None, date(2013, 1, 1))
-    assert all(p.id != "va-chef" for group in positions.values() for p in group)
 
 
 def test_a_split_must_map_every_active_child_and_position(org):
@@ -170,45 +121,15 @@ def test_a_split_must_map_every_active_child_and_position(org):
 TWO_SUCCESSORS = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
 
 
-@pytest.mark.parametrize(
-    "fields, message",
-    [
-        (
-            dict(type_="merge_units", units=["kfv"], into="kfv"),
-            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
-            "a merge needs at least two units in 'units', and it names only 'kfv'",
-        ),
-        (
-            dict(type_="merge_units", units=["kfv"], into="ny", name="Ny", kind="unit"),
-            "change #1 (c) merge_units: units cannot be merged into 'ny': "
-            "a merge needs at least two units in 'units', and it names only 'kfv'",
-        ),
-        (
-            dict(type_="merge_units", units=[], into="kfv"),
-            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
-            "a merge needs at least two units in 'units', and it names none",
-        ),
-        (
-            dict(type_="split_unit", unit="va", into=TWO_SUCCESSORS[:1], positions={"va-chef": "a"}),
-            "change #1 (c) split_unit: unit 'va' cannot be split: "
-            "a split needs at least two successors in 'into', and it names only 'a'",
-        ),
-        (
-            dict(type_="split_unit", unit="va", into=[]),
-            "change #1 (c) split_unit: unit 'va' cannot be split: "
-            "a split needs at least two successors in 'into', and it names none",
-        ),
-    ],
-)
-def test_merge_needs_two_units_and_split_two_successors(org, fields, message):
+def test_a_merge_of_one_unit_is_rejected_and_records_nothing(org):
     before_events = org.event_count()
-    before = units_on(org, "2013-01-01")
-    fields = dict(fields)
-    error = rejected(org, change(fields.pop("type_"), id="c", effective="2013-01-01", **fields))
+    error = rejected(org, change("merge_units", id="c", effective="2013-01-01", units=["kfv"], into="kfv"))
     assert error.rule == "cardinality"
-    assert str(error) == message
+    assert str(error) == (
+        "change #1 (c) merge_units: units cannot be merged into 'kfv': "
+        "a merge needs at least two units in 'units', and it names only 'kfv'"
+    )
     assert org.event_count() == before_events
-    assert units_on(org, "2013-01-01") == before
 
 
 def test_two_units_merge_and_two_successors_split(org):
@@ -322,155 +243,6 @@ def test_a_unit_is_reclassified_from_its_date(org):
     assert [p.id for p in positions] == ["kulturchef"]
 
 
-def test_a_unit_under_a_board_can_become_its_committee_and_then_a_delegate(org):
-    org.record_changes(
-        [
-            change(
-                "establish_unit",
-                effective="2013-01-01",
-                unit="ber",
-                name="Beredningen",
-                kind="group",
-                parent="ks",
-            ),
-            change("reclassify_unit", effective="2014-01-01", unit="ber", kind="committee"),
-            change(
-                "grant_delegation", effective="2014-02-01", delegation="d1", from_="ks", to="ber", matter="M"
-            ),
-        ],
-        "t",
-    )
-    assert units_on(org, "2014-01-01")["ber"].kind == "committee"
-    assert [d.to_id for d in org.read_model.delegations.delegations(date(2014, 2, 1))] == ["ber"]
-
-
-@pytest.mark.parametrize(
-    "unit, kind, rule, words",
-    [
-        ("kf", "board", "one-parent", "a council or a company cannot be reclassified"),
-        ("va", "company", "one-parent", "(a unit becomes a company with spin_off_unit)"),
-        ("va", "council", "one-parent", "a council or a company cannot be reclassified"),
-        ("kfv", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'slk' is an office"),
-        ("sn", "committee", "hierarchy", "a committee (utskott) belongs to a board, and 'kf' is a council"),
-        (
-            "ks",
-            "office",
-            "hierarchy",
-            "committee 'ksau' would belong to 'ks', an office; a committee belongs to a board",
-        ),
-        ("ks", "board", "no-change", "it already is one"),
-        ("gone", "area", "in-effect", "'gone' is not in effect on 2014-01-01 (it ends 2012-12-31)"),
-    ],
-)
-def test_what_a_unit_cannot_become(org, unit, kind, rule, words):
-    org.record_changes(
-        [
-            change(
-                "establish_unit", effective="2012-01-01", unit="gone", name="G", kind="unit", parent="slk"
-            ),
-            change("dissolve_unit", effective="2013-01-01", unit="gone"),
-        ],
-        "t",
-    )
-    error = rejected(org, change("reclassify_unit", id="r", effective="2014-01-01", unit=unit, kind=kind))
-    assert error.rule == rule
-    article = "an" if kind in ("office", "area") else "a"
-    assert str(error).startswith(
-        f"change #1 (r) reclassify_unit: unit '{unit}' cannot become {article} {kind}: "
-    )
-    assert words in str(error)
-    assert units_on(org, "2014-01-01").get(unit) == units_on(org, "2013-12-31").get(unit)
-
-
-def test_a_company_cannot_be_reclassified_and_its_owner_must_stay_a_board(org):
-    org.record_changes(
-        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="sn")],
-        "t",
-    )
-    error = rejected(org, change("reclassify_unit", effective="2014-01-01", unit="ab", kind="unit"))
-    assert error.rule == "one-parent" and "a council or a company cannot be reclassified" in str(error)
-    error = rejected(org, change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office"))
-    assert error.rule == "one-parent"
-    assert "company 'ab' would be owned by 'sn', an office" in str(error)
-    # The owner may become another kind of owner: a board stays a board, so only the company moves.
-    org.record_changes([change("move_unit", effective="2014-01-01", unit="ab", owner="ks")], "t")
-    org.record_changes([change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office")], "t")
-    after = units_on(org, "2014-01-01")
-    assert (after["sn"].kind, after["ab"].owner_id) == ("office", "ks")
-
-
-def test_a_board_that_grants_delegations_keeps_its_kind_until_they_are_revoked(org):
-    grant = dict(effective="2013-01-01", from_="sn", to="stadsdirektor", matter="Beslut om bistånd")
-    org.record_changes([change("grant_delegation", delegation="d1", **grant)], "t")
-    error = rejected(org, change("reclassify_unit", id="r", effective="2014-01-01", unit="sn", kind="office"))
-    assert error.rule == "delegation"
-    assert str(error) == (
-        "change #1 (r) reclassify_unit: unit 'sn' cannot become an office: it still grants delegations "
-        "'d1', and only a board delegates (KL (1991:900) 6 kap. 33 §); revoke them first"
-    )
-    org.record_changes(
-        [
-            change("revoke_delegation", effective="2014-01-01", delegation="d1"),
-            change("reclassify_unit", effective="2014-01-01", unit="sn", kind="office"),
-        ],
-        "t",
-    )
-    assert units_on(org, "2014-01-01")["sn"].kind == "office"
-    assert org.read_model.delegations.delegations(date(2014, 1, 1)) == []
-
-
-def test_a_committee_that_holds_delegations_stays_a_committee_of_its_board(org):
-    # Rule 6: a board delegates to a position or to a committee of its own. A committee
-    # holding a delegation can neither become another kind of unit nor move to another board.
-    org.record_changes(
-        [
-            change(
-                "grant_delegation",
-                id="g",
-                delegation="d1",
-                effective="2013-01-01",
-                from_="ks",
-                to="ksau",
-                matter="M",
-            )
-        ],
-        "t",
-    )
-    error = rejected(
-        org, change("reclassify_unit", id="r", effective="2014-01-01", unit="ksau", kind="group")
-    )
-    assert error.rule == "delegation"
-    assert str(error) == (
-        "change #1 (r) reclassify_unit: unit 'ksau' cannot become a group: it is the delegate of 'd1', "
-        "and a board delegates only to a position or to a committee of its own (KL (1991:900) 6 kap. 33 §); "
-        "amend or revoke it first"
-    )
-    error = rejected(org, change("move_unit", id="mv", effective="2014-01-01", unit="ksau", parent="sn"))
-    assert error.rule == "delegation"
-    assert str(error).startswith(
-        "change #1 (mv) move_unit: unit 'ksau' cannot move under 'sn': it is the delegate of 'd1'"
-    )
-    # Retroactively too (rule 7): the grant of 2013 would be to a group.
-    error = rejected(
-        org, change("reclassify_unit", id="early", effective="2012-06-01", unit="ksau", kind="group")
-    )
-    assert error.rule == "retroactive-consistency"
-    assert [c.change_id for c in error.conflicts] == ["g"]
-    assert "'ksau' is a group; the delegate must be a position or a committee" in str(error)
-    # Once the delegation goes to a post, the committee may change.
-    org.record_changes(
-        [
-            change("amend_delegation", effective="2014-01-01", delegation="d1", to="stadsdirektor"),
-            change("move_unit", effective="2014-01-01", unit="ksau", parent="sn"),
-            change("reclassify_unit", effective="2015-01-01", unit="ksau", kind="group"),
-        ],
-        "t",
-    )
-    assert units_on(org, "2014-01-01")["ksau"].parent_id == "sn"
-    assert units_on(org, "2015-01-01")["ksau"].kind == "group"
-    assert [d.to_id for d in org.read_model.delegations.delegations(date(2015, 1, 1))] == ["stadsdirektor"]
-
-
 # --- rule 5: references must be in effect ---------------------------------------------------
 
 
@@ -478,11 +250,6 @@ def test_an_abolished_position_cannot_be_moved(org):
     org.record_changes([change("abolish_position", effective="2014-01-01", position="kulturchef")], "t")
     error = rejected(org, change("move_position", effective="2014-02-01", position="kulturchef", unit="va"))
     assert error.rule == "in-effect" and "(it ends 2013-12-31)" in str(error)
-
-
-def test_an_unknown_unit_is_named(org):
-    error = rejected(org, change("rename_unit", id="r", effective="2014-01-01", unit="nope", name="X"))
-    assert "there is no unit with that key" in str(error)
 
 
 # --- rule 6: delegations ---------------------------------------------------------------------
@@ -505,76 +272,6 @@ def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
     error = rejected(org, change("grant_delegation", delegation="d1", from_="sn", to="ksau", **grant))
     assert "belongs to 'ks', not to 'sn'" in str(error)
     org.record_changes([change("grant_delegation", delegation="d1", from_="ks", to="ksau", **grant)], "t")
-
-
-def test_vidaredelegation_only_by_a_director_one_step_and_ending_with_its_parent(org):
-    org.record_changes(
-        [
-            change(
-                "grant_delegation",
-                delegation="d1",
-                effective="2013-01-01",
-                from_="ks",
-                to="stadsdirektor",
-                matter="M",
-                further_delegation=True,
-            ),
-            change(
-                "grant_delegation",
-                delegation="d2",
-                effective="2013-01-01",
-                from_="ks",
-                to="kulturchef",
-                matter="N",
-                further_delegation=True,
-            ),
-            change(
-                "grant_delegation",
-                delegation="d3",
-                effective="2013-01-01",
-                from_="ks",
-                to="stadsdirektor",
-                matter="O",
-            ),
-        ],
-        "t",
-    )
-    assert "förvaltningschef" in str(
-        rejected(
-            org,
-            change(
-                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d2", to="va-chef"
-            ),
-        )
-    )
-    assert "did not allow" in str(
-        rejected(
-            org,
-            change(
-                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d3", to="va-chef"
-            ),
-        )
-    )
-    org.record_changes(
-        [
-            change(
-                "subdelegate", delegation="s", effective="2013-02-01", parent_delegation="d1", to="kulturchef"
-            )
-        ],
-        "t",
-    )
-    assert "one step" in str(
-        rejected(
-            org,
-            change(
-                "subdelegate", delegation="s2", effective="2013-03-01", parent_delegation="s", to="va-chef"
-            ),
-        )
-    )
-    org.record_changes([change("revoke_delegation", effective="2014-01-01", delegation="d1")], "t")
-    register = org.register()
-    assert register.timeline.delegation_on("s", date(2013, 12, 31)) is not None
-    assert register.timeline.delegation_on("s", date(2014, 1, 1)) is None
 
 
 # --- rule 7 and the time axes ------------------------------------------------------------------
@@ -633,24 +330,6 @@ def test_a_file_with_retroactive_changes_is_refolded_once_and_rejects_like_one_c
     ]
 
 
-def test_same_day_changes_apply_in_recording_order(org):
-    org.record_changes(
-        [
-            change("rename_unit", effective="2014-01-01", unit="va", name="Först"),
-            change("rename_unit", effective="2014-01-01", unit="va", name="Sedan"),
-        ],
-        "t",
-    )
-    assert units_on(org, "2014-01-01")["va"].name == "Sedan"
-    assert units_on(org, "2013-12-31")["va"].name == "Vatten och avfall"
-
-
-def test_a_future_dated_change_shows_from_its_date(org):
-    org.record_changes([change("rename_unit", effective="2031-01-01", unit="va", name="Framtid")], "t")
-    assert units_on(org, "2030-12-31")["va"].name == "Vatten och avfall"
-    assert units_on(org, "2031-01-01")["va"].name == "Framtid"
-
-
 def test_cancellation_keeps_what_was_believed_before(org):
     org.record_changes([change("rename_unit", id="oops", effective="2014-01-01", unit="va", name="Fel")], "t")
     believed_at = org.read_model.change("oops").recorded_at
@@ -662,110 +341,6 @@ def test_cancellation_keeps_what_was_believed_before(org):
     by_id = {row.id: row for row in page.rows}
     assert by_id["oops"].cancelled and by_id["fix"].effective == date(2014, 1, 1)
     assert not org.read_model.changes(unit_id="va", known_at=believed_at).rows[-1].cancelled
-
-
-def test_a_cancellation_that_would_break_a_later_change_is_rejected(org):
-    org.record_changes(
-        [
-            change(
-                "establish_unit",
-                id="new",
-                effective="2014-01-01",
-                unit="new",
-                name="Ny",
-                kind="unit",
-                parent="slk",
-            ),
-            change("move_unit", id="uses-new", effective="2015-01-01", unit="va", parent="new"),
-        ],
-        "t",
-    )
-    error = rejected(org, change("cancel_change", id="c", change="new", reason="x"))
-    assert [c.change_id for c in error.conflicts] == ["uses-new"]
-
-
-def test_cancelling_an_establishment_says_that_the_unit_would_not_exist(org):
-    # Not "'kf' is not in effect on 2012-01-01 (it starts 2012-01-01)": once its
-    # establishment is cancelled there is no 'kf' at all, and the units established
-    # under it no longer apply in turn.
-    for file in (
-        [change("cancel_change", id="c", change="kf", reason="fel")],
-        [
-            change("rename_unit", id="r", effective="2013-01-01", unit="va", name="VA"),
-            change("cancel_change", id="c", change="kf", reason="fel"),
-        ],
-    ):
-        error = rejected(org, *file)
-        assert (error.index, error.change_id, error.rule) == (len(file), "c", "retroactive-consistency")
-        messages = {c.change_id: c.message for c in error.conflicts}
-        assert messages["ks"] == (
-            "unit 'ks' cannot be established: there is no unit 'kf' once change 'kf', "
-            "which established it, is cancelled"
-        )
-        assert messages["ksau"] == (
-            "unit 'ksau' cannot be established: 'ks' is not in effect on 2012-01-01 "
-            "(change 'ks', which established it, would no longer apply)"
-        )
-        assert "(it starts" not in str(error)
-    assert units_on(org, "2012-01-01")["ks"].parent_id == "kf"
-
-
-def test_cancelling_a_post_names_the_delegations_that_rest_on_it(org):
-    org.record_changes(
-        [
-            change(
-                "grant_delegation",
-                id="g",
-                delegation="d1",
-                effective="2013-01-01",
-                from_="ks",
-                to="kulturchef",
-                matter="M",
-            ),
-            change("revoke_delegation", id="rv", delegation="d1", effective="2014-01-01"),
-        ],
-        "t",
-    )
-    error = rejected(org, change("cancel_change", id="c", change="p-kc", reason="fel"))
-    assert [(c.change_id, c.message) for c in error.conflicts] == [
-        (
-            "g",
-            "delegation 'd1' from 'ks' to 'kulturchef' cannot be granted: there is no position "
-            "'kulturchef' once change 'p-kc', which established it, is cancelled",
-        ),
-        (
-            "rv",
-            "delegation 'd1' cannot be revoked: 'd1' is not in effect on 2014-01-01 "
-            "(change 'g', which granted it, would no longer apply)",
-        ),
-    ]
-
-
-def test_a_retroactive_change_names_the_establishment_that_would_no_longer_apply(org):
-    org.record_changes(
-        [
-            change(
-                "establish_unit",
-                id="ny",
-                effective="2015-01-01",
-                unit="ny",
-                name="Ny",
-                kind="unit",
-                parent="va",
-            ),
-            change("move_unit", id="mv", effective="2016-01-01", unit="kfv", parent="ny"),
-        ],
-        "t",
-    )
-    error = rejected(org, change("dissolve_unit", id="d", effective="2014-01-01", unit="va"))
-    assert [(c.change_id, c.message) for c in error.conflicts] == [
-        ("ny", "unit 'ny' cannot be established: 'va' is not in effect on 2015-01-01 (it ends 2013-12-31)"),
-        (
-            "mv",
-            "unit 'kfv' cannot move under 'ny': 'ny' is not in effect on 2016-01-01 "
-            "(change 'ny', which established it, would no longer apply)",
-        ),
-    ]
 
 
 def test_the_same_id_is_skipped_with_the_same_content_and_rejected_with_other(org):

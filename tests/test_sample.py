@@ -10,7 +10,7 @@ import yaml
 
 from orgchange.changefile import parse_change
 from orgchange.domain.changes import CHANGE_TYPES, DatedChange, NoteReport, ReportChanges
-from tests.conftest import ROOT, SAMPLE
+from tests.support import ROOT, SAMPLE
 
 # The acts the source report gives with their §: KS backed the action plan, and KS took note
 # of the stadsdirektör's four progress reports.

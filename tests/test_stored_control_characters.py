@@ -32,7 +32,7 @@ from orgchange.domain import changes as c
 from orgchange.domain.text import printable, refused
 from orgchange.export import export_entries
 from tests.builders import base_organisation, change
-from tests.conftest import opened
+from tests.support import opened
 
 HOSTILE = "\x01\x0b\x1b[31m\u2028\u202e\ufffe\x7f\\"
 NAME = f"Kultur{HOSTILE} och fritid"

@@ -2,14 +2,14 @@
 
 One register holds a change of every type (a delegation change both for a delegation a
 board granted and for a vidaredelegation of it), recorded on both databases; each
-change's `summary` is compared with the sentence a registrar would write.
+change's `summary` is compared with the sentence a registrar would write. (The sentences
+worded from the domain alone, reports and notings among them: tests/unit/test_summaries.py.)
 """
 
 from __future__ import annotations
 
 import pytest
 
-from orgchange.domain.summaries import summarise
 from tests.builders import base_organisation, change
 
 KS = {"body": "ks", "date": "2013-01-01"}
@@ -395,18 +395,4 @@ def test_a_lapsed_vidaredelegation_is_named_when_its_delegation_gets_another_del
     assert recorded.read_model.change("a9").summary == (
         "Delegationen C.1 (Personalfrågor) ändrades; ny delegat: Kanslichef; "
         "vidaredelegationen till Ekonomidirektör upphörde."
-    )
-
-
-def test_reports_and_notings_are_sentences_too(recorded):
-    report = change("report_changes", to="ks", meeting="2013-09-16", changes=["e1", "r1"])
-    noting = change("note_report", to="ks", meeting="2013-09-16", paragraph="§ 12")
-    timeline = recorded.register().timeline
-
-    assert (
-        summarise(report, timeline)
-        == "2 ändringar anmäldes till Kommunstyrelsen för sammanträdet 2013-09-16."
-    )
-    assert (
-        summarise(noting, timeline) == "Kommunstyrelsen noterade anmälan 2013-09-16 till protokollet (§ 12)."
     )

@@ -25,7 +25,7 @@ from orgchange.application import OrgChange
 from orgchange.config import Settings
 from orgchange.domain.errors import ReadOnlyRegister
 from tests.builders import change
-from tests.conftest import POSTGRES_ADMIN_URL, ROOT, opened
+from tests.support import POSTGRES_ADMIN_URL, ROOT, opened
 
 pytestmark = pytest.mark.postgres
 

@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from orgchange.application import OrgChange
 from tests.builders import change
+from tests.support import SAMPLE
 
-from ..conftest import SAMPLE
 from .conftest import Api, Tokens
 
 SAMPLE_CHANGES = 133  # entries in orgchange/sample/nacka-2012-2018.yaml

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from orgchange.pdf import browser
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 
 from .conftest import Api, Tokens
 

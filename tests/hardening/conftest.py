@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from orgchange.application import OrgChange
 from projections import tables
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.test_properties import assert_rules_hold, snapshot
 
 

@@ -30,9 +30,9 @@ import pytest
 from orgchange.changefile import parse_change_file
 from orgchange.config import Settings
 from tests.browser import chromium_path
-from tests.conftest import ROOT, opened
 from tests.hardening.conftest import cli_env
 from tests.processes import Watch, descendants, programs_under, tree_memory_kib
+from tests.support import ROOT, opened
 
 from ..api.test_graphql_bounds import doubling_fragments
 

@@ -32,7 +32,7 @@ from api.auth import create_token
 from orgchange.application import OrgChange
 from orgchange.changefile import parse_change_file
 from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 from .conftest import (
     base_entries,

@@ -37,7 +37,7 @@ from orgchange.changefile import parse_change_file
 from orgchange.config import Settings
 from orgchange.domain.errors import DatabaseUnavailable
 from projections import tables
-from tests.conftest import POSTGRES_ADMIN_URL, ROOT
+from tests.support import POSTGRES_ADMIN_URL, ROOT
 
 from .conftest import (
     check_register,
