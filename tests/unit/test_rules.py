@@ -1,4 +1,5 @@
-"""The structural rules of the register (docs/change-files.md, docs/rules.md), each accepted
+"""The structural rules of the register (docs/domain.md#rules-the-register-enforces, numbered as
+there; docs/rules.md), each accepted
 and refused, on the domain's `Register` alone: no database, so each runs in milliseconds.
 
 The database tests (tests/test_rules.py) keep a round trip per rule family on SQLite and
