@@ -123,7 +123,8 @@ def orgchart(
         if unit.kind in CLUSTER_STYLE:
             # label="": a cluster would otherwise inherit the diagram's caption
             cluster = pydot.Cluster(_safe(unit.id), label="", **CLUSTER_STYLE[unit.kind])
-            container.add_subgraph(cluster)  # type: ignore[arg-type]  # pydot takes a Cluster too, but annotates Subgraph
+            # pydot takes a Cluster here too (it checks for one), but annotates only Subgraph.
+            container.add_subgraph(cluster)  # type: ignore[arg-type]
             container = cluster
         label = _label(unit, (positions or {}).get(unit.id, ()))
         container.add_node(pydot.Node(node_id(unit.id), label=label, **KIND_STYLE[unit.kind]))
