@@ -23,6 +23,7 @@ demo: setup
 test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/pytest -q -rs
 
 lint:
