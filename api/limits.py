@@ -126,7 +126,7 @@ class ClientGone(Exception):
 
 
 async def while_connected(
-    request: Request, work: Awaitable[T], stop: Callable[[], None], poll_seconds: float = 0.25
+    request: Request, work: Awaitable[T], stop: Callable[[], object], poll_seconds: float = 0.25
 ) -> T:
     """The result of `work`, unless the client goes away first: then `stop()` is called (it
     must make `work` end soon: kill a subprocess, cancel a task), `work` is awaited to its

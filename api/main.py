@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     _document_read_access(app, settings.public_read)
     # Outermost of all, so that even a 500 carries the security headers.
+    # Starlette has no hook outside its error middleware; it is a method, so mypy objects to replacing it.
     app.build_middleware_stack = headers.wrap(app.build_middleware_stack)  # type: ignore[method-assign]
     return app
 
@@ -160,6 +161,7 @@ def _document_read_access(app: FastAPI, public_read: bool) -> None:
                 read["responses"].setdefault("401", _NO_READ_TOKEN)
         return schema
 
+    # FastAPI's documented way to change the schema, a method that mypy does not let be replaced.
     app.openapi = openapi  # type: ignore[method-assign]
 
 
@@ -210,6 +212,7 @@ class NoDelayH11Protocol(H11Protocol):
     40 ms a request.
     """
 
+    # uvicorn's own signature, narrower than asyncio.Protocol's BaseTransport (uvicorn ignores it too).
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -239,6 +242,7 @@ class BoundedH11Protocol(NoDelayH11Protocol):
 
     header_timeout: float | None = None  # None: the setting, read from the environment
 
+    # uvicorn's own signature, narrower than asyncio.Protocol's BaseTransport (uvicorn ignores it too).
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None

@@ -105,7 +105,9 @@ async def no_nul_in_parameters(request: Request) -> None:
 AsOf = Annotated[date, Depends(as_of_param)]
 KnownAt = Annotated[datetime | None, Depends(known_at_param)]
 
-INVALID = {422: {"model": Message, "description": "A parameter is missing or malformed, e.g. a bad date."}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Message, "description": "A parameter is missing or malformed, e.g. a bad date."}
+}
 
 
 def _where(location: tuple[Any, ...]) -> str:

@@ -16,13 +16,18 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters.collection import collection_paused
-from orgchange.adapters.eventstore import event_store_environment, register_transcodings, tune_connections
+from orgchange.adapters.eventstore import (
+    BulkInsertRecorder,
+    event_store_environment,
+    register_transcodings,
+    tune_connections,
+)
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.findings import Finding
@@ -78,6 +83,7 @@ class OrgChange(Application):
     """orgchange's application: the register's commands, and its read models."""
 
     name = "OrgChange"
+    recorder: BulkInsertRecorder  # what event_store_environment's persistence module makes
 
     def __init__(self, database_url: str, max_attempts: int = MAX_ATTEMPTS, read_only: bool = False):
         """The register in the database at `database_url`.
@@ -89,8 +95,10 @@ class OrgChange(Application):
         super().__init__(env=event_store_environment(database_url, read_only))
         self.max_attempts = max_attempts  # of a write that keeps losing the race for the next version
         self.read_only = read_only
-        self.datastore = self.recorder.datastore  # type: ignore[attr-defined]
-        self.engine = self.datastore.engine
+        self.datastore = self.recorder.datastore
+        engine = self.datastore.engine
+        assert isinstance(engine, Engine)  # the datastore is made from the database URL
+        self.engine = engine
         tune_connections(self.engine)
         self.writer = ReadModelWriter()
         self.read_model = ReadModel(self.engine)
@@ -171,7 +179,7 @@ class OrgChange(Application):
         return now if last is None or now > last else last + timedelta(microseconds=1)
 
     def _save_with_read_models(self, register: Register, recorded_at: datetime) -> None:
-        if not register._pending_events:  # type: ignore[attr-defined]
+        if not register._pending_events:
             return
         with self.datastore.transaction(commit=True) as session:
             recordings = self.save(register)
@@ -183,7 +191,9 @@ class OrgChange(Application):
                 recordings[-1].notification.id,
             )
         # The saved copy is the register as it now stands; keep it for the next command.
-        self.repository.cache.put(REGISTER_ID, register)  # type: ignore[union-attr]
+        cache = self.repository.cache
+        assert cache is not None  # event_store_environment turns the aggregate cache on
+        cache.put(REGISTER_ID, register)
         if len(recordings) >= ANALYZE_AFTER:
             self._refresh_statistics()
 
@@ -219,7 +229,7 @@ class OrgChange(Application):
                 reader = model.delegations
                 before = {day: reader.gaps(day) for day in days}
                 ids = register.record(changes, recorded_by, recorded_at)
-                if register._pending_events:  # type: ignore[attr-defined]
+                if register._pending_events:
                     recordings = self.save(register)
                     self.writer.write(
                         DatabaseRows(session),
@@ -280,7 +290,9 @@ class OrgChange(Application):
                 event = self.mapper.to_domain_event(notification)
                 if event.originator_id != REGISTER_ID:
                     continue
+                assert isinstance(event, Register.Event)  # the register's own events
                 if group and event.timestamp != group[-1].timestamp:
+                    assert register is not None  # folded from the events in `group`
                     self.writer.write(store, register, group, group[-1].timestamp, last_id)
                     group = []
                 register = event.mutate(register)
@@ -315,7 +327,7 @@ class OrgChange(Application):
         return False
 
     def event_count(self) -> int:
-        table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        table = self.recorder.events_record_cls.__table__
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
 

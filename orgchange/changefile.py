@@ -43,7 +43,7 @@ _PythonLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 if hasattr(yaml, "CSafeLoader"):
 
-    class _LibyamlLoader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+    class _LibyamlLoader(yaml.CSafeLoader):
         """The same with libyaml's parser and composer (in C: several times faster)."""
 
     _LibyamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
@@ -70,6 +70,7 @@ def _refuse_anchors(text: str, source: str, loader: type) -> None:
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             mark = event.start_mark
+            assert mark is not None  # the parser marks where each event starts
             raise MalformedInput(
                 [
                     f"{source}: YAML anchors and aliases (&name, *name) are not allowed in a change "

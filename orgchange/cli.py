@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.exc import OperationalError as SAOperationalError
@@ -29,6 +29,9 @@ from orgchange.config import get_settings
 from orgchange.dates import parse_date, parse_datetime
 from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
 from orgchange.escaping import for_terminal, json_for_terminal
+
+if TYPE_CHECKING:  # open data is imported when it is asked for
+    from orgchange.opendata import ExportFormat
 
 SAMPLE = "nacka-2012-2018.yaml"
 
@@ -369,7 +372,7 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
             click.echo("  (no changes)")
 
 
-OPEN_DATA_FORMATS = ("jsonld", "turtle", "popolo")
+OPEN_DATA_FORMATS: tuple[ExportFormat, ...] = ("jsonld", "turtle", "popolo")
 
 
 @cli.command(
@@ -404,7 +407,7 @@ def export(obj: Context, output, fmt: str, as_of, known_at, base_uri) -> None:
         _write(dump_change_file(entries, organisation, fmt).encode("utf-8"), output)
 
 
-def _export_open_data(obj: Context, output, fmt: str, as_of, known_at, base_uri: str | None) -> None:
+def _export_open_data(obj: Context, output, fmt: ExportFormat, as_of, known_at, base_uri: str | None) -> None:
     from orgchange import opendata
 
     base = base_uri if base_uri is not None else get_settings().uri_base

@@ -17,6 +17,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pydot
 
@@ -28,7 +29,7 @@ from projections.queries import PositionRow, UnitRow
 
 FORMATS = ("dot", "svg", "png")
 
-KIND_STYLE = {
+KIND_STYLE: dict[str, dict[str, Any]] = {
     "council": {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#1f4e79", "fontcolor": "white"},
     "board": {"shape": "box", "style": "rounded,filled", "fillcolor": "#2e75b6", "fontcolor": "white"},
     "committee": {"shape": "box", "style": "rounded,filled", "fillcolor": "#9dc3e6"},
@@ -39,7 +40,7 @@ KIND_STYLE = {
     "company": {"shape": "box3d", "style": "filled", "fillcolor": "#fbe5d6"},
 }
 # Offices and areas are drawn as a cluster around themselves and everything under them.
-CLUSTER_STYLE = {
+CLUSTER_STYLE: dict[str, dict[str, Any]] = {
     "office": {"style": "rounded,filled", "fillcolor": "#f3f9ef", "color": "#a9d18e"},
     "area": {"style": "rounded,filled", "fillcolor": "#fffaeb", "color": "#ffd966"},
 }
@@ -117,12 +118,13 @@ def orgchart(
         if unit.parent_id in keys:
             children.setdefault(unit.parent_id, []).append(unit)
 
-    def place(unit: UnitRow, container: pydot.Dot | pydot.Subgraph) -> None:
+    def place(unit: UnitRow, container: pydot.Dot | pydot.Subgraph | pydot.Cluster) -> None:
         """The unit's node and, below it, what stands under it."""
         if unit.kind in CLUSTER_STYLE:
             # label="": a cluster would otherwise inherit the diagram's caption
             cluster = pydot.Cluster(_safe(unit.id), label="", **CLUSTER_STYLE[unit.kind])
-            container.add_subgraph(cluster)
+            # pydot takes a Cluster here too (it checks for one), but annotates only Subgraph.
+            container.add_subgraph(cluster)  # type: ignore[arg-type]
             container = cluster
         label = _label(unit, (positions or {}).get(unit.id, ()))
         container.add_node(pydot.Node(node_id(unit.id), label=label, **KIND_STYLE[unit.kind]))
@@ -267,7 +269,7 @@ def delegations(
     graph.set_edge_defaults(fontname="Helvetica", fontsize="9", color="#444444")
     added_nodes: set[str] = set()
 
-    def add_node(key: str, **attrs: str) -> None:
+    def add_node(key: str, **attrs: Any) -> None:
         if key not in added_nodes:
             added_nodes.add(key)
             graph.add_node(pydot.Node(node_id(key), **attrs))
@@ -299,7 +301,7 @@ def delegations(
         if parent is not None:
             source = parent.to_id
         # Quoted for DOT: a code or a matter is text, whatever it holds (a trailing backslash, a quote).
-        attrs: dict[str, str] = {"label": dot_text(_edge_label(d)), "tooltip": dot_tooltip(d.matter)}
+        attrs: dict[str, Any] = {"label": dot_text(_edge_label(d)), "tooltip": dot_tooltip(d.matter)}
         if d.parent_delegation_id:
             attrs["style"] = "dashed"
         state = changes.get(d.id)

@@ -32,8 +32,8 @@ def export_entries(app: OrgChange) -> tuple[list[dict[str, Any]], str | None]:
             change = getattr(event, "change", None)
             if change is not None:
                 entries.append(_importable(change.canonical()))
-            elif getattr(event, "organisation", None):
-                organisation = printable(event.organisation)
+            elif named := getattr(event, "organisation", None):
+                organisation = printable(named)
         if len(batch) < 5000:
             return entries, organisation
         start = batch[-1].id + 1

@@ -56,7 +56,9 @@ def record_output(
                 location=location,
             )
         )
-        return result.inserted_primary_key[0]
+        key = result.inserted_primary_key
+        assert key is not None  # a single-row INSERT has its key
+        return key[0]
 
 
 def outputs(engine: Engine) -> list[Output]:

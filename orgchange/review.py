@@ -438,6 +438,7 @@ def _corrections(app: OrgChange, previous: ReportRow) -> list[Correction]:
     out = []
     for change in read.changes_by_id([c.id for c in later]):
         units = change.unit_ids
+        assert change.effective is not None  # `later` holds dated changes only
         then = read.units(units, change.effective, known_at=known_then)
         now = read.units(units, change.effective)
         out.append(Correction(change, change.effective, _describe(then), _describe(now)))

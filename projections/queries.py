@@ -272,7 +272,7 @@ class ReadModel(Reader):
             rows = connection.execute(versions_on(t.unit_versions, as_of, known_at, columns=_UNIT_COLUMNS))
             return sorted(map(UnitRow._make, rows.tuples()))
 
-    def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
+    def units(self, ids: Iterable[str], as_of: date, known_at: datetime | None = None) -> dict[str, UnitRow]:
         v = t.unit_versions
         found: dict[str, UnitRow] = {}
         for chunk in _chunks(sorted(set(ids))):

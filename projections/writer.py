@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
@@ -206,7 +206,11 @@ class DatabaseRows(RowStore):
     def track(self, last_event_id: int, register_version: int) -> None:
         state = t.projection_state
         values = {"last_event_id": last_event_id, "register_version": register_version}
-        done = self.session.execute(update(state).where(state.c.name == "read_models").values(**values))
+        # An UPDATE's result is a CursorResult, which SQLAlchemy's annotations do not say.
+        done = cast(
+            "CursorResult[Any]",
+            self.session.execute(update(state).where(state.c.name == "read_models").values(**values)),
+        )
         if done.rowcount == 0:
             self.session.execute(insert(state).values(name="read_models", **values))
 

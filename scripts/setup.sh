@@ -86,15 +86,17 @@ if ! { [ -x .venv/bin/python ] && .venv/bin/python -m pip --version >/dev/null 2
     apt_install "Python's venv needs ensurepip" python3-venv || true
   "$PYTHON" -m venv .venv
 fi
-# A stamp per pyproject.toml and extras; an install with the test extras has all the service needs.
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
-if [ ! -f "$stamp-test" ] && { $want_test || [ ! -f "$stamp" ]; }; then
+# The packages come from the lockfiles (requirements/, pinned with hashes; `make lock`
+# renews them), the project itself without dependencies. A stamp per content of
+# pyproject.toml and the lockfiles used; an install with the test lock has all the
+# service needs (requirements/test.txt is resolved within requirements/service.txt's pins).
+fingerprint() { cat "$@" | sha256sum | cut -c1-16; }
+service_stamp=.venv/.installed-service-$(fingerprint pyproject.toml requirements/service.txt)
+test_stamp=.venv/.installed-test-$(fingerprint pyproject.toml requirements/service.txt requirements/test.txt)
+if [ ! -f "$test_stamp" ] && { $want_test || [ ! -f "$service_stamp" ]; }; then
   .venv/bin/python -m pip install -q --upgrade pip
-  if $want_test; then
-    .venv/bin/pip install -q -e ".[test]"
-    touch "$stamp-test"
-  else
-    .venv/bin/pip install -q -e .
-    touch "$stamp"
-  fi
+  if $want_test; then lock=requirements/test.txt stamp=$test_stamp; else lock=requirements/service.txt stamp=$service_stamp; fi
+  .venv/bin/pip install -q --require-hashes -r "$lock"
+  .venv/bin/pip install -q --no-deps -e .
+  touch "$stamp"
 fi

@@ -110,7 +110,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if definition is None or not definition.is_basic_field:
                 return None
             nullable = not isinstance(field_def.type, GraphQLNonNull)
-            scalar = field_def.type if nullable else field_def.type.of_type
+            scalar = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
             if not isinstance(scalar, GraphQLScalarType):
                 return None
             plan.append(_Plain(response_name, definition.python_name, scalar.serialize, nullable))

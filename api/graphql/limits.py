@@ -127,7 +127,7 @@ class _Measuring:
         for argument in field.arguments or ():
             if argument.name.value != "first":
                 continue
-            value = argument.value
+            value: object = argument.value
             if isinstance(value, VariableNode):
                 value = self.variables.get(value.name.value)
                 if value is None:  # given at run time: assume the largest page allowed
@@ -345,7 +345,7 @@ class CountedDataLoader(DataLoader):
         super().__init__(**kwargs)
         self.budget = budget
 
-    def load(self, key: Any) -> Any:  # type: ignore[override]
+    def load(self, key: Any) -> Any:
         return self._counted(super().load(key))
 
     async def _counted(self, pending: Any) -> Any:
@@ -365,6 +365,7 @@ class ResultSizeLimiter(SchemaExtension):
             return
         too_large = [e for e in errors if (e.extensions or {}).get("code") == RESULT_TOO_LARGE]
         if too_large:
+            assert result is not None  # it has errors
             first = too_large[0]
-            result.data = None  # type: ignore[union-attr]
-            result.errors = [GraphQLError(first.message, extensions=first.extensions)]  # type: ignore[union-attr]
+            result.data = None
+            result.errors = [GraphQLError(first.message, extensions=first.extensions)]

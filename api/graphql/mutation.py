@@ -73,9 +73,9 @@ class Mutation:
     )
     async def record_changes(self, info: Info, file: JSON) -> list[strawberry.ID]:
         caller = info.context.require_writer()
-        file = _change_file(file)
+        change_file = _change_file(file)
         result: RecordResult = await _recording(
-            lambda: info.context.recorder.record_file(file, caller.name, "file")
+            lambda: info.context.recorder.record_file(change_file, caller.name, "file")
         )
         _tell_renaming(info, result)
         return [strawberry.ID(key) for key in result.ids]
@@ -89,8 +89,10 @@ class Mutation:
     )
     async def preview_changes(self, info: Info, file: JSON) -> DelegationImpact:
         caller = info.context.require_writer()
-        file = _change_file(file)
-        impact = await _recording(lambda: info.context.recorder.preview_file(file, caller.name, "file"))
+        change_file = _change_file(file)
+        impact = await _recording(
+            lambda: info.context.recorder.preview_file(change_file, caller.name, "file")
+        )
         return DelegationImpact(impact=impact)
 
     @strawberry.mutation(description="Report (anmäl) recorded changes to a board's meeting.")

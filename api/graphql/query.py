@@ -70,6 +70,10 @@ def given(value: T | None) -> T | None:
     return None if value is strawberry.UNSET else value
 
 
+def _id(key: str | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(key)
+
+
 def _page_size(first: int | None) -> int:
     first = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= first <= MAX_PAGE_SIZE:
@@ -239,7 +243,10 @@ class Query:
             added=[strawberry.ID(key) for key in found.added],
             removed=[strawberry.ID(key) for key in found.removed],
             renamed=[Renamed(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.renamed],
-            moved=[Moved(id=strawberry.ID(k), from_parent=old, to_parent=new) for k, old, new in found.moved],
+            moved=[
+                Moved(id=strawberry.ID(k), from_parent=_id(old), to_parent=_id(new))
+                for k, old, new in found.moved
+            ],
             reclassified=[
                 Reclassified(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.reclassified
             ],

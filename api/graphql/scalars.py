@@ -9,10 +9,14 @@ itself is `orgchange.dates`, shared with the REST routes.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from orgchange.dates import parse_date, parse_datetime
+
+if TYPE_CHECKING:
+    from strawberry.types.scalar import ScalarDefinition
 
 
 def serialize_date(value: date) -> str:
@@ -37,4 +41,4 @@ DateTimeScalar = strawberry.scalar(
     parse_value=parse_datetime,
 )
 
-SCALAR_MAP = {date: DateScalar, datetime: DateTimeScalar}
+SCALAR_MAP: dict[object, ScalarDefinition] = {date: DateScalar, datetime: DateTimeScalar}

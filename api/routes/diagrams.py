@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -40,7 +40,7 @@ MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.grap
 MAX_DEPTH = 100
 # nginx's name for it: the client closed its connection before the answer (never seen by it).
 CLIENT_CLOSED_REQUEST = 499
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
     404: {"description": "A unit asked for is not in effect on `asOf`."},
     422: {

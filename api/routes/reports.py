@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -40,7 +40,7 @@ MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 MAX_FIRST = 1000
 Board = Annotated[str, Path(description="The board's key, e.g. ks.", json_schema_extra=KEY_SCHEMA)]
 
-PACK_RESPONSES = {
+PACK_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}, "application/pdf": {}}},
     404: {"model": Message, "description": "Nothing was reported for the meeting, or no such board."},
     503: {

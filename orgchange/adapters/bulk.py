@@ -11,10 +11,13 @@ executemany, or on PostgreSQL by COPY, the bulk load PostgreSQL is built for.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def bulk_insert(
@@ -40,11 +43,12 @@ def bulk_insert(
     target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(name) for name in names)})"
     if dialect.name == "postgresql":
         statement = f"COPY {target} FROM STDIN"
-        raw = connection.connection.dbapi_connection  # the caller's, so in its transaction
+        # The caller's, so in its transaction; on postgresql+psycopg, psycopg's own connection.
+        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row_values in values:
-                    copy.write_row(row_values)
+                for value_row in values:
+                    copy.write_row(value_row)
         except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would say it (IntegrityError, …)
             raise DBAPIError.instance(
                 statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect

@@ -74,7 +74,7 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
     ) -> Sequence[int]:
         if not stored_events:
             return []
-        table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        table = self.events_record_cls.__table__
         if self._has_autoincrementing_ids:
             self._lock_table(session)
         connection = session.connection()
@@ -93,7 +93,7 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         bulk_insert(connection, table, rows, ready={"originator_id"})
         # By (aggregate, version), which is unique: rows another writer added since `before`
         # (if the lock did not keep them out) cannot be taken for these.
-        ids: dict[tuple[UUID, int], int] = {}
+        ids: dict[tuple[UUID | str, int], int] = {}
         marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for originator, stored in as_stored.items():
             found = connection.exec_driver_sql(
@@ -116,7 +116,7 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
-        table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        table = self.events_record_cls.__table__
         query = select(*self._stored_columns(table)).where(table.c.originator_id == originator_id)
         if gt is not None:
             query = query.where(table.c.originator_version > gt)
@@ -140,7 +140,7 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> list[Notification]:
-        table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        table = self.events_record_cls.__table__
         query = select(*self._stored_columns(table))
         if start is not None:
             query = query.where(table.c.id >= start if inclusive_of_start else table.c.id > start)
@@ -158,7 +158,9 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
 
     def _stored_columns(self, table: Any) -> list[Any]:
         """id, originator id (as the driver gives it), version, topic, state."""
-        raw = PG_UUID(as_uuid=True) if self.datastore.engine.dialect.name == "postgresql" else LargeBinary()
+        engine = self.datastore.engine
+        assert engine is not None  # the datastore is made from the database URL
+        raw = PG_UUID(as_uuid=True) if engine.dialect.name == "postgresql" else LargeBinary()
         return [
             table.c.id,
             type_coerce(table.c.originator_id, raw),
@@ -181,9 +183,10 @@ class _Uuids:
         return made
 
 
-def _stored_uuid(value: UUID, connection: Any) -> Any:
+def _stored_uuid(value: UUID | str, connection: Any) -> Any:
     """A UUID as the events table's column holds it: native on PostgreSQL, 16 bytes elsewhere."""
-    return value if connection.dialect.name == "postgresql" else value.bytes
+    uuid = value if isinstance(value, UUID) else UUID(value)
+    return uuid if connection.dialect.name == "postgresql" else uuid.bytes
 
 
 class EventStoreFactory(SQLAlchemyFactory):

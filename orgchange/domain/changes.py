@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -71,7 +71,7 @@ Note = Annotated[
 Day = Annotated[date, BeforeValidator(_iso_date)]
 Kind = Literal["council", "board", "committee", "office", "area", "unit", "group", "company"]
 
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 class _Model(BaseModel):

@@ -74,7 +74,7 @@ from .law import (
     FURTHER_DELEGATION,
     cite,
 )
-from .records import UnitVersion, version_on
+from .records import UnitVersion, V, version_on
 from .timeline import COMPETENCE, Timeline, at_recording
 
 BODY_KINDS = ("council", "board", "committee")
@@ -102,7 +102,7 @@ def _check_day(change: DatedChange) -> date:
     return min(decided, change.effective) if decided else change.effective
 
 
-def _read_on(versions: tuple, day: date) -> object | None:
+def _read_on(versions: tuple[V, ...], day: date) -> V | None:
     """The version on `day`; when the register's record begins later, the one on the head."""
     found = version_on(versions, day)
     if found is None and versions[0].valid_from > day:
@@ -132,6 +132,7 @@ def decider(tl: Timeline, change: DatedChange) -> Decider | None:
         return None
     day = _check_day(change)
     what = f"the decision of {change.TYPE}"
+    key: str | None
     if decision.position is not None:
         key = decision.position
         if key not in tl.positions:
@@ -160,7 +161,7 @@ def _official(tl: Timeline, key: str, day: date, what: str) -> Decider:
     if version is None:
         absent = tl.absence("position", key, day)
         raise RuleViolation(COMPETENCE, f"{what}: the deciding official's post {absent}")
-    return Decider(key, "position", version.title, day, post_unit=version.unit)  # type: ignore[attr-defined]
+    return Decider(key, "position", version.title, day, post_unit=version.unit)
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -338,7 +339,9 @@ def _check_delegation_change(
         board, parent_delegation = current.board, current.parent
     sub = parent_delegation is not None
     if d.kind == "position":
-        holder = tl.delegation(parent_delegation).to if sub else None  # type: ignore[union-attr]
+        # A vidaredelegation's parent is in effect while it is (ending one ends the other).
+        held = tl.delegation(parent_delegation) if parent_delegation is not None else None
+        holder = held.to if held is not None else None
         if not sub:
             raise refuse(
                 f"{_delegation_verb(change)} a delegation of board '{board}'",

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 
 class Version(Protocol):
-    valid_from: date
-    valid_to: date | None
-    change_id: str
-    ended_by: str | None
+    """What every version has; read-only, as the frozen dataclasses below are."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # a dataclass, so dataclasses.replace() applies
+
+    @property
+    def valid_from(self) -> date: ...
+    @property
+    def valid_to(self) -> date | None: ...
+    @property
+    def change_id(self) -> str: ...
+    @property
+    def ended_by(self) -> str | None: ...
 
 
 V = TypeVar("V", bound=Version)
@@ -90,15 +98,15 @@ def revise(versions: tuple[V, ...], day: date, change_id: str, **attrs: Any) -> 
     """New attributes from `day` on; a same-day revision replaces the day's version."""
     last = versions[-1]
     if last.valid_from == day:
-        return versions[:-1] + (replace(last, change_id=change_id, **attrs),)  # type: ignore[type-var]
-    closed = replace(last, valid_to=day)  # type: ignore[type-var]
-    opened = replace(last, valid_from=day, valid_to=None, change_id=change_id, **attrs)  # type: ignore[type-var]
+        return versions[:-1] + (replace(last, change_id=change_id, **attrs),)
+    closed = replace(last, valid_to=day)
+    opened = replace(last, valid_from=day, valid_to=None, change_id=change_id, **attrs)
     return versions[:-1] + (closed, opened)
 
 
 def end(versions: tuple[V, ...], day: date, change_id: str) -> tuple[V, ...]:
     last = versions[-1]
-    return versions[:-1] + (replace(last, valid_to=day, ended_by=change_id),)  # type: ignore[type-var]
+    return versions[:-1] + (replace(last, valid_to=day, ended_by=change_id),)
 
 
 def life(versions: tuple[Version, ...]) -> tuple[date, date | None]:

@@ -144,13 +144,13 @@ class Register(Aggregate):
         new._timeline = self._timeline.copy()
         new.log = dict(self.log)
         new.reports = dict(self.reports)
-        new._pending_events = []  # type: ignore[attr-defined]
+        new._pending_events = []
         return new
 
     def collect_events(self) -> list[Any]:
         # The library pops pending events from the front, one by one: quadratic in a
         # file of 200,000 changes.
-        collected, self._pending_events = self._pending_events, []  # type: ignore[attr-defined]
+        collected, self._pending_events = self._pending_events, []
         return collected
 
     @property
@@ -225,7 +225,7 @@ class Register(Aggregate):
         state["_timeline"].dirty = self._timeline.dirty.copy()
         state["log"] = dict(self.log)
         state["reports"] = dict(self.reports)
-        state["_pending_events"] = list(self._pending_events)  # type: ignore[attr-defined]
+        state["_pending_events"] = list(self._pending_events)
         return state
 
     def _restore(self, state: dict[str, Any]) -> None:

@@ -256,15 +256,15 @@ def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None 
             role = " (förvaltningschef/direktör)" if change.director else ""
             text = f"Befattningen {change.title}{role} inrättades vid {n.unit(change.unit)}"
         case MovePosition():
-            old = timeline.position_on(change.position, change.effective - timedelta(days=1))
+            post = timeline.position_on(change.position, change.effective - timedelta(days=1))
             text = (
-                f"Befattningen {old.title if old else change.position} flyttades från "
-                f"{n.unit(old.unit if old else None, before=True)} till {n.unit(change.unit)}"
+                f"Befattningen {post.title if post else change.position} flyttades från "
+                f"{n.unit(post.unit if post else None, before=True)} till {n.unit(change.unit)}"
             )
         case AbolishPosition():
-            old = timeline.position_on(change.position, change.effective - timedelta(days=1))
-            where = f" vid {n.unit(old.unit, before=True)}" if old else ""
-            text = f"Befattningen {old.title if old else change.position}{where} drogs in"
+            post = timeline.position_on(change.position, change.effective - timedelta(days=1))
+            where = f" vid {n.unit(post.unit, before=True)}" if post else ""
+            text = f"Befattningen {post.title if post else change.position}{where} drogs in"
         case GrantDelegation():
             code = f" ({change.code})" if change.code else ""
             text = (
@@ -313,7 +313,6 @@ def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None 
 
 def units_touched(change: Change, timeline: Timeline) -> list[str]:
     """The units a change is about: for a merge, split or spin-off the old and the new."""
-    day_before = getattr(change, "effective", None)
     match change:
         case EstablishUnit() | RenameUnit() | ReclassifyUnit() | MoveUnit() | DissolveUnit():
             keys = [change.unit]
@@ -326,7 +325,7 @@ def units_touched(change: Change, timeline: Timeline) -> list[str]:
         case EstablishPosition():
             keys = [change.unit]
         case MovePosition() | AbolishPosition():
-            old = timeline.position_on(change.position, day_before - timedelta(days=1))
+            old = timeline.position_on(change.position, change.effective - timedelta(days=1))
             keys = [old.unit] if old else []
             if isinstance(change, MovePosition):
                 keys.append(change.unit)

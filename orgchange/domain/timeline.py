@@ -14,7 +14,7 @@ The change types are handled in `units.py`, `positions.py` and
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from .records import (
     Link,
     PositionVersion,
     UnitVersion,
+    Version,
     last_day,
     version_on,
 )
@@ -428,7 +429,11 @@ class Timeline:
 
     def absence(self, noun: str, key: str, day: date) -> str:
         """Why `key` is not a `noun` in effect on `day`, in plain words."""
-        stores = {"unit": self.units, "position": self.positions, "delegation": self.delegations}
+        stores: dict[str, Mapping[str, tuple[Version, ...]]] = {
+            "unit": self.units,
+            "position": self.positions,
+            "delegation": self.delegations,
+        }
         versions = stores[noun].get(key)
         if versions is not None:
             valid_to = versions[-1].valid_to

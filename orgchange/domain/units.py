@@ -7,6 +7,7 @@ nothing is written when a check fails.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from .changes import (
@@ -41,7 +42,7 @@ OWNER_KINDS = ("council", "company", "board")
 ROOT_OR_COMPANY = ("council", "company")
 
 
-def _quote(keys: list[str] | set[str]) -> str:
+def _quote(keys: Collection[str]) -> str:
     return ", ".join(f"'{k}'" for k in sorted(keys))
 
 

@@ -163,8 +163,8 @@ OWN_PROPERTIES = {
 
 def describe_own_terms(graph: Graph) -> None:
     """orgchange's terms that the graph uses, described where a consumer meets them."""
-    used = {p for p in graph.predicates() if p in VOCAB} | {
-        o for o in graph.objects(None, RDF.type) if o in VOCAB
+    used = {p for p in graph.predicates() if isinstance(p, URIRef) and p in VOCAB} | {
+        o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef) and o in VOCAB
     }
     for terms, kind, parent_property in (
         (OWN_CLASSES, RDFS.Class, RDFS.subClassOf),
