@@ -42,6 +42,7 @@ from .types import (
     StaleOutput,
     Unit,
     UnitVersion,
+    Vocabulary,
 )
 
 MAX_PAGE_SIZE = 1000
@@ -389,3 +390,12 @@ class Query:
     async def stale_outputs(self, info: Info) -> list[StaleOutput]:
         found = await run_in_threadpool(outputs.stale_outputs, info.context.orgchange.engine)
         return [StaleOutput.from_row(stale) for stale in found]
+
+    @strawberry.field(
+        description=(
+            "The Swedish names of the kinds of unit and of the change types, from the register's "
+            "one table of them (an extension)."
+        )
+    )
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.of(LOGGED_TYPES)

@@ -13,6 +13,7 @@ from .finding import DelegationFinding, Finding
 from .register import RegisterInfo, StaleOutput
 from .report import Report
 from .unit import Organisation, Position, Unit, UnitVersion
+from .vocabulary import Term, Vocabulary
 
 __all__ = [
     "AffectedDelegation",
@@ -37,6 +38,8 @@ __all__ = [
     "Renamed",
     "Report",
     "StaleOutput",
+    "Term",
     "Unit",
     "UnitVersion",
+    "Vocabulary",
 ]

@@ -14,12 +14,15 @@ import datetime as dt
 
 import strawberry
 
+from orgchange.domain.kinds import UNIT_KINDS
 from orgchange.domain.law import SUPERVISION
 from projections.queries import PositionRow, UnitRow
 
 from ..context import Info
 from ..loaders import Viewpoint
 from .delegation import Delegation
+
+_KINDS = tuple(UNIT_KINDS)  # council, board, …: the keys of the one table of kinds
 
 
 def _id(key: str | None) -> strawberry.ID | None:
@@ -34,9 +37,7 @@ class Unit:
     view: strawberry.Private[Viewpoint]
     id: strawberry.ID = strawberry.field(description="The unit's key (a stable slug).")
     name: str
-    kind: str = strawberry.field(
-        description="council, board, committee, office, area, unit, group or company."
-    )
+    kind: str = strawberry.field(description=f"{', '.join(_KINDS[:-1])} or {_KINDS[-1]}.")
     parent_id: strawberry.ID | None = strawberry.field(
         description="The unit above it in the line hierarchy (null for roots and companies)."
     )
