@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange import outputs
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import NotFound
-from orgchange.domain.law import RESERVED_MATTERS
+from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor
 
@@ -339,7 +339,7 @@ class Query:
         description=(
             "What is wrong with the delegations in effect on `asOf`, in delegationsordning order "
             f"(an extension): matters the law keeps with the board ({RESERVED_MATTERS.now}), and from "
-            "2018-01-01 a legal basis citing the repealed KL (1991:900)."
+            f"{IN_FORCE.isoformat()} a legal basis citing the repealed {FORMER_ACT}."
         )
     )
     async def delegation_findings(

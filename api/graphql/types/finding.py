@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from orgchange.domain.findings import Finding as FindingRow
-from orgchange.domain.law import RESERVED_MATTERS
+from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 
 
 @strawberry.type(
@@ -42,8 +42,8 @@ class Finding:
 @strawberry.type(
     description=(
         "What is wrong with a delegation in effect (an extension): a matter the law keeps with the "
-        f"board, {RESERVED_MATTERS.now} (RESERVED_MATTER), or, from 2018-01-01, a legal basis citing "
-        "the repealed KL (1991:900) (REPEALED_ACT). Reported, never refused."
+        f"board, {RESERVED_MATTERS.now} (RESERVED_MATTER), or, from {IN_FORCE.isoformat()}, a legal "
+        f"basis citing the repealed {FORMER_ACT} (REPEALED_ACT). Reported, never refused."
     )
 )
 class DelegationFinding:
