@@ -22,6 +22,7 @@ from typing import Any
 import pydot
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.kinds import kind_name
 from orgchange.escaping import dot_html, dot_text, dot_tooltip
 from orgchange.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
 from projections.delegations import Delegate, DelegationRow
@@ -44,16 +45,6 @@ CLUSTER_STYLE: dict[str, dict[str, Any]] = {
     "office": {"style": "rounded,filled", "fillcolor": "#f3f9ef", "color": "#a9d18e"},
     "area": {"style": "rounded,filled", "fillcolor": "#fffaeb", "color": "#ffd966"},
 }
-KIND_LABEL = {
-    "council": "fullmäktige",
-    "board": "nämnd",
-    "committee": "utskott",
-    "office": "förvaltning",
-    "area": "område",
-    "unit": "enhet",
-    "group": "ledningsgrupp",
-    "company": "bolag",
-}
 
 
 SUPERVISION_COLOUR = "#7030a0"
@@ -75,7 +66,7 @@ def node_id(key: str) -> str:
 def _label(unit: UnitRow, positions: Sequence[PositionRow]) -> str:
     rows = [
         f"<B>{dot_html(unit.name)}</B>",
-        f'<FONT POINT-SIZE="9">{KIND_LABEL[unit.kind]} · {dot_html(unit.id)}</FONT>',
+        f'<FONT POINT-SIZE="9">{kind_name(unit.kind)} · {dot_html(unit.id)}</FONT>',
     ]
     for position in positions:
         marker = " ★" if position.director else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +16,12 @@ import httpx
 import pytest
 import yaml
 
+from orgchange.domain.kinds import CHANGE_TYPE_NAMES, UNIT_KINDS
 from tests.browser import browser_page, save_screenshot
+
+APP_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "app.js"
+# Words of the page's addresses (#/enhet/ks) and of its filters (?enhet=ks), not names it shows.
+ADDRESS_WORDS = {"enhet"}
 
 
 def _free_port() -> int:
@@ -272,3 +278,42 @@ def test_the_change_log_filters_by_period_and_type_through_the_form(server):
                 in page.locator(f'#log [data-change="{change["id"]}"]').inner_text()
             )
         save_screenshot(page, "web-change-log")
+
+
+def test_the_page_script_names_no_kind_of_unit_and_no_change_type_itself():
+    """The names come from the API's `vocabulary`, so the page cannot drift from the register's table."""
+    script = APP_JS.read_text(encoding="utf-8")
+    for key, kind in UNIT_KINDS.items():
+        assert not re.search(rf"\b{key}\W{{1,6}}{kind.name}\b", script), f"a table of kinds ({key})"
+        if kind.name not in ADDRESS_WORDS:
+            assert not re.search(rf"\b{kind.name}\b", script), kind.name
+    for key, name in CHANGE_TYPE_NAMES.items():
+        assert not re.search(rf"\b{re.escape(name)}\b", script), f"{key}: {name}"
+
+
+def test_the_check_for_names_in_the_page_script_finds_a_table_of_them():
+    table = 'const KIND = { council: "fullmäktige", area: "verksamhetsområde" };'
+    area = UNIT_KINDS["area"]
+    assert re.search(rf"\b{area.key}\W{{1,6}}{area.name}\b", table)
+
+
+def test_the_page_shows_a_kind_by_the_name_the_api_gives_and_asks_for_the_names_once(server):
+    """An area is a 'verksamhetsområde' on the unit's page and in the tree: a name the page holds
+    nowhere itself (the test above), so it came from the API, asked for once for every view."""
+    area = next(c for c in sample_changes() if c["type"] == "establish_unit" and c.get("kind") == "area")
+    day = str(area["effective"])
+    answer = httpx.post(f"{server}/graphql", json={"query": "{ vocabulary { unitKinds { key name } } }"})
+    names = {term["key"]: term["name"] for term in answer.json()["data"]["vocabulary"]["unitKinds"]}
+    assert names["area"] == UNIT_KINDS["area"].name == "verksamhetsområde"
+
+    asked: list[str] = []
+    with browser_page() as page:
+        page.on("request", lambda r: asked.append(r.post_data or "") if r.url.endswith("/graphql") else None)
+        page.goto(f"{server}/#/enhet/{area['unit']}?datum={day}")
+        page.wait_for_selector("#history li")
+        assert page.locator("#facts-h ~ dl dd").first.inner_text() == names["area"]
+
+        page.goto(f"{server}/#/organisation?datum={day}")
+        row = page.wait_for_selector(f'#tree [data-unit="{area["unit"]}"] > .kind')
+        assert row.inner_text().startswith(names["area"])
+    assert sum("vocabulary" in body for body in asked) == 1

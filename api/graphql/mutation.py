@@ -43,7 +43,7 @@ def _change_file(file: object) -> dict | str:
 
 async def _report(info: Info, board: str, meeting: dt.date) -> Report:
     rows = await run_in_threadpool(info.context.orgchange.read_model.reports.reports, board, meeting)
-    return Report(row=rows[0])
+    return Report.from_row(rows[0])
 
 
 def _tell_renaming(info: Info, result: RecordResult) -> None:
@@ -93,7 +93,7 @@ class Mutation:
         impact = await _recording(
             lambda: info.context.recorder.preview_file(change_file, caller.name, "file")
         )
-        return DelegationImpact(impact=impact)
+        return DelegationImpact.from_row(impact)
 
     @strawberry.mutation(description="Report (anmäl) recorded changes to a board's meeting.")
     async def report_changes(

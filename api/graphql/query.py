@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange import outputs
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import NotFound
-from orgchange.domain.law import RESERVED_MATTERS
+from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor
 
@@ -34,19 +34,15 @@ from .types import (
     DelegationGap,
     DelegationImpact,
     Finding,
-    Moved,
-    MovedPosition,
     Organisation,
     OrgDiff,
     PageInfo,
-    PositionDiff,
-    Reclassified,
     RegisterInfo,
-    Renamed,
     Report,
     StaleOutput,
     Unit,
     UnitVersion,
+    Vocabulary,
 )
 
 MAX_PAGE_SIZE = 1000
@@ -98,9 +94,7 @@ class Query:
         view = Viewpoint(as_of, known_at)
         rows = await run_in_threadpool(info.context.orgchange.read_model.organisation, as_of, known_at)
         info.context.loaders.prime_organisation(rows, view)
-        units = [Unit.of(row, view) for row in rows]
-        roots = [u for u in units if u.row.parent_id is None and u.row.owner_id is None]
-        return Organisation(as_of=as_of, known_at=known_at, units=units, roots=roots)
+        return Organisation.from_rows(rows, view)
 
     @strawberry.field(description="The unit as in effect on `asOf`; null if it is not in effect then.")
     async def unit(
@@ -108,7 +102,7 @@ class Query:
     ) -> Unit | None:
         view = Viewpoint(as_of, given(known_at))
         row = await info.context.loaders.unit_row(str(id), view)
-        return Unit.of(row, view) if row is not None else None
+        return Unit.from_row(row, view) if row is not None else None
 
     @strawberry.field(description="Every version of the unit, oldest first.")
     async def unit_history(
@@ -118,7 +112,7 @@ class Query:
         rows = await run_in_threadpool(
             info.context.orgchange.read_model.unit_history, str(id), given(known_at)
         )
-        return [UnitVersion(row=row) for row in rows]
+        return [UnitVersion.from_row(row) for row in rows]
 
     @strawberry.field(
         description=(
@@ -184,7 +178,7 @@ class Query:
             str(reported_to) if reported_to is not None else None,
         )
         edges = [
-            ChangeEdge(node=Change(row=row), cursor=encode_cursor(row.effective, row.seq))
+            ChangeEdge(node=Change.from_row(row), cursor=encode_cursor(row.effective, row.seq))
             for row in page.rows
         ]
         return ChangeConnection(
@@ -222,7 +216,8 @@ class Query:
         page = await run_in_threadpool(reader.entries, recorded_by, from_, to, first, after)
         return ChangeConnection(
             edges=[
-                ChangeEdge(node=Change(row=row), cursor=encode_audit_cursor(row.seq)) for row in page.rows
+                ChangeEdge(node=Change.from_row(row), cursor=encode_audit_cursor(row.seq))
+                for row in page.rows
             ],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             total_count=page.total,
@@ -231,7 +226,7 @@ class Query:
     @strawberry.field(description="One change by id (an extension); null if there is none.")
     async def change(self, info: Info, id: strawberry.ID) -> Change | None:
         row = await info.context.loaders.change.load(str(id))
-        return Change(row=row) if row is not None else None
+        return Change.from_row(row) if row is not None else None
 
     @strawberry.field(description="The organisation on `from` compared with that on `to`.")
     async def diff(
@@ -239,26 +234,7 @@ class Query:
     ) -> OrgDiff:
         read_model = info.context.orgchange.read_model
         found = await run_in_threadpool(read_model.diff, from_, to, given(known_at))
-        return OrgDiff(
-            added=[strawberry.ID(key) for key in found.added],
-            removed=[strawberry.ID(key) for key in found.removed],
-            renamed=[Renamed(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.renamed],
-            moved=[
-                Moved(id=strawberry.ID(k), from_parent=_id(old), to_parent=_id(new))
-                for k, old, new in found.moved
-            ],
-            reclassified=[
-                Reclassified(id=strawberry.ID(k), from_=old, to=new) for k, old, new in found.reclassified
-            ],
-            positions=PositionDiff(
-                established=[strawberry.ID(k) for k in found.positions.established],
-                abolished=[strawberry.ID(k) for k in found.positions.abolished],
-                moved=[
-                    MovedPosition(id=strawberry.ID(k), from_unit=strawberry.ID(a), to_unit=strawberry.ID(b))
-                    for k, a, b in found.positions.moved
-                ],
-            ),
-        )
+        return OrgDiff.from_row(found)
 
     @strawberry.field(
         description=(
@@ -290,7 +266,7 @@ class Query:
             str(delegate) if delegate is not None else None,
             known_at,
         )
-        return [Delegation(row=row) for row in sorted(rows, key=delegation_order)]
+        return [Delegation.from_row(row) for row in sorted(rows, key=delegation_order)]
 
     @strawberry.field(
         description=(
@@ -314,7 +290,7 @@ class Query:
             given(known_at),
             str(board) if board is not None else None,
         )
-        return [DelegationGap(gap=gap) for gap in sorted(gaps, key=lambda g: (g.since, g.delegation_id))]
+        return [DelegationGap.from_row(gap) for gap in sorted(gaps, key=lambda g: (g.since, g.delegation_id))]
 
     @strawberry.field(description="Changes reported to the board, by meeting (or for one meeting).")
     async def reports(
@@ -323,7 +299,7 @@ class Query:
         await _require_units(info, "board", str(board))
         reports = info.context.orgchange.read_model.reports
         rows = await run_in_threadpool(reports.reports, str(board), given(meeting))
-        return [Report(row=row) for row in rows]
+        return [Report.from_row(row) for row in rows]
 
     @strawberry.field(
         description=(
@@ -340,7 +316,7 @@ class Query:
         await _require_units(info, "board", str(board))
         read_model = info.context.orgchange.read_model
         items = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
-        return [Change(row=item.change, listing=item) for item in items]
+        return [Change.from_row(item.change, listing=item) for item in items]
 
     @strawberry.field(
         description=(
@@ -361,13 +337,13 @@ class Query:
             impact = await run_in_threadpool(info.context.orgchange.impact_of, str(change_id))
         except NotFound as error:
             raise bad_argument("changeId", str(error)) from None
-        return DelegationImpact(impact=impact)
+        return DelegationImpact.from_row(impact)
 
     @strawberry.field(
         description=(
             "What is wrong with the delegations in effect on `asOf`, in delegationsordning order "
             f"(an extension): matters the law keeps with the board ({RESERVED_MATTERS.now}), and from "
-            "2018-01-01 a legal basis citing the repealed KL (1991:900)."
+            f"{IN_FORCE.isoformat()} a legal basis citing the repealed {FORMER_ACT}."
         )
     )
     async def delegation_findings(
@@ -380,7 +356,7 @@ class Query:
         findings = await run_in_threadpool(
             info.context.orgchange.read_model.findings.delegations, as_of, given(known_at), given(board)
         )
-        return [DelegationFinding(finding=finding) for finding in findings]
+        return [DelegationFinding.from_row(finding) for finding in findings]
 
     @strawberry.field(
         description=(
@@ -392,17 +368,19 @@ class Query:
         self, info: Info, as_of: dt.date, known_at: dt.datetime | None = strawberry.UNSET
     ) -> list[Finding]:
         found = await run_in_threadpool(info.context.orgchange.read_model.findings.on, as_of, given(known_at))
-        return [Finding(finding=finding) for finding in found]
+        return [Finding.from_row(finding) for finding in found]
 
     @strawberry.field(description="The register itself: its organisation, the days it covers, its size.")
     async def register(self, info: Info) -> RegisterInfo:
         orgchange, reader = info.context.orgchange, info.context.reader
 
         def counts() -> RegisterInfo:
+            first, last = orgchange.read_model.first_and_last_effective()
             return RegisterInfo(
-                span=orgchange.read_model.first_and_last_effective(),
-                events=orgchange.event_count(),
-                changes=reader.change_count(),
+                first_effective=first,
+                last_effective=last,
+                event_count=orgchange.event_count(),
+                change_count=reader.change_count(),
             )
 
         return await run_in_threadpool(counts)
@@ -415,4 +393,13 @@ class Query:
     )
     async def stale_outputs(self, info: Info) -> list[StaleOutput]:
         found = await run_in_threadpool(outputs.stale_outputs, info.context.orgchange.engine)
-        return [StaleOutput(stale=stale) for stale in found]
+        return [StaleOutput.from_row(stale) for stale in found]
+
+    @strawberry.field(
+        description=(
+            "The Swedish names of the kinds of unit and of the change types, from the register's "
+            "one table of them (an extension)."
+        )
+    )
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.of(LOGGED_TYPES)

@@ -25,7 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .law import COMPANIES, IN_FORCE, RESERVED_MATTERS, URGENT_MATTERS, cites_repealed_act
+from .law import (
+    COMPANIES,
+    CURRENT_ACT,
+    FORMER_ACT,
+    IN_FORCE,
+    RESERVED_MATTERS,
+    URGENT_MATTERS,
+    cites_repealed_act,
+)
 
 RESERVED_MATTER = "RESERVED_MATTER"
 REPEALED_ACT = "REPEALED_ACT"
@@ -87,8 +95,8 @@ def delegation_findings(
                 key,
                 "delegation",
                 max(valid_from, IN_FORCE),
-                f"Lagrummet ”{legal_basis}” hänvisar till upphävd lag: KL (1991:900) upphävdes "
-                f"{IN_FORCE.isoformat()} och ersattes av KL (2017:725).",
+                f"Lagrummet ”{legal_basis}” hänvisar till upphävd lag: {FORMER_ACT} upphävdes "
+                f"{IN_FORCE.isoformat()} och ersattes av {CURRENT_ACT}.",
             )
         )
     return found

@@ -31,30 +31,11 @@ from .changes import (
     SplitUnit,
     Subdelegate,
 )
+from .kinds import kind_name, the_kind
 from .records import DelegationVersion, version_on
 from .timeline import Timeline
 
-# The definite Swedish noun for each kind, used when a name does not say what it is.
-KIND_NOUN = {
-    "council": "fullmäktige",
-    "board": "nämnden",
-    "committee": "utskottet",
-    "office": "förvaltningen",
-    "area": "området",
-    "unit": "enheten",
-    "group": "gruppen",
-    "company": "bolaget",
-}
-KIND_WORD = {
-    "council": "fullmäktige",
-    "board": "nämnd",
-    "committee": "utskott",
-    "office": "förvaltning",
-    "area": "verksamhetsområde",
-    "unit": "enhet",
-    "group": "ledningsgrupp",
-    "company": "bolag",
-}
+# Words that show a unit's name says what it is (no kind need go before it).
 _SELF_DESCRIBING = (
     "enhet",
     "nämnd",
@@ -141,7 +122,7 @@ class _Namer:
         name = version.name
         if any(word in name.lower() for word in _SELF_DESCRIBING):
             return name
-        return f"{KIND_NOUN[kind or version.kind]} {name}"
+        return f"{the_kind(kind or version.kind)} {name}"
 
     def position(self, key: str | None) -> str:
         if key is None:
@@ -214,10 +195,10 @@ def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None 
             text = f"{_cap(n.unit(change.unit, before=True))} bytte namn till {change.name}"
         case ReclassifyUnit():
             old = timeline.unit_on(change.unit, change.effective - timedelta(days=1))
-            was = KIND_WORD[old.kind] if old else "?"
+            was = kind_name(old.kind) if old else "?"
             text = (
                 f"{_cap(n.unit(change.unit, before=True))} ombildades från {was} "
-                f"till {KIND_WORD[change.kind]}"
+                f"till {kind_name(change.kind)}"
             )
         case MoveUnit():
             old = timeline.unit_on(change.unit, change.effective - timedelta(days=1))

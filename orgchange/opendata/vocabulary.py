@@ -11,6 +11,7 @@ from rdflib import Literal as RDFLiteral
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
 from orgchange.config import DEFAULT_URI_BASE
+from orgchange.domain.kinds import UNIT_KINDS
 
 # orgchange's own terms: the software's vocabulary, the same for every register.
 VOCAB = Namespace("https://example.org/orgchange/vocab#")
@@ -18,16 +19,8 @@ SCHEMA = Namespace("http://schema.org/")  # as Popolo's RDF mapping uses it
 
 # Kinds that are organisations in their own right; the others are units of one.
 FORMAL_KINDS = frozenset({"council", "board", "company"})
-KIND_LABELS = {
-    "council": ("Kommunfullmäktige", "municipal council"),
-    "board": ("Nämnd", "board"),
-    "committee": ("Utskott", "committee"),
-    "office": ("Förvaltning", "office"),
-    "area": ("Verksamhetsområde", "area"),
-    "unit": ("Enhet", "unit"),
-    "group": ("Ledningsgrupp", "management group"),
-    "company": ("Kommunalt bolag", "municipal company"),
-}
+# Each kind's (Swedish, English) label, from the one table of kinds' names.
+KIND_LABELS = {kind.key: (kind.title, kind.english) for kind in UNIT_KINDS.values()}
 
 _NOT_IN_A_URI = re.compile(r"[\s<>\"{}|\\^`]")
 

@@ -13,18 +13,11 @@ import * as auth from "./auth.js";
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
 
-const KIND = {
-  council: "fullmäktige", board: "nämnd", committee: "utskott", office: "förvaltning",
-  area: "verksamhetsområde", unit: "enhet", group: "ledningsgrupp", company: "bolag",
-};
-const TYPE = {
-  establish_unit: "Enhet bildad", rename_unit: "Nytt namn", reclassify_unit: "Ny typ",
-  move_unit: "Flyttad", merge_units: "Sammanslagning", split_unit: "Delning",
-  dissolve_unit: "Nedläggning", spin_off_unit: "Bolagisering", establish_position: "Befattning inrättad",
-  move_position: "Befattning flyttad", abolish_position: "Befattning indragen",
-  grant_delegation: "Delegation", amend_delegation: "Delegation ändrad", revoke_delegation: "Delegation upphävd",
-  subdelegate: "Vidaredelegation", cancel_change: "Rättelse",
-};
+// The Swedish names of kinds of unit and of change types, by key: the register's own table,
+// asked of the API once (`vocabulary`), before the first view is drawn.
+const KIND = {};
+const TYPE = {};
+let vocabularyLoaded = null;
 
 // --- small helpers ---------------------------------------------------------------
 
@@ -113,6 +106,17 @@ function replaceParams(params) {
 
 function failure(error) {
   main.innerHTML = `<h1>${esc(error.heading || "Något gick fel")}</h1><p class="error" role="alert">${esc(error.message)}</p>`;
+}
+
+function loadVocabulary() {
+  vocabularyLoaded ??= gql("{ vocabulary { unitKinds { key name } changeTypes { key name } } }").then(
+    ({ vocabulary }) => {
+      for (const { key, name } of vocabulary.unitKinds) KIND[key] = name;
+      for (const { key, name } of vocabulary.changeTypes) TYPE[key] = name;
+    },
+    (error) => { vocabularyLoaded = null; throw error; }, // asked again on the next view
+  );
+  return vocabularyLoaded;
 }
 
 let registerInfo = null;
@@ -491,9 +495,9 @@ views.jamfor = async ({ params }) => {
   document.getElementById("diff").innerHTML = `
     <h2>Tillkomna (${d.added.length})</h2><ul class="added" id="added">${d.added.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
     <h2>Upphörda (${d.removed.length})</h2><ul class="removed" id="removed">${d.removed.map((k) => `<li data-unit="${attr(k)}">${name(k)}</li>`).join("") || "<li>–</li>"}</ul>
-    <h2>Nytt namn (${d.renamed.length})</h2>${list("renamed", d.renamed, (r) => `<li data-unit="${attr(r.id)}">${esc(r.from)} → ${esc(r.to)}</li>`)}
+    <h2>${esc(TYPE.rename_unit)} (${d.renamed.length})</h2>${list("renamed", d.renamed, (r) => `<li data-unit="${attr(r.id)}">${esc(r.from)} → ${esc(r.to)}</li>`)}
     <h2>Flyttade (${d.moved.length})</h2>${list("moved", d.moved, (m) => `<li data-unit="${attr(m.id)}">${name(m.id)}: ${before(m.fromParent)} → ${esc(unitName(m.toParent || "–"))}</li>`)}
-    <h2>Ny typ (${d.reclassified.length})</h2>${list("reclassified", d.reclassified, (r) => `<li data-unit="${attr(r.id)}">${name(r.id)}: ${esc(KIND[r.from] || r.from)} → ${esc(KIND[r.to] || r.to)}</li>`)}
+    <h2>${esc(TYPE.reclassify_unit)} (${d.reclassified.length})</h2>${list("reclassified", d.reclassified, (r) => `<li data-unit="${attr(r.id)}">${name(r.id)}: ${esc(KIND[r.from] || r.from)} → ${esc(KIND[r.to] || r.to)}</li>`)}
     <h2>Befattningar</h2>
     <h3>Inrättade (${p.established.length})</h3>${list("positions-established", p.established, (k) => `<li data-position="${attr(k)}">${postName(k)}</li>`)}
     <h3>Indragna (${p.abolished.length})</h3>${list("positions-abolished", p.abolished, (k) => `<li data-position="${attr(k)}">${postName(k)}</li>`)}
@@ -692,6 +696,7 @@ async function render() {
   if (!view) { go("organisation"); return; }
   main.setAttribute("aria-busy", "true");
   try {
+    await loadVocabulary();
     await view(current);
   } catch (error) {
     if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);

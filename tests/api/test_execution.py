@@ -89,3 +89,38 @@ def test_the_service_takes_the_faster_way_for_plain_fields(uncached_api: Api) ->
 
     assert units == 37 + 1  # every unit, and each root (its id alone) once
     assert with_a_resolver == 1  # only the parent { id }: `unit` has a resolver field asked
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        (
+            '{ unitHistory(id: "va-och-avfall") { validFrom validTo name kind parentId changeId } }',
+            "unitHistory",
+        ),
+        ('{ delegations(asOf: "2017-10-15") { id code matter fromId toId validFrom } }', "delegations"),
+        ('{ reports(board: "ks") { board meeting notedParagraph reference } }', "reports"),
+        ('{ findings(asOf: "2018-06-01") { code subjectKind subjectId since reason } }', "findings"),
+    ],
+)
+def test_versions_delegations_reports_and_findings_take_the_faster_way(
+    uncached_api: Api, query: str, listed: str
+) -> None:
+    """Their fields are plain attributes set from the row, not a resolver each, so a list of them
+    is answered in one loop (a field holding a list, such as changeIds, still takes the ordinary way)."""
+    with executed_with(Counting):
+        answer = uncached_api.graphql(query).json()
+    items = answer["data"][listed]
+    assert items, "the sample has some to list"
+    assert Counting.last.plain_objects == len(items)
+
+
+def test_a_page_of_changes_answers_its_changes_the_faster_way(uncached_api: Api) -> None:
+    with executed_with(Counting):
+        answer = uncached_api.graphql(
+            "{ changes(first: 20) { edges { node { id type effective recordedAt recordedBy summary "
+            "cancelled note } } } }"
+        ).json()
+    changes = len(answer["data"]["changes"]["edges"])
+    assert changes == 20
+    assert Counting.last.plain_objects >= changes  # every node (and nothing asked of a resolver)
