@@ -270,8 +270,16 @@ read_model_schema = Table(
 )
 
 
+# What the read models hold, beyond their shape: bump it when the words or values written
+# into them change (a summary's wording, a derived column), so a database written by an
+# earlier version is rebuilt rather than left saying what the code no longer would.
+# 2: areas are "verksamhetsområdet" and groups "ledningsgruppen" in summaries.
+CONTENT_VERSION = 2
+
+
 def schema_fingerprint() -> str:
-    shape = [
+    shape: list[object] = [CONTENT_VERSION]
+    shape += [
         (
             table.name,
             [(c.name, str(c.type), c.nullable, c.primary_key) for c in table.columns],

@@ -131,3 +131,31 @@ def test_read_models_of_another_shape_are_rebuilt_from_the_events(tmp_path: Path
         assert not reopened.read_models_behind()
     finally:
         reopened.close()
+
+
+def test_read_models_written_with_other_words_are_rebuilt_when_the_content_version_moves(
+    tmp_path: Path, monkeypatch
+):
+    """Same tables, other content: a summary worded by an earlier version is not left standing."""
+    url = f"sqlite:///{tmp_path / 'orgchange.db'}"
+    app = OrgChange(url)
+    app.record_changes(base_organisation(), "test")
+    expected = [change.summary for change in app.read_model.changes().rows]
+    app.close()
+    # As the previous content version left it: the same shape, an older wording, its fingerprint.
+    with monkeypatch.context() as patch:
+        patch.setattr(t, "CONTENT_VERSION", t.CONTENT_VERSION - 1)
+        earlier = t.schema_fingerprint()
+    assert earlier != t.schema_fingerprint()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE change_log SET summary = 'äldre lydelse'"))
+        connection.execute(text("UPDATE read_model_schema SET fingerprint = :f"), {"f": earlier})
+    engine.dispose()
+
+    reopened = OrgChange(url)
+    try:
+        assert [change.summary for change in reopened.read_model.changes().rows] == expected
+        assert "äldre lydelse" not in expected
+    finally:
+        reopened.close()
