@@ -74,6 +74,18 @@ def policy_for(path: str, html: bool) -> tuple[str, bytes]:
     return PAGE_POLICY, b"DENY"
 
 
+def security_headers(path: str, html: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of a response to `path` (lower-case names)."""
+    policy, frame_options = policy_for(path, html)
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", frame_options),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response; the app's own values are replaced."""
 
@@ -89,14 +101,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                policy, frame_options = policy_for(path, _is_html(headers))
-                ours = {
-                    b"content-security-policy": policy.encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": frame_options,
-                    b"referrer-policy": b"no-referrer",
-                    b"cross-origin-opener-policy": b"same-origin",
-                }
+                ours = dict(security_headers(path, _is_html(headers)))
                 headers = [(name, value) for name, value in headers if name.lower() not in ours]
                 headers.extend(ours.items())
                 message = {**message, "headers": headers}

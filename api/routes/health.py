@@ -56,10 +56,11 @@ class Unavailable(BaseModel):
     response_model_by_alias=True,
     responses={503: {"model": Unavailable, "description": "The database cannot be reached."}},
 )
-def health(
+async def health(
     request: Request, orgchange: OrgChangeDep, settings: SettingsDep
 ) -> Health | HealthStatus | JSONResponse:
-    # A plain `def`: FastAPI runs it in the thread pool, as it queries the database.
+    # On the event loop, not in the thread pool: a pool busy with documents and diagrams must
+    # not keep the health check waiting. Its three queries are small (two maxima, one count).
     try:
         last = orgchange.last_event_id()
         projected = orgchange.read_model.last_event_id()
