@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     graphql_max_document_bytes: PositiveInt = 65_536
     graphql_max_tokens: PositiveInt = 5_000
     graphql_max_variables_depth: PositiveInt = 32
-    graphql_max_fields: PositiveInt = 1_000
+    graphql_max_fields: PositiveInt = 500
     # Diagrams drawn by Graphviz (SVG, PNG, the review pack's charts): the most units or
     # delegates one diagram may hold, the time `dot` may take, the longest side of a PNG in
     # pixels, and how many `dot` run at once per process (and may wait for a turn).
