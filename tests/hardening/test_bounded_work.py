@@ -265,7 +265,7 @@ def test_a_request_line_over_the_header_limit_is_refused(server: Server) -> None
         connection.sendall(f"GET /graphql?query={query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         answer = connection.recv(1000)
 
-    assert answer.startswith(b"HTTP/1.1 400")
+    assert answer.startswith(b"HTTP/1.1 431")
 
 
 # --- Graphviz ------------------------------------------------------------------------------------
