@@ -12,8 +12,8 @@ Which policy a response gets depends on what it is (docs/security.md):
   page shows documents fetched with a token as blob URLs); framed by no one;
 * GraphiQL (`/graphql` answered with HTML): its own files, served from this
   origin like the page's, plus the inline styles its dialogs write;
-* the API documentation (`/docs`): Swagger UI's script and stylesheet from the
-  one CDN FastAPI loads them from, and nothing inline;
+* the API documentation (`/docs`): Swagger UI's script and stylesheet, served
+  from this origin like GraphiQL's, and nothing inline;
 * documents, diagrams and open data (`/reports/`, `/documents/`, `/diagrams/`,
   `/opendata/`): no script at all; their own inline `<style>`; a review pack
   (`/reports/`) may be framed by this origin, as the page's review view does.
@@ -37,9 +37,9 @@ GRAPHIQL_POLICY = (
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# Swagger UI's files are served from this origin (orgchange/web/vendor), like GraphiQL's.
 DOCS_POLICY = (
-    f"default-src 'none'; script-src 'self' {SWAGGER_CDN}; style-src 'self' {SWAGGER_CDN}; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
