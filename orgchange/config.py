@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # --- bounds on what one request may cost (docs/security.md) ---
     # GraphQL: the whole request body (a change file sent to `recordChanges` counts; larger
     # files go to `POST /changes`), the document's text, its tokens (checked while it is
-    # parsed, which stops at the limit), and how deeply the variables may nest.
+    # parsed, which stops at the limit), how deeply the variables may nest, and the fields
+    # of the document (counted before validation, which compares them pairwise).
     graphql_max_body_bytes: PositiveInt = 1_048_576
     graphql_max_document_bytes: PositiveInt = 65_536
     graphql_max_tokens: PositiveInt = 5_000
