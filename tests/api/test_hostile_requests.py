@@ -10,13 +10,16 @@ sizes, its own 400 and 408), is in tests/hardening/test_hostile_http.py.
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
+import uuid
 
 import anyio.to_thread
 import pytest
 from graphql import parse
 
+from api.graphql import documents
 from api.graphql.bounds import UNSUPPORTED_MEDIA_TYPE
 from api.graphql.documents import TOO_MANY_FIELDS, field_count
 from orgchange.config import Settings
@@ -216,3 +219,26 @@ def test_health_answers_while_the_thread_pool_is_taken(api: Api) -> None:
 
 def _set_tokens(limiter, tokens: int) -> None:
     limiter.total_tokens = tokens
+
+
+# --- introspection, answered off the event loop and kept ------------------------------------------
+
+
+def test_an_answer_about_the_schema_is_kept_for_the_same_document_and_variables(api: Api) -> None:
+    """graphql-core answers introspection value by value; the schema does not change while the
+    process runs, so the answer is made once, in a worker thread, and kept."""
+    # A text of its own: what one test kept is not another's.
+    query = (
+        f"query Named($name: String!) {{ __type(name: $name) {{ name fields {{ name }} }} }} # {uuid.uuid4()}"
+    )
+    key = (query, "Named", json.dumps({"name": "Unit"}, sort_keys=True))
+    assert documents._introspected.get(key) is None
+
+    first = api.data(query, {"name": "Unit"})
+    kept = documents._introspected.get(key)
+    again = api.data(query, {"name": "Unit"})
+    other = api.data(query, {"name": "Position"})
+
+    assert kept is not None and kept.data == first == again
+    assert first["__type"]["name"] == "Unit" and other["__type"]["name"] == "Position"
+    assert any(field["name"] == "name" for field in first["__type"]["fields"])
