@@ -12,8 +12,8 @@ Which policy a response gets depends on what it is (docs/security.md):
   page shows documents fetched with a token as blob URLs); framed by no one;
 * GraphiQL (`/graphql` answered with HTML): its own files, served from this
   origin like the page's, plus the inline styles its dialogs write;
-* the API documentation (`/docs`): Swagger UI's script and stylesheet from the
-  one CDN FastAPI loads them from, and nothing inline;
+* the API documentation (`/docs`): Swagger UI's script and stylesheet, served
+  from this origin like GraphiQL's, and nothing inline;
 * documents, diagrams and open data (`/reports/`, `/documents/`, `/diagrams/`,
   `/opendata/`): no script at all; their own inline `<style>`; a review pack
   (`/reports/`) may be framed by this origin, as the page's review view does.
@@ -37,9 +37,9 @@ GRAPHIQL_POLICY = (
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# Swagger UI's files are served from this origin (orgchange/web/vendor), like GraphiQL's.
 DOCS_POLICY = (
-    f"default-src 'none'; script-src 'self' {SWAGGER_CDN}; style-src 'self' {SWAGGER_CDN}; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
@@ -74,6 +74,18 @@ def policy_for(path: str, html: bool) -> tuple[str, bytes]:
     return PAGE_POLICY, b"DENY"
 
 
+def security_headers(path: str, html: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of a response to `path` (lower-case names)."""
+    policy, frame_options = policy_for(path, html)
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", frame_options),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response; the app's own values are replaced."""
 
@@ -89,14 +101,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                policy, frame_options = policy_for(path, _is_html(headers))
-                ours = {
-                    b"content-security-policy": policy.encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": frame_options,
-                    b"referrer-policy": b"no-referrer",
-                    b"cross-origin-opener-policy": b"same-origin",
-                }
+                ours = dict(security_headers(path, _is_html(headers)))
                 headers = [(name, value) for name, value in headers if name.lower() not in ours]
                 headers.extend(ours.items())
                 message = {**message, "headers": headers}

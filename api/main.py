@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -23,6 +25,7 @@ from orgchange.config import Settings, get_settings
 from orgchange.pdf import Printer
 
 from . import auth, headers
+from .gate import Gate
 from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
@@ -90,11 +93,23 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         # Swagger UI is served by routes.web (no inline script); ReDoc is not served.
         docs_url=None,
         redoc_url=None,
+        # No redirect from `/graphql/` to `/graphql`: Starlette builds the address of such a
+        # redirect from the request's Host header, which an attacker chooses.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.orgchange = application
     app.state.reader = BatchReader(application.engine)
     app.state.recorder = ChangeRecorder(application)
+    # Review packs and open-data exports: a few at a time per process (api/gate.py).
+    gate = (
+        settings.documents_max_concurrent,
+        settings.documents_max_waiting,
+        settings.documents_wait_seconds,
+    )
+    app.state.review_gate = Gate("REVIEW_BUSY", "granskningsunderlag", *gate)
+    app.state.export_gate = Gate("EXPORT_BUSY", "exporter av öppna data", *gate)
+    app.state.exports = OrderedDict()  # open-data exports by the register's last event (routes.opendata)
     # One browser for the process's PDFs, started on the first one (orgchange.pdf).
     app.state.printer = Printer(
         settings.pdf_max_concurrent, settings.pdf_max_waiting, settings.pdf_timeout_seconds
@@ -221,10 +236,22 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-_SLOW_HEADERS = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"connection: close\r\ncontent-length: 45\r\n\r\n"
-    b"The request headers did not arrive in time.\r\n"
+def _plain_answer(status: int, reason: str, text: str, code: str) -> bytes:
+    """A whole HTTP/1.1 answer written by the protocol itself, before any application has
+    seen the request: with the security headers every other answer carries."""
+    body = json.dumps({"detail": text, "code": code}).encode()
+    lines = [
+        f"HTTP/1.1 {status} {reason}".encode(),
+        b"content-type: application/json",
+        b"connection: close",
+        b"content-length: " + str(len(body)).encode(),
+        *(name + b": " + value for name, value in headers.security_headers("", False)),
+    ]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+_SLOW_HEADERS = _plain_answer(
+    408, "Request Timeout", "the request headers did not arrive in time", "REQUEST_TIMEOUT"
 )
 
 
@@ -246,14 +273,49 @@ class BoundedH11Protocol(NoDelayH11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._head = b""  # what has come of the request line and headers being received
         self._start_header_timer()
 
     def data_received(self, data: bytes) -> None:
-        if self._header_timer is None and self.conn.their_state is h11.IDLE:
-            self._start_header_timer()  # the first bytes of a further request on the connection
+        if self.conn.their_state is h11.IDLE:
+            if self._header_timer is None:
+                self._start_header_timer()  # the first bytes of a further request on the connection
+            if self._headers_too_large(data):
+                return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._stop_header_timer()
+            self._head = b""
+
+    def _headers_too_large(self, data: bytes) -> bool:
+        """Are the request line and headers larger than the limit? Then 431, and the end.
+
+        h11 bounds only headers that are still incomplete: headers that arrive whole in
+        one read would be taken at any size. Counted here, whichever way they arrive.
+        """
+        limit = self.config.h11_max_incomplete_event_size or DEFAULT_MAX_HEADER_BYTES
+        self._head = (self._head + data)[: limit + 4]
+        end = self._head.find(b"\r\n\r\n")
+        size = end + 4 if end >= 0 else len(self._head)
+        if size <= limit:
+            return False
+        self._stop_header_timer()
+        self.transport.write(
+            _plain_answer(
+                431,
+                "Request Header Fields Too Large",
+                f"the request line and headers are larger than {limit:,} bytes",
+                "HEADERS_TOO_LARGE",
+            )
+        )
+        self.transport.close()
+        return True
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request that is not HTTP, with the security headers."""
+        if self.conn.our_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.write(_plain_answer(400, "Bad Request", msg, "BAD_HTTP_REQUEST"))
+        self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_timer()
@@ -277,6 +339,9 @@ class BoundedH11Protocol(NoDelayH11Protocol):
         if self.conn.our_state is h11.IDLE:  # nothing of a response sent on this request yet
             self.transport.write(_SLOW_HEADERS)
         self.transport.close()
+
+
+DEFAULT_MAX_HEADER_BYTES: int = Settings.model_fields["http_max_header_bytes"].default
 
 
 def app_from_environment() -> FastAPI:

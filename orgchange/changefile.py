@@ -8,7 +8,6 @@ the register are checked when the changes are recorded.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,21 +52,45 @@ else:  # PyYAML built without libyaml
 YAML_LOADER = next(iter(YAML_LOADERS.values()))
 
 
-_ANCHOR_LIKE = re.compile(r"[&*][^\s,\[\]{}]")
+# YAML nodes (scalars, lists, mappings) a file may hold: this many, and one more for every
+# NODE_BYTES bytes of it. A change file has about one node in 15 bytes; a file of tiny nodes
+# (`[a,a,a,…]`, one in 2 bytes) takes some 350 bytes of memory per node once loaded, so 2 MB
+# of them took 350 MB.
+BASE_NODES = 10_000
+NODE_BYTES = 8
+NODES_CODE = "YAML_TOO_MANY_NODES"
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
-def _refuse_anchors(text: str, source: str, loader: type) -> None:
-    """No anchors (&name) or aliases (*name): a change file never needs them, and aliases
-    are how a few hundred bytes of YAML expand into gigabytes ("billion laughs").
+def node_budget(text: str) -> int:
+    return BASE_NODES + len(text) // NODE_BYTES
 
-    Checked on the parser's events, before anything is composed: libyaml composes the
-    document in C, where no Python hook on the composer would ever run. An anchor or an
-    alias is its indicator followed by a name, written as such (no escape makes one), so
-    text without '&' or '*' before a name character holds neither and needs no scan.
+
+def _scan(text: str, source: str, loader: type) -> None:
+    """No anchors (&name) or aliases (*name), and no more nodes than the budget.
+
+    A change file never needs anchors, and aliases are how a few hundred bytes of YAML
+    expand into gigabytes ("billion laughs"); a file of many tiny nodes does the same
+    without them, more slowly. Checked on the parser's events, one at a time and before
+    anything is composed (libyaml composes the document in C, where no Python hook on the
+    composer would ever run): a file over the budget is refused at the node that passes it.
     """
-    if _ANCHOR_LIKE.search(text) is None:
-        return
+    budget = node_budget(text)
+    shown = f"{budget:,}".replace(",", " ")
+    nodes = 0
     for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, _NODE_EVENTS):
+            nodes += 1
+            if nodes > budget:
+                mark = event.start_mark
+                assert mark is not None  # the parser marks where each event starts
+                raise MalformedInput(
+                    [
+                        f"{source}: filen har fler än {shown} YAML-noder (värden, listor och "
+                        f"mappningar; rad {mark.line + 1}, kolumn {mark.column + 1}), för många för en "
+                        f"fil av sin storlek: skriv ut ändringarna som i en vanlig ändringsfil ({NODES_CODE})"
+                    ]
+                )
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             mark = event.start_mark
             assert mark is not None  # the parser marks where each event starts
@@ -134,7 +157,7 @@ def _load_text(text: str | bytes, source: str, loader: type | None = None) -> An
             raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
     loader = loader or YAML_LOADER
     try:
-        _refuse_anchors(text, source, loader)
+        _scan(text, source, loader)
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         where = ""

@@ -39,11 +39,13 @@ class Settings(BaseSettings):
     # --- bounds on what one request may cost (docs/security.md) ---
     # GraphQL: the whole request body (a change file sent to `recordChanges` counts; larger
     # files go to `POST /changes`), the document's text, its tokens (checked while it is
-    # parsed, which stops at the limit), and how deeply the variables may nest.
+    # parsed, which stops at the limit), how deeply the variables may nest, and the fields
+    # of the document (counted before validation, which compares them pairwise).
     graphql_max_body_bytes: PositiveInt = 1_048_576
     graphql_max_document_bytes: PositiveInt = 65_536
     graphql_max_tokens: PositiveInt = 5_000
     graphql_max_variables_depth: PositiveInt = 32
+    graphql_max_fields: PositiveInt = 500
     # Diagrams drawn by Graphviz (SVG, PNG, the review pack's charts): the most units or
     # delegates one diagram may hold, the time `dot` may take, the longest side of a PNG in
     # pixels, and how many `dot` run at once per process (and may wait for a turn).
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
     pdf_max_concurrent: PositiveInt = 2
     pdf_max_waiting: NonNegativeInt = 4
     pdf_timeout_seconds: PositiveFloat = 30.0
+    # Review packs (HTML) and open-data exports: built at once per process, requests that may
+    # wait for a turn, and how long one may wait (503 with Retry-After beyond).
+    documents_max_concurrent: PositiveInt = 2
+    documents_max_waiting: NonNegativeInt = 8
+    documents_wait_seconds: PositiveFloat = 30.0
     # Slow clients (`orgchange serve`): the request line and headers must arrive within
     # `http_header_timeout_seconds` and be at most `http_max_header_bytes`; a body must
     # arrive whole within `http_body_timeout_seconds`; an idle kept-alive connection is

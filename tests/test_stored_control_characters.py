@@ -34,7 +34,9 @@ from orgchange.export import export_entries
 from tests.builders import base_organisation, change
 from tests.support import opened
 
-HOSTILE = "\x01\x0b\x1b[31m\u2028\u202e\ufffe\x7f\\"
+# Control characters, a separator, a bidi override, a noncharacter, a backslash, and invisible
+# characters (a zero-width space, a BOM, a tag).
+HOSTILE = "\x01\x0b\x1b[31m\u2028\u202e\ufffe\x7f\\\u200b\ufeff\U000e0041"
 NAME = f"Kultur{HOSTILE} och fritid"
 DAY = date(2016, 1, 1)
 AS_OF = "2017-03-01"
@@ -250,7 +252,9 @@ def test_the_export_is_a_change_file_that_imports_again(register, tmp_path) -> N
     read = parse_change_file(exported, "export.json")
     assert read.organisation == printable(f"Nacka{HOSTILE} kommun") == "Nacka [31m \\ kommun"
     rename = next(entry for entry in read.changes if entry.id == "legacy-rename")
-    assert rename.name == printable(NAME) and rename.note == "not [31m \\"
+    assert (
+        rename.name == printable(NAME) and rename.note == "not [31m \\\u200b\ufeff\U000e0041"
+    )  # a note may hold invisible characters
     assert next(entry for entry in read.changes if entry.id == "legacy-unit").name == "\ufffd"
     with opened(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
         copy.record_changes(read.changes, "test", read.organisation)

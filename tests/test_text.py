@@ -119,15 +119,30 @@ def test_only_a_note_or_a_reason_may_break_lines(type_: str, path: tuple[str, ..
         ]
 
 
-@pytest.mark.parametrize(
-    "kept", ["Café\u200dbar", "\u05e9\u05dc\u05d5\u05dd\u200f", "soft\u00adhyphen", "😀"]
-)
-def test_joiners_marks_and_soft_hyphens_are_text(kept: str) -> None:
+@pytest.mark.parametrize("kept", ["soft\u00adhyphen", "😀", "Café"])
+def test_soft_hyphens_and_emoji_are_text_in_a_name(kept: str) -> None:
     entry = _entry_with("rename_unit", ("name",), kept)
 
     [read] = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [entry]}), "f").changes
 
     assert read.name == kept
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "Café\u200dbar",
+        "\u05e9\u05dc\u05d5\u05dd\u200f",
+        "👨\u200d👩\u200d👧",
+        "🏴\U000e0067\U000e0062\U000e007f",
+    ],
+)
+def test_joiners_marks_and_tags_are_text_in_a_note(kept: str) -> None:
+    entry = _entry_with("rename_unit", ("note",), kept)
+
+    [read] = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [entry]}), "f").changes
+
+    assert read.note == kept
 
 
 def test_text_is_normalised_to_nfc_and_counted_after() -> None:

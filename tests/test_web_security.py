@@ -289,3 +289,18 @@ def test_with_private_reads_the_page_asks_to_sign_in_and_then_shows_the_register
         page.click("#signout")
         page.wait_for_selector("#signin")
         assert page.evaluate("sessionStorage.getItem('orgchange.token')") is None
+
+
+def test_swagger_ui_works_from_this_origin_without_a_violation(public):
+    """Swagger UI's files came from a CDN that the policy of /docs allowed; they are this
+    origin's now, and the page runs under a policy that names no other."""
+    with browser_page() as page:
+        page.add_init_script(RECORD_VIOLATIONS)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{public}/docs")
+        page.wait_for_selector(".swagger-ui .opblock-tag", timeout=30_000)
+        assert "POST" in page.locator(".swagger-ui").inner_text()
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__violations") == []
+        assert requested and all(url.startswith(public) for url in requested), requested

@@ -11,6 +11,8 @@ and `POST /graphql`:
   (413, `DOCUMENT_TOO_LARGE`): parsing is the expensive step, and its token limit
   (`graphql_max_tokens`, applied wherever a document is parsed) needs a text of
   bounded size to be cheap to reach;
+* a body must be JSON (`application/json`, the media type compared whole): anything
+  else is 415 `UNSUPPORTED_MEDIA_TYPE`, before a byte of it is read;
 * variables and extensions may nest at most `graphql_max_variables_depth` levels
   (400, `VARIABLES_TOO_DEEP`): deeper JSON only serves to exhaust the recursion of
   whatever walks it.
@@ -34,10 +36,20 @@ from ..limits import send_json
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
 VARIABLES_TOO_DEEP = "VARIABLES_TOO_DEEP"
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
 # Decoding JSON larger than this is left to a worker thread, off the event loop.
 DECODE_ON_LOOP = 65_536
 # The decoded body, for the answer cache behind this middleware (it need not decode it again).
 DECODED = "orgchange.graphql_request"
+
+
+def media_type_of(content_type: str | None) -> str:
+    """The media type of a Content-Type header, without its parameters, in lower case ('' for none).
+
+    Compared whole: `application/jsonx` or `text/application/json` is not JSON (a test of
+    whether the header *contains* `application/json` would let them past every bound here).
+    """
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 class Refused(Exception):
@@ -109,6 +121,15 @@ class GraphQLRequestBounds:
         self._check_request(parameters)
 
     async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
+        media_type = media_type_of(_header(scope, b"content-type"))
+        if media_type != "application/json":
+            raise Refused(
+                415,
+                UNSUPPORTED_MEDIA_TYPE,
+                "a GraphQL request is sent as JSON (Content-Type: application/json), not as "
+                f"{media_type or 'a body without a Content-Type'!r}",
+                0,
+            )
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise self._too_large()
@@ -126,14 +147,12 @@ class GraphQLRequestBounds:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-        if media_type == "application/json":
-            if len(body) > DECODE_ON_LOOP:
-                decoded = await run_in_threadpool(self._checked_json, body)
-            else:
-                decoded = self._checked_json(body)
-            if decoded is not _NOT_JSON:
-                scope[DECODED] = decoded
+        if len(body) > DECODE_ON_LOOP:
+            decoded = await run_in_threadpool(self._checked_json, body)
+        else:
+            decoded = self._checked_json(body)
+        if decoded is not _NOT_JSON:
+            scope[DECODED] = decoded
         return _replay(body, receive)
 
     def _checked_json(self, body: bytes) -> Any:

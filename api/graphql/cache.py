@@ -59,6 +59,9 @@ FROM_EVENTS = frozenset(
         "delegationFindings",
         "register",
         "__typename",
+        # Introspection: the schema is fixed while the process runs; its answer is kept.
+        "__schema",
+        "__type",
     }
 )
 HEADER = "x-orgchange-cache"

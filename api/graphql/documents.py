@@ -16,23 +16,37 @@ memory of the process.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute_sync,
+    parse,
+)
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from orgchange.config import Settings
 
+from .limits import only_introspection
+
 DOCUMENTS_KEPT = 512
 TEXT_KEPT = 1_048_576  # bytes of document text, in all, whose parsing and validation are kept
 DEFAULT_MAX_TOKENS: int = Settings.model_fields["graphql_max_tokens"].default
+DEFAULT_MAX_FIELDS: int = Settings.model_fields["graphql_max_fields"].default
 
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+TOO_MANY_FIELDS = "TOO_MANY_FIELDS"
 SYNTAX_ERROR = "GRAPHQL_PARSE_FAILED"
 
 Value = TypeVar("Value")
@@ -93,6 +107,38 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
         ) from None
 
 
+def field_count(document: DocumentNode, limit: int) -> int:
+    """The field nodes (selections of a field) in `document`, counted no further than `limit + 1`.
+
+    Walked with a stack of its own; a fragment's fields count once, where it is defined.
+    """
+    count = 0
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode):
+            count += 1
+            if count > limit:
+                return count
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return count
+
+
+def _check_fields(document: DocumentNode, max_fields: int) -> DocumentNode:
+    """The document, if it selects at most `max_fields` fields: validation compares fields
+    of a selection pairwise (OverlappingFieldsCanBeMerged), in time that grows with the
+    square of their number, so a document of the same field thousands of times is refused
+    before it is validated."""
+    if field_count(document, max_fields) > max_fields:
+        raise GraphQLError(
+            f"the document selects more than {max_fields:,} fields; ask for less in one request",
+            extensions={"code": TOO_MANY_FIELDS, "limit": max_fields},
+        )
+    return document
+
+
 class BoundedDocuments(SchemaExtension):
     """Parses with the token limit of the server's settings and validates, both in a worker thread.
 
@@ -105,17 +151,21 @@ class BoundedDocuments(SchemaExtension):
         settings = getattr(self.execution_context.context, "settings", None)
         return settings.graphql_max_tokens if isinstance(settings, Settings) else DEFAULT_MAX_TOKENS
 
+    def _max_fields(self) -> int:
+        settings = getattr(self.execution_context.context, "settings", None)
+        return settings.graphql_max_fields if isinstance(settings, Settings) else DEFAULT_MAX_FIELDS
+
     async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
-        max_tokens = self._max_tokens()
+        max_tokens, max_fields = self._max_tokens(), self._max_fields()
         # Should anything parse after all, it stops at the same limit.
         context.parse_options["max_tokens"] = max_tokens
         query = context.query
         if context.graphql_document is None and query:
-            key = (query, max_tokens)
+            key = (query, max_tokens, max_fields)
             document = _parsed.get(key)
             if document is None:
-                document = await _off_the_loop(lambda: _parse(query, max_tokens))
+                document = await _off_the_loop(lambda: _check_fields(_parse(query, max_tokens), max_fields))
                 _parsed.put(key, query, document)
             context.graphql_document = document
         yield
@@ -132,3 +182,53 @@ class BoundedDocuments(SchemaExtension):
                 _validated.put(key, context.query, errors)
             context.pre_execution_errors = errors
         yield
+
+
+_introspected: Kept[ExecutionResult] = Kept()
+
+
+class IntrospectionOffTheLoop(SchemaExtension):
+    """An operation that asks only about the schema is answered in a worker thread, and kept.
+
+    graphql-core answers introspection with plain functions, one call per value, on the
+    event loop: GraphiQL's introspection query takes a sixth of a second of it. The
+    schema does not change while the process runs, so the answer to the same document
+    with the same variables is kept (bounded as the parsed documents are).
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if (
+            context.result is None
+            and document is not None
+            and context.query
+            and _asks_only_the_schema(document, context.operation_name)
+        ):
+            key = (context.query, context.operation_name, json.dumps(context.variables, sort_keys=True))
+            result = _introspected.get(key)
+            if result is None:
+                schema = context.schema._schema
+                result = await _off_the_loop(
+                    lambda: execute_sync(
+                        schema,
+                        document,
+                        variable_values=context.variables,
+                        operation_name=context.operation_name,
+                    )
+                )
+                if not result.errors:
+                    _introspected.put(key, context.query, result)
+            context.result = result
+        yield
+
+
+def _asks_only_the_schema(document: DocumentNode, operation_name: str | None) -> bool:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [d for d in operations if d.name is not None and d.name.value == operation_name]
+    return (
+        len(operations) == 1
+        and operations[0].operation is OperationType.QUERY
+        and only_introspection(operations[0])
+    )

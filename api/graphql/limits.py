@@ -9,8 +9,11 @@ limits keep such a query from occupying the server:
   estimate of the number of values in the answer: every field counts once for
   each time it can appear, and a list multiplies what is below it by its page
   size (`first`, as given or by default) or, for lists without paging, by
-  `LIST_ESTIMATE`. Introspection (`__schema`, `__type`) is not charged: the
-  schema is fixed and small, and a public register keeps it open to everyone.
+  `LIST_ESTIMATE`; a variable for `first` counts as the largest page, whatever its
+  default. Introspection (`__schema`, `__type`) is charged the same way, its
+  lists as long as the schema's own are on average; an operation that asks only
+  about the schema has a limit of its own (`MAX_INTROSPECTION_COST`), as the
+  estimate counts every `ofType` of a type reference that is mostly null.
 * **Result size**, counted while the query runs: every unit, post, delegation,
   link or change fetched for a nested field is charged to the request's budget,
   so a query whose lists turn out longer than estimated stops when it has
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -35,18 +39,22 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     ValidationContext,
     ValidationRule,
-    VariableNode,
 )
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
@@ -99,16 +107,11 @@ class _Measuring:
         self.schema = schema
         self.fragments = fragments
         self.max_page_size = max_page_size
-        self.variables: dict[str, Any] = {}
         self._costs: dict[tuple[str, str, int | None], int] = {}
         self._shapes: dict[str, tuple[int, int]] = {}  # fragment -> (depth, aliases)
         self._open: set[Any] = set()  # fragments being measured: a cycle counts nothing
 
     def of_operation(self, operation: OperationDefinitionNode) -> Measure:
-        variables = {d.variable.name.value: d.default_value for d in operation.variable_definitions or ()}
-        if variables != self.variables:  # defaults of `first` may differ: costs kept are not valid
-            self.variables = variables
-            self._costs.clear()
         root = {
             "query": self.schema.query_type,
             "mutation": self.schema.mutation_type,
@@ -127,11 +130,8 @@ class _Measuring:
         for argument in field.arguments or ():
             if argument.name.value != "first":
                 continue
-            value: object = argument.value
-            if isinstance(value, VariableNode):
-                value = self.variables.get(value.name.value)
-                if value is None:  # given at run time: assume the largest page allowed
-                    return self.max_page_size
+            value = argument.value
+            # A variable is given at run time, whatever its default: the largest page allowed.
             if isinstance(value, IntValueNode):
                 return max(0, min(int(value.value), self.max_page_size))
             return self.max_page_size
@@ -175,9 +175,9 @@ class _Measuring:
 
     def _field_cost(self, field: FieldNode, parent: Any, page: int | None) -> int:
         name = field.name.value
-        if name.startswith("__"):  # introspection: the schema is fixed and public
+        if name == "__typename":
             return 0
-        definition = parent.fields.get(name)
+        definition = _META_FIELDS[name] if name in _META_FIELDS else parent.fields.get(name)
         if definition is None:  # an unknown field is another rule's error
             return 0
         named, is_list = _unwrap(definition.type)
@@ -185,6 +185,8 @@ class _Measuring:
         factor = 1
         if is_list:
             factor = own_page if own_page is not None else page if page is not None else LIST_ESTIMATE
+            if parent.name.startswith("__"):  # a list of the schema's own: as long as it is
+                factor = _introspection_lists(self.schema).get((parent.name, name), LIST_ESTIMATE)
         below = self._cost(field.selection_set, named, own_page if not is_list else None)
         return min(1 + factor * below, CEILING)
 
@@ -225,6 +227,48 @@ class _Measuring:
         return shape
 
 
+_META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+
+
+@lru_cache(maxsize=8)
+def _introspection_lists(schema: Any) -> dict[tuple[str, str], int]:
+    """How long each list of the introspection types is in `schema`, on average where it is
+    not empty (rounded up): the schema's types, a type's fields, a field's arguments …
+
+    Introspection is charged like any other query: a query that follows `fields { type {
+    fields { type … } } }` through the schema grows with every level like nested lists of
+    units do, and GraphiQL's own introspection query costs what its answer holds.
+    """
+    types = list(schema.type_map.values())
+
+    def mean(lengths: list[int]) -> int:
+        lengths = [n for n in lengths if n]
+        return max(1, -(-sum(lengths) // len(lengths))) if lengths else 1
+
+    with_fields = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
+    fields = [f for t in with_fields for f in t.fields.values()]
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): max(1, len(schema.directives)),
+        ("__Type", "fields"): mean([len(t.fields) for t in with_fields]),
+        ("__Type", "inputFields"): mean(
+            [len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)]
+        ),
+        ("__Type", "enumValues"): mean([len(t.values) for t in types if isinstance(t, GraphQLEnumType)]),
+        ("__Type", "interfaces"): mean([len(t.interfaces) for t in with_fields]),
+        ("__Type", "possibleTypes"): mean(
+            [
+                len(schema.get_possible_types(t))
+                for t in types
+                if isinstance(t, GraphQLInterfaceType | GraphQLUnionType)
+            ]
+        ),
+        ("__Field", "args"): mean([len(f.args) for f in fields]),
+        ("__Directive", "args"): mean([len(d.args) for d in schema.directives]),
+        ("__Directive", "locations"): mean([len(d.locations) for d in schema.directives]),
+    }
+
+
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
@@ -239,7 +283,20 @@ def measure(schema: Any, document: DocumentNode, max_page_size: int) -> dict[str
     }
 
 
-def limits_rule(max_depth: int, max_aliases: int, max_cost: int, max_page_size: int) -> type[ValidationRule]:
+def only_introspection(operation: OperationDefinitionNode) -> bool:
+    """Does the operation ask only about the schema (`__schema`, `__type`, `__typename`)?"""
+    return all(
+        isinstance(s, FieldNode) and s.name.value.startswith("__") for s in operation.selection_set.selections
+    )
+
+
+def limits_rule(
+    max_depth: int,
+    max_aliases: int,
+    max_cost: int,
+    max_page_size: int,
+    max_introspection_cost: int | None = None,
+) -> type[ValidationRule]:
     """A validation rule refusing a document too deep, with too many aliases, or too costly.
 
     Depth is checked per operation and aliases over the whole document, in the words of
@@ -277,14 +334,17 @@ def limits_rule(max_depth: int, max_aliases: int, max_cost: int, max_page_size: 
                             extensions={"code": QUERY_TOO_DEEP, "limit": max_depth},
                         )
                     )
-                if found.cost > max_cost:
+                limit = max_cost
+                if max_introspection_cost is not None and only_introspection(operation):
+                    limit = max_introspection_cost
+                if found.cost > limit:
                     self.report_error(
                         GraphQLError(
-                            f"the query would cost about {found.cost:,} (the limit is {max_cost:,}): nested "
+                            f"the query would cost about {found.cost:,} (the limit is {limit:,}): nested "
                             "lists multiply what is below them; ask for fewer nested lists, or a smaller "
                             "page with `first`",
                             operation,
-                            extensions={"code": QUERY_TOO_COSTLY, "cost": found.cost, "limit": max_cost},
+                            extensions={"code": QUERY_TOO_COSTLY, "cost": found.cost, "limit": limit},
                         )
                     )
             if aliases > max_aliases:

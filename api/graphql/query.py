@@ -70,6 +70,12 @@ def _id(key: str | None) -> strawberry.ID | None:
     return None if key is None else strawberry.ID(key)
 
 
+def _in_range(seq: int, cursor: str) -> None:
+    """A cursor's place must fit the database's integers (64 bits): beyond, no cursor we gave."""
+    if not 0 <= seq < 2**63:
+        raise ValueError(f"'{cursor}' is not a cursor this service gave out")
+
+
 def _page_size(first: int | None) -> int:
     first = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= first <= MAX_PAGE_SIZE:
@@ -161,7 +167,7 @@ class Query:
             raise bad_argument("to", f"'to' ({to}) is before 'from' ({from_})")
         if after is not None:
             try:
-                decode_cursor(after)
+                _in_range(decode_cursor(after)[1], after)
             except ValueError as error:
                 raise bad_argument("after", str(error)) from None
         if unit_id is not None:
@@ -209,7 +215,7 @@ class Query:
             raise bad_argument("to", f"'to' ({to.isoformat()}) is not after 'from' ({from_.isoformat()})")
         if after is not None:
             try:
-                decode_audit_cursor(after)
+                _in_range(decode_audit_cursor(after), after)
             except ValueError as error:
                 raise bad_argument("after", str(error)) from None
         reader = AuditReader(info.context.orgchange.engine)

@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 
-from .documents import DEFAULT_MAX_TOKENS, BoundedDocuments
+from .documents import DEFAULT_MAX_TOKENS, BoundedDocuments, IntrospectionOffTheLoop
 from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, should_mask_error
 from .execution import PlainFieldsExecutionContext
 from .limits import ResultSizeLimiter, limits_rule
@@ -33,6 +33,11 @@ MAX_TOKENS = DEFAULT_MAX_TOKENS
 # such pages, or units { parent { children { parent { children … } } } } five times over, are
 # refused before they run.
 MAX_COST = 50_000
+# An operation asking only about the schema: GraphiQL's introspection query is estimated at
+# about 47,000 (its answer holds some 3,600 values: the estimate counts every level of
+# `ofType` in a type reference, most of them null); three times that is allowed, and
+# `fields { type { fields { type … } } }` through the whole schema is not.
+MAX_INTROSPECTION_COST = 150_000
 
 
 class OrgChangeSchema(strawberry.Schema):
@@ -47,7 +52,7 @@ class OrgChangeSchema(strawberry.Schema):
 # The rules are made once, so that they are the same rules on every request. Depth, aliases
 # and cost are measured in one walk, linear in the size of the document.
 LIMIT_RULES = (
-    limits_rule(MAX_DEPTH, MAX_ALIASES, MAX_COST, MAX_PAGE_SIZE),
+    limits_rule(MAX_DEPTH, MAX_ALIASES, MAX_COST, MAX_PAGE_SIZE, MAX_INTROSPECTION_COST),
     NoNulLiteral,
 )
 
@@ -61,6 +66,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: AddValidationRules(list(LIMIT_RULES)),
             BoundedDocuments,  # parses and validates off the event loop, and keeps both
+            IntrospectionOffTheLoop,  # answers questions about the schema in a worker thread, kept
             NoNulText,  # after BoundedDocuments: it adds to what validation found
             ResultSizeLimiter,
             OrganisationRenamedExtension,

@@ -9,15 +9,17 @@ says otherwise, like every other read.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from orgchange import opendata
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep, SettingsDep
+from ..gate import Busy
 from ..params import DAY_SCHEMA, INVALID, KnownAt, day
 
 router = APIRouter(prefix="/opendata", tags=["open data"])
@@ -65,15 +67,38 @@ def _responses(fmt: opendata.ExportFormat) -> dict:
     return {200: {"content": {media_type: {}}}, **INVALID}
 
 
+EXPORTS_KEPT = 8
+
+
 async def _export(
+    request: Request,
     orgchange: OrgChangeDep,
     fmt: opendata.ExportFormat,
     as_of: date | None,
     known_at: datetime | None,
     base: str,
 ) -> Response:
-    # Reading the register and serialising it is blocking work: off the event loop.
-    content = await run_in_threadpool(opendata.export, orgchange, fmt, as_of, known_at, base)
+    """The export, made once per state of the register: kept by the last event's id, so that
+    asking again until something is recorded costs a look-up. Made in a turn of the
+    process's export gate (api/gate.py), off the event loop."""
+    state = request.app.state
+    kept: OrderedDict[tuple, bytes] = state.exports
+    stamp = await run_in_threadpool(orgchange.last_event_id)
+    key = (fmt, as_of, known_at, base, stamp)
+    content = kept.get(key)
+    if content is None:
+        try:
+            async with state.export_gate.turn():
+                content = kept.get(key)  # made by another request while this one waited
+                if content is None:
+                    content = await run_in_threadpool(opendata.export, orgchange, fmt, as_of, known_at, base)
+        except Busy as busy:
+            return busy.response()
+        kept[key] = content
+        while len(kept) > EXPORTS_KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
     return Response(content, media_type=opendata.MEDIA_TYPES[fmt])
 
 
@@ -85,13 +110,14 @@ async def _export(
     responses=_responses("turtle"),
 )
 async def register_turtle(
+    request: Request,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     base: UriBase,
     as_of: OptionalAsOf = None,
     known_at: KnownAt = None,
 ) -> Response:
-    return await _export(orgchange, "turtle", as_of, known_at, base)
+    return await _export(request, orgchange, "turtle", as_of, known_at, base)
 
 
 @router.get(
@@ -102,13 +128,14 @@ async def register_turtle(
     responses=_responses("jsonld"),
 )
 async def register_jsonld(
+    request: Request,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     base: UriBase,
     as_of: OptionalAsOf = None,
     known_at: KnownAt = None,
 ) -> Response:
-    return await _export(orgchange, "jsonld", as_of, known_at, base)
+    return await _export(request, orgchange, "jsonld", as_of, known_at, base)
 
 
 @router.get(
@@ -122,10 +149,11 @@ async def register_jsonld(
     responses=_responses("popolo"),
 )
 async def popolo(
+    request: Request,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     base: UriBase,
     as_of: OptionalAsOf = None,
     known_at: KnownAt = None,
 ) -> Response:
-    return await _export(orgchange, "popolo", as_of, known_at, base)
+    return await _export(request, orgchange, "popolo", as_of, known_at, base)

@@ -29,6 +29,7 @@ from projections.queries import ChangeRow
 from projections.reports import Unreported
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
+from ..gate import Busy
 from ..limits import ClientGone, while_connected
 from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, LimitMessage, Message, day, invalid
 from .diagrams import CLIENT_CLOSED_REQUEST
@@ -230,7 +231,11 @@ async def _pack(request: Request, fmt: Format, build: Callable[[], ReviewPack], 
     # thread pool; printing takes a turn of the process's one browser (orgchange.pdf.Printer).
     limits = RenderLimits.of(request.app.state.settings)
     try:
-        page = await run_in_threadpool(lambda: build().as_html(limits=limits))
+        # A turn of the process's review gate (api/gate.py): packs are built a few at a time.
+        async with request.app.state.review_gate.turn():
+            page = await run_in_threadpool(lambda: build().as_html(limits=limits))
+    except Busy as busy:
+        return busy.response()
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
     except DiagramBusy as error:

@@ -19,9 +19,16 @@ characters break those documents or make them lie:
   points of every plane, U+FFFE and U+FFFF among them): not characters at all,
   and not allowed in XML.
 
-The other format characters are kept: the zero-width joiner builds emoji and
-some scripts, the marks U+200E/U+200F order neutral characters in right-to-left
-text, a soft hyphen is harmless.
+* in one-line text (names, titles, codes, matters, decision fields), the
+  invisible characters U+200B–U+200F (zero-width space, non-joiner and joiner,
+  the direction marks), U+2060–U+2064 (word joiner, invisible operators),
+  U+FEFF (zero-width no-break space) and the tags U+E0000–U+E007F: "Kommun­
+  styrelsen" with a zero-width space in it looks like the board's name and is
+  another text, and tags can hide a text of their own in a name.
+
+A note or a reason may hold those invisible characters (an emoji is joined by
+U+200D, a flag is spelt with tags); the other format characters are kept
+everywhere: a soft hyphen is harmless.
 
 At the door (`door`) such a character is refused with a message naming it; a
 note or a reason may also break lines (U+000A) and hold tabs, and its Windows
@@ -48,7 +55,11 @@ _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
 )
 _UNSAFE_FORMAT = "\u2028\u2029\u202a-\u202e\u2066-\u206f\ufff9-\ufffb\ud800-\udfff" + _NONCHARACTERS
-_ANY_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSAFE_FORMAT}]")
+# Invisible characters that make two names that look alike different text, or hide text in a
+# name: refused in one-line text (names, titles, codes, matters, decision fields), where names
+# are compared; a note or a reason may hold them (an emoji joined by U+200D, a flag's tags).
+_INVISIBLE = "\u200b-\u200f\u2060-\u2064\ufeff\U000e0000-\U000e007f"
+_ANY_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSAFE_FORMAT}{_INVISIBLE}]")
 # In a note or a reason: the same, but for the line feed and the tab.
 _REFUSED_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_UNSAFE_FORMAT}]")
 _LINE_LIKE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")

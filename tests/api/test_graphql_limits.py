@@ -13,7 +13,7 @@ import graphql
 from api.graphql import context
 from api.graphql.limits import QUERY_TOO_COSTLY, RESULT_TOO_LARGE, query_cost
 from api.graphql.query import MAX_PAGE_SIZE
-from api.graphql.schema import MAX_COST, MAX_TOKENS, schema
+from api.graphql.schema import MAX_COST, MAX_INTROSPECTION_COST, MAX_TOKENS, schema
 
 from .conftest import Api, Tokens
 from .test_query_count import counting_statements
@@ -117,12 +117,52 @@ def test_an_answer_over_the_result_budget_is_refused_whole(api: Api, monkeypatch
     assert api.data('{ unit(id: "kf", asOf: "2017-03-01") { children { id } } }')["unit"]["children"]
 
 
-def test_introspection_is_open_to_everyone_and_not_charged(api: Api) -> None:
+def test_introspection_is_open_to_everyone_and_charged_within_its_own_limit(api: Api) -> None:
     query = graphql.get_introspection_query(descriptions=True, specified_by_url=True)
-    assert _cost(query) == 0
+    assert MAX_COST // 10 < _cost(query) <= MAX_INTROSPECTION_COST
 
     response = api.graphql(query)  # no token
 
     assert response.status_code == 200 and "errors" not in response.json()
     built = graphql.build_client_schema(response.json()["data"])
     assert graphql.print_schema(built) == graphql.print_schema(schema._schema)
+
+
+def test_the_whole_schema_asked_for_under_fifteen_aliases_is_refused_before_it_runs(api: Api) -> None:
+    """Introspection was not charged: the schema asked for 15 times over in one request was
+    answered, value by value, on the event loop."""
+    ref = "kind name ofType { kind name ofType { kind name } }"
+    whole = f"__schema {{ types {{ name kind description fields {{ name description args {{ name type {{ {ref} }} }}"
+    whole += f" type {{ {ref} }} }} }} }}"
+    assert _cost(f"{{ {whole} }}") <= MAX_INTROSPECTION_COST
+    api.data(f"{{ {whole} }}")  # once is an ordinary question
+    query = "{ " + " ".join(f"a{n}: {whole}" for n in range(15)) + " }"  # 420 fields: within their limit
+
+    [error] = api.errors(query)
+
+    assert error["extensions"]["code"] == QUERY_TOO_COSTLY
+    assert error["extensions"]["limit"] == MAX_INTROSPECTION_COST
+    assert error["extensions"]["cost"] > MAX_INTROSPECTION_COST
+
+
+def test_a_page_size_given_by_a_variable_is_charged_as_the_largest_page_whatever_its_default() -> None:
+    """A variable's default was charged as if it were the page asked for; the variable itself
+    can ask for the largest page at run time."""
+    nested = "edges { node { id type effective decision { body date } } }"
+    literal = _cost(f"{{ changes(first: 1) {{ {nested} }} }}")
+    with_default = _cost(f"query($n: Int = 1) {{ changes(first: $n) {{ {nested} }} }}")
+    without_default = _cost(f"query($n: Int) {{ changes(first: $n) {{ {nested} }} }}")
+    largest = _cost(f"{{ changes(first: {MAX_PAGE_SIZE}) {{ {nested} }} }}")
+
+    assert with_default == without_default == largest > literal
+
+
+def test_fifteen_largest_pages_by_a_variable_with_a_small_default_are_refused(api: Api) -> None:
+    pages = " ".join(
+        f"p{n}: changes(first: $n) {{ edges {{ node {{ id type effective }} }} }}" for n in range(15)
+    )
+    query = f"query Pages($n: Int = 1) {{ {pages} }}"
+
+    [error] = api.errors(query, {"n": MAX_PAGE_SIZE})
+
+    assert error["extensions"]["code"] == QUERY_TOO_COSTLY

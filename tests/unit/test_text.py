@@ -146,12 +146,19 @@ def test_each_kind_of_refused_character_is_found_and_named_in_plain_words(text: 
     assert describe(bad) == said
 
 
-@pytest.mark.parametrize(
-    "kept", ["Café\u200dbar", "\u05e9\u05dc\u05d5\u05dd\u200f", "soft\u00adhyphen", "😀"]
-)
-def test_joiners_marks_and_soft_hyphens_are_text(kept: str) -> None:
+@pytest.mark.parametrize("kept", ["soft\u00adhyphen", "😀", "Café"])
+def test_soft_hyphens_and_emoji_are_text_in_a_name(kept: str) -> None:
     assert refused(kept) is None and door(kept) == kept
     assert change_adapter.validate_python(entry_with("rename_unit", ("name",), kept)).name == kept
+
+
+@pytest.mark.parametrize(
+    "kept", ["Café\u200dbar", "\u05e9\u05dc\u05d5\u05dd\u200f", "👨\u200d👩\u200d👧"]
+)
+def test_joiners_and_marks_are_text_in_a_note_but_not_in_a_name(kept: str) -> None:
+    assert change_adapter.validate_python(entry_with("rename_unit", ("note",), kept)).note == kept
+    with pytest.raises(ValueError):
+        change_adapter.validate_python(entry_with("rename_unit", ("name",), kept))
 
 
 def test_text_is_normalised_to_nfc_and_counted_after() -> None:

@@ -1,0 +1,244 @@
+"""Requests an attacker would send, each refused with a status and a stable code, never a 500:
+JSON under a media type that only contains `application/json`, a document of the same field
+thousands of times, a cursor beyond the database's integers, a trailing slash with a hostile
+Host; and expensive documents that take turns while `/health` answers regardless.
+
+The same against a real `orgchange serve`, for what only its HTTP protocol sees (header
+sizes, its own 400 and 408), is in tests/hardening/test_hostile_http.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+
+import anyio.to_thread
+import pytest
+from graphql import parse
+
+from api.graphql import documents
+from api.graphql.bounds import UNSUPPORTED_MEDIA_TYPE
+from api.graphql.documents import TOO_MANY_FIELDS, field_count
+from orgchange.config import Settings
+
+from .conftest import Api
+
+DEFAULTS = Settings()
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+# --- media types ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "media_type", ["application/jsonx", "text/application/json", "application/json-seq", "text/plain", ""]
+)
+def test_a_graphql_body_that_is_not_application_json_is_a_415_with_a_code(api: Api, media_type: str) -> None:
+    """strawberry takes any media type that *contains* `application/json` as JSON, and the
+    bounds before it compared the type whole: `application/jsonx` went past every bound."""
+    body = '{"query": "{ __typename }", "variables": {"v": ' + nested(50_000) + "}}"
+    headers = {"content-type": media_type} if media_type else {}
+
+    response = api.client.post("/graphql", content=body, headers=headers)
+
+    assert response.status_code == 415
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == UNSUPPORTED_MEDIA_TYPE
+    assert "application/json" in error["message"]
+
+
+@pytest.mark.parametrize("media_type", ["application/json", "Application/JSON; charset=utf-8"])
+def test_json_nested_deeper_than_the_decoder_can_go_is_a_400_with_a_code(api: Api, media_type: str) -> None:
+    body = '{"query": "{ __typename }", "variables": {"v": ' + nested(200_000) + "}}"
+
+    response = api.client.post("/graphql", content=body, headers={"content-type": media_type})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "VARIABLES_TOO_DEEP"
+
+
+def test_a_graphql_request_as_json_with_parameters_is_answered(api: Api) -> None:
+    response = api.client.post(
+        "/graphql",
+        content='{"query": "{ __typename }"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+
+    assert response.status_code == 200 and response.json() == {"data": {"__typename": "Query"}}
+
+
+# --- fields before validation --------------------------------------------------------------------
+
+
+def test_a_document_repeating_a_field_thousands_of_times_is_refused_before_validation(api: Api) -> None:
+    """Validation compares the fields of a selection pairwise: 4,000 times `id` took seconds."""
+    query = '{ organisation(asOf: "2017-03-01") { units { ' + "id " * 4_000 + "} } }"
+
+    started = time.perf_counter()
+    [error] = api.errors(query)
+    elapsed = time.perf_counter() - started
+
+    assert error["extensions"] == {"code": TOO_MANY_FIELDS, "limit": DEFAULTS.graphql_max_fields}
+    assert f"more than {DEFAULTS.graphql_max_fields:,} fields" in error["message"]
+    assert elapsed < 1.0
+
+
+def test_the_field_limit_is_a_setting_and_fields_of_a_fragment_count_once(demo_app, make_api) -> None:
+    api = make_api(demo_app, graphql_max_fields=5)
+    within = (
+        'query { organisation(asOf: "2017-03-01") { ...U ...U ...U } } fragment U on Organisation { asOf }'
+    )
+    assert field_count(parse(within), 5) == 2
+    assert api.data(within)["organisation"]["asOf"] == "2017-03-01"
+
+    [error] = api.errors('{ organisation(asOf: "2017-03-01") { asOf units { id name kind parentId } } }')
+
+    assert error["extensions"] == {"code": TOO_MANY_FIELDS, "limit": 5}
+
+
+# --- integers beyond 64 bits -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seq", [2**63, 2**64 + 5, -(2**63) - 1, -1])
+def test_a_cursor_beyond_the_databases_integers_is_a_bad_argument_not_a_500(api: Api, seq: int) -> None:
+    after = base64.urlsafe_b64encode(f"2017-01-01|{seq}".encode()).decode()
+
+    response = api.graphql(
+        "query($after: String) { changes(after: $after) { totalCount } }", {"after": after}
+    )
+
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+def test_an_audit_cursor_beyond_the_databases_integers_is_a_bad_argument(api: Api, tokens) -> None:
+    after = base64.urlsafe_b64encode(f"audit|{2**63}".encode()).decode()
+    errors = api.errors(
+        "query($after: String) { audit(after: $after) { totalCount } }", {"after": after}, token=tokens.reader
+    )
+    assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+def test_a_depth_beyond_64_bits_is_a_422(api: Api) -> None:
+    response = api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01", "depth": str(2**64)})
+
+    assert response.status_code == 422
+
+
+# --- no redirects built from Host ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/graphql/", "/health/", "/changes/", "/opendata/popolo.json/"])
+def test_a_trailing_slash_with_a_hostile_host_is_not_redirected_to_it(api: Api, path: str) -> None:
+    response = api.client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+
+    assert not 300 <= response.status_code < 400, response.headers.get("location")
+    assert "evil.example" not in response.headers.get("location", "")
+    assert response.status_code in (404, 405)
+
+
+# --- turns for expensive documents, and /health regardless -------------------------------------
+
+
+def test_a_review_pack_beyond_the_gate_is_a_503_with_retry_after_and_a_code(demo_app, make_api) -> None:
+    api = make_api(demo_app, documents_max_concurrent=1, documents_max_waiting=0)
+    gate = api.client.app.state.review_gate  # type: ignore[attr-defined]
+    api.client.portal.call(gate._turns.acquire)  # type: ignore[union-attr]  # a pack being built
+    try:
+        response = api.client.get("/reports/ks/2017-02-06.html")
+    finally:
+        gate._turns.release()
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "REVIEW_BUSY"
+    assert int(response.headers["retry-after"]) >= 1
+    assert api.client.get("/reports/ks/2017-02-06.html").status_code == 200  # its turn, later
+
+
+def test_an_export_beyond_the_gate_is_a_503_and_one_made_is_kept_until_something_is_recorded(
+    demo_app, make_api, tokens
+) -> None:
+    api = make_api(demo_app, documents_max_concurrent=1, documents_max_waiting=0)
+    state = api.client.app.state  # type: ignore[attr-defined]
+    first = api.client.get("/opendata/popolo.json")
+    assert first.status_code == 200
+
+    api.client.portal.call(state.export_gate._turns.acquire)  # type: ignore[union-attr]
+    try:
+        again = api.client.get("/opendata/popolo.json")  # kept: needs no turn
+        other = api.client.get("/opendata/register.ttl")  # not kept: refused
+    finally:
+        state.export_gate._turns.release()
+    assert again.status_code == 200 and again.content == first.content
+    assert other.status_code == 503 and other.json()["code"] == "EXPORT_BUSY"
+    assert "retry-after" in other.headers
+
+    change = """format: orgchange/v1
+changes:
+  - id: ny-enhet
+    type: establish_unit
+    effective: 2018-01-01
+    unit: ny-enhet
+    name: Nyinrättade enheten
+    kind: unit
+    parent: ks
+"""
+    recorded = api.post_changes(change, tokens.registrar)
+    assert recorded.status_code == 200, recorded.text
+    after = api.client.get("/opendata/popolo.json")
+    assert after.status_code == 200 and "Nyinrättade enheten" in after.text
+
+
+def test_health_answers_while_the_thread_pool_is_taken(api: Api) -> None:
+    """/health ran in the thread pool, and waited behind documents and diagrams there."""
+    limiter = api.client.portal.call(anyio.to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
+    holder = object()
+    total = limiter.total_tokens
+    api.client.portal.call(lambda: _set_tokens(limiter, 1))  # type: ignore[union-attr]
+    api.client.portal.call(limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
+    answers: list[int] = []
+    asking = threading.Thread(
+        target=lambda: answers.append(api.client.get("/health").status_code), daemon=True
+    )
+    try:
+        asking.start()
+        asking.join(timeout=20)
+        assert answers == [200]
+    finally:
+        api.client.portal.call(limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
+        api.client.portal.call(lambda: _set_tokens(limiter, total))  # type: ignore[union-attr]
+        asking.join(timeout=60)
+
+
+def _set_tokens(limiter, tokens: int) -> None:
+    limiter.total_tokens = tokens
+
+
+# --- introspection, answered off the event loop and kept ------------------------------------------
+
+
+def test_an_answer_about_the_schema_is_kept_for_the_same_document_and_variables(api: Api) -> None:
+    """graphql-core answers introspection value by value; the schema does not change while the
+    process runs, so the answer is made once, in a worker thread, and kept."""
+    # A text of its own: what one test kept is not another's.
+    query = (
+        f"query Named($name: String!) {{ __type(name: $name) {{ name fields {{ name }} }} }} # {uuid.uuid4()}"
+    )
+    key = (query, "Named", json.dumps({"name": "Unit"}, sort_keys=True))
+    assert documents._introspected.get(key) is None
+
+    first = api.data(query, {"name": "Unit"})
+    kept = documents._introspected.get(key)
+    again = api.data(query, {"name": "Unit"})
+    other = api.data(query, {"name": "Position"})
+
+    assert kept is not None and kept.data == first == again
+    assert first["__type"]["name"] == "Unit" and other["__type"]["name"] == "Position"
+    assert any(field["name"] == "name" for field in first["__type"]["fields"])
