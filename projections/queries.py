@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import CompoundSelect, Connection, Engine, Table, and_, func, or_, select, union_all
 
-from orgchange.domain.errors import NotFound
+from projections.errors import NotFound
 
 from . import intervals
 from . import tables as t

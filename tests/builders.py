@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, BeforeValidator
 
-from orgchange.changefile import parse_change
+from orgchange.application.changefile import parse_change
 from orgchange.domain.changes import Change
 from orgchange.domain.text import line_at_the_door, lines_at_the_door
 

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
-from orgchange.changefile import ChangeFile, parse_change_file
+from orgchange.application.changefile import ChangeFile, parse_change_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "orgchange" / "sample" / "nacka-2012-2018.yaml"

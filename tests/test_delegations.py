@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from orgchange import diagrams
-from orgchange.delegationsordning import Delegationsordning, before_after
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
 from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from orgchange.application.documents.review import ReviewPack
+from orgchange.application.outputs import record_output, stale_outputs
 from orgchange.domain.errors import ChangeRejected
-from orgchange.outputs import record_output, stale_outputs
-from orgchange.review import ReviewPack
 from tests.browser import browser_page, save_screenshot
 from tests.builders import base_organisation, change
 

@@ -11,9 +11,9 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from orgchange.application import OrgChange
-from orgchange.config import Settings
+from orgchange.application.config import Settings
+from orgchange.application.tokens import Caller
 
-from ..auth import Caller
 from ..dependencies import (
     NEED_READ_TOKEN,
     NEED_TOKEN,

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from orgchange.config import Settings
+from orgchange.application.config import Settings
 
 DOCUMENTS_KEPT = 512
 TEXT_KEPT = 1_048_576  # bytes of document text, in all, whose parsing and validation are kept

@@ -14,9 +14,9 @@ from typing import Annotated, TypeVar
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from orgchange import outputs
+from orgchange.application import outputs
+from orgchange.application.errors import NotFound
 from orgchange.domain.changes import CHANGE_CLASSES
-from orgchange.domain.errors import NotFound
 from orgchange.domain.law import RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.queries import decode_cursor, encode_cursor

@@ -13,9 +13,9 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import Impact
+from orgchange.application.outputs import StaleOutput as StaleOutputRow
 from orgchange.domain.findings import Finding as FindingRow
 from orgchange.domain.law import RESERVED_MATTERS, SUPERVISION
-from orgchange.outputs import StaleOutput as StaleOutputRow
 from projections.delegations import DelegationRow, Gap
 from projections.queries import ChangeRow, PositionRow, UnitRow
 from projections.reports import ReportRow, Unreported

@@ -14,12 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
-from orgchange.domain.errors import NotFound
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
+from orgchange.application.errors import NotFound
+from orgchange.application.escaping import html_text
 from orgchange.domain.findings import Finding
-from orgchange.escaping import html_text
-from orgchange.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
 from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow

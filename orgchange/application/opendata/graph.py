@@ -59,7 +59,7 @@ from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
-from orgchange.config import DEFAULT_URI_BASE
+from orgchange.application.config import DEFAULT_URI_BASE
 from orgchange.domain.text import printable
 from projections.queries import ChangeRow
 

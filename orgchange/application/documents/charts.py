@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from orgchange import diagrams
-from orgchange.domain.errors import NotFound
-from orgchange.graphviz import DiagramTooLarge, RenderLimits
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.graphviz import DiagramTooLarge, RenderLimits
+from orgchange.application.errors import NotFound
 from projections.queries import PositionRow, ReadModel, UnitRow
 
 

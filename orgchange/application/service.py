@@ -23,8 +23,8 @@ from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters.collection import collection_paused
 from orgchange.adapters.eventstore import event_store_environment, register_transcodings, tune_connections
+from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.changes import Change, DatedChange
-from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
