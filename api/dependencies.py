@@ -19,8 +19,8 @@ from orgchange.application import OrgChange
 from orgchange.application.config import Settings
 from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.tokens import Caller, authenticate
+from projections.batches import BatchReader
 
-from .readers import BatchReader
 from .recording import ChangeRecorder
 
 log = logging.getLogger(__name__)

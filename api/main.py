@@ -21,6 +21,7 @@ from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange, tokens
 from orgchange.application.config import Settings, get_settings
 from orgchange.application.documents.pdf import Printer
+from projections.batches import BatchReader
 
 from . import headers
 from .graphql.bounds import GraphQLRequestBounds
@@ -28,7 +29,6 @@ from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
 from .params import no_nul_in_parameters, plain_validation_error
-from .readers import BatchReader
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, web
 

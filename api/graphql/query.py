@@ -19,9 +19,9 @@ from orgchange.application.errors import NotFound
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.law import RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
+from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
 
-from ..readers import delegation_order
 from .context import Info
 from .errors import bad_argument
 from .loaders import Viewpoint
@@ -332,7 +332,7 @@ class Query:
         first = _page_size(first)
         await _require_units(info, "board", str(board))
         read_model = info.context.orgchange.read_model
-        items = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
+        items = await run_in_threadpool(read_model.reports.unreported, str(board), first)
         return [Change(row=item.change, listing=item) for item in items]
 
     @strawberry.field(

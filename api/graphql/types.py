@@ -17,8 +17,8 @@ from orgchange.application.outputs import StaleOutput as StaleOutputRow
 from orgchange.domain.findings import Finding as FindingRow
 from orgchange.domain.law import RESERVED_MATTERS, SUPERVISION
 from projections.delegations import DelegationRow, Gap
-from projections.queries import ChangeRow, PositionRow, UnitRow
 from projections.reports import ReportRow, Unreported
+from projections.rows import ChangeRow, PositionRow, UnitRow
 
 from .context import Info
 from .loaders import Viewpoint

@@ -25,8 +25,8 @@ from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
 from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.documents.review import ReviewPack
 from orgchange.application.errors import NotFound
-from projections.queries import ChangeRow
 from projections.reports import Unreported
+from projections.rows import ChangeRow
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..limits import ClientGone, while_connected
@@ -157,7 +157,7 @@ async def unreported(
     def find() -> list[Unreported]:
         read_model = orgchange.read_model
         read_model.require_unit(board)
-        return read_model.reports.unreported(read_model, board, first)
+        return read_model.reports.unreported(board, first)
 
     try:
         items = await run_in_threadpool(find)

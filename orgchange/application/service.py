@@ -29,7 +29,7 @@ from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
 from projections.delegations import Gap
-from projections.queries import ReadModel
+from projections.read_model import ReadModel
 from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
 
 MAX_ATTEMPTS = 8

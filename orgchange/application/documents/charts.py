@@ -11,7 +11,8 @@ from typing import Any
 from orgchange.application.documents import diagrams
 from orgchange.application.documents.graphviz import DiagramTooLarge, RenderLimits
 from orgchange.application.errors import NotFound
-from projections.queries import PositionRow, ReadModel, UnitRow
+from projections.read_model import ReadModel
+from projections.rows import PositionRow, UnitRow
 
 
 @dataclass

@@ -15,7 +15,7 @@ from orgchange.application.escaping import csv_cell, html_text
 from orgchange.domain.findings import Finding
 from orgchange.domain.law import FURTHER_DELEGATION_REPORTING, IN_FORCE, REPORTING_TO_BOARD
 from projections.delegations import Delegate, DelegationRow, Gap
-from projections.queries import ReadModel
+from projections.read_model import ReadModel
 
 COLUMNS = (
     ("code", "Nr"),

@@ -24,7 +24,7 @@ from orgchange.application.documents.graphviz import SMALLER_PART, DiagramTooLar
 from orgchange.application.escaping import dot_html, dot_text, dot_tooltip
 from orgchange.domain.errors import OrgChangeError
 from projections.delegations import Delegate, DelegationRow
-from projections.queries import PositionRow, UnitRow
+from projections.rows import PositionRow, UnitRow
 
 FORMATS = ("dot", "svg", "png")
 

@@ -21,8 +21,8 @@ from orgchange.application.errors import NotFound
 from orgchange.application.escaping import html_text
 from orgchange.domain.findings import Finding
 from projections.delegations import Gap
-from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow
+from projections.rows import ChangeRow, UnitRow
 
 # The charts of a pack are of the units its changes touch: a pack too large to draw says so.
 CHART_HINT = "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)"

@@ -61,7 +61,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
 from orgchange.application.config import DEFAULT_URI_BASE
 from orgchange.domain.text import printable
-from projections.queries import ChangeRow
+from projections.rows import ChangeRow
 
 from .events import change_effects, citation_of
 from .history import Entity, OpenData, Period
