@@ -20,7 +20,10 @@ demo: setup
 test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 	.venv/bin/pytest -q -rs
 
+# ruff, and import-linter's contracts: the layers of README.md's "Where things are" (pyproject.toml)
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
