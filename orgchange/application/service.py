@@ -13,9 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Recording,
+)
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -174,18 +181,24 @@ class OrgChange(Application):
         if not register._pending_events:  # type: ignore[attr-defined]
             return
         with self.datastore.transaction(commit=True) as session:
-            recordings = self.save(register)
-            self.writer.write(
-                DatabaseRows(session),
-                register,
-                [r.domain_event for r in recordings],
-                recorded_at,
-                recordings[-1].notification.id,
-            )
+            recordings = self._save_and_write(session, register, recorded_at)
         # The saved copy is the register as it now stands; keep it for the next command.
         self.repository.cache.put(REGISTER_ID, register)  # type: ignore[union-attr]
         if len(recordings) >= ANALYZE_AFTER:
             self._refresh_statistics()
+
+    def _save_and_write(self, session: Any, register: Register, recorded_at: datetime) -> list[Recording]:
+        """Save the register's new events and write them into the read models, in `session`'s
+        transaction: both are kept, or neither (recording and dry run alike)."""
+        recordings = self.save(register)
+        self.writer.write(
+            DatabaseRows(session),
+            register,
+            [r.domain_event for r in recordings],
+            recorded_at,
+            recordings[-1].notification.id,
+        )
+        return recordings
 
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL's planner see the read models as they now are, after a bulk write.
@@ -220,14 +233,7 @@ class OrgChange(Application):
                 before = {day: reader.gaps(day) for day in days}
                 ids = register.record(changes, recorded_by, recorded_at)
                 if register._pending_events:  # type: ignore[attr-defined]
-                    recordings = self.save(register)
-                    self.writer.write(
-                        DatabaseRows(session),
-                        register,
-                        [r.domain_event for r in recordings],
-                        recorded_at,
-                        recordings[-1].notification.id,
-                    )
+                    self._save_and_write(session, register, recorded_at)
                 after = {day: reader.gaps(day) for day in days}
                 rows = model.changes_by_id(list(dict.fromkeys(ids)))
                 by_change = model.findings.of_changes(rows)
