@@ -8,6 +8,21 @@ the register: `documents` (review pack, delegationsordning, charts, PDF) and
 side), `orgchange.adapters` and `orgchange.domain`.
 """
 
-from orgchange.application.service import Impact, OrgChange, RecordResult, Renaming
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orgchange.application.service import Impact, OrgChange, RecordResult, Renaming
 
 __all__ = ["Impact", "OrgChange", "RecordResult", "Renaming"]
+
+
+def __getattr__(name: str) -> object:
+    """The service, loaded when first named: a command that reads settings, dates or change
+    files (`orgchange --help`, `orgchange check`) does not load the database libraries."""
+    if name in __all__:
+        from orgchange.application import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
