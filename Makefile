@@ -25,6 +25,7 @@ test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 	.venv/bin/pytest -q -rs
 
 unit:

@@ -16,11 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import OrgChange
-from orgchange.config import Settings
-from orgchange.domain.errors import DatabaseUnavailable
+from orgchange.application.config import Settings
+from orgchange.application.errors import DatabaseUnavailable
+from orgchange.application.tokens import Caller, authenticate
+from projections.batches import BatchReader
 
-from .auth import Caller, authenticate
-from .readers import BatchReader
 from .recording import ChangeRecorder
 
 log = logging.getLogger(__name__)

@@ -20,18 +20,18 @@ from starlette.concurrency import run_in_threadpool
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from orgchange.adapters.collection import tune_for_serving
-from orgchange.application import OrgChange
-from orgchange.config import Settings, get_settings
-from orgchange.pdf import Printer
+from orgchange.application import OrgChange, tokens
+from orgchange.application.config import Settings, get_settings
+from orgchange.application.documents.pdf import Printer
+from projections.batches import BatchReader
 
-from . import auth, headers
+from . import headers
 from .gate import Gate
 from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
 from .params import no_nul_in_parameters, plain_validation_error
-from .readers import BatchReader
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, web
 
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not application.read_only:  # a replica has the primary's tables
-            await run_in_threadpool(auth.create_tables, application.engine)
+            await run_in_threadpool(tokens.create_tables, application.engine)
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
         tune_for_serving()
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.review_gate = Gate("REVIEW_BUSY", "granskningsunderlag", *gate)
     app.state.export_gate = Gate("EXPORT_BUSY", "exporter av öppna data", *gate)
     app.state.exports = OrderedDict()  # open-data exports by the register's last event (routes.opendata)
-    # One browser for the process's PDFs, started on the first one (orgchange.pdf).
+    # One browser for the process's PDFs, started on the first one (orgchange.application.documents.pdf).
     app.state.printer = Printer(
         settings.pdf_max_concurrent, settings.pdf_max_waiting, settings.pdf_timeout_seconds
     )

@@ -1,7 +1,7 @@
 """Query parameters shared by the REST routes, and their errors in plain words.
 
 Days and instants are read as strictly as GraphQL's `Date` and `DateTime`
-(`orgchange.dates`): `?asOf=1488326400` or a `knownAt` without a time zone is a 422
+(`orgchange.application.dates`): `?asOf=1488326400` or a `knownAt` without a time zone is a 422
 that says what is wrong, never a silently different day. Every 422 of the REST
 part is `{"detail": "<plain message>"}` (see `plain_validation_error`).
 """
@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from orgchange.changefile import NUL_MESSAGE
-from orgchange.dates import parse_date, parse_datetime
+from orgchange.application.changefile import NUL_MESSAGE
+from orgchange.application.dates import parse_date, parse_datetime
 
 
 class Message(BaseModel):

@@ -20,9 +20,10 @@ from eventsourcing.persistence import IntegrityError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
 from orgchange.application import Impact, OrgChange, RecordResult
-from orgchange.changefile import ChangeFile, parse_change, parse_change_file
+from orgchange.application.changefile import ChangeFile, parse_change, parse_change_file
+from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.changes import Change
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, MalformedInput
+from orgchange.domain.errors import ChangeRejected
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from orgchange.adapters.eventstore import normalise_database_url
 from projections import tables as t
-from projections.queries import versions_on
+from projections.rows import versions_on
 
 
 class Journal(Aggregate):

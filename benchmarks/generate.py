@@ -1050,7 +1050,7 @@ def verify(path: Path, summary: dict[str, Any]) -> None:
     import tempfile
 
     from orgchange.application import OrgChange
-    from orgchange.changefile import load_change_file
+    from orgchange.application.changefile import load_change_file
 
     with tempfile.TemporaryDirectory(prefix="orgchange_bench_") as tmp:
         app = OrgChange(f"sqlite:///{tmp}/verify.db")

@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING, Any
 import click
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
-from orgchange import diagrams
-from orgchange.changefile import dump_change_file, load_change_file, parse_change_file
-from orgchange.charts import OrgChart, chart_json, chart_text
-from orgchange.config import get_settings
-from orgchange.dates import parse_date, parse_datetime
-from orgchange.domain.errors import ChangeRejected, MalformedInput, OrgChangeError
-from orgchange.escaping import for_terminal, json_for_terminal
+from orgchange.application.changefile import dump_change_file, load_change_file, parse_change_file
+from orgchange.application.config import get_settings
+from orgchange.application.dates import parse_date, parse_datetime
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.charts import OrgChart, chart_json, chart_text
+from orgchange.application.errors import MalformedInput
+from orgchange.application.escaping import for_terminal, json_for_terminal
+from orgchange.domain.errors import ChangeRejected, OrgChangeError
 
 if TYPE_CHECKING:  # open data is imported when it is asked for
-    from orgchange.opendata import ExportFormat
+    from orgchange.application.opendata import ExportFormat
 
 SAMPLE = "nacka-2012-2018.yaml"
 
@@ -241,7 +242,7 @@ def chart(obj: Context, as_of: date, known_at, fmt: str, root, depth, left_to_ri
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @pass_context
 def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: str, output) -> None:
-    from orgchange.delegationsordning import Delegationsordning, before_after
+    from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
 
     with _user_errors():
         document = Delegationsordning.load(obj.app.read_model, as_of, board, known_at)
@@ -269,9 +270,9 @@ def delegations(obj: Context, as_of: date, board, known_at, compare_with, fmt: s
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @pass_context
 def review(obj: Context, board: str, meeting, start, end, fmt: str, output) -> None:
-    from orgchange.outputs import record_output
-    from orgchange.pdf import html_to_pdf
-    from orgchange.review import ReviewPack
+    from orgchange.application.documents.pdf import html_to_pdf
+    from orgchange.application.documents.review import ReviewPack
+    from orgchange.application.outputs import record_output
 
     with _user_errors():
         if meeting is not None:
@@ -301,8 +302,8 @@ def review(obj: Context, board: str, meeting, start, end, fmt: str, output) -> N
 @click.option("--stale", is_flag=True, help="Only the stale ones.")
 @pass_context
 def outputs(obj: Context, stale: bool) -> None:
-    from orgchange.outputs import outputs as all_outputs
-    from orgchange.outputs import stale_outputs
+    from orgchange.application.outputs import outputs as all_outputs
+    from orgchange.application.outputs import stale_outputs
 
     with _user_errors():
         changed = {s.output.id: s.changed_by for s in stale_outputs(obj.app.engine)}
@@ -400,7 +401,7 @@ def export(obj: Context, output, fmt: str, as_of, known_at, base_uri) -> None:
     given = [name for name, value in options.items() if value is not None]
     if given:
         raise click.UsageError(f"{', '.join(given)}: only with --format {'|'.join(OPEN_DATA_FORMATS)}")
-    from orgchange.export import export_entries
+    from orgchange.application.export import export_entries
 
     with _user_errors():
         entries, organisation = export_entries(obj.app)
@@ -408,7 +409,7 @@ def export(obj: Context, output, fmt: str, as_of, known_at, base_uri) -> None:
 
 
 def _export_open_data(obj: Context, output, fmt: ExportFormat, as_of, known_at, base_uri: str | None) -> None:
-    from orgchange import opendata
+    from orgchange.application import opendata
 
     base = base_uri if base_uri is not None else get_settings().uri_base
     try:
@@ -458,7 +459,7 @@ def token() -> None:
 @click.option("--role", type=click.Choice(["reader", "registrar", "admin"]), required=True)
 @pass_context
 def token_create(obj: Context, name: str, role: str) -> None:
-    from api.auth import create_token
+    from orgchange.application.tokens import create_token
 
     with _user_errors():
         click.echo(create_token(obj.app, name, role))
@@ -468,7 +469,7 @@ def token_create(obj: Context, name: str, role: str) -> None:
 @click.argument("name")
 @pass_context
 def token_revoke(obj: Context, name: str) -> None:
-    from api.auth import revoke_token
+    from orgchange.application.tokens import revoke_token
 
     with _user_errors():
         if not revoke_token(obj.app, name):
@@ -479,7 +480,7 @@ def token_revoke(obj: Context, name: str) -> None:
 @token.command("list", help="Every token, without secrets.")
 @pass_context
 def token_list(obj: Context) -> None:
-    from api.auth import list_tokens
+    from orgchange.application.tokens import list_tokens
 
     with _user_errors():
         for info in list_tokens(obj.app):
@@ -542,7 +543,7 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
     """A document written to a file is an output whose staleness is tracked."""
     if output:
-        from orgchange.outputs import record_output
+        from orgchange.application.outputs import record_output
 
         record_output(
             obj.app.engine, kind, description, (start, end or start), get_settings().recorded_by(), output

@@ -19,7 +19,8 @@ from datetime import datetime
 from sqlalchemy import Connection, String, Text, cast, func, null, select, union_all
 
 from . import tables as t
-from .queries import ChangePage, Reader, ReadModel
+from .queries import OrganisationReader
+from .rows import ChangePage, Reader, change_row
 
 NAMING = "name_organisation"
 
@@ -184,9 +185,8 @@ class AuditReader(Reader):
             rows = list(connection.execute(query))
         has_next = len(rows) > first
         rows = rows[:first]
-        read_model = ReadModel(self.bind)
-        unit_ids = read_model._change_units([r.change_id for r in rows])
-        page = [ReadModel._change(row, None, unit_ids.get(row.change_id, ())) for row in rows]
+        unit_ids = OrganisationReader(self.bind).change_units([r.change_id for r in rows])
+        page = [change_row(row, None, unit_ids.get(row.change_id, ())) for row in rows]
         end_cursor = encode_audit_cursor(page[-1].seq) if page else None
         return ChangePage(page, total, has_next, end_cursor)
 

@@ -17,10 +17,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from orgchange.domain.findings import Finding
-
 from . import tables as t
-from .queries import Reader, believed, versions_on
+from .rows import Reader, believed, versions_on
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,28 @@ def _life_query(table: Any, key: str, ids: Sequence[str], known_at: datetime | N
     )
 
 
+def delegation_row(r: Any, start: date, end: date | None) -> DelegationRow:
+    """A version of a delegation's terms, with the whole life of the delegation (`start` .. `end`)."""
+    return DelegationRow(
+        id=r.delegation_id,
+        board_id=r.board_id,
+        to_id=r.to_id,
+        matter=r.matter,
+        code=r.code,
+        legal_basis=r.legal_basis,
+        limit=r.limit_text,
+        substitute_id=r.substitute_id,
+        further_delegation=r.further_delegation,
+        reporting=r.reporting,
+        reserved_matter=r.reserved_matter,
+        parent_delegation_id=r.parent_delegation_id,
+        terms_from=r.valid_from,
+        valid_from=start,
+        valid_to=end,
+        change_id=r.change_id,
+    )
+
+
 class DelegationReader(Reader):
     def delegations(
         self,
@@ -97,7 +117,7 @@ class DelegationReader(Reader):
             key=lambda r: (r.board_id, r.code or "", r.delegation_id),
         )
         lives = self._lives(t.delegation_versions, "delegation_id", [r.delegation_id for r in rows], known_at)
-        return [self._row(r, lives[r.delegation_id]) for r in rows]
+        return [delegation_row(r, *lives[r.delegation_id]) for r in rows]
 
     def history(self, delegation_id: str, known_at: datetime | None = None) -> list[DelegationRow]:
         v = t.delegation_versions
@@ -107,7 +127,7 @@ class DelegationReader(Reader):
             .order_by(v.c.valid_from)
         )
         lives = self._lives(v, "delegation_id", [delegation_id], known_at)
-        return [self._row(r, lives[delegation_id]) for r in rows]
+        return [delegation_row(r, *lives[delegation_id]) for r in rows]
 
     def gaps(self, as_of: date, known_at: datetime | None = None, board: str | None = None) -> list[Gap]:
         delegations = self.delegations(as_of, board=board, known_at=known_at)
@@ -130,14 +150,6 @@ class DelegationReader(Reader):
             if found:  # both may be missing: the gap began with whichever went first
                 gaps.append(min(found, key=lambda g: g.since))
         return gaps
-
-    def findings(
-        self, as_of: date, known_at: datetime | None = None, board: str | None = None
-    ) -> list[Finding]:
-        """Findings of the delegations in effect on `as_of` (projections.findings)."""
-        from .findings import FindingReader
-
-        return FindingReader(self.bind).delegations(as_of, known_at, board)
 
     def delegates(self, keys: set[str], as_of: date, known_at: datetime | None = None) -> dict[str, Delegate]:
         """Each delegate key (a position or a committee) as it stands on `as_of`."""
@@ -192,24 +204,3 @@ class DelegationReader(Reader):
                 f"({missing.key}) {ended}; den saknar därmed grund."
             )
         return Gap(d.id, since, reason, missing.key, missing.ended_by)
-
-    @staticmethod
-    def _row(r: Any, life: tuple[date, date | None]) -> DelegationRow:
-        return DelegationRow(
-            id=r.delegation_id,
-            board_id=r.board_id,
-            to_id=r.to_id,
-            matter=r.matter,
-            code=r.code,
-            legal_basis=r.legal_basis,
-            limit=r.limit_text,
-            substitute_id=r.substitute_id,
-            further_delegation=r.further_delegation,
-            reporting=r.reporting,
-            reserved_matter=r.reserved_matter,
-            parent_delegation_id=r.parent_delegation_id,
-            terms_from=r.valid_from,
-            valid_from=life[0],
-            valid_to=life[1],
-            change_id=r.change_id,
-        )

@@ -24,7 +24,8 @@ from orgchange.domain.findings import (
 
 from . import tables as t
 from .delegations import DelegationReader, DelegationRow
-from .queries import ChangeRow, Reader, ReadModel, believed, in_effect
+from .queries import OrganisationReader
+from .rows import ChangeRow, Reader, believed, in_effect
 
 DELEGATION_CHANGES = ("grant_delegation", "amend_delegation", "subdelegate")
 COMPANY_CHANGES = ("establish_unit", "spin_off_unit", "move_unit")
@@ -51,7 +52,7 @@ class FindingReader(Reader):
 
     def companies(self, as_of: date, known_at: datetime | None = None) -> list[Finding]:
         """Companies owned by a board on `as_of` (a company is the kommun's, through the council)."""
-        units = {u.id: u for u in ReadModel(self.bind).organisation(as_of, known_at)}
+        units = {u.id: u for u in OrganisationReader(self.bind).organisation(as_of, known_at)}
         return [
             board_owns_company(u.id, u.name, u.owner_id, units[u.owner_id].name, u.valid_from, as_of)
             for u in units.values()
@@ -111,7 +112,7 @@ class FindingReader(Reader):
     def _company_on(self, key: str | None, day: date) -> Finding | None:
         if key is None:
             return None
-        model = ReadModel(self.bind)
+        model = OrganisationReader(self.bind)
         company = model.units([key], day).get(key)
         if company is None or company.kind != "company" or company.owner_id is None:
             return None

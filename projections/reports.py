@@ -11,7 +11,8 @@ from sqlalchemy import and_, or_, select
 from orgchange.domain.reporting import BASIS_TEXT
 
 from . import tables as t
-from .queries import ChangeRow, Effect, Reader, ReadModel
+from .queries import OrganisationReader
+from .rows import ChangeRow, Effect, Reader
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ReportReader(Reader):
         earlier = [r for r in self.reports(board) if r.meeting < meeting]
         return earlier[-1] if earlier else None
 
-    def unreported(self, read_model: ReadModel, board: str, first: int = 1000) -> list[Unreported]:
+    def unreported(self, board: str, first: int = 1000) -> list[Unreported]:
         """Changes (not cancelled) still to be reported to `board`, oldest first: those it is to be
         reported to, and those that left one of its delegations without a delegate."""
         log, items, effects = t.change_log, t.report_items, t.change_effects
@@ -108,4 +109,4 @@ class ReportReader(Reader):
             .limit(first)
         )
         ids = [row.change_id for row in self._all(query)]
-        return [Unreported(change, board) for change in read_model.changes_by_id(ids)]
+        return [Unreported(change, board) for change in OrganisationReader(self.bind).changes_by_id(ids)]

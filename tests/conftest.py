@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change_file
+from orgchange.application.changefile import parse_change_file
 from tests.support import IN_CI, POSTGRES_ADMIN_URL, SAMPLE, opened
 
 

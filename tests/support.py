@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orgchange.application import OrgChange
-    from orgchange.changefile import ChangeFile
+    from orgchange.application.changefile import ChangeFile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "orgchange" / "sample" / "nacka-2012-2018.yaml"

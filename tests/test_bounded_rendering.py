@@ -23,9 +23,9 @@ from pathlib import Path
 import pydot
 import pytest
 
-from orgchange import diagrams
-from orgchange.charts import OrgChart
-from orgchange.graphviz import (
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.charts import OrgChart
+from orgchange.application.documents.graphviz import (
     DiagramBusy,
     DiagramCancelled,
     DiagramFailed,
@@ -35,8 +35,8 @@ from orgchange.graphviz import (
     RenderLimits,
     run_dot,
 )
-from orgchange.pdf import Printer, PrinterBusy, html_to_pdf
-from orgchange.review import ReviewPack
+from orgchange.application.documents.pdf import Printer, PrinterBusy, html_to_pdf
+from orgchange.application.documents.review import ReviewPack
 from tests.browser import chromium_path
 from tests.processes import programs_under
 

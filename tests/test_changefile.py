@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from orgchange import changefile
-from orgchange.changefile import MAX_DOCUMENT_BYTES, YAML_LOADERS, parse_change_file
-from orgchange.domain.errors import MalformedInput
+from orgchange.application import changefile
+from orgchange.application.changefile import MAX_DOCUMENT_BYTES, YAML_LOADERS, parse_change_file
+from orgchange.application.errors import MalformedInput
 
 
 @pytest.mark.parametrize(

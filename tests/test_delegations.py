@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from orgchange import diagrams
-from orgchange.delegationsordning import Delegationsordning, before_after
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
 from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
 
@@ -270,7 +270,7 @@ def test_reserved_matters_are_findings(org):
         ],
         "t",
     )
-    findings = org.read_model.delegations.findings(date(2014, 1, 1))
+    findings = org.read_model.findings.delegations(date(2014, 1, 1))
     # A matter kept by the board under the act of the day: KL (1991:900) 6 kap. 34 § in 2014.
     assert [f.delegation_id for f in findings] == ["mal"] and "KL (1991:900) 6 kap. 34 §" in findings[
         0

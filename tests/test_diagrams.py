@@ -15,8 +15,8 @@ from datetime import date
 import pydot
 import pytest
 
-from orgchange import diagrams
-from orgchange.charts import OrgChart
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.charts import OrgChart
 from tests.builders import base_organisation, change
 from tests.support import opened
 

@@ -20,9 +20,9 @@ import pydot
 import pytest
 import yaml
 
-from orgchange.charts import OrgChart, chart_text
-from orgchange.delegationsordning import Delegationsordning
-from orgchange.review import ReviewPack
+from orgchange.application.documents.charts import OrgChart, chart_text
+from orgchange.application.documents.delegationsordning import Delegationsordning
+from orgchange.application.documents.review import ReviewPack
 from tests.builders import base_organisation, change
 from tests.test_cli import run, write_file
 

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from orgchange.application import OrgChange
 from projections import intervals
 from projections import tables as t
-from projections.queries import believed, in_effect, versions_on
+from projections.rows import believed, in_effect, versions_on
 from tests.builders import base_organisation, change
 
 days = st.dates(min_value=date(1, 1, 2), max_value=date(9999, 12, 30))

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from orgchange.diagrams import orgchart
+from orgchange.application.documents.diagrams import orgchart
+from orgchange.application.opendata.vocabulary import KIND_LABELS
 from orgchange.domain.changes import CHANGE_CLASSES, KINDS
 from orgchange.domain.kinds import CHANGE_TYPE_NAMES, UNIT_KINDS
-from orgchange.opendata.vocabulary import KIND_LABELS
 from projections.queries import UnitRow
 
 ROOT = Path(__file__).resolve().parent.parent

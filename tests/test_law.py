@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from orgchange.delegationsordning import Delegationsordning
+from orgchange.application.documents.delegationsordning import Delegationsordning
 from orgchange.domain import law
 from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change

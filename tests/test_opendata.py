@@ -26,9 +26,8 @@ from rdflib.namespace import ORG
 from rdflib.plugins.sparql import prepareQuery
 
 from api.main import create_app
-from orgchange import opendata
-from orgchange.application import OrgChange
-from orgchange.config import DEFAULT_URI_BASE, Settings
+from orgchange.application import OrgChange, opendata
+from orgchange.application.config import DEFAULT_URI_BASE, Settings
 from tests.builders import base_organisation, change
 from tests.support import opened
 

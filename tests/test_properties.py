@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from orgchange.application import OrgChange
-from orgchange.changefile import dump_change_file, parse_change_file
+from orgchange.application.changefile import dump_change_file, parse_change_file
+from orgchange.application.export import export_entries
 from orgchange.domain.changes import (
     CancelChange,
     Change,
@@ -47,7 +48,6 @@ from orgchange.domain.changes import (
 from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.register import Register
 from orgchange.domain.timeline import Timeline
-from orgchange.export import export_entries
 from projections import tables
 from tests.strategies import GENERATED_AT, cut_points, record_all, split, valid_changes
 

@@ -19,10 +19,10 @@ from datetime import date
 
 import pytest
 
-from orgchange.charts import OrgChart
-from orgchange.delegationsordning import Delegationsordning
+from orgchange.application.documents.charts import OrgChart
+from orgchange.application.documents.delegationsordning import Delegationsordning
+from orgchange.application.escaping import csv_cell, dot_text, for_terminal, json_for_terminal
 from orgchange.domain.changes import GrantDelegation, RenameUnit
-from orgchange.escaping import csv_cell, dot_text, for_terminal, json_for_terminal
 from tests.builders import base_organisation, change
 from tests.test_cli import run
 
@@ -93,7 +93,7 @@ def test_a_code_ending_in_a_backslash_draws_the_real_delegations_and_the_code_as
         "n_stadsdirektor": ["Stadsdirektör"],
         "n_va-chef": ["VA-chef"],
     }
-    # A tooltip shows a backslash as its look-alike ⧵ (U+29F5): see orgchange/escaping.py.
+    # A tooltip shows a backslash as its look-alike ⧵ (U+29F5): see orgchange/application/escaping.py.
     assert sorted(_edges(svg)) == sorted(
         [
             ("n_ks->n_kulturchef", "K.1\\", "Bidrag till föreningar"),

@@ -147,7 +147,7 @@ def test_a_vidaredelegation_and_its_revocation_go_to_the_board_of_the_delegation
 
     assert _reporting(org, "s1") == ("ks", "SUBDELEGATION")
     assert _reporting(org, "x1") == ("ks", "SUBDELEGATION")
-    assert [u.change.id for u in org.read_model.reports.unreported(org.read_model, "ks")] == ["s1", "x1"]
+    assert [u.change.id for u in org.read_model.reports.unreported("ks")] == ["s1", "x1"]
 
 
 def test_a_change_that_empties_another_boards_delegation_is_listed_for_that_board(org):
@@ -155,8 +155,8 @@ def test_a_change_that_empties_another_boards_delegation_is_listed_for_that_boar
         [change("abolish_position", id="ab", effective=D, position="kulturchef", decision=SD)], "t"
     )
 
-    [for_sn] = org.read_model.reports.unreported(org.read_model, "sn")
-    [for_ks] = org.read_model.reports.unreported(org.read_model, "ks")
+    [for_sn] = org.read_model.reports.unreported("sn")
+    [for_ks] = org.read_model.reports.unreported("ks")
 
     assert for_sn.change.id == for_ks.change.id == "ab"
     assert for_sn.change.report_to == "ks" and not for_sn.due
@@ -187,7 +187,7 @@ def test_a_retroactive_change_finds_the_delegation_it_emptied_though_it_was_re_p
         "t",
     )
 
-    [listed] = org.read_model.reports.unreported(org.read_model, "sn")
+    [listed] = org.read_model.reports.unreported("sn")
     assert listed.change.id == "late" and [e.label for e in listed.affected] == ["SN.1"]
 
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from orgchange.application.documents.review import ReviewPack
+from orgchange.application.outputs import record_output, stale_outputs
 from orgchange.domain.errors import ChangeRejected
-from orgchange.outputs import record_output, stale_outputs
-from orgchange.review import ReviewPack
 from tests.browser import browser_page, save_screenshot
 from tests.builders import base_organisation, change
 
@@ -82,11 +82,11 @@ def test_changes_are_reported_once_to_a_board_and_noted(org):
     assert "already noted under § 27" in str(
         rejected(org, change("note_report", to="ks", meeting="2017-03-06", paragraph="§ 28"))
     )
-    assert org.read_model.reports.unreported(org.read_model, "ks") == []
+    assert org.read_model.reports.unreported("ks") == []
 
 
 def test_a_board_is_to_hear_of_an_officials_change_and_of_one_that_empties_its_delegations(org):
-    unreported = org.read_model.reports.unreported(org.read_model, "ks")
+    unreported = org.read_model.reports.unreported("ks")
 
     # m1: the stadsdirektör's merge; so1: the council's spin-off, which ended the post of
     # KS's delegation N.2; g1: KS's own delegation, which KS need not hear of.
@@ -96,7 +96,7 @@ def test_a_board_is_to_hear_of_an_officials_change_and_of_one_that_empties_its_d
     ]
     assert unreported[0].reason == "Ska anmälas: beslut av en tjänsteman i nämndens förvaltning"
     assert unreported[1].reason == "Påverkar er delegationsordning: N.2 saknar delegat"
-    assert org.read_model.reports.unreported(org.read_model, "sn") == []
+    assert org.read_model.reports.unreported("sn") == []
 
 
 def test_unknown_cancelled_and_misdirected_reports_are_rejected(org):

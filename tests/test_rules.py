@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from orgchange.domain.errors import ChangeRejected, MalformedInput
+from orgchange.application.errors import MalformedInput
+from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
 
 
@@ -159,7 +160,7 @@ def test_two_units_merge_and_two_successors_split(org):
 def test_a_one_item_list_is_well_formed_but_its_items_are_still_checked():
     # Fewer than two is a rule of the register (exit 1, above), not malformed input;
     # what is not a list of unit keys or of successors still is (exit 2).
-    from orgchange.changefile import parse_change
+    from orgchange.application.changefile import parse_change
 
     merge = {"type": "merge_units", "effective": "2013-01-01", "into": "kfv"}
     split_ = {"type": "split_unit", "effective": "2013-01-01", "unit": "slk"}

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import yaml
 
-from orgchange.changefile import parse_change
+from orgchange.application.changefile import parse_change
 from orgchange.domain.changes import CHANGE_TYPES, DatedChange, NoteReport, ReportChanges
 from tests.support import ROOT, SAMPLE
 

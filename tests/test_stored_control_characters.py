@@ -26,11 +26,11 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from orgchange.changefile import parse_change_file
-from orgchange.config import Settings
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.config import Settings
+from orgchange.application.export import export_entries
 from orgchange.domain import changes as c
 from orgchange.domain.text import printable, refused
-from orgchange.export import export_entries
 from tests.builders import base_organisation, change
 from tests.support import opened
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from orgchange.changefile import parse_change_file
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.errors import MalformedInput
 from orgchange.domain.changes import CHANGE_TYPES
-from orgchange.domain.errors import MalformedInput
 from tests.builders import text_fields
 from tests.hardening.test_fuzz_input import TEMPLATES
 

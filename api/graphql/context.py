@@ -11,9 +11,10 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from orgchange.application import OrgChange
-from orgchange.config import Settings
+from orgchange.application.config import Settings
+from orgchange.application.tokens import Caller
+from projections.batches import BatchReader
 
-from ..auth import Caller
 from ..dependencies import (
     NEED_READ_TOKEN,
     NEED_TOKEN,
@@ -25,7 +26,6 @@ from ..dependencies import (
     SettingsDep,
     unauthenticated,
 )
-from ..readers import BatchReader
 from ..recording import ChangeRecorder
 from .errors import FORBIDDEN, UNAUTHENTICATED
 from .limits import ResultBudget

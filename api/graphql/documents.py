@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from orgchange.config import Settings
+from orgchange.application.config import Settings
 
 from .limits import only_introspection
 

@@ -17,7 +17,8 @@ from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import MaskErrors
 
-from orgchange.domain.errors import DatabaseUnavailable, OrgChangeError
+from orgchange.application.errors import DatabaseUnavailable
+from orgchange.domain.errors import OrgChangeError
 
 from ..recording import Problem
 

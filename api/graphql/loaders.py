@@ -19,10 +19,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from projections.batches import BatchReader
 from projections.delegations import DelegationRow
-from projections.queries import ChangeRow, Life, PositionRow, ReadModel, UnitRow
+from projections.read_model import ReadModel
+from projections.rows import ChangeRow, Life, PositionRow, UnitRow
 
-from ..readers import BatchReader
 from .limits import CountedDataLoader, ResultBudget
 
 

@@ -16,7 +16,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from orgchange.application import RecordResult
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.domain.errors import ChangeRejected
 
 from ..recording import problem_of
 from .context import Info

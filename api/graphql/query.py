@@ -14,14 +14,14 @@ from typing import Annotated, TypeVar
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from orgchange import outputs
+from orgchange.application import outputs
+from orgchange.application.errors import NotFound
 from orgchange.domain.changes import CHANGE_CLASSES
-from orgchange.domain.errors import NotFound
 from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
+from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
 
-from ..readers import delegation_order
 from .context import Info
 from .errors import bad_argument
 from .loaders import Viewpoint
@@ -321,7 +321,7 @@ class Query:
         first = _page_size(first)
         await _require_units(info, "board", str(board))
         read_model = info.context.orgchange.read_model
-        items = await run_in_threadpool(read_model.reports.unreported, read_model, str(board), first)
+        items = await run_in_threadpool(read_model.reports.unreported, str(board), first)
         return [Change.from_row(item.change, listing=item) for item in items]
 
     @strawberry.field(

@@ -3,7 +3,7 @@
 Strawberry's own scalars accept more than the contract (`20170301`, or an
 instant without a time zone). In a register of decisions a silently misread
 date is worse than an error, so these say what is wrong instead. The parsing
-itself is `orgchange.dates`, shared with the REST routes.
+itself is `orgchange.application.dates`, shared with the REST routes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from orgchange.dates import parse_date, parse_datetime
+from orgchange.application.dates import parse_date, parse_datetime
 
 if TYPE_CHECKING:
     from strawberry.types.scalar import ScalarDefinition

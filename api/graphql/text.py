@@ -3,7 +3,7 @@
 PostgreSQL can neither store nor compare text holding NUL: an id or a board
 given with one would fail in the database, not as an unknown id. Such text is
 refused while the query is validated, before anything runs, with the same
-words as a change file holding it (`orgchange.changefile.NUL_MESSAGE`).
+words as a change file holding it (`orgchange.application.changefile.NUL_MESSAGE`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from orgchange.changefile import NUL_MESSAGE, holds_nul
+from orgchange.application.changefile import NUL_MESSAGE, holds_nul
 
 from .errors import BAD_USER_INPUT
 

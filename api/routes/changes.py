@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import Impact
-from orgchange.changefile import FORMAT
+from orgchange.application.changefile import FORMAT
+from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 from orgchange.domain.changes import CHANGE_CLASSES
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.domain.errors import ChangeRejected
 from projections.delegations import Gap
 
 from ..dependencies import RecorderDep, WriterDep

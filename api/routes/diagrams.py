@@ -1,11 +1,11 @@
 """`GET /diagrams/orgchart.{fmt}` and `GET /diagrams/delegations.{fmt}`: pictures of a day.
 
 Drawn by the same code as `orgchange chart` and `orgchange delegations`
-(`orgchange.charts`, `orgchange.delegationsordning`), so the service and the
-command line draw the same picture.
+(`orgchange.application.documents.charts` and `.delegationsordning`), so the
+service and the command line draw the same picture.
 
-Drawing is bounded (orgchange.graphviz): a diagram over the size limit is a 422
-with code `DIAGRAM_TOO_LARGE` and a message saying how to ask for a part, one
+Drawing is bounded (orgchange.application.documents.graphviz): a diagram over the size
+limit is a 422 with code `DIAGRAM_TOO_LARGE` and a message saying how to ask for a part, one
 that takes too long a 422 with `DIAGRAM_TIMED_OUT`; when every turn to draw is
 taken, 503 with `Retry-After` (`DIAGRAM_BUSY`). Graphviz runs in a worker
 thread, and is stopped when the client goes away.
@@ -22,11 +22,17 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.charts import OrgChart
-from orgchange.delegationsordning import Delegationsordning, before_after
-from orgchange.diagrams import GraphvizMissing
-from orgchange.domain.errors import NotFound
-from orgchange.graphviz import DiagramBusy, DiagramCancelled, DiagramNotDrawn, DiagramTooLarge, RenderLimits
+from orgchange.application.documents.charts import OrgChart
+from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
+from orgchange.application.documents.diagrams import GraphvizMissing
+from orgchange.application.documents.graphviz import (
+    DiagramBusy,
+    DiagramCancelled,
+    DiagramNotDrawn,
+    DiagramTooLarge,
+    RenderLimits,
+)
+from orgchange.application.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..limits import ClientGone, while_connected

@@ -1,7 +1,7 @@
 """`GET /documents/delegationsordning.{html,csv}`: the delegationsordning of a day as a document.
 
 Made by the same code as `orgchange delegations --format html|csv`
-(`orgchange.delegationsordning`): one table per board with code, matter,
+(`orgchange.application.documents.delegationsordning`): one table per board with code, matter,
 delegate, substitute, vidaredelegation, legal basis, limit and reporting; gaps marked.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.delegationsordning import Delegationsordning
-from orgchange.domain.errors import NotFound
+from orgchange.application.documents.delegationsordning import Delegationsordning
+from orgchange.application.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..params import INVALID, KEY_SCHEMA, AsOf, KnownAt, Message

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from orgchange.application import OrgChange
+from orgchange.application.tokens import authenticate
 
-from ..auth import authenticate
 from ..dependencies import OrgChangeDep, SettingsDep
 
 router = APIRouter(tags=["service"])

@@ -1,7 +1,7 @@
 """`GET /opendata/register.{ttl,jsonld}` and `GET /opendata/popolo.json`: the register as open data.
 
 Made by the same code as `orgchange export --format turtle|jsonld|popolo`
-(`orgchange.opendata`), with URIs under the server's `ORGCHANGE_URI_BASE`. Without
+(`orgchange.application.opendata`), with URIs under the server's `ORGCHANGE_URI_BASE`. Without
 `asOf` the whole history (every unit, post and change, with dated relations); with
 `asOf` the organisation in effect on that day. Reads are public unless the server
 says otherwise, like every other read.
@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from orgchange import opendata
+from orgchange.application import opendata
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep, SettingsDep
 from ..gate import Busy

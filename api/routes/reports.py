@@ -1,7 +1,7 @@
 """`GET /reports/{board}/…`: what was reported to a board, the review pack, and what is still unreported.
 
-The review pack is built by the same code as `orgchange review` (`orgchange.review`,
-PDF by `orgchange.pdf`), so the service and the command line give the same pages.
+The review pack is built by the same code as `orgchange review` (`orgchange.application.documents.review`,
+PDF by `orgchange.application.documents.pdf`), so the service and the command line give the same pages.
 The service prints with one long-lived browser per process, a bounded number of
 pages at once (`ORGCHANGE_PDF_MAX_CONCURRENT`); a request that finds every turn
 taken and no place to wait is answered 503 with `Retry-After` (`PDF_BUSY`).
@@ -21,12 +21,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.domain.errors import NotFound
-from orgchange.graphviz import DiagramBusy, RenderLimits
-from orgchange.pdf import PdfUnavailable, Printer, PrinterBusy
-from orgchange.review import ReviewPack
-from projections.queries import ChangeRow
+from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
+from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
+from orgchange.application.documents.review import ReviewPack
+from orgchange.application.errors import NotFound
 from projections.reports import Unreported
+from projections.rows import ChangeRow
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..gate import Busy
@@ -158,7 +158,7 @@ async def unreported(
     def find() -> list[Unreported]:
         read_model = orgchange.read_model
         read_model.require_unit(board)
-        return read_model.reports.unreported(read_model, board, first)
+        return read_model.reports.unreported(board, first)
 
     try:
         items = await run_in_threadpool(find)
@@ -227,8 +227,8 @@ async def review_of_meeting(
 
 
 async def _pack(request: Request, fmt: Format, build: Callable[[], ReviewPack], name: str) -> Response:
-    # Building queries the database and draws with Graphviz (bounded, orgchange.graphviz), in the
-    # thread pool; printing takes a turn of the process's one browser (orgchange.pdf.Printer).
+    # Building queries the database and draws with Graphviz (bounded, documents.graphviz), in the
+    # thread pool; printing takes a turn of the process's one browser (documents.pdf.Printer).
     limits = RenderLimits.of(request.app.state.settings)
     try:
         # A turn of the process's review gate (api/gate.py): packs are built a few at a time.

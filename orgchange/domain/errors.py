@@ -1,9 +1,11 @@
-"""The small hierarchy of errors a user can cause.
+"""The errors of the domain's rules: a change the register refuses.
 
 Every one of them is a user error: it is shown in plain words and never as a
-traceback. `RuleViolation` is raised by the domain without knowing where the
-change came from; the application wraps it in `ChangeRejected`, which names the
-change (its position in the file and its id) as docs/errors.md#refused-changes says.
+traceback. Errors of reading input, of the database and of queries are the
+application's (`orgchange.application.errors`); they share `OrgChangeError`.
+`RuleViolation` is raised by the domain without knowing where the change came from; the
+application wraps it in `ChangeRejected`, which names the change (its position in the
+file and its id) as docs/errors.md#refused-changes says.
 """
 
 from __future__ import annotations
@@ -13,14 +15,6 @@ from dataclasses import dataclass, field
 
 class OrgChangeError(Exception):
     """Base class of every error that is the user's to fix."""
-
-
-class MalformedInput(OrgChangeError):
-    """Not a readable change file: bad YAML/JSON, unknown type, missing or ill-typed field."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class RuleViolation(OrgChangeError):
@@ -78,37 +72,3 @@ class ChangeRejected(OrgChangeError):
     def __str__(self) -> str:
         ident = f" ({self.change_id})" if self.change_id else ""
         return f"change #{self.index}{ident} {self.change_type}: {self.violation.message}"
-
-
-class ConcurrentWriteError(OrgChangeError):
-    """Another writer kept recording while this one retried; the caller may try again."""
-
-
-class NotFound(OrgChangeError):
-    """A query named something that does not exist."""
-
-
-class DatabaseUnavailable(OrgChangeError):
-    """The database could not be written or reached (disk full, server down); nothing was recorded.
-
-    `detail` is the database's own first line, for the command line and the server's log;
-    the HTTP API answers with the plain message alone (the detail may name hosts and paths).
-    """
-
-    MESSAGE = "the database cannot be used right now; nothing was recorded"
-
-    def __init__(self, detail: str):
-        self.detail = detail
-        super().__init__(f"{self.MESSAGE} ({detail})")
-
-
-class ReadOnlyRegister(DatabaseUnavailable):
-    """This process only reads (a read replica, `ORGCHANGE_READ_ONLY`); nothing was recorded."""
-
-    MESSAGE = (
-        "this server only reads the register (a read replica); record changes through a server "
-        "that writes; nothing was recorded"
-    )
-
-    def __init__(self) -> None:
-        super().__init__("read-only")

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_token
 from api.main import create_app
 from orgchange.application import OrgChange
-from orgchange.config import Settings
+from orgchange.application.config import Settings
+from orgchange.application.tokens import create_token
 
 SAMPLE_ORGANISATION_ON_2017_03_01 = 37  # units in effect in the Nacka sample that day
 

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from api.auth import TokenError, api_tokens, create_token, list_tokens, revoke_token
+from orgchange.application.tokens import TokenError, api_tokens, create_token, list_tokens, revoke_token
 
 from .conftest import Api, Tokens
 
@@ -140,7 +140,7 @@ def test_orgchange_public_read_false_in_the_environment(
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from orgchange.config import Settings
+    from orgchange.application.config import Settings
 
     monkeypatch.setenv("ORGCHANGE_PUBLIC_READ", "false")
     settings = Settings(database_url=database_url)  # everything else from the environment

@@ -17,7 +17,7 @@ from api.graphql.bounds import DOCUMENT_TOO_LARGE, REQUEST_TOO_LARGE, VARIABLES_
 from api.graphql.limits import QUERY_TOO_COSTLY, QUERY_TOO_DEEP, TOO_MANY_ALIASES, measure, query_cost
 from api.graphql.query import MAX_PAGE_SIZE
 from api.graphql.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS, schema
-from orgchange.config import Settings
+from orgchange.application.config import Settings
 
 from .conftest import Api, Tokens
 

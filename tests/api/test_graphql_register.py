@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from orgchange.outputs import record_output
+from orgchange.application.outputs import record_output
 
 from .conftest import Api, Tokens
 

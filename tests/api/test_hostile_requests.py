@@ -22,7 +22,7 @@ from graphql import parse
 from api.graphql import documents
 from api.graphql.bounds import UNSUPPORTED_MEDIA_TYPE
 from api.graphql.documents import TOO_MANY_FIELDS, field_count
-from orgchange.config import Settings
+from orgchange.application.config import Settings
 
 from .conftest import Api
 

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from api.auth import create_token
 from orgchange.application import OrgChange
+from orgchange.application.tokens import create_token
 
 STARTUP_SECONDS = 30
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change
+from orgchange.application.changefile import parse_change
 
 from .conftest import Api, Tokens
 

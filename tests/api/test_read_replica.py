@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from api.auth import create_token
 from api.main import create_app
 from orgchange.application import OrgChange
-from orgchange.config import Settings
-from orgchange.domain.errors import ReadOnlyRegister
+from orgchange.application.config import Settings
+from orgchange.application.errors import ReadOnlyRegister
+from orgchange.application.tokens import create_token
 from tests.builders import change
 from tests.support import POSTGRES_ADMIN_URL, ROOT, opened
 

@@ -1,7 +1,7 @@
 """`GET /reports/{board}/…`: the review pack of a meeting or a period (HTML, PDF) and the
 changes not yet reported.
 
-The pack itself is `orgchange.review` (tested in tests/test_review.py); these tests
+The pack itself is `orgchange.application.documents.review` (tested in tests/test_review.py); these tests
 check what the service serves: the right changes, the status codes and messages.
 """
 
@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from orgchange.pdf import browser
+from orgchange.application.documents.pdf import browser
 from tests.support import IN_CI
 
 from .conftest import Api, Tokens

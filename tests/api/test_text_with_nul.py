@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from orgchange.changefile import NUL_MESSAGE
+from orgchange.application.changefile import NUL_MESSAGE
 
 from .conftest import Api, Tokens
 from .test_graphql_limits import statements_of_a_request

@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from orgchange.changefile import parse_change_file
-from orgchange.config import Settings
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.config import Settings
 from tests.browser import chromium_path
 from tests.hardening.conftest import cli_env
 from tests.processes import Watch, descendants, programs_under, tree_memory_kib

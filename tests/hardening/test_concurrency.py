@@ -28,10 +28,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import create_token
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change_file
-from orgchange.domain.errors import ChangeRejected, ConcurrentWriteError
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.errors import ConcurrentWriteError
+from orgchange.application.tokens import create_token
+from orgchange.domain.errors import ChangeRejected
 from tests.support import ROOT
 
 from .conftest import (

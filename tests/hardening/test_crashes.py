@@ -30,12 +30,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, event, text, update
 from sqlalchemy.engine import make_url
 
-from api.auth import create_token
 from api.main import create_app
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change_file
-from orgchange.config import Settings
-from orgchange.domain.errors import DatabaseUnavailable
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.config import Settings
+from orgchange.application.errors import DatabaseUnavailable
+from orgchange.application.tokens import create_token
 from projections import tables
 from tests.support import POSTGRES_ADMIN_URL, ROOT
 

@@ -36,15 +36,15 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from api.auth import create_token
 from api.main import create_app
 from orgchange.application import OrgChange
-from orgchange.changefile import ChangeFile, parse_change_file
-from orgchange.config import Settings
+from orgchange.application.changefile import ChangeFile, parse_change_file
+from orgchange.application.config import Settings
+from orgchange.application.errors import MalformedInput
+from orgchange.application.escaping import csv_cell
+from orgchange.application.tokens import create_token
 from orgchange.domain import changes as c
-from orgchange.domain.errors import MalformedInput
 from orgchange.domain.text import refused
-from orgchange.escaping import csv_cell
 from tests.builders import text_fields
 
 from .conftest import base_entries, check_register, close, report

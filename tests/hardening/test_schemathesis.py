@@ -40,12 +40,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 from schemathesis.graphql import nodes
 
-from api.auth import create_token
 from api.graphql.errors import INTERNAL_ERROR_MESSAGE
 from api.main import create_app
 from orgchange.application import OrgChange
-from orgchange.changefile import parse_change_file
-from orgchange.config import Settings
+from orgchange.application.changefile import parse_change_file
+from orgchange.application.config import Settings
+from orgchange.application.tokens import create_token
 
 from .conftest import check_register, close, report
 from .test_fuzz_input import (

@@ -13,8 +13,14 @@ import tracemalloc
 import pytest
 import yaml
 
-from orgchange.changefile import BASE_NODES, NODES_CODE, YAML_LOADERS, node_budget, parse_change_file
-from orgchange.domain.errors import MalformedInput
+from orgchange.application.changefile import (
+    BASE_NODES,
+    NODES_CODE,
+    YAML_LOADERS,
+    node_budget,
+    parse_change_file,
+)
+from orgchange.application.errors import MalformedInput
 from tests.conftest import SAMPLE
 
 LOADERS = pytest.mark.parametrize("loader", list(YAML_LOADERS.values()), ids=list(YAML_LOADERS))

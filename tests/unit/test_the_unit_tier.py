@@ -73,7 +73,7 @@ def test_the_guard_recognises_an_import_of_the_database_side() -> None:
         "projections.queries",
         "api.app",
         "sqlalchemy.orm",
-        "orgchange.changefile",
+        "orgchange.application.changefile",
         "tests.conftest",
     ):
         assert _outside_the_domain(module), module

@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.outputs import StaleOutput as StaleOutputRow
+from orgchange.application.outputs import StaleOutput as StaleOutputRow
 
 from ..context import Info
 

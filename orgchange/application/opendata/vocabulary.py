@@ -10,7 +10,7 @@ from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
-from orgchange.config import DEFAULT_URI_BASE
+from orgchange.application.config import DEFAULT_URI_BASE
 from orgchange.domain.kinds import UNIT_KINDS
 
 # orgchange's own terms: the software's vocabulary, the same for every register.

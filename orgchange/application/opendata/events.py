@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from projections.queries import ChangeRow
+from projections.rows import ChangeRow
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Batch queries for the API's DataLoaders (and existence checks for clear errors).
+"""Batch queries for the GraphQL API's DataLoaders (and existence checks for clear errors).
 
-`projections.queries.ReadModel` answers one question at a time and splits long
+`projections.read_model.ReadModel` answers one question at a time and splits long
 id lists into chunks of 500, so the number of statements grows with the answer.
 The DataLoaders need the opposite: one statement per batch, whatever its size.
 Every batch query here therefore has two shapes:
@@ -16,9 +16,8 @@ by the database's collation (sv_SE puts å, ä, ö and hyphens elsewhere than
 SQLite does), and an answer must not depend on the database.
 
 All functions take `known_at` (transaction time, `None` = now) and read only the
-rows believed at that instant, like the read model does.
-
-Candidates to move into `projections/queries.py` once the API settles.
+rows believed at that instant, like the read model does, and builds its rows with
+the same builders (`rows`, `delegations.delegation_row`).
 """
 
 from __future__ import annotations
@@ -30,52 +29,13 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, or_, select
 
-from projections import tables as t
-from projections.delegations import DelegationRow
-from projections.queries import Life, PositionRow, UnitRow, believed, in_effect, versions_on
+from . import tables as t
+from .delegations import DelegationRow, delegation_row
+from .rows import Life, PositionRow, UnitRow, believed, in_effect, position_row, unit_row, versions_on
 
 # Below this many ids a batch is sent as an IN list; above it, as the day's slice.
 # Well under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits.
 IN_LIST_LIMIT = 500
-
-
-def _unit(row: Any) -> UnitRow:
-    return UnitRow(
-        row.unit_id,
-        row.name,
-        row.kind,
-        row.parent_id,
-        row.owner_id,
-        row.valid_from,
-        row.valid_to,
-        row.change_id,
-        row.supervisor_id,
-    )
-
-
-def _position(row: Any) -> PositionRow:
-    return PositionRow(row.position_id, row.title, row.unit_id, row.director, row.valid_from, row.valid_to)
-
-
-def _delegation(row: Any, start: date, end: date | None) -> DelegationRow:
-    return DelegationRow(
-        id=row.delegation_id,
-        board_id=row.board_id,
-        to_id=row.to_id,
-        matter=row.matter,
-        code=row.code,
-        legal_basis=row.legal_basis,
-        limit=row.limit_text,
-        substitute_id=row.substitute_id,
-        further_delegation=row.further_delegation,
-        reporting=row.reporting,
-        reserved_matter=row.reserved_matter,
-        parent_delegation_id=row.parent_delegation_id,
-        terms_from=row.valid_from,
-        valid_from=start,
-        valid_to=end,
-        change_id=row.change_id,
-    )
 
 
 def delegation_order(delegation: DelegationRow) -> tuple[str, str, str]:
@@ -127,7 +87,7 @@ class BatchReader:
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None) -> dict[str, UnitRow]:
         wanted = set(ids)
         query = self._on_day(t.unit_versions, "unit_id", wanted, as_of, known_at)
-        return {row.unit_id: _unit(row) for row in self._rows(query) if row.unit_id in wanted}
+        return {row.unit_id: unit_row(row) for row in self._rows(query) if row.unit_id in wanted}
 
     def children(
         self, parent_ids: Sequence[str], as_of: date, known_at: datetime | None
@@ -137,7 +97,7 @@ class BatchReader:
         found: dict[str, list[UnitRow]] = defaultdict(list)
         for row in self._rows(query):
             if row.parent_id in wanted:
-                found[row.parent_id].append(_unit(row))
+                found[row.parent_id].append(unit_row(row))
         return _sorted_lists(found, key=lambda unit: unit.id)
 
     def positions(
@@ -148,7 +108,7 @@ class BatchReader:
         found: dict[str, list[PositionRow]] = defaultdict(list)
         for row in self._rows(query):
             if row.unit_id in wanted:
-                found[row.unit_id].append(_position(row))
+                found[row.unit_id].append(position_row(row))
         return _sorted_lists(found, key=lambda position: position.id)
 
     # --- whole lives and links (not bound to the day, but asked for units of that day) ---
@@ -249,7 +209,7 @@ class BatchReader:
         }
         for row in rows:
             start, end = lives[row.delegation_id]
-            found[row._mapping[column]].append(_delegation(row, start, end))
+            found[row._mapping[column]].append(delegation_row(row, start, end))
         return _sorted_lists(found, key=delegation_order)
 
     # --- the register as a whole ---------------------------------------------------------

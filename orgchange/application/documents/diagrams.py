@@ -2,12 +2,12 @@
 
 DOT text needs no binary; SVG and PNG need `dot` (Debian package `graphviz`).
 Without it, `GraphvizMissing` says so in plain words. `dot` runs bounded in size,
-time and number (orgchange.graphviz).
+time and number (orgchange.application.documents.graphviz).
 
 Text from the register never becomes DOT syntax: node names are built from keys
 (slugs), node labels are HTML-like labels escaped by `dot_html`, and the plain
 strings (titles, an edge's code, tooltips) are quoted by `dot_text` and
-`dot_tooltip` (see `orgchange.escaping`).
+`dot_tooltip` (see `orgchange.application.escaping`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 
 import pydot
 
+from orgchange.application.documents.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
+from orgchange.application.escaping import dot_html, dot_text, dot_tooltip
 from orgchange.domain.errors import OrgChangeError
 from orgchange.domain.kinds import kind_name
-from orgchange.escaping import dot_html, dot_text, dot_tooltip
-from orgchange.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
 from projections.delegations import Delegate, DelegationRow
-from projections.queries import PositionRow, UnitRow
+from projections.rows import PositionRow, UnitRow
 
 FORMATS = ("dot", "svg", "png")
 
@@ -175,7 +175,7 @@ def render(
     cancelled: threading.Event | None = None,
     hint: str = SMALLER_PART,
 ) -> bytes:
-    """The diagram as DOT text, SVG or PNG bytes; SVG and PNG within `limits` (orgchange.graphviz).
+    """The diagram as DOT text, SVG or PNG bytes; SVG and PNG within `limits` (graphviz.py).
 
     `limits` default to the settings of the environment; `cancelled`, when set, stops
     `dot`; `hint` says how to ask for a smaller diagram when this one is over the limits.

@@ -14,15 +14,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from orgchange import diagrams
 from orgchange.application import Impact, OrgChange
-from orgchange.domain.errors import NotFound
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
+from orgchange.application.errors import NotFound
+from orgchange.application.escaping import html_text
 from orgchange.domain.findings import Finding
-from orgchange.escaping import html_text
-from orgchange.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
 from projections.delegations import Gap
-from projections.queries import ChangeRow, UnitRow
 from projections.reports import ReportRow
+from projections.rows import ChangeRow, UnitRow
 
 # The charts of a pack are of the units its changes touch: a pack too large to draw says so.
 CHART_HINT = "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)"

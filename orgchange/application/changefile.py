@@ -16,8 +16,8 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from orgchange.adapters.collection import collection_paused
+from orgchange.application.errors import MalformedInput
 from orgchange.domain.changes import CHANGE_CLASSES, Change, Name, change_adapter
-from orgchange.domain.errors import MalformedInput
 
 FORMAT = "orgchange/v1"
 MAX_PROBLEMS = 20

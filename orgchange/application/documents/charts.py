@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from orgchange import diagrams
-from orgchange.domain.errors import NotFound
-from orgchange.graphviz import DiagramTooLarge, RenderLimits
-from projections.queries import PositionRow, ReadModel, UnitRow
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.graphviz import DiagramTooLarge, RenderLimits
+from orgchange.application.errors import NotFound
+from projections.read_model import ReadModel
+from projections.rows import PositionRow, UnitRow
 
 
 @dataclass

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from projections import tables as t
-from projections.queries import ChangeRow, Reader, ReadModel, believed
+from projections.read_model import ReadModel
+from projections.rows import ChangeRow, Reader, believed
 
 if TYPE_CHECKING:
     from orgchange.application import OrgChange

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orgchange.domain.errors import MalformedInput
+from orgchange.application.errors import MalformedInput
 from orgchange.domain.text import describe, refused
 
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"

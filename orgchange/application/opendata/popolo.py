@@ -15,7 +15,7 @@ import json
 from datetime import date
 from typing import Any
 
-from orgchange.config import DEFAULT_URI_BASE
+from orgchange.application.config import DEFAULT_URI_BASE
 from orgchange.domain.text import printable
 
 from .history import OpenData

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from orgchange.domain.errors import OrgChangeError
 
 if TYPE_CHECKING:
-    from orgchange.config import Settings
+    from orgchange.application.config import Settings
 
 DPI = 96  # Graphviz's own default for bitmaps: a point is 96/72 pixels
 POLL_SECONDS = 0.1  # how often a running `dot` looks whether it is still wanted
@@ -101,7 +101,7 @@ class RenderLimits:
 
     @classmethod
     def from_environment(cls) -> RenderLimits:
-        from orgchange.config import get_settings
+        from orgchange.application.config import get_settings
 
         return cls.of(get_settings())
 

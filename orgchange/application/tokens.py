@@ -1,5 +1,8 @@
 """API tokens: who may write (and, when reads are not public, read).
 
+Created, revoked and listed by the command line, checked by the HTTP API on every
+request (`api.dependencies` holds the FastAPI dependency that asks for one).
+
 A token looks like `oc_<key id>_<secret>`. The key id is public and only finds
 the row; the row stores a SHA-256 hash of the whole token, never the token, and
 the hash is compared in constant time. A token's NAME is what the register

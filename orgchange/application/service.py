@@ -13,9 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Recording,
+)
 from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -28,13 +35,13 @@ from orgchange.adapters.eventstore import (
     register_transcodings,
     tune_connections,
 )
+from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.changes import Change, DatedChange
-from orgchange.domain.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
 from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
 from projections import tables
 from projections.delegations import Gap
-from projections.queries import ReadModel
+from projections.read_model import ReadModel
 from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
 
 MAX_ATTEMPTS = 8
@@ -182,20 +189,26 @@ class OrgChange(Application):
         if not register._pending_events:
             return
         with self.datastore.transaction(commit=True) as session:
-            recordings = self.save(register)
-            self.writer.write(
-                DatabaseRows(session),
-                register,
-                [r.domain_event for r in recordings],
-                recorded_at,
-                recordings[-1].notification.id,
-            )
+            recordings = self._save_and_write(session, register, recorded_at)
         # The saved copy is the register as it now stands; keep it for the next command.
         cache = self.repository.cache
         assert cache is not None  # event_store_environment turns the aggregate cache on
         cache.put(REGISTER_ID, register)
         if len(recordings) >= ANALYZE_AFTER:
             self._refresh_statistics()
+
+    def _save_and_write(self, session: Any, register: Register, recorded_at: datetime) -> list[Recording]:
+        """Save the register's new events and write them into the read models, in `session`'s
+        transaction: both are kept, or neither (recording and dry run alike)."""
+        recordings = self.save(register)
+        self.writer.write(
+            DatabaseRows(session),
+            register,
+            [r.domain_event for r in recordings],
+            recorded_at,
+            recordings[-1].notification.id,
+        )
+        return recordings
 
     def _refresh_statistics(self) -> None:
         """Let PostgreSQL's planner see the read models as they now are, after a bulk write.
@@ -230,14 +243,7 @@ class OrgChange(Application):
                 before = {day: reader.gaps(day) for day in days}
                 ids = register.record(changes, recorded_by, recorded_at)
                 if register._pending_events:
-                    recordings = self.save(register)
-                    self.writer.write(
-                        DatabaseRows(session),
-                        register,
-                        [r.domain_event for r in recordings],
-                        recorded_at,
-                        recordings[-1].notification.id,
-                    )
+                    self._save_and_write(session, register, recorded_at)
                 after = {day: reader.gaps(day) for day in days}
                 rows = model.changes_by_id(list(dict.fromkeys(ids)))
                 by_change = model.findings.of_changes(rows)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from orgchange import diagrams
+from orgchange.application.documents import diagrams
+from orgchange.application.documents.graphviz import RenderLimits
+from orgchange.application.escaping import csv_cell, html_text
 from orgchange.domain.findings import Finding
 from orgchange.domain.law import FURTHER_DELEGATION_REPORTING, IN_FORCE, REPORTING_TO_BOARD
-from orgchange.escaping import csv_cell, html_text
-from orgchange.graphviz import RenderLimits
 from projections.delegations import Delegate, DelegationRow, Gap
-from projections.queries import ReadModel
+from projections.read_model import ReadModel
 
 COLUMNS = (
     ("code", "Nr"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from orgchange.config import DEFAULT_URI_BASE
+from orgchange.application.config import DEFAULT_URI_BASE
 
 from .graph import register_graph, serialise
 from .history import OpenData, load

@@ -59,9 +59,9 @@ from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
-from orgchange.config import DEFAULT_URI_BASE
+from orgchange.application.config import DEFAULT_URI_BASE
 from orgchange.domain.text import printable
-from projections.queries import ChangeRow
+from projections.rows import ChangeRow
 
 from .events import change_effects, citation_of
 from .history import Entity, OpenData, Period
