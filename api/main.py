@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.settings = settings
     app.state.orgchange = application
     app.state.reader = BatchReader(application.engine)
-    app.state.recorder = ChangeRecorder(application)
+    app.state.recorder = ChangeRecorder(application, settings.max_changes_per_request)
     # Review packs and open-data exports: a few at a time per process (api/gate.py).
     gate = (
         settings.documents_max_concurrent,

@@ -55,22 +55,30 @@ def problem_of(error: MalformedInput | ChangeRejected | ConcurrentWriteError) ->
     return Problem("concurrent", [str(error)], rule=None)
 
 
-def _parse(content: bytes | str | dict, source: str) -> ChangeFile:
+def _parse(content: bytes | str | dict, source: str, max_changes: int | None) -> ChangeFile:
     if isinstance(content, dict):
         content = json.dumps(content, ensure_ascii=False)
-    return parse_change_file(content, source)
+    return parse_change_file(content, source, max_changes=max_changes)
 
 
 class ChangeRecorder:
     """Records changes on behalf of API callers, one write at a time per process."""
 
-    def __init__(self, orgchange: OrgChange):
+    def __init__(self, orgchange: OrgChange, max_changes: int | None = None):
         self.orgchange = orgchange
+        self.max_changes = max_changes
         self._write_lock = threading.Lock()
+        # Reading a file takes memory in proportion to it (up to the body limit, several
+        # times over): one at a time per process, so a few large files cannot add up.
+        self._read_lock = threading.Lock()
+
+    def _read(self, content: bytes | str | dict, source: str) -> ChangeFile:
+        with self._read_lock:
+            return _parse(content, source, self.max_changes)
 
     def record_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> RecordResult:
         """A change file (YAML/JSON text, or an already decoded JSON object), atomically."""
-        change_file = _parse(content, source)
+        change_file = self._read(content, source)
         return self.record(change_file.changes, recorded_by, change_file.organisation)
 
     def preview_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> Impact:
@@ -81,7 +89,7 @@ class ChangeRecorder:
         words as the recording would be. It queues behind this process's writes; a writer
         in another process that gets in first makes it a `ConcurrentWriteError`.
         """
-        change_file = _parse(content, source)
+        change_file = self._read(content, source)
         with self._write_lock:
             try:
                 return self.orgchange.dry_run(change_file.changes, recorded_by)

@@ -134,3 +134,37 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(loader: type, m
     ]
     assert len(fits) == 1000 and parse_change_file(fits, "stor.yaml", yaml_loader=loader).changes == []
     assert MAX_DOCUMENT_BYTES == 256 * 2**20
+
+
+@pytest.mark.parametrize("loader", list(YAML_LOADERS.values()), ids=list(YAML_LOADERS))
+def test_a_key_written_twice_in_a_yaml_change_is_refused_naming_it_and_its_line(loader: type) -> None:
+    """PyYAML keeps the last of a repeated key without a word: the first name would be lost."""
+    text = (
+        "format: orgchange/v1\n"
+        "changes:\n"
+        "  - id: r1\n"
+        "    type: rename_unit\n"
+        "    effective: 2017-01-01\n"
+        "    unit: ks\n"
+        "    name: Riktigt namn\n"
+        "    name: Annat namn\n"
+    )
+
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(text, "dubbel.yaml", yaml_loader=loader)
+
+    assert refused.value.problems == [
+        "dubbel.yaml: not valid YAML or JSON (line 8, column 5): the key 'name' is written twice"
+    ]
+
+
+def test_a_key_written_twice_in_a_json_change_is_refused_naming_it() -> None:
+    text = (
+        '{"format": "orgchange/v1", "changes": [{"id": "r1", "type": "rename_unit", "unit": "ks",'
+        ' "name": "A", "effective": "2017-01-01", "effective": "2018-01-01"}]}'
+    )
+
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(text, "dubbel.json")
+
+    assert refused.value.problems == ["dubbel.json: the key 'effective' is written twice in one object"]

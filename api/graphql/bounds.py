@@ -13,6 +13,8 @@ and `POST /graphql`:
   bounded size to be cheap to reach;
 * a body must be JSON (`application/json`, the media type compared whole): anything
   else is 415 `UNSUPPORTED_MEDIA_TYPE`, before a byte of it is read;
+* a body must be one JSON object of UTF-8 (400, `BAD_REQUEST_BODY`): the router
+  behind would fail on anything else (a string, a number, bytes that are not UTF-8);
 * variables and extensions may nest at most `graphql_max_variables_depth` levels
   (400, `VARIABLES_TOO_DEEP`): deeper JSON only serves to exhaust the recursion of
   whatever walks it.
@@ -31,12 +33,15 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgchange.application.changefile import RepeatedKey, unique_object
+
 from ..limits import send_json
 
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
 VARIABLES_TOO_DEEP = "VARIABLES_TOO_DEEP"
 UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+BAD_REQUEST_BODY = "BAD_REQUEST_BODY"
 # Decoding JSON larger than this is left to a worker thread, off the event loop.
 DECODE_ON_LOOP = 65_536
 # The decoded body, for the answer cache behind this middleware (it need not decode it again).
@@ -156,16 +161,25 @@ class GraphQLRequestBounds:
         return _replay(body, receive)
 
     def _checked_json(self, body: bytes) -> Any:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _bad_body(f"kroppen är inte UTF-8 (byte {error.start})") from None
         decoded = self._decoded(body)
-        if decoded is not _NOT_JSON:
-            for request in decoded if isinstance(decoded, list) else [decoded]:
-                self._check_request(request)
+        if decoded is _NOT_JSON:
+            raise _bad_body("kroppen är inte JSON")
+        if not isinstance(decoded, dict):
+            raise _bad_body(f"kroppen är {_json_kind(decoded)}, inte ett JSON-objekt")
+        self._check_request(decoded)
         return decoded
 
     def _decoded(self, text: bytes) -> Any:
-        """The JSON, or _NOT_JSON (the router says what is wrong with it); too deep: refused."""
+        """The JSON, or _NOT_JSON (the router says what is wrong with it); too deep, or a key
+        written twice in one object (JSON keeps the last without a word): refused."""
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=unique_object)
+        except RepeatedKey as repeated:
+            raise _bad_body(f"nyckeln {repeated.key[:60]!r} står två gånger i samma objekt") from None
         except RecursionError:
             raise self._too_deep() from None
         except ValueError:
@@ -209,6 +223,27 @@ class GraphQLRequestBounds:
 
 
 _NOT_JSON = object()
+
+
+def _bad_body(what: str) -> Refused:
+    return Refused(
+        400,
+        BAD_REQUEST_BODY,
+        f'En GraphQL-fråga skickas som ett JSON-objekt ({{"query": …}}) i UTF-8: {what}.',
+        0,
+    )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "en lista (flera frågor i en begäran tas inte emot)"
+    if isinstance(value, str):
+        return "en sträng"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "ett sanningsvärde"
+    return "ett tal"
 
 
 async def _refuse(send: Send, refused: Refused) -> None:

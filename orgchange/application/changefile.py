@@ -34,8 +34,24 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     return loader.construct_scalar(node)
 
 
+def _unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    """A mapping whose keys are each written once: PyYAML keeps the last of a repeated key
+    without a word, so `name:` written twice in a change would record the second silently."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key_node.value!r} is written twice", key_node.start_mark
+                )
+            seen.add(key_node.value)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
 class _PythonLoader(yaml.SafeLoader):
-    """PyYAML's safe loader in pure Python, dates read as text."""
+    """PyYAML's safe loader in pure Python, dates read as text, each key once."""
+
+    construct_mapping = _unique_keys
 
 
 _PythonLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
@@ -44,6 +60,8 @@ if hasattr(yaml, "CSafeLoader"):
 
     class _LibyamlLoader(yaml.CSafeLoader):
         """The same with libyaml's parser and composer (in C: several times faster)."""
+
+        construct_mapping = _unique_keys
 
     _LibyamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
     YAML_LOADERS: dict[str, type] = {"libyaml": _LibyamlLoader, "python": _PythonLoader}
@@ -62,8 +80,14 @@ NODES_CODE = "YAML_TOO_MANY_NODES"
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
+# At most this many, whatever the size: 2.4 million tiny nodes (19 MB) took a gigabyte to load.
+# A file of 10,000 changes holds some 300,000; a larger register is written as JSON.
+MAX_NODES = 400_000
+TOO_MANY_CHANGES = "TOO_MANY_CHANGES"
+
+
 def node_budget(text: str) -> int:
-    return BASE_NODES + len(text) // NODE_BYTES
+    return min(BASE_NODES + len(text) // NODE_BYTES, MAX_NODES)
 
 
 def _scan(text: str, source: str, loader: type) -> None:
@@ -132,6 +156,25 @@ class ChangeFile:
     organisation: str | None = None
 
 
+class RepeatedKey(Exception):
+    """A key written twice in one JSON object."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each written once (json keeps the last, silently)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RepeatedKey(key)
+            seen.add(key)
+    return result
+
+
 def _load_text(text: str | bytes, source: str, loader: type | None = None) -> Any:
     """The file's content as Python values: JSON if it reads as JSON, else YAML (safe, no aliases).
 
@@ -150,7 +193,11 @@ def _load_text(text: str | bytes, source: str, loader: type | None = None) -> An
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=unique_object)
+        except RepeatedKey as repeated:
+            raise MalformedInput(
+                [f"{source}: the key {_shown(repeated.key)} is written twice in one object"]
+            ) from None
         except json.JSONDecodeError:
             pass  # maybe YAML flow style; let the YAML reader say what is wrong
         except RecursionError:
@@ -173,14 +220,21 @@ def _load_text(text: str | bytes, source: str, loader: type | None = None) -> An
 
 
 def parse_change_file(
-    text: str | bytes, source: str = "change file", *, yaml_loader: type | None = None
+    text: str | bytes,
+    source: str = "change file",
+    *,
+    yaml_loader: type | None = None,
+    max_changes: int | None = None,
 ) -> ChangeFile:
-    """A change file read and checked for form; `yaml_loader` is one of `YAML_LOADERS`."""
+    """A change file read and checked for form; `yaml_loader` is one of `YAML_LOADERS`;
+    a file of more than `max_changes` changes is refused before any is checked."""
     with collection_paused():  # a long file is hundreds of thousands of objects that stay
-        return _parse_change_file(text, source, yaml_loader)
+        return _parse_change_file(text, source, yaml_loader, max_changes)
 
 
-def _parse_change_file(text: str | bytes, source: str, yaml_loader: type | None) -> ChangeFile:
+def _parse_change_file(
+    text: str | bytes, source: str, yaml_loader: type | None, max_changes: int | None = None
+) -> ChangeFile:
     data = _load_text(text, source, yaml_loader)
     if not isinstance(data, dict):
         raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])
@@ -207,6 +261,14 @@ def _parse_change_file(text: str | bytes, source: str, yaml_loader: type | None)
     if not isinstance(entries, list):
         problems.append(f"{source}: 'changes' must be a list of changes")
         entries = []
+    if max_changes is not None and len(entries) > max_changes:
+        raise MalformedInput(
+            [
+                f"{source}: filen har {len(entries):,} ändringar; högst {max_changes:,} tas emot i en "
+                "begäran: dela upp den i flera filer, eller läs in den med orgchange import "
+                f"({TOO_MANY_CHANGES})".replace(",", " ")
+            ]
+        )
     changes: list[Change] = []
     for index, entry in enumerate(entries, start=1):
         try:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     documents_max_concurrent: PositiveInt = 2
     documents_max_waiting: NonNegativeInt = 8
     documents_wait_seconds: PositiveFloat = 30.0
+    # Changes in one file sent over HTTP (POST /changes, recordChanges, previewChanges):
+    # checking a file costs more than linearly in its changes; a larger one is imported
+    # from the command line (`orgchange import`), or sent in parts.
+    max_changes_per_request: PositiveInt = 5_000
     # Slow clients (`orgchange serve`): the request line and headers must arrive within
     # `http_header_timeout_seconds` and be at most `http_max_header_bytes`; a body must
     # arrive whole within `http_body_timeout_seconds`; an idle kept-alive connection is

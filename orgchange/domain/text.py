@@ -24,11 +24,16 @@ characters break those documents or make them lie:
   the direction marks), U+2060–U+2064 (word joiner, invisible operators),
   U+FEFF (zero-width no-break space) and the tags U+E0000–U+E007F: "Kommun­
   styrelsen" with a zero-width space in it looks like the board's name and is
-  another text, and tags can hide a text of their own in a name.
+  another text, and tags can hide a text of their own in a name. So are the
+  other characters that show as nothing: the soft hyphen U+00AD, the combining
+  grapheme joiner U+034F, the Arabic letter mark U+061C, the Hangul fillers
+  (U+115F, U+1160, U+3164, U+FFA0), the Khmer inherent vowels U+17B4–U+17B5, the
+  Mongolian selectors and vowel separator U+180B–U+180F, the blank braille pattern
+  U+2800, the musical format characters U+1D173–U+1D17A, and the private-use
+  characters (U+E000–U+F8FF and planes 15–16), which mean nothing outside one program.
 
 A note or a reason may hold those invisible characters (an emoji is joined by
-U+200D, a flag is spelt with tags); the other format characters are kept
-everywhere: a soft hyphen is harmless.
+U+200D, a flag is spelt with tags, a word may carry a soft hyphen).
 
 At the door (`door`) such a character is refused with a message naming it; a
 note or a reason may also break lines (U+000A) and hold tabs, and its Windows
@@ -58,7 +63,13 @@ _UNSAFE_FORMAT = "\u2028\u2029\u202a-\u202e\u2066-\u206f\ufff9-\ufffb\ud800-\udf
 # Invisible characters that make two names that look alike different text, or hide text in a
 # name: refused in one-line text (names, titles, codes, matters, decision fields), where names
 # are compared; a note or a reason may hold them (an emoji joined by U+200D, a flag's tags).
-_INVISIBLE = "\u200b-\u200f\u2060-\u2064\ufeff\U000e0000-\U000e007f"
+# Of them, these are letters, symbols or marks to Python (`str.isprintable` passes them):
+_BLANK_LOOKING = "\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0"
+_INVISIBLE = (
+    "\u00ad\u061c\u180b-\u180f\u200b-\u200f\u2060-\u2064\ufeff\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f\ue000-\uf8ff\U000f0000-\U0010fffd" + _BLANK_LOOKING
+)
+_HAS_BLANK_LOOKING = re.compile(f"[{_BLANK_LOOKING}]")
 _ANY_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSAFE_FORMAT}{_INVISIBLE}]")
 # In a note or a reason: the same, but for the line feed and the tab.
 _REFUSED_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_UNSAFE_FORMAT}]")
@@ -103,6 +114,10 @@ def describe(character: str) -> str:
         return f"a bidirectional formatting character ({code}), which makes text display out of order"
     if unicodedata.category(character) == "Cf":
         return f"an invisible formatting character ({code})"
+    if unicodedata.category(character) == "Co":
+        return f"a private-use character ({code}), which means nothing outside one program"
+    if character in _BLANK_LOOKING:
+        return f"a character that shows as nothing ({code})"
     return f"a noncharacter ({code}), which is not for use in text"
 
 
@@ -139,8 +154,8 @@ def printable(text: str, *, lines: bool = False) -> str:
     With `lines`, line feeds and tabs stay (carriage returns become line feeds), as
     in a note. Never fails: it is for text already recorded.
     """
-    if text.isprintable():  # nothing of Cc, Cf, Cs, Zl, Zp or unassigned: the common case
-        return text
+    if text.isprintable() and (text.isascii() or not _HAS_BLANK_LOOKING.search(text)):
+        return text  # nothing of Cc, Cf, Cs, Co, Zl, Zp, unassigned or blank-looking: the common case
     if lines and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _REFUSED_IN_LINES if lines else _ANY_REFUSED
@@ -158,7 +173,10 @@ def _plain(value: Any) -> bool:
     return (
         type(value) is str
         and value.isprintable()
-        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+        and (
+            value.isascii()
+            or (unicodedata.is_normalized("NFC", value) and not _HAS_BLANK_LOOKING.search(value))
+        )
     )
 
 

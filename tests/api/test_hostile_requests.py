@@ -20,7 +20,7 @@ import pytest
 from graphql import parse
 
 from api.graphql import documents
-from api.graphql.bounds import UNSUPPORTED_MEDIA_TYPE
+from api.graphql.bounds import BAD_REQUEST_BODY, UNSUPPORTED_MEDIA_TYPE
 from api.graphql.documents import TOO_MANY_FIELDS, field_count
 from orgchange.application.config import Settings
 
@@ -61,6 +61,31 @@ def test_json_nested_deeper_than_the_decoder_can_go_is_a_400_with_a_code(api: Ap
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "VARIABLES_TOO_DEEP"
+
+
+@pytest.mark.parametrize(
+    "body, said",
+    [
+        (b'"x"', "en sträng"),
+        (b"1", "ett tal"),
+        (b"null", "null"),
+        (b"true", "ett sanningsvärde"),
+        (b'[{"query": "{ __typename }"}]', "en lista"),
+        (b'{"query": "{ __typename \xff}"}', "inte UTF-8"),
+        (b"{not json", "inte JSON"),
+        (b'{"query": "{ __typename }", "query": "mutation { x }"}', "nyckeln 'query' står två gånger"),
+    ],
+)
+def test_a_graphql_body_that_is_not_one_json_object_of_utf_8_is_a_400_with_a_code(
+    api: Api, body: bytes, said: str
+) -> None:
+    """strawberry's router failed with a 500 on a body that was JSON but no object, or no UTF-8."""
+    response = api.client.post("/graphql", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == BAD_REQUEST_BODY
+    assert said in error["message"]
 
 
 def test_a_graphql_request_as_json_with_parameters_is_answered(api: Api) -> None:
@@ -130,6 +155,74 @@ def test_a_depth_beyond_64_bits_is_a_422(api: Api) -> None:
     response = api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01", "depth": str(2**64)})
 
     assert response.status_code == 422
+
+
+# --- change files over HTTP -----------------------------------------------------------------------
+
+
+def _establish(n: int) -> str:
+    changes = [
+        {
+            "id": f"e-{i}",
+            "type": "establish_unit",
+            "effective": "2018-01-01",
+            "unit": f"e{i}",
+            "name": f"Enhet {i}",
+            "kind": "unit",
+            "parent": "ks",
+        }
+        for i in range(n)
+    ]
+    return json.dumps({"format": "orgchange/v1", "changes": changes})
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_change_file_of_more_changes_than_a_request_takes_is_refused_before_any_is_checked(
+    demo_app, make_api, tokens, dry_run: bool
+) -> None:
+    """Checking a file costs more than linearly in its changes (40,000 took 70 s): a request
+    takes `max_changes_per_request`; a larger register is imported from the command line."""
+    api = make_api(demo_app, max_changes_per_request=3)
+    events = api.event_count()
+
+    response = api.client.post(
+        "/changes",
+        params={"dryRun": "true"} if dry_run else {},
+        content=_establish(4),
+        headers={"content-type": "application/json", "authorization": f"Bearer {tokens.registrar}"},
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert "TOO_MANY_CHANGES" in error and "högst 3" in error
+    assert api.event_count() == events
+
+
+def test_a_change_file_within_the_number_a_request_takes_is_recorded(demo_app, make_api, tokens) -> None:
+    api = make_api(demo_app, max_changes_per_request=3)
+
+    response = api.post_changes(_establish(3), tokens.registrar, "application/json")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["recorded"] == ["e-0", "e-1", "e-2"]
+
+
+def test_record_changes_in_graphql_takes_no_more_changes_than_a_request_takes(
+    demo_app, make_api, tokens
+) -> None:
+    api = make_api(demo_app, max_changes_per_request=3)
+
+    response = api.client.post(
+        "/graphql",
+        json={
+            "query": "mutation($f: JSON!) { recordChanges(file: $f) }",
+            "variables": {"f": json.loads(_establish(4))},
+        },
+        headers={"authorization": f"Bearer {tokens.registrar}"},
+    )
+
+    [error] = response.json()["errors"]
+    assert "TOO_MANY_CHANGES" in error["message"]
 
 
 # --- no redirects built from Host ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from orgchange.application.config import Settings
-from tests.conftest import opened
+from tests.support import opened
 
 from .test_bounded_work import Server, read_to_the_end, serving
 

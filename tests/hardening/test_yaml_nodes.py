@@ -15,13 +15,14 @@ import yaml
 
 from orgchange.application.changefile import (
     BASE_NODES,
+    MAX_NODES,
     NODES_CODE,
     YAML_LOADERS,
     node_budget,
     parse_change_file,
 )
 from orgchange.application.errors import MalformedInput
-from tests.conftest import SAMPLE
+from tests.support import SAMPLE
 
 LOADERS = pytest.mark.parametrize("loader", list(YAML_LOADERS.values()), ids=list(YAML_LOADERS))
 
@@ -73,3 +74,23 @@ def test_a_real_change_file_is_far_within_its_budget(loader: type) -> None:
 
     assert nodes < (node_budget(text) - BASE_NODES) / 1.5
     assert parse_change_file(text, "sample.yaml", yaml_loader=loader).changes
+
+
+def test_no_file_however_large_has_a_budget_of_more_than_the_fixed_cap() -> None:
+    """2.4 million tiny nodes in 19 MB took a gigabyte to load; the budget per byte alone let them in."""
+    assert node_budget("x" * 19_000_000) == MAX_NODES
+    assert node_budget("x" * 80_000) == BASE_NODES + 10_000
+
+
+@LOADERS
+def test_a_file_of_tiny_nodes_over_the_fixed_cap_is_refused_before_it_is_built(loader: type) -> None:
+    items = ",".join(["a"] * (MAX_NODES + 10))
+    padding = "p" * 2_600_000  # one node of many bytes: the budget per byte grows past the cap
+    text = f"format: orgchange/v1\nchanges: []\npad: {padding}\nx: [{items}]\n"
+    assert BASE_NODES + len(text) // 8 > MAX_NODES  # the budget per byte alone would let it in
+
+    with pytest.raises(MalformedInput) as refused:
+        parse_change_file(text, "små.yaml", yaml_loader=loader)
+
+    [problem] = refused.value.problems
+    assert NODES_CODE in problem

@@ -138,6 +138,9 @@ def test_only_a_note_or_a_reason_may_break_lines(type_, path, kind) -> None:
         ("a\ufffeb", "a noncharacter (U+FFFE), which is not for use in text"),
         ("a\U0010ffffb", "a noncharacter (U+10FFFF), which is not for use in text"),
         ("a\ud800b", "half of a surrogate pair (U+D800), which is not a character"),
+        ("a\u3164b", "a character that shows as nothing (U+3164)"),
+        ("a\ue000b", "a private-use character (U+E000), which means nothing outside one program"),
+        ("a\u00adb", "an invisible formatting character (U+00AD)"),
     ],
 )
 def test_each_kind_of_refused_character_is_found_and_named_in_plain_words(text: str, said: str) -> None:
@@ -146,14 +149,25 @@ def test_each_kind_of_refused_character_is_found_and_named_in_plain_words(text: 
     assert describe(bad) == said
 
 
-@pytest.mark.parametrize("kept", ["soft\u00adhyphen", "😀", "Café"])
-def test_soft_hyphens_and_emoji_are_text_in_a_name(kept: str) -> None:
+@pytest.mark.parametrize("kept", ["😀", "Café", "서울시청", "Ελληνικά"])
+def test_emoji_and_every_script_are_text_in_a_name(kept: str) -> None:
     assert refused(kept) is None and door(kept) == kept
     assert change_adapter.validate_python(entry_with("rename_unit", ("name",), kept)).name == kept
 
 
 @pytest.mark.parametrize(
-    "kept", ["Café\u200dbar", "\u05e9\u05dc\u05d5\u05dd\u200f", "👨\u200d👩\u200d👧"]
+    "kept",
+    [
+        "Café\u200dbar",
+        "\u05e9\u05dc\u05d5\u05dd\u200f",
+        "👨\u200d👩\u200d👧",
+        "soft\u00adhyphen",
+        "Kommun\u3164styrelsen",  # a Hangul filler: a letter to Python, nothing to the eye
+        "Kommun\u2800styrelsen",  # the blank braille pattern
+        "Kommun\u034fstyrelsen",  # the combining grapheme joiner
+        "\u0627\u061c\u0628",  # the Arabic letter mark
+        "privat\ue000bruk",
+    ],
 )
 def test_joiners_and_marks_are_text_in_a_note_but_not_in_a_name(kept: str) -> None:
     assert change_adapter.validate_python(entry_with("rename_unit", ("note",), kept)).note == kept
