@@ -8,103 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from projections import tables as t
-from tests.builders import base_organisation, change
-
-SD = {"position": "stadsdirektor", "date": "2013-01-07"}
-SOC = {"position": "socialdirektor", "date": "2013-01-07"}
-D = "2013-02-01"
-
-
-def _organisation() -> list:
-    """base_organisation (KF, KS with its stadsledningskontor, Socialnämnden), plus Socialnämnden's
-    own office, a company of the kommun, and delegations: Socialnämnden's SN.1 to a post in KS's
-    administration (as in Nacka, where the social units stood under KS), KS's B.1 to the
-    stadsdirektör, which may be passed on."""
-    d = "2012-01-01"
-    return [
-        *base_organisation(),
-        change(
-            "establish_unit",
-            id="sof",
-            effective=d,
-            unit="sof",
-            name="Socialförvaltningen",
-            kind="office",
-            parent="sn",
-        ),
-        change(
-            "establish_unit",
-            id="ifo",
-            effective=d,
-            unit="ifo",
-            name="Individ- och familjeomsorgen",
-            kind="unit",
-            parent="sof",
-        ),
-        change(
-            "establish_position",
-            id="p-soc",
-            effective=d,
-            position="socialdirektor",
-            title="Socialdirektör",
-            unit="sof",
-            director=True,
-        ),
-        change(
-            "establish_position", id="p-ifo", effective=d, position="ifo-chef", title="IFO-chef", unit="ifo"
-        ),
-        change(
-            "establish_unit",
-            id="bolag",
-            effective=d,
-            unit="bolag",
-            name="Exempel AB",
-            kind="company",
-            owner="kf",
-        ),
-        change(
-            "establish_position",
-            id="p-vd",
-            effective=d,
-            position="vd",
-            title="Verkställande direktör",
-            unit="bolag",
-        ),
-        change(
-            "grant_delegation",
-            id="g-sn1",
-            effective=d,
-            delegation="sn-1",
-            from_="sn",
-            to="kulturchef",
-            code="SN.1",
-            matter="Bidrag till föreningar",
-            decision={"body": "sn"},
-        ),
-        change(
-            "grant_delegation",
-            id="g-b1",
-            effective=d,
-            delegation="b1",
-            from_="ks",
-            to="stadsdirektor",
-            code="B.1",
-            matter="Upphandling",
-            further_delegation=True,
-            reporting="Anmäls till kommunstyrelsen",
-            decision={"body": "ks"},
-        ),
-    ]
-
-
-def _rename(id_: str, unit: str, name: str, decision: dict | None, effective: str = D):
-    fields = {"decision": decision} if decision is not None else {}
-    return change("rename_unit", id=id_, effective=effective, unit=unit, name=name, **fields)
+from tests.builders import change
+from tests.unit.test_reporting import SD, D, organisation, renamed
 
 
 @pytest.fixture
 def org(app):
-    app.record_changes(_organisation(), "t")
+    app.record_changes(organisation(), "t")
     return app
 
 
@@ -123,7 +33,7 @@ def _reporting(app, change_id: str) -> tuple[str | None, str | None]:
     ids=["official-of-ks", "committee", "council"],
 )
 def test_a_change_is_reported_to_the_board_of_whoever_decided_it(org, decision, unit, expected):
-    org.record_changes([_rename("r", unit, "Nytt namn", decision)], "t")
+    org.record_changes([renamed("r", unit, "Nytt namn", decision)], "t")
 
     assert _reporting(org, "r") == expected
 
@@ -194,7 +104,7 @@ def test_a_retroactive_change_finds_the_delegation_it_emptied_though_it_was_re_p
 def test_a_rebuild_derives_the_same_reporting(org):
     org.record_changes(
         [
-            _rename("r1", "kfv", "Kultur", SD),
+            renamed("r1", "kfv", "Kultur", SD),
             change("abolish_position", id="ab", effective="2013-03-01", position="kulturchef", decision=SD),
             change(
                 "subdelegate",

@@ -26,7 +26,7 @@ SOC = {"position": "socialdirektor", "date": "2013-01-07"}
 D = "2013-02-01"
 
 
-def _organisation() -> list:
+def organisation() -> list:
     """base_organisation (KF, KS with its stadsledningskontor, Socialnämnden), plus Socialnämnden's
     own office, a company of the kommun, and delegations: Socialnämnden's SN.1 to a post in KS's
     administration (as in Nacka, where the social units stood under KS), KS's B.1 to the
@@ -108,14 +108,14 @@ def _organisation() -> list:
     ]
 
 
-def _rename(id_: str, unit: str, name: str, decision: dict | None, effective: str = D):
+def renamed(id_: str, unit: str, name: str, decision: dict | None, effective: str = D):
     fields = {"decision": decision} if decision is not None else {}
     return change("rename_unit", id=id_, effective=effective, unit=unit, name=name, **fields)
 
 
 @pytest.fixture
 def org() -> Register:
-    return register(_organisation())
+    return register(organisation())
 
 
 def _reporting(org: Register, change_id: str) -> tuple[str | None, str | None]:
@@ -161,7 +161,7 @@ def _affected(org: Register, change_id: str) -> list[tuple[str, str, str | None]
     ],
 )
 def test_a_change_is_reported_to_the_board_of_whoever_decided_it(org, decision, unit, expected):
-    record(org, _rename("r", unit, "Nytt namn", decision))
+    record(org, renamed("r", unit, "Nytt namn", decision))
     assert _reporting(org, "r") == expected
 
 
@@ -173,7 +173,7 @@ def test_the_reasons_for_reporting_have_a_sentence_each():
 def test_reports_notings_and_cancellations_are_reported_to_nobody(org):
     record(
         org,
-        _rename("r", "kfv", "Kultur", SD),
+        renamed("r", "kfv", "Kultur", SD),
         change("cancel_change", id="c", change="r", reason="Fel"),
         change("report_changes", id="rep", to="ks", meeting="2013-03-04", changes=["c"]),
     )
@@ -201,7 +201,7 @@ def test_a_vidaredelegation_and_its_revocation_go_to_the_board_of_the_delegation
 def test_the_post_is_placed_as_it_stood_on_the_day_of_the_decision(org):
     record(
         org,
-        _rename("r1", "kfv", "Kultur", SD, effective="2013-03-01"),
+        renamed("r1", "kfv", "Kultur", SD, effective="2013-03-01"),
         change(
             "move_position",
             id="mv",
@@ -304,8 +304,8 @@ def test_a_vidaredelegation_reports_to_its_forvaltningschef_unless_it_says_other
 def test_changes_reported_to_a_board_are_kept_by_meeting_and_noted_under_a_paragraph(org):
     record(
         org,
-        _rename("r1", "kfv", "Kultur", SD),
-        _rename("r2", "va", "VA", SD),
+        renamed("r1", "kfv", "Kultur", SD),
+        renamed("r2", "va", "VA", SD),
         change(
             "report_changes", id="rep1", to="ks", meeting="2013-03-04", changes=["r1"], reference="KS 2013/1"
         ),
@@ -336,9 +336,9 @@ def test_changes_reported_to_a_board_are_kept_by_meeting_and_noted_under_a_parag
 def test_what_cannot_be_reported_to_a_board(org, to, changes, words):
     record(
         org,
-        _rename("r1", "kfv", "Kultur", SD),
-        _rename("r2", "va", "VA", SD),
-        _rename("c", "ifo", "IFO", SOC),
+        renamed("r1", "kfv", "Kultur", SD),
+        renamed("r2", "va", "VA", SD),
+        renamed("c", "ifo", "IFO", SOC),
         change("cancel_change", id="cc", change="c", reason="Fel"),
         change("report_changes", id="rep", to="ks", meeting="2013-02-04", changes=["r2"]),
     )
@@ -351,7 +351,7 @@ def test_a_report_is_noted_once_and_only_when_there_is_one(org):
     assert error.rule == "reporting" and "no changes were reported for that meeting" in str(error)
     record(
         org,
-        _rename("r1", "kfv", "Kultur", SD),
+        renamed("r1", "kfv", "Kultur", SD),
         change("report_changes", to="ks", meeting="2013-03-04", changes=["r1"]),
         change("note_report", to="ks", meeting="2013-03-04", paragraph="§ 27"),
     )

@@ -21,7 +21,8 @@ KS = {"body": "ks", "date": "2013-01-01"}
 SD = {"position": "stadsdirektor", "date": "2013-01-01"}
 
 
-def _changes() -> list:
+def changes_of_every_type() -> list:
+    """A register holding a change of every type (tests/test_summaries.py records it too)."""
     return [
         *base_organisation(),
         change(
@@ -329,7 +330,7 @@ def sentence(of: Register, change_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def recorded() -> Register:
-    return register(_changes())
+    return register(changes_of_every_type())
 
 
 def test_every_change_type_reads_as_what_happened(recorded):
@@ -338,10 +339,9 @@ def test_every_change_type_reads_as_what_happened(recorded):
     assert types | {"report_changes", "note_report"} == {cls.TYPE for cls in CHANGE_TYPES}
 
 
-def test_a_lapsed_vidaredelegation_is_named_when_its_delegation_gets_another_delegate():
-    org = register(_changes())
-    record(
-        org,
+def a_vidaredelegation_that_lapses() -> list:
+    """A delegation given to another delegate (a9), so that its vidaredelegation lapses."""
+    return [
         change(
             "establish_position",
             id="p9",
@@ -375,11 +375,19 @@ def test_a_lapsed_vidaredelegation_is_named_when_its_delegation_gets_another_del
         change(
             "amend_delegation", id="a9", effective="2014-02-01", delegation="c1", to="kanslichef", decision=KS
         ),
-    )
-    assert sentence(org, "a9") == (
-        "Delegationen C.1 (Personalfrågor) ändrades; ny delegat: Kanslichef; "
-        "vidaredelegationen till Ekonomidirektör upphörde."
-    )
+    ]
+
+
+LAPSED = (
+    "Delegationen C.1 (Personalfrågor) ändrades; ny delegat: Kanslichef; "
+    "vidaredelegationen till Ekonomidirektör upphörde."
+)
+
+
+def test_a_lapsed_vidaredelegation_is_named_when_its_delegation_gets_another_delegate():
+    org = register(changes_of_every_type())
+    record(org, *a_vidaredelegation_that_lapses())
+    assert sentence(org, "a9") == LAPSED
 
 
 def test_reports_and_notings_are_sentences_too(recorded):
