@@ -1,4 +1,7 @@
-"""The delegationsordning over time: gaps, reorganisation impact, documents and diagrams."""
+"""The delegationsordning over time: gaps, reorganisation impact, documents and diagrams.
+
+Who may be a delegate keeps a round trip here on both databases, with the scenarios and the
+expected refusals of tests/unit/test_delegations.py, where every case is pinned on the domain."""
 
 from __future__ import annotations
 
@@ -13,48 +16,35 @@ import pytest
 from orgchange.application.documents import diagrams
 from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
 from orgchange.domain.errors import ChangeRejected
-from tests.builders import base_organisation, change
+from tests.builders import change
+from tests.unit.test_delegations import (
+    DELEGATE_RULE_IN_2014,
+    IN_THE_COMPANY,
+    NEVER_A_COMMITTEE,
+    NOT_THE_KOMMUNS_STAFF,
+    ONLY_A_POSITION,
+    REPOINTED_INTO_THE_COMPANY,
+    REPOINTED_TO_THE_COMMITTEE,
+    SUBDELEGATED_INTO_THE_COMPANY,
+    SUBDELEGATED_TO_THE_COMMITTEE,
+    SUBSTITUTE_IN_THE_COMPANY,
+    TO_A_POST_UNDER_THE_COMPANY,
+    TO_POSTS_OF_THE_ADMINISTRATION,
+    TO_THE_COMPANYS_OWN_POST,
+    UNDER_THE_COMPANY,
+    VIDAREDELEGATION_RULE_IN_2013,
+    WITH_THE_COMPANYS_POST_AS_SUBSTITUTE,
+    a_company,
+    delegations,
+    the_board_to_its_committee_and_the_director_to_a_post,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
 def org(app):
-    app.record_changes(
-        [
-            *base_organisation(),
-            change(
-                "grant_delegation",
-                id="g1",
-                delegation="ks-1",
-                effective="2013-01-01",
-                from_="ks",
-                to="kulturchef",
-                matter="Bidrag till föreningar",
-                code="K.1",
-            ),
-            change(
-                "grant_delegation",
-                id="g2",
-                delegation="ks-2",
-                effective="2013-01-01",
-                from_="ks",
-                to="stadsdirektor",
-                matter="Avtal",
-                code="B.1",
-                further_delegation=True,
-            ),
-            change(
-                "subdelegate",
-                id="s1",
-                delegation="ks-2-va",
-                effective="2013-02-01",
-                parent_delegation="ks-2",
-                to="va-chef",
-            ),
-        ],
-        "test",
-    )
+    app.record_changes(delegations(), "test")
     return app
 
 
@@ -88,39 +78,15 @@ def edge_strokes(svg: ET.Element) -> dict[tuple[str, str], str | None]:
 
 
 def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):
-    error = rejected(
-        org,
-        change(
-            "subdelegate", delegation="ks-2-au", effective="2013-03-01", parent_delegation="ks-2", to="ksau"
-        ),
-    )
-    assert "'ksau' is a committee; the delegate must be a position — never a unit" in str(error)
-    assert "(KL (1991:900) 6 kap. 37 §)" in str(error)
-    error = rejected(org, change("amend_delegation", effective="2013-03-01", delegation="ks-2-va", to="ksau"))
-    assert "'ksau' is a committee; the delegate must be a position" in str(error)
-    assert "(KL (1991:900) 6 kap. 37 §)" in str(error)
-    assert "ks-2-au" not in delegations_on(org, "2013-03-01")
+    events = org.event_count()
+    error = rejected(org, SUBDELEGATED_TO_THE_COMMITTEE)
+    assert NEVER_A_COMMITTEE in str(error) and VIDAREDELEGATION_RULE_IN_2013 in str(error)
+    error = rejected(org, REPOINTED_TO_THE_COMMITTEE)
+    assert ONLY_A_POSITION in str(error)
+    assert VIDAREDELEGATION_RULE_IN_2013 in str(error)
+    assert org.event_count() == events and "ks-2-au" not in delegations_on(org, "2013-03-01")
     # The board itself may delegate to its committee; the director passes ks-2 on to posts.
-    org.record_changes(
-        [
-            change(
-                "grant_delegation",
-                delegation="ks-3",
-                effective="2013-03-01",
-                from_="ks",
-                to="ksau",
-                matter="Yttranden till fullmäktige",
-            ),
-            change(
-                "subdelegate",
-                delegation="ks-2-kc",
-                effective="2013-03-01",
-                parent_delegation="ks-2",
-                to="kulturchef",
-            ),
-        ],
-        "t",
-    )
+    org.record_changes(the_board_to_its_committee_and_the_director_to_a_post(), "t")
     now = delegations_on(org, "2013-03-01")
     assert now["ks-3"].to_id == "ksau" and now["ks-3"].parent_delegation_id is None
     assert now["ks-2-kc"].to_id == "kulturchef" and now["ks-2-va"].to_id == "va-chef"
@@ -129,64 +95,28 @@ def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):
 
 @pytest.fixture
 def company(org):
-    """A company owned by KS, with a post of its own and a unit under it with another post."""
-    d = "2014-01-01"
-    org.record_changes(
-        [
-            change(
-                "establish_unit",
-                effective=d,
-                unit="bolag",
-                name="Nacka Energi AB",
-                kind="company",
-                owner="ks",
-            ),
-            change("establish_position", effective=d, position="vd", title="VD", unit="bolag", director=True),
-            change("establish_unit", effective=d, unit="drift", name="Drift", kind="unit", parent="bolag"),
-            change("establish_position", effective=d, position="driftchef", title="Driftchef", unit="drift"),
-        ],
-        "t",
-    )
+    org.record_changes(a_company(), "t")
     return org
 
 
 def test_a_post_in_a_company_is_never_a_delegate_of_a_board(company):
     # KL (2017:725) 7 kap. 5 § (before 2018 KL (1991:900) 6 kap. 33 §): a board delegates to an
     # employee of the kommun; a company's staff are not.
-    grant = dict(effective="2014-02-01", from_="ks", matter="Avtal om fjärrvärme")
-    error = rejected(company, change("grant_delegation", delegation="ks-9", to="vd", **grant))
-    assert "position 'vd' belongs to company 'bolag'; a company's staff are not the kommun's" in str(error)
-    assert "(KL (1991:900) 6 kap. 33 §)" in str(error)
-    error = rejected(company, change("grant_delegation", delegation="ks-9", to="driftchef", **grant))
-    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in str(error)
-    assert "(KL (1991:900) 6 kap. 33 §)" in str(error)
-    error = rejected(
-        company, change("grant_delegation", delegation="ks-9", to="va-chef", substitute="vd", **grant)
-    )
-    assert "substitute: position 'vd' belongs to company 'bolag'" in str(error)
-    assert "(KL (1991:900) 6 kap. 33 §)" in str(error)
-    error = rejected(company, change("amend_delegation", effective="2014-02-01", delegation="ks-1", to="vd"))
-    assert "position 'vd' belongs to company 'bolag'" in str(error) and "(KL (1991:900) 6 kap. 33 §)" in str(
-        error
-    )
-    error = rejected(
-        company,
-        change(
-            "subdelegate",
-            delegation="ks-2-d",
-            effective="2014-02-01",
-            parent_delegation="ks-2",
-            to="driftchef",
-        ),
-    )
-    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in str(error)
-    assert "(KL (1991:900) 6 kap. 33 §)" in str(error)
+    events = company.event_count()
+    for entry, words in [
+        (TO_THE_COMPANYS_OWN_POST, NOT_THE_KOMMUNS_STAFF),
+        (TO_A_POST_UNDER_THE_COMPANY, UNDER_THE_COMPANY),
+        (WITH_THE_COMPANYS_POST_AS_SUBSTITUTE, SUBSTITUTE_IN_THE_COMPANY),
+        (REPOINTED_INTO_THE_COMPANY, IN_THE_COMPANY),
+        (SUBDELEGATED_INTO_THE_COMPANY, UNDER_THE_COMPANY),
+    ]:
+        error = rejected(company, entry)
+        assert words in str(error) and DELEGATE_RULE_IN_2014 in str(error)
+    assert company.event_count() == events
     before = delegations_on(company, "2014-02-01")
     assert "ks-9" not in before and "ks-2-d" not in before and before["ks-1"].to_id == "kulturchef"
     # A post in the administration may hold it, with another such post as substitute.
-    company.record_changes(
-        [change("grant_delegation", delegation="ks-9", to="va-chef", substitute="kulturchef", **grant)], "t"
-    )
+    company.record_changes([TO_POSTS_OF_THE_ADMINISTRATION], "t")
     granted = delegations_on(company, "2014-02-01")["ks-9"]
     assert (granted.to_id, granted.substitute_id) == ("va-chef", "kulturchef")
 

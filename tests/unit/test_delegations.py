@@ -14,10 +14,11 @@ from tests.builders import base_organisation, change, organisation_on, record, r
 from tests.builders import refused as refusal
 
 
-@pytest.fixture
-def org() -> Register:
-    return register(
-        base_organisation(),
+def delegations() -> list:
+    """base_organisation with KS's K.1 to the kulturchef and B.1 to the stadsdirektör, passed on
+    (ks-2-va) to the VA-chef (tests/test_delegations.py records it too)."""
+    return [
+        *base_organisation(),
         change(
             "grant_delegation",
             id="g1",
@@ -47,22 +48,84 @@ def org() -> Register:
             parent_delegation="ks-2",
             to="va-chef",
         ),
-    )
+    ]
 
 
-@pytest.fixture
-def company(org: Register) -> Register:
-    """A company with a post of its own and a unit under it with another post."""
+def a_company() -> list:
+    """A company with a post of its own and a unit under it with another post, from 2014-01-01."""
     d = "2014-01-01"
-    record(
-        org,
+    return [
         change(
             "establish_unit", effective=d, unit="bolag", name="Nacka Energi AB", kind="company", owner="kf"
         ),
         change("establish_position", effective=d, position="vd", title="VD", unit="bolag", director=True),
         change("establish_unit", effective=d, unit="drift", name="Drift", kind="unit", parent="bolag"),
         change("establish_position", effective=d, position="driftchef", title="Driftchef", unit="drift"),
-    )
+    ]
+
+
+# A vidaredelegation to KS's committee, and ks-2-va re-pointed to it: both refused.
+SUBDELEGATED_TO_THE_COMMITTEE = change(
+    "subdelegate", delegation="ks-2-au", effective="2013-03-01", parent_delegation="ks-2", to="ksau"
+)
+REPOINTED_TO_THE_COMMITTEE = change(
+    "amend_delegation", effective="2013-03-01", delegation="ks-2-va", to="ksau"
+)
+ONLY_A_POSITION = "'ksau' is a committee; the delegate must be a position"
+NEVER_A_COMMITTEE = "'ksau' is a committee; the delegate must be a position — never a unit"
+VIDAREDELEGATION_RULE_IN_2013 = "(KL (1991:900) 6 kap. 37 §)"
+
+
+def the_board_to_its_committee_and_the_director_to_a_post() -> list:
+    """What may be done instead: KS grants ks-3 to its committee, the director passes ks-2 on to a post."""
+    return [
+        change(
+            "grant_delegation",
+            delegation="ks-3",
+            effective="2013-03-01",
+            from_="ks",
+            to="ksau",
+            matter="Yttranden till fullmäktige",
+        ),
+        change(
+            "subdelegate",
+            delegation="ks-2-kc",
+            effective="2013-03-01",
+            parent_delegation="ks-2",
+            to="kulturchef",
+        ),
+    ]
+
+
+# KS grants ks-9 (and re-points ks-1, passes ks-2 on) to posts of the company: each refused.
+COMPANY_GRANT = dict(effective="2014-02-01", from_="ks", matter="Avtal om fjärrvärme")
+TO_THE_COMPANYS_OWN_POST = change("grant_delegation", delegation="ks-9", to="vd", **COMPANY_GRANT)
+NOT_THE_KOMMUNS_STAFF = "position 'vd' belongs to company 'bolag'; a company's staff are not the kommun's"
+DELEGATE_RULE_IN_2014 = "(KL (1991:900) 6 kap. 33 §)"
+TO_A_POST_UNDER_THE_COMPANY = change("grant_delegation", delegation="ks-9", to="driftchef", **COMPANY_GRANT)
+UNDER_THE_COMPANY = "position 'driftchef' belongs to 'drift' of company 'bolag'"
+WITH_THE_COMPANYS_POST_AS_SUBSTITUTE = change(
+    "grant_delegation", delegation="ks-9", to="va-chef", substitute="vd", **COMPANY_GRANT
+)
+SUBSTITUTE_IN_THE_COMPANY = "substitute: position 'vd' belongs to company 'bolag'"
+REPOINTED_INTO_THE_COMPANY = change("amend_delegation", effective="2014-02-01", delegation="ks-1", to="vd")
+IN_THE_COMPANY = "position 'vd' belongs to company 'bolag'"
+SUBDELEGATED_INTO_THE_COMPANY = change(
+    "subdelegate", delegation="ks-2-d", effective="2014-02-01", parent_delegation="ks-2", to="driftchef"
+)
+TO_POSTS_OF_THE_ADMINISTRATION = change(
+    "grant_delegation", delegation="ks-9", to="va-chef", substitute="kulturchef", **COMPANY_GRANT
+)
+
+
+@pytest.fixture
+def org() -> Register:
+    return register(delegations())
+
+
+@pytest.fixture
+def company(org: Register) -> Register:
+    record(org, a_company())
     return org
 
 
@@ -87,31 +150,10 @@ def test_the_rules_cite_the_act_of_their_day():
 
 
 def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):
-    message = refused(
-        org,
-        change(
-            "subdelegate", delegation="ks-2-au", effective="2013-03-01", parent_delegation="ks-2", to="ksau"
-        ),
-    )
-    assert "'ksau' is a committee; the delegate must be a position — never a unit" in message
-    assert "(KL (1991:900) 6 kap. 37 §)" in message
-    message = refused(
-        org, change("amend_delegation", effective="2013-03-01", delegation="ks-2-va", to="ksau")
-    )
-    assert "'ksau' is a committee; the delegate must be a position" in message
-    record(
-        org,
-        change(
-            "grant_delegation", delegation="ks-3", effective="2013-03-01", from_="ks", to="ksau", matter="Y"
-        ),
-        change(
-            "subdelegate",
-            delegation="ks-2-kc",
-            effective="2013-03-01",
-            parent_delegation="ks-2",
-            to="kulturchef",
-        ),
-    )
+    message = refused(org, SUBDELEGATED_TO_THE_COMMITTEE)
+    assert NEVER_A_COMMITTEE in message and VIDAREDELEGATION_RULE_IN_2013 in message
+    assert ONLY_A_POSITION in refused(org, REPOINTED_TO_THE_COMMITTEE)
+    record(org, the_board_to_its_committee_and_the_director_to_a_post())
     assert (delegation_on(org, "ks-3", "2013-03-01").to, delegation_on(org, "ks-3", "2013-03-01").parent) == (
         "ksau",
         None,
@@ -120,33 +162,14 @@ def test_vidaredelegation_goes_to_a_position_never_to_a_committee(org):
 
 
 def test_a_post_in_a_company_is_never_a_delegate_of_a_board(company):
-    grant = dict(effective="2014-02-01", from_="ks", matter="Avtal om fjärrvärme")
-    message = refused(company, change("grant_delegation", delegation="ks-9", to="vd", **grant))
-    assert "position 'vd' belongs to company 'bolag'; a company's staff are not the kommun's" in message
-    assert "(KL (1991:900) 6 kap. 33 §)" in message
-    message = refused(company, change("grant_delegation", delegation="ks-9", to="driftchef", **grant))
-    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in message
-    message = refused(
-        company, change("grant_delegation", delegation="ks-9", to="va-chef", substitute="vd", **grant)
-    )
-    assert "substitute: position 'vd' belongs to company 'bolag'" in message
-    message = refused(company, change("amend_delegation", effective="2014-02-01", delegation="ks-1", to="vd"))
-    assert "position 'vd' belongs to company 'bolag'" in message
-    message = refused(
-        company,
-        change(
-            "subdelegate",
-            delegation="ks-2-d",
-            effective="2014-02-01",
-            parent_delegation="ks-2",
-            to="driftchef",
-        ),
-    )
-    assert "position 'driftchef' belongs to 'drift' of company 'bolag'" in message
+    message = refused(company, TO_THE_COMPANYS_OWN_POST)
+    assert NOT_THE_KOMMUNS_STAFF in message and DELEGATE_RULE_IN_2014 in message
+    assert UNDER_THE_COMPANY in refused(company, TO_A_POST_UNDER_THE_COMPANY)
+    assert SUBSTITUTE_IN_THE_COMPANY in refused(company, WITH_THE_COMPANYS_POST_AS_SUBSTITUTE)
+    assert IN_THE_COMPANY in refused(company, REPOINTED_INTO_THE_COMPANY)
+    assert UNDER_THE_COMPANY in refused(company, SUBDELEGATED_INTO_THE_COMPANY)
     assert delegation_on(company, "ks-9", "2014-02-01") is None
-    record(
-        company, change("grant_delegation", delegation="ks-9", to="va-chef", substitute="kulturchef", **grant)
-    )
+    record(company, TO_POSTS_OF_THE_ADMINISTRATION)
     granted = delegation_on(company, "ks-9", "2014-02-01")
     assert (granted.to, granted.substitute) == ("va-chef", "kulturchef")
 
