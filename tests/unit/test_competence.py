@@ -7,10 +7,11 @@ the change would do, and the paragraph of the act in force on the decision day.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from orgchange.domain.changes import Change
 from orgchange.domain.competence import decider
 from orgchange.domain.findings import unchecked_decider
 from orgchange.domain.register import Register
@@ -30,48 +31,148 @@ def by(body: str | None = None, position: str | None = None, day: str = DECIDED)
     return decision
 
 
+def organisation() -> list:
+    """The base organisation, with a nämnd's own office and a post in it, and a company
+    (tests/test_competence.py records it too)."""
+    return [
+        *base_organisation(),
+        change(
+            "establish_unit",
+            effective="2012-01-01",
+            unit="soc",
+            name="Socialkontoret",
+            kind="office",
+            parent="sn",
+        ),
+        change("establish_unit", effective="2012-01-01", unit="ifo", name="IFO", kind="unit", parent="soc"),
+        change(
+            "establish_position",
+            effective="2012-01-01",
+            position="socialdirektor",
+            title="Socialdirektör",
+            unit="soc",
+            director=True,
+        ),
+        change(
+            "establish_position",
+            effective="2012-01-01",
+            position="ifo-chef",
+            title="IFO-chef",
+            unit="ifo",
+        ),
+        change(
+            "establish_unit",
+            effective="2012-01-01",
+            unit="bolaget",
+            name="Nacka Energi AB",
+            kind="company",
+            owner="kf",
+        ),
+    ]
+
+
 @pytest.fixture
 def org() -> Register:
-    """The base organisation, with a nämnd's own office and a post in it, and a company."""
-    return register(
-        [
-            *base_organisation(),
-            change(
-                "establish_unit",
-                effective="2012-01-01",
-                unit="soc",
-                name="Socialkontoret",
-                kind="office",
-                parent="sn",
-            ),
-            change(
-                "establish_unit", effective="2012-01-01", unit="ifo", name="IFO", kind="unit", parent="soc"
-            ),
-            change(
-                "establish_position",
-                effective="2012-01-01",
-                position="socialdirektor",
-                title="Socialdirektör",
-                unit="soc",
-                director=True,
-            ),
-            change(
-                "establish_position",
-                effective="2012-01-01",
-                position="ifo-chef",
-                title="IFO-chef",
-                unit="ifo",
-            ),
-            change(
-                "establish_unit",
-                effective="2012-01-01",
-                unit="bolaget",
-                name="Nacka Energi AB",
-                kind="company",
-                owner="kf",
-            ),
-        ],
+    return register(organisation())
+
+
+# --- the scenarios the database tests (tests/test_competence.py) record too ---------------------
+
+
+def a_new_board(decision: dict, effective: str = DAY, **fields) -> Change:
+    """Äldrenämnden, a new board under the council."""
+    return change(
+        "establish_unit",
+        effective=effective,
+        decision=decision,
+        unit="aldrenamnden",
+        name="Äldrenämnden",
+        kind="board",
+        parent="kf",
+        **fields,
     )
+
+
+BOARD_BY_AN_OFFICIAL = (
+    "change #1 (c1) establish_unit: decided by 'stadsdirektor' (a position: Stadsdirektör), which may "
+    "not establish board 'aldrenamnden': only the council establishes, dissolves, merges, splits, "
+    "renames, reclassifies or moves a board (KL (2017:725) 5 kap. 1 §)"
+)
+BOARD_BY_KS = "decided by 'ks' (a board: Kommunstyrelsen), which may not establish board 'aldrenamnden'"
+
+
+def ifo_renamed_by(position: str, **fields) -> Change:
+    """IFO, a unit in the socialkontor, renamed by an official."""
+    return change(
+        "rename_unit",
+        effective=DAY,
+        decision=by(position=position),
+        unit="ifo",
+        name="Individ och familj",
+        **fields,
+    )
+
+
+OUTSIDE_THE_OFFICE = (
+    "change #1 (c1) rename_unit: decided by 'stadsdirektor' (a position: Stadsdirektör), which may not "
+    "rename unit 'ifo': an official decides only inside the office or area the post belongs to, 'slk', "
+    "and 'ifo' is not inside it (KL (2017:725) 7 kap. 5 §)"
+)
+# The socialdirektör moves kfv, of the stadsledningskontor, into the socialkontor.
+MOVED_INTO_ANOTHER_OFFICE = change(
+    "move_unit", effective=DAY, decision=by(position="socialdirektor"), unit="kfv", parent="soc"
+)
+NOT_INSIDE_THE_SOCIALKONTOR = ("which may not move unit 'kfv' under 'soc'", "'kfv' is not inside it")
+
+
+def a_grant_of_sn(decision: dict, **fields) -> Change:
+    """Socialnämnden's d1 to the socialdirektör, from DAY."""
+    return change(
+        "grant_delegation",
+        effective=DAY,
+        decision=decision,
+        delegation="d1",
+        from_="sn",
+        to="socialdirektor",
+        matter="Bistånd",
+        **fields,
+    )
+
+
+GRANTED_BY_ANOTHER_BOARD = (
+    "decided by 'ks' (a board: Kommunstyrelsen), which may not grant a delegation of board 'sn': a "
+    "board's delegations are granted, amended and revoked by the board itself "
+    "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)"
+)
+GRANTED_BY_THE_COUNCIL = "decided by 'kf' (a council: Kommunfullmäktige)"
+GRANTED_BY_AN_OFFICIAL = "a board's delegationsordning is decided by the board itself"
+REVOKED_BY_ANOTHER_BOARD = change(
+    "revoke_delegation", effective="2018-06-01", decision=by("ks"), delegation="d1"
+)
+NOT_ITS_DELEGATION = "which may not revoke a delegation of board 'sn'"
+AMENDED_BY_THE_BOARD = change(
+    "amend_delegation",
+    effective="2018-06-01",
+    decision=by("sn"),
+    delegation="d1",
+    limit="Högst 5 prisbasbelopp",
+)
+
+# A body written as a name, not a key: recorded unchecked, and a finding.
+BY_A_NAME = a_new_board(by("Kommunstyrelsen"), id="fritext")
+UNCHECKED = (
+    "Beslutsorganet ”Kommunstyrelsen” är ingen nyckel i registret; beslutsorganet kan inte kontrolleras."
+)
+BY_A_KEY = change("rename_unit", id="k", effective=DAY, decision=by("ks"), unit="kfv", name="Kultur")
+
+# Recorded before the rules of competence: a board established by KS, in 2015.
+BEFORE_THE_RULES = a_new_board(by("ks", day="2014-12-01"), "2015-01-01", id="gammal")
+RECORDED_THEN = datetime(2015, 1, 2, tzinfo=UTC)
+# Later changes, one of them retroactive, are recorded as usual.
+AFTER_THE_RULES = (
+    change("rename_unit", effective="2014-06-01", decision=by("ks"), unit="kfv", name="Kultur"),
+    change("rename_unit", effective=DAY, decision=by("kf"), unit="aldrenamnden", name="Äldre"),
+)
 
 
 def refused(org: Register, entry) -> str:
@@ -92,19 +193,10 @@ def units_on(org: Register, day: str = DAY) -> dict:
 
 
 def test_only_the_council_establishes_a_board(org):
-    board = dict(effective=DAY, unit="aldrenamnden", name="Äldrenämnden", kind="board", parent="kf")
-    message = refused(org, change("establish_unit", id="c1", decision=by("stadsdirektor"), **board))
-    assert message == (
-        "change #1 (c1) establish_unit: decided by 'stadsdirektor' (a position: Stadsdirektör), which may "
-        "not establish board 'aldrenamnden': only the council establishes, dissolves, merges, splits, "
-        "renames, reclassifies or moves a board (KL (2017:725) 5 kap. 1 §)"
-    )
-    message = refused(org, change("establish_unit", decision=by("ks"), **board))
-    assert (
-        "decided by 'ks' (a board: Kommunstyrelsen), which may not establish board 'aldrenamnden'" in message
-    )
+    assert refused(org, a_new_board(by("stadsdirektor"), id="c1")) == BOARD_BY_AN_OFFICIAL
+    assert BOARD_BY_KS in refused(org, a_new_board(by("ks")))
     assert "aldrenamnden" not in units_on(org)
-    accepted(org, change("establish_unit", decision=by("kf"), **board))
+    accepted(org, a_new_board(by("kf")))
     assert units_on(org)["aldrenamnden"].kind == "board"
 
 
@@ -260,38 +352,12 @@ def test_an_official_decides_inside_the_office_of_the_post(org):
 
 
 def test_an_official_cannot_decide_in_another_office(org):
-    message = refused(
-        org,
-        change(
-            "rename_unit",
-            id="c1",
-            effective=DAY,
-            decision=by(position="stadsdirektor"),
-            unit="ifo",
-            name="Individ och familj",
-        ),
-    )
-    assert message == (
-        "change #1 (c1) rename_unit: decided by 'stadsdirektor' (a position: Stadsdirektör), which may not "
-        "rename unit 'ifo': an official decides only inside the office or area the post belongs to, 'slk', "
-        "and 'ifo' is not inside it (KL (2017:725) 7 kap. 5 §)"
-    )
-    message = refused(
-        org,
-        change("move_unit", effective=DAY, decision=by(position="socialdirektor"), unit="kfv", parent="soc"),
-    )
-    assert "which may not move unit 'kfv' under 'soc'" in message and "'kfv' is not inside it" in message
+    assert refused(org, ifo_renamed_by("stadsdirektor", id="c1")) == OUTSIDE_THE_OFFICE
+    message = refused(org, MOVED_INTO_ANOTHER_OFFICE)
+    assert all(words in message for words in NOT_INSIDE_THE_SOCIALKONTOR)
     # In its own office, the socialdirektör may.
-    accepted(
-        org,
-        change(
-            "rename_unit",
-            effective=DAY,
-            decision=by(position="socialdirektor"),
-            unit="ifo",
-            name="Individ och familj",
-        ),
-    )
+    accepted(org, ifo_renamed_by("socialdirektor"))
+    assert units_on(org)["ifo"].name == "Individ och familj"
 
 
 def test_an_official_cannot_change_the_office_itself(org):
@@ -351,32 +417,13 @@ def test_an_official_forms_no_company_and_establishes_no_board(org):
 
 
 def test_a_board_grants_amends_and_revokes_its_own_delegations(org):
-    grant = dict(effective=DAY, delegation="d1", from_="sn", to="socialdirektor", matter="Bistånd")
-    message = refused(org, change("grant_delegation", decision=by("ks"), **grant))
-    assert message.endswith(
-        "decided by 'ks' (a board: Kommunstyrelsen), which may not grant a delegation of board 'sn': a "
-        "board's delegations are granted, amended and revoked by the board itself "
-        "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)"
-    )
-    message = refused(org, change("grant_delegation", decision=by("kf"), **grant))
-    assert "decided by 'kf' (a council: Kommunfullmäktige)" in message
-    message = refused(org, change("grant_delegation", decision=by(position="socialdirektor"), **grant))
-    assert "a board's delegationsordning is decided by the board itself" in message
-    accepted(org, change("grant_delegation", decision=by("sn"), further_delegation=True, **grant))
-    message = refused(
-        org, change("revoke_delegation", effective="2018-06-01", decision=by("ks"), delegation="d1")
-    )
-    assert "which may not revoke a delegation of board 'sn'" in message
-    accepted(
-        org,
-        change(
-            "amend_delegation",
-            effective="2018-06-01",
-            decision=by("sn"),
-            delegation="d1",
-            limit="Högst 5 prisbasbelopp",
-        ),
-    )
+    assert refused(org, a_grant_of_sn(by("ks"))).endswith(GRANTED_BY_ANOTHER_BOARD)
+    assert GRANTED_BY_THE_COUNCIL in refused(org, a_grant_of_sn(by("kf")))
+    assert GRANTED_BY_AN_OFFICIAL in refused(org, a_grant_of_sn(by(position="socialdirektor")))
+    accepted(org, a_grant_of_sn(by("sn"), further_delegation=True))
+    assert NOT_ITS_DELEGATION in refused(org, REVOKED_BY_ANOTHER_BOARD)
+    accepted(org, AMENDED_BY_THE_BOARD)
+    assert org.timeline.delegation_on("d1", date(2018, 6, 1)).limit == "Högst 5 prisbasbelopp"
 
 
 def test_a_vidaredelegation_is_decided_by_the_forvaltningschef_who_holds_the_delegation(org):
@@ -498,28 +545,15 @@ def test_a_decision_without_a_date_is_judged_on_the_effective_date(org):
 
 
 def test_a_body_that_is_no_key_is_accepted_unchecked_and_a_finding(org):
-    entry = change(
-        "establish_unit",
-        id="fritext",
-        effective=DAY,
-        decision=by("Kommunstyrelsen"),
-        unit="aldrenamnden",
-        name="Äldrenämnden",
-        kind="board",
-        parent="kf",
-    )
-    assert decider(org.timeline, entry) is None  # no key: nothing to check it against
-    accepted(org, entry)
+    assert decider(org.timeline, BY_A_NAME) is None  # no key: nothing to check it against
+    accepted(org, BY_A_NAME)
     assert organisation_on(org, DAY)["aldrenamnden"].kind == "board"
-    finding = unchecked_decider("fritext", entry.decision.body)
+    finding = unchecked_decider("fritext", BY_A_NAME.decision.body)
     assert (finding.code, finding.subject, finding.since) == ("UNCHECKED_DECIDER", "fritext", None)
-    assert finding.reason == (
-        "Beslutsorganet ”Kommunstyrelsen” är ingen nyckel i registret; beslutsorganet kan inte kontrolleras."
-    )
+    assert finding.reason == UNCHECKED
     # A key, or an official beside the body, is checked.
-    checked = change("rename_unit", id="k", effective=DAY, decision=by("ks"), unit="kfv", name="Kultur")
-    assert decider(org.timeline, checked).key == "ks"
-    accepted(org, checked)
+    assert decider(org.timeline, BY_A_KEY).key == "ks"
+    accepted(org, BY_A_KEY)
 
 
 # --- judged when recorded; what was recorded before stays readable -------------------------------
@@ -528,18 +562,8 @@ def test_a_body_that_is_no_key_is_accepted_unchecked_and_a_finding(org):
 def test_competence_is_judged_when_recorded_and_older_events_still_replay(org):
     # An event recorded before these rules — a board established by KS — written as it was then,
     # straight into the event store: the register replays it, and the read models rebuild.
-    old = change(
-        "establish_unit",
-        id="gammal",
-        effective="2015-01-01",
-        decision=by("ks", day="2014-12-01"),
-        unit="aldrenamnden",
-        name="Äldrenämnden",
-        kind="board",
-        parent="kf",
-    )
     org.trigger_event(
-        Register.ChangeRecorded, change=old, recorded_by="v1", timestamp=datetime(2015, 1, 2, tzinfo=UTC)
+        Register.ChangeRecorded, change=BEFORE_THE_RULES, recorded_by="v1", timestamp=RECORDED_THEN
     )
     replayed = None
     for event in org.collect_events():
@@ -547,9 +571,9 @@ def test_competence_is_judged_when_recorded_and_older_events_still_replay(org):
     org = replayed
     assert units_on(org)["aldrenamnden"].kind == "board"
     # Later changes are recorded as usual; a retroactive one re-folds the old event without judging it.
-    accepted(org, change("rename_unit", effective="2014-06-01", decision=by("ks"), unit="kfv", name="Kultur"))
-    accepted(org, change("rename_unit", effective=DAY, decision=by("kf"), unit="aldrenamnden", name="Äldre"))
+    for entry in AFTER_THE_RULES:
+        accepted(org, entry)
     assert units_on(org)["aldrenamnden"].name == "Äldre"
     # The same change recorded now is refused.
-    again = old.model_copy(update={"id": "ny", "unit": "omsorg"})
+    again = BEFORE_THE_RULES.model_copy(update={"id": "ny", "unit": "omsorg"})
     assert "may not establish board 'omsorg'" in refused(org, again)
