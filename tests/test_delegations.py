@@ -38,6 +38,7 @@ from tests.unit.test_delegations import (
     delegations,
     the_board_to_its_committee_and_the_director_to_a_post,
 )
+from tests.unit.test_rules import VA_SPUN_OFF
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -154,15 +155,7 @@ def test_a_vidaredelegation_has_a_gap_when_its_parents_delegate_ends(org):
 
 
 def test_a_spin_off_leaves_delegations_to_its_posts_without_delegate_and_impact_says_so(org):
-    spin_off = change(
-        "spin_off_unit",
-        id="so",
-        effective="2017-01-01",
-        unit="va",
-        company="nva",
-        name="Nacka vatten och avfall AB",
-        owner="ks",
-    )
+    spin_off = VA_SPUN_OFF  # tests/unit/test_rules.py: va becomes a company of the council's
     preview = org.dry_run([spin_off])
     assert [g.delegation_id for g in preview.opened] == ["ks-2-va"]
     assert gaps_on(org, "2017-01-01") == {}  # the dry run recorded nothing

@@ -1,7 +1,7 @@
 """The rules the register enforces (docs/domain.md#rules-the-register-enforces), a round trip per
 rule family on both databases: recorded through the application, refused with nothing stored, and
 read back from the read models. Every case of every rule is pinned on the domain alone in
-tests/unit/test_rules.py."""
+tests/unit/test_rules.py, which also holds the changes and the refusals recorded here."""
 
 from __future__ import annotations
 
@@ -12,6 +12,38 @@ import pytest
 from orgchange.application.errors import MalformedInput
 from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
+from tests.unit.test_rules import (
+    A_CYCLE,
+    ENDED,
+    HALF_GOOD,
+    KEY_REUSED,
+    KFV_BECOMES_AN_AREA,
+    KFV_DISSOLVED_AFTER_THE_RENAMES,
+    KFV_MERGED_INTO_VA,
+    KULTURCHEF_ABOLISHED,
+    KULTURCHEF_MOVED,
+    MERGED_INTO_A_NEW_UNIT,
+    NAMES_THE_LATER_CHANGE,
+    NOT_A_DELEGATION,
+    NOT_IN_EFFECT,
+    OTHER_UNDER_THE_SAME_ID,
+    REFOLDED,
+    SLK_SPLIT,
+    SLK_SPLIT_UNMAPPED,
+    TOO_FEW,
+    UNDER_THE_MERGED_UNIT,
+    UNMAPPED,
+    VA_AGAIN,
+    VA_DISSOLVED,
+    VA_MOVED_LATER,
+    VA_RENAMED,
+    VA_SPUN_OFF,
+    a_company_owned_by,
+    a_grant,
+    merged_then_split,
+    renamed_back_in_time,
+    too_few,
+)
 
 
 @pytest.fixture
@@ -34,37 +66,20 @@ def rejected(app, *changes) -> ChangeRejected:
 
 
 def test_a_key_is_never_reused_even_after_its_unit_ended(org):
-    org.record_changes([change("dissolve_unit", id="d", effective="2014-01-01", unit="va")], "t")
-    error = rejected(
-        org,
-        change(
-            "establish_unit",
-            id="again",
-            effective="2015-01-01",
-            unit="va",
-            name="VA",
-            kind="unit",
-            parent="slk",
-        ),
-    )
+    org.record_changes([VA_DISSOLVED], "t")
+    error = rejected(org, VA_AGAIN)
     assert error.rule == "unique-key"
-    assert str(error).startswith("change #1 (again) establish_unit: unit 'va' cannot be established")
-    assert "never reused" in str(error)
+    assert str(error).startswith(KEY_REUSED[0]) and KEY_REUSED[1] in str(error)
+    assert [v.valid_to for v in org.read_model.unit_history("va")] == [date(2014, 1, 1)]
 
 
 # --- rule 2: exactly one parent (a company: one owner) ---------------------------------
 
 
 def test_a_company_is_owned_by_a_board_not_an_office(org):
-    error = rejected(
-        org,
-        change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk"),
-    )
+    error = rejected(org, a_company_owned_by("slk"))
     assert error.rule == "one-parent" and "'slk' is an office" in str(error)
-    org.record_changes(
-        [change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="ks")],
-        "t",
-    )
+    org.record_changes([a_company_owned_by("ks")], "t")
     company = units_on(org, "2013-01-01")["ab"]
     assert (company.owner_id, company.parent_id) == ("ks", None)
 
@@ -73,21 +88,14 @@ def test_a_company_is_owned_by_a_board_not_an_office(org):
 
 
 def test_the_contract_example_moving_under_an_ended_unit(org):
-    org.record_changes(
-        [change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va")], "t"
-    )
-    error = rejected(
-        org, change("move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv")
-    )
-    assert str(error) == (
-        "change #1 (ks-2017-004) move_unit: unit 'slk' cannot move under 'kfv': "
-        "'kfv' is not in effect on 2017-03-01 (it ends 2016-12-31)"
-    )
-    assert error.rule == "in-effect"
+    org.record_changes([KFV_MERGED_INTO_VA], "t")
+    error = rejected(org, UNDER_THE_MERGED_UNIT)
+    assert (error.rule, str(error)) == ("in-effect", NOT_IN_EFFECT)
+    assert units_on(org, "2017-03-01")["slk"].parent_id == "ks"
 
 
 def test_a_move_that_would_make_a_cycle_is_rejected(org):
-    error = rejected(org, change("move_unit", effective="2013-01-01", unit="slk", parent="kfv"))
+    error = rejected(org, A_CYCLE)
     assert error.rule == "hierarchy" and "cycle" in str(error)
     assert units_on(org, "2013-01-01")["slk"].parent_id == "ks"
 
@@ -96,58 +104,25 @@ def test_a_move_that_would_make_a_cycle_is_rejected(org):
 
 
 def test_a_split_must_map_every_active_child_and_position(org):
-    successors = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
-    error = rejected(org, change("split_unit", effective="2013-01-01", unit="slk", into=successors))
-    assert error.rule == "active-children" and "not mapped: 'kfv', 'va'" in str(error)
-    org.record_changes(
-        [
-            change(
-                "split_unit",
-                id="s",
-                effective="2013-01-01",
-                unit="slk",
-                into=successors,
-                children={"kfv": "a", "va": "b"},
-                positions={"stadsdirektor": "a"},
-            )
-        ],
-        "t",
-    )
+    error = rejected(org, SLK_SPLIT_UNMAPPED)
+    assert error.rule == "active-children" and UNMAPPED in str(error)
+    org.record_changes([SLK_SPLIT], "t")
     after = units_on(org, "2013-01-01")
     assert "slk" not in after and after["kfv"].parent_id == "a" and after["va"].parent_id == "b"
     predecessors, successors_of = org.read_model.links(["slk", "a", "b"])
     assert successors_of["slk"] == ["a", "b"] and predecessors["a"] == ["slk"]
 
 
-TWO_SUCCESSORS = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
-
-
 def test_a_merge_of_one_unit_is_rejected_and_records_nothing(org):
     before_events = org.event_count()
-    error = rejected(org, change("merge_units", id="c", effective="2013-01-01", units=["kfv"], into="kfv"))
-    assert error.rule == "cardinality"
-    assert str(error) == (
-        "change #1 (c) merge_units: units cannot be merged into 'kfv': "
-        "a merge needs at least two units in 'units', and it names only 'kfv'"
-    )
+    fields, message = TOO_FEW[0]
+    error = rejected(org, too_few(fields))
+    assert (error.rule, str(error)) == ("cardinality", message)
     assert org.event_count() == before_events
 
 
 def test_two_units_merge_and_two_successors_split(org):
-    org.record_changes(
-        [
-            change("merge_units", id="m", effective="2013-01-01", units=["kfv", "va"], into="va"),
-            change(
-                "split_unit",
-                id="s",
-                effective="2014-01-01",
-                unit="va",
-                into=TWO_SUCCESSORS,
-                positions={"kulturchef": "a", "va-chef": "b"},
-            ),
-        ],
-        "t",
-    )
+    org.record_changes(merged_then_split(), "t")
     assert {"kfv", "va"} <= set(units_on(org, "2012-12-31"))
     assert "kfv" not in units_on(org, "2013-01-01") and "va" in units_on(org, "2013-01-01")
     after = units_on(org, "2014-01-01")
@@ -180,20 +155,7 @@ def test_a_one_item_list_is_well_formed_but_its_items_are_still_checked():
 
 
 def test_merge_into_a_new_unit_moves_children_and_positions(org):
-    org.record_changes(
-        [
-            change(
-                "merge_units",
-                id="m",
-                effective="2014-01-01",
-                units=["kfv", "va"],
-                into="kfva",
-                name="Kultur och VA",
-                kind="unit",
-            )
-        ],
-        "t",
-    )
+    org.record_changes([MERGED_INTO_A_NEW_UNIT], "t")
     after = units_on(org, "2014-01-01")
     assert "kfv" not in after and after["kfva"].parent_id == "slk"
     positions = org.read_model.positions(["kfva"], date(2014, 1, 1))["kfva"]
@@ -206,22 +168,9 @@ def test_merge_into_a_new_unit_moves_children_and_positions(org):
 
 
 def test_spin_off_makes_a_company_and_ends_the_units_posts(org):
-    org.record_changes(
-        [
-            change(
-                "spin_off_unit",
-                id="so",
-                effective="2017-01-01",
-                unit="va",
-                company="nva",
-                name="Nacka vatten och avfall AB",
-                owner="ks",
-            )
-        ],
-        "t",
-    )
+    org.record_changes([VA_SPUN_OFF], "t")
     after = units_on(org, "2017-01-01")
-    assert after["nva"].kind == "company" and after["nva"].owner_id == "ks" and "va" not in after
+    assert after["nva"].kind == "company" and after["nva"].owner_id == "kf" and "va" not in after
     assert org.read_model.change("so").summary == (
         "Enheten Vatten och avfall ombildades till bolaget Nacka vatten och avfall AB."
     )
@@ -232,9 +181,7 @@ def test_spin_off_makes_a_company_and_ends_the_units_posts(org):
 
 
 def test_a_unit_is_reclassified_from_its_date(org):
-    org.record_changes(
-        [change("reclassify_unit", id="rk", effective="2014-01-01", unit="kfv", kind="area")], "t"
-    )
+    org.record_changes([KFV_BECOMES_AN_AREA], "t")
     assert units_on(org, "2013-12-31")["kfv"].kind == "unit"
     after = units_on(org, "2014-01-01")["kfv"]
     assert (after.kind, after.parent_id, after.name) == ("area", "slk", "Kultur och fritid")
@@ -248,87 +195,42 @@ def test_a_unit_is_reclassified_from_its_date(org):
 
 
 def test_an_abolished_position_cannot_be_moved(org):
-    org.record_changes([change("abolish_position", effective="2014-01-01", position="kulturchef")], "t")
-    error = rejected(org, change("move_position", effective="2014-02-01", position="kulturchef", unit="va"))
-    assert error.rule == "in-effect" and "(it ends 2013-12-31)" in str(error)
+    org.record_changes([KULTURCHEF_ABOLISHED], "t")
+    error = rejected(org, KULTURCHEF_MOVED)
+    assert error.rule == "in-effect" and ENDED in str(error)
+    posts = org.read_model.positions(["kfv", "va"], date(2014, 2, 1))
+    assert {unit: [p.id for p in rows] for unit, rows in posts.items()} == {"va": ["va-chef"]}
 
 
 # --- rule 6: delegations ---------------------------------------------------------------------
 
 
 def test_only_a_board_delegates_and_only_to_a_post_or_its_committee(org):
-    grant = dict(effective="2013-01-01", matter="Beslut om x")
-    error = rejected(
-        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant)
-    )
-    assert error.rule == "delegation" and "(KL (1991:900) 6 kap. 33 §)" in str(error)
-    # From 2018-01-01 the rule stands in KL (2017:725): a committee (6 kap. 37 §), an employee (7 kap. 5 §).
-    later = dict(grant, effective="2018-01-01")
-    error = rejected(
-        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **later)
-    )
-    assert "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)" in str(error)
-    error = rejected(org, change("grant_delegation", delegation="d1", from_="ks", to="kfv", **grant))
-    assert "never a unit" in str(error)
-    error = rejected(org, change("grant_delegation", delegation="d1", from_="sn", to="ksau", **grant))
-    assert "belongs to 'ks', not to 'sn'" in str(error)
-    org.record_changes([change("grant_delegation", delegation="d1", from_="ks", to="ksau", **grant)], "t")
+    events = org.event_count()
+    for entry, words in NOT_A_DELEGATION:
+        error = rejected(org, entry)
+        assert error.rule == "delegation" and words in str(error)
+    assert org.event_count() == events
+    org.record_changes([a_grant("ks", "ksau")], "t")
+    [granted] = org.read_model.delegations.delegations(date(2013, 1, 1))
+    assert (granted.id, granted.to_id) == ("d1", "ksau")
 
 
 # --- rule 7 and the time axes ------------------------------------------------------------------
 
 
-def test_a_retroactive_change_that_breaks_a_later_one_names_it(org):
-    org.record_changes(
-        [change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t"
-    )
-    error = rejected(org, change("dissolve_unit", id="retro", effective="2014-01-01", unit="kfv"))
-    assert error.rule == "retroactive-consistency"
-    assert "later (move_unit, effective 2015-01-01)" in str(error)
-    assert [c.change_id for c in error.conflicts] == ["later"]
-
-
-def test_a_consistent_retroactive_change_is_accepted_and_refolded(org):
-    org.record_changes([change("rename_unit", effective="2016-01-01", unit="va", name="VA 2016")], "t")
-    org.record_changes([change("rename_unit", effective="2014-01-01", unit="va", name="VA 2014")], "t")
-    names = [(v.valid_from, v.name) for v in org.read_model.unit_history("va")]
-    assert names == [
-        (date(2012, 1, 1), "Vatten och avfall"),
-        (date(2014, 1, 1), "VA 2014"),
-        (date(2016, 1, 1), "VA 2016"),
-    ]
-
-
 def test_a_file_with_retroactive_changes_is_refolded_once_and_rejects_like_one_change_at_a_time(org):
     # Several retroactive changes in one file are folded in together; a rejection
     # after them still names the change, its position in the file and the conflicts.
-    org.record_changes(
-        [change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")], "t"
-    )
-    error = rejected(
-        org,
-        change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
-        change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
-        change("dissolve_unit", id="retro", effective="2014-06-01", unit="kfv"),
-    )
+    org.record_changes([VA_MOVED_LATER], "t")
+    error = rejected(org, *renamed_back_in_time(), KFV_DISSOLVED_AFTER_THE_RENAMES)
     assert (error.index, error.change_id, error.rule) == (3, "retro", "retroactive-consistency")
-    assert [c.change_id for c in error.conflicts] == ["later"]
+    assert [c.change_id for c in error.conflicts] == ["later"] and NAMES_THE_LATER_CHANGE in str(error)
     assert "r1" not in org.register().log
-
-    org.record_changes(
-        [
-            change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
-            change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
-        ],
-        "t",
-    )
+    # Accepted, the renames are refolded under the later move, as the read models show.
+    org.record_changes(renamed_back_in_time(), "t")
     names = [(v.valid_from, v.name, v.parent_id) for v in org.read_model.unit_history("va")]
-    assert names == [
-        (date(2012, 1, 1), "Vatten och avfall", "slk"),
-        (date(2013, 1, 1), "VA 2013", "slk"),
-        (date(2014, 1, 1), "VA 2014", "slk"),
-        (date(2015, 1, 1), "VA 2014", "kfv"),
-    ]
+    assert names == REFOLDED
 
 
 def test_cancellation_keeps_what_was_believed_before(org):
@@ -345,22 +247,18 @@ def test_cancellation_keeps_what_was_believed_before(org):
 
 
 def test_the_same_id_is_skipped_with_the_same_content_and_rejected_with_other(org):
-    entry = change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA")
-    first = org.record_changes([entry], "t")
-    again = org.record_changes([entry], "t")
+    first = org.record_changes([VA_RENAMED], "t")
+    again = org.record_changes([VA_RENAMED], "t")
     assert (first.recorded, again.recorded, again.skipped) == (["r1"], [], ["r1"])
-    error = rejected(org, change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="Annat"))
+    error = rejected(org, OTHER_UNDER_THE_SAME_ID)
     assert error.rule == "idempotency"
+    assert units_on(org, "2014-01-01")["va"].name == "VA"
 
 
 def test_a_rejected_file_records_nothing(org):
     before_events = org.event_count()
     before = org.read_model.organisation(date(2014, 1, 1))
-    rejected(
-        org,
-        change("rename_unit", effective="2014-01-01", unit="va", name="Nytt namn"),
-        change("move_unit", effective="2014-01-01", unit="va", parent="finns-inte"),
-    )
+    rejected(org, *HALF_GOOD)
     assert org.event_count() == before_events
     assert org.read_model.organisation(date(2014, 1, 1)) == before
     assert org.register().timeline.unit_on("va", date(2014, 1, 1)).name == "Vatten och avfall"

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from orgchange.domain.changes import Change
 from orgchange.domain.register import Register
 from tests.builders import base_organisation, change, organisation_on, record, refused, register
 
@@ -54,23 +55,20 @@ def test_a_new_key_is_in_effect_from_its_date(org):
     assert "ny" not in organisation_on(org, "2012-12-31")
 
 
+# The scenarios and refusals below, in capitals or as functions, tests/test_rules.py records too.
+
+VA_DISSOLVED = change("dissolve_unit", id="d", effective="2014-01-01", unit="va")
+VA_AGAIN = change(
+    "establish_unit", id="again", effective="2015-01-01", unit="va", name="VA", kind="unit", parent="slk"
+)
+KEY_REUSED = ("change #1 (again) establish_unit: unit 'va' cannot be established", "never reused")
+
+
 def test_a_key_is_never_reused_even_after_its_unit_ended(org):
-    record(org, change("dissolve_unit", id="d", effective="2014-01-01", unit="va"))
-    error = refused(
-        org,
-        change(
-            "establish_unit",
-            id="again",
-            effective="2015-01-01",
-            unit="va",
-            name="VA",
-            kind="unit",
-            parent="slk",
-        ),
-    )
+    record(org, VA_DISSOLVED)
+    error = refused(org, VA_AGAIN)
     assert error.rule == "unique-key"
-    assert str(error).startswith("change #1 (again) establish_unit: unit 'va' cannot be established")
-    assert "never reused" in str(error)
+    assert str(error).startswith(KEY_REUSED[0]) and KEY_REUSED[1] in str(error)
 
 
 def test_units_and_positions_share_one_key_space(org):
@@ -95,16 +93,14 @@ def test_a_council_has_no_parent(org):
     assert error.rule == "one-parent"
 
 
+def a_company_owned_by(owner: str) -> Change:
+    return change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner=owner)
+
+
 def test_a_company_is_owned_by_a_board_or_the_council_never_an_office(org):
-    error = refused(
-        org,
-        change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="slk"),
-    )
+    error = refused(org, a_company_owned_by("slk"))
     assert error.rule == "one-parent" and "'slk' is an office" in str(error)
-    record(
-        org,
-        change("establish_unit", effective="2013-01-01", unit="ab", name="AB", kind="company", owner="kf"),
-    )
+    record(org, a_company_owned_by("kf"))
     company = organisation_on(org, "2013-01-01")["ab"]
     assert (company.owner, company.parent) == ("kf", None)
 
@@ -112,20 +108,26 @@ def test_a_company_is_owned_by_a_board_or_the_council_never_an_office(org):
 # --- rule 3: in effect only while the parent is; no cycles --------------------------------
 
 
+# The example of the contract: kfv merged into va, then slk moved under kfv.
+KFV_MERGED_INTO_VA = change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va")
+UNDER_THE_MERGED_UNIT = change(
+    "move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv"
+)
+NOT_IN_EFFECT = (
+    "change #1 (ks-2017-004) move_unit: unit 'slk' cannot move under 'kfv': "
+    "'kfv' is not in effect on 2017-03-01 (it ends 2016-12-31)"
+)
+A_CYCLE = change("move_unit", effective="2013-01-01", unit="slk", parent="kfv")
+
+
 def test_a_unit_cannot_move_under_a_unit_that_has_ended(org):
-    record(org, change("merge_units", id="m", effective="2017-01-01", units=["kfv", "va"], into="va"))
-    error = refused(
-        org, change("move_unit", id="ks-2017-004", effective="2017-03-01", unit="slk", parent="kfv")
-    )
-    assert str(error) == (
-        "change #1 (ks-2017-004) move_unit: unit 'slk' cannot move under 'kfv': "
-        "'kfv' is not in effect on 2017-03-01 (it ends 2016-12-31)"
-    )
-    assert error.rule == "in-effect"
+    record(org, KFV_MERGED_INTO_VA)
+    error = refused(org, UNDER_THE_MERGED_UNIT)
+    assert (error.rule, str(error)) == ("in-effect", NOT_IN_EFFECT)
 
 
 def test_a_move_that_would_make_a_cycle_is_refused(org):
-    error = refused(org, change("move_unit", effective="2013-01-01", unit="slk", parent="kfv"))
+    error = refused(org, A_CYCLE)
     assert error.rule == "hierarchy" and "cycle" in str(error)
 
 
@@ -156,72 +158,76 @@ def test_a_unit_with_active_children_cannot_be_dissolved_and_a_leaf_takes_its_po
     assert "va-chef" in positions_on(org, "2012-12-31") and "va-chef" not in positions_on(org, "2013-01-01")
 
 
+TWO_SUCCESSORS = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
+SLK_SPLIT_UNMAPPED = change("split_unit", effective="2013-01-01", unit="slk", into=TWO_SUCCESSORS)
+UNMAPPED = "not mapped: 'kfv', 'va'"
+SLK_SPLIT = change(
+    "split_unit",
+    id="s",
+    effective="2013-01-01",
+    unit="slk",
+    into=TWO_SUCCESSORS,
+    children={"kfv": "a", "va": "b"},
+    positions={"stadsdirektor": "a"},
+)
+
+
 def test_a_split_must_map_every_active_child_and_post(org):
-    successors = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
-    error = refused(org, change("split_unit", effective="2013-01-01", unit="slk", into=successors))
-    assert error.rule == "active-children" and "not mapped: 'kfv', 'va'" in str(error)
-    record(
-        org,
-        change(
-            "split_unit",
-            id="s",
-            effective="2013-01-01",
-            unit="slk",
-            into=successors,
-            children={"kfv": "a", "va": "b"},
-            positions={"stadsdirektor": "a"},
-        ),
-    )
+    error = refused(org, SLK_SPLIT_UNMAPPED)
+    assert error.rule == "active-children" and UNMAPPED in str(error)
+    record(org, SLK_SPLIT)
     after = organisation_on(org, "2013-01-01")
     assert "slk" not in after and after["kfv"].parent == "a" and after["va"].parent == "b"
     assert positions_on(org, "2013-01-01")["stadsdirektor"] == "a"
     assert predecessors_of(org, "a") == predecessors_of(org, "b") == ["slk"]
 
 
-TWO_SUCCESSORS = [{"unit": "a", "name": "A"}, {"unit": "b", "name": "B"}]
+TOO_FEW = [
+    (
+        dict(type_="merge_units", units=["kfv"], into="kfv"),
+        "change #1 (c) merge_units: units cannot be merged into 'kfv': "
+        "a merge needs at least two units in 'units', and it names only 'kfv'",
+    ),
+    (
+        dict(type_="merge_units", units=["kfv"], into="ny", name="Ny", kind="unit"),
+        "change #1 (c) merge_units: units cannot be merged into 'ny': "
+        "a merge needs at least two units in 'units', and it names only 'kfv'",
+    ),
+    (
+        dict(type_="merge_units", units=[], into="kfv"),
+        "change #1 (c) merge_units: units cannot be merged into 'kfv': "
+        "a merge needs at least two units in 'units', and it names none",
+    ),
+    (
+        dict(type_="split_unit", unit="va", into=TWO_SUCCESSORS[:1], positions={"va-chef": "a"}),
+        "change #1 (c) split_unit: unit 'va' cannot be split: "
+        "a split needs at least two successors in 'into', and it names only 'a'",
+    ),
+    (
+        dict(type_="split_unit", unit="va", into=[]),
+        "change #1 (c) split_unit: unit 'va' cannot be split: "
+        "a split needs at least two successors in 'into', and it names none",
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    "fields, message",
-    [
-        (
-            dict(type_="merge_units", units=["kfv"], into="kfv"),
-            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
-            "a merge needs at least two units in 'units', and it names only 'kfv'",
-        ),
-        (
-            dict(type_="merge_units", units=["kfv"], into="ny", name="Ny", kind="unit"),
-            "change #1 (c) merge_units: units cannot be merged into 'ny': "
-            "a merge needs at least two units in 'units', and it names only 'kfv'",
-        ),
-        (
-            dict(type_="merge_units", units=[], into="kfv"),
-            "change #1 (c) merge_units: units cannot be merged into 'kfv': "
-            "a merge needs at least two units in 'units', and it names none",
-        ),
-        (
-            dict(type_="split_unit", unit="va", into=TWO_SUCCESSORS[:1], positions={"va-chef": "a"}),
-            "change #1 (c) split_unit: unit 'va' cannot be split: "
-            "a split needs at least two successors in 'into', and it names only 'a'",
-        ),
-        (
-            dict(type_="split_unit", unit="va", into=[]),
-            "change #1 (c) split_unit: unit 'va' cannot be split: "
-            "a split needs at least two successors in 'into', and it names none",
-        ),
-    ],
-)
+def too_few(fields: dict) -> Change:
+    """The merge or split of a case of TOO_FEW, as change 'c'."""
+    fields = dict(fields)
+    return change(fields.pop("type_"), id="c", effective="2013-01-01", **fields)
+
+
+@pytest.mark.parametrize("fields, message", TOO_FEW)
 def test_a_merge_needs_two_units_and_a_split_two_successors(org, fields, message):
     events, before = org.version, organisation_on(org, "2013-01-01")
-    fields = dict(fields)
-    error = refused(org, change(fields.pop("type_"), id="c", effective="2013-01-01", **fields))
+    error = refused(org, too_few(fields))
     assert (error.rule, str(error)) == ("cardinality", message)
     assert org.version == events and organisation_on(org, "2013-01-01") == before
 
 
-def test_two_units_merge_and_two_successors_split_and_the_links_say_which_came_from_which(org):
-    record(
-        org,
+def merged_then_split() -> list:
+    """kfv merged into va in 2013; va split into a and b in 2014."""
+    return [
         change("merge_units", id="m", effective="2013-01-01", units=["kfv", "va"], into="va"),
         change(
             "split_unit",
@@ -231,7 +237,11 @@ def test_two_units_merge_and_two_successors_split_and_the_links_say_which_came_f
             into=TWO_SUCCESSORS,
             positions={"kulturchef": "a", "va-chef": "b"},
         ),
-    )
+    ]
+
+
+def test_two_units_merge_and_two_successors_split_and_the_links_say_which_came_from_which(org):
+    record(org, merged_then_split())
     assert {"kfv", "va"} <= set(organisation_on(org, "2012-12-31"))
     assert "kfv" not in organisation_on(org, "2013-01-01") and "va" in organisation_on(org, "2013-01-01")
     after = organisation_on(org, "2014-01-01")
@@ -240,48 +250,52 @@ def test_two_units_merge_and_two_successors_split_and_the_links_say_which_came_f
     assert predecessors_of(org, "a") == predecessors_of(org, "b") == ["va"]
 
 
+MERGED_INTO_A_NEW_UNIT = change(
+    "merge_units",
+    id="m",
+    effective="2014-01-01",
+    units=["kfv", "va"],
+    into="kfva",
+    name="Kultur och VA",
+    kind="unit",
+)
+
+
 def test_a_merge_into_a_new_unit_moves_the_children_and_posts(org):
-    record(
-        org,
-        change(
-            "merge_units",
-            id="m",
-            effective="2014-01-01",
-            units=["kfv", "va"],
-            into="kfva",
-            name="Kultur och VA",
-            kind="unit",
-        ),
-    )
+    record(org, MERGED_INTO_A_NEW_UNIT)
     after = organisation_on(org, "2014-01-01")
     assert "kfv" not in after and after["kfva"].parent == "slk"
     posts = positions_on(org, "2014-01-01")
     assert (posts["kulturchef"], posts["va-chef"]) == ("kfva", "kfva")
 
 
+VA_SPUN_OFF = change(
+    "spin_off_unit",
+    id="so",
+    effective="2017-01-01",
+    unit="va",
+    company="nva",
+    name="Nacka vatten och avfall AB",
+    owner="kf",
+)
+
+
 def test_a_spin_off_makes_a_company_and_ends_the_units_posts(org):
-    record(
-        org,
-        change(
-            "spin_off_unit",
-            id="so",
-            effective="2017-01-01",
-            unit="va",
-            company="nva",
-            name="Nacka vatten och avfall AB",
-            owner="kf",
-        ),
-    )
-    after = organisation_on(org, "2017-01-01")
-    assert after["nva"].kind == "company" and after["nva"].owner == "kf" and "va" not in after
+    record(org, VA_SPUN_OFF)
     assert "va-chef" not in positions_on(org, "2017-01-01")
+    company = organisation_on(org, "2017-01-01")["nva"]
+    assert (company.kind, company.owner) == ("company", "kf")
+    assert "va" not in organisation_on(org, "2017-01-01")
 
 
 # --- reclassify_unit: what a unit may become -----------------------------------------------
 
 
+KFV_BECOMES_AN_AREA = change("reclassify_unit", id="rk", effective="2014-01-01", unit="kfv", kind="area")
+
+
 def test_a_unit_is_reclassified_from_its_date_keeping_its_place_name_and_posts(org):
-    record(org, change("reclassify_unit", id="rk", effective="2014-01-01", unit="kfv", kind="area"))
+    record(org, KFV_BECOMES_AN_AREA)
     assert history_of(org, "kfv") == [
         (day("2012-01-01"), "Kultur och fritid", "unit", "slk"),
         (day("2014-01-01"), "Kultur och fritid", "area", "slk"),
@@ -418,10 +432,15 @@ def test_a_committee_that_holds_delegations_stays_a_committee_of_its_board(org):
 # --- rule 5: references must be in effect ---------------------------------------------------
 
 
+KULTURCHEF_ABOLISHED = change("abolish_position", effective="2014-01-01", position="kulturchef")
+KULTURCHEF_MOVED = change("move_position", effective="2014-02-01", position="kulturchef", unit="va")
+ENDED = "(it ends 2013-12-31)"
+
+
 def test_an_abolished_position_cannot_be_moved(org):
-    record(org, change("abolish_position", effective="2014-01-01", position="kulturchef"))
-    error = refused(org, change("move_position", effective="2014-02-01", position="kulturchef", unit="va"))
-    assert error.rule == "in-effect" and "(it ends 2013-12-31)" in str(error)
+    record(org, KULTURCHEF_ABOLISHED)
+    error = refused(org, KULTURCHEF_MOVED)
+    assert error.rule == "in-effect" and ENDED in str(error)
 
 
 def test_an_unknown_unit_is_named_as_unknown(org):
@@ -432,22 +451,27 @@ def test_an_unknown_unit_is_named_as_unknown(org):
 # --- rule 6: delegations ---------------------------------------------------------------------
 
 
+def a_grant(from_: str, to: str, effective: str = "2013-01-01") -> Change:
+    return change(
+        "grant_delegation", delegation="d1", effective=effective, from_=from_, to=to, matter="Beslut om x"
+    )
+
+
+# Grants that are refused, and the words of each refusal: from an office (in 2013, and from
+# 2018, when the rule stands in KL (2017:725)), to a unit, to another board's committee.
+NOT_A_DELEGATION = [
+    (a_grant("slk", "stadsdirektor"), "(KL (1991:900) 6 kap. 33 §)"),
+    (a_grant("slk", "stadsdirektor", "2018-01-01"), "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)"),
+    (a_grant("ks", "kfv"), "never a unit"),
+    (a_grant("sn", "ksau"), "belongs to 'ks', not to 'sn'"),
+]
+
+
 def test_only_a_board_delegates_and_only_to_a_post_or_a_committee_of_its_own(org):
-    grant = dict(effective="2013-01-01", matter="Beslut om x")
-    error = refused(
-        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **grant)
-    )
-    assert error.rule == "delegation" and "(KL (1991:900) 6 kap. 33 §)" in str(error)
-    later = dict(grant, effective="2018-01-01")
-    error = refused(
-        org, change("grant_delegation", delegation="d1", from_="slk", to="stadsdirektor", **later)
-    )
-    assert "(KL (2017:725) 6 kap. 37 § och 7 kap. 5 §)" in str(error)
-    error = refused(org, change("grant_delegation", delegation="d1", from_="ks", to="kfv", **grant))
-    assert "never a unit" in str(error)
-    error = refused(org, change("grant_delegation", delegation="d1", from_="sn", to="ksau", **grant))
-    assert "belongs to 'ks', not to 'sn'" in str(error)
-    record(org, change("grant_delegation", delegation="d1", from_="ks", to="ksau", **grant))
+    for entry, words in NOT_A_DELEGATION:
+        error = refused(org, entry)
+        assert error.rule == "delegation" and words in str(error)
+    record(org, a_grant("ks", "ksau"))
     assert org.timeline.delegation_on("d1", day("2013-01-01")).board == "ks"
 
 
@@ -497,11 +521,16 @@ def test_vidaredelegation_only_by_a_director_one_step_and_ending_with_its_parent
 # --- rule 7 and the time axes ------------------------------------------------------------------
 
 
+VA_MOVED_LATER = change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv")
+KFV_DISSOLVED_BEFORE = change("dissolve_unit", id="retro", effective="2014-01-01", unit="kfv")
+NAMES_THE_LATER_CHANGE = "later (move_unit, effective 2015-01-01)"
+
+
 def test_a_retroactive_change_that_breaks_a_later_one_names_it(org):
-    record(org, change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv"))
-    error = refused(org, change("dissolve_unit", id="retro", effective="2014-01-01", unit="kfv"))
+    record(org, VA_MOVED_LATER)
+    error = refused(org, KFV_DISSOLVED_BEFORE)
     assert error.rule == "retroactive-consistency"
-    assert "later (move_unit, effective 2015-01-01)" in str(error)
+    assert NAMES_THE_LATER_CHANGE in str(error)
     assert [c.change_id for c in error.conflicts] == ["later"]
 
 
@@ -515,28 +544,32 @@ def test_a_consistent_retroactive_change_is_accepted_and_refolded(org):
     ]
 
 
-def test_a_file_of_retroactive_changes_refuses_like_one_change_at_a_time_and_records_nothing(org):
-    record(org, change("move_unit", id="later", effective="2015-01-01", unit="va", parent="kfv"))
-    error = refused(
-        org,
+def renamed_back_in_time() -> list:
+    """Two renames of va, each effective before the last change of va."""
+    return [
         change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
         change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
-        change("dissolve_unit", id="retro", effective="2014-06-01", unit="kfv"),
-    )
+    ]
+
+
+KFV_DISSOLVED_AFTER_THE_RENAMES = change("dissolve_unit", id="retro", effective="2014-06-01", unit="kfv")
+# va's history once the renames are refolded under the later move: (from, name, parent).
+REFOLDED = [
+    (date(2012, 1, 1), "Vatten och avfall", "slk"),
+    (date(2013, 1, 1), "VA 2013", "slk"),
+    (date(2014, 1, 1), "VA 2014", "slk"),
+    (date(2015, 1, 1), "VA 2014", "kfv"),
+]
+
+
+def test_a_file_of_retroactive_changes_refuses_like_one_change_at_a_time_and_records_nothing(org):
+    record(org, VA_MOVED_LATER)
+    error = refused(org, *renamed_back_in_time(), KFV_DISSOLVED_AFTER_THE_RENAMES)
     assert (error.index, error.change_id, error.rule) == (3, "retro", "retroactive-consistency")
     assert [c.change_id for c in error.conflicts] == ["later"]
     assert "r1" not in org.log
-    record(
-        org,
-        change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
-        change("rename_unit", id="r2", effective="2013-01-01", unit="va", name="VA 2013"),
-    )
-    assert [(v.valid_from, v.name, v.parent) for v in org.timeline.units["va"]] == [
-        (day("2012-01-01"), "Vatten och avfall", "slk"),
-        (day("2013-01-01"), "VA 2013", "slk"),
-        (day("2014-01-01"), "VA 2014", "slk"),
-        (day("2015-01-01"), "VA 2014", "kfv"),
-    ]
+    record(org, renamed_back_in_time())
+    assert [(v.valid_from, v.name, v.parent) for v in org.timeline.units["va"]] == REFOLDED
 
 
 def test_changes_of_the_same_day_apply_in_recording_order(org):
@@ -670,22 +703,28 @@ def test_a_retroactive_change_names_the_establishment_that_would_no_longer_apply
     ]
 
 
+VA_RENAMED = change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA")
+OTHER_UNDER_THE_SAME_ID = change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="Annat")
+
+
 def test_the_same_id_is_skipped_with_the_same_content_and_refused_with_other(org):
-    entry = change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA")
-    record(org, entry)
+    record(org, VA_RENAMED)
     events = org.version
-    assert record(org, entry) == ["r1"] and org.version == events
-    error = refused(org, change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="Annat"))
+    assert record(org, VA_RENAMED) == ["r1"] and org.version == events
+    error = refused(org, OTHER_UNDER_THE_SAME_ID)
     assert error.rule == "idempotency"
+
+
+# A file whose second change is refused: the first, though it would be accepted, is not kept.
+HALF_GOOD = [
+    change("rename_unit", effective="2014-01-01", unit="va", name="Nytt namn"),
+    change("move_unit", effective="2014-01-01", unit="va", parent="finns-inte"),
+]
 
 
 def test_a_refused_file_records_nothing(org):
     events, before = org.version, organisation_on(org, "2014-01-01")
-    refused(
-        org,
-        change("rename_unit", effective="2014-01-01", unit="va", name="Nytt namn"),
-        change("move_unit", effective="2014-01-01", unit="va", parent="finns-inte"),
-    )
+    refused(org, *HALF_GOOD)
     assert org.version == events
     assert organisation_on(org, "2014-01-01") == before
     assert organisation_on(org, "2014-01-01")["va"].name == "Vatten och avfall"
