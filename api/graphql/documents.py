@@ -173,6 +173,13 @@ class BoundedDocuments(SchemaExtension):
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         document, rules = context.graphql_document, tuple(context.validation_rules)
+        if context.pre_execution_errors is None and document is not None:
+            # strawberry's `operation_name` falls back to the first operation's name: the name the
+            # request gave is the one to check.
+            asked = getattr(context, "_provided_operation_name", context.operation_name)
+            unchosen = _unchosen_operation(document, asked)
+            if unchosen is not None:
+                context.pre_execution_errors = [unchosen]
         if context.pre_execution_errors is None and rules and document is not None and context.query:
             key = (context.query, rules)
             errors = _validated.get(key)
@@ -221,6 +228,26 @@ class IntrospectionOffTheLoop(SchemaExtension):
                     _introspected.put(key, context.query, result)
             context.result = result
         yield
+
+
+OPERATION_NOT_CHOSEN = "OPERATION_NOT_CHOSEN"
+
+
+def _unchosen_operation(document: DocumentNode, operation_name: str | None) -> GraphQLError | None:
+    """A document of several operations runs the one `operationName` names, and none without it
+    (the GraphQL specification's GetOperation): running the first would run what nobody chose."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None and len(operations) > 1:
+        return GraphQLError(
+            "Dokumentet har flera operationer: säg vilken som ska köras med operationName.",
+            extensions={"code": OPERATION_NOT_CHOSEN},
+        )
+    if operation_name is not None and not any(d.name and d.name.value == operation_name for d in operations):
+        return GraphQLError(
+            f"Dokumentet har ingen operation som heter {operation_name[:60]!r}.",
+            extensions={"code": OPERATION_NOT_CHOSEN},
+        )
+    return None
 
 
 def _asks_only_the_schema(document: DocumentNode, operation_name: str | None) -> bool:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -86,6 +86,13 @@ async def health(
         read_models_last_event_id=projected,
         read_models_up_to_date=up_to_date,
     )
+
+
+@router.head("/health", include_in_schema=False)
+async def health_head(request: Request, orgchange: OrgChangeDep, settings: SettingsDep) -> Response:
+    """What some load balancers probe with: the status of `GET /health`, without a body."""
+    answer = await health(request, orgchange, settings)
+    return Response(status_code=answer.status_code if isinstance(answer, JSONResponse) else 200)
 
 
 HEALTH_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="orgchange-health")

@@ -335,3 +335,51 @@ def test_an_answer_about_the_schema_is_kept_for_the_same_document_and_variables(
     assert kept is not None and kept.data == first == again
     assert first["__type"]["name"] == "Unit" and other["__type"]["name"] == "Position"
     assert any(field["name"] == "name" for field in first["__type"]["fields"])
+
+
+# --- which operation runs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "query A { __typename } query B { __typename }",
+        "query A { register { eventCount } } query B { register { changeCount } }",
+        "query A { __schema { queryType { name } } } mutation B { __typename }",
+    ],
+)
+def test_a_document_of_several_operations_without_an_operation_name_runs_none(
+    api: Api, document: str
+) -> None:
+    """The first operation ran: a request could hide what it did behind a harmless first query."""
+    response = api.client.post("/graphql", json={"query": document})
+
+    body = response.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "OPERATION_NOT_CHOSEN"
+    assert "operationName" in error["message"]
+
+
+def test_the_operation_named_is_the_one_that_runs(api: Api) -> None:
+    document = "query A { register { eventCount } } query B { register { changeCount } }"
+
+    response = api.client.post("/graphql", json={"query": document, "operationName": "B"})
+
+    assert response.json() == {
+        "data": {
+            "register": {
+                "changeCount": api.client.post(
+                    "/graphql", json={"query": "{ register { changeCount } }"}
+                ).json()["data"]["register"]["changeCount"]
+            }
+        }
+    }
+
+
+def test_health_answers_a_head_request_as_load_balancers_send_it(api: Api) -> None:
+    response = api.client.head("/health")
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert "content-security-policy" in response.headers
