@@ -122,7 +122,7 @@ class GraphQLRequestBounds:
         for name in ("variables", "extensions"):
             value = parameters.get(name)
             if value:
-                parameters[name] = self._decoded(value.encode())
+                parameters[name] = self._decoded(value)
         self._check_request(parameters)
 
     async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
@@ -156,16 +156,15 @@ class GraphQLRequestBounds:
             decoded = await run_in_threadpool(self._checked_json, body)
         else:
             decoded = self._checked_json(body)
-        if decoded is not _NOT_JSON:
-            scope[DECODED] = decoded
+        scope[DECODED] = decoded
         return _replay(body, receive)
 
-    def _checked_json(self, body: bytes) -> Any:
+    def _checked_json(self, body: bytes) -> dict[str, Any]:
         try:
-            body.decode("utf-8")
+            text = body.decode("utf-8-sig")  # as json.loads reads bytes: a BOM is allowed
         except UnicodeDecodeError as error:
             raise _bad_body(f"kroppen är inte UTF-8 (byte {error.start})") from None
-        decoded = self._decoded(body)
+        decoded = self._decoded(text)
         if decoded is _NOT_JSON:
             raise _bad_body("kroppen är inte JSON")
         if not isinstance(decoded, dict):
@@ -173,7 +172,7 @@ class GraphQLRequestBounds:
         self._check_request(decoded)
         return decoded
 
-    def _decoded(self, text: bytes) -> Any:
+    def _decoded(self, text: str) -> Any:
         """The JSON, or _NOT_JSON (the router says what is wrong with it); too deep, or a key
         written twice in one object (JSON keeps the last without a word): refused."""
         try:
@@ -188,9 +187,7 @@ class GraphQLRequestBounds:
             raise self._too_deep()
         return value
 
-    def _check_request(self, request: Any) -> None:
-        if not isinstance(request, dict):
-            return  # not a GraphQL request: the router refuses it
+    def _check_request(self, request: dict[str, Any]) -> None:
         query = request.get("query")
         if isinstance(query, str) and len(query.encode("utf-8", "surrogatepass")) > self.max_document_bytes:
             raise Refused(
