@@ -154,8 +154,8 @@ def printable(text: str, *, lines: bool = False) -> str:
     With `lines`, line feeds and tabs stay (carriage returns become line feeds), as
     in a note. Never fails: it is for text already recorded.
     """
-    if text.isprintable() and (text.isascii() or not _HAS_BLANK_LOOKING.search(text)):
-        return text  # nothing of Cc, Cf, Cs, Co, Zl, Zp, unassigned or blank-looking: the common case
+    if _nothing_to_refuse(text):
+        return text
     if lines and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _REFUSED_IN_LINES if lines else _ANY_REFUSED
@@ -167,16 +167,18 @@ def _context(info: ValidationInfo | None) -> str | None:
     return context.get("text") if isinstance(context, dict) else None
 
 
+def _nothing_to_refuse(text: str) -> bool:
+    """The common case, told quickly: no Cc, Cf, Cs, Co, Zl, Zp, unassigned or blank-looking
+    character (`str.isprintable` lets the blank-looking letters and marks through)."""
+    return text.isprintable() and (text.isascii() or not _HAS_BLANK_LOOKING.search(text))
+
+
 def _plain(value: Any) -> bool:
-    """Text with nothing to refuse (no Cc, Cf, Cs, Zl, Zp or unassigned) that is NFC already:
-    the common case, the same however it is read."""
+    """Text with nothing to refuse that is NFC already: the same however it is read."""
     return (
         type(value) is str
-        and value.isprintable()
-        and (
-            value.isascii()
-            or (unicodedata.is_normalized("NFC", value) and not _HAS_BLANK_LOOKING.search(value))
-        )
+        and _nothing_to_refuse(value)
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
     )
 
 
