@@ -55,12 +55,6 @@ def problem_of(error: MalformedInput | ChangeRejected | ConcurrentWriteError) ->
     return Problem("concurrent", [str(error)], rule=None)
 
 
-def _parse(content: bytes | str | dict, source: str, max_changes: int | None) -> ChangeFile:
-    if isinstance(content, dict):
-        content = json.dumps(content, ensure_ascii=False)
-    return parse_change_file(content, source, max_changes=max_changes)
-
-
 class ChangeRecorder:
     """Records changes on behalf of API callers, one write at a time per process."""
 
@@ -73,8 +67,10 @@ class ChangeRecorder:
         self._read_lock = threading.Lock()
 
     def _read(self, content: bytes | str | dict, source: str) -> ChangeFile:
+        if isinstance(content, dict):
+            content = json.dumps(content, ensure_ascii=False)
         with self._read_lock:
-            return _parse(content, source, self.max_changes)
+            return parse_change_file(content, source, max_changes=self.max_changes)
 
     def record_file(self, content: bytes | str | dict, recorded_by: str, source: str) -> RecordResult:
         """A change file (YAML/JSON text, or an already decoded JSON object), atomically."""
