@@ -61,6 +61,17 @@ def descendants(pid: int) -> list[Process]:
     return found
 
 
+def browsers(processes: list[Process]) -> list[Process]:
+    """The Chromium browsers among `processes`: no `--type=`, and not started by another Chromium.
+
+    A process Chromium has just forked shows its parent's command line until it runs its own
+    program, so for an instant it looks like a second browser; its parent gives it away."""
+    chromium = {p.pid for p in processes if p.is_chromium()}
+    return [
+        p for p in processes if p.is_chromium() and p.chromium_type() is None and p.parent not in chromium
+    ]
+
+
 def programs_under(pid: int, name: str) -> list[Process]:
     return [p for p in descendants(pid) if p.program == name]
 
@@ -114,9 +125,7 @@ class Watch:
             self.most_renderers = max(
                 self.most_renderers, sum(1 for p in chromium if p.chromium_type() == "renderer")
             )
-            self.most_browsers = max(
-                self.most_browsers, sum(1 for p in chromium if p.chromium_type() is None)
-            )
+            self.most_browsers = max(self.most_browsers, len(browsers(under)))
             self.most_dots = max(self.most_dots, sum(1 for p in under if p.program == "dot"))
             memory = memory_kib(self.pid) + sum(memory_kib(p.pid) for p in under)
             self.most_memory_kib = max(self.most_memory_kib, memory)

@@ -31,7 +31,7 @@ from orgchange.application.changefile import parse_change_file
 from orgchange.application.config import Settings
 from tests.browser import chromium_path
 from tests.hardening.conftest import cli_env
-from tests.processes import Watch, descendants, programs_under, tree_memory_kib
+from tests.processes import Watch, browsers, descendants, programs_under, tree_memory_kib
 from tests.support import ROOT, opened
 
 from ..api.test_graphql_bounds import doubling_fragments
@@ -497,12 +497,12 @@ def test_eight_concurrent_pdfs_keep_to_the_cap_of_renders_and_the_rest_are_told_
 def test_the_browser_is_started_again_after_it_dies(pdf_server: Server) -> None:
     server = pdf_server
     assert server.get("/reports/ks/2017-11-13.pdf").status_code == 200
-    [browser] = [p for p in descendants(server.pid) if p.is_chromium() and p.chromium_type() is None]
+    [browser] = browsers(descendants(server.pid))
 
     os.kill(browser.pid, signal.SIGKILL)
     assert wait_for(lambda: all(p.pid != browser.pid for p in descendants(server.pid)), 10)
     response = server.get("/reports/ks/2017-11-13.pdf")
 
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
-    [again] = [p for p in descendants(server.pid) if p.is_chromium() and p.chromium_type() is None]
+    [again] = browsers(descendants(server.pid))
     assert again.pid != browser.pid
