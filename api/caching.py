@@ -53,11 +53,13 @@ REGISTER_READS = ("/diagrams/", "/documents/", "/reports/", "/opendata/")
 PAGE = ("/", "/docs", "/openapi.json")
 PAGE_FILES = "/static/"
 
+Headers = list[tuple[bytes, bytes]]
+
 PUBLIC = b"public, max-age=0, must-revalidate"
 PRIVATE = b"private, no-cache"
 NO_STORE = b"no-store"
 PRIVATE_NO_STORE = b"private, no-store"
-VARY = b"Accept, Accept-Language"
+VARY = b"Accept, Accept-Language, Accept-Encoding"
 
 
 def etag_of(stamp: int, identity: bytes) -> bytes:
@@ -212,8 +214,19 @@ class HttpCaching:
 def _replaced(
     headers: list[tuple[bytes, bytes]], ours: list[tuple[bytes, bytes]]
 ) -> list[tuple[bytes, bytes]]:
+    """`headers` with ours in place of theirs; a `Vary` of theirs is merged into ours."""
     names = {name for name, _ in ours}
-    return [(n, v) for n, v in headers if n.lower() not in names] + ours
+    theirs_vary = [v for n, v in headers if n.lower() == b"vary"]
+    kept = [(n, v) for n, v in headers if n.lower() not in names and n.lower() != b"vary"]
+    merged = []
+    for name, value in ours:
+        if name == b"vary":
+            words = [w.strip() for v in (value, *theirs_vary) for w in v.split(b",") if w.strip()]
+            value = b", ".join(dict.fromkeys(words, None).keys())
+        merged.append((name, value))
+    if b"vary" not in names:
+        merged.extend((b"vary", v) for v in theirs_vary)
+    return kept + merged
 
 
 def _with_cache_control(send: Send, value: bytes) -> Send:
