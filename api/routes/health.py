@@ -51,7 +51,7 @@ class HealthStatus(BaseModel):
 class Unavailable(BaseModel):
     status: str
     detail: str
-    code: str = Field(description="DATABASE_UNAVAILABLE or READ_MODELS_BEHIND (docs/errors.md#http).")
+    code: str = Field(description="DATABASE_UNAVAILABLE or READ_MODELS_BEHIND (docs/errors.md#other-routes).")
 
 
 class Live(BaseModel):
