@@ -43,14 +43,16 @@ An event-sourced register of organisational change for Swedish municipalities.
 
 * **GraphQL** at `POST /graphql` (GraphiQL in a browser at `GET /graphql`): the organisation
   at any date, unit histories, the change log, diffs, delegations and reports.
-* **REST**: `POST /changes` records a change file; `GET /health`; org-chart and delegation
+* **REST**: `POST /changes` records a change file; `GET /health`, `/health/live`, `/health/ready`;
+  `GET /metrics` (Prometheus); org-chart and delegation
   diagrams; the review pack of a board's meeting (HTML, PDF) and its unreported changes;
   the delegationsordning as a document (HTML, CSV).
 
 Days are `YYYY-MM-DD` and instants ISO 8601 with a time zone; a malformed parameter is a
 422 `{"detail": "<what is wrong>"}`.
 
-Reads are public unless the server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
+Reads answer with an `ETag` and honour `If-None-Match` (304). Reads are public unless the
+server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
 `Authorization: Bearer TOKEN` of a registrar or an admin (`orgchange token create`).
 """
 
