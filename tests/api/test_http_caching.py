@@ -158,3 +158,16 @@ def test_the_page_and_its_files_are_revalidated_with_their_own_etags(api: Api) -
         again = api.client.get(path, headers={"if-none-match": first.headers["etag"]})
         assert first.headers["cache-control"] == "public, max-age=0, must-revalidate"
         assert again.status_code == 304 and again.content == b"", path
+
+
+def test_a_read_sent_with_a_token_may_be_kept_by_the_browser_only(api: Api, tokens: Tokens) -> None:
+    """A shared cache keeps nothing that was asked for with a token, even where reads are public."""
+    signed = api.client.post(
+        "/graphql",
+        json={"query": UNIT, "variables": {"d": "2017-03-01"}},
+        headers={"authorization": f"Bearer {tokens.reader}"},
+    )
+    anonymous = api.graphql(UNIT, {"d": "2017-03-01"})
+
+    assert signed.headers["cache-control"] == "private, no-cache"
+    assert signed.headers["etag"] == anonymous.headers["etag"]  # the same answer
