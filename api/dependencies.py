@@ -21,6 +21,7 @@ from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.tokens import Caller, authenticate
 from projections.batches import BatchReader
 
+from .observability import CALLER
 from .recording import ChangeRecorder
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ ReaderDep = Annotated[BatchReader, Depends(get_reader)]
 
 
 async def current_caller(
+    request: Request,
     orgchange: OrgChangeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller | None:
@@ -66,10 +68,13 @@ async def current_caller(
     if credentials is None:
         return None
     try:
-        return await run_in_threadpool(authenticate, orgchange.engine, credentials.credentials)
+        caller = await run_in_threadpool(authenticate, orgchange.engine, credentials.credentials)
     except SQLAlchemyError:
         log.exception("looking up an API token: the database cannot be used")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None
+    if caller is not None:  # its name goes in the log line of a write (api/observability.py)
+        request.scope[CALLER] = caller.name
+    return caller
 
 
 CallerDep = Annotated[Caller | None, Depends(current_caller)]

@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .paths import route_path
+
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' blob:; img-src 'self' data: blob:; "
     "connect-src 'self'; frame-src 'self' blob:; font-src 'self'; object-src 'none'; "
@@ -96,7 +98,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
+        path = route_path(scope) if "path" in scope else ""
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -110,8 +112,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def wrap(build: Callable[[], ASGIApp]) -> Callable[[], ASGIApp]:
-    """`build_middleware_stack` of an app, with `SecurityHeaders` outside all of it.
+def wrap(
+    build: Callable[[], ASGIApp], outside: Callable[[ASGIApp], ASGIApp] = lambda app: app
+) -> Callable[[], ASGIApp]:
+    """`build_middleware_stack` of an app, with `SecurityHeaders` outside all of it (and `outside`
+    outside that: the log and metrics of each request, api/observability.py).
 
     Starlette always puts its `ServerErrorMiddleware` outermost, and that one sends
     the 500 of an unexpected error itself: a middleware added the usual way would
@@ -119,6 +124,6 @@ def wrap(build: Callable[[], ASGIApp]) -> Callable[[], ASGIApp]:
     """
 
     def build_with_headers() -> ASGIApp:
-        return SecurityHeaders(build())
+        return outside(SecurityHeaders(build()))
 
     return build_with_headers

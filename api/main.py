@@ -7,7 +7,7 @@ import json
 import os
 import socket
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -26,28 +26,33 @@ from orgchange.application.documents.pdf import Printer
 from projections.batches import BatchReader
 
 from . import headers
+from .caching import CompressReads, HttpCaching
 from .gate import Gate
 from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .limits import BodySizeLimit
+from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, web
+from .routes import metrics as metrics_route
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
 
 * **GraphQL** at `POST /graphql` (GraphiQL in a browser at `GET /graphql`): the organisation
   at any date, unit histories, the change log, diffs, delegations and reports.
-* **REST**: `POST /changes` records a change file; `GET /health`; org-chart and delegation
+* **REST**: `POST /changes` records a change file; `GET /health`, `/health/live`, `/health/ready`;
+  `GET /metrics` (Prometheus); org-chart and delegation
   diagrams; the review pack of a board's meeting (HTML, PDF) and its unreported changes;
   the delegationsordning as a document (HTML, CSV).
 
 Days are `YYYY-MM-DD` and instants ISO 8601 with a time zone; a malformed parameter is a
 422 `{"detail": "<what is wrong>"}`.
 
-Reads are public unless the server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
+Reads answer with an `ETag` and honour `If-None-Match` (304). Reads are public unless the
+server sets `ORGCHANGE_PUBLIC_READ=false`. Writes need
 `Authorization: Bearer TOKEN` of a registrar or an admin (`orgchange token create`).
 """
 
@@ -115,12 +120,35 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         settings.pdf_max_concurrent, settings.pdf_max_waiting, settings.pdf_timeout_seconds
     )
 
+    metrics = Metrics()
+    app.state.metrics = metrics
+    metrics.positions = lambda: (application.last_event_id(), application.read_model.last_event_id())
+    app.state.recorder.on_recorded = metrics.events_recorded.inc
+
+    def graphql_answered(answered: str) -> Callable[[dict[str, Any]], None]:
+        return lambda request: metrics.operation("query", request.get("operationName"), answered)
+
+    # The read models' position: the answer cache's stamp and the reads' ETags (api/caching.py).
+    stamp = Stamp(application.engine)
+    app.state.answer_stamp = stamp
     if settings.public_read and settings.answer_cache_mb > 0:
         cache = AnswerCache(settings.answer_cache_mb * 2**20)
         app.state.answer_cache = cache
-        stamp = Stamp(application.engine)
-        app.state.answer_stamp = stamp
-        app.add_middleware(CachedGraphQL, cache=cache, stamp=stamp, max_tokens=settings.graphql_max_tokens)
+        app.add_middleware(
+            CachedGraphQL,
+            cache=cache,
+            stamp=stamp,
+            max_tokens=settings.graphql_max_tokens,
+            on_hit=graphql_answered("cache"),
+        )
+    app.add_middleware(CompressReads)  # outside the answer cache, which keeps answers uncompressed
+    app.add_middleware(
+        HttpCaching,
+        stamp=stamp,
+        public_read=settings.public_read,
+        max_tokens=settings.graphql_max_tokens,
+        on_not_modified=graphql_answered("not_modified"),
+    )
     app.add_middleware(  # before anything parses a GraphQL document, the answer cache included
         GraphQLRequestBounds,
         max_body_bytes=settings.graphql_max_body_bytes,
@@ -133,6 +161,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.include_router(changes.router)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     for router in (diagrams.router, reports.router, documents.router, opendata.router):
         app.include_router(router, dependencies=[Depends(no_nul_in_parameters)])
     app.include_router(web.router)
@@ -142,7 +171,11 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     _document_read_access(app, settings.public_read)
     # Outermost of all, so that even a 500 carries the security headers.
     # Starlette has no hook outside its error middleware; it is a method, so mypy objects to replacing it.
-    app.build_middleware_stack = headers.wrap(app.build_middleware_stack)  # type: ignore[method-assign]
+    templates = RouteTemplates(lambda: app.openapi()["paths"])
+    app.build_middleware_stack = headers.wrap(  # type: ignore[method-assign]
+        app.build_middleware_stack,
+        lambda inner: ObservedRequests(inner, metrics, templates, settings.root_path),
+    )
     return app
 
 
@@ -195,6 +228,10 @@ def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8
         "timeout_keep_alive": settings.http_keep_alive_seconds,
         "limit_concurrency": settings.http_max_connections,
         "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        # Logging is configured here, once, for every worker (api/observability.py): JSON lines,
+        # one per request written by the app, uvicorn's own access log off.
+        "log_config": logging_config(settings.log_format, settings.log_level),
+        "access_log": False,
     }
     if settings.workers == 1:
         protocol = type(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,8 @@ class ChangeRecorder:
         self.orgchange = orgchange
         self.max_changes = max_changes
         self._write_lock = threading.Lock()
+        # Told how many events each write recorded (the metrics' counter, api/main.py).
+        self.on_recorded: Callable[[int], None] | None = None
         # Reading a file takes memory in proportion to it (up to the body limit, several
         # times over): one at a time per process, so a few large files cannot add up.
         self._read_lock = threading.Lock()
@@ -102,4 +104,7 @@ class ChangeRecorder:
         self, changes: Sequence[Change], recorded_by: str, organisation: str | None = None
     ) -> RecordResult:
         with self._write_lock:
-            return self.orgchange.record_changes(changes, recorded_by, organisation)
+            result = self.orgchange.record_changes(changes, recorded_by, organisation)
+        if self.on_recorded is not None:
+            self.on_recorded(result.count + (1 if result.renamed is not None else 0))
+        return result

@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orgchange.application.changefile import RepeatedKey, unique_object
 
 from ..limits import send_json
+from ..paths import route_path
 
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
@@ -103,7 +104,7 @@ class GraphQLRequestBounds:
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+        if scope["type"] != "http" or route_path(scope).rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
         try:

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from projections import tables as t
 
 from ..limits import send_json
+from ..paths import route_path
 from .bounds import DECODED
 from .documents import DEFAULT_MAX_TOKENS, Kept
 
@@ -65,6 +66,8 @@ FROM_EVENTS = frozenset(
     }
 )
 HEADER = "x-orgchange-cache"
+# The request's key and stamp, when api/caching.py has worked them out already (for its ETag).
+GRAPHQL_KEY = "orgchange.graphql_key"
 
 
 class AnswerCache:
@@ -203,15 +206,17 @@ class CachedGraphQL:
         stamp: Callable[[], int],
         path: str = "/graphql",
         max_tokens: int = DEFAULT_MAX_TOKENS,
+        on_hit: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.app = app
+        self.on_hit = on_hit
         self.cache = cache
         self.stamp = stamp
         self.path = path
         self.max_tokens = max_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
+        if scope["type"] != "http" or scope["method"] != "POST" or route_path(scope).rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
         if _header(scope, b"content-type").split(";")[0].strip() != "application/json":
@@ -227,15 +232,21 @@ class CachedGraphQL:
             key = request_key(body, self.max_tokens, decoded)
             return key, (self.stamp() if key is not None else 0)
 
-        try:
-            key, stamp = await run_in_threadpool(key_and_stamp)
-        except SQLAlchemyError:  # the database cannot be asked: let the query itself say so
-            key = None
+        known = scope.get(GRAPHQL_KEY)
+        if known is not None:
+            key, stamp = known
+        else:
+            try:
+                key, stamp = await run_in_threadpool(key_and_stamp)
+            except SQLAlchemyError:  # the database cannot be asked: let the query itself say so
+                key = None
         if key is None:
             await self.app(scope, _replay(body, False, receive), send)
             return
         answer = self.cache.get(key, stamp)
         if answer is not None:
+            if self.on_hit is not None and isinstance(decoded, dict):
+                self.on_hit(decoded)
             await send_json(send, 200, answer, ((HEADER.encode(), b"hit"),))
             return
         await self.app(scope, _replay(body, False, receive), _keeping(send, self.cache, key, stamp))

@@ -385,7 +385,7 @@ class Query:
             return RegisterInfo(
                 first_effective=first,
                 last_effective=last,
-                event_count=orgchange.event_count(),
+                event_count=orgchange.register_event_count(),
                 change_count=reader.change_count(),
             )
 

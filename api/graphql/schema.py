@@ -18,6 +18,7 @@ from .errors import INTERNAL_ERROR_MESSAGE, MaskInternalErrors, is_user_error, s
 from .execution import PlainFieldsExecutionContext
 from .limits import ResultSizeLimiter, limits_rule
 from .mutation import Mutation, OrganisationRenamedExtension
+from .observed import OperationMetrics
 from .query import MAX_PAGE_SIZE, Query
 from .scalars import SCALAR_MAP
 from .text import NoNulLiteral, NoNulText
@@ -70,6 +71,7 @@ def build_schema() -> strawberry.Schema:
             NoNulText,  # after BoundedDocuments: it adds to what validation found
             ResultSizeLimiter,
             OrganisationRenamedExtension,
+            OperationMetrics,
             lambda: MaskInternalErrors(
                 should_mask_error=should_mask_error, error_message=INTERNAL_ERROR_MESSAGE
             ),

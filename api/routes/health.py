@@ -1,7 +1,14 @@
-"""`GET /health`: is the service up, and do its read models reflect every event?
+"""`GET /health`, `/health/live` and `/health/ready`: is the service up, and may it be asked?
 
-When reads are not public, how many events the register holds is not public
-either: a caller without a valid token is told only the status.
+* `/health/live`: the process answers (nothing else is looked at): restart it if not.
+* `/health/ready`: the database answers, and the read models reflect every event:
+  send it requests if so, else 503 with a code.
+* `/health`: the status and the positions, for people and older probes.
+
+Each reads at most two single rows by index (the last event's id, the read models'
+position) and, for `/health`, the register's version: never a count over the
+events. When reads are not public, the positions are not public either: a caller
+without a valid token is told only the status.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ class Health(BaseModel):
     """The whole answer; on a server without public reads, only `status` without a valid token."""
 
     status: str = Field(description="'ok', or 'read models behind' until they catch up.")
-    events: int = Field(description="Events in the event store.")
+    events: int = Field(description="The register's events (its version).")
     last_event_id: int = Field(serialization_alias="lastEventId")
     read_models_last_event_id: int = Field(serialization_alias="readModelsLastEventId")
     read_models_up_to_date: bool = Field(serialization_alias="readModelsUpToDate")
@@ -44,6 +51,80 @@ class HealthStatus(BaseModel):
 class Unavailable(BaseModel):
     status: str
     detail: str
+    code: str = Field(description="DATABASE_UNAVAILABLE or READ_MODELS_BEHIND (docs/errors.md#other-routes).")
+
+
+class Live(BaseModel):
+    status: str = Field(description="Always 'ok': the process answers.")
+
+
+class Ready(BaseModel):
+    """The answer of a ready service; only `status` without a valid token when reads are not public."""
+
+    status: str = Field(description="'ok'.")
+    last_event_id: int | None = Field(default=None, serialization_alias="lastEventId")
+    read_models_last_event_id: int | None = Field(default=None, serialization_alias="readModelsLastEventId")
+
+
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+READ_MODELS_BEHIND = "READ_MODELS_BEHIND"
+UNREACHABLE = "the database cannot be reached"
+
+
+def _unavailable(state: str, detail: str, code: str) -> JSONResponse:
+    return JSONResponse(
+        {"status": state, "detail": detail, "code": code},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+@router.get(
+    "/health/live",
+    summary="Liveness",
+    description="The process answers. Looks at nothing else (no database): for a liveness probe.",
+    response_model=Live,
+)
+async def live() -> Live:
+    return Live(status="ok")
+
+
+@router.get(
+    "/health/ready",
+    summary="Readiness",
+    description=(
+        "The database answers and the read models reflect every event: 200. Otherwise 503 "
+        "with `code` DATABASE_UNAVAILABLE or READ_MODELS_BEHIND. Two rows read by index, no "
+        "count. When reads are not public, the positions only with a valid token."
+    ),
+    response_model=Ready,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses={503: {"model": Unavailable, "description": "Not ready: the code says why."}},
+)
+async def ready(request: Request, orgchange: OrgChangeDep, settings: SettingsDep) -> Ready | JSONResponse:
+    loop = asyncio.get_running_loop()
+    try:
+        last, projected = await loop.run_in_executor(HEALTH_THREADS, _two_positions, orgchange)
+    except (SQLAlchemyError, PersistenceError):
+        log.exception("readiness: the database cannot be reached")
+        return _unavailable("unavailable", UNREACHABLE, DATABASE_UNAVAILABLE)
+    if projected < last:
+        return _unavailable(
+            "read models behind",
+            f"the read models reflect event {projected}, the event store holds {last}",
+            READ_MODELS_BEHIND,
+        )
+    if not settings.public_read and not await loop.run_in_executor(
+        HEALTH_THREADS, _has_valid_token, request, orgchange
+    ):
+        return Ready(status="ok")
+    return Ready(status="ok", last_event_id=last, read_models_last_event_id=projected)
+
+
+@router.head("/health/ready", include_in_schema=False)
+async def ready_head(request: Request, orgchange: OrgChangeDep, settings: SettingsDep) -> Response:
+    answer = await ready(request, orgchange, settings)
+    return Response(status_code=answer.status_code if isinstance(answer, JSONResponse) else 200)
 
 
 @router.get(
@@ -62,17 +143,14 @@ async def health(
     request: Request, orgchange: OrgChangeDep, settings: SettingsDep
 ) -> Health | HealthStatus | JSONResponse:
     # Not in the shared thread pool, which documents and diagrams may keep busy: in two
-    # threads of its own (no statement runs on the event loop). Its three queries are small
-    # (two maxima and a count).
+    # threads of its own (no statement runs on the event loop). Its three queries each read
+    # one row by index: no count over the events.
     loop = asyncio.get_running_loop()
     try:
         last, projected, events = await loop.run_in_executor(HEALTH_THREADS, _positions, orgchange)
     except (SQLAlchemyError, PersistenceError):  # the event store wraps the driver's errors
         log.exception("health check: the database cannot be reached")
-        return JSONResponse(
-            {"status": "unavailable", "detail": "the database cannot be reached"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+        return _unavailable("unavailable", UNREACHABLE, DATABASE_UNAVAILABLE)
     up_to_date = projected >= last
     state = "ok" if up_to_date else "read models behind"
     if not settings.public_read and not await loop.run_in_executor(
@@ -98,9 +176,14 @@ async def health_head(request: Request, orgchange: OrgChangeDep, settings: Setti
 HEALTH_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="orgchange-health")
 
 
+def _two_positions(orgchange: OrgChange) -> tuple[int, int]:
+    """The event store's last event and the read models' last event."""
+    return orgchange.last_event_id(), orgchange.read_model.last_event_id()
+
+
 def _positions(orgchange: OrgChange) -> tuple[int, int, int]:
-    """The event store's last event, the read models' last event, and the events in all."""
-    return orgchange.last_event_id(), orgchange.read_model.last_event_id(), orgchange.event_count()
+    """The event store's last event, the read models' last event, and the register's events."""
+    return orgchange.last_event_id(), orgchange.read_model.last_event_id(), orgchange.register_event_count()
 
 
 def _has_valid_token(request: Request, orgchange: OrgChange) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orgchange.application.errors import MalformedInput
@@ -15,6 +17,7 @@ from orgchange.domain.text import describe, refused
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
 DEFAULT_URI_BASE = "https://example.org/orgchange/"
 MAX_RECORDED_BY = 200  # what the register keeps of a `recordedBy`
+ROOT_PATH = re.compile(r"(/(?!\.+(?:/|$))[A-Za-z0-9._-]+)+")
 
 
 class Settings(BaseSettings):
@@ -78,6 +81,29 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: PositiveFloat = 60.0
     http_keep_alive_seconds: PositiveFloat = 5.0
     http_max_connections: PositiveInt = 1_000
+
+    # --- serving behind a reverse proxy, and being watched (docs/http.md, docs/monitoring.md) ---
+    # The path the service is reached under, e.g. `/orgchange` (empty: the site's root). The
+    # proxy may pass the prefix on or strip it: the service answers either way.
+    root_path: str = ""
+    # `GET /metrics` answers only with `Authorization: Bearer` this value when it is set;
+    # without it the metrics are public (they tell nothing the register does not).
+    metrics_token: SecretStr | None = None
+    # Lines written to the log by `orgchange serve`: `json` (one object a line) or `text`.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("root_path")
+    @classmethod
+    def _plain_root_path(cls, value: str) -> str:
+        """`/orgchange` or `/a/b`: segments of letters, digits, `-`, `_` and `.`; no slash at the end."""
+        value = value.strip().rstrip("/")
+        if value and not ROOT_PATH.fullmatch(value):
+            raise ValueError(
+                "ORGCHANGE_ROOT_PATH is a path such as /orgchange: segments of letters, digits, "
+                f"'-', '_' and '.', each after a '/'; not {value[:80]!r}"
+            )
+        return value
 
     def recorded_by(self) -> str:
         """Who records from the command line: `ORGCHANGE_USER`, else the operating-system user.

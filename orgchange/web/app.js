@@ -27,8 +27,10 @@ const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({
 // An attribute value, always written between double quotes (`value="${attr(x)}"`); a URL
 // for href or src is built with `segment`/`query`/`hashOf` first, then passed through this.
 const attr = (value) => esc(value).replace(/`/g, "&#96;");
-// One path segment of a URL (`/reports/${segment(board)}/…`): percent-encoded, "/" included.
+// One path segment of a URL (`reports/${segment(board)}/…`): percent-encoded, "/" included.
 const segment = (value) => encodeURIComponent(String(value ?? ""));
+// The API's addresses are relative (`graphql`, `diagrams/…`): the page is always at the
+// service's root, `/` or `{ORGCHANGE_ROOT_PATH}/` behind a proxy, and they resolve under it.
 // A URL's query from an object; empty values are left out.
 const query = (params) => new URLSearchParams(
   Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [k, String(v)]),
@@ -75,7 +77,7 @@ function say(message) {
 }
 
 async function gql(text, variables = {}) {
-  const response = await auth.request("/graphql", {
+  const response = await auth.request("graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify({ query: text, variables }),
@@ -316,7 +318,7 @@ views.organisation = async ({ params }) => {
       .filter((u) => ["council", "board", "office", "area", "company"].includes(u.kind))
       .sort((a, b) => a.name.localeCompare(b.name, "sv"))
       .map((u) => `<option value="${attr(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
-    const url = withQuery("/diagrams/orgchart.svg", { asOf: when, root: select.value, leftToRight: lr ? "true" : "" });
+    const url = withQuery("diagrams/orgchart.svg", { asOf: when, root: select.value, leftToRight: lr ? "true" : "" });
     await showDiagram(document.getElementById("chart"), url, isCurrent);
     if (!isCurrent()) return;
     say(`Organisationen ${when}: ${data.organisation.units.length} enheter`);
@@ -572,8 +574,8 @@ views.delegationer = async ({ params }) => {
     replaceParams({ datum: when, namnd: chosen });
     document.getElementById("del-date").textContent = when;
     const which = { asOf: when, board: chosen };
-    document.getElementById("doc-link").href = withQuery("/documents/delegationsordning.html", which);
-    document.getElementById("csv-link").href = withQuery("/documents/delegationsordning.csv", which);
+    document.getElementById("doc-link").href = withQuery("documents/delegationsordning.html", which);
+    document.getElementById("csv-link").href = withQuery("documents/delegationsordning.csv", which);
     const data = await gql(`query($d: Date!, $b: ID) { delegations(asOf: $d, board: $b) { ${DELEGATION_FIELDS} }
         delegationGaps(asOf: $d, board: $b) { delegationId since reason }
         delegationFindings(asOf: $d, board: $b) { delegationId code since reason }
@@ -596,7 +598,7 @@ views.delegationer = async ({ params }) => {
         ${d.parentDelegationId ? '<br><span class="small muted">vidaredelegation</span>' : ""}</td><td>${esc(names.get(d.fromId) || d.fromId)}</td>
         <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}${findings.has(d.id) ? ' <span class="badge finding">anmärkning</span>' : ""}</td></tr>`).join("")}
         </tbody></table>`;
-    await showDiagram(document.getElementById("chart"), withQuery("/diagrams/delegations.svg", which), isCurrent);
+    await showDiagram(document.getElementById("chart"), withQuery("diagrams/delegations.svg", which), isCurrent);
     say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);
   };
   document.getElementById("namnd").addEventListener("change", () => load(document.getElementById("datum").value));
@@ -613,7 +615,7 @@ views.granskning = async ({ params }) => {
   const data = board ? await gql(`query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph }
       unreportedChanges(board: $b, first: 100) { id effective summary reportTo reportReason } }`, { b: board })
     : { reports: [], unreportedChanges: [] };
-  const pack = (format) => `/reports/${segment(board)}/${segment(meeting)}.${format}`;
+  const pack = (format) => `reports/${segment(board)}/${segment(meeting)}.${format}`;
   // What is still to be reported to the board: its own duty, or a change that emptied one of
   // its delegations ("påverkar er delegationsordning"), which is marked.
   const pending = data.unreportedChanges.map((c) => `<li data-change="${attr(c.id)}"${c.reportTo === board ? "" : ' class="gap affects"'}>

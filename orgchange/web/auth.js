@@ -121,7 +121,7 @@ export function openDocumentsWithCredentials(onError) {
       if (tab) { tab.location.href = url; return; }
       const save = document.createElement("a");
       save.href = url;
-      save.download = new URL(link.href).pathname.slice(1).replaceAll("/", "-");
+      save.download = link.getAttribute("href").split("?")[0].replaceAll("/", "-");
       document.body.append(save);
       save.click();
       save.remove();

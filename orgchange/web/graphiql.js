@@ -61,7 +61,7 @@ export const storage = {
 };
 
 const fetcher = window.GraphiQL.createFetcher({
-  url: "/graphql",
+  url: "graphql",
   // Read at each request: signing in or out on the web page takes effect at once.
   fetch: (url, options = {}) => fetch(url, {
     ...options,

@@ -271,6 +271,9 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
     assert set(spec["paths"]) == {
         "/changes",
         "/health",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
         "/diagrams/orgchart.{fmt}",
         "/diagrams/delegations.{fmt}",
         "/reports/{board}/unreported",

@@ -30,7 +30,7 @@ class RegisterInfo:
     last_effective: dt.date | None = strawberry.field(
         description="The latest effective date of any change; null for an empty register."
     )
-    event_count: int = strawberry.field(description="Events in the event store.")
+    event_count: int = strawberry.field(description="The register's events: its version, read by index.")
     change_count: int = strawberry.field(
         description="Changes in the change log, cancellations included (as counted by `changes`)."
     )
