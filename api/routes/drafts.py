@@ -54,6 +54,26 @@ STATUS_OF = {
 }
 
 
+def _answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals a route may answer, each `{"detail", "code"}` (docs/errors.md#drafts)."""
+    said = {
+        400: "The body is not JSON.",
+        401: "No valid token.",
+        403: "A reader's token: drafts are a registrar's or an admin's.",
+        404: "No draft has the id (`DRAFT_NOT_FOUND`).",
+        409: "The draft is closed (`DRAFT_CLOSED`), or the register moved under it (`DRAFT_CONFLICT`).",
+        412: "Saved by someone else since the revision of `If-Match` (`DRAFT_CHANGED`).",
+        413: "More changes or bytes than a draft may hold (`DRAFT_TOO_LARGE`).",
+        422: (
+            "A parameter is malformed; a name or file a draft cannot hold, a decision missing, a "
+            "change refused: nothing saved or recorded."
+        ),
+        428: "No `If-Match` (`DRAFT_REVISION_REQUIRED`).",
+        503: "The database cannot be used; or every turn to print or draw is taken.",
+    }
+    return {code: {"model": Refusal, "description": said[code]} for code in (401, 403, 422, *codes)}
+
+
 class NewDraft(BaseModel):
     name: str = Field(description="What the draft is about, e.g. 'Ny förvaltningsorganisation 2027'.")
     file: dict[str, Any] | None = Field(
@@ -61,9 +81,9 @@ class NewDraft(BaseModel):
     )
 
 
-class DraftError_(BaseModel):
+class Refusal(BaseModel):
     detail: str
-    code: str
+    code: str | None = None
 
 
 async def _run(work: Callable[[], T]) -> T | JSONResponse:
@@ -100,7 +120,12 @@ def _revision(if_match: str | None) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else -1
 
 
-@router.get("", summary="The drafts", description="Every draft, the last saved first; `status` to pick.")
+@router.get(
+    "",
+    summary="The drafts",
+    description="Every draft, the last saved first; `status` to pick.",
+    responses=_answers(503),
+)
 async def list_drafts(
     caller: WriterDep,
     drafts: DraftsDep,
@@ -117,7 +142,7 @@ async def list_drafts(
     summary="Start a draft",
     status_code=status.HTTP_201_CREATED,
     description="A new draft, empty or from a change file; answered with its `ETag` (its revision).",
-    responses={413: {"model": DraftError_}, 422: {"model": DraftError_}},
+    responses=_answers(400, 413, 422, 503),
 )
 async def create_draft(caller: WriterDep, drafts: DraftsDep, new: NewDraft) -> Any:
     draft = await _run(lambda: drafts.create(new.name, new.file, caller.name))
@@ -128,7 +153,7 @@ async def create_draft(caller: WriterDep, drafts: DraftsDep, new: NewDraft) -> A
     return response
 
 
-@router.get("/{draft_id}", summary="A draft", responses={404: {"model": DraftError_}})
+@router.get("/{draft_id}", summary="A draft", responses=_answers(404, 503))
 async def get_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId) -> Any:
     draft = await _run(lambda: drafts.get(draft_id))
     if isinstance(draft, JSONResponse):
@@ -146,10 +171,8 @@ async def get_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId) -> 
         "428 `DRAFT_REVISION_REQUIRED`."
     ),
     responses={
-        404: {"model": DraftError_},
-        409: {"model": DraftError_},
-        412: {"model": DraftError_},
-        428: {"model": DraftError_},
+        **_answers(404, 409, 412, 413, 422, 428, 503),
+        415: {"model": Refusal, "description": "The body is not JSON or YAML."},
     },
 )
 async def put_draft_file(
@@ -193,6 +216,7 @@ async def put_draft_file(
 @router.get(
     "/{draft_id}/check",
     summary="Check a draft",
+    responses=_answers(404, 409, 503),
     description=(
         "The draft against the register as it stands plus its own earlier changes, by the rules "
         "recording applies; `stale` when changes were recorded after it was saved, `conflicting` "
@@ -209,6 +233,7 @@ async def check_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId) -
 @router.get(
     "/{draft_id}/preview",
     summary="What a draft would do (konsekvenser)",
+    responses=_answers(404, 409, 503),
     description=(
         "The draft's check, and if it passes: the org chart's diff before and after, its changes "
         "as sentences, the delegations it would leave without a delegate per board with the "
@@ -226,6 +251,10 @@ async def preview_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId)
 @router.get(
     "/{draft_id}/file",
     summary="The draft as a change file",
+    responses={
+        200: {"content": {"application/json": {}, "application/yaml": {}}},
+        **_answers(404, 503),
+    },
     description=(
         "A download: JSON, or YAML with `format=yaml`; it can be recorded or opened as a draft again."
     ),
@@ -260,6 +289,7 @@ async def draft_file(
 @router.post(
     "/{draft_id}/record",
     summary="Record a draft",
+    responses=_answers(404, 409, 422, 503),
     description=(
         "Records the draft's changes atomically through the path of `POST /changes` and closes "
         "the draft (status `recorded`, with the ids). Every change needs its decision (body or "
@@ -276,7 +306,10 @@ async def record_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId) 
 
 
 @router.post(
-    "/{draft_id}/discard", summary="Discard a draft", description="Closes it unrecorded; it stays listed."
+    "/{draft_id}/discard",
+    summary="Discard a draft",
+    description="Closes it unrecorded; it stays listed.",
+    responses=_answers(404, 409, 503),
 )
 async def discard_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId) -> Any:
     draft = await _run(lambda: drafts.discard(draft_id))
@@ -288,6 +321,7 @@ async def discard_draft(caller: WriterDep, drafts: DraftsDep, draft_id: DraftId)
 @router.get(
     "/{draft_id}/proposal.{fmt}",
     summary="The draft's decision document",
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, **_answers(404, 409, 503)},
     description=(
         "Beslutsunderlag: the changes as sentences, the org chart before and after, the "
         "delegations to amend, the findings; an A4-printable HTML page, or a PDF."

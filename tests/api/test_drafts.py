@@ -494,3 +494,28 @@ def test_graphql_discards_a_draft(desk: Api, tokens: Tokens) -> None:
 
     assert discarded == {"discardDraft": {"status": "discarded"}}
     assert error["extensions"]["code"] == "DRAFT_CLOSED"
+
+
+def test_the_decision_document_prints_as_a_pdf(sqlite_url: str) -> None:
+    """Printed by the review pack's printer; once, on SQLite: the printing is the same on both."""
+    from fastapi.testclient import TestClient
+
+    from orgchange.application.documents.pdf import browser
+    from tests.support import IN_CI
+
+    if browser() is None:
+        message = "PDF needs Chromium (Debian: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    with opened(sqlite_url) as app, TestClient(create_app(settings_for(sqlite_url), app)) as client:
+        token = create_token(app, "registratorn", "registrar")
+        headers = auth(token, **{"content-type": "application/json"})
+        assert client.post("/changes", content=json.dumps(BASE), headers=headers).status_code == 200
+        made = client.post("/drafts", json={"name": "Stab", "file": file_of(MERGE)}, headers=auth(token))
+
+        response = client.get(f"/drafts/{made.json()['id']}/proposal.pdf", headers=auth(token))
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
