@@ -23,6 +23,7 @@ from ..drafting import problem_json
 from ..recording import problem_of
 from .context import Info
 from .errors import bad_argument, database_unavailable, not_recorded
+from .types.change_input import ChangeInput, entry_of
 from .types.draft import Draft
 
 T = TypeVar("T")
@@ -95,6 +96,48 @@ async def discard_draft(info: Info, id: strawberry.ID, revision: int | None = st
     expected = revision if isinstance(revision, int) else None
     return Draft.from_row(await _run(lambda: book.discard(str(id), expected)))
 
+
+async def add_draft_change(
+    info: Info,
+    id: strawberry.ID,
+    change: ChangeInput,  # type: ignore[valid-type]
+    at: int | None = strawberry.UNSET,
+    revision: int | None = strawberry.UNSET,
+) -> Draft:
+    book = info.context.drafts
+    entry = entry_of(change)
+    place = at if isinstance(at, int) else None
+    expected = revision if isinstance(revision, int) else None
+    return Draft.from_row(await _run(lambda: book.edit(str(id), place, entry, expected)))
+
+
+async def replace_draft_change(
+    info: Info,
+    id: strawberry.ID,
+    index: int,
+    change: ChangeInput,  # type: ignore[valid-type]
+    revision: int | None = strawberry.UNSET,
+) -> Draft:
+    book = info.context.drafts
+    entry = entry_of(change)
+    expected = revision if isinstance(revision, int) else None
+    return Draft.from_row(await _run(lambda: book.edit(str(id), index, entry, expected, replace=True)))
+
+
+async def remove_draft_change(
+    info: Info, id: strawberry.ID, index: int, revision: int | None = strawberry.UNSET
+) -> Draft:
+    book = info.context.drafts
+    expected = revision if isinstance(revision, int) else None
+    return Draft.from_row(await _run(lambda: book.edit(str(id), index, None, expected)))
+
+
+ADD_DESCRIPTION = (
+    "Add one change to the draft, typed (`ChangeInput`: one field per change type), at `at` (from 1; "
+    "at the end if left out). `revision` as for updateDraft; the draft as read is the one edited."
+)
+REPLACE_DESCRIPTION = "Replace the draft's change number `index` (from 1) with `change`."
+REMOVE_DESCRIPTION = "Remove the draft's change number `index` (from 1)."
 
 DRAFTS_DESCRIPTION = (
     "The drafts (utkast), the last saved first; `status` (open, recorded, discarded) to pick. "

@@ -140,3 +140,12 @@ class Mutation:
     discard_draft: Draft = strawberry.mutation(
         resolver=drafting.discard_draft, description=drafting.DISCARD_DESCRIPTION
     )
+    add_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.add_draft_change, description=drafting.ADD_DESCRIPTION
+    )
+    replace_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.replace_draft_change, description=drafting.REPLACE_DESCRIPTION
+    )
+    remove_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.remove_draft_change, description=drafting.REMOVE_DESCRIPTION
+    )

@@ -334,6 +334,32 @@ class Drafts:
             values["name"] = _valid_name(name)
         return self._save(draft_id, values, revision)
 
+    def edit(
+        self,
+        draft_id: str,
+        index: int | None,
+        entry: dict[str, Any] | None,
+        revision: int | None = None,
+        replace: bool = False,
+    ) -> Draft:
+        """One change added (at `index`, from 1; at the end if None), replaced or removed
+        (`entry` None), from `revision` if given, else from the draft as read here: an edit
+        made by someone else in between is refused, never overwritten."""
+        current = self.get(draft_id)
+        entries = list(current.entries)
+        last = len(entries) + (0 if replace or entry is None else 1)
+        if index is not None and not 1 <= index <= last:
+            raise DraftInvalid(f"utkastet har ingen ändring nr {index} (det har {len(entries)})", index=index)
+        at = (index if index is not None else last) - 1
+        if entry is None:
+            del entries[at]
+        elif replace:
+            entries[at] = entry
+        else:
+            entries.insert(at, entry)
+        expected = current.revision if revision is None else revision
+        return self.update(draft_id, dict(current.file, changes=entries), expected)
+
     def rename(self, draft_id: str, name: str, revision: int | None = None) -> Draft:
         return self._save(draft_id, {"name": _valid_name(name)}, revision)
 

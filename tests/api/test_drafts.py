@@ -519,3 +519,103 @@ def test_the_decision_document_prints_as_a_pdf(sqlite_url: str) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+
+
+def test_graphql_builds_a_draft_change_by_change_with_typed_inputs(desk: Api, tokens: Tokens) -> None:
+    """Each change type has its input type; what is given becomes the change-file entry."""
+    draft = new_draft(desk, tokens.registrar, [])
+    add = """mutation($id: ID!, $change: ChangeInput!, $at: Int) {
+               addDraftChange(id: $id, change: $change, at: $at) { revision changes } }"""
+    decision = {"body": "ks", "date": "2026-11-20", "paragraph": "§ 101"}
+    typed = [
+        {
+            "mergeUnits": {
+                "effective": "2027-01-01",
+                "units": ["ekonomi", "personal"],
+                "into": "stab",
+                "name": "Stabsenheten",
+                "kind": "unit",
+                "decision": decision,
+            }
+        },
+        {"abolishPosition": {"effective": "2027-01-01", "position": "ekonomichef", "decision": decision}},
+        {"abolishPosition": {"effective": "2027-01-01", "position": "personalchef", "decision": decision}},
+        {
+            "establishPosition": {
+                "effective": "2027-01-01",
+                "position": "stabschef",
+                "title": "Stabschef",
+                "unit": "stab",
+                "director": True,
+                "decision": decision,
+            }
+        },
+    ]
+    for change in typed[:3]:
+        desk.data(add, {"id": draft["id"], "change": change}, tokens.registrar)
+    added = desk.data(add, {"id": draft["id"], "change": typed[3], "at": 2}, tokens.registrar)[
+        "addDraftChange"
+    ]
+    replaced = desk.data(
+        """mutation($id: ID!, $change: ChangeInput!) {
+             replaceDraftChange(id: $id, index: 4, change: $change, revision: 5) { changes } }""",
+        {
+            "id": draft["id"],
+            "change": {
+                "grantDelegation": {
+                    "effective": "2027-01-01",
+                    "delegation": "ks-s1",
+                    "from": "ks",
+                    "to": "stabschef",
+                    "matter": "Anställning",
+                    "furtherDelegation": False,
+                    "decision": decision,
+                }
+            },
+        },
+        tokens.registrar,
+    )["replaceDraftChange"]
+    removed = desk.data(
+        "mutation($id: ID!) { removeDraftChange(id: $id, index: 4) { changes } }",
+        {"id": draft["id"]},
+        tokens.registrar,
+    )["removeDraftChange"]
+
+    assert added["revision"] == 5
+    assert added["changes"][:2] == [MERGE[0], MERGE[1]]
+    assert replaced["changes"][3] == {
+        "type": "grant_delegation",
+        "effective": "2027-01-01",
+        "delegation": "ks-s1",
+        "from": "ks",
+        "to": "stabschef",
+        "matter": "Anställning",
+        "further_delegation": False,
+        "decision": decision,
+    }
+    assert removed["changes"] == MERGE[:3]
+
+
+def test_a_typed_input_names_exactly_one_change_type(desk: Api, tokens: Tokens) -> None:
+    draft = new_draft(desk, tokens.registrar, [])
+
+    response = desk.graphql(
+        "mutation($id: ID!, $change: ChangeInput!) { addDraftChange(id: $id, change: $change) { revision } }",
+        {
+            "id": draft["id"],
+            "change": {
+                "dissolveUnit": {"effective": "2027-01-01", "unit": "personal"},
+                "abolishPosition": {"effective": "2027-01-01", "position": "personalchef"},
+            },
+        },
+        tokens.registrar,
+    )
+    out_of_range = desk.errors(
+        "mutation($id: ID!) { removeDraftChange(id: $id, index: 3) { revision } }",
+        {"id": draft["id"]},
+        tokens.registrar,
+    )
+
+    assert "errors" in response.json()
+    assert desk.client.get(f"/drafts/{draft['id']}", headers=auth(tokens.registrar)).json()["changes"] == []
+    assert out_of_range[0]["extensions"]["code"] == "DRAFT_INVALID"
