@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.changefile import dump_change_file
@@ -106,6 +107,11 @@ async def _run(work: Callable[[], T]) -> T | JSONResponse:
     except DatabaseUnavailable as error:
         log.error("drafts: %s", error)
         return JSONResponse({"detail": error.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    except DBAPIError:
+        log.exception("drafts: the database cannot be used")
+        return JSONResponse(
+            {"detail": DatabaseUnavailable.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
 
 
 def _tagged(body: dict[str, Any], revision: int) -> JSONResponse:

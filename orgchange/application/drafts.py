@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 
 from orgchange.application.changefile import FORMAT, ChangeFile, _load_text, parse_change
-from orgchange.application.errors import MalformedInput
+from orgchange.application.errors import MalformedInput, ReadOnlyRegister
 from orgchange.application.service import OrgChange, RecordResult
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.errors import ChangeRejected, OrgChangeError
@@ -290,7 +290,12 @@ class Drafts:
             raise DraftNotFound(f"det finns inget utkast med id '{_shown(draft_id)}'", id=draft_id)
         return _draft(row)
 
+    def _writing(self) -> None:
+        if self.orgchange.read_only:
+            raise ReadOnlyRegister()
+
     def create(self, name: str, file: Any, created_by: str) -> Draft:
+        self._writing()
         name = _valid_name(name)
         document = self._valid_file(file if file is not None else {"format": FORMAT, "changes": []})
         now = datetime.now(UTC)
@@ -374,6 +379,7 @@ class Drafts:
     ) -> Draft:
         """Save `values` from `revision` (None: the current one). `rebase`: the draft is now
         based on the register as it stands (a registrar's edit, checked against it)."""
+        self._writing()
         current = self.get(draft_id)
         if current.status != OPEN:
             raise DraftClosed(
@@ -531,21 +537,19 @@ class Drafts:
                 "beslutsdag innan utkastet registreras",
                 changes=[i for i, _ in missing],
             )
-        if any(c.id is None for c in change_file.changes):
-            entries = [
-                dict(entry, id=f"{draft.id}-{index}")
-                if isinstance(entry, dict) and not entry.get("id")
-                else entry
-                for index, entry in enumerate(draft.entries, start=1)
-            ]
-            draft = self._save(
-                draft.id,
-                {"file": json.dumps(dict(draft.file, changes=entries), ensure_ascii=False)},
-                draft.revision,
-                rebase=False,
-            )
-            change_file, _ = self.parse(draft)
-            assert change_file is not None  # ids were added to changes that were in form
+        # The claim: the ids given where missing, saved from the revision read. A save made in
+        # between is told (DRAFT_CHANGED) rather than recorded over, and one made from the
+        # revision read here is refused from now on.
+        entries = [
+            dict(entry, id=f"{draft.id}-{index}")
+            if isinstance(entry, dict) and not entry.get("id")
+            else entry
+            for index, entry in enumerate(draft.entries, start=1)
+        ]
+        file = json.dumps(dict(draft.file, changes=entries), ensure_ascii=False)
+        draft = self._save(draft.id, {"file": file}, draft.revision, rebase=False)
+        change_file, _ = self.parse(draft)
+        assert change_file is not None  # ids were added to changes that were in form
         try:
             result = self.recorder.record(change_file.changes, recorded_by, change_file.organisation)
         except ChangeRejected as rejected:
