@@ -54,6 +54,7 @@ class RequestContext(BaseContext):
         self.recorder = recorder
         self.caller = caller
         self._drafts = drafts
+        self.draft_trials = 0  # checks and previews of drafts asked for (types/draft.py)
         self.loaders = Loaders(reader, orgchange.read_model, ResultBudget(MAX_RESULT_ITEMS))
         # Set by recordChanges when the file renamed the organisation (mutation.py).
         self.organisation_renamed: dict[str, str | None] | None = None

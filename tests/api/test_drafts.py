@@ -619,3 +619,31 @@ def test_a_typed_input_names_exactly_one_change_type(desk: Api, tokens: Tokens) 
     assert "errors" in response.json()
     assert desk.client.get(f"/drafts/{draft['id']}", headers=auth(tokens.registrar)).json()["changes"] == []
     assert out_of_range[0]["extensions"]["code"] == "DRAFT_INVALID"
+
+
+def test_one_request_checks_only_a_few_drafts(desk: Api, tokens: Tokens) -> None:
+    """Each check records the draft in a transaction rolled back: a list of them is bounded."""
+    for n in range(3):
+        new_draft(desk, tokens.registrar, MERGE[:1], name=f"Utkast {n}")
+
+    errors = desk.errors("{ drafts { check { ok } preview { asOf } } }", token=tokens.registrar)
+    one = desk.data("{ drafts { id } }", token=tokens.registrar)["drafts"][0]
+
+    assert errors[0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "limit": 4}
+    assert desk.data(
+        "query($id: ID!) { draft(id: $id) { check { ok } } }", {"id": one["id"]}, tokens.registrar
+    ) == {"draft": {"check": {"ok": True}}}
+
+
+def test_a_draft_holds_no_more_changes_than_a_request_may(
+    app: OrgChange, make_api: Callable[..., Api], tokens: Tokens
+) -> None:
+    api = make_api(app, max_changes_per_request=2)
+
+    refused = api.client.post(
+        "/drafts", json={"name": "Stor", "file": file_of(MERGE[:3])}, headers=auth(tokens.registrar)
+    )
+
+    assert refused.status_code == 413
+    assert refused.json()["code"] == "DRAFT_TOO_LARGE"
+    assert api.client.get("/drafts", headers=auth(tokens.registrar)).json() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
@@ -17,6 +18,21 @@ from ..context import Info
 from .delegation import DelegationGap
 from .diff import OrgDiff
 from .finding import Finding
+
+# Checks and previews one request may ask for: each records the draft in a transaction that is
+# rolled back, one at a time per process, so `drafts { preview }` over every draft is refused.
+MAX_TRIALS_PER_REQUEST = 4
+
+
+def _take_a_trial(info: Info) -> None:
+    context = info.context
+    context.draft_trials += 1
+    if context.draft_trials > MAX_TRIALS_PER_REQUEST:
+        raise GraphQLError(
+            f"en fråga får kontrollera eller förhandsvisa högst {MAX_TRIALS_PER_REQUEST} utkast: "
+            "fråga efter ett utkast i taget (draft(id))",
+            extensions={"code": "QUERY_TOO_COSTLY", "limit": MAX_TRIALS_PER_REQUEST},
+        )
 
 
 @strawberry.type(description="What is wrong with one change of a draft (or with the draft's file).")
@@ -167,11 +183,13 @@ class Draft:
     @strawberry.field(description="The draft checked against the register as it stands now.")
     async def check(self, info: Info) -> DraftCheck:
         drafts = info.context.drafts
+        _take_a_trial(info)
         row = await run_in_threadpool(lambda: drafts.check(drafts.get(str(self.id))))
         return DraftCheck.from_row(row)
 
     @strawberry.field(description="What the draft would do; null when its check fails (see `check`).")
     async def preview(self, info: Info) -> DraftPreview | None:
         drafts = info.context.drafts
+        _take_a_trial(info)
         _, row = await run_in_threadpool(lambda: drafts.preview(drafts.get(str(self.id))))
         return DraftPreview.from_row(row) if row is not None else None
