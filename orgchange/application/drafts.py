@@ -365,9 +365,6 @@ class Drafts:
         expected = current.revision if revision is None else revision
         return self.update(draft_id, dict(current.file, changes=entries), expected)
 
-    def rename(self, draft_id: str, name: str, revision: int | None = None) -> Draft:
-        return self._save(draft_id, {"name": _valid_name(name)}, revision)
-
     def discard(self, draft_id: str, revision: int | None = None) -> Draft:
         current = self.get(draft_id)
         if current.status == DISCARDED:
@@ -569,9 +566,6 @@ class Drafts:
                 )
             )
         return self.get(draft.id)
-
-    def as_change_file(self, draft: Draft) -> str:
-        return json.dumps(draft.file, ensure_ascii=False, indent=1)
 
 
 # --- helpers ------------------------------------------------------------------------------------
