@@ -493,7 +493,8 @@ class Drafts:
             answer = self.recorder.try_out(changes, look_before, look_after, draft.created_by)
         except ChangeRejected as rejected:
             stale = register_at > draft.based_on
-            return Check([_rejected(rejected, stale)], draft.based_on, register_at), None
+            entry = draft.entries[rejected.index - 1] if 0 < rejected.index <= len(draft.entries) else None
+            return Check([_rejected(rejected, stale, entry)], draft.based_on, register_at), None
         return Check([], draft.based_on, register_at), answer
 
     # --- recording ------------------------------------------------------------------------------
@@ -624,7 +625,7 @@ def _neighbourhood(units: list[UnitRow], affected: set[str]) -> list[UnitRow]:
     return [unit for unit in units if unit.id in keep]
 
 
-def _rejected(rejected: ChangeRejected, stale: bool) -> Problem:
+def _rejected(rejected: ChangeRejected, stale: bool, entry: Any = None) -> Problem:
     conflicts = [c.describe() for c in rejected.conflicts]
     text = rejected.violation.message
     label = f"ändring nr {rejected.index}" + (f" ({rejected.change_id})" if rejected.change_id else "")
@@ -642,10 +643,28 @@ def _rejected(rejected: ChangeRejected, stale: bool) -> Problem:
         message,
         rejected.index,
         rejected.change_id,
-        None,
+        _field_named(entry, text),
         rejected.rule,
         conflicts,
     )
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _field_named(entry: Any, message: str) -> str | None:
+    """The field of `entry` whose value the rule's message names last: the message says what the
+    change would do and then why not ("… under 'kfv': 'kfv' is not in effect …"), so the last
+    key it quotes that is a value of the change is the one at fault. None when none is."""
+    if not isinstance(entry, dict):
+        return None
+    for quoted in reversed(_QUOTED.findall(message)):
+        for name, value in entry.items():
+            if name in ("type", "id", "decision", "note"):
+                continue
+            if value == quoted or (isinstance(value, list) and quoted in value):
+                return str(name)
+    return None
 
 
 _FIELD = re.compile(r"field '([^']+)'")

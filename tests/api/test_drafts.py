@@ -243,8 +243,8 @@ def test_each_edit_is_checked_against_the_register_and_the_drafts_earlier_change
         wrong,
     )
     check = desk.client.get(f"/drafts/{draft['id']}/check", headers=auth(tokens.registrar)).json()
-    assert [(p["index"], p["code"], p["rule"]) for p in check["problems"]] == [
-        (2, "CHANGE_REJECTED", "in-effect")
+    assert [(p["index"], p["code"], p["rule"], p["field"]) for p in check["problems"]] == [
+        (2, "CHANGE_REJECTED", "in-effect", "unit")
     ]
     assert check["problems"][0]["message"].startswith("ändring nr 2 establish_position")
 
@@ -337,7 +337,7 @@ def test_a_draft_overtaken_by_a_later_change_is_shown_conflicting_and_cannot_be_
 
     assert check["stale"] and check["conflicting"] and not check["ok"]
     assert check["problems"][0]["code"] == "DRAFT_CONFLICT"
-    assert check["problems"][0]["index"] == 1
+    assert (check["problems"][0]["index"], check["problems"][0]["field"]) == (1, "units")
     assert recorded.status_code == 409
     assert recorded.json()["code"] == "DRAFT_CONFLICT"
     assert desk.event_count() == events
@@ -647,3 +647,24 @@ def test_a_draft_holds_no_more_changes_than_a_request_may(
     assert refused.status_code == 413
     assert refused.json()["code"] == "DRAFT_TOO_LARGE"
     assert api.client.get("/drafts", headers=auth(tokens.registrar)).json() == []
+
+
+def test_a_draft_opens_from_a_yaml_change_file_and_refuses_a_name_with_control_characters(
+    desk: Api, tokens: Tokens
+) -> None:
+    yaml_file = (
+        "format: orgchange/v1\nchanges:\n"
+        "  - {type: rename_unit, effective: 2027-01-01, unit: personal, name: HR-enheten}\n"
+    )
+    made = desk.data(
+        'mutation($f: JSON) { createDraft(name: "Från YAML", file: $f) { changes } }',
+        {"f": yaml_file},
+        tokens.registrar,
+    )
+    [refused] = desk.errors('mutation { createDraft(name: "Rad\\u0007ett") { id } }', token=tokens.registrar)
+
+    assert made["createDraft"]["changes"] == [
+        {"type": "rename_unit", "effective": "2027-01-01", "unit": "personal", "name": "HR-enheten"}
+    ]
+    assert refused["extensions"]["code"] == "DRAFT_INVALID"
+    assert "styrtecken" in refused["message"]
