@@ -24,7 +24,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as default
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -60,6 +60,7 @@ from projections.tables import UTCDateTime
 
 MAX_NAME_LENGTH = 200
 DEFAULT_MAX_OPEN_DRAFTS = 50  # per registrar; ORGCHANGE_MAX_DRAFTS_PER_USER
+MAX_REFUSED = 10  # changes a check names as refused by the register
 
 OPEN, RECORDED, DISCARDED = "open", "recorded", "discarded"
 STATUSES = (OPEN, RECORDED, DISCARDED)
@@ -493,9 +494,32 @@ class Drafts:
             answer = self.recorder.try_out(changes, look_before, look_after, draft.created_by)
         except ChangeRejected as rejected:
             stale = register_at > draft.based_on
-            entry = draft.entries[rejected.index - 1] if 0 < rejected.index <= len(draft.entries) else None
-            return Check([_rejected(rejected, stale, entry)], draft.based_on, register_at), None
+            found = self._refused(changes, rejected, draft.created_by)
+            listed = [_rejected(r, stale, draft.entries[index - 1]) for index, r in found]
+            return Check(listed, draft.based_on, register_at), None
         return Check([], draft.based_on, register_at), answer
+
+    def _refused(
+        self, changes: Sequence[Change], first: ChangeRejected, recorded_by: str
+    ) -> list[tuple[int, ChangeRejected]]:
+        """Every change of the draft the register refuses (at most `MAX_REFUSED`), each with its
+        place in the draft: after the first, the draft is checked again without the changes
+        refused so far, on a working copy of the register (the rules are the domain's; nothing
+        is written). A change that needs a refused one is refused too, in its own words."""
+        places = list(range(1, len(changes) + 1))
+        found = [(first.index, first)]
+        del places[first.index - 1]
+        while places and len(found) < MAX_REFUSED:
+            register = self.orgchange.register()
+            try:
+                at = self.orgchange._next_instant(register)
+                register.record([changes[i - 1] for i in places], recorded_by, at)
+            except ChangeRejected as rejected:
+                place = places.pop(rejected.index - 1)
+                found.append((place, replace(rejected, index=place)))
+                continue
+            break
+        return sorted(found, key=lambda item: item[0])
 
     # --- recording ------------------------------------------------------------------------------
 

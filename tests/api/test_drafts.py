@@ -338,6 +338,13 @@ def test_a_draft_overtaken_by_a_later_change_is_shown_conflicting_and_cannot_be_
     assert check["stale"] and check["conflicting"] and not check["ok"]
     assert check["problems"][0]["code"] == "DRAFT_CONFLICT"
     assert (check["problems"][0]["index"], check["problems"][0]["field"]) == (1, "units")
+    # The merge is refused, so is the post in the merged unit, and the head of the dissolved unit
+    # is gone already; abolishing the other head still fits.
+    assert [(p["index"], p["code"]) for p in check["problems"]] == [
+        (1, "DRAFT_CONFLICT"),
+        (2, "DRAFT_CONFLICT"),
+        (4, "DRAFT_CONFLICT"),
+    ]
     assert recorded.status_code == 409
     assert recorded.json()["code"] == "DRAFT_CONFLICT"
     assert desk.event_count() == events
