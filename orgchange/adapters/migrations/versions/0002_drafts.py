@@ -33,9 +33,8 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer, nullable=False),
         sa.Column("based_on", sa.Integer, nullable=False),
         sa.Column("recorded_ids", sa.Text),
-        if_not_exists=True,
     )
-    op.create_index("ix_drafts_created_by_status", "drafts", ["created_by", "status"], if_not_exists=True)
+    op.create_index("ix_drafts_created_by_status", "drafts", ["created_by", "status"])
 
 
 def downgrade() -> None:
