@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 from collections import OrderedDict
@@ -16,6 +17,7 @@ import h11
 import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -35,6 +37,8 @@ from .params import no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, web
 from .routes import drafts as draft_routes
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
@@ -72,7 +76,10 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not application.read_only:  # a replica has the primary's tables
             await run_in_threadpool(tokens.create_tables, application.engine)
-            await run_in_threadpool(drafts.create_tables, application.engine)
+            try:  # made on the first draft if it cannot be made now (docs/drafts.md#storage)
+                await run_in_threadpool(drafts.create_tables, application.engine)
+            except DBAPIError as error:
+                log.warning("the drafts' table could not be made at start: %s", str(error).splitlines()[0])
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
         tune_for_serving()

@@ -301,6 +301,7 @@ class Drafts:
         document = self._valid_file(file if file is not None else {"format": FORMAT, "changes": []})
         now = datetime.now(UTC)
         draft_id = secrets.token_hex(8)
+        create_tables(self.engine)  # made at the service's start; here if it could not be then
         with self.engine.begin() as connection:
             open_drafts = connection.execute(
                 select(func.count())
