@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import OrgChange
 from orgchange.application.config import Settings
+from orgchange.application.drafts import Drafts
 from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.tokens import Caller, authenticate
 from projections.batches import BatchReader
@@ -49,10 +50,15 @@ async def get_reader(request: Request) -> BatchReader:
     return request.app.state.reader
 
 
+async def get_drafts(request: Request) -> Drafts:
+    return request.app.state.drafts
+
+
 OrgChangeDep = Annotated[OrgChange, Depends(get_orgchange)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RecorderDep = Annotated[ChangeRecorder, Depends(get_recorder)]
 ReaderDep = Annotated[BatchReader, Depends(get_reader)]
+DraftsDep = Annotated[Drafts, Depends(get_drafts)]
 
 
 async def current_caller(

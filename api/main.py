@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 from collections import OrderedDict
@@ -16,11 +17,12 @@ import h11
 import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from orgchange.adapters.collection import tune_for_serving
-from orgchange.application import OrgChange, tokens
+from orgchange.application import OrgChange, drafts, tokens
 from orgchange.application.config import Settings, get_settings
 from orgchange.application.documents.pdf import Printer
 from projections.batches import BatchReader
@@ -36,7 +38,10 @@ from .observability import Metrics, ObservedRequests, RouteTemplates, logging_co
 from .params import no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, web
+from .routes import drafts as draft_routes
 from .routes import metrics as metrics_route
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
@@ -76,6 +81,10 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not application.read_only:  # a replica has the primary's tables
             await run_in_threadpool(tokens.create_tables, application.engine)
+            try:  # made on the first draft if it cannot be made now (docs/drafts.md#storage)
+                await run_in_threadpool(drafts.create_tables, application.engine)
+            except DBAPIError as error:
+                log.warning("the drafts' table could not be made at start: %s", str(error).splitlines()[0])
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
         tune_for_serving()
@@ -106,6 +115,13 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.state.orgchange = application
     app.state.reader = BatchReader(application.engine)
     app.state.recorder = ChangeRecorder(application, settings.max_changes_per_request)
+    app.state.drafts = drafts.Drafts(
+        application,
+        app.state.recorder,
+        max_changes=settings.max_changes_per_request,
+        max_bytes=settings.max_upload_bytes,
+        max_open_per_user=settings.max_drafts_per_user,
+    )
     # Review packs and open-data exports: a few at a time per process (api/gate.py).
     gate = (
         settings.documents_max_concurrent,
@@ -162,7 +178,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.include_router(changes.router)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
-    for router in (diagrams.router, reports.router, documents.router, opendata.router):
+    for router in (diagrams.router, reports.router, documents.router, opendata.router, draft_routes.router):
         app.include_router(router, dependencies=[Depends(no_nul_in_parameters)])
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
@@ -178,6 +194,9 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     )
     return app
 
+
+# Reads that need a registrar's or an admin's token on every server (routes.drafts).
+WRITERS_ONLY_TAGS = frozenset({"drafts"})
 
 _NO_READ_TOKEN = {
     "description": "Reads are not public on this server, and no valid token was sent.",
@@ -202,6 +221,9 @@ def _document_read_access(app: FastAPI, public_read: bool) -> None:
         for path in schema["paths"].values():
             read = path.get("get")
             if read is None or not read.get("security"):
+                continue
+            if WRITERS_ONLY_TAGS & set(read.get("tags", ())):  # drafts: a registrar's, never public
+                read["responses"].setdefault("401", _NO_READ_TOKEN)
                 continue
             if public_read:
                 read["security"] = [{}, *read["security"]]

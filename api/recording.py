@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import IntegrityError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -24,6 +24,10 @@ from orgchange.application.changefile import ChangeFile, parse_change, parse_cha
 from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.changes import Change
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.register import Register
+from projections.read_model import ReadModel
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,23 @@ class ChangeRecorder:
             except (IntegrityError, SAIntegrityError):
                 raise ConcurrentWriteError(
                     "another registrar recorded changes at the same moment; please preview again"
+                ) from None
+
+    def try_out(
+        self,
+        changes: Sequence[Change],
+        look_before: Callable[[ReadModel], Any],
+        look_after: Callable[[ReadModel, Register, list[str], Any], T],
+        recorded_by: str,
+    ) -> T:
+        """Changes recorded in a transaction that is rolled back (`OrgChange.try_out`), queued
+        behind this process's writes like a preview: a draft's check and its preview."""
+        with self._write_lock:
+            try:
+                return self.orgchange.try_out(changes, look_before, look_after, recorded_by)
+            except (IntegrityError, SAIntegrityError):
+                raise ConcurrentWriteError(
+                    "another registrar recorded changes at the same moment; please check again"
                 ) from None
 
     def record_entry(self, entry: dict[str, Any], recorded_by: str) -> RecordResult:

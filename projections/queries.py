@@ -81,6 +81,40 @@ _UNIT_COLUMNS = [
 ]
 
 
+def compare_organisations(
+    before_units: Sequence[UnitRow],
+    after_units: Sequence[UnitRow],
+    before_posts: dict[str, str],
+    after_posts: dict[str, str],
+) -> OrgDiff:
+    """One organisation against another (two days, or a day before and after a draft's
+    changes): units and posts (post -> unit), each by key."""
+    before = {u.id: u for u in before_units}
+    after = {u.id: u for u in after_units}
+    both = sorted(before.keys() & after.keys())
+    posts_in_both = sorted(before_posts.keys() & after_posts.keys())
+    return OrgDiff(
+        added=sorted(after.keys() - before.keys()),
+        removed=sorted(before.keys() - after.keys()),
+        renamed=[(k, before[k].name, after[k].name) for k in both if before[k].name != after[k].name],
+        moved=[
+            (k, before[k].parent_id or before[k].owner_id, after[k].parent_id or after[k].owner_id)
+            for k in both
+            if (before[k].parent_id, before[k].owner_id) != (after[k].parent_id, after[k].owner_id)
+        ],
+        reclassified=[(k, before[k].kind, after[k].kind) for k in both if before[k].kind != after[k].kind],
+        positions=PositionDiff(
+            established=sorted(after_posts.keys() - before_posts.keys()),
+            abolished=sorted(before_posts.keys() - after_posts.keys()),
+            moved=[
+                (k, before_posts[k], after_posts[k])
+                for k in posts_in_both
+                if before_posts[k] != after_posts[k]
+            ],
+        ),
+    )
+
+
 def encode_cursor(effective: date | None, seq: int) -> str:
     raw = f"{effective.isoformat() if effective else ''}|{seq}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
@@ -209,35 +243,16 @@ class OrganisationReader(Reader):
 
     def diff(self, start: date, end: date, known_at: datetime | None = None) -> OrgDiff:
         """The organisation on `start` against that on `end`: units and posts, each by key."""
-        before = {u.id: u for u in self.organisation(start, known_at)}
-        after = {u.id: u for u in self.organisation(end, known_at)}
-        both = sorted(before.keys() & after.keys())
-        return OrgDiff(
-            added=sorted(after.keys() - before.keys()),
-            removed=sorted(before.keys() - after.keys()),
-            renamed=[(k, before[k].name, after[k].name) for k in both if before[k].name != after[k].name],
-            moved=[
-                (k, before[k].parent_id or before[k].owner_id, after[k].parent_id or after[k].owner_id)
-                for k in both
-                if (before[k].parent_id, before[k].owner_id) != (after[k].parent_id, after[k].owner_id)
-            ],
-            reclassified=[
-                (k, before[k].kind, after[k].kind) for k in both if before[k].kind != after[k].kind
-            ],
-            positions=self._position_diff(start, end, known_at),
+        return compare_organisations(
+            self.organisation(start, known_at),
+            self.organisation(end, known_at),
+            self.units_of_posts(start, known_at),
+            self.units_of_posts(end, known_at),
         )
 
-    def _position_diff(self, start: date, end: date, known_at: datetime | None) -> PositionDiff:
-        def units_of_posts(day: date) -> dict[str, str]:
-            return {p.id: p.unit_id for posts in self.positions(None, day, known_at).values() for p in posts}
-
-        before, after = units_of_posts(start), units_of_posts(end)
-        both = sorted(before.keys() & after.keys())
-        return PositionDiff(
-            established=sorted(after.keys() - before.keys()),
-            abolished=sorted(before.keys() - after.keys()),
-            moved=[(k, before[k], after[k]) for k in both if before[k] != after[k]],
-        )
+    def units_of_posts(self, day: date, known_at: datetime | None = None) -> dict[str, str]:
+        """Each post in effect on `day`, with the unit it belongs to."""
+        return {p.id: p.unit_id for posts in self.positions(None, day, known_at).values() for p in posts}
 
     # --- the change log -----------------------------------------------------------------
 
@@ -356,5 +371,3 @@ class OrganisationReader(Reader):
         log = t.change_log
         rows = self._all(select(func.min(log.c.effective), func.max(log.c.effective)))
         return rows[0][0], rows[0][1]
-
-

@@ -48,6 +48,7 @@ ADDRESSES = [
     "#/andringar?namnd={}",
     "#/delegationer?datum={}",
     "#/delegationer?datum=2017-03-01&namnd={}",
+    "#/utkast/{}",
 ]
 # Collects the policy's violations in every frame, from the first script on.
 RECORD_VIOLATIONS = """

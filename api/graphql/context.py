@@ -12,6 +12,7 @@ from strawberry.fastapi import BaseContext
 
 from orgchange.application import OrgChange
 from orgchange.application.config import Settings
+from orgchange.application.drafts import Drafts
 from orgchange.application.tokens import Caller
 from projections.batches import BatchReader
 
@@ -20,6 +21,7 @@ from ..dependencies import (
     NEED_TOKEN,
     NEED_WRITER,
     CallerDep,
+    DraftsDep,
     OrgChangeDep,
     ReaderDep,
     RecorderDep,
@@ -43,6 +45,7 @@ class RequestContext(BaseContext):
         reader: BatchReader,
         recorder: ChangeRecorder,
         caller: Caller | None,
+        drafts: Drafts | None = None,
     ):
         super().__init__()
         self.orgchange = orgchange
@@ -50,9 +53,18 @@ class RequestContext(BaseContext):
         self.reader = reader
         self.recorder = recorder
         self.caller = caller
+        self._drafts = drafts
+        self.draft_trials = 0  # checks and previews of drafts asked for (types/draft.py)
         self.loaders = Loaders(reader, orgchange.read_model, ResultBudget(MAX_RESULT_ITEMS))
         # Set by recordChanges when the file renamed the organisation (mutation.py).
         self.organisation_renamed: dict[str, str | None] | None = None
+
+    @property
+    def drafts(self) -> Drafts:
+        """The drafts, for a registrar or an admin only (docs/drafts.md): else 401/403."""
+        self.require_writer()
+        assert self._drafts is not None  # get_context gives the app's drafts
+        return self._drafts
 
     def require_writer(self) -> Caller:
         """The caller, if it may record changes; else a GraphQL error and HTTP 401/403.
@@ -98,9 +110,10 @@ async def get_context(
     reader: ReaderDep,
     recorder: RecorderDep,
     caller: CallerDep,
+    drafts: DraftsDep,
 ) -> RequestContext:
     # Reads need a token only when the server is not public; writes are checked per
     # mutation (RequestContext.require_writer), since a query needs no write role.
     if caller is None and not settings.public_read and not _is_graphiql_page(connection):
         raise unauthenticated(NEED_READ_TOKEN)
-    return RequestContext(orgchange, settings, reader, recorder, caller)
+    return RequestContext(orgchange, settings, reader, recorder, caller, drafts)

@@ -20,9 +20,11 @@ from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailab
 from orgchange.domain.errors import ChangeRejected
 
 from ..recording import problem_of
+from . import drafts as drafting
 from .context import Info
 from .errors import bad_argument, database_unavailable, not_recorded
 from .types import DelegationImpact, Report
+from .types.draft import Draft
 
 T = TypeVar("T")
 
@@ -125,3 +127,25 @@ class Mutation:
         }
         await _recording(lambda: info.context.recorder.record_entry(entry, caller.name))
         return await _report(info, str(board), meeting)
+
+    create_draft: Draft = strawberry.mutation(
+        resolver=drafting.create_draft, description=drafting.CREATE_DESCRIPTION
+    )
+    update_draft: Draft = strawberry.mutation(
+        resolver=drafting.update_draft, description=drafting.UPDATE_DESCRIPTION
+    )
+    record_draft: list[strawberry.ID] = strawberry.mutation(
+        resolver=drafting.record_draft, description=drafting.RECORD_DESCRIPTION
+    )
+    discard_draft: Draft = strawberry.mutation(
+        resolver=drafting.discard_draft, description=drafting.DISCARD_DESCRIPTION
+    )
+    add_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.add_draft_change, description=drafting.ADD_DESCRIPTION
+    )
+    replace_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.replace_draft_change, description=drafting.REPLACE_DESCRIPTION
+    )
+    remove_draft_change: Draft = strawberry.mutation(
+        resolver=drafting.remove_draft_change, description=drafting.REMOVE_DESCRIPTION
+    )

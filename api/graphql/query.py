@@ -22,6 +22,7 @@ from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cur
 from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
 
+from . import drafts as drafting
 from .context import Info
 from .errors import bad_argument
 from .loaders import Viewpoint
@@ -44,6 +45,7 @@ from .types import (
     UnitVersion,
     Vocabulary,
 )
+from .types.draft import Draft
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -409,3 +411,6 @@ class Query:
     )
     def vocabulary(self) -> Vocabulary:
         return Vocabulary.of(LOGGED_TYPES)
+
+    drafts: list[Draft] = strawberry.field(resolver=drafting.drafts, description=drafting.DRAFTS_DESCRIPTION)
+    draft: Draft | None = strawberry.field(resolver=drafting.draft, description=drafting.DRAFT_DESCRIPTION)

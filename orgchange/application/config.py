@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # checking a file costs more than linearly in its changes; a larger one is imported
     # from the command line (`orgchange import`), or sent in parts.
     max_changes_per_request: PositiveInt = 5_000
+    # Open drafts (utkast) one registrar may keep at once; a draft holds at most
+    # `max_changes_per_request` changes and `max_upload_bytes` bytes (docs/drafts.md).
+    max_drafts_per_user: PositiveInt = 50
     # Slow clients (`orgchange serve`): the request line and headers must arrive within
     # `http_header_timeout_seconds` and be at most `http_max_header_bytes`; a body must
     # arrive whole within `http_body_timeout_seconds`; an idle kept-alive connection is

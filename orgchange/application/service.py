@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -47,6 +47,7 @@ from projections.writer import DatabaseRows, MemoryRows, ReadModelWriter
 MAX_ATTEMPTS = 8
 ANALYZE_AFTER = 1000  # events in one transaction: enough to change the read models' statistics
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ class Impact:
 class _DryRunFinished(Exception):
     """Ends a dry run's transaction by rolling it back."""
 
-    def __init__(self, impact: Impact):
-        self.impact = impact
+    def __init__(self, answer: Any):
+        self.answer = answer
 
 
 @dataclass(frozen=True)
@@ -232,26 +233,49 @@ class OrgChange(Application):
         The changes are recorded and projected exactly as by `record_changes`, and
         the transaction is then rolled back: the answer comes from the same code.
         """
+        days = sorted({c.effective for c in changes if isinstance(c, DatedChange)})
+
+        def look_before(model: ReadModel) -> dict:
+            return {day: model.delegations.gaps(day) for day in days}
+
+        def look_after(model: ReadModel, register: Register, ids: list[str], before: dict) -> Impact:
+            after = {day: model.delegations.gaps(day) for day in days}
+            rows = model.changes_by_id(list(dict.fromkeys(ids)))
+            by_change = model.findings.of_changes(rows)
+            findings = [f for row in rows for f in by_change.get(row.id, [])]
+            impact = _compare_gaps(days, before, after)
+            return Impact(impact.opened, impact.closed, findings)
+
+        return self.try_out(changes, look_before, look_after, recorded_by)
+
+    def try_out(
+        self,
+        changes: Sequence[Change],
+        look_before: Callable[[ReadModel], Any],
+        look_after: Callable[[ReadModel, Register, list[str], Any], T],
+        recorded_by: str = "dry-run",
+    ) -> T:
+        """Record changes in a transaction that is rolled back, and answer what `look_after` saw.
+
+        `look_before` reads the read models as the register stands; the changes are then
+        recorded and projected exactly as by `record_changes` (refused in the same words),
+        and `look_after` reads the read models and the register with them, before the
+        transaction is rolled back: a dry run, a draft's check and its preview all come
+        from the code that records.
+        """
         self._writing()
         register = self.register()
         recorded_at = self._next_instant(register)
-        days = sorted({c.effective for c in changes if isinstance(c, DatedChange)})
         try:
             with self.datastore.transaction(commit=True) as session:
                 model = ReadModel(session.connection())
-                reader = model.delegations
-                before = {day: reader.gaps(day) for day in days}
+                before = look_before(model)
                 ids = register.record(changes, recorded_by, recorded_at)
                 if register._pending_events:
                     self._save_and_write(session, register, recorded_at)
-                after = {day: reader.gaps(day) for day in days}
-                rows = model.changes_by_id(list(dict.fromkeys(ids)))
-                by_change = model.findings.of_changes(rows)
-                findings = [f for row in rows for f in by_change.get(row.id, [])]
-                impact = _compare_gaps(days, before, after)
-                raise _DryRunFinished(Impact(impact.opened, impact.closed, findings))
+                raise _DryRunFinished(look_after(model, register, ids, before))
         except _DryRunFinished as finished:
-            return finished.impact
+            return finished.answer
 
     def impact_of(self, change_id: str) -> Impact:
         """The gaps a recorded change opened (it ended their delegate) or closed (it

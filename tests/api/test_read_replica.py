@@ -117,6 +117,14 @@ def test_a_replica_refuses_every_write_plainly(primary: OrgChange, replica, regi
     assert primary.event_count() == events
 
 
+def test_a_replica_keeps_no_drafts(replica, registrar: str) -> None:
+    """Drafts are written beside the register: on the primary, like the changes."""
+    made = replica.post("/drafts", json={"name": "Utkast"}, headers={"Authorization": f"Bearer {registrar}"})
+
+    assert made.status_code == 503
+    assert made.json() == {"detail": ReadOnlyRegister.MESSAGE}
+
+
 def test_without_the_setting_a_write_on_a_replica_is_still_a_plain_503(
     replica_url: str, registrar: str
 ) -> None:

@@ -283,6 +283,14 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/opendata/register.ttl",
         "/opendata/register.jsonld",
         "/opendata/popolo.json",
+        "/drafts",
+        "/drafts/{draft_id}",
+        "/drafts/{draft_id}/file",
+        "/drafts/{draft_id}/check",
+        "/drafts/{draft_id}/preview",
+        "/drafts/{draft_id}/record",
+        "/drafts/{draft_id}/discard",
+        "/drafts/{draft_id}/proposal.{fmt}",
     }
     post = spec["paths"]["/changes"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}

@@ -85,6 +85,11 @@ BEYOND_THE_SCHEMA = {
     "POST /changes",
     # `to` must not be before `from`
     "GET /reports/{board}/review.{fmt}",
+    # a draft's name is text without control characters, not blank; its file a change file in
+    # form; recording needs every change decided and accepted by the register
+    "POST /drafts",
+    "PUT /drafts/{draft_id}/file",
+    "POST /drafts/{draft_id}/record",
 }
 
 # The codes of GraphQL errors a caller can act on (api/graphql/errors.py, limits.py, context.py).
@@ -97,6 +102,15 @@ USER_ERROR_CODES = {
     "RESULT_TOO_LARGE",
     "UNAUTHENTICATED",
     "FORBIDDEN",
+    # drafts (docs/errors.md#drafts)
+    "DRAFT_NOT_FOUND",
+    "DRAFT_CHANGED",
+    "DRAFT_CLOSED",
+    "DRAFT_CONFLICT",
+    "DRAFT_DECISION_MISSING",
+    "DRAFT_INVALID",
+    "DRAFT_LIMIT",
+    "DRAFT_TOO_LARGE",
 }
 
 
