@@ -278,3 +278,35 @@ def test_a_sqlite_file_that_holds_no_register_is_not_a_backup(sqlite_url: str, t
 def test_the_events_table_is_the_one_the_application_writes() -> None:
     """The backup finds the register by this name; a renamed application would leave it looking elsewhere."""
     assert f"{OrgChange.name.lower()}_events" == EVENTS_TABLE
+
+
+def test_a_backup_of_postgresql_without_its_client_programs_says_what_to_install(
+    postgres_url: str, sample_file, tmp_path: Path
+) -> None:
+    """The image and the systemd install bring pg_dump; a host without it gets told, not a traceback."""
+    with opened(postgres_url, sample_file):
+        pass
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": postgres_url, "PATH": str(bare)}
+    file = tmp_path / "register.backup"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "orgchange", "backup", str(file)], capture_output=True, text=True, env=env
+    )
+
+    assert (
+        result.returncode == 1
+        and "PG_TOOLS_MISSING" in result.stderr
+        and "postgresql-client" in result.stderr
+    )
+    assert not file.exists() and not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_backup_of_a_sqlite_database_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "saknas.db"
+
+    result = _cli(f"sqlite:///{missing}", "backup", str(tmp_path / "register.backup"))
+
+    assert result.returncode == 1 and "DATABASE_NOT_FOUND" in result.stderr
+    assert not missing.exists() and not (tmp_path / "register.backup").exists()
