@@ -147,7 +147,7 @@ def _backup_sqlite(source: Path, partial: Path) -> int:
             "DATABASE_NOT_FOUND", f"databasen {source} finns inte; det finns inget att säkerhetskopiera"
         )
     timeout = 30.0  # wait for a writer's lock as the application does
-    with _closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=timeout)) as db:
+    with _closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)) as db:
         if not _sqlite_has_events(db):
             raise BackupError(
                 "DATABASE_NOT_A_REGISTER", f"{source} håller inget register att säkerhetskopiera"
@@ -160,7 +160,7 @@ def _backup_sqlite(source: Path, partial: Path) -> int:
 
 def _restore_sqlite(path: Path, target: Path) -> int:
     try:
-        with _closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+        with _closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
             if source.execute("PRAGMA quick_check").fetchone() != ("ok",):
                 raise _not_a_backup(path, "filen är skadad")
             if not _sqlite_has_events(source):
