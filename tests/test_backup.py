@@ -317,3 +317,20 @@ def test_a_backup_of_a_sqlite_database_that_does_not_exist_is_refused(tmp_path: 
 
     assert result.returncode == 1 and "DATABASE_NOT_FOUND" in result.stderr
     assert not missing.exists() and not (tmp_path / "register.backup").exists()
+
+
+def test_restore_refuses_a_sqlite_target_that_is_some_other_file_and_leaves_it_as_it_was(
+    sqlite_url: str, sample_file, tmp_path: Path
+) -> None:
+    with opened(sqlite_url, sample_file):
+        pass
+    file = tmp_path / "register.backup"
+    backup(sqlite_url, file)
+    notes = tmp_path / "anteckningar.db"
+    notes.write_text("inte en databas, men någons anteckningar\n" * 100)
+    before = notes.read_bytes()
+
+    result = _cli(f"sqlite:///{notes}", "restore", str(file))
+
+    assert result.returncode == 1 and "RESTORE_TARGET_NOT_A_DATABASE" in result.stderr
+    assert notes.read_bytes() == before

@@ -166,8 +166,7 @@ def _restore_sqlite(path: Path, target: Path) -> int:
             if not _sqlite_has_events(source):
                 raise _not_a_backup(path, "den håller inget register")
             if target.exists():
-                with _closing(sqlite3.connect(target, timeout=30.0)) as existing:
-                    _refuse_if_holding(target, _sqlite_tables_with_rows(existing))
+                _refuse_if_holding(target, _sqlite_target_rows(target))
             elif not target.parent.is_dir():
                 raise BackupError("DATABASE_NOT_FOUND", f"katalogen {target.parent} finns inte")
             with _closing(sqlite3.connect(target, timeout=30.0)) as db:
@@ -178,6 +177,17 @@ def _restore_sqlite(path: Path, target: Path) -> int:
         if isinstance(error, sqlite3.OperationalError):
             raise BackupError("RESTORE_FAILED", f"återställningen misslyckades: {error}") from None
         raise _not_a_backup(path, str(error)) from None
+
+
+def _sqlite_target_rows(target: Path) -> list[str]:
+    try:
+        with _closing(sqlite3.connect(target, timeout=30.0)) as existing:
+            return _sqlite_tables_with_rows(existing)
+    except sqlite3.DatabaseError as error:
+        raise BackupError(
+            "RESTORE_TARGET_NOT_A_DATABASE",
+            f"{target} finns men är ingen SQLite-databas ({error}); ingenting ändrades",
+        ) from None
 
 
 def _sqlite_has_events(db: sqlite3.Connection) -> bool:
