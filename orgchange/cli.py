@@ -429,6 +429,38 @@ def rebuild(obj: Context) -> None:
         click.echo(f"Read models rebuilt from {count} event(s).")
 
 
+@cli.command(help="Write a consistent copy of the running register to FILE (docs/operations.md).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def backup(obj: Context, file: Path) -> None:
+    from orgchange.application.backup import backup as take_backup
+
+    with _user_errors(), _backup_errors():
+        info = take_backup(obj.database_url, file)
+        click.echo(f"Wrote {file}: a {info.kind} backup up to event {info.last_event_id}.")
+
+
+@cli.command(help="Restore the backup FILE into an empty database.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def restore(obj: Context, file: Path) -> None:
+    from orgchange.application.backup import restore as restore_backup
+
+    with _user_errors(), _backup_errors():
+        info = restore_backup(obj.database_url, file)
+        click.echo(f"Restored {file}: the register up to event {info.last_event_id}.")
+
+
+@contextmanager
+def _backup_errors() -> Iterator[None]:
+    from orgchange.application.backup import BackupError
+
+    try:
+        yield
+    except BackupError as error:
+        _fail(str(error), error.exit_code)
+
+
 @cli.command(help="Serve the HTTP API, GraphQL and the web page.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

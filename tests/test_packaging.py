@@ -26,6 +26,7 @@ def test_compose_wires_two_stateless_services_to_one_database():
     services = compose["services"]
     db = services["db"]
     credentials = tuple(db["environment"][k] for k in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"))
+    assert credentials[1].startswith("${POSTGRES_PASSWORD:?")  # from .env, never inline
     ports = set()
     for name in ("orgchange", "orgchange-2"):
         service = services[name]
