@@ -33,7 +33,8 @@ from .graphql.router import graphql_router
 from .limits import BodySizeLimit
 from .params import no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
-from .routes import changes, diagrams, documents, health, opendata, reports, web
+from .routes import changes, diagrams, documents, health, opendata, reports, session, web
+from .sessions import Refusal, refusal_response
 
 DESCRIPTION = """
 An event-sourced register of organisational change for Swedish municipalities.
@@ -131,8 +132,10 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         BodySizeLimit, max_bytes=settings.max_upload_bytes, timeout=settings.http_body_timeout_seconds
     )
     app.add_exception_handler(RequestValidationError, plain_validation_error)
+    app.add_exception_handler(Refusal, refusal_response)
     app.include_router(changes.router)
     app.include_router(health.router)
+    app.include_router(session.router)
     for router in (diagrams.router, reports.router, documents.router, opendata.router):
         app.include_router(router, dependencies=[Depends(no_nul_in_parameters)])
     app.include_router(web.router)
