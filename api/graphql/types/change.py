@@ -90,7 +90,9 @@ class Change:
     change_type: str = strawberry.field(name="type", description="The change type, e.g. merge_units.")
     # Every listed change has a day (reports, the only undated changes, are not listed).
     effective: dt.date = strawberry.field(
-        description="The day it takes effect; for cancel_change and correct_change, that of the change cancelled."
+        description=(
+            "The day it takes effect; for cancel_change and correct_change, that of the change cancelled."
+        )
     )
     recorded_at: dt.datetime = strawberry.field(description="When the register accepted it (UTC).")
     recorded_by: str | None = strawberry.field(
