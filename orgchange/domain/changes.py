@@ -369,7 +369,7 @@ class CorrectChange(Change):
 
     The earlier change is cancelled and the replacement recorded at once, and checked as
     one: the register without the earlier change and with the replacement must keep every
-    rule (docs/time.md#corrections). The replacement is an organisational or delegation
+    rule (docs/time.md#corrections-keep-what-was-believed). The replacement is an organisational or delegation
     change of any type, with an id of its own (given, so that the correction is idempotent
     and the replacement can be named later).
     """

@@ -1,6 +1,6 @@
 """`correct_change`: an earlier change replaced by the one that should have been recorded.
 
-The two are checked as one (docs/time.md#corrections): a correction of the day a unit was
+The two are checked as one (docs/time.md#corrections-keep-what-was-believed): a correction of the day a unit was
 established would, taken as a cancellation and then a new establishment, conflict with
 every later change of the unit in between.
 """
