@@ -35,7 +35,7 @@ def test_demo_then_chart_json_for_a_date(database_url):
     assert first.returncode == 0, first.stderr
     assert "134 change(s) recorded" in first.stdout
     again = run(database_url, "demo")
-    assert "0 change(s) recorded, 133 already recorded" in again.stdout
+    assert "0 change(s) recorded, 134 already recorded" in again.stdout
     chart = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")
     data = json.loads(chart.stdout)
     assert data["asOf"] == "2017-03-01"
