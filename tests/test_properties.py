@@ -34,8 +34,8 @@ from orgchange.application.changefile import dump_change_file, parse_change_file
 from orgchange.application.export import export_entries
 from orgchange.domain.changes import (
     CancelChange,
-    CorrectChange,
     Change,
+    CorrectChange,
     DissolveUnit,
     EstablishPosition,
     EstablishUnit,
