@@ -105,7 +105,29 @@ def _identity_from_proxy(request: Request, settings: Any) -> Identity | None:
     "/session",
     response_model=SignedIn,
     summary="Sign the web page in",
-    responses={401: {}, 403: {}, 422: {}, 429: {}},
+    responses={
+        401: {
+            "description": "Not a valid, active token, and no trusted proxy named a user (SIGN_IN_REFUSED)."
+        },
+        403: {"description": "The request came from another site, or the proxy gave an unknown role."},
+        422: {"description": 'The body is not {"token": "…"} (SIGN_IN_MALFORMED).'},
+        429: {"description": "Too many attempts from the address (SIGN_IN_LIMITED); see Retry-After."},
+    },
+    # Read by the route itself, so that a malformed body gets the sign-in's own code.
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"token": {"type": "string", "description": "An API token."}},
+                        "additionalProperties": False,
+                    }
+                }
+            },
+        }
+    },
 )
 async def sign_in(
     request: Request,
