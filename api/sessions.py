@@ -133,27 +133,41 @@ def refuse_cross_site(request: Request, settings: Settings) -> None:
 
 
 class AttemptLimit:
-    """At most `attempts` sign-ins per client address within `window` seconds (brute force)."""
+    """At most `attempts` failed sign-ins per client address within `window` seconds (guessing).
+
+    Only failures count: an office behind one address may sign in as often as it likes, and a
+    guesser is stopped after a few wrong tokens. A check comes before the token is looked at, so
+    that a refused address costs no database query.
+    """
 
     def __init__(self, attempts: int, window: float, max_addresses: int = 10_000):
         self.attempts, self.window, self.max_addresses = attempts, window, max_addresses
-        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
+        self._failed: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        times = self._failed.pop(address, None) or deque()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
 
     def check(self, address: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        times = self._seen.pop(address, None) or deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
+        times = self._recent(address, now)
+        if times:
+            self._failed[address] = times
         if len(times) >= self.attempts:
-            self._seen[address] = times
             retry = max(1, int(times[0] + self.window - now) + 1)
             raise Refusal(
                 429,
                 SIGN_IN_LIMITED,
-                f"För många inloggningsförsök från din adress; försök igen om {retry} sekunder.",
+                f"För många misslyckade inloggningsförsök från din adress; försök igen om {retry} sekunder.",
                 {"Retry-After": str(retry)},
             )
+
+    def failed(self, address: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        times = self._recent(address, now)
         times.append(now)
-        self._seen[address] = times
-        while len(self._seen) > self.max_addresses:
-            self._seen.popitem(last=False)
+        self._failed[address] = times
+        while len(self._failed) > self.max_addresses:
+            self._failed.popitem(last=False)

@@ -4,8 +4,8 @@
 cookie (HttpOnly, SameSite=Strict, Secure when served over HTTPS) and the session's
 anti-CSRF token, which the page sends back in `X-CSRF-Token` on every write. Without
 a token, a request from a trusted proxy that names its user (`ORGCHANGE_USER_HEADER`)
-signs that user in: a municipality's single sign-on in front of the service. Attempts
-are bounded per client address (429 with Retry-After).
+signs that user in: a municipality's single sign-on in front of the service. Failed
+attempts are bounded per client address (429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ async def sign_in(
 ) -> SignedIn:
     """`{"token": "…"}` signs in with an API token; without one, a trusted proxy's user signs in."""
     refuse_cross_site(request, settings)
-    _limit(request).check(client_address(request, settings))
+    limit, address = _limit(request), client_address(request, settings)
+    limit.check(address)
     token = await _token_of(request)
     identity: Identity | None
     try:
@@ -147,6 +148,7 @@ async def sign_in(
         else:
             identity = _identity_from_proxy(request, settings)
         if identity is None:
+            limit.failed(address)
             raise Refusal(
                 status.HTTP_401_UNAUTHORIZED,
                 SIGN_IN_REFUSED,

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # hours after it began.
     session_idle_minutes: PositiveInt = 30
     session_max_hours: PositiveInt = 12
-    # Sign-in attempts (POST /session) per client address within the window; more: 429.
+    # Failed sign-in attempts (POST /session) per client address within the window; then 429.
     sign_in_attempts: PositiveInt = 10
     sign_in_window_seconds: PositiveInt = 300
     # Addresses or networks (comma-separated, e.g. "10.0.0.5, 10.1.0.0/16") of reverse proxies

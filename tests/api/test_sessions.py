@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api.main import create_app
+from api.sessions import AttemptLimit, Refusal
 from orgchange.application import OrgChange
 from orgchange.application.sessions import web_sessions
 from orgchange.application.tokens import revoke_token
@@ -172,13 +174,18 @@ def test_revoking_the_token_ends_its_sessions(empty_api: Api, tokens: Tokens) ->
     assert write(empty_api, signed["csrfToken"]).status_code == 401
 
 
-def test_sign_in_attempts_are_bounded_per_address(app: OrgChange, make_api: Callable[..., Api]) -> None:
+def test_failed_sign_in_attempts_are_bounded_per_address(
+    app: OrgChange, make_api: Callable[..., Api], tokens: Tokens
+) -> None:
     api = make_api(app, sign_in_attempts=3, sign_in_window_seconds=600)
+    for _ in range(4):  # signing in rightly counts for nothing
+        assert api.client.post("/session", json={"token": tokens.reader}).status_code == 200
     for _ in range(3):
         assert api.client.post("/session", json={"token": "oc_0000000000000000_guess"}).status_code == 401
-    response = api.client.post("/session", json={"token": "oc_0000000000000000_guess"})
-    assert (response.status_code, response.json()["code"]) == (429, "SIGN_IN_LIMITED")
-    assert 0 < int(response.headers["retry-after"]) <= 600
+    for token in ("oc_0000000000000000_guess", tokens.reader):  # then not even the right token
+        response = api.client.post("/session", json={"token": token})
+        assert (response.status_code, response.json()["code"]) == (429, "SIGN_IN_LIMITED")
+        assert 0 < int(response.headers["retry-after"]) <= 600
 
 
 def test_a_trusted_proxys_user_header_signs_in_only_from_the_proxy(app: OrgChange, database_url: str) -> None:
@@ -211,3 +218,14 @@ def test_without_a_role_header_the_proxys_user_gets_the_default_role(
     with TestClient(create_app(settings, app), client=("10.0.0.5", 5000)) as client:
         response = client.post("/session", headers={"X-Remote-User": "bo", "X-Remote-Role": "admin"})
         assert response.json()["role"] == "reader"
+
+
+def test_failed_attempts_older_than_the_window_no_longer_count() -> None:
+    limit = AttemptLimit(attempts=2, window=60)
+    limit.failed("192.0.2.1", now=0)
+    limit.failed("192.0.2.1", now=10)
+    with pytest.raises(Refusal) as refused:
+        limit.check("192.0.2.1", now=59)
+    assert refused.value.headers["Retry-After"] == "2"
+    limit.check("192.0.2.2", now=59)  # another address is not held back
+    limit.check("192.0.2.1", now=61)  # the first failure has left the window
