@@ -101,7 +101,7 @@ def test_a_registrar_signs_in_sees_the_role_records_a_file_and_signs_out(served)
         assert page.is_visible("#record-file")
         page.set_input_files("#change-file", str(change_file))
         page.click("#record-file button[type=submit]")
-        page.wait_for_selector("#record-result:has-text('Registrerade 1 ändringar')")
+        page.wait_for_selector("#record-result:has-text('Registrerade 1 ändring (0 fanns redan)')")
         save_screenshot(page, "web-registrar-signed-in")
 
         page.click("#signout")

@@ -529,7 +529,8 @@ function bindRecordFile() {
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
       result.className = "small";
-      result.textContent = `Registrerade ${body.recorded.length} ändringar (${body.skipped.length} fanns redan).`;
+      const n = body.recorded.length;
+      result.textContent = `Registrerade ${n} ${n === 1 ? "ändring" : "ändringar"} (${body.skipped.length} fanns redan).`;
     } else {
       result.className = "small error";
       result.textContent = (body.errors || [body.detail || `Servern svarade ${response.status}`]).join(" ");

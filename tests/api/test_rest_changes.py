@@ -16,7 +16,7 @@ from tests.support import SAMPLE
 
 from .conftest import Api, Tokens
 
-SAMPLE_CHANGES = 133  # entries in orgchange/sample/nacka-2012-2018.yaml
+SAMPLE_CHANGES = 134  # entries in orgchange/sample/nacka-2012-2018.yaml
 
 TWO_CHANGES_SECOND_BAD = """format: orgchange/v1
 changes:
