@@ -84,6 +84,16 @@ def sign_in_with_the_form(page, url: str, token: str) -> None:
     page.get_by_label("API-token").fill(token)
     page.click("#signin button[type=submit]")
     page.wait_for_selector("#signout:not([hidden])")
+    settled(page, "Organisationen")  # where signing in leads
+
+
+def settled(page, heading: str) -> None:
+    """Wait until the view is drawn: a view asked for before it is done could be overwritten by it."""
+    page.wait_for_function(
+        """h => document.querySelector('main h1')?.textContent.startsWith(h)
+                 && !document.getElementById('main').hasAttribute('aria-busy')""",
+        arg=heading,
+    )
 
 
 def test_a_registrar_signs_in_sees_the_role_records_a_file_and_signs_out(served) -> None:
@@ -97,7 +107,7 @@ def test_a_registrar_signs_in_sees_the_role_records_a_file_and_signs_out(served)
         sign_in_with_the_form(page, url, tokens["registrar"])
         assert page.inner_text("#who") == "Inloggad som registratorn (registrator)"
         page.goto(f"{url}/#/andringar")
-        page.wait_for_selector("#record-file")
+        settled(page, "Ändringslogg")
         assert page.is_visible("#record-file")
         page.set_input_files("#change-file", str(change_file))
         page.click("#record-file button[type=submit]")
@@ -124,6 +134,7 @@ def test_a_reader_signs_in_and_sees_no_editing_controls(served) -> None:
         sign_in_with_the_form(page, url, tokens["reader"])
         assert page.inner_text("#who") == "Inloggad som läsaren (läsare)"
         page.goto(f"{url}/#/andringar")
+        settled(page, "Ändringslogg")
         page.wait_for_selector("#log li")
         assert page.get_attribute("body", "data-role") == "reader"
         assert page.locator("#record-file").count() == 0

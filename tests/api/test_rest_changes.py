@@ -280,6 +280,7 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/opendata/register.ttl",
         "/opendata/register.jsonld",
         "/opendata/popolo.json",
+        "/session",
     }
     post = spec["paths"]["/changes"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}
