@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, Engine, Index, String, Table, and_, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from projections.tables import UTCDateTime
 
@@ -119,9 +120,12 @@ def find_session(
         end_session(engine, session_id, now)
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
-        with engine.begin() as connection:
-            connection.execute(update(s).where(s.c.id_hash == row.id_hash).values(last_seen_at=now))
-        expires = min(now + lifetime.idle, row.created_at + lifetime.absolute)
+        try:
+            with engine.begin() as connection:
+                connection.execute(update(s).where(s.c.id_hash == row.id_hash).values(last_seen_at=now))
+            expires = min(now + lifetime.idle, row.created_at + lifetime.absolute)
+        except SQLAlchemyError:
+            pass  # a read replica cannot write it down: the session then idles from its last recorded use
     return Session(Caller(row.name, Role(row.role)), row.csrf_token, row.source, expires)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from api.main import create_app
 from api.sessions import AttemptLimit, Refusal
@@ -229,3 +229,17 @@ def test_failed_attempts_older_than_the_window_no_longer_count() -> None:
     assert refused.value.headers["Retry-After"] == "2"
     limit.check("192.0.2.2", now=59)  # another address is not held back
     limit.check("192.0.2.1", now=61)  # the first failure has left the window
+
+
+def test_a_session_in_use_does_not_idle_out(empty_api: Api, tokens: Tokens) -> None:
+    signed = sign_in(empty_api, tokens.registrar)
+    engine = empty_api.orgchange.engine
+    mine = web_sessions.c.csrf_token == signed["csrfToken"]
+    with engine.begin() as connection:
+        connection.execute(
+            update(web_sessions).where(mine).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=29))
+        )
+    assert empty_api.client.get("/session").json()["signedIn"] is True  # used: its idle time starts again
+    with engine.connect() as connection:
+        seen = connection.execute(select(web_sessions.c.last_seen_at).where(mine)).scalar_one()
+    assert datetime.now(UTC) - seen < timedelta(minutes=1)
