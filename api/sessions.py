@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from datetime import timedelta
 from collections import OrderedDict, deque
 from functools import lru_cache
 
@@ -50,8 +51,7 @@ async def refusal_response(request: Request, error: Exception) -> JSONResponse:
 
 
 def lifetime(settings: Settings) -> Lifetime:
-    from datetime import timedelta
-
+    """How long a session lasts idle, and at most, on this server."""
     return Lifetime(
         timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
     )
