@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from datetime import timedelta
 from collections import OrderedDict, deque
+from datetime import timedelta
 from functools import lru_cache
 
 from fastapi import Request
