@@ -19,11 +19,21 @@ from orgchange.application import OrgChange
 from orgchange.application.config import Settings
 from orgchange.application.drafts import Drafts
 from orgchange.application.errors import DatabaseUnavailable
+from orgchange.application.sessions import csrf_matches, find_session
 from orgchange.application.tokens import Caller, authenticate
 from projections.batches import BatchReader
 
 from .observability import CALLER
 from .recording import ChangeRecorder
+from .sessions import (
+    CSRF_HEADER,
+    CSRF_REFUSED,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    Refusal,
+    lifetime,
+    refuse_cross_site,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +74,43 @@ DraftsDep = Annotated[Drafts, Depends(get_drafts)]
 async def current_caller(
     request: Request,
     orgchange: OrgChangeDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller | None:
-    """The caller of a valid `Authorization: Bearer` token, else None.
+    """The caller of a valid `Authorization: Bearer` token, else of a live session cookie, else None.
+
+    A request with a bearer token is judged by the token alone, as API clients expect.
+    One that rests on the session cookie and is not a read (any method but GET, HEAD,
+    OPTIONS) must carry the session's anti-CSRF token and must not come from another
+    site (api/sessions.py): else 403 CSRF_REFUSED, whatever it asked.
 
     Looking a token up is a database query, so it runs in the thread pool, off the
     event loop; a request without a token (most reads) does not wait for the pool.
     """
-    if credentials is None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if credentials is None and not cookie:
         return None
     try:
-        caller = await run_in_threadpool(authenticate, orgchange.engine, credentials.credentials)
+        if credentials is not None:
+            caller = await run_in_threadpool(authenticate, orgchange.engine, credentials.credentials)
+            session = None
+        else:
+            caller = None
+            session = await run_in_threadpool(find_session, orgchange.engine, cookie or "", lifetime(settings))
     except SQLAlchemyError:
-        log.exception("looking up an API token: the database cannot be used")
+        log.exception("looking up an API token or a session: the database cannot be used")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None
+    if session is not None:
+        if request.method not in SAFE_METHODS:
+            refuse_cross_site(request, settings)
+            if not csrf_matches(session, request.headers.get(CSRF_HEADER)):
+                raise Refusal(
+                    status.HTTP_403_FORBIDDEN,
+                    CSRF_REFUSED,
+                    "Begäran avvisades: en ändring med sessionskakan måste skicka sessionens "
+                    "X-CSRF-Token (sidan gör det själv).",
+                )
+        caller = session.caller
     if caller is not None:  # its name goes in the log line of a write (api/observability.py)
         request.scope[CALLER] = caller.name
     return caller

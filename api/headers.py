@@ -8,8 +8,7 @@ body-size limit and a 500 alike.
 Which policy a response gets depends on what it is (docs/security.md):
 
 * the web page and everything else: scripts and styles only from this origin,
-  no inline script or style, no `eval`; pictures also as `data:`/`blob:` (the
-  page shows documents fetched with a token as blob URLs); framed by no one;
+  no inline script or style, no `eval`; pictures also as `data:`; framed by no one;
 * GraphiQL (`/graphql` answered with HTML): its own files, served from this
   origin like the page's, plus the inline styles its dialogs write;
 * the API documentation (`/docs`): Swagger UI's script and stylesheet, served
@@ -28,8 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .paths import route_path
 
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' blob:; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-src 'self' blob:; font-src 'self'; object-src 'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # GraphiQL's dialogs write a <style> element of their own (react-remove-scroll-bar): inline

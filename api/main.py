@@ -37,9 +37,10 @@ from .limits import BodySizeLimit
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
-from .routes import changes, diagrams, documents, health, opendata, reports, web
+from .routes import changes, diagrams, documents, health, opendata, reports, session, web
 from .routes import drafts as draft_routes
 from .routes import metrics as metrics_route
+from .sessions import Refusal, refusal_response
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,11 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         BodySizeLimit, max_bytes=settings.max_upload_bytes, timeout=settings.http_body_timeout_seconds
     )
     app.add_exception_handler(RequestValidationError, plain_validation_error)
+    app.add_exception_handler(Refusal, refusal_response)
     app.include_router(changes.router)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
+    app.include_router(session.router)
     for router in (diagrams.router, reports.router, documents.router, opendata.router, draft_routes.router):
         app.include_router(router, dependencies=[Depends(no_nul_in_parameters)])
     app.include_router(web.router)

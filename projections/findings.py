@@ -71,7 +71,11 @@ class FindingReader(Reader):
         establishment, spin-off or new owner: a board as owner. Any change: a decision body
         that is no key of the register.
         """
-        rows = [c for c in changes if c.effective is not None and c.type != "cancel_change"]
+        rows = [
+            c
+            for c in changes
+            if c.effective is not None and c.type not in ("cancel_change", "correct_change")
+        ]
         found: dict[str, list[Finding]] = defaultdict(list)
         known = self._first_days({body for c in rows if (body := _body_to_check(c)) is not None})
         for change in rows:

@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
-from orgchange.domain.changes import CancelChange, DatedChange, NoteReport, ReportChanges
+from orgchange.domain.changes import CancelChange, CorrectChange, DatedChange, NoteReport, ReportChanges
 from orgchange.domain.records import DelegationVersion, Link, PositionVersion, UnitVersion
 from orgchange.domain.register import Register
 from orgchange.domain.reporting import (
@@ -388,11 +388,13 @@ class ReadModelWriter:
             return
         effective = change.effective if isinstance(change, DatedChange) else None
         touched: list[str] = []
-        if isinstance(change, CancelChange):
+        if isinstance(change, CancelChange | CorrectChange):
             target = register.log[change.change].change
             assert isinstance(target, DatedChange)
             effective = target.effective
             touched = units_touched(target, timeline)
+            if isinstance(change, CorrectChange):
+                touched = list(dict.fromkeys([*touched, *units_touched(change.replacement, timeline)]))
             pending = batch.changes.get(change.change)
             if pending is not None:  # cancelled in the same transaction that recorded it
                 pending.update(cancelled_by=change.id, cancelled_at=at)
@@ -426,7 +428,7 @@ class ReadModelWriter:
             "report_basis": reporting.basis,
             "note": change.note,
             "payload": json.dumps(change.canonical(), ensure_ascii=False),
-            "cancels": change.change if isinstance(change, CancelChange) else None,
+            "cancels": change.change if isinstance(change, CancelChange | CorrectChange) else None,
             "cancelled_by": None,
             "cancelled_at": None,
         }

@@ -182,6 +182,8 @@ def text_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tu
         if kind:
             found.append(((*prefix, key), kind))
         for nested in _models(field.annotation):
+            if issubclass(nested, Change):
+                continue  # a correction's replacement: a change of its own type, walked as that type
             is_list = typing.get_origin(field.annotation) is list
             found += text_fields(nested, (*prefix, key, *(("0",) if is_list else ())))
     return found

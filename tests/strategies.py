@@ -26,6 +26,7 @@ from orgchange.domain.changes import (
     AmendDelegation,
     CancelChange,
     Change,
+    CorrectChange,
     DatedChange,
     Decision,
     DissolveUnit,
@@ -457,6 +458,18 @@ def _cancel_change(draw: Draw, register: Register, change_id: str) -> Change | N
     return CancelChange(id=change_id, change=target, reason="Felaktigt registrerad")
 
 
+def _correct_change(draw: Draw, register: Register, change_id: str) -> Change | None:
+    """A live change replaced by itself on another day (it may well be refused: then it is not kept)."""
+    target_id = _pick(draw, _live_dated(register))
+    if target_id is None:
+        return None
+    target = register.log[target_id].change
+    assert isinstance(target, DatedChange)
+    day = max(START, target.effective + timedelta(days=draw(st.integers(-40, 40))))
+    replacement = target.model_copy(update={"id": f"{change_id}-r", "effective": day})
+    return CorrectChange(id=change_id, change=target_id, replacement=replacement)
+
+
 def _report_changes(draw: Draw, register: Register, change_id: str, head: date) -> Change | None:
     meeting = head + timedelta(days=draw(st.integers(-30, 60)))
     board = _pick(draw, state_on(register.timeline, meeting).of_kind("board"))
@@ -521,6 +534,8 @@ def valid_changes(draw: Draw, min_changes: int = 3, max_changes: int = 40) -> li
         candidate: Change | None
         if special == 13:
             candidate = _cancel_change(draw, register, change_id)
+        elif special == 18:
+            candidate = _correct_change(draw, register, change_id)
         elif special == 14:
             candidate = _report_changes(draw, register, change_id, head)
         elif special in (15, 16, 17):

@@ -33,9 +33,9 @@ def write_file(path: Path, changes: list[dict]) -> Path:
 def test_demo_then_chart_json_for_a_date(database_url):
     first = run(database_url, "demo")
     assert first.returncode == 0, first.stderr
-    assert "133 change(s) recorded" in first.stdout
+    assert "134 change(s) recorded" in first.stdout
     again = run(database_url, "demo")
-    assert "0 change(s) recorded, 133 already recorded" in again.stdout
+    assert "0 change(s) recorded, 134 already recorded" in again.stdout
     chart = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")
     data = json.loads(chart.stdout)
     assert data["asOf"] == "2017-03-01"
@@ -208,7 +208,7 @@ def test_rebuild_gives_the_same_answers(sqlite_url):
     run(sqlite_url, "demo")
     before = run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout
     result = run(sqlite_url, "rebuild")
-    assert result.returncode == 0 and "rebuilt from 135 event(s)" in result.stdout
+    assert result.returncode == 0 and "rebuilt from 137 event(s)" in result.stdout
     assert run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout == before
 
 

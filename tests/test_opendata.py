@@ -359,7 +359,11 @@ def test_predecessors_are_those_of_graphql(
 
 def test_every_change_event_has_graphqls_dates_and_decision(history: Graph, answers: GraphQLAnswers) -> None:
     events = {row[0]: row for row in history.query(CHANGE_EVENTS)}
-    happened = [c for c in answers.changes if not c["cancelled"] and c["type"] != "cancel_change"]
+    happened = [
+        c
+        for c in answers.changes
+        if not c["cancelled"] and c["type"] not in ("cancel_change", "correct_change")
+    ]
 
     assert set(map(str, events)) == {c["id"] for c in happened}
     decisions: dict[tuple, set[Any]] = defaultdict(set)
@@ -430,7 +434,9 @@ def test_cancelled_changes_are_not_events_and_name_their_cancellation(
 
     assert expected
     assert rows(history, CANCELLATIONS) == expected
-    cancellations = {c["id"]: c["cancels"] for c in answers.changes if c["type"] == "cancel_change"}
+    cancellations = {
+        c["id"]: c["cancels"] for c in answers.changes if c["type"] in ("cancel_change", "correct_change")
+    }
     assert {(cancels, by) for by, cancels in cancellations.items()} == expected
 
 

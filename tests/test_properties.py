@@ -35,6 +35,7 @@ from orgchange.application.export import export_entries
 from orgchange.domain.changes import (
     CancelChange,
     Change,
+    CorrectChange,
     DissolveUnit,
     EstablishPosition,
     EstablishUnit,
@@ -272,10 +273,10 @@ def test_a_fresh_fold_equals_the_incremental_one(changes: list[Change]) -> None:
     """Re-folding the surviving changes from scratch gives the same versions."""
     register = record_all(changes)
     incremental = register.timeline
-    cancelled = {c.change for c in changes if isinstance(c, CancelChange)}
-    survivors = [
-        (seq, c) for seq, c in enumerate(changes) if hasattr(c, "effective") and c.id not in cancelled
-    ]
+    cancelled = {c.change for c in changes if isinstance(c, CancelChange | CorrectChange)}
+    # A correction's replacement takes its place among same-day changes by the correction's seq.
+    dated = [(seq, c.replacement if isinstance(c, CorrectChange) else c) for seq, c in enumerate(changes)]
+    survivors = [(seq, c) for seq, c in dated if hasattr(c, "effective") and c.id not in cancelled]
     fresh = Timeline()
     for seq, change in sorted(survivors, key=lambda sc: (sc[1].effective, sc[0])):
         fresh.apply(change, seq)

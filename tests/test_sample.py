@@ -32,9 +32,13 @@ def test_the_sample_uses_every_change_type(sample_file):
 def test_the_sample_records_with_its_correction_and_spin_off(demo_app):
     read = demo_app.read_model
     cancelled = [row for row in read.all_changes_in_recording_order() if row.cancelled]
-    assert [row.id for row in cancelled] == ["nacka-2017-005"]
+    assert [row.id for row in cancelled] == ["nacka-2017-005", "nacka-2018-002"]
     cancel = read.change("nacka-2017-006")
     assert cancel.type == "cancel_change" and cancel.effective == read.change("nacka-2017-005").effective
+    correction = read.change("nacka-2018-013")
+    assert correction.type == "correct_change" and correction.cancels == "nacka-2018-002"
+    assert correction.effective == read.change("nacka-2018-014").effective
+    assert read.change("nacka-2018-002").cancelled_by == "nacka-2018-013"
     spin_off = read.change("nacka-2017-001")
     assert spin_off.summary == ("VA- och avfallsenheten ombildades till bolaget Nacka vatten och avfall AB.")
     assert set(spin_off.unit_ids) == {"va-och-avfall", "nacka-vatten-och-avfall-ab"}

@@ -47,6 +47,7 @@ def test_every_change_type_reads_as_what_happened(recorded):
         "revoke_delegation",
         "subdelegate",
         "cancel_change",
+        "correct_change",
     }
 
 

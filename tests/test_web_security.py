@@ -265,20 +265,22 @@ def test_with_private_reads_the_page_asks_to_sign_in_and_then_shows_the_register
         page.fill("#token", token)
         page.click("#signin button[type=submit]")
         page.wait_for_selector('#tree [data-unit="ks"]')
-        page.wait_for_selector("#chart svg text")  # the diagram, fetched with the token
+        page.wait_for_selector("#chart svg text")  # the diagram, fetched with the session
         assert page.inner_text("#org-name") == "Nacka kommun"
-        assert page.evaluate("sessionStorage.getItem('orgchange.token')") == token
-        assert page.evaluate("localStorage.length") == 0
+        # The token is exchanged for a session: kept nowhere a script could read it.
+        assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+        assert "orgchange_session" not in page.evaluate("document.cookie")  # HttpOnly
+        assert token not in page.content()
 
-        # Documents need the token too: the review pack is fetched with it and shown.
+        # Documents go with the session cookie too: the review pack is shown from its address.
         page.goto(f"{url}/#/granskning?namnd=ks&sammantrade=2017-11-13")
-        page.wait_for_selector("iframe.review[src^='blob:']")
+        page.wait_for_selector("iframe.review[src^='/reports/']")
         frame = page.frame_locator("iframe.review")
         assert "Anmälda ändringar till Kommunstyrelsen" in frame.locator("h1").inner_text()
         assert frame.locator("body").evaluate("b => getComputedStyle(b).maxWidth") != "none"
         with page.expect_download() as download:
             page.click("text=Hämta som PDF")
-        assert download.value.suggested_filename == "reports-ks-2017-11-13.pdf"
+        assert download.value.suggested_filename == "granskning-ks-2017-11-13.pdf"  # the server's name
         assert download.value.path().read_bytes().startswith(b"%PDF")
         page.goto(f"{url}/#/delegationer?datum=2017-03-01&namnd=ntn")
         with page.expect_download() as download:
@@ -289,7 +291,7 @@ def test_with_private_reads_the_page_asks_to_sign_in_and_then_shows_the_register
 
         page.click("#signout")
         page.wait_for_selector("#signin")
-        assert page.evaluate("sessionStorage.getItem('orgchange.token')") is None
+        assert page.evaluate("fetch('/session').then(r => r.json())")["signedIn"] is False
 
 
 def test_swagger_ui_works_from_this_origin_without_a_violation(public):

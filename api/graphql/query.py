@@ -335,7 +335,7 @@ class Query:
     )
     async def delegation_impact(self, info: Info, change_id: strawberry.ID) -> DelegationImpact:
         row = await info.context.loaders.change.load(str(change_id))
-        if row is not None and row.type == "cancel_change":
+        if row is not None and row.type in ("cancel_change", "correct_change"):
             raise bad_argument(
                 "changeId",
                 f"'{change_id}' is a cancellation (of '{row.cancels}'); the impact is told for "

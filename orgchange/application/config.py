@@ -107,6 +107,23 @@ class Settings(BaseSettings):
                 f"'-', '_' and '.', each after a '/'; not {value[:80]!r}"
             )
         return value
+    # --- the web page's sign-in (docs/security.md#sessions-of-the-web-page) ---
+    # A session ends after this many minutes without a request, and at the latest this many
+    # hours after it began.
+    session_idle_minutes: PositiveInt = 30
+    session_max_hours: PositiveInt = 12
+    # Failed sign-in attempts (POST /session) per client address within the window; then 429.
+    sign_in_attempts: PositiveInt = 10
+    sign_in_window_seconds: PositiveInt = 300
+    # Addresses or networks (comma-separated, e.g. "10.0.0.5, 10.1.0.0/16") of reverse proxies
+    # whose X-Forwarded-For and X-Forwarded-Proto are believed; and, for a single sign-on in
+    # front of the service, the header in which such a proxy names the signed-in user, the
+    # header that gives the user's role, and the role when it gives none. A request from any
+    # other address has these headers ignored.
+    trusted_proxies: str = ""
+    user_header: str | None = None
+    user_role_header: str | None = None
+    user_default_role: str = "reader"
 
     def recorded_by(self) -> str:
         """Who records from the command line: `ORGCHANGE_USER`, else the operating-system user.

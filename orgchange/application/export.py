@@ -1,8 +1,8 @@
 """Export: the whole register as one change file, in recording order.
 
 Importing the file into an empty database records the same changes in the
-same order (cancellations and reports included), so every as-of answer is the
-same; only the recording instants are new.
+same order (cancellations, corrections and reports included), so every as-of answer is
+the same; only the recording instants are new.
 
 Text recorded before control characters were refused at the door (or put into
 the store by other means) is written out cleaned (`printable`), so that the file
@@ -15,7 +15,7 @@ from typing import Any
 
 from orgchange.application import OrgChange
 from orgchange.domain.changes import change_adapter
-from orgchange.domain.register import REGISTER_ID
+from orgchange.domain.register import REGISTER_ID, Register
 from orgchange.domain.text import CLEANED, printable
 
 
@@ -29,6 +29,8 @@ def export_entries(app: OrgChange) -> tuple[list[dict[str, Any]], str | None]:
             event = app.mapper.to_domain_event(notification)
             if event.originator_id != REGISTER_ID:
                 continue
+            if isinstance(event, Register.ReplacementRecorded):
+                continue  # written inside its correct_change, the entry before it
             change = getattr(event, "change", None)
             if change is not None:
                 entries.append(_importable(change.canonical()))

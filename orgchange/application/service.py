@@ -281,7 +281,7 @@ class OrgChange(Application):
         """The gaps a recorded change opened (it ended their delegate) or closed (it
         re-pointed or revoked their delegation), on its effective date."""
         row = self.read_model.change(change_id)
-        if row is None or row.effective is None or row.type == "cancel_change":
+        if row is None or row.effective is None or row.type in ("cancel_change", "correct_change"):
             raise NotFound(f"no organisational change '{change_id}' was recorded")
         reader = self.read_model.delegations
         day = row.effective

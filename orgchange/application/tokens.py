@@ -80,6 +80,9 @@ class TokenInfo:
 
 
 def create_tables(engine: Engine) -> None:
+    """The tables that are not read models: tokens and the web page's sessions (one metadata)."""
+    from . import sessions  # noqa: F401  (its table joins the metadata)
+
     metadata.create_all(engine)
 
 
@@ -113,13 +116,24 @@ def create_token(orgchange: OrgChange, name: str, role: str) -> str:
 
 
 def revoke_token(orgchange: OrgChange, name: str) -> bool:
-    """Revoke the active token of `name`; False if there was none."""
+    """Revoke the active token of `name` and end the sessions made from it; False if there was none."""
+    from .sessions import web_sessions  # the same metadata; imported here, as it imports this module
+
     create_tables(orgchange.engine)
+    now = datetime.now(UTC)
     with orgchange.engine.begin() as connection:
+        active = select(api_tokens.c.key_id).where(
+            api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None)
+        )
+        connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.key_id.in_(active), web_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
         done = connection.execute(
             update(api_tokens)
             .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=now)
         )
     return done.rowcount > 0
 
@@ -134,6 +148,12 @@ def list_tokens(orgchange: OrgChange) -> list[TokenInfo]:
             TokenInfo(row.name, Role(row.role), row.created_at, row.revoked_at)
             for row in connection.execute(query)
         ]
+
+
+def identify(engine: Engine, token: str) -> tuple[Caller, str] | None:
+    """The caller a token stands for and the token's key id, or None if it is not a valid, active token."""
+    caller = authenticate(engine, token)
+    return None if caller is None else (caller, token.split("_", 2)[1])
 
 
 def authenticate(engine: Engine, token: str) -> Caller | None:

@@ -344,6 +344,55 @@ class CancelChange(Change):
     reason: Note
 
 
+DatedAnyChange = Annotated[
+    EstablishUnit
+    | RenameUnit
+    | ReclassifyUnit
+    | MoveUnit
+    | MergeUnits
+    | SplitUnit
+    | DissolveUnit
+    | SpinOffUnit
+    | EstablishPosition
+    | MovePosition
+    | AbolishPosition
+    | GrantDelegation
+    | AmendDelegation
+    | RevokeDelegation
+    | Subdelegate,
+    Field(discriminator="type"),
+]
+
+
+class CorrectChange(Change):
+    """An earlier change recorded in error, replaced by the change that should have been recorded.
+
+    The earlier change is cancelled and the replacement recorded at once, and checked as
+    one: the register without the earlier change and with the replacement must keep every
+    rule (docs/time.md#corrections-keep-what-was-believed). The replacement is an organisational or delegation
+    change of any type, with an id of its own (given, so that the correction is idempotent
+    and the replacement can be named later).
+    """
+
+    TYPE: ClassVar[str] = "correct_change"
+    type: Literal["correct_change"] = "correct_change"
+    change: ChangeId
+    replacement: DatedAnyChange
+
+    def canonical(self) -> dict[str, Any]:
+        return super().canonical() | {"replacement": self.replacement.canonical()}
+
+    @model_validator(mode="after")
+    def _replacement_has_its_own_id(self) -> CorrectChange:
+        if self.replacement.id is None:
+            raise ValueError("the replacement needs an id of its own")
+        if self.replacement.id == self.change:
+            raise ValueError("the replacement needs an id of its own, not that of the change it corrects")
+        if self.id is not None and self.replacement.id == self.id:
+            raise ValueError("the replacement and the correction need different ids")
+        return self
+
+
 class ReportChanges(Change):
     TYPE: ClassVar[str] = "report_changes"
     type: Literal["report_changes"] = "report_changes"
@@ -378,6 +427,7 @@ CHANGE_TYPES: tuple[type[Change], ...] = (
     RevokeDelegation,
     Subdelegate,
     CancelChange,
+    CorrectChange,
     ReportChanges,
     NoteReport,
 )
@@ -400,6 +450,7 @@ AnyChange = Annotated[
     | RevokeDelegation
     | Subdelegate
     | CancelChange
+    | CorrectChange
     | ReportChanges
     | NoteReport,
     Field(discriminator="type"),

@@ -54,6 +54,7 @@ CHANGE_TYPE_NAMES: dict[str, str] = {
     "revoke_delegation": "Delegation upphävd",
     "subdelegate": "Vidaredelegation",
     "cancel_change": "Rättelse",
+    "correct_change": "Ändring rättad",
     "report_changes": "Anmälan",
     "note_report": "Anmälan noterad",
 }

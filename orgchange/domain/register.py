@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from .changes import CancelChange, Change, DatedChange, NoteReport, ReportChanges
+from .changes import CancelChange, Change, CorrectChange, DatedChange, NoteReport, ReportChanges
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
 from .kinds import a
 from .timeline import Timeline
@@ -28,6 +28,7 @@ REGISTER_ID: UUID = uuid5(NAMESPACE_URL, "urn:orgchange:register")
 
 IDEMPOTENCY = "idempotency"
 CANCELLATION = "cancellation"
+CORRECTION = "correction"
 REPORTING = "reporting"
 
 
@@ -95,6 +96,34 @@ class Register(Aggregate):
             register.log[target.change.id or ""] = replace(
                 target, cancelled_by=self.change.id, cancelled_at=self.timestamp
             )
+
+    class ChangeCorrected(Aggregate.Event):
+        """A change replaced by another: the first of the two events of a `correct_change`.
+
+        It cancels the earlier change and folds the replacement in, in one re-fold (the
+        replacement's place among same-day changes is this event's). The replacement is
+        logged by the `ReplacementRecorded` that follows it in the same transaction.
+        """
+
+        change: CorrectChange
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            c = self.change
+            register._timeline.replace(c.change, c.replacement, self.originator_version)
+            register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
+            target = register.log[c.change]
+            register.log[c.change] = replace(target, cancelled_by=c.id, cancelled_at=self.timestamp)
+
+    class ReplacementRecorded(Aggregate.Event):
+        """The replacement of a `correct_change`, logged as a change of its own (its fold is done)."""
+
+        change: DatedChange
+        corrects: str
+        recorded_by: str
+
+        def apply(self, register: Register) -> None:
+            register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
 
     class ChangesReported(Aggregate.Event):
         change: ReportChanges
@@ -269,6 +298,17 @@ class Register(Aggregate):
         elif isinstance(change, CancelChange):
             self._check_cancellation(change)
             self.trigger_event(self.ChangeCancelled, **event_kwargs)
+        elif isinstance(change, CorrectChange):
+            self._check_correction(change)
+            self._timeline.checking.add(change.replacement.id or "")
+            self.trigger_event(self.ChangeCorrected, **event_kwargs)
+            self.trigger_event(
+                self.ReplacementRecorded,
+                change=change.replacement,
+                corrects=change.change,
+                recorded_by=recorded_by,
+                timestamp=recorded_at,
+            )
         elif isinstance(change, ReportChanges):
             self._check_report(change)
             self.trigger_event(self.ChangesReported, **event_kwargs)
@@ -298,6 +338,27 @@ class Register(Aggregate):
             )
         if target.cancelled_by is not None:
             raise RuleViolation(CANCELLATION, f"{what}: it was already cancelled by '{target.cancelled_by}'")
+
+    def _check_correction(self, c: CorrectChange) -> None:
+        what = f"change '{c.change}' cannot be corrected"
+        target = self.log.get(c.change)
+        if target is None:
+            raise RuleViolation(CORRECTION, f"{what}: no change with that id was recorded")
+        if not isinstance(target.change, DatedChange):
+            raise RuleViolation(
+                CORRECTION,
+                f"{what}: it is a {target.change.TYPE}; only organisational and delegation "
+                "changes can be corrected",
+            )
+        if target.cancelled_by is not None:
+            raise RuleViolation(CORRECTION, f"{what}: it was already cancelled by '{target.cancelled_by}'")
+        replacement = c.replacement.id or ""
+        if replacement in self.log:
+            raise RuleViolation(
+                CORRECTION,
+                f"{what}: the replacement's id '{replacement}' was recorded before "
+                "(a change id names one change forever; use a new id)",
+            )
 
     def _check_report(self, c: ReportChanges) -> None:
         what = f"changes cannot be reported to '{c.to}' for the meeting {c.meeting}"

@@ -15,6 +15,7 @@ from .changes import (
     AmendDelegation,
     CancelChange,
     Change,
+    CorrectChange,
     DissolveUnit,
     EstablishPosition,
     EstablishUnit,
@@ -31,7 +32,7 @@ from .changes import (
     SplitUnit,
     Subdelegate,
 )
-from .kinds import kind_name, the_kind
+from .kinds import CHANGE_TYPE_NAMES, kind_name, the_kind
 from .records import DelegationVersion, version_on
 from .timeline import Timeline
 
@@ -278,6 +279,12 @@ def summarise(change: Change, timeline: Timeline, ended: Collection[str] | None 
             )
         case CancelChange():
             text = f"Ändringen {change.change} makulerades: {change.reason}"
+        case CorrectChange():
+            replacement = change.replacement
+            text = (
+                f"Ändringen {change.change} rättades och ersattes av ändringen {replacement.id} "
+                f"({CHANGE_TYPE_NAMES[replacement.TYPE].lower()}, från {replacement.effective})"
+            )
         case ReportChanges():
             count = len(change.changes)
             noun = "ändring" if count == 1 else "ändringar"

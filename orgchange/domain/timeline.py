@@ -198,6 +198,26 @@ class Timeline:
             self._refold(removed.effective, remove=index)
         return removed
 
+    def replace(self, change_id: str, replacement: DatedChange, seq: int) -> DatedChange:
+        """Remove a recorded change and apply `replacement` in its place, checked as one re-fold.
+
+        The state in between (without either) is never judged: a correction of the day a
+        unit was established would otherwise conflict with every later change of the unit.
+        """
+        if not self.deferring:
+            self.settle()
+        index = next(i for i, e in enumerate(self.entries) if e[2].id == change_id)
+        removed = self.entries[index][2]
+        entry: Entry = (replacement.effective, seq, replacement)
+        day = min(removed.effective, replacement.effective)
+        if self.deferring:
+            del self.entries[index]
+            insort(self.entries, entry, key=_entry_order)
+            self._owe(day)
+        else:
+            self._refold(day, insert=entry, remove=index)
+        return removed
+
     def settle(self) -> None:
         """Do the re-fold that deferred changes owe: one re-fold from the earliest of them.
 

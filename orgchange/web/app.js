@@ -506,6 +506,40 @@ views.jamfor = async ({ params }) => {
     <h3>Flyttade (${p.moved.length})</h3>${list("positions-moved", p.moved, (m) => `<li data-position="${attr(m.id)}">${postName(m.id)}: ${before(m.fromUnit)} → ${esc(unitName(m.toUnit))}</li>`)}`;
 };
 
+// Recording a change file from the page (registrars and admins): `POST /changes`, with the
+// session and its anti-CSRF token (auth.request).
+const recordFileForm = () => `<form class="controls" id="record-file" data-requires-write>
+    <label for="change-file">Ändringsfil (YAML eller JSON)<input type="file" id="change-file"
+      accept=".yaml,.yml,.json,application/json,application/yaml" required></label>
+    <button class="primary" type="submit">Registrera ändringarna</button>
+    <p id="record-result" class="small" role="status" aria-live="polite"></p></form>`;
+
+function bindRecordFile() {
+  const form = document.getElementById("record-file");
+  if (!form) return;
+  const result = document.getElementById("record-result");
+  form.addEventListener("submit", async () => {
+    const file = document.getElementById("change-file").files[0];
+    if (!file) { result.textContent = "Välj en ändringsfil."; return; }
+    if (file.size > 5_000_000) { result.textContent = "Filen är för stor för sidan; använd kommandoraden."; return; }
+    const json = /\.json$/i.test(file.name);
+    const response = await auth.request("changes", {
+      method: "POST",
+      headers: { "Content-Type": json ? "application/json" : "application/yaml", Accept: "application/json" },
+      body: await file.text(),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      result.className = "small";
+      const n = body.recorded.length;
+      result.textContent = `Registrerade ${n} ${n === 1 ? "ändring" : "ändringar"} (${body.skipped.length} fanns redan).`;
+    } else {
+      result.className = "small error";
+      result.textContent = (body.errors || [body.detail || `Servern svarade ${response.status}`]).join(" ");
+    }
+  });
+}
+
 views.andringar = async ({ params }) => {
   const filters = {
     fran: dateParam(params, "fran", "Från-datumet") || "", till: dateParam(params, "till", "Till-datumet") || "",
@@ -525,12 +559,14 @@ views.andringar = async ({ params }) => {
       <label for="namnd">Anmäld till<select id="namnd"><option value="">Alla</option>${boardList.map((b) =>
         `<option value="${attr(b.id)}"${b.id === filters.namnd ? " selected" : ""}>${esc(b.name)}</option>`).join("")}</select></label>
       <button class="primary" type="submit">Filtrera</button></form>
+    ${auth.canWrite() ? recordFileForm() : ""}
     <p id="total" class="muted"></p><div id="log"></div>
     <button type="button" id="more" hidden>Visa fler</button>`;
   document.getElementById("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     go("andringar", Object.fromEntries(Object.keys(filters).map((k) => [k, document.getElementById(k).value])));
   });
+  bindRecordFile();
   // Every filter is the register's own (the API counts and pages what they leave).
   let after = null; const shown = [];
   const more = async () => {
@@ -635,7 +671,7 @@ views.granskning = async ({ params }) => {
         : "<p>Välj ett sammanträde.</p>"}</section></div>`;
   document.getElementById("namnd").addEventListener("change", (event) => go("granskning", { namnd: event.target.value }));
   const frame = main.querySelector("iframe.review");
-  if (frame) frame.src = await auth.documentUrl(pack("html"));
+  if (frame) frame.src = pack("html");
 };
 
 // --- drafts (utkast): a registrar's changes before they are recorded -------------------
@@ -683,7 +719,7 @@ views.utkast = async ({ arg }) => {
       <strong>${esc(g.gap.delegationId)}</strong> från ${esc(g.gap.since)}: ${esc(g.gap.reason)}
       <ul>${g.fixes.map((fix, i) => `<li class="fix" data-type="${attr(fix.type)}">${esc(g.reasons[i] || "")}
         <pre class="small">${esc(JSON.stringify(fix))}</pre></li>`).join("")}</ul></li>`).join("")}</ul>`).join("");
-  const base = `/drafts/${segment(draft.id)}`;
+  const base = `drafts/${segment(draft.id)}`;
   main.innerHTML = `<h1>Utkast: ${esc(draft.name)}</h1>
     <p class="small muted" id="draft-meta">${esc(DRAFT_STATUS[draft.status] || draft.status)} · version ${esc(draft.revision)} ·
       ${esc(draft.createdBy)} · sparat ${esc(draft.updatedAt.slice(0, 16).replace("T", " "))} · ${esc(draft.changes.length)} ändringar
@@ -707,56 +743,93 @@ views.utkast = async ({ arg }) => {
   say(`Utkast ${draft.name}: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
 };
 
-// --- signing in, when the server's reads are not public ------------------------------
+// --- signing in and out ----------------------------------------------------------------
+//
+// Who is signed in, and with what role, is shown in the header. What only a registrar or an
+// admin may do is marked `data-requires-write` and left out for anyone else: a reader, and a
+// visitor who is not signed in, see no editing controls (the API refuses them anyway).
 
 function signInForm(reason) {
   main.innerHTML = `<h1>Logga in</h1>
-    <p>${esc(reason.message)}</p>
+    ${reason ? `<p>${esc(reason.message)}</p>` : ""}
     <form class="controls" id="signin">
-      <label for="token">API-token<input id="token" type="password" autocomplete="off" spellcheck="false" required></label>
+      <label for="token">API-token<input id="token" type="password" autocomplete="off" spellcheck="false" required
+        aria-describedby="token-help"></label>
       <button class="primary" type="submit">Logga in</button></form>
     <p id="signin-problem" class="error" role="alert" hidden></p>
-    <p class="muted small">En token skapas av den som förvaltar registret. Den sparas bara i den här
-      fliken och skickas bara till den här servern: stäng fliken eller välj Logga ut för att glömma den.</p>`;
+    <p class="muted small" id="token-help">En token skapas av den som förvaltar registret. Servern byter den mot
+      en inloggning som gäller i den här webbläsaren tills du väljer Logga ut eller inte har använt sidan på en
+      stund; själva token sparas inte.</p>`;
   const problem = document.getElementById("signin-problem");
   const tell = (text) => { problem.textContent = text; problem.hidden = false; };
   document.getElementById("signin").addEventListener("submit", async () => {
     const value = document.getElementById("token").value;
     if (auth.tokenProblem(value)) { tell(auth.tokenProblem(value)); return; }
-    auth.signIn(value);
     try {
-      await gql("{ __typename }");
+      await auth.signIn(value);
     } catch (error) {
-      tell(error instanceof auth.SignInNeeded
-        ? "Servern känner inte igen den token. Kontrollera att den är rätt och inte återkallad."
-        : error.message);
+      tell(error.message);
       return;
     }
     registerInfo = null;
-    render();
+    if (route().view === "logga-in") go("organisation"); else render();
   });
   document.getElementById("token").focus();
 }
 
+views["logga-in"] = async () => {
+  if (auth.signedIn()) {
+    const { name, role } = auth.who();
+    main.innerHTML = `<h1>Inloggad</h1><p id="signed-in-as">Du är inloggad som ${esc(name)} (${esc(auth.roleName(role))}).</p>`;
+    return;
+  }
+  signInForm(null);
+};
+
+// Editing controls: shown only to a registrar or an admin.
+function gateEditing(root = document) {
+  const allowed = auth.canWrite();
+  for (const element of root.querySelectorAll("[data-requires-write]")) {
+    if (allowed) element.removeAttribute("hidden"); else element.setAttribute("hidden", "");
+    if (!allowed) element.querySelectorAll("input, button, select, textarea").forEach((c) => { c.disabled = true; });
+    else element.querySelectorAll("input, button, select, textarea").forEach((c) => { c.disabled = false; });
+  }
+}
+
 const signOutButton = document.getElementById("signout");
-const showSignedIn = (signedIn) => { signOutButton.hidden = !signedIn; };
+const signInLink = document.getElementById("signin-link");
+const whoBox = document.getElementById("who");
+function showSignedIn(person) {
+  signOutButton.hidden = !person;
+  signInLink.hidden = Boolean(person);
+  whoBox.textContent = person ? `Inloggad som ${person.name} (${auth.roleName(person.role)})` : "";
+  document.body.dataset.role = person ? person.role : "visitor";
+  document.body.classList.toggle("can-write", auth.canWrite());
+  gateEditing();
+}
 auth.onChange(showSignedIn);
-showSignedIn(auth.signedIn());
-signOutButton.addEventListener("click", () => {
-  auth.signOut();
+showSignedIn(auth.who());
+signOutButton.addEventListener("click", async () => {
+  await auth.signOut();
   registerInfo = null;
   document.getElementById("org-name").textContent = "";
+  say("Du är utloggad.");
   render();
 });
-auth.openDocumentsWithCredentials((error) => say(error.message));
 
 // --- the router -----------------------------------------------------------------------
+
+// A document link marked `data-document="download"` (a PDF, a CSV) saves the file, named after
+// its address (`reports-ks-2017-11-13.pdf`); the session cookie goes with it like any request.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-document=download]");
+  if (link) link.download = new URL(link.href).pathname.slice(1).replaceAll("/", "-");
+}, true);
 
 // Every form of the page is handled by its script; none is sent by the browser.
 document.addEventListener("submit", (event) => event.preventDefault());
 
 async function render() {
-  auth.releaseDocuments();
   const current = route();
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === current.view || (current.view === "enhet" && link.dataset.nav === "organisation")) {
@@ -767,8 +840,10 @@ async function render() {
   if (!view) { go("organisation"); return; }
   main.setAttribute("aria-busy", "true");
   try {
+    await auth.ready;
     await loadVocabulary();
     await view(current);
+    gateEditing(main);
   } catch (error) {
     if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
   } finally {

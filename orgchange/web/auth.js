@@ -1,29 +1,55 @@
-// orgchange – the page's credentials, all of them in this one module.
+// orgchange – the page's sign-in, all of it in this one module.
 //
-// Reads are public unless the server says otherwise (ORGCHANGE_PUBLIC_READ=false): then
-// it answers 401 and the page asks for an API token. The token is kept for this browser
-// tab only (sessionStorage: gone when the tab closes, never in localStorage) and sent as
-// `Authorization: Bearer` on the page's own requests. A link, a frame or a download
-// cannot send that header, so documents are then fetched here and shown as blob: URLs.
-// A session cookie would replace the token in this module alone.
+// Signing in gives the browser a session cookie (`POST /session` with an API token): the
+// server keeps the session, and the cookie is HttpOnly, so no script — this one included —
+// can read it, and SameSite=Strict, so no other site's page sends it. The page keeps only
+// who is signed in and the session's anti-CSRF token, in memory: a write (any request but
+// GET and HEAD) carries that token as `X-CSRF-Token`, which is how the server tells the
+// page's own writes from a request another site's page made with the cookie. After a
+// reload the page asks the server again (`GET /session`). Nothing is kept in the
+// browser's storage.
 
-const KEY = "orgchange.token";
 const TOKEN_SHAPE = /^oc_[0-9a-f]{16}_[A-Za-z0-9_-]+$/;
+const WRITE_ROLES = new Set(["registrar", "admin"]);
+const ROLE_NAMES = { reader: "läsare", registrar: "registrator", admin: "administratör" };
 
 export class SignInNeeded extends Error {
   constructor(expired) {
     super(expired
-      ? "Din token gäller inte längre. Logga in igen."
+      ? "Din inloggning gäller inte längre. Logga in igen."
       : "Den här servern visar registret bara för inloggade. Logga in med din API-token.");
     this.expired = expired;
   }
 }
 
-export function token() {
-  try { return sessionStorage.getItem(KEY); } catch { return null; }
+// Who is signed in, as the server last said: { name, role, csrfToken } or null.
+let current = null;
+
+export const signedIn = () => current !== null;
+export const who = () => (current ? { name: current.name, role: current.role } : null);
+export const roleName = (role) => ROLE_NAMES[role] || role;
+export const canWrite = () => Boolean(current && WRITE_ROLES.has(current.role));
+
+const listeners = new Set();
+export const onChange = (listener) => listeners.add(listener);
+function changed(next) {
+  const before = current;
+  current = next;
+  if (before?.csrfToken !== next?.csrfToken) for (const listener of listeners) listener(who());
 }
 
-export const signedIn = () => Boolean(token());
+// Asks the server who is signed in (after a reload, the cookie may still hold a session).
+export async function load() {
+  try {
+    const response = await fetch("session", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const body = response.ok ? await response.json() : {};
+    changed(body.signedIn ? { name: body.name, role: body.role, csrfToken: body.csrfToken } : null);
+  } catch {
+    changed(null);
+  }
+  return who();
+}
+export const ready = load();
 
 // Why `value` cannot be a token, in plain words; "" if it can.
 export function tokenProblem(value) {
@@ -33,101 +59,65 @@ export function tokenProblem(value) {
   return "";
 }
 
-export function signIn(value) {
-  sessionStorage.setItem(KEY, value.trim());
-  for (const listener of listeners) listener(true);
+// Signs in with an API token; throws an Error with the server's words if it is refused.
+export async function signIn(value) {
+  const response = await fetch("session", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ token: value.trim() }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error(response.status === 401
+      ? "Servern känner inte igen den token. Kontrollera att den är rätt och inte återkallad."
+      : body.detail || `Inloggningen misslyckades (${response.status}).`);
+  }
+  changed({ name: body.name, role: body.role, csrfToken: body.csrfToken });
+  return who();
 }
 
-export function signOut() {
-  sessionStorage.removeItem(KEY);
+export async function signOut() {
+  const csrf = current?.csrfToken;
   releaseDocuments();
-  for (const listener of listeners) listener(false);
+  changed(null);
+  await fetch("session", {
+    method: "DELETE", credentials: "same-origin", headers: csrf ? { "X-CSRF-Token": csrf } : {},
+  }).catch(() => {});
 }
 
-const listeners = new Set();
-export const onChange = (listener) => listeners.add(listener);
-
+// The headers that prove a write comes from this page (none when nobody is signed in).
 export function authorization() {
-  const value = token();
-  return value ? { Authorization: `Bearer ${value}` } : {};
+  return current ? { "X-CSRF-Token": current.csrfToken } : {};
 }
 
-// fetch() with the page's credentials; a 401 means signing in (again).
+// fetch() with the session; a write carries the anti-CSRF token; a 401 means signing in (again).
 export async function request(url, options = {}) {
+  await ready;
+  const method = (options.method || "GET").toUpperCase();
+  const proof = method === "GET" || method === "HEAD" ? {} : authorization();
   const response = await fetch(url, {
     ...options,
     credentials: "same-origin",
-    headers: { ...(options.headers || {}), ...authorization() },
+    headers: { ...(options.headers || {}), ...proof },
   });
   if (response.status === 401) {
     const expired = signedIn();
-    if (expired) signOut();
+    if (expired) changed(null);
     throw new SignInNeeded(expired);
   }
   return response;
 }
 
 // --- documents: review packs, the delegationsordning, PDF and CSV ----------------------
+//
+// The session cookie goes with links, frames and downloads of this origin as with the
+// page's own requests: a document's address is used as it is.
 
-const handedOut = new Set();
-
-// The URL to show or open a document at: as it is when no token is needed; else the
-// document fetched with the token, as a blob: URL (released by `releaseDocuments`).
 export async function documentUrl(url) {
-  if (!signedIn()) return url;
-  const response = await request(url);
-  if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.detail || `Dokumentet kunde inte hämtas (${response.status}).`);
-  }
-  let blob = await response.blob();
-  if (blob.type.startsWith("text/html")) blob = await withOwnStylesheets(blob);
-  return keep(URL.createObjectURL(blob));
-}
-
-function keep(url) {
-  handedOut.add(url);
   return url;
 }
 
-export function releaseDocuments() {
-  for (const url of handedOut) URL.revokeObjectURL(url);
-  handedOut.clear();
-}
+export function releaseDocuments() {}
 
-// A document at a blob: URL lives under this page's Content-Security-Policy, which allows
-// no inline style: its <style> blocks become stylesheets of their own (blob: URLs too). The
-// text is not parsed into a document here (that alone would be checked against the policy):
-// a <style> element's content ends at the first </style, as the HTML parser ends it.
-async function withOwnStylesheets(blob) {
-  const html = (await blob.text()).replace(/<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi, (_, css) => {
-    const sheet = keep(URL.createObjectURL(new Blob([css], { type: "text/css" })));
-    return `<link rel="stylesheet" href="${sheet}">`;
-  });
-  return new Blob([html], { type: "text/html" });
-}
-
-// Links marked `data-document` (a PDF, a CSV, a document for a new window) open through
-// `documentUrl` when the page is signed in; otherwise they are ordinary links.
-export function openDocumentsWithCredentials(onError) {
-  document.addEventListener("click", async (event) => {
-    const link = event.target.closest?.("a[data-document]");
-    if (!link || !signedIn() || event.defaultPrevented || event.button !== 0) return;
-    event.preventDefault();
-    const download = link.dataset.document === "download";
-    const tab = download ? null : window.open("about:blank", "_blank");
-    try {
-      const url = await documentUrl(link.getAttribute("href"));
-      if (tab) { tab.location.href = url; return; }
-      const save = document.createElement("a");
-      save.href = url;
-      save.download = link.getAttribute("href").split("?")[0].replaceAll("/", "-");
-      document.body.append(save);
-      save.click();
-      save.remove();
-    } catch (error) {
-      tab?.close();
-      onError(error);
-    }
-  });
-}
+export function openDocumentsWithCredentials() {}

@@ -4,10 +4,10 @@
 // headers typed into its Headers pane — an `Authorization: Bearer` token among them — once
 // `shouldPersistHeaders` is on, and in its history even when it is off. Here it is off, its
 // switch is not shown, and the storage GraphiQL is given drops every `headers` value before
-// anything is written (and when anything is read, for what an older page left behind). A
-// token signed in on the web page, kept for this tab only, is sent without being shown.
+// anything is written (and when anything is read, for what an older page left behind). When
+// the web page is signed in, its session goes along, with the anti-CSRF token it needs.
 
-import { authorization } from "./auth.js";
+import { authorization, ready } from "./auth.js";
 
 const NAMESPACE = "graphiql:";
 const NEVER_KEPT = new Set([`${NAMESPACE}headers`, `${NAMESPACE}shouldPersistHeaders`]);
@@ -63,11 +63,14 @@ export const storage = {
 const fetcher = window.GraphiQL.createFetcher({
   url: "graphql",
   // Read at each request: signing in or out on the web page takes effect at once.
-  fetch: (url, options = {}) => fetch(url, {
-    ...options,
-    credentials: "same-origin",
-    headers: { ...authorization(), ...(options.headers || {}) },
-  }),
+  fetch: async (url, options = {}) => {
+    await ready;
+    return fetch(url, {
+      ...options,
+      credentials: "same-origin",
+      headers: { ...authorization(), ...(options.headers || {}) },
+    });
+  },
 });
 
 const root = document.getElementById("graphiql");

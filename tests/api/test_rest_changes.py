@@ -16,7 +16,7 @@ from tests.support import SAMPLE
 
 from .conftest import Api, Tokens
 
-SAMPLE_CHANGES = 133  # entries in orgchange/sample/nacka-2012-2018.yaml
+SAMPLE_CHANGES = 134  # entries in orgchange/sample/nacka-2012-2018.yaml
 
 TWO_CHANGES_SECOND_BAD = """format: orgchange/v1
 changes:
@@ -291,6 +291,7 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/drafts/{draft_id}/record",
         "/drafts/{draft_id}/discard",
         "/drafts/{draft_id}/proposal.{fmt}",
+        "/session",
     }
     post = spec["paths"]["/changes"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/yaml", "application/json"}

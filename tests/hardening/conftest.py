@@ -128,6 +128,7 @@ _LOGGED = {
     "revoke_delegation",
     "subdelegate",
     "cancel_change",
+    "correct_change",
 }
 
 

@@ -113,6 +113,17 @@ TEMPLATES: list[dict[str, Any]] = [
     {"type": "revoke_delegation", "effective": D, "delegation": "d1"},
     {"type": "subdelegate", "effective": D, "delegation": "d2", "parent_delegation": "d1", "to": "sd"},
     {"type": "cancel_change", "change": "slk", "reason": "Fel"},
+    {
+        "type": "correct_change",
+        "change": "slk",
+        "replacement": {
+            "type": "rename_unit",
+            "id": "slk-rattad",
+            "effective": D,
+            "unit": "slk",
+            "name": "Kansliet",
+        },
+    },
     {"type": "report_changes", "to": "ks", "meeting": D, "changes": ["slk"]},
     {"type": "note_report", "to": "ks", "meeting": D, "paragraph": "§ 1"},
 ]

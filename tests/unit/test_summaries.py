@@ -273,6 +273,22 @@ def changes_of_every_type() -> list:
         ),
         change("dissolve_unit", id="d1", effective="2013-10-01", unit="kultur", decision=SD),
         change("cancel_change", id="cc", change="d1", reason="Registrerad av misstag."),
+        change(
+            "rename_unit", id="rn1", effective="2013-11-01", unit="kultur", name="Kulturenhten", decision=SD
+        ),
+        change(
+            "correct_change",
+            id="cr",
+            change="rn1",
+            replacement={
+                "type": "rename_unit",
+                "id": "rn2",
+                "effective": "2013-11-01",
+                "unit": "kultur",
+                "name": "Kulturenheten i Exempel",
+                "decision": SD,
+            },
+        ),
     ]
 
 
@@ -318,6 +334,8 @@ SENTENCES = {
     "so": "VA-enheten ombildades till bolaget Exempel vatten AB.",
     "d1": "Kulturenheten lades ned.",
     "cc": "Ändringen d1 makulerades: Registrerad av misstag.",
+    "rn2": "Kulturenheten bytte namn till Kulturenheten i Exempel.",
+    "cr": "Ändringen rn1 rättades och ersattes av ändringen rn2 (nytt namn, från 2013-11-01).",
 }
 
 

@@ -49,6 +49,9 @@ ENTRIES: dict[str, dict[str, Any]] = {
     "revoke_delegation": dict(effective=D, delegation="d"),
     "subdelegate": dict(effective=D, delegation="s", parent_delegation="d", to="p"),
     "cancel_change": dict(change="x", reason="R"),
+    "correct_change": dict(
+        change="x", replacement={"type": "rename_unit", "id": "y", "effective": D, "unit": "u", "name": "U"}
+    ),
     "report_changes": dict(to="ks", meeting=D, changes=["x"], reference="KS 2017/2"),
     "note_report": dict(to="ks", meeting=D, paragraph="§ 2"),
 }

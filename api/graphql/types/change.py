@@ -90,7 +90,9 @@ class Change:
     change_type: str = strawberry.field(name="type", description="The change type, e.g. merge_units.")
     # Every listed change has a day (reports, the only undated changes, are not listed).
     effective: dt.date = strawberry.field(
-        description="The day it takes effect; for cancel_change, that of the change it cancels."
+        description=(
+            "The day it takes effect; for cancel_change and correct_change, that of the change cancelled."
+        )
     )
     recorded_at: dt.datetime = strawberry.field(description="When the register accepted it (UTC).")
     recorded_by: str | None = strawberry.field(
@@ -128,7 +130,9 @@ class Change:
             "decided it; each such board is to hear of it too (an extension)."
         )
     )
-    cancelled: bool = strawberry.field(description="Voided by a later cancel_change (as known at knownAt).")
+    cancelled: bool = strawberry.field(
+        description="Voided by a later cancel_change or correct_change (as known at knownAt)."
+    )
     findings: list[Finding] = strawberry.field(
         resolver=_findings,
         description=(
@@ -137,12 +141,12 @@ class Change:
         ),
     )
     cancelled_by: strawberry.ID | None = strawberry.field(
-        description="The cancel_change that voided it (an extension)."
+        description="The cancel_change or correct_change that voided it (an extension)."
     )
     cancellation: Change | None = strawberry.field(
         resolver=_cancellation,
         description=(
-            "The cancel_change that voided it (as known at knownAt): who cancelled it (its "
+            "The cancel_change or correct_change that voided it (as known at knownAt): who cancelled it (its "
             "recordedBy), when (its recordedAt) and why (its summary) (an extension)."
         ),
     )
@@ -151,7 +155,7 @@ class Change:
         description="When it was cancelled (as known at knownAt); null if not (an extension).",
     )
     cancels: strawberry.ID | None = strawberry.field(
-        description="For a cancel_change: the change it cancels (an extension)."
+        description="For a cancel_change or a correct_change: the change it cancels (an extension)."
     )
     note: str | None = strawberry.field(description="The registrar's note (an extension).")
 

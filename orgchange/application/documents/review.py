@@ -47,6 +47,7 @@ COUNTED = {
     "revoke_delegation": ("delegation upphävd", "delegationer upphävda"),
     "subdelegate": ("vidaredelegation", "vidaredelegationer"),
     "cancel_change": ("rättelse", "rättelser"),
+    "correct_change": ("rättad ändring", "rättade ändringar"),
 }
 
 
@@ -134,7 +135,7 @@ class ReviewPack:
         opened: dict[str, Gap] = {}
         closed: dict[str, Gap] = {}
         for change in changes:
-            if change.effective is not None and change.type != "cancel_change":
+            if change.effective is not None and change.type not in ("cancel_change", "correct_change"):
                 impact = app.impact_of(change.id)
                 opened.update({g.delegation_id: g for g in impact.opened})
                 closed.update({g.delegation_id: g for g in impact.closed})
@@ -433,7 +434,7 @@ def _corrections(app: OrgChange, previous: ReportRow) -> list[Correction]:
         for c in read.all_changes_in_recording_order()
         if c.recorded_at > known_then
         and c.effective is not None
-        and (c.type == "cancel_change" or c.effective <= previous.meeting)
+        and (c.type in ("cancel_change", "correct_change") or c.effective <= previous.meeting)
     ]
     out = []
     for change in read.changes_by_id([c.id for c in later]):

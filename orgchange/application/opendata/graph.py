@@ -256,7 +256,7 @@ class _GraphBuilder:
             self.add(node, DCTERMS.date, _date(row.effective))
         self.describe_record(node, row)
         self.describe_decision(node, row)
-        if row.type == "cancel_change":
+        if row.type in ("cancel_change", "correct_change"):
             self.add(node, RDF.type, VOCAB.Cancellation)
             self.add(node, RDF.type, PROV.Activity)
             self.add(node, VOCAB.cancels, self.uris.change(payload["change"]))
