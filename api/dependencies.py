@@ -96,7 +96,9 @@ async def current_caller(
             session = None
         else:
             caller = None
-            session = await run_in_threadpool(find_session, orgchange.engine, cookie or "", lifetime(settings))
+            session = await run_in_threadpool(
+                find_session, orgchange.engine, cookie or "", lifetime(settings)
+            )
     except SQLAlchemyError:
         log.exception("looking up an API token or a session: the database cannot be used")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None
