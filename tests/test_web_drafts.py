@@ -87,15 +87,17 @@ def _draft(url: str, token: str, name: str, file: dict) -> str:
     return response.json()["id"]
 
 
-def _signed_in(page, token: str) -> None:
-    page.add_init_script(f"sessionStorage.setItem('orgchange.token', {token!r})")
+def _signed_in(page, url: str, token: str) -> None:
+    """Signed in as the page signs in: a session cookie from `POST /session`, in the page's context."""
+    answer = page.request.post(f"{url}/session", data={"token": token})
+    assert answer.ok, answer.text()
 
 
 def test_a_registrar_sees_a_drafts_changes_and_the_delegation_it_would_leave_without_a_delegate(served):
     url, token = served
     draft = _draft(url, token, "Utan stadsjurist", WITHOUT_THE_LAWYER)
     with browser_page() as page:
-        _signed_in(page, token)
+        _signed_in(page, url, token)
         page.goto(f"{url}/#/utkast/{draft}")
         page.wait_for_selector("#gaps")
 
@@ -116,7 +118,7 @@ def test_a_draft_that_does_not_fit_the_register_shows_why(served):
     url, token = served
     draft = _draft(url, token, "Fel", MOVED_UNDER_NOTHING)
     with browser_page() as page:
-        _signed_in(page, token)
+        _signed_in(page, url, token)
         page.goto(f"{url}/#/utkast/{draft}")
         page.wait_for_selector("#problems")
 
