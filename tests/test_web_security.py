@@ -274,7 +274,7 @@ def test_with_private_reads_the_page_asks_to_sign_in_and_then_shows_the_register
 
         # Documents go with the session cookie too: the review pack is shown from its address.
         page.goto(f"{url}/#/granskning?namnd=ks&sammantrade=2017-11-13")
-        page.wait_for_selector("iframe.review[src^='/reports/']")
+        page.wait_for_selector("iframe.review[src^='reports/']")
         frame = page.frame_locator("iframe.review")
         assert "Anmälda ändringar till Kommunstyrelsen" in frame.locator("h1").inner_text()
         assert frame.locator("body").evaluate("b => getComputedStyle(b).maxWidth") != "none"
