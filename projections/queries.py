@@ -356,5 +356,3 @@ class OrganisationReader(Reader):
         log = t.change_log
         rows = self._all(select(func.min(log.c.effective), func.max(log.c.effective)))
         return rows[0][0], rows[0][1]
-
-

@@ -89,7 +89,15 @@ TRANSACTIONS: list[tuple[str, list[dict[str, Any]]]] = [
     ),
     (
         "registrator-b",
-        [{"id": "fixture-005", "type": "note_report", "to": "ks", "meeting": "2018-09-03", "paragraph": "§ 201"}],
+        [
+            {
+                "id": "fixture-005",
+                "type": "note_report",
+                "to": "ks",
+                "meeting": "2018-09-03",
+                "paragraph": "§ 201",
+            }
+        ],
     ),
 ]
 
@@ -98,9 +106,7 @@ CHANGE = (
     "id type effective recordedAt recordedBy unitIds summary cancelled reportTo "
     "decision { body date paragraph reference }"
 )
-DELEGATION = (
-    "id code matter fromId toId legalBasis limit substitute furtherDelegation parentDelegationId validFrom validTo"
-)
+DELEGATION = "id code matter fromId toId legalBasis limit substitute furtherDelegation parentDelegationId validFrom validTo"
 
 
 def queries(known_before_retroactive: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -126,14 +132,14 @@ def queries(known_before_retroactive: str) -> list[tuple[str, str, dict[str, Any
     out += [
         (
             "organisation 2016-06-01 known before the retroactive rename",
-            f"query($k: DateTime) {{ organisation(asOf: \"2016-06-01\", knownAt: $k) {{ units {{ {UNIT} }} }} }}",
+            f'query($k: DateTime) {{ organisation(asOf: "2016-06-01", knownAt: $k) {{ units {{ {UNIT} }} }} }}',
             known,
         ),
         (
             "unit history of lokalenheten, known before and now",
-            "query($k: DateTime) { before: unitHistory(id: \"lokalenheten\", knownAt: $k) "
+            'query($k: DateTime) { before: unitHistory(id: "lokalenheten", knownAt: $k) '
             "{ validFrom validTo name kind parentId changeId } "
-            "now: unitHistory(id: \"lokalenheten\") { validFrom validTo name kind parentId changeId } }",
+            'now: unitHistory(id: "lokalenheten") { validFrom validTo name kind parentId changeId } }',
             known,
         ),
         (
@@ -149,12 +155,12 @@ def queries(known_before_retroactive: str) -> list[tuple[str, str, dict[str, Any
         ("audit trail", f"{{ audit(first: 500) {{ totalCount edges {{ node {{ {CHANGE} }} }} }} }}", {}),
         (
             "reports to ks",
-            "{ reports(board: \"ks\") { board meeting changeIds notedParagraph notedAt reference } }",
+            '{ reports(board: "ks") { board meeting changeIds notedParagraph notedAt reference } }',
             {},
         ),
         (
             "diff 2012-01-01 to 2018-12-31",
-            "{ diff(from: \"2012-01-01\", to: \"2018-12-31\") { added removed renamed { id from to } "
+            '{ diff(from: "2012-01-01", to: "2018-12-31") { added removed renamed { id from to } '
             "moved { id fromParent toParent } } }",
             {},
         ),
@@ -194,7 +200,9 @@ def main() -> None:
     engine = create_engine(url)
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT id, originator_id, originator_version, topic, state FROM orgchange_events ORDER BY id")
+            text(
+                "SELECT id, originator_id, originator_version, topic, state FROM orgchange_events ORDER BY id"
+            )
         ).all()
         lines = [
             json.dumps(
