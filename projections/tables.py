@@ -34,8 +34,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.elements import quoted_name
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import quoted_name
 
 
 class UTCDateTime(TypeDecorator):
