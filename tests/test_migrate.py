@@ -305,3 +305,38 @@ def test_serve_with_migrate_upgrades_the_database_and_serves_it(database_url, tm
         process.wait(timeout=20)
         log.close()
     assert "Klart: läsmodellerna återuppbyggda" in (tmp_path / "serve.log").read_text()
+
+
+def test_the_service_over_a_newer_database_answers_queries_and_refuses_writes_with_the_code(database_url):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from orgchange.application.config import Settings
+    from orgchange.application.tokens import create_token
+
+    with opened(database_url) as app:
+        app.record_changes(base_organisation(), "test")
+        token = create_token(app, "registrator", "registrar")
+    _execute(database_url, f"UPDATE schema_versions SET version = {tables.READ_MODEL_VERSION + 1}")
+    before = _snapshot(database_url)
+
+    settings = Settings(database_url=database_url, public_read=True)
+    with TestClient(create_app(settings)) as client:
+        query = client.post(
+            "/graphql", json={"query": '{ organisation(asOf: "2013-01-01") { units { id } } }'}
+        )
+        write = client.post(
+            "/changes",
+            content='{"format": "orgchange/v1", "changes": []}',
+            headers={"content-type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        named = client.post(
+            "/changes",
+            content='{"format": "orgchange/v1", "organisation": "Ett annat namn", "changes": []}',
+            headers={"content-type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+
+    assert query.status_code == 200 and query.json()["data"]["organisation"]["units"]
+    assert write.status_code == 503 and "DATABASE_TOO_NEW" in write.json()["detail"]
+    assert named.status_code == 503
+    assert _snapshot(database_url) == before

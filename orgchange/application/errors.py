@@ -74,14 +74,18 @@ class DatabaseTooNew(DatabaseUnavailable):
         return self.MESSAGE
 
 
-class DatabaseNeedsMigration(OrgChangeError):
+class DatabaseNeedsMigration(DatabaseUnavailable):
     """The register was written by an earlier version; `orgchange migrate` brings it up to this one."""
 
     code = "DATABASE_NEEDS_MIGRATION"
 
     def __init__(self) -> None:
-        super().__init__(
+        self.MESSAGE = (
             "databasen är skriven av en tidigare version av orgchange och behöver uppgraderas; "
             "kör `orgchange migrate` (eller starta med `orgchange serve --migrate`); inget har "
             f"ändrats ({self.code})"
         )
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        return self.MESSAGE

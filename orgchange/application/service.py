@@ -408,9 +408,11 @@ class OrgChange(Application):
     def catch_up(self) -> bool:
         """Rebuild the read models if they do not reflect every event (e.g. after an upgrade).
 
-        A read-only process leaves them to the primary, whose rebuild reaches it by replication.
+        A read-only process leaves them to the primary, whose rebuild reaches it by replication;
+        a database of another version is left to `migrate`.
         """
-        if not self.read_only and self.read_models_behind():
+        current = self.status.too_new is None and not self.status.needs_migration
+        if not self.read_only and current and self.read_models_behind():
             self.rebuild()
             return True
         return False
