@@ -367,6 +367,10 @@ def prepare(engine: Engine) -> Found:
                 if found.state is ReadModelState.MISSING:
                     metadata.create_all(connection)
                     _mark(connection)
+                elif found.state is ReadModelState.CURRENT and found.version is None:
+                    # Read models of this shape written by 0.1.0, which stored no version.
+                    metadata.create_all(connection, tables=[schema_versions])
+                    _mark(connection)
                 return found
         except DBAPIError:  # another process made the same tables at the same moment
             if attempt == 4:

@@ -31,6 +31,14 @@ from orgchange.domain.register import REGISTER_ID, Register
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "events"
 ANSWERS = json.loads((FIXTURE / "answers.json").read_text())
+LATER_CHANGE = {
+    "id": "later-001",
+    "type": "rename_unit",
+    "effective": "2019-01-01",
+    "decision": {"body": "ks", "date": "2018-12-10"},
+    "unit": "ekonomienheten",
+    "name": "Ekonomi",
+}
 
 
 def recorded_events() -> list[StoredEvent]:
@@ -96,6 +104,8 @@ def test_the_register_file_of_the_earlier_version_opens_upgraded_with_the_same_a
     try:
         assert not app.status.needs_migration
         found = answers_of(app, url)
+        later = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [LATER_CHANGE]}))
+        assert app.record_changes(later.changes, "test").recorded == ["later-001"]
     finally:
         app.close()
         app.engine.dispose()
@@ -129,15 +139,7 @@ def test_the_recorded_events_are_stored_under_module_paths_and_still_decode(load
 
 
 def test_a_change_recorded_now_is_stored_under_its_name_and_with_its_versions(loaded: OrgChange):
-    change = {
-        "id": "later-001",
-        "type": "rename_unit",
-        "effective": "2019-01-01",
-        "decision": {"body": "ks", "date": "2018-12-10"},
-        "unit": "ekonomienheten",
-        "name": "Ekonomi",
-    }
-    parsed = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [change]}))
+    parsed = parse_change_file(json.dumps({"format": "orgchange/v1", "changes": [LATER_CHANGE]}))
     loaded.record_changes(parsed.changes, "test")
 
     last = loaded.recorder.select_notifications(loaded.last_event_id(), 1)[0]
