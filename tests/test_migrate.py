@@ -340,3 +340,26 @@ def test_the_service_over_a_newer_database_answers_queries_and_refuses_writes_wi
     assert write.status_code == 503 and "DATABASE_TOO_NEW" in write.json()["detail"]
     assert named.status_code == 503
     assert _snapshot(database_url) == before
+
+
+def test_processes_starting_together_on_an_empty_database_all_start_and_make_it_once(database_url):
+    """Servers of a new install started at the same moment: each may find the tables half made."""
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "registrator"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "orgchange", "audit", "--format", "json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=120), p.communicate()) for p in processes]
+
+    assert [code for code, _ in results] == [0, 0, 0], [err for _, (_, err) in results]
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert schema.migration_state(connection).current == (schema.head(),)
+        assert connection.execute(text("SELECT COUNT(*) FROM schema_versions")).scalar_one() == 1
+    engine.dispose()

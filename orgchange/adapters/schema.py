@@ -6,6 +6,7 @@ alembic.ini, no command of Alembic's for the operator; `orgchange migrate` runs 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,7 +66,11 @@ def migration_state(connection: Connection) -> MigrationState:
     return MigrationState(tuple(MigrationContext.configure(connection).get_current_heads()))
 
 
+# Alembic's `context` and `op` are module-wide: one migration at a time in a process.
+_one_at_a_time = threading.Lock()
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every revision the database lacks, in one transaction."""
-    with engine.begin() as connection:
+    with _one_at_a_time, engine.begin() as connection:
         command.upgrade(_config(connection), "head")
