@@ -363,3 +363,14 @@ def test_processes_starting_together_on_an_empty_database_all_start_and_make_it_
         assert schema.migration_state(connection).current == (schema.head(),)
         assert connection.execute(text("SELECT COUNT(*) FROM schema_versions")).scalar_one() == 1
     engine.dispose()
+
+
+def test_the_migrations_are_one_line_that_starts_at_the_base_revision():
+    """A later revision names the one before it as `down_revision`: one head, one base, 0001_base."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(schema.MIGRATIONS))
+
+    assert scripts.get_bases() == ["0001_base"]
+    assert scripts.get_heads() == [schema.head()]
+    assert (schema.MIGRATIONS / "versions" / "0001_base.py").is_file()

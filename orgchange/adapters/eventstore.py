@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Any, cast
@@ -22,7 +23,7 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy import Engine, LargeBinary, event, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
@@ -143,6 +144,18 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
     id before the insert are exactly these events, and their ids are read back
     in one query. NOTIFY and the shared session are the stock recorder's.
     """
+
+    def create_table(self) -> None:
+        # Processes started together on an empty PostgreSQL database: both see no table, one
+        # makes it, the other's CREATE TABLE fails; a look again then finds it made.
+        for attempt in range(5):
+            try:
+                super().create_table()
+                return
+            except DBAPIError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
