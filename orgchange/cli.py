@@ -100,11 +100,30 @@ class Context:
 
     @property
     def app(self):
-        if self._app is None:
-            from orgchange.application import OrgChange
+        """The register, refused if the database is not of this version (`orgchange migrate`).
 
-            self._app = OrgChange(self.database_url, read_only=get_settings().read_only)
+        A database without a recorded event is made at this version at once; one of an earlier
+        version is left as it is until the operator migrates it; one of a newer version is
+        never touched (docs/upgrading.md).
+        """
+        if self._app is None:
+            self._app = self.open(migrate=False)
+            _refuse_other_versions(self._app)
         return self._app
+
+    def open(self, migrate: bool):
+        from orgchange.application import OrgChange
+
+        return OrgChange(self.database_url, read_only=get_settings().read_only, migrate=migrate)
+
+
+def _refuse_other_versions(app: Any) -> None:
+    from orgchange.application.errors import DatabaseNeedsMigration, DatabaseTooNew
+
+    if app.status.too_new is not None:
+        raise DatabaseTooNew(app.status.too_new)
+    if app.status.needs_migration and not app.read_only:
+        raise DatabaseNeedsMigration()
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -470,15 +489,48 @@ def _backup_errors() -> Iterator[None]:
     default=None,
     help="Worker processes sharing the port (default: $ORGCHANGE_WORKERS, else 1).",
 )
+@click.option(
+    "--migrate",
+    "migrate_first",
+    is_flag=True,
+    help="Upgrade a database of an earlier version before serving (as `orgchange migrate`).",
+)
 @pass_context
-def serve(obj: Context, host: str, port: int, workers: int | None) -> None:
+def serve(obj: Context, host: str, port: int, workers: int | None, migrate_first: bool) -> None:
     from api.main import run
 
     settings = get_settings().model_copy(update={"database_url": obj.database_url})
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
     with _user_errors():
+        app = obj.open(migrate=False)
+        try:
+            if migrate_first and app.status.too_new is None and not app.read_only:
+                _report_migration(app.migrate(progress=_progress_bar("Läsmodellerna byggs om")), err=True)
+            _refuse_other_versions(app)
+        finally:
+            app.close()
+            app.engine.dispose()
         run(settings, host, port)
+
+
+@cli.command(help="Upgrade the database to this version: its tables, then its read models.")
+@pass_context
+def migrate(obj: Context) -> None:
+    with _user_errors():
+        app = obj.open(migrate=False)
+        if app.status.too_new is not None:
+            from orgchange.application.errors import DatabaseTooNew
+
+            raise DatabaseTooNew(app.status.too_new)
+        _report_migration(app.migrate(progress=_progress_bar("Läsmodellerna byggs om")), err=False)
+
+
+def _report_migration(done: list[str], err: bool) -> None:
+    if not done:
+        click.echo("Databasen är redan av den här versionen; inget behövde göras.", err=err)
+    for step in done:
+        click.echo(f"Klart: {step}.", err=err)
 
 
 @cli.group(help="API tokens for writing (and for reading when reads are not public).")

@@ -9,8 +9,11 @@ known at T" stays answerable. `recorded_to IS NULL` is the current belief.
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -25,12 +28,14 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    delete,
     insert,
     inspect,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import quoted_name
 
 
 class UTCDateTime(TypeDecorator):
@@ -231,12 +236,16 @@ projection_state = Table(
     Column("register_version", Integer, nullable=False),
 )
 
+# The tables the events cannot rebuild: made and changed only by the migrations
+# (orgchange/adapters/migrations, `orgchange migrate`), never dropped with the read models.
+kept_metadata = MetaData()
+
 # Outputs generated from the register (review packs, diagrams written to files), so that
 # a later correction can say which of them no longer tell the truth. Not a read model:
 # it records what was handed out, which the events do not know, and a rebuild keeps it.
 generated_outputs = Table(
     "generated_outputs",
-    metadata,
+    kept_metadata,
     Column("output_id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("description", String(500), nullable=False),
@@ -290,14 +299,79 @@ def schema_fingerprint() -> str:
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:32]
 
 
-def prepare(engine: Engine) -> bool:
-    """Create the tables that are missing, and replace read models of another shape.
+# Which version of the read models the database holds: a process that knows only lower
+# versions leaves them (and the database) alone (`DATABASE_TOO_NEW`). Versions up to 0.1.0
+# wrote no row here: their read models are of version 2 or lower.
+schema_versions = Table(
+    "schema_versions",
+    metadata,
+    Column("component", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+)
 
-    Returns True when the read models were made anew (empty, to be rebuilt).
+READ_MODELS = "read_models"
+READ_MODEL_VERSION = CONTENT_VERSION
+
+
+class ReadModelState(enum.Enum):
+    CURRENT = "current"  # of this version: nothing to do
+    MISSING = "missing"  # a database without read models: made at once, empty
+    STALE = "stale"  # of an earlier version (or another shape): to be rebuilt (`orgchange migrate`)
+    TOO_NEW = "too_new"  # of a later version: left alone
+
+
+@dataclass(frozen=True)
+class Found:
+    state: ReadModelState
+    version: int | None  # as stored; None: not stored (none yet, or written by 0.1.0 or earlier)
+
+
+def read_model_state(connection: Connection) -> Found:
+    inspector = inspect(connection)
+    version = None
+    if inspector.has_table(schema_versions.name):
+        row = connection.execute(
+            select(schema_versions.c.version, schema_versions.c.fingerprint).where(
+                schema_versions.c.component == READ_MODELS
+            )
+        ).first()
+        if row is not None:
+            version = row.version
+            if version > READ_MODEL_VERSION:
+                return Found(ReadModelState.TOO_NEW, version)
+    if not inspector.has_table(read_model_schema.name):
+        state = ReadModelState.STALE if inspector.has_table(change_log.name) else ReadModelState.MISSING
+        return Found(state, version)
+    found = connection.execute(select(read_model_schema.c.fingerprint)).scalar()
+    return Found(ReadModelState.CURRENT if found == schema_fingerprint() else ReadModelState.STALE, version)
+
+
+def stored_read_model_version(connection: Connection) -> int | None:
+    """The version of the read models as stored (None: none stored); one query, for every write."""
+    return connection.execute(
+        select(schema_versions.c.version).where(schema_versions.c.component == READ_MODELS)
+    ).scalar()
+
+
+def prepare(engine: Engine) -> Found:
+    """Make the read models of a database that has none (they are then empty, to be rebuilt).
+
+    Read models of another version are left as they are: `rebuild_into_new_tables` replaces
+    them, built beside them while they keep answering.
     """
     for attempt in range(5):
         try:
-            return _prepare(engine, schema_fingerprint())
+            with engine.begin() as connection:
+                found = read_model_state(connection)
+                if found.state is ReadModelState.MISSING:
+                    metadata.create_all(connection)
+                    _mark(connection)
+                elif found.state is ReadModelState.CURRENT and found.version is None:
+                    # Read models of this shape written by 0.1.0, which stored no version.
+                    metadata.create_all(connection, tables=[schema_versions])
+                    _mark(connection)
+                return found
         except DBAPIError:  # another process made the same tables at the same moment
             if attempt == 4:
                 raise
@@ -305,17 +379,52 @@ def prepare(engine: Engine) -> bool:
     raise AssertionError("unreachable")
 
 
-def _prepare(engine: Engine, fingerprint: str) -> bool:
+def _mark(connection: Connection) -> None:
+    fingerprint = schema_fingerprint()
+    connection.execute(delete(read_model_schema))
+    connection.execute(insert(read_model_schema).values(fingerprint=fingerprint))
+    connection.execute(delete(schema_versions).where(schema_versions.c.component == READ_MODELS))
+    connection.execute(
+        insert(schema_versions).values(
+            component=READ_MODELS, version=READ_MODEL_VERSION, fingerprint=fingerprint
+        )
+    )
+
+
+def new_tables(engine: Engine) -> dict[str, Table]:
+    """Empty read-model tables of this version beside the ones in use, by the name they will take.
+
+    Their names (and their indexes') carry a token of their own, so that they clash with
+    nothing the database holds; `swap_in` gives them the read models' names.
+    """
+    token = secrets.token_hex(4)
+    building = MetaData()
+    made: dict[str, Table] = {}
+    for table in READ_MODEL_TABLES:
+        copy = table.to_metadata(building, name=f"{table.name}__{token}")
+        for index in copy.indexes:
+            index.name = quoted_name(f"{index.name}__{token}", None)
+        made[table.name] = copy
     with engine.begin() as connection:
-        inspector = inspect(connection)
-        found = None
-        if inspector.has_table(read_model_schema.name):
-            found = connection.execute(select(read_model_schema.c.fingerprint)).scalar()
-        if found == fingerprint:
-            metadata.create_all(connection)  # tables that are not read models, if missing
-            return False
-        for table in (*READ_MODEL_TABLES, read_model_schema):
+        building.create_all(connection)
+    return made
+
+
+def drop_new_tables(engine: Engine, made: dict[str, Table]) -> None:
+    with engine.begin() as connection:
+        for table in made.values():
             table.drop(connection, checkfirst=True)
-        metadata.create_all(connection)
-        connection.execute(insert(read_model_schema).values(fingerprint=fingerprint))
-        return True
+
+
+def swap_in(connection: Connection, made: dict[str, Table]) -> None:
+    """In the caller's transaction: the new tables become the read models, the old ones go."""
+    metadata.create_all(connection, tables=[read_model_schema, schema_versions])
+    existing = set(inspect(connection).get_table_names())
+    preparer = connection.dialect.identifier_preparer
+    for table in READ_MODEL_TABLES:
+        if table.name in existing:
+            connection.exec_driver_sql(f"DROP TABLE {preparer.quote(table.name)}")
+        connection.exec_driver_sql(
+            f"ALTER TABLE {preparer.quote(made[table.name].name)} RENAME TO {preparer.quote(table.name)}"
+        )
+    _mark(connection)

@@ -203,8 +203,7 @@ class DatabaseRows(RowStore):
             .values(noted_paragraph=paragraph, noted_at=at)
         )
 
-    def track(self, last_event_id: int, register_version: int) -> None:
-        state = t.projection_state
+    def track(self, last_event_id: int, register_version: int, state: Table = t.projection_state) -> None:
         values = {"last_event_id": last_event_id, "register_version": register_version}
         # An UPDATE's result is a CursorResult, which SQLAlchemy's annotations do not say.
         done = cast(
@@ -271,15 +270,17 @@ class MemoryRows(RowStore):
     def track(self, last_event_id: int, register_version: int) -> None:
         self.state = {"last_event_id": last_event_id, "register_version": register_version}
 
-    def flush(self, session: Session) -> None:
+    def flush(self, session: Session, into: dict[str, Table] | None = None) -> None:
+        """Insert the rows into the read models, or into the tables `into` names for them."""
+        into = into or {}
         target = DatabaseRows(session)
         for table in t.READ_MODEL_TABLES:
             if table is t.projection_state:
                 continue
             for chunk in _chunks(self.rows.get(table.name, []), 5000):
-                target.insert(table, list(chunk))
+                target.insert(into.get(table.name, table), list(chunk))
         if self.state is not None:
-            target.track(**self.state)
+            target.track(**self.state, state=into.get(t.projection_state.name, t.projection_state))
 
 
 @dataclass
@@ -359,7 +360,7 @@ class ReadModelWriter:
         change = getattr(event, "change", None)
         if change is None:  # the register was started or named
             if isinstance(event, Register.Named):
-                batch.audit.append(_audit_row(event, "name_organisation", None, None, event.organisation))
+                batch.audit.append(_audit_row(event, "name_organisation", None, None, event.name))
             return
         timeline = register.timeline
         at, by = event.timestamp, event.recorded_by

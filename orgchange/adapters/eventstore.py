@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Hashable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Notification, StoredEvent, Transcoding
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    StoredEvent,
+    Transcoding,
+    find_id_convertor,
+)
+from eventsourcing.utils import get_topic, resolve_topic
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy import Engine, LargeBinary, event, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CHANGE_TYPES, Change, change_from_canonical
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.versions import CHANGE_SCHEMA_VERSION, StoredByNewerVersion, upcast_change_entry
 
 
 class DatabaseConfigError(OrgChangeError):
@@ -37,17 +48,82 @@ class DateAsISO(Transcoding):
 
 
 class ChangeAsFileEntry(Transcoding):
-    """A change is stored exactly as it would be written in a change file."""
+    """A change is stored exactly as it would be written in a change file, with its version.
+
+    Stored: `{"schema": N, "entry": {…the change-file entry…}}`. Versions up to 0.1.0 stored
+    the entry alone (it has a `type`; the envelope has none): version 1. An entry of an
+    older version goes through the upcasters (`orgchange.domain.versions`) before it is read.
+    """
 
     def __init__(self, change_class: type[Change]):
         self.type = change_class
         self.name = f"change:{change_class.TYPE}"
 
     def encode(self, obj: Change) -> dict[str, Any]:
-        return obj.canonical()
+        return {"schema": CHANGE_SCHEMA_VERSION, "entry": obj.canonical()}
 
     def decode(self, data: dict[str, Any]) -> Change:
-        return change_from_canonical(data)
+        if "type" in data:  # as 0.1.0 and earlier stored it
+            return change_from_canonical(upcast_change_entry(data, 1))
+        return change_from_canonical(upcast_change_entry(data["entry"], data["schema"]))
+
+
+class VersionedMapper(Mapper):
+    """eventsourcing's mapper, writing every event's class version (the library leaves out 1).
+
+    Reading is the library's: a missing version is 1, and `upcast_vN_vN+1` bring it up.
+    """
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        # The library's own steps (eventsourcing.persistence.Mapper), with the version always in.
+        event_state = dict(vars(domain_event))
+        originator_id = event_state.pop("originator_id")
+        originator_version = event_state.pop("originator_version")
+        event_state["class_version"] = getattr(type(domain_event), "class_version", 1)
+        stored_state = self.transcoder.encode(event_state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=originator_version,
+            topic=get_topic(type(domain_event)),
+            state=stored_state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        # The library's own steps, refusing an event of a class version this code does not know
+        # (the library would skip the upcasters and misread it).
+        cls = resolve_topic(stored_event.topic)
+        stored_state = stored_event.state
+        try:
+            if self.cipher:
+                stored_state = self.cipher.decrypt(stored_state)
+            if self.compressor:
+                stored_state = self.compressor.decompress(stored_state)
+            event_state: dict[str, Any] = self.transcoder.decode(stored_state)
+        except StoredByNewerVersion:
+            raise
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
+                f"originator_id '{stored_event.originator_id}' and "
+                f"originator_version {stored_event.originator_version}: {error}"
+            ) from error
+        convert = find_id_convertor(cls, cast(Hashable, type(stored_event.originator_id)))
+        event_state["originator_id"] = convert(stored_event.originator_id)
+        event_state["originator_version"] = stored_event.originator_version
+        class_version = getattr(cls, "class_version", 1)
+        from_version = event_state.pop("class_version", 1)
+        if from_version > class_version:
+            raise StoredByNewerVersion(f"händelsen {cls.__qualname__}", from_version, class_version)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
+            from_version += 1
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", event_state)
+        return domain_event
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:
@@ -68,6 +144,18 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
     id before the insert are exactly these events, and their ids are read back
     in one query. NOTIFY and the shared session are the stock recorder's.
     """
+
+    def create_table(self) -> None:
+        # Processes started together on an empty PostgreSQL database: both see no table, one
+        # makes it, the other's CREATE TABLE fails; a look again then finds it made.
+        for attempt in range(5):
+            try:
+                super().create_table()
+                return
+            except DBAPIError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -189,6 +277,9 @@ def _stored_uuid(value: UUID | str, connection: Any) -> Any:
     return uuid if connection.dialect.name == "postgresql" else uuid.bytes
 
 
+EVENTS_TABLE = "orgchange_events"  # eventsourcing-sqlalchemy's name for the application's events
+
+
 class EventStoreFactory(SQLAlchemyFactory):
     """The eventsourcing-sqlalchemy persistence module, with the bulk-inserting recorder."""
 
@@ -225,6 +316,7 @@ def event_store_environment(database_url: str, read_only: bool = False) -> dict[
     """The eventsourcing settings (named explicitly, so stray variables cannot interfere)."""
     return {
         "PERSISTENCE_MODULE": f"{__name__}:{EventStoreFactory.__name__}",
+        "MAPPER_TOPIC": f"{__name__}:{VersionedMapper.__name__}",
         "SQLALCHEMY_URL": normalise_database_url(database_url),
         "CREATE_TABLE": "n" if read_only else "y",  # a replica's tables are the primary's
         # One register per database: keep it in memory and fast-forward it from

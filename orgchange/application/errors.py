@@ -8,9 +8,18 @@ retry, shown in plain words and never as a traceback. `NotFound` is raised by th
 from __future__ import annotations
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.versions import StoredByNewerVersion
 from projections.errors import NotFound
 
-__all__ = ["ConcurrentWriteError", "DatabaseUnavailable", "MalformedInput", "NotFound", "ReadOnlyRegister"]
+__all__ = [
+    "ConcurrentWriteError",
+    "DatabaseNeedsMigration",
+    "DatabaseTooNew",
+    "DatabaseUnavailable",
+    "MalformedInput",
+    "NotFound",
+    "ReadOnlyRegister",
+]
 
 
 class MalformedInput(OrgChangeError):
@@ -49,3 +58,34 @@ class ReadOnlyRegister(DatabaseUnavailable):
 
     def __init__(self) -> None:
         super().__init__("read-only")
+
+
+class DatabaseTooNew(DatabaseUnavailable):
+    """The database was written by a newer orgchange: nothing is written, nothing dropped."""
+
+    code = StoredByNewerVersion.code
+
+    def __init__(self, cause: StoredByNewerVersion):
+        self.cause = cause
+        self.MESSAGE = str(cause)
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        return self.MESSAGE
+
+
+class DatabaseNeedsMigration(DatabaseUnavailable):
+    """The register was written by an earlier version; `orgchange migrate` brings it up to this one."""
+
+    code = "DATABASE_NEEDS_MIGRATION"
+
+    def __init__(self) -> None:
+        self.MESSAGE = (
+            "databasen är skriven av en tidigare version av orgchange och behöver uppgraderas; "
+            "kör `orgchange migrate` (eller starta med `orgchange serve --migrate`); inget har "
+            f"ändrats ({self.code})"
+        )
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        return self.MESSAGE

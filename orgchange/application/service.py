@@ -23,22 +23,32 @@ from eventsourcing.persistence import (
     PersistenceError,
     Recording,
 )
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
+from orgchange.adapters import schema
 from orgchange.adapters.collection import collection_paused
 from orgchange.adapters.eventstore import (
+    EVENTS_TABLE,
     BulkInsertRecorder,
     event_store_environment,
     register_transcodings,
     tune_connections,
 )
-from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, NotFound, ReadOnlyRegister
+from orgchange.application.errors import (
+    ConcurrentWriteError,
+    DatabaseNeedsMigration,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    NotFound,
+    ReadOnlyRegister,
+)
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
+from orgchange.domain.versions import StoredByNewerVersion
 from projections import tables
 from projections.delegations import Gap
 from projections.read_model import ReadModel
@@ -93,12 +103,24 @@ class OrgChange(Application):
     name = "OrgChange"
     recorder: BulkInsertRecorder  # what event_store_environment's persistence module makes
 
-    def __init__(self, database_url: str, max_attempts: int = MAX_ATTEMPTS, read_only: bool = False):
+    def __init__(
+        self,
+        database_url: str,
+        max_attempts: int = MAX_ATTEMPTS,
+        read_only: bool = False,
+        migrate: bool = True,
+    ):
         """The register in the database at `database_url`.
 
         `read_only`: the database is a read replica (or read-only for this process): the
         tables are the primary's, made and brought up to date there; this process answers
         queries and refuses every write with `ReadOnlyRegister`.
+
+        `migrate`: bring a database of an earlier version up to this one now (`migrate()`);
+        without it such a database is left as it is, `status` says so, and the caller
+        decides (`orgchange serve` refuses to start). A database without a recorded event
+        is made at this version either way; one of a newer version is never changed, and
+        every write to it is refused (`DATABASE_TOO_NEW`).
         """
         super().__init__(env=event_store_environment(database_url, read_only))
         self.max_attempts = max_attempts  # of a write that keeps losing the race for the next version
@@ -110,12 +132,48 @@ class OrgChange(Application):
         tune_connections(self.engine)
         self.writer = ReadModelWriter()
         self.read_model = ReadModel(self.engine)
-        if not read_only and tables.prepare(self.engine):  # new, or of another version: rebuild
-            self.catch_up()
+        # Called (by tests) when a rebuild's new tables are full, before they are swapped in.
+        self.before_swap: Callable[[], None] | None = None
+        self.status = database_status(self.engine)
+        if not read_only and self.status.too_new is None and (migrate or not self.status.has_events):
+            self.migrate()
 
     def _writing(self) -> None:
         if self.read_only:
             raise ReadOnlyRegister()
+        if self.status.too_new is not None:
+            raise DatabaseTooNew(self.status.too_new)
+        if self.status.needs_migration:
+            raise DatabaseNeedsMigration()
+
+    # --- upgrades ------------------------------------------------------------------
+
+    def migrate(self, progress: Progress | None = None) -> list[str]:
+        """Bring the database up to this version; returns what was done, in Swedish words.
+
+        The kept tables by their migrations (Alembic), then the read models: of an earlier
+        version they are rebuilt into new tables and swapped in when complete, the old
+        ones answering meanwhile. A database of a newer version is left as it is.
+        """
+        if self.read_only:
+            raise ReadOnlyRegister()
+        status = self.status = database_status(self.engine)
+        if status.too_new is not None:
+            raise DatabaseTooNew(status.too_new)
+        done: list[str] = []
+        if status.migrations_pending:
+            _retrying(lambda: schema.upgrade(self.engine))
+            done.append(f"tabellerna uppgraderade till {schema.head()}")
+        found = tables.prepare(self.engine)
+        if found.state is tables.ReadModelState.STALE or (
+            found.state is tables.ReadModelState.MISSING and self.read_models_behind()
+        ):
+            with collection_paused():
+                self._rebuild(progress)
+            if found.state is tables.ReadModelState.STALE:
+                done.append(f"läsmodellerna återuppbyggda i version {tables.READ_MODEL_VERSION}")
+        self.status = database_status(self.engine)
+        return done
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -201,6 +259,9 @@ class OrgChange(Application):
     def _save_and_write(self, session: Any, register: Register, recorded_at: datetime) -> list[Recording]:
         """Save the register's new events and write them into the read models, in `session`'s
         transaction: both are kept, or neither (recording and dry run alike)."""
+        newer = tables.stored_read_model_version(session.connection())
+        if newer is not None and newer > tables.READ_MODEL_VERSION:  # a newer version took over
+            raise DatabaseTooNew(StoredByNewerVersion("läsmodellerna", newer, tables.READ_MODEL_VERSION))
         recordings = self.save(register)
         self.writer.write(
             DatabaseRows(session),
@@ -307,6 +368,14 @@ class OrgChange(Application):
             return self._rebuild(progress)
 
     def _rebuild(self, progress: Progress | None) -> int:
+        # Events recorded while the rows were made are not in them: once more, then.
+        for _ in range(3):
+            count = self._rebuild_once(progress)
+            if not self.read_models_behind():
+                break
+        return count
+
+    def _rebuild_once(self, progress: Progress | None) -> int:
         store = MemoryRows()
         total = self.last_event_id()
         register: Register | None = None
@@ -336,22 +405,38 @@ class OrgChange(Application):
             start = batch[-1].id + 1
         if group and register is not None:
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
+        self._swap_in(store)
+        return count
+
+    def _swap_in(self, store: MemoryRows) -> None:
+        """The rows into new tables, which then replace the read models in one transaction;
+        until it commits the old ones answer every query (blue/green)."""
+        try:
+            made = tables.new_tables(self.engine)
+        except DBAPIError as error:
+            raise _unavailable(error) from error
         try:
             with self.datastore.transaction(commit=True) as session:
-                for table in reversed(tables.READ_MODEL_TABLES):
-                    session.execute(delete(table))
-                store.flush(session)
+                store.flush(session, into=made)
+                if self.before_swap is not None:
+                    self.before_swap()
+                tables.swap_in(session.connection(), made)
         except (PersistenceError, DBAPIError) as error:
+            tables.drop_new_tables(self.engine, made)
             raise _unavailable(error) from error  # the old read models are left as they were
+        except BaseException:
+            tables.drop_new_tables(self.engine, made)
+            raise
         self._refresh_statistics()
-        return count
 
     def catch_up(self) -> bool:
         """Rebuild the read models if they do not reflect every event (e.g. after an upgrade).
 
-        A read-only process leaves them to the primary, whose rebuild reaches it by replication.
+        A read-only process leaves them to the primary, whose rebuild reaches it by replication;
+        a database of another version is left to `migrate`.
         """
-        if not self.read_only and self.read_models_behind():
+        current = self.status.too_new is None and not self.status.needs_migration
+        if not self.read_only and current and self.read_models_behind():
             self.rebuild()
             return True
         return False
@@ -409,3 +494,46 @@ def _is_write_conflict(error: Exception) -> bool:
         return True
     text = str(error).lower()
     return "locked" in text or "busy" in text or "could not serialize" in text
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """Where a database stands against this version of orgchange (docs/upgrading.md)."""
+
+    too_new: StoredByNewerVersion | None  # written by a newer version: left alone
+    read_models: tables.ReadModelState
+    migrations_pending: bool
+    has_events: bool
+
+    @property
+    def needs_migration(self) -> bool:
+        """A register of an earlier version, to be brought up to this one (`orgchange migrate`)."""
+        stale = self.read_models is tables.ReadModelState.STALE
+        return self.too_new is None and self.has_events and (self.migrations_pending or stale)
+
+
+def database_status(engine: Engine) -> DatabaseStatus:
+    with engine.connect() as connection:
+        found = tables.read_model_state(connection)
+        migrations = schema.migration_state(connection)
+        has_events = inspect(connection).has_table(EVENTS_TABLE) and (
+            connection.exec_driver_sql(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1").first() is not None
+        )
+    too_new = None
+    if found.state is tables.ReadModelState.TOO_NEW:
+        too_new = StoredByNewerVersion("läsmodellerna", found.version, tables.READ_MODEL_VERSION)
+    elif migrations.unknown:
+        too_new = StoredByNewerVersion("databasschemat", migrations.unknown[0], schema.head())
+    return DatabaseStatus(too_new, found.state, migrations.pending, has_events)
+
+
+def _retrying(step: Callable[[], None]) -> None:
+    """A step another process may be taking at the same moment (making the same tables)."""
+    for attempt in range(5):
+        try:
+            step()
+            return
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
 
 from .changes import CancelChange, Change, CorrectChange, DatedChange, NoteReport, ReportChanges
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
@@ -56,28 +57,54 @@ class Report:
     noted_at: datetime | None = None
 
 
+# The names the register's events are stored under (docs/upgrading.md). A stored topic is a
+# name, not a place in the code: a class may move or be renamed, its name stays. Versions
+# up to 0.1.0 stored the module path; those topics are registered as well (below), forever.
+TOPIC_PREFIX = "orgchange:"
+LEGACY_MODULE = "orgchange.domain.register"
+
+
 class Register(Aggregate):
     """One organisation's register of changes."""
 
+    TOPIC = "orgchange:Register"
+
+    class Created(Aggregate.Created):
+        TOPIC = "orgchange:Register.Created"  # never stored: the register starts with `Started`
+
     class Started(Aggregate.Created):
+        TOPIC = "orgchange:Register.Started"
+
         organisation: str | None
 
     class Named(Aggregate.Event):
-        """The organisation's display name changed: recorded, like a change, with who and when."""
+        """The organisation's display name changed: recorded, like a change, with who and when.
 
-        organisation: str
+        Version 3 calls the name given `name` (version 2 called it `organisation`, like the
+        aggregate's attribute it sets; the event is the naming, and its field the name).
+        """
+
+        TOPIC = "orgchange:Register.Named"
+
+        name: str
         recorded_by: str | None
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["recorded_by"] = None  # older namings did not say who made them
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["name"] = state.pop("organisation")
+
         def apply(self, register: Register) -> None:
-            register.organisation = self.organisation
+            register.organisation = self.name
 
     class ChangeRecorded(Aggregate.Event):
+        TOPIC = "orgchange:Register.ChangeRecorded"
+
         change: DatedChange
         recorded_by: str
 
@@ -86,6 +113,8 @@ class Register(Aggregate):
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
 
     class ChangeCancelled(Aggregate.Event):
+        TOPIC = "orgchange:Register.ChangeCancelled"
+
         change: CancelChange
         recorded_by: str
 
@@ -126,6 +155,8 @@ class Register(Aggregate):
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
 
     class ChangesReported(Aggregate.Event):
+        TOPIC = "orgchange:Register.ChangesReported"
+
         change: ReportChanges
         recorded_by: str
 
@@ -141,6 +172,8 @@ class Register(Aggregate):
             register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
 
     class ReportNoted(Aggregate.Event):
+        TOPIC = "orgchange:Register.ReportNoted"
+
         change: NoteReport
         recorded_by: str
 
@@ -194,9 +227,7 @@ class Register(Aggregate):
         """Give the organisation this name; True if that changed it (the same name records nothing)."""
         if organisation == self.organisation:
             return False
-        self.trigger_event(
-            self.Named, organisation=organisation, recorded_by=recorded_by, timestamp=recorded_at
-        )
+        self.trigger_event(self.Named, name=organisation, recorded_by=recorded_by, timestamp=recorded_at)
         return True
 
     def record(
@@ -404,3 +435,23 @@ class Register(Aggregate):
 
     def log_change(self, change: Change, seq: int, at: datetime, by: str) -> None:
         self.log[change.id or ""] = Recorded(change, seq, at, by)
+
+
+EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
+    Register.Started,
+    Register.Named,
+    Register.ChangeRecorded,
+    Register.ChangeCancelled,
+    Register.ChangesReported,
+    Register.ReportNoted,
+)
+
+
+def _register_legacy_topics() -> None:
+    """The module-path topics of 0.1.0 and earlier name the same classes as the names above."""
+    register_topic(f"{LEGACY_MODULE}:Register", Register)
+    for event_class in EVENT_CLASSES:
+        register_topic(f"{LEGACY_MODULE}:Register.{event_class.__name__}", event_class)
+
+
+_register_legacy_topics()

@@ -12,7 +12,7 @@ Revises: 0001_base
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op  # type: ignore[import-not-found, unused-ignore]  # added with the migrations
+from alembic import op
 
 revision = "0002_drafts"
 down_revision = "0001_base"
@@ -21,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if "drafts" in sa.inspect(op.get_bind()).get_table_names():  # made before its revision existed
+        return
     op.create_table(
         "drafts",
         sa.Column("id", sa.String(32), primary_key=True),
