@@ -144,7 +144,7 @@ def test_read_models_of_an_earlier_version_are_rebuilt_beside_the_old_ones_which
         assert during["summaries"] == {OLDER_WORDING}
         assert during["organisation"] == organisation
         assert during["done"] == [
-            "tabellerna uppgraderade till 0001_base",
+            f"tabellerna uppgraderade till {schema.head()}",
             f"läsmodellerna återuppbyggda i version {tables.READ_MODEL_VERSION}",
         ]
         assert [c.summary for c in app.read_model.changes().rows] == expected
@@ -247,7 +247,7 @@ def test_migrate_upgrades_the_database_and_then_has_nothing_left_to_do(database_
     again = run(database_url, "migrate")
 
     assert migrated.returncode == 0, migrated.stderr
-    assert "Klart: tabellerna uppgraderade till 0001_base." in migrated.stdout
+    assert f"Klart: tabellerna uppgraderade till {schema.head()}." in migrated.stdout
     assert "Klart: läsmodellerna återuppbyggda" in migrated.stdout
     assert again.returncode == 0 and "inget behövde göras" in again.stdout
     chart = run(database_url, "chart", "--as-of", "2017-03-01", "--format", "json")

@@ -134,6 +134,8 @@ class Register(Aggregate):
         logged by the `ReplacementRecorded` that follows it in the same transaction.
         """
 
+        TOPIC = "orgchange:Register.ChangeCorrected"
+
         change: CorrectChange
         recorded_by: str
 
@@ -146,6 +148,8 @@ class Register(Aggregate):
 
     class ReplacementRecorded(Aggregate.Event):
         """The replacement of a `correct_change`, logged as a change of its own (its fold is done)."""
+
+        TOPIC = "orgchange:Register.ReplacementRecorded"
 
         change: DatedChange
         corrects: str
