@@ -43,7 +43,7 @@ from orgchange.domain.errors import OrgChangeError
 
 EVENTS_TABLE = "orgchange_events"  # eventsourcing-sqlalchemy's table of the application `OrgChange`
 # Rows that do not make a database hold a register: the read models' shape, the schema's version.
-BOOKKEEPING_TABLES = frozenset({"read_model_schema", "alembic_version"})
+BOOKKEEPING_TABLES = frozenset({"read_model_schema", "schema_versions", "alembic_version"})
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 PG_TOOL_TIMEOUT = 3600  # seconds: a dump or a restore of a very large register, bounded all the same
