@@ -24,6 +24,7 @@ from orgchange.application.changefile import ChangeFile, parse_change, parse_cha
 from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.changes import Change
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,7 @@ class ChangeRecorder:
             try:
                 return self.orgchange.dry_run(change_file.changes, recorded_by)
             except (IntegrityError, SAIntegrityError):
-                raise ConcurrentWriteError(
-                    "another registrar recorded changes at the same moment; please preview again"
-                ) from None
+                raise ConcurrentWriteError(text("CONCURRENT_WRITE:preview")) from None
 
     def record_entry(self, entry: dict[str, Any], recorded_by: str) -> RecordResult:
         """One change given as a change-file entry (validated exactly as in a file)."""

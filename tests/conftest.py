@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
 from orgchange.application.changefile import parse_change_file
+from orgchange.domain.messages import ENGLISH, speaking
 from tests.support import IN_CI, POSTGRES_ADMIN_URL, SAMPLE, opened
 
 
@@ -61,6 +62,18 @@ def _fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def reasons_in_english() -> Iterator[None]:
+    """Tests that read a reason in this process read it in English, the language they state it in.
+
+    The rules are the same in either language; Swedish, the language of every edge unless
+    English is asked for, is tested in tests/unit/test_messages.py (the catalogue) and
+    tests/api/test_languages.py (the API and the command line).
+    """
+    with speaking(ENGLISH):
+        yield
 
 
 @pytest.fixture

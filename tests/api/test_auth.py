@@ -27,7 +27,10 @@ def test_writing_with_a_reader_token_is_403(api: Api, tokens: Tokens) -> None:
     response = api.post_changes(EMPTY_FILE, tokens.reader)
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "recording changes needs a registrar's or an admin's token"}
+    assert response.json() == {
+        "detail": "recording changes needs a registrar's or an admin's token",
+        "code": "FORBIDDEN",
+    }
 
 
 def test_registrar_and_admin_may_write(api: Api, tokens: Tokens) -> None:
