@@ -57,7 +57,8 @@ export async function request(url, options = {}) {
   const response = await fetch(url, {
     ...options,
     credentials: "same-origin",
-    headers: { ...(options.headers || {}), ...authorization() },
+    // The page is Swedish: so are the service's messages on it, whatever the browser prefers.
+    headers: { "Accept-Language": "sv", ...(options.headers || {}), ...authorization() },
   });
   if (response.status === 401) {
     const expired = signedIn();
