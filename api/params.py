@@ -23,9 +23,11 @@ from orgchange.domain.messages import Text, text
 
 
 class Message(BaseModel):
-    """Why the request was not answered, in plain words."""
+    """Why the request was not answered, in plain words (in the language of `Accept-Language`),
+    and a stable code for programs where the refusal has one."""
 
     detail: str
+    code: str | None = None
 
 
 class LimitMessage(BaseModel):

@@ -10,6 +10,7 @@ are skipped locally, and fail in CI (CI=true), where they must run.
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,10 @@ from orgchange.application import OrgChange
 from orgchange.application.changefile import parse_change_file
 from orgchange.domain.messages import ENGLISH, speaking
 from tests.support import IN_CI, POSTGRES_ADMIN_URL, SAMPLE, opened
+
+# The command lines the tests start speak English, the language the tests state the reasons
+# in; Swedish, the default, is tested in tests/api/test_languages.py.
+os.environ.setdefault("ORGCHANGE_LANGUAGE", "en")
 
 
 def _postgres_available() -> str | None:

@@ -669,7 +669,7 @@ views.tillganglighet = async () => {
     <h2>Om du hittar en brist</h2>
     <p>Kontakta den kommun som för registret och berätta vad som inte fungerar och var. Du kan också
       begära att få uppgifterna i en annan form. Om du inte är nöjd med svaret kan du anmäla det till
-      Myndigheten för digital förvaltning (DIGG), som har tillsyn över lagen.</p>`;
+      DIGG, den myndighet som har tillsyn över lagen.</p>`;
 };
 
 // --- signing in, when the server's reads are not public ------------------------------

@@ -148,7 +148,7 @@ def test_orgchange_public_read_false_in_the_environment(
     monkeypatch.setenv("ORGCHANGE_PUBLIC_READ", "false")
     settings = Settings(database_url=database_url)  # everything else from the environment
 
-    with TestClient(create_app(settings, demo_app)) as client:
+    with TestClient(create_app(settings, demo_app), headers={"Accept-Language": "en"}) as client:
         anonymous = client.post("/graphql", json={"query": QUERY})
         reader = client.post(
             "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {tokens.reader}"}
