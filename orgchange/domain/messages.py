@@ -525,6 +525,23 @@ MESSAGES: dict[str, Template] = {
         "servern skriver ut så många PDF:er som den får på en gång; försök igen om {seconds} sekunder",
         "the server is printing as many PDFs as it may at once; try again in {seconds} seconds",
     ),
+    # GraphQL arguments.
+    "BAD_USER_INPUT:first": T(
+        "'first' måste vara mellan 0 och {limit}", "'first' must be between 0 and {limit}"
+    ),
+    "BAD_USER_INPUT:no-unit": T(
+        "det finns ingen enhet '{key}' i registret", "there is no unit '{key}' in the register"
+    ),
+    "BAD_USER_INPUT:before": T(
+        "'to' ({to}) är före 'from' ({start})", "'to' ({to}) is before 'from' ({start})"
+    ),
+    "BAD_USER_INPUT:not-after": T(
+        "'to' ({to}) är inte efter 'from' ({start})", "'to' ({to}) is not after 'from' ({start})"
+    ),
+    "BAD_USER_INPUT:file": T(
+        "'file' måste vara en ändringsfil: ett JSON-objekt eller YAML-text",
+        "'file' must be a change file: a JSON object or YAML text",
+    ),
     # The command line.
     "INVALID_SETTING": T(
         "{variable} måste vara en av {allowed} (fann {found})",
