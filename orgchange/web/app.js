@@ -648,14 +648,15 @@ views.tillganglighet = async () => {
       Delegationsordning, Granskning och den här redogörelsen – kontrolleras automatiskt med
       verktyget axe-core mot dess regler för WCAG 2.1 A och AA (bland annat kontrast, namn och
       etiketter på kontroller, rubrikstruktur, språk och ARIA-roller), i webbläsaren Chromium, varje
-      gång registrets programvara testas. Inga fel får finnas för att testet ska godkännas.</p>
+      gång registrets programvara testas, liksom inloggningsformuläret (som visas när servern inte har
+      öppen läsning), före och efter ett felaktigt försök: felet är kopplat till fältet och fokus flyttas
+      dit. Inga fel får finnas för att testet ska godkännas.</p>
     <h2>Vad som inte testas</h2>
     <p>En automatisk kontroll hittar bara en del av bristerna. Det här har inte testats:</p>
     <ul>
       <li>sidan med skärmläsare, med förstoring upp till 400 procent och med enbart tangentbord, av
         människor som använder dem;</li>
       <li>om texter, namn och alternativa texter är begripliga – det kan inget verktyg avgöra;</li>
-      <li>inloggningsformuläret, som bara visas när servern inte har öppen läsning;</li>
       <li>dokumenten sidan länkar till: granskningsunderlagen (HTML och PDF), delegationsordningen som
         dokument och CSV, diagrammen som SVG och PNG;</li>
       <li>sidorna för utvecklare: GraphiQL och API-dokumentationen.</li>
