@@ -184,7 +184,7 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
     current = tl.require_delegation(c.delegation, day, what)
     terms = c.amended_terms()
     if all(getattr(current, term) == value for term, value in terms.items()):
-        raise RuleViolation(NO_CHANGE, f"{what}: the new terms are the same as the old")
+        raise RuleViolation(NO_CHANGE, text("no-change:terms", what=what))
     is_sub = current.parent is not None
     if "to" in terms:
         check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
@@ -249,7 +249,7 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
         )
     check_delegate(tl, parent.board, c.to, day, what, committee_allowed=False)
     if c.to == parent.to:
-        raise RuleViolation(NO_CHANGE, f"{what}: '{c.to}' already holds the delegation")
+        raise RuleViolation(NO_CHANGE, text("no-change:holder", what=what, to=c.to))
     version = DelegationVersion(
         valid_from=day,
         valid_to=None,

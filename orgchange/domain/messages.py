@@ -248,6 +248,19 @@ MESSAGES: dict[str, Template] = {
     "unique-key:unit": T("enheten", "unit"),
     "unique-key:position": T("befattningen", "position"),
     "unique-key:delegation": T("delegationen", "delegation"),
+    # Changes that change nothing.
+    "no-change:named": T("{what}: den heter redan '{name}'", "{what}: it is already named '{name}'"),
+    "no-change:kind": T("{what}: den är redan det", "{what}: it already is one"),
+    "no-change:parent": T(
+        "{what}: den står redan under '{parent}'", "{what}: it already stands under '{parent}'"
+    ),
+    "no-change:unit": T("{what}: den hör redan till '{unit}'", "{what}: it already belongs to '{unit}'"),
+    "no-change:terms": T(
+        "{what}: de nya villkoren är desamma som de gamla", "{what}: the new terms are the same as the old"
+    ),
+    "no-change:holder": T(
+        "{what}: '{to}' har redan delegationen", "{what}: '{to}' already holds the delegation"
+    ),
     # Cancellations and reports (orgchange/domain/register.py).
     "cancellation:what": T(
         "ändringen '{change}' kan inte makuleras", "change '{change}' cannot be cancelled"

@@ -29,7 +29,7 @@ def move_position(tl: Timeline, c: MovePosition) -> None:
     current = tl.require_position(c.position, c.effective, what)
     tl.require_unit(c.unit, c.effective, what)
     if current.unit == c.unit:
-        raise RuleViolation(NO_CHANGE, f"{what}: it already belongs to '{c.unit}'")
+        raise RuleViolation(NO_CHANGE, text("no-change:unit", what=what, unit=c.unit))
     tl.set_position(c.position, revise(tl.positions[c.position], c.effective, c.id or "", unit=c.unit))
     if tl.received.get(c.position):
         check_delegates_outside_companies(tl, [c.unit], c.effective, what)

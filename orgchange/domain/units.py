@@ -180,7 +180,7 @@ def rename_unit(tl: Timeline, c: RenameUnit) -> None:
     what = text("CHANGE_REJECTED:rename", unit=c.unit)
     current = tl.require_unit(c.unit, c.effective, what)
     if current.name == c.name:
-        raise RuleViolation(NO_CHANGE, f"{what}: it is already named '{c.name}'")
+        raise RuleViolation(NO_CHANGE, text("no-change:named", what=what, name=c.name))
     _reparent(tl, c.unit, c.effective, c.id or "", name=c.name)
 
 
@@ -213,7 +213,7 @@ def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
     what = text("CHANGE_REJECTED:reclassify", unit=c.unit, kind=a_kind(c.kind))
     current = tl.require_unit(c.unit, c.effective, what)
     if current.kind == c.kind:
-        raise RuleViolation(NO_CHANGE, f"{what}: it already is one")
+        raise RuleViolation(NO_CHANGE, text("no-change:kind", what=what))
     check_kind_change(tl, c.unit, current, c.kind, c.effective, what)
     _reparent(tl, c.unit, c.effective, c.id or "", kind=c.kind)
 
@@ -235,7 +235,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         )
     check_parent(tl, target, current.kind, day, what)
     if current.parent == target:
-        raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
+        raise RuleViolation(NO_CHANGE, text("no-change:parent", what=what, parent=target))
     check_delegate_kept(tl, c.unit, current.kind, target, day, what)
     check_not_below(tl, c.unit, target, what)
     _reparent(tl, c.unit, day, c.id or "", parent=target)

@@ -38,9 +38,8 @@ FINDINGS = {RESERVED_MATTER, REPEALED_ACT, BOARD_OWNS_COMPANY, UNCHECKED_DECIDER
 # shown in English whatever the language asked for; the number may only go down.
 NOT_YET_IN_THE_CATALOGUE = {
     "orgchange/domain/competence.py": 6,
-    "orgchange/domain/delegations.py": 11,
-    "orgchange/domain/positions.py": 1,
-    "orgchange/domain/units.py": 38,
+    "orgchange/domain/delegations.py": 9,
+    "orgchange/domain/units.py": 35,
 }
 
 
