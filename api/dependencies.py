@@ -21,9 +21,11 @@ from orgchange.application.drafts import Drafts
 from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.sessions import csrf_matches, find_session
 from orgchange.application.tokens import Caller, authenticate
+from orgchange.domain.messages import Text, text
 from projections.batches import BatchReader
 
 from .observability import CALLER
+from .params import refusal
 from .recording import ChangeRecorder
 from .sessions import (
     CSRF_HEADER,
@@ -101,7 +103,7 @@ async def current_caller(
             )
     except SQLAlchemyError:
         log.exception("looking up an API token or a session: the database cannot be used")
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=DatabaseUnavailable.MESSAGE) from None
+        raise refusal(status.HTTP_503_SERVICE_UNAVAILABLE, text(DatabaseUnavailable.KEY)) from None
     if session is not None:
         if request.method not in SAFE_METHODS:
             refuse_cross_site(request, settings)
@@ -121,20 +123,20 @@ async def current_caller(
 CallerDep = Annotated[Caller | None, Depends(current_caller)]
 
 
-def unauthenticated(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+def unauthenticated(detail: Text) -> HTTPException:
+    return refusal(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-NEED_TOKEN = "a valid API token is needed: send 'Authorization: Bearer TOKEN'"
-NEED_WRITER = "recording changes needs a registrar's or an admin's token"
-NEED_READ_TOKEN = "reads are not public on this server: send 'Authorization: Bearer TOKEN'"
+NEED_TOKEN = text("UNAUTHENTICATED")
+NEED_WRITER = text("FORBIDDEN")
+NEED_READ_TOKEN = text("UNAUTHENTICATED:read")
 
 
 async def require_writer(caller: CallerDep) -> Caller:
     if caller is None:
         raise unauthenticated(NEED_TOKEN)
     if not caller.can_write:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=NEED_WRITER)
+        raise refusal(status.HTTP_403_FORBIDDEN, NEED_WRITER)
     return caller
 
 

@@ -17,6 +17,8 @@ from contextlib import asynccontextmanager
 
 from fastapi.responses import JSONResponse
 
+from orgchange.domain.messages import text
+
 
 class Busy(Exception):
     def __init__(self, code: str, message: str, retry_after: int):
@@ -43,7 +45,7 @@ class Gate:
     def _busy(self) -> Busy:
         return Busy(
             self.code,
-            f"Servern gör redan så många {self.what} som den kan; försök igen om en stund.",
+            str(text(self.code)),
             max(1, round(self.wait_seconds / 10)),
         )
 

@@ -24,6 +24,8 @@ from typing import TypeVar
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgchange.domain.messages import text
+
 T = TypeVar("T")
 
 
@@ -90,7 +92,7 @@ class BodySizeLimit:
                 raise
             body = json.dumps(
                 {
-                    "detail": f"the request body did not arrive within {self.timeout:g} seconds",
+                    "detail": str(text("REQUEST_TIMEOUT:body", seconds=f"{self.timeout:g}")),
                     "code": "REQUEST_TIMEOUT",
                 }
             ).encode()
@@ -98,7 +100,7 @@ class BodySizeLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
-            {"errors": [f"the request body is larger than {self.max_bytes} bytes"], "rule": None}
+            {"errors": [str(text("REQUEST_TOO_LARGE", limit=self.max_bytes))], "rule": None}
         ).encode()
         await send_json(send, 413, body)
 

@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from orgchange.adapters.collection import tune_for_serving
@@ -33,9 +34,10 @@ from .gate import Gate
 from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
+from .language import AnswerLanguage
 from .limits import BodySizeLimit
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
-from .params import no_nul_in_parameters, plain_validation_error
+from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, session, web
 from .routes import drafts as draft_routes
@@ -175,8 +177,11 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_middleware(  # outermost: first to see a body
         BodySizeLimit, max_bytes=settings.max_upload_bytes, timeout=settings.http_body_timeout_seconds
     )
+    # Outside all of them: everything of a request, its refusals too, in the language it asks for.
+    app.add_middleware(AnswerLanguage)
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.add_exception_handler(Refusal, refusal_response)
+    app.add_exception_handler(StarletteHTTPException, catalogued_http_error)
     app.include_router(changes.router)
     app.include_router(health.router)
     app.include_router(metrics_route.router)

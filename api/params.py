@@ -12,18 +12,22 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orgchange.application.changefile import NUL_MESSAGE
 from orgchange.application.dates import parse_date, parse_datetime
+from orgchange.domain.messages import Text, text
 
 
 class Message(BaseModel):
-    """Why the request was not answered, in plain words."""
+    """Why the request was not answered, in plain words (in the language of `Accept-Language`),
+    and a stable code for programs where the refusal has one."""
 
     detail: str
+    code: str | None = None
 
 
 class LimitMessage(BaseModel):
@@ -34,8 +38,25 @@ class LimitMessage(BaseModel):
     code: str | None = None
 
 
-def invalid(detail: str) -> HTTPException:
+def invalid(detail: str | Text) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+def refusal(status_code: int, message: Text, headers: dict[str, str] | None = None) -> HTTPException:
+    """An error of the request: `{"detail", "code"}`, the detail in the request's language."""
+    return HTTPException(status_code, detail=message, headers=headers)
+
+
+async def catalogued_http_error(request: Request, error: Exception) -> Response:
+    """An `HTTPException` whose detail is a `Text`: its words in the request's language, and its code."""
+    assert isinstance(error, StarletteHTTPException)
+    if not isinstance(error.detail, Text):
+        return await http_exception_handler(request, error)
+    return JSONResponse(
+        {"detail": error.detail.render(), "code": error.detail.code},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
 
 
 def day(name: str, value: str) -> date:
@@ -43,7 +64,7 @@ def day(name: str, value: str) -> date:
     try:
         return parse_date(value)
     except ValueError as error:
-        raise invalid(f"'{name}': {error}") from None
+        raise invalid(text("INVALID_PARAMETER", name=name, problem=error)) from None
 
 
 def instant(name: str, value: str) -> datetime:
@@ -51,7 +72,7 @@ def instant(name: str, value: str) -> datetime:
     try:
         return parse_datetime(value)
     except ValueError as error:
-        raise invalid(f"'{name}': {error}") from None
+        raise invalid(text("INVALID_PARAMETER", name=name, problem=error)) from None
 
 
 # What the OpenAPI description says a day or an instant is (RFC 3339 `full-date`, `date-time`);
@@ -99,7 +120,7 @@ async def no_nul_in_parameters(request: Request) -> None:
     or day holds it (change files refuse it too)."""
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         if "\x00" in name or "\x00" in str(value):
-            raise invalid(f"'{name}': {NUL_MESSAGE}")
+            raise invalid(text("INVALID_PARAMETER:nul", name=name))
 
 
 AsOf = Annotated[date, Depends(as_of_param)]
@@ -110,17 +131,26 @@ INVALID: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _where(location: tuple[Any, ...]) -> str:
+def _where(location: tuple[Any, ...]) -> str | Text:
     if len(location) >= 2 and location[0] in ("query", "path", "header"):
-        return f"{location[0]} parameter '{location[-1]}'"
+        return text(f"INVALID_PARAMETER:{location[0]}", name=location[-1])
     return "'" + ".".join(str(part) for part in location) + "'"
 
 
 async def plain_validation_error(request: Request, error: Exception) -> JSONResponse:
     """FastAPI's own 422 (a missing parameter, a format not offered) in the same plain shape."""
     assert isinstance(error, RequestValidationError)
-    problems = [f"{_where(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in error.errors()]
+    problems = [
+        text(
+            "INVALID_PARAMETER:where", where=_where(tuple(e.get("loc", ()))), problem=e.get("msg", "invalid")
+        )
+        for e in error.errors()
+    ]
     return JSONResponse(
-        {"detail": "; ".join(problems) or "the request is not valid"},
+        {
+            "detail": "; ".join(str(problem) for problem in problems)
+            or str(text("INVALID_PARAMETER:invalid")),
+            "code": "INVALID_PARAMETER",
+        },
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )

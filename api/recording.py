@@ -24,6 +24,7 @@ from orgchange.application.changefile import ChangeFile, parse_change, parse_cha
 from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.changes import Change
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 from orgchange.domain.register import Register
 from projections.read_model import ReadModel
 
@@ -96,9 +97,7 @@ class ChangeRecorder:
             try:
                 return self.orgchange.dry_run(change_file.changes, recorded_by)
             except (IntegrityError, SAIntegrityError):
-                raise ConcurrentWriteError(
-                    "another registrar recorded changes at the same moment; please preview again"
-                ) from None
+                raise ConcurrentWriteError(text("CONCURRENT_WRITE:preview")) from None
 
     def try_out(
         self,

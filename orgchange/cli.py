@@ -20,16 +20,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.application.changefile import dump_change_file, load_change_file, parse_change_file
-from orgchange.application.config import get_settings
+from orgchange.application.config import get_settings, setting_problems
 from orgchange.application.dates import parse_date, parse_datetime
 from orgchange.application.documents import diagrams
 from orgchange.application.documents.charts import OrgChart, chart_json, chart_text
 from orgchange.application.errors import MalformedInput
 from orgchange.application.escaping import for_terminal, json_for_terminal
+from orgchange.domain import messages
 from orgchange.domain.errors import ChangeRejected, OrgChangeError
+from orgchange.domain.messages import set_language
 
 if TYPE_CHECKING:  # open data is imported when it is asked for
     from orgchange.application.opendata import ExportFormat
@@ -85,12 +88,12 @@ def _user_errors() -> Iterator[None]:
             _echo(f"error: {problem}", err=True)
         sys.exit(2)
     except ChangeRejected as error:
-        _fail(f"{error}\nNothing was recorded.", 1)
+        _fail(f"{error}\n{messages.text('CHANGE_REJECTED:nothing-recorded')}", 1)
     except OrgChangeError as error:
         _fail(str(error), 1)
     except SAOperationalError as error:
         first = str(error.orig or error).strip().splitlines()[0]
-        _fail(f"the database cannot be used: {first}", 1)
+        _fail(str(messages.text("DATABASE_UNAVAILABLE:cli", detail=first)), 1)
 
 
 class Context:
@@ -138,6 +141,13 @@ pass_context = click.make_pass_decorator(Context)
 )
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
+    try:
+        language = get_settings().language
+    except ValidationError as error:
+        for problem in setting_problems(error):
+            _echo(f"error: {problem}", err=True)
+        sys.exit(2)
+    set_language(language)  # every message of this command, in ORGCHANGE_LANGUAGE
     ctx.obj = Context(database_url)
 
 

@@ -10,6 +10,7 @@ are skipped locally, and fail in CI (CI=true), where they must run.
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,12 @@ from sqlalchemy.engine import make_url
 
 from orgchange.application import OrgChange
 from orgchange.application.changefile import parse_change_file
+from orgchange.domain.messages import ENGLISH, speaking
 from tests.support import IN_CI, POSTGRES_ADMIN_URL, SAMPLE, opened
+
+# The command lines the tests start speak English, the language the tests state the reasons
+# in; Swedish, the default, is tested in tests/api/test_languages.py.
+os.environ.setdefault("ORGCHANGE_LANGUAGE", "en")
 
 
 def _postgres_available() -> str | None:
@@ -61,6 +67,18 @@ def _fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def reasons_in_english() -> Iterator[None]:
+    """Tests that read a reason in this process read it in English, the language they state it in.
+
+    The rules are the same in either language; Swedish, the language of every edge unless
+    English is asked for, is tested in tests/unit/test_messages.py (the catalogue) and
+    tests/api/test_languages.py (the API and the command line).
+    """
+    with speaking(ENGLISH):
+        yield
 
 
 @pytest.fixture

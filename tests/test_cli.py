@@ -14,7 +14,14 @@ import yaml
 
 
 def run(database_url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "registrator"}
+    # In English, the language these tests state the reasons in (Swedish is tested in
+    # tests/api/test_languages.py).
+    env = {
+        **os.environ,
+        "ORGCHANGE_DATABASE_URL": database_url,
+        "ORGCHANGE_USER": "registrator",
+        "ORGCHANGE_LANGUAGE": "en",
+    }
     return subprocess.run(
         [sys.executable, "-m", "orgchange", *args],
         capture_output=True,

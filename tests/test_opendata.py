@@ -216,7 +216,7 @@ def sample_app(module_database_url: str, sample_file) -> Iterator[OrgChange]:
 
 def _service(orgchange: OrgChange, database_url: str, **settings: Any) -> TestClient:
     values = {"database_url": database_url, "public_read": True, "uri_base": DEFAULT_URI_BASE, **settings}
-    return TestClient(create_app(Settings(**values), orgchange))
+    return TestClient(create_app(Settings(**values), orgchange), headers={"Accept-Language": "en"})
 
 
 @pytest.fixture(scope="module")

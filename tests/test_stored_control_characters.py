@@ -110,7 +110,10 @@ def register(database_url: str):
         )
         known["cancelled"] = _now()
         known["now"] = None
-        client = TestClient(create_app(Settings(database_url=database_url, public_read=True), app))
+        client = TestClient(
+            create_app(Settings(database_url=database_url, public_read=True), app),
+            headers={"Accept-Language": "en"},
+        )
         with client:
             yield client, known, app
 

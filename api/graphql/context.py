@@ -74,10 +74,10 @@ class RequestContext(BaseContext):
         """
         if self.caller is None:
             self._set_status(status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
-            raise GraphQLError(NEED_TOKEN, extensions={"code": UNAUTHENTICATED})
+            raise GraphQLError(str(NEED_TOKEN), extensions={"code": UNAUTHENTICATED})
         if not self.caller.can_write:
             self._set_status(status.HTTP_403_FORBIDDEN)
-            raise GraphQLError(NEED_WRITER, extensions={"code": FORBIDDEN})
+            raise GraphQLError(str(NEED_WRITER), extensions={"code": FORBIDDEN})
         return self.caller
 
     def _set_status(self, code: int, headers: dict[str, str] | None = None) -> None:

@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 from orgchange.application import RecordResult
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 
 from ..recording import problem_of
 from . import drafts as drafting
@@ -40,7 +41,7 @@ async def _recording(record: Callable[[], T]) -> T:
 
 def _change_file(file: object) -> dict | str:
     if not isinstance(file, dict | str):
-        raise bad_argument("file", "'file' must be a change file: a JSON object or YAML text")
+        raise bad_argument("file", str(text("BAD_USER_INPUT:file")))
     return file
 
 

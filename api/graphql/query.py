@@ -18,6 +18,7 @@ from orgchange.application import outputs
 from orgchange.application.errors import NotFound
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
+from orgchange.domain.messages import text
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
@@ -81,7 +82,7 @@ def _in_range(seq: int, cursor: str) -> None:
 def _page_size(first: int | None) -> int:
     first = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise bad_argument("first", f"'first' must be between 0 and {MAX_PAGE_SIZE}")
+        raise bad_argument("first", str(text("BAD_USER_INPUT:first", limit=MAX_PAGE_SIZE)))
     return first
 
 
@@ -89,7 +90,7 @@ async def _require_units(info: Info, argument: str, *keys: str) -> None:
     known = await run_in_threadpool(info.context.reader.known_units, keys)
     for key in keys:
         if key not in known:
-            raise bad_argument(argument, f"there is no unit '{key}' in the register")
+            raise bad_argument(argument, str(text("BAD_USER_INPUT:no-unit", key=key)))
 
 
 @strawberry.type
@@ -166,7 +167,7 @@ class Query:
             await _require_units(info, "reportedTo", str(reported_to))
         first = _page_size(first)
         if from_ is not None and to is not None and from_ > to:
-            raise bad_argument("to", f"'to' ({to}) is before 'from' ({from_})")
+            raise bad_argument("to", str(text("BAD_USER_INPUT:before", to=to, start=from_)))
         if after is not None:
             try:
                 _in_range(decode_cursor(after)[1], after)
@@ -214,7 +215,7 @@ class Query:
         recorded_by, from_, to, after = given(recorded_by), given(from_), given(to), given(after)
         first = _page_size(first)
         if from_ is not None and to is not None and from_ >= to:
-            raise bad_argument("to", f"'to' ({to.isoformat()}) is not after 'from' ({from_.isoformat()})")
+            raise bad_argument("to", str(text("BAD_USER_INPUT:not-after", to=to, start=from_)))
         if after is not None:
             try:
                 _in_range(decode_audit_cursor(after), after)

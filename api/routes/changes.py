@@ -15,6 +15,7 @@ from orgchange.application.changefile import FORMAT
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 from projections.delegations import Gap
 
 from ..dependencies import RecorderDep, WriterDep
@@ -196,12 +197,20 @@ async def record_change_file(
 ) -> RecordedChanges | DryRun | JSONResponse:
     preview = DRY_RUN_VALUES.get((dry_run or "false").lower())
     if preview is None:  # refused in the words of every refusal of this route, before the body is read
-        problem = {"errors": ["the query parameter 'dryRun' is true or false"], "rule": "malformed-input"}
+        problem = {"errors": [str(text("malformed-input:dry-run"))], "rule": "malformed-input"}
         return JSONResponse(problem, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     media_type = _media_type(request)
     if media_type not in ACCEPTED_MEDIA_TYPES:
         return JSONResponse(
-            {"detail": f"send the change file as {' or '.join(ACCEPTED_MEDIA_TYPES[:2])}"},
+            {
+                "detail": str(
+                    text(
+                        "UNSUPPORTED_MEDIA_TYPE",
+                        types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
+                    )
+                ),
+                "code": "UNSUPPORTED_MEDIA_TYPE",
+            },
             status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         )
     # The size limit is enforced while the body arrives (api.limits.BodySizeLimit).
@@ -217,7 +226,10 @@ async def record_change_file(
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
     except DatabaseUnavailable as error:
         log.error("recording a change file: %s", error)
-        return JSONResponse({"detail": error.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return JSONResponse(
+            {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     renamed = result.renamed
     return RecordedChanges(
         ids=result.ids,

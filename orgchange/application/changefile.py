@@ -17,7 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from orgchange.adapters.collection import collection_paused
 from orgchange.application.errors import MalformedInput
+from orgchange.domain import messages
 from orgchange.domain.changes import CHANGE_CLASSES, Change, Name, change_adapter
+from orgchange.domain.messages import Text
 
 FORMAT = "orgchange/v1"
 MAX_PROBLEMS = 20
@@ -110,9 +112,9 @@ def _scan(text: str, source: str, loader: type) -> None:
                 assert mark is not None  # the parser marks where each event starts
                 raise MalformedInput(
                     [
-                        f"{source}: filen har fler än {shown} YAML-noder (värden, listor och "
-                        f"mappningar; rad {mark.line + 1}, kolumn {mark.column + 1}), för många för en "
-                        f"fil av sin storlek: skriv ut ändringarna som i en vanlig ändringsfil ({NODES_CODE})"
+                        messages.text(
+                            NODES_CODE, source=source, limit=shown, line=mark.line + 1, column=mark.column + 1
+                        )
                     ]
                 )
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -120,8 +122,9 @@ def _scan(text: str, source: str, loader: type) -> None:
             assert mark is not None  # the parser marks where each event starts
             raise MalformedInput(
                 [
-                    f"{source}: YAML anchors and aliases (&name, *name) are not allowed in a change "
-                    f"file (line {mark.line + 1}, column {mark.column + 1}); write the values out"
+                    messages.text(
+                        "malformed-input:anchors", source=source, line=mark.line + 1, column=mark.column + 1
+                    )
                 ]
             )
 
@@ -182,41 +185,47 @@ def _load_text(text: str | bytes, source: str, loader: type | None = None) -> An
     """
     limit = MAX_DOCUMENT_BYTES
     if len(text) > limit:  # bytes, or characters (each at least a byte)
-        raise MalformedInput(
-            [f"{source}: the file is larger than {limit:,} bytes; split it into several files"]
-        )
+        raise MalformedInput([messages.text("malformed-input:too-large", source=source, limit=f"{limit:,}")])
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise MalformedInput([f"{source}: the file is not UTF-8 text"]) from None
+            raise MalformedInput([messages.text("malformed-input:not-utf8", source=source)]) from None
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
             return json.loads(text, object_pairs_hook=unique_object)
         except RepeatedKey as repeated:
             raise MalformedInput(
-                [f"{source}: the key {_shown(repeated.key)} is written twice in one object"]
+                [messages.text("malformed-input:repeated-key", source=source, key=_shown(repeated.key))]
             ) from None
         except json.JSONDecodeError:
             pass  # maybe YAML flow style; let the YAML reader say what is wrong
         except RecursionError:
-            raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
+            raise MalformedInput([messages.text("malformed-input:too-deep", source=source)]) from None
     loader = loader or YAML_LOADER
     try:
         _scan(text, source, loader)
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
-        where = ""
+        where: str | Text = ""
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         if mark is not None:
-            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+            where = messages.text("malformed-input:where", line=mark.line + 1, column=mark.column + 1)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise MalformedInput([f"{source}: not valid YAML or JSON{where}: {problem}"]) from None
+        raise MalformedInput(
+            [messages.text("malformed-input:not-yaml", source=source, where=where, problem=problem)]
+        ) from None
     except RecursionError:
-        raise MalformedInput([f"{source}: the file is nested too deeply"]) from None
+        raise MalformedInput([messages.text("malformed-input:too-deep", source=source)]) from None
     except (ValueError, TypeError, OverflowError) as error:  # a value no constructor could take
-        raise MalformedInput([f"{source}: not valid YAML or JSON: {_shown(str(error), 120)}"]) from None
+        raise MalformedInput(
+            [
+                messages.text(
+                    "malformed-input:not-yaml", source=source, where="", problem=_shown(str(error), 120)
+                )
+            ]
+        ) from None
 
 
 def parse_change_file(
@@ -237,19 +246,25 @@ def _parse_change_file(
 ) -> ChangeFile:
     data = _load_text(text, source, yaml_loader)
     if not isinstance(data, dict):
-        raise MalformedInput([f"{source}: a change file is a mapping with 'format' and 'changes'"])
-    problems: list[str] = []
+        raise MalformedInput([messages.text("malformed-input:not-a-file", source=source)])
+    problems: list[str | Text] = []
     # A YAML key need not be text (`? ` is a null key, `1:` a number): sort and show them as text.
     unknown = sorted(str(key) for key in data if key not in ("format", "organisation", "changes"))
     if unknown:
-        problems.append(f"{source}: unknown top-level field(s): {', '.join(unknown)}")
+        problems.append(
+            messages.text("malformed-input:unknown-fields", source=source, fields=", ".join(unknown))
+        )
     if data.get("format") != FORMAT:
-        problems.append(f"{source}: 'format' must be '{FORMAT}' (found {_shown(data.get('format'))})")
+        problems.append(
+            messages.text(
+                "malformed-input:format", source=source, expected=FORMAT, found=_shown(data.get("format"))
+            )
+        )
     organisation = data.get("organisation")
     if organisation is not None and not isinstance(organisation, str):
-        problems.append(f"{source}: 'organisation' must be text")
+        problems.append(messages.text("malformed-input:organisation-text", source=source))
     elif organisation is not None and holds_nul(organisation):
-        problems.append(f"{source}: 'organisation': {NUL_MESSAGE}")
+        problems.append(messages.text("malformed-input:organisation-nul", source=source))
     elif organisation is not None and not organisation.strip():
         organisation = None  # as if not given
     elif organisation is not None:
@@ -259,14 +274,17 @@ def _parse_change_file(
             problems.append(f"{source}: {_describe(error.errors()[0], 'organisation')}")
     entries = data.get("changes")
     if not isinstance(entries, list):
-        problems.append(f"{source}: 'changes' must be a list of changes")
+        problems.append(messages.text("malformed-input:changes-list", source=source))
         entries = []
     if max_changes is not None and len(entries) > max_changes:
         raise MalformedInput(
             [
-                f"{source}: filen har {len(entries):,} ändringar; högst {max_changes:,} tas emot i en "
-                "begäran: dela upp den i flera filer, eller läs in den med orgchange import "
-                f"({TOO_MANY_CHANGES})".replace(",", " ")
+                messages.text(
+                    TOO_MANY_CHANGES,
+                    source=source,
+                    count=f"{len(entries):,}".replace(",", " "),
+                    limit=f"{max_changes:,}".replace(",", " "),
+                )
             ]
         )
     changes: list[Change] = []
@@ -274,9 +292,9 @@ def _parse_change_file(
         try:
             changes.append(parse_change(entry, index))
         except MalformedInput as error:
-            problems.extend(error.problems)
+            problems.extend(error.reasons)
         if len(problems) >= MAX_PROBLEMS:
-            problems.append("… (further problems not shown)")
+            problems.append(messages.text("malformed-input:more"))
             break
     if problems:
         raise MalformedInput(problems)
@@ -286,16 +304,24 @@ def _parse_change_file(
 def parse_change(entry: Any, index: int) -> Change:
     """One entry of a change file, or `MalformedInput` naming it by position and id."""
     if not isinstance(entry, dict):
-        raise MalformedInput([f"change #{index}: a change is a mapping of fields"])
+        raise MalformedInput([messages.text("malformed-input:not-a-mapping", index=index)])
     change_id = entry.get("id")
-    label = f"change #{index}" + (f" ({change_id})" if isinstance(change_id, str) else "")
+    label = messages.text(
+        "malformed-input:change", index=index, ident=f" ({change_id})" if isinstance(change_id, str) else ""
+    )
     if holds_nul(entry):
-        raise MalformedInput([f"change #{index}: {NUL_MESSAGE}"])
+        raise MalformedInput([messages.text("malformed-input:nul", index=index)])
     change_type = entry.get("type")
     if not isinstance(change_type, str) or change_type not in CHANGE_CLASSES:
         expected = ", ".join(CHANGE_CLASSES)
-        what = "has no 'type'" if change_type is None else f"has unknown type {_shown(change_type)}"
-        raise MalformedInput([f"{label} {what}; expected one of: {expected}"])
+        what = (
+            messages.text("malformed-input:no-type")
+            if change_type is None
+            else messages.text("malformed-input:type", type=_shown(change_type))
+        )
+        raise MalformedInput(
+            [messages.text("malformed-input:unknown-type", label=label, what=what, expected=expected)]
+        )
     try:
         return change_adapter.validate_python(entry)
     except ValidationError as error:
@@ -303,7 +329,9 @@ def parse_change(entry: Any, index: int) -> Change:
             [f"{label} {change_type}: {_describe(e)}" for e in error.errors()[:MAX_PROBLEMS]]
         ) from None
     except RecursionError:
-        raise MalformedInput([f"{label} {change_type}: nested too deeply"]) from None
+        raise MalformedInput(
+            [messages.text("malformed-input:change-too-deep", label=label, type=change_type)]
+        ) from None
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -333,7 +361,9 @@ def load_change_file(path: str | Path) -> ChangeFile:
     try:
         text = Path(path).read_bytes()
     except OSError as error:
-        raise MalformedInput([f"{source}: cannot read the file: {error.strerror}"]) from None
+        raise MalformedInput(
+            [messages.text("malformed-input:unreadable", source=source, reason=error.strerror)]
+        ) from None
     return parse_change_file(text, source)
 
 

@@ -8,10 +8,11 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orgchange.application.errors import MalformedInput
+from orgchange.domain.messages import DEFAULT_LANGUAGE, LANGUAGES, text
 from orgchange.domain.text import describe, refused
 
 DEFAULT_DATABASE_URL = "sqlite:///orgchange.db"
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     workers: int = 1
     # A process on a read replica: it answers queries and refuses to record (503).
     read_only: bool = False
+    # The language of the command line's messages: sv (Swedish) or en (English). The HTTP
+    # service answers in the language of each request's Accept-Language instead.
+    language: str = DEFAULT_LANGUAGE
 
     # --- bounds on what one request may cost (docs/security.md) ---
     # GraphQL: the whole request body (a change file sent to `recordChanges` counts; larger
@@ -107,6 +111,7 @@ class Settings(BaseSettings):
                 f"'-', '_' and '.', each after a '/'; not {value[:80]!r}"
             )
         return value
+
     # --- the web page's sign-in (docs/security.md#sessions-of-the-web-page) ---
     # A session ends after this many minutes without a request, and at the latest this many
     # hours after it began.
@@ -124,6 +129,21 @@ class Settings(BaseSettings):
     user_header: str | None = None
     user_role_header: str | None = None
     user_default_role: str = "reader"
+
+    @field_validator("language")
+    @classmethod
+    def _a_language_of_the_register(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            shown = value if len(value) <= 20 else value[:19] + "…"
+            raise ValueError(
+                text(
+                    "INVALID_SETTING",
+                    variable="ORGCHANGE_LANGUAGE",
+                    allowed=", ".join(LANGUAGES),
+                    found=repr(shown),
+                )
+            )
+        return value
 
     def recorded_by(self) -> str:
         """Who records from the command line: `ORGCHANGE_USER`, else the operating-system user.
@@ -150,3 +170,13 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def setting_problems(error: ValidationError) -> list[str]:
+    """What is wrong with the settings, one line each, naming the variable (for the command line)."""
+    problems = []
+    for problem in error.errors():
+        variable = "ORGCHANGE_" + "_".join(str(part) for part in problem.get("loc", ())).upper()
+        cause = problem.get("ctx", {}).get("error")
+        problems.append(str(cause) if cause is not None else f"{variable}: {problem.get('msg', 'invalid')}")
+    return problems

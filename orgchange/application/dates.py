@@ -13,30 +13,31 @@ import re
 from datetime import UTC, date, datetime
 
 from orgchange.domain.calendar import within_calendar
+from orgchange.domain.messages import text
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_date(value: object) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
-        raise ValueError(f"not a date written YYYY-MM-DD: {value}")
+        raise ValueError(text("INVALID_PARAMETER:date", value=value))
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not a calendar date: {value}") from None
+        raise ValueError(text("INVALID_PARAMETER:calendar-date", value=value)) from None
     return within_calendar(day)
 
 
 def parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError(f"not an ISO 8601 instant: {value}")
+        raise ValueError(text("INVALID_PARAMETER:instant", value=value))
     try:
         instant = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 instant such as 2017-03-01T12:00:00+01:00: {value}") from None
+        raise ValueError(text("INVALID_PARAMETER:instant-example", value=value)) from None
     if instant.tzinfo is None:
-        raise ValueError(f"an instant needs a time zone, e.g. Z for UTC or +01:00: {value}")
+        raise ValueError(text("INVALID_PARAMETER:time-zone", value=value))
     try:
         return instant.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC
-        raise ValueError(f"not an instant between the years 1 and 9999 in UTC: {value}") from None
+        raise ValueError(text("INVALID_PARAMETER:instant-range", value=value)) from None

@@ -8,6 +8,7 @@ retry, shown in plain words and never as a traceback. `NotFound` is raised by th
 from __future__ import annotations
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import Text, render, text
 from orgchange.domain.versions import StoredByNewerVersion
 from projections.errors import NotFound
 
@@ -25,13 +26,33 @@ __all__ = [
 class MalformedInput(OrgChangeError):
     """Not a readable change file: bad YAML/JSON, unknown type, missing or ill-typed field."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str | Text]):
+        self.reasons = problems
+        super().__init__(*problems)
+
+    @property
+    def problems(self) -> list[str]:
+        """Each problem, in the language of where it is shown."""
+        return [render(problem) for problem in self.reasons]
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
 
 
 class ConcurrentWriteError(OrgChangeError):
     """Another writer kept recording while this one retried; the caller may try again."""
+
+    def __init__(self, message: str | Text | None = None):
+        message = message or text("CONCURRENT_WRITE")
+        self.text = message if isinstance(message, Text) else None
+        super().__init__(message)
+
+
+class _Rendered:
+    """The message of an error class's `KEY`, in the language of where it is shown."""
+
+    def __get__(self, error: object, kind: type[DatabaseUnavailable]) -> str:
+        return render(text(kind.KEY))
 
 
 class DatabaseUnavailable(OrgChangeError):
@@ -41,20 +62,22 @@ class DatabaseUnavailable(OrgChangeError):
     the HTTP API answers with the plain message alone (the detail may name hosts and paths).
     """
 
-    MESSAGE = "the database cannot be used right now; nothing was recorded"
+    KEY = "DATABASE_UNAVAILABLE"
 
     def __init__(self, detail: str):
         self.detail = detail
-        super().__init__(f"{self.MESSAGE} ({detail})")
+        super().__init__(detail)
+        self.text = text("DATABASE_UNAVAILABLE:detail", message=text(self.KEY), detail=detail)
+
+    # What the HTTP API answers: the message without the database's own words, in the
+    # language of where it is shown (on the class and on an error alike).
+    MESSAGE = _Rendered()
 
 
 class ReadOnlyRegister(DatabaseUnavailable):
     """This process only reads (a read replica, `ORGCHANGE_READ_ONLY`); nothing was recorded."""
 
-    MESSAGE = (
-        "this server only reads the register (a read replica); record changes through a server "
-        "that writes; nothing was recorded"
-    )
+    KEY = "DATABASE_UNAVAILABLE:read-only"
 
     def __init__(self) -> None:
         super().__init__("read-only")

@@ -45,6 +45,7 @@ from orgchange.application.errors import (
     NotFound,
     ReadOnlyRegister,
 )
+from orgchange.domain import messages
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.findings import Finding
 from orgchange.domain.register import REGISTER_ID, Register
@@ -225,10 +226,7 @@ class OrgChange(Application):
                 raise _unavailable(error) from error
             recorded = [i for i in dict.fromkeys(ids) if i not in known]
             return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known], renamed)
-        raise ConcurrentWriteError(
-            "other registrars kept recording changes at the same moment; nothing was recorded, "
-            "please try again"
-        )
+        raise ConcurrentWriteError(messages.text("CONCURRENT_WRITE"))
 
     def register(self) -> Register:
         """A working copy of the register, brought up to date with the event store."""

@@ -22,6 +22,7 @@ from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdele
 from .errors import RuleViolation
 from .kinds import a
 from .law import DELEGATION_TO_EMPLOYEE, DELEGATION_TO_MEMBERS, FURTHER_DELEGATION, cite
+from .messages import Text, text
 from .records import DelegationVersion, end, revise
 from .timeline import DELEGATION, NO_CHANGE, Timeline, handles
 
@@ -37,7 +38,7 @@ def further_rule(day: date) -> str:
 
 
 def check_delegate(
-    tl: Timeline, board: str, to: str, day: date, what: str, *, committee_allowed: bool = True
+    tl: Timeline, board: str, to: str, day: date, what: str | Text, *, committee_allowed: bool = True
 ) -> None:
     """The delegate is one position in effect, or a committee of the same board."""
     if to in tl.units:
@@ -66,7 +67,7 @@ def _company_over(tl: Timeline, unit: str) -> str | None:
     return next((k for k in (unit, *tl.ancestors(unit)) if (u := tl.unit(k)) and u.kind == "company"), None)
 
 
-def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: str) -> None:
+def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: str | Text) -> None:
     """A post in a company, or under one, is not the kommun's employee (KL (2017:725) 7 kap. 5 §)."""
     company = _company_over(tl, unit)
     if company is None:
@@ -80,7 +81,9 @@ def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: s
     )
 
 
-def check_delegates_outside_companies(tl: Timeline, units: Iterable[str], day: date, what: str) -> None:
+def check_delegates_outside_companies(
+    tl: Timeline, units: Iterable[str], day: date, what: str | Text
+) -> None:
     """After a reorganisation: no post that is a delegate stands in a company, or under one.
 
     A company's staff are not the kommun's employees (KL (2017:725) 7 kap. 5 §): a post cannot be a
@@ -142,7 +145,7 @@ def subdelegation_reporting(title: str) -> str:
 @handles(GrantDelegation)
 def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
     day = c.effective
-    what = f"delegation '{c.delegation}' from '{c.from_}' to '{c.to}' cannot be granted"
+    what = text("CHANGE_REJECTED:grant", delegation=c.delegation, board=c.from_, to=c.to)
     tl.require_new_key("delegation", c.delegation)
     board = tl.require_unit(c.from_, day, what)
     if board.kind != "board":
@@ -177,11 +180,11 @@ def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
 @handles(AmendDelegation)
 def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
     day, change_id = c.effective, c.id or ""
-    what = f"delegation '{c.delegation}' cannot be amended"
+    what = text("CHANGE_REJECTED:amend", delegation=c.delegation)
     current = tl.require_delegation(c.delegation, day, what)
     terms = c.amended_terms()
     if all(getattr(current, term) == value for term, value in terms.items()):
-        raise RuleViolation(NO_CHANGE, f"{what}: the new terms are the same as the old")
+        raise RuleViolation(NO_CHANGE, text("no-change:terms", what=what))
     is_sub = current.parent is not None
     if "to" in terms:
         check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
@@ -217,7 +220,7 @@ def revoke_delegation(tl: Timeline, c: RevokeDelegation) -> None:
 @handles(Subdelegate)
 def subdelegate(tl: Timeline, c: Subdelegate) -> None:
     day = c.effective
-    what = f"'{c.parent_delegation}' cannot be passed on to '{c.to}' as '{c.delegation}'"
+    what = text("CHANGE_REJECTED:subdelegate", parent=c.parent_delegation, to=c.to, delegation=c.delegation)
     tl.require_new_key("delegation", c.delegation)
     parent = tl.require_delegation(c.parent_delegation, day, what)
     if parent.parent is not None:
@@ -246,7 +249,7 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
         )
     check_delegate(tl, parent.board, c.to, day, what, committee_allowed=False)
     if c.to == parent.to:
-        raise RuleViolation(NO_CHANGE, f"{what}: '{c.to}' already holds the delegation")
+        raise RuleViolation(NO_CHANGE, text("no-change:holder", what=what, to=c.to))
     version = DelegationVersion(
         valid_from=day,
         valid_to=None,

@@ -12,18 +12,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .messages import Text, render, text
+
 
 class OrgChangeError(Exception):
-    """Base class of every error that is the user's to fix."""
+    """Base class of every error that is the user's to fix.
+
+    One that carries a `Text` (orgchange/domain/messages.py) is put into words in the
+    language of where it is shown (docs/errors.md#languages).
+    """
+
+    text: Text | None = None
+
+    def __init__(self, *args: object):
+        super().__init__(*args)
+        if args and isinstance(args[0], Text):
+            self.text = args[0]
+
+    def __str__(self) -> str:
+        return self.text.render() if self.text is not None else super().__str__()
 
 
 class RuleViolation(OrgChangeError):
     """A change breaks a rule of the register (docs/domain.md#rules-the-register-enforces)."""
 
-    def __init__(self, rule: str, message: str):
+    def __init__(self, rule: str, message: str | Text):
         self.rule = rule
-        self.message = message
+        self.text = message if isinstance(message, Text) else None
+        self._message = message
         super().__init__(message)
+
+    @property
+    def reason(self) -> str | Text:
+        """The reason, not yet in words (a `Text`), or in the words it was given."""
+        return self._message
+
+    @property
+    def message(self) -> str:
+        """The reason, in the language of where it is shown."""
+        return render(self._message)
 
 
 @dataclass(frozen=True)
@@ -33,10 +60,21 @@ class Conflict:
     change_id: str
     change_type: str
     effective: str
-    message: str
+    reason: str | Text
+
+    @property
+    def message(self) -> str:
+        """What would go wrong with it, in the language of where it is shown."""
+        return render(self.reason)
 
     def describe(self) -> str:
-        return f"{self.change_id} ({self.change_type}, effective {self.effective}): {self.message}"
+        return text(
+            "retroactive-consistency:conflict",
+            change=self.change_id,
+            type=self.change_type,
+            effective=self.effective,
+            reason=self.reason,
+        ).render()
 
 
 class RetroactiveConflict(RuleViolation):
@@ -44,12 +82,19 @@ class RetroactiveConflict(RuleViolation):
 
     def __init__(self, conflicts: list[Conflict]):
         self.conflicts = conflicts
-        shown = "; ".join(c.describe() for c in conflicts[:5])
-        more = f"; and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
-        super().__init__(
-            "retroactive-consistency",
-            f"it conflicts with later changes already recorded: {shown}{more}",
-        )
+        shown: list[Text] = [
+            text(
+                "retroactive-consistency:conflict",
+                change=c.change_id,
+                type=c.change_type,
+                effective=c.effective,
+                reason=c.reason,
+            )
+            for c in conflicts[:5]
+        ]
+        if len(conflicts) > 5:
+            shown.append(text("retroactive-consistency:more", count=len(conflicts) - 5))
+        super().__init__("retroactive-consistency", text("retroactive-consistency", conflicts=shown))
 
 
 @dataclass
@@ -71,4 +116,10 @@ class ChangeRejected(OrgChangeError):
 
     def __str__(self) -> str:
         ident = f" ({self.change_id})" if self.change_id else ""
-        return f"change #{self.index}{ident} {self.change_type}: {self.violation.message}"
+        return text(
+            "CHANGE_REJECTED",
+            index=self.index,
+            ident=ident,
+            type=self.change_type,
+            reason=self.violation.reason,
+        ).render()

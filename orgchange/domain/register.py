@@ -22,7 +22,7 @@ from eventsourcing.utils import register_topic
 
 from .changes import CancelChange, Change, CorrectChange, DatedChange, NoteReport, ReportChanges
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
-from .kinds import a
+from .messages import a_kind, text
 from .timeline import Timeline
 
 REGISTER_ID: UUID = uuid5(NAMESPACE_URL, "urn:orgchange:register")
@@ -320,11 +320,7 @@ class Register(Aggregate):
         elif change.id in self.log:
             earlier = self.log[change.id].change
             if earlier.canonical() != change.canonical():
-                raise RuleViolation(
-                    IDEMPOTENCY,
-                    f"the id '{change.id}' was recorded before with different content "
-                    "(a change id names one change forever; use a new id)",
-                )
+                raise RuleViolation(IDEMPOTENCY, text("idempotency", change=change.id))
             return change.id
         event_kwargs = {"change": change, "recorded_by": recorded_by, "timestamp": recorded_at}
         if isinstance(change, DatedChange):
@@ -361,18 +357,16 @@ class Register(Aggregate):
     # --- checks that need the log rather than the timeline ---------------------------
 
     def _check_cancellation(self, c: CancelChange) -> None:
-        what = f"change '{c.change}' cannot be cancelled"
+        what = text("cancellation:what", change=c.change)
         target = self.log.get(c.change)
         if target is None:
-            raise RuleViolation(CANCELLATION, f"{what}: no change with that id was recorded")
+            raise RuleViolation(CANCELLATION, text("cancellation:unknown", what=what))
         if not isinstance(target.change, DatedChange):
             raise RuleViolation(
-                CANCELLATION,
-                f"{what}: it is a {target.change.TYPE}; only organisational and delegation "
-                "changes can be cancelled",
+                CANCELLATION, text("cancellation:not-cancellable", what=what, type=target.change.TYPE)
             )
         if target.cancelled_by is not None:
-            raise RuleViolation(CANCELLATION, f"{what}: it was already cancelled by '{target.cancelled_by}'")
+            raise RuleViolation(CANCELLATION, text("cancellation:already", what=what, by=target.cancelled_by))
 
     def _check_correction(self, c: CorrectChange) -> None:
         what = f"change '{c.change}' cannot be corrected"
@@ -396,38 +390,47 @@ class Register(Aggregate):
             )
 
     def _check_report(self, c: ReportChanges) -> None:
-        what = f"changes cannot be reported to '{c.to}' for the meeting {c.meeting}"
+        what = text("reporting:what", to=c.to, meeting=c.meeting)
         board = self.timeline.unit_on(c.to, c.meeting)
         if board is None or board.kind != "board":
-            where = "is not a board in effect" if board is None else f"is {a(board.kind)}, not a board"
-            raise RuleViolation(REPORTING, f"{what}: '{c.to}' {where} on {c.meeting}")
+            where = (
+                text("reporting:no-board")
+                if board is None
+                else text("reporting:kind", kind=a_kind(board.kind))
+            )
+            raise RuleViolation(
+                REPORTING, text("reporting:not-a-board", what=what, to=c.to, where=where, meeting=c.meeting)
+            )
         seen: set[str] = set()
         for change_id in c.changes:
             target = self.log.get(change_id)
             if change_id in seen:
-                raise RuleViolation(REPORTING, f"{what}: '{change_id}' is listed twice")
+                raise RuleViolation(REPORTING, text("reporting:twice", what=what, change=change_id))
             seen.add(change_id)
             if target is None:
-                raise RuleViolation(REPORTING, f"{what}: no change '{change_id}' was recorded")
+                raise RuleViolation(REPORTING, text("reporting:unknown", what=what, change=change_id))
             if isinstance(target.change, ReportChanges | NoteReport):
-                raise RuleViolation(REPORTING, f"{what}: '{change_id}' is itself a report")
+                raise RuleViolation(REPORTING, text("reporting:is-report", what=what, change=change_id))
             if target.cancelled_by is not None:
                 raise RuleViolation(
-                    REPORTING, f"{what}: '{change_id}' was cancelled by '{target.cancelled_by}'"
+                    REPORTING,
+                    text("reporting:cancelled", what=what, change=change_id, by=target.cancelled_by),
                 )
             earlier = self.reported_to(c.to, change_id)
             if earlier is not None:
                 raise RuleViolation(
-                    REPORTING, f"{what}: '{change_id}' was already reported to '{c.to}' on {earlier}"
+                    REPORTING, text("reporting:already", what=what, change=change_id, to=c.to, day=earlier)
                 )
 
     def _check_note(self, c: NoteReport) -> None:
-        what = f"the report to '{c.to}' for {c.meeting} cannot be noted"
+        what = text("reporting:note-what", to=c.to, meeting=c.meeting)
         report = self.reports.get((c.to, c.meeting))
         if report is None:
-            raise RuleViolation(REPORTING, f"{what}: no changes were reported for that meeting")
+            raise RuleViolation(REPORTING, text("reporting:nothing", what=what))
         if report.noted_paragraph is not None:
-            raise RuleViolation(REPORTING, f"{what}: it was already noted under {report.noted_paragraph}")
+            raise RuleViolation(
+                REPORTING, text("reporting:noted", what=what, paragraph=report.noted_paragraph)
+            )
 
     # --- queries on the aggregate ------------------------------------------------
 

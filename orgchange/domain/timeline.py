@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from .changes import DatedChange
 from .errors import Conflict, RetroactiveConflict, RuleViolation
+from .messages import Text, text
 from .records import (
     DelegationVersion,
     Link,
@@ -274,7 +275,7 @@ class Timeline:
                         change_id=change.id or "?",
                         change_type=change.TYPE,
                         effective=change.effective.isoformat(),
-                        message=violation.message,
+                        reason=violation.reason,
                     )
                 )
                 continue
@@ -425,29 +426,34 @@ class Timeline:
         if used is not None:
             raise RuleViolation(
                 UNIQUE_KEY,
-                f"{noun} '{key}' cannot be established: the key '{key}' already names a {used} "
-                "(a key identifies one thing forever and is never reused, even after it ends)",
+                text("unique-key", noun=text(f"unique-key:{noun}"), key=key, used=text(f"in-effect:{used}")),
             )
 
-    def require_unit(self, key: str, day: date, what: str) -> UnitVersion:
+    def require_unit(self, key: str, day: date, what: str | Text) -> UnitVersion:
         current = self.unit(key)
         if current is None:
-            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('unit', key, day)}")
+            raise RuleViolation(
+                IN_EFFECT, text("in-effect", what=what, reason=self.absence("unit", key, day))
+            )
         return current
 
-    def require_position(self, key: str, day: date, what: str) -> PositionVersion:
+    def require_position(self, key: str, day: date, what: str | Text) -> PositionVersion:
         current = self.position(key)
         if current is None:
-            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('position', key, day)}")
+            raise RuleViolation(
+                IN_EFFECT, text("in-effect", what=what, reason=self.absence("position", key, day))
+            )
         return current
 
-    def require_delegation(self, key: str, day: date, what: str) -> DelegationVersion:
+    def require_delegation(self, key: str, day: date, what: str | Text) -> DelegationVersion:
         current = self.delegation(key)
         if current is None:
-            raise RuleViolation(IN_EFFECT, f"{what}: {self.absence('delegation', key, day)}")
+            raise RuleViolation(
+                IN_EFFECT, text("in-effect", what=what, reason=self.absence("delegation", key, day))
+            )
         return current
 
-    def absence(self, noun: str, key: str, day: date) -> str:
+    def absence(self, noun: str, key: str, day: date) -> Text:
         """Why `key` is not a `noun` in effect on `day`, in plain words."""
         stores: dict[str, Mapping[str, tuple[Version, ...]]] = {
             "unit": self.units,
@@ -458,28 +464,36 @@ class Timeline:
         if versions is not None:
             valid_to = versions[-1].valid_to
             assert valid_to is not None
-            return f"'{key}' is not in effect on {day} (it ends {last_day(valid_to)})"
+            return text("in-effect:ended", key=key, day=day, end=last_day(valid_to))
         other = self.key_in_use(key)
         if other is not None:
-            return f"'{key}' is a {other}, not a {noun}"
+            return text(
+                "in-effect:other-kind",
+                key=key,
+                other=text(f"in-effect:{other}"),
+                noun=text(f"in-effect:{noun}"),
+            )
         # In a re-fold, the timeline before it knows what the key named and since when.
         known = self.hindsight.key_in_use(key) if self.hindsight else None
         if self.hindsight is None or known is None:
-            return f"'{key}' is not in effect on {day} (there is no {noun} with that key)"
+            return text("in-effect:unknown", key=key, day=day, noun=text(f"unique-key:{noun}"))
         first = getattr(self.hindsight, f"{known}s")[key][0]
         if first.valid_from > day:
-            return f"'{key}' is not in effect on {day} (it starts {first.valid_from})"
+            return text("in-effect:not-yet", key=key, day=day, start=first.valid_from)
         # It began on or before `day` until this re-fold: the change that made it is
         # either being cancelled or among the changes that no longer apply.
-        made = "granted" if known == "delegation" else "established"
+        made = text("in-effect:granted" if known == "delegation" else "in-effect:established")
         if self._replaying_ids is None:  # built once: a re-fold may report many conflicts
             self._replaying_ids = {entry[2].id or "" for entry in self.replaying}
         if first.change_id in self._replaying_ids:
-            return (
-                f"'{key}' is not in effect on {day} "
-                f"(change '{first.change_id}', which {made} it, would no longer apply)"
-            )
-        return f"there is no {known} '{key}' once change '{first.change_id}', which {made} it, is cancelled"
+            return text("in-effect:no-longer-applies", key=key, day=day, change=first.change_id, made=made)
+        return text(
+            "in-effect:cancelled",
+            noun=text(f"unique-key:{known}"),
+            key=key,
+            change=first.change_id,
+            made=made,
+        )
 
     # --- answers for a day (used by summaries and the tests) ----------------------------
 

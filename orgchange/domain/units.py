@@ -24,6 +24,7 @@ from .delegations import check_delegates_outside_companies, delegate_rule, end_d
 from .errors import RuleViolation
 from .kinds import a
 from .law import SUPERVISION
+from .messages import Text, a_kind, text
 from .records import Link, UnitVersion, end, revise
 from .timeline import (
     ACTIVE_CHILDREN,
@@ -46,7 +47,7 @@ def _quote(keys: Collection[str]) -> str:
     return ", ".join(f"'{k}'" for k in sorted(keys))
 
 
-def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> UnitVersion:
+def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str | Text) -> UnitVersion:
     """Rule 2/3: a parent in effect, and a committee only under a board."""
     above = tl.require_unit(parent, day, what)
     if kind == "committee" and above.kind != "board":
@@ -60,7 +61,7 @@ def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str) -> 
 OWNED_BY = "a company is owned by the kommun, through the council, or by another company"
 
 
-def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
+def check_owner(tl: Timeline, owner: str, day: date, what: str | Text) -> UnitVersion:
     """Rule 2: a company is owned by the council (the kommun) or another company (or, a finding, a board)."""
     above = tl.require_unit(owner, day, what)
     if above.kind not in OWNER_KINDS:
@@ -68,7 +69,7 @@ def check_owner(tl: Timeline, owner: str, day: date, what: str) -> UnitVersion:
     return above
 
 
-def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str) -> None:
+def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str | Text) -> None:
     """A company's supervisor is a board in effect, with uppsikt over it (KL (2017:725) 6 kap. 1 §)."""
     board = tl.require_unit(supervisor, day, f"{what}: supervisor")
     if board.kind != "board":
@@ -79,7 +80,7 @@ def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str) -> Non
         )
 
 
-def check_supervision_kept(tl: Timeline, boards: list[str] | set[str], what: str) -> None:
+def check_supervision_kept(tl: Timeline, boards: list[str] | set[str], what: str | Text) -> None:
     """A board that ends (or stops being a board) leaves no company without its supervisor."""
     for board in sorted(boards):
         companies = tl.supervised.get(board)
@@ -92,13 +93,15 @@ def check_supervision_kept(tl: Timeline, boards: list[str] | set[str], what: str
             )
 
 
-def check_not_below(tl: Timeline, unit: str, above: str, what: str) -> None:
+def check_not_below(tl: Timeline, unit: str, above: str, what: str | Text) -> None:
     """Rule 3: no cycles — `above` may not already stand under `unit`."""
     if above == unit or unit in tl.ancestors(above):
         raise RuleViolation(HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle")
 
 
-def check_delegate_kept(tl: Timeline, key: str, kind: str, parent: str | None, day: date, what: str) -> None:
+def check_delegate_kept(
+    tl: Timeline, key: str, kind: str, parent: str | None, day: date, what: str | Text
+) -> None:
     """Rule 6: a committee that holds delegations stays a committee of the board that granted them."""
     lost = sorted(
         d for d in tl.received.get(key, ()) if kind != "committee" or tl.delegations[d][-1].board != parent
@@ -121,7 +124,7 @@ def _reparent(tl: Timeline, key: str, day: date, change_id: str, **attrs: str | 
     tl.set_unit(key, revise(tl.units[key], day, change_id, **attrs))
 
 
-def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str, what: str) -> None:
+def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str, what: str | Text) -> None:
     """The units that move under `into` must be allowed there (committees, companies)."""
     for child in children:
         child_kind = tl.units[child][-1].kind
@@ -147,7 +150,7 @@ def _adopt(tl: Timeline, child: str, into: str, day: date, change_id: str) -> No
 
 @handles(EstablishUnit)
 def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
-    day, what = c.effective, f"unit '{c.unit}' cannot be established"
+    day, what = c.effective, text("CHANGE_REJECTED:establish", unit=c.unit)
     tl.require_new_key("unit", c.unit)
     if c.kind == "council":
         if c.parent or c.owner:
@@ -174,14 +177,16 @@ def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
 
 @handles(RenameUnit)
 def rename_unit(tl: Timeline, c: RenameUnit) -> None:
-    what = f"unit '{c.unit}' cannot be renamed"
+    what = text("CHANGE_REJECTED:rename", unit=c.unit)
     current = tl.require_unit(c.unit, c.effective, what)
     if current.name == c.name:
-        raise RuleViolation(NO_CHANGE, f"{what}: it is already named '{c.name}'")
+        raise RuleViolation(NO_CHANGE, text("no-change:named", what=what, name=c.name))
     _reparent(tl, c.unit, c.effective, c.id or "", name=c.name)
 
 
-def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, day: date, what: str) -> None:
+def check_kind_change(
+    tl: Timeline, key: str, current: UnitVersion, kind: str, day: date, what: str | Text
+) -> None:
     """What a unit must satisfy to change kind (reclassify, or absorb in a merge with a new kind)."""
     if kind in ROOT_OR_COMPANY or current.kind in ROOT_OR_COMPANY:
         raise RuleViolation(
@@ -205,10 +210,10 @@ def check_kind_change(tl: Timeline, key: str, current: UnitVersion, kind: str, d
 
 @handles(ReclassifyUnit)
 def reclassify_unit(tl: Timeline, c: ReclassifyUnit) -> None:
-    what = f"unit '{c.unit}' cannot become {a(c.kind)}"
+    what = text("CHANGE_REJECTED:reclassify", unit=c.unit, kind=a_kind(c.kind))
     current = tl.require_unit(c.unit, c.effective, what)
     if current.kind == c.kind:
-        raise RuleViolation(NO_CHANGE, f"{what}: it already is one")
+        raise RuleViolation(NO_CHANGE, text("no-change:kind", what=what))
     check_kind_change(tl, c.unit, current, c.kind, c.effective, what)
     _reparent(tl, c.unit, c.effective, c.id or "", kind=c.kind)
 
@@ -220,7 +225,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         _move_company(tl, c)
         return
     target = c.parent
-    what = f"unit '{c.unit}' cannot move under '{target}'"
+    what = text("CHANGE_REJECTED:move", unit=c.unit, target=target)
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
         raise RuleViolation(
@@ -230,7 +235,7 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
         )
     check_parent(tl, target, current.kind, day, what)
     if current.parent == target:
-        raise RuleViolation(NO_CHANGE, f"{what}: it already stands under '{target}'")
+        raise RuleViolation(NO_CHANGE, text("no-change:parent", what=what, parent=target))
     check_delegate_kept(tl, c.unit, current.kind, target, day, what)
     check_not_below(tl, c.unit, target, what)
     _reparent(tl, c.unit, day, c.id or "", parent=target)
@@ -241,9 +246,9 @@ def _move_company(tl: Timeline, c: MoveUnit) -> None:
     """A company changes owner, supervisor, or both."""
     day = c.effective
     what = (
-        f"unit '{c.unit}' cannot move under '{c.owner}'"
+        text("CHANGE_REJECTED:move", unit=c.unit, target=c.owner)
         if c.owner is not None
-        else f"the supervision of '{c.unit}' cannot pass to '{c.supervisor}'"
+        else text("CHANGE_REJECTED:supervision", unit=c.unit, supervisor=c.supervisor)
     )
     current = tl.require_unit(c.unit, day, what)
     if current.kind != "company":
@@ -284,7 +289,7 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
             f"units cannot be merged into '{c.into}': a merge needs at least two units in 'units', "
             f"and it names {_named(c.units)}",
         )
-    what = f"units {_quote(c.units)} cannot be merged into '{c.into}'"
+    what = text("CHANGE_REJECTED:merge", units=_quote(c.units), into=c.into)
     merged = {u: tl.require_unit(u, day, what) for u in c.units}
     for key, version in merged.items():
         if version.kind == "council":
@@ -365,7 +370,7 @@ def merge_units(tl: Timeline, c: MergeUnits) -> None:
 @handles(SplitUnit)
 def split_unit(tl: Timeline, c: SplitUnit) -> None:
     day, change_id = c.effective, c.id or ""
-    what = f"unit '{c.unit}' cannot be split"
+    what = text("CHANGE_REJECTED:split", unit=c.unit)
     if len(c.into) < 2:
         raise RuleViolation(
             CARDINALITY,
@@ -409,7 +414,7 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
 
 def _check_mapping(
     tl: Timeline,
-    what: str,
+    what: str | Text,
     noun: str,
     active: set[str],
     mapping: dict[str, str],
@@ -436,7 +441,7 @@ def _check_mapping(
 @handles(DissolveUnit)
 def dissolve_unit(tl: Timeline, c: DissolveUnit) -> None:
     day, change_id = c.effective, c.id or ""
-    what = f"unit '{c.unit}' cannot be dissolved on {day}"
+    what = text("CHANGE_REJECTED:dissolve", unit=c.unit, day=day)
     tl.require_unit(c.unit, day, what)
     check_supervision_kept(tl, [c.unit], what)
     dependants = tl.dependants(c.unit)
@@ -454,7 +459,7 @@ def dissolve_unit(tl: Timeline, c: DissolveUnit) -> None:
 @handles(SpinOffUnit)
 def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
     day, change_id = c.effective, c.id or ""
-    what = f"unit '{c.unit}' cannot become company '{c.company}'"
+    what = text("CHANGE_REJECTED:spin-off", unit=c.unit, company=c.company)
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
         raise RuleViolation(HIERARCHY, f"{what}: it is {a(current.kind)} already")

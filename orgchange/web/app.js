@@ -743,6 +743,43 @@ views.utkast = async ({ arg }) => {
   say(`Utkast ${draft.name}: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
 };
 
+// --- the accessibility statement (tillgänglighetsredogörelse) -------------------------
+
+views.tillganglighet = async () => {
+  main.innerHTML = `<h1>Tillgänglighetsredogörelse</h1>
+    <p>Registret över organisationsförändringar är en allmän handling, och den här sidan ska
+      kunna användas av alla. Målet är att den uppfyller WCAG 2.1 på nivå AA, den nivå som lagen om
+      tillgänglighet till digital offentlig service kräver av en kommuns digitala service.</p>
+    <h2>Hur sidan testas</h2>
+    <p>Varje vy av sidan – Organisation, en enhets historik, Jämför datum, Ändringslogg,
+      Delegationsordning, Granskning och den här redogörelsen – kontrolleras automatiskt med
+      verktyget axe-core mot dess regler för WCAG 2.1 A och AA (bland annat kontrast, namn och
+      etiketter på kontroller, rubrikstruktur, språk och ARIA-roller), i webbläsaren Chromium, varje
+      gång registrets programvara testas, liksom inloggningsformuläret (som visas när servern inte har
+      öppen läsning), före och efter ett felaktigt försök: felet är kopplat till fältet och fokus flyttas
+      dit. Inga fel får finnas för att testet ska godkännas.</p>
+    <h2>Vad som inte testas</h2>
+    <p>En automatisk kontroll hittar bara en del av bristerna. Det här har inte testats:</p>
+    <ul>
+      <li>sidan med skärmläsare, med förstoring upp till 400 procent och med enbart tangentbord, av
+        människor som använder dem;</li>
+      <li>om texter, namn och alternativa texter är begripliga – det kan inget verktyg avgöra;</li>
+      <li>dokumenten sidan länkar till: granskningsunderlagen (HTML och PDF), delegationsordningen som
+        dokument och CSV, diagrammen som SVG och PNG;</li>
+      <li>sidorna för utvecklare: GraphiQL och API-dokumentationen.</li>
+    </ul>
+    <h2>Kända brister</h2>
+    <ul>
+      <li>Organisationsschemat och delegationsdiagrammet är bilder. Samma uppgifter finns som text i
+        listan bredvid schemat och i tabellen över delegationer.</li>
+      <li>PDF-versionen av granskningsunderlaget är inte märkt för skärmläsare; använd HTML-versionen.</li>
+    </ul>
+    <h2>Om du hittar en brist</h2>
+    <p>Kontakta den kommun som för registret och berätta vad som inte fungerar och var. Du kan också
+      begära att få uppgifterna i en annan form. Om du inte är nöjd med svaret kan du anmäla det till
+      DIGG, den myndighet som har tillsyn över lagen.</p>`;
+};
+
 // --- signing in and out ----------------------------------------------------------------
 //
 // Who is signed in, and with what role, is shown in the header. What only a registrar or an
@@ -754,14 +791,19 @@ function signInForm(reason) {
     ${reason ? `<p>${esc(reason.message)}</p>` : ""}
     <form class="controls" id="signin">
       <label for="token">API-token<input id="token" type="password" autocomplete="off" spellcheck="false" required
-        aria-describedby="token-help"></label>
+        aria-describedby="token-help signin-problem"></label>
       <button class="primary" type="submit">Logga in</button></form>
     <p id="signin-problem" class="error" role="alert" hidden></p>
     <p class="muted small" id="token-help">En token skapas av den som förvaltar registret. Servern byter den mot
       en inloggning som gäller i den här webbläsaren tills du väljer Logga ut eller inte har använt sidan på en
       stund; själva token sparas inte.</p>`;
   const problem = document.getElementById("signin-problem");
-  const tell = (text) => { problem.textContent = text; problem.hidden = false; };
+  const field = document.getElementById("token");
+  // The error is tied to its field (aria-describedby), which is marked and gets the focus.
+  const tell = (text) => {
+    problem.textContent = text; problem.hidden = false;
+    field.setAttribute("aria-invalid", "true"); field.focus();
+  };
   document.getElementById("signin").addEventListener("submit", async () => {
     const value = document.getElementById("token").value;
     if (auth.tokenProblem(value)) { tell(auth.tokenProblem(value)); return; }

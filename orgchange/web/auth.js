@@ -99,7 +99,8 @@ export async function request(url, options = {}) {
   const response = await fetch(url, {
     ...options,
     credentials: "same-origin",
-    headers: { ...(options.headers || {}), ...proof },
+    // The page is Swedish: so are the service's messages on it, whatever the browser prefers.
+    headers: { "Accept-Language": "sv", ...(options.headers || {}), ...proof },
   });
   if (response.status === 401) {
     const expired = signedIn();

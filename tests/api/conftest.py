@@ -80,7 +80,11 @@ def make_api(database_url: str) -> Iterator[Callable[..., Api]]:
     clients: list[TestClient] = []
 
     def start(orgchange: OrgChange, **settings: Any) -> Api:
-        client = TestClient(create_app(settings_for(database_url, **settings), orgchange))
+        # The tests state the API's reasons in English; Swedish, the default, is tested in
+        # tests/api/test_languages.py.
+        client = TestClient(
+            create_app(settings_for(database_url, **settings), orgchange), headers={"Accept-Language": "en"}
+        )
         client.__enter__()
         clients.append(client)
         return Api(client, orgchange)

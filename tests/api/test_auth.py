@@ -27,7 +27,10 @@ def test_writing_with_a_reader_token_is_403(api: Api, tokens: Tokens) -> None:
     response = api.post_changes(EMPTY_FILE, tokens.reader)
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "recording changes needs a registrar's or an admin's token"}
+    assert response.json() == {
+        "detail": "recording changes needs a registrar's or an admin's token",
+        "code": "FORBIDDEN",
+    }
 
 
 def test_registrar_and_admin_may_write(api: Api, tokens: Tokens) -> None:
@@ -145,7 +148,7 @@ def test_orgchange_public_read_false_in_the_environment(
     monkeypatch.setenv("ORGCHANGE_PUBLIC_READ", "false")
     settings = Settings(database_url=database_url)  # everything else from the environment
 
-    with TestClient(create_app(settings, demo_app)) as client:
+    with TestClient(create_app(settings, demo_app), headers={"Accept-Language": "en"}) as client:
         anonymous = client.post("/graphql", json={"query": QUERY})
         reader = client.post(
             "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {tokens.reader}"}

@@ -194,7 +194,7 @@ def test_a_change_file_of_more_changes_than_a_request_takes_is_refused_before_an
 
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert "TOO_MANY_CHANGES" in error and "högst 3" in error
+    assert "TOO_MANY_CHANGES" in error and "at most 3" in error
     assert api.event_count() == events
 
 

@@ -73,7 +73,10 @@ def test_a_server_without_public_reads_describes_their_401(demo_app, make_api, t
     assert all(op["security"] == [{"HTTPBearer": []}] for op in reads.values()), reads
     assert all("401" in op["responses"] for op in reads.values())
     refused = api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01"})
-    assert refused.status_code == 401 and set(refused.json()) == {"detail"}  # the documented `Message`
+    assert refused.status_code == 401 and set(refused.json()) == {
+        "detail",
+        "code",
+    }  # the documented `Message`
 
 
 def test_the_change_file_body_is_described_and_held_to(api: Api, tokens: Tokens) -> None:
@@ -102,7 +105,8 @@ def test_an_instant_outside_the_years_1_to_9999_in_utc_is_refused_plainly(api: A
     response = api.client.get("/diagrams/orgchart.dot", params={"asOf": "2017-03-01", "knownAt": instant})
     assert response.status_code == 422
     assert response.json() == {
-        "detail": f"'knownAt': not an instant between the years 1 and 9999 in UTC: {instant}"
+        "detail": f"'knownAt': not an instant between the years 1 and 9999 in UTC: {instant}",
+        "code": "INVALID_PARAMETER",
     }
 
     error = api.errors(

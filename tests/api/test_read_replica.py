@@ -72,7 +72,9 @@ def registrar(primary: OrgChange) -> str:
 
 @pytest.fixture
 def replica(replica_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=replica_url, read_only=True))) as client:
+    with TestClient(
+        create_app(Settings(database_url=replica_url, read_only=True)), headers={"Accept-Language": "en"}
+    ) as client:
         yield client
 
 
@@ -129,7 +131,9 @@ def test_without_the_setting_a_write_on_a_replica_is_still_a_plain_503(
     replica_url: str, registrar: str
 ) -> None:
     # The database refuses the write; the setting only says why in the service's own words.
-    with TestClient(create_app(Settings(database_url=replica_url))) as client:
+    with TestClient(
+        create_app(Settings(database_url=replica_url)), headers={"Accept-Language": "en"}
+    ) as client:
         posted = client.post(
             "/changes",
             content="format: orgchange/v1\nchanges:\n  - {type: rename_unit, effective: 2018-01-01, unit: planenheten, name: X}\n",

@@ -127,14 +127,15 @@ def test_bad_days_and_instants_are_422_with_a_plain_message(api: Api, path: str,
     for value, message in cases.items():
         response = api.client.get(path, params={**params, "asOf": value})
         assert response.status_code == 422, value
-        assert response.json() == {"detail": message}
+        assert response.json() == {"detail": message, "code": "INVALID_PARAMETER"}
 
     missing = api.client.get(path, params=params)
     naive = api.client.get(path, params={**params, "asOf": "2017-03-01", "knownAt": "2017-03-01T00:00:00"})
     assert missing.status_code == naive.status_code == 422
-    assert missing.json() == {"detail": "query parameter 'asOf': Field required"}
+    assert missing.json() == {"detail": "query parameter 'asOf': Field required", "code": "INVALID_PARAMETER"}
     assert naive.json() == {
-        "detail": "'knownAt': an instant needs a time zone, e.g. Z for UTC or +01:00: 2017-03-01T00:00:00"
+        "detail": "'knownAt': an instant needs a time zone, e.g. Z for UTC or +01:00: 2017-03-01T00:00:00",
+        "code": "INVALID_PARAMETER",
     }
 
 
@@ -144,4 +145,7 @@ def test_a_bad_compare_with_day_is_422(api: Api) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json() == {"detail": "'compareWith': not a date written YYYY-MM-DD: 13/11/2017"}
+    assert response.json() == {
+        "detail": "'compareWith': not a date written YYYY-MM-DD: 13/11/2017",
+        "code": "INVALID_PARAMETER",
+    }

@@ -87,9 +87,18 @@ def test_a_bad_meeting_date_or_format_is_422_with_a_plain_message(api: Api) -> N
     not_a_format = api.client.get("/reports/ks/2017-02-06.docx")
 
     assert not_a_day.status_code == not_iso.status_code == not_a_format.status_code == 422
-    assert not_a_day.json() == {"detail": "'meeting': not a calendar date: 2017-02-30"}
-    assert not_iso.json() == {"detail": "'meeting': not a date written YYYY-MM-DD: 20170206"}
-    assert not_a_format.json() == {"detail": "path parameter 'fmt': Input should be 'html' or 'pdf'"}
+    assert not_a_day.json() == {
+        "detail": "'meeting': not a calendar date: 2017-02-30",
+        "code": "INVALID_PARAMETER",
+    }
+    assert not_iso.json() == {
+        "detail": "'meeting': not a date written YYYY-MM-DD: 20170206",
+        "code": "INVALID_PARAMETER",
+    }
+    assert not_a_format.json() == {
+        "detail": "path parameter 'fmt': Input should be 'html' or 'pdf'",
+        "code": "INVALID_PARAMETER",
+    }
 
 
 def test_the_review_pack_as_pdf(api: Api) -> None:
@@ -152,8 +161,8 @@ def test_a_period_needs_two_good_dates_in_order(api: Api) -> None:
     unknown = api.client.get("/reports/nobody/review.html", params={"from": "2017-01-01", "to": "2017-02-01"})
 
     assert missing.status_code == bad.status_code == reversed_.status_code == 422
-    assert missing.json() == {"detail": "query parameter 'to': Field required"}
-    assert bad.json() == {"detail": "'to': not a calendar date: 2017-02-29"}
+    assert missing.json() == {"detail": "query parameter 'to': Field required", "code": "INVALID_PARAMETER"}
+    assert bad.json() == {"detail": "'to': not a calendar date: 2017-02-29", "code": "INVALID_PARAMETER"}
     assert reversed_.json() == {"detail": "'to' (2017-01-01) is before 'from' (2017-02-01)"}
     assert unknown.status_code == 404
     assert unknown.json() == {"detail": "there is no board 'nobody'"}

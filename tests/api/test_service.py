@@ -52,7 +52,7 @@ def test_create_app_opens_its_own_register_when_not_given_one(database_url, demo
 
     from .conftest import settings_for
 
-    with TestClient(create_app(settings_for(database_url))) as client:
+    with TestClient(create_app(settings_for(database_url)), headers={"Accept-Language": "en"}) as client:
         response = client.post("/graphql", json={"query": COUNT})
         own = client.app.state.orgchange
 

@@ -51,7 +51,7 @@ def test_a_rest_parameter_with_nul_is_422(api: Api, path: str, params: dict[str,
 
     assert response.status_code == 422
     name = "root" if "root" in params else "board"
-    assert response.json() == {"detail": f"'{name}': {NUL_MESSAGE}"}
+    assert response.json() == {"detail": f"'{name}': {NUL_MESSAGE}", "code": "INVALID_PARAMETER"}
 
 
 @pytest.mark.parametrize(

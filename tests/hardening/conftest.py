@@ -30,6 +30,7 @@ def orgchange_command(database_url: str, *args: str) -> list[str]:
 
 def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORGCHANGE_")}
+    env["ORGCHANGE_LANGUAGE"] = "en"  # the language these tests state the reasons in
     env.update(extra)
     return env
 

@@ -33,6 +33,7 @@ from orgchange.application.changefile import parse_change_file
 from orgchange.application.errors import ConcurrentWriteError
 from orgchange.application.tokens import create_token
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import ENGLISH, speaking
 from tests.support import ROOT
 
 from .conftest import (
@@ -146,7 +147,8 @@ def _record_thread(database_url: str, writer: int, rounds: int, results: list) -
                 service.record_changes(parse_change_file(_text(entries)).changes, f"writer-{writer}")
                 results.append((label, ids, "accepted"))
             except ChangeRejected as error:
-                assert str(error).startswith("change #1 (")  # names the change and the rule
+                with speaking(ENGLISH):  # a thread of its own speaks the default, Swedish
+                    assert str(error).startswith("change #1 (")  # names the change and the rule
                 results.append((label, ids, "rejected"))
             except ConcurrentWriteError:
                 results.append((label, ids, "busy"))

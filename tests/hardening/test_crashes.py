@@ -266,12 +266,14 @@ def test_a_full_database_refuses_an_upload_with_503(sqlite_url: str, tmp_path: P
         _fill_up(app, pages + 8)
         body = write_file(tmp_path / "big.yaml", large_file_entries(500, "b")).read_bytes()
         auth = {"Authorization": f"Bearer {token}"}
-        with TestClient(create_app(Settings(database_url=sqlite_url), app)) as client:
+        with TestClient(
+            create_app(Settings(database_url=sqlite_url), app), headers={"Accept-Language": "en"}
+        ) as client:
             response = client.post(
                 "/changes", content=body, headers={"content-type": "application/yaml", **auth}
             )
             assert response.status_code == 503, response.text
-            assert response.json() == {"detail": DatabaseUnavailable.MESSAGE}
+            assert response.json() == {"detail": DatabaseUnavailable.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
             mutation = "mutation ($f: JSON!) { recordChanges(file: $f) }"
             graphql = client.post(
                 "/graphql", json={"query": mutation, "variables": {"f": body.decode()}}, headers=auth
@@ -325,7 +327,9 @@ def test_a_dropped_database_under_a_running_service(postgres_url: str, tmp_path:
     app = OrgChange(postgres_url)
     try:
         token = create_token(app, "registratorn", "registrar")
-        with TestClient(create_app(Settings(database_url=postgres_url), app)) as client:
+        with TestClient(
+            create_app(Settings(database_url=postgres_url), app), headers={"Accept-Language": "en"}
+        ) as client:
             admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 name = make_url(postgres_url).database
@@ -337,7 +341,7 @@ def test_a_dropped_database_under_a_running_service(postgres_url: str, tmp_path:
                 "/changes", content=body, headers={"content-type": "application/yaml", **auth}
             )
             assert posted.status_code == 503, posted.text
-            assert posted.json() == {"detail": DatabaseUnavailable.MESSAGE}
+            assert posted.json() == {"detail": DatabaseUnavailable.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
             query = client.post("/graphql", json={"query": '{ organisation(asOf: "2013-01-01") { asOf } }'})
             error = query.json()["errors"][0]
             assert error["message"] == DatabaseUnavailable.MESSAGE

@@ -574,7 +574,10 @@ def service(database_url: str):
         parse_change_file(json.dumps({"format": "orgchange/v1", "changes": base_entries()})).changes, "setup"
     )
     token = create_token(app, "registratorn", "registrar")
-    client = TestClient(create_app(Settings(database_url=database_url, max_upload_bytes=2_000_000), app))
+    client = TestClient(
+        create_app(Settings(database_url=database_url, max_upload_bytes=2_000_000), app),
+        headers={"Accept-Language": "en"},
+    )
     client.__enter__()
     try:
         yield client, app, {"Authorization": f"Bearer {token}"}

@@ -11,6 +11,7 @@ from typing import Any
 from orgchange.application.documents import diagrams
 from orgchange.application.documents.graphviz import DiagramTooLarge, RenderLimits
 from orgchange.application.errors import NotFound
+from orgchange.domain.messages import Text, text
 from projections.read_model import ReadModel
 from projections.rows import PositionRow, UnitRow
 
@@ -66,8 +67,13 @@ class OrgChart:
             limits = limits or RenderLimits.from_environment()
             if len(self.units) > limits.max_nodes:
                 raise DiagramTooLarge(
-                    f"the org chart of {self.as_of.isoformat()} holds {len(self.units):,} units, more "
-                    f"than the {limits.max_nodes:,} one diagram may show; {hint}",
+                    text(
+                        "DIAGRAM_TOO_LARGE:orgchart",
+                        day=self.as_of,
+                        units=f"{len(self.units):,}",
+                        limit=f"{limits.max_nodes:,}",
+                        hint=hint,
+                    ),
                     len(self.units),
                     limits.max_nodes,
                 )
@@ -76,18 +82,12 @@ class OrgChart:
         )
         return diagrams.render(graph, fmt, limits=limits, cancelled=cancelled, hint=hint)
 
-    def how_to_ask_for_a_part(self) -> str:
+    def how_to_ask_for_a_part(self) -> Text:
         if self.root is None:
             tops = sorted(self.below().get(None, []), key=lambda u: u.id)
-            example = f", e.g. root={tops[0].id}&depth=2" if tops else ""
-            return (
-                "ask for a part: root=KEY (a unit and what stands under it) and depth=N (that many "
-                f"levels below it){example} (on the command line: --root KEY --depth N)"
-            )
-        return (
-            "ask for fewer levels with depth=N, or for a unit further down with root=KEY "
-            "(on the command line: --depth N, --root KEY)"
-        )
+            example = text("DIAGRAM_TOO_LARGE:example", root=tops[0].id) if tops else ""
+            return text("DIAGRAM_TOO_LARGE:part", example=example)
+        return text("DIAGRAM_TOO_LARGE:fewer-levels")
 
 
 def _subtree(units: list[UnitRow], root: str, as_of: date) -> list[UnitRow]:

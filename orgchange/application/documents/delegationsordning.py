@@ -14,6 +14,7 @@ from orgchange.application.documents.graphviz import RenderLimits
 from orgchange.application.escaping import csv_cell, html_text
 from orgchange.domain.findings import Finding
 from orgchange.domain.law import FURTHER_DELEGATION_REPORTING, IN_FORCE, REPORTING_TO_BOARD
+from orgchange.domain.messages import text
 from projections.delegations import Delegate, DelegationRow, Gap
 from projections.read_model import ReadModel
 
@@ -245,7 +246,7 @@ class Delegationsordning:
             changes=changes,
             title=title,
         )
-        hint = "ask for one board's delegations: board=KEY (on the command line: --board KEY)"
+        hint = text("DIAGRAM_TOO_LARGE:one-board")
         return diagrams.render(graph, fmt, limits=limits, cancelled=cancelled, hint=hint)
 
 

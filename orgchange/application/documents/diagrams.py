@@ -23,8 +23,10 @@ import pydot
 
 from orgchange.application.documents.graphviz import SMALLER_PART, DiagramTooLarge, RenderLimits, run_dot
 from orgchange.application.escaping import dot_html, dot_text, dot_tooltip
+from orgchange.domain import messages
 from orgchange.domain.errors import OrgChangeError
 from orgchange.domain.kinds import kind_name
+from orgchange.domain.messages import Text
 from projections.delegations import Delegate, DelegationRow
 from projections.rows import PositionRow, UnitRow
 
@@ -173,7 +175,7 @@ def render(
     *,
     limits: RenderLimits | None = None,
     cancelled: threading.Event | None = None,
-    hint: str = SMALLER_PART,
+    hint: str | Text = SMALLER_PART,
 ) -> bytes:
     """The diagram as DOT text, SVG or PNG bytes; SVG and PNG within `limits` (graphviz.py).
 
@@ -193,8 +195,13 @@ def render(
     nodes, edges = size(graph)
     if nodes > limits.max_nodes or edges > 2 * limits.max_nodes:
         raise DiagramTooLarge(
-            f"the diagram would hold {nodes:,} boxes and {edges:,} lines, more than the "
-            f"{limits.max_nodes:,} boxes (and twice as many lines) one diagram may show; {hint}",
+            messages.text(
+                "DIAGRAM_TOO_LARGE",
+                nodes=f"{nodes:,}",
+                edges=f"{edges:,}",
+                limit=f"{limits.max_nodes:,}",
+                hint=hint,
+            ),
             max(nodes, edges // 2),
             limits.max_nodes,
         )

@@ -30,7 +30,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from orgchange.domain import messages
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import Text
 
 if TYPE_CHECKING:
     from orgchange.application.config import Settings
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 DPI = 96  # Graphviz's own default for bitmaps: a point is 96/72 pixels
 POLL_SECONDS = 0.1  # how often a running `dot` looks whether it is still wanted
 RETRY_AFTER_SECONDS = 5
-SMALLER_PART = "ask for a smaller part"
+SMALLER_PART = messages.text("DIAGRAM_TOO_LARGE:smaller-part")
 
 
 class DiagramTooLarge(OrgChangeError):
@@ -46,7 +48,7 @@ class DiagramTooLarge(OrgChangeError):
 
     code = "DIAGRAM_TOO_LARGE"
 
-    def __init__(self, message: str, size: int, limit: int):
+    def __init__(self, message: str | Text, size: int, limit: int):
         super().__init__(message)
         self.size = size
         self.limit = limit
@@ -143,11 +145,8 @@ class Gate:
                 self._changed.notify()
 
 
-def _busy_message() -> str:
-    return (
-        "the server is drawing as many diagrams as it may at once; "
-        f"try again in {RETRY_AFTER_SECONDS} seconds"
-    )
+def _busy_message() -> Text:
+    return messages.text("DIAGRAM_BUSY", seconds=RETRY_AFTER_SECONDS)
 
 
 _gates: dict[tuple[int, int], Gate] = {}
@@ -177,7 +176,7 @@ def run_dot(
     fmt: str,
     limits: RenderLimits,
     cancelled: threading.Event | None = None,
-    hint: str = SMALLER_PART,
+    hint: str | Text = SMALLER_PART,
     fallback: bytes | None = None,
 ) -> bytes:
     """`dot -T{fmt}` of `text`, within the limits; raises DiagramTimedOut, DiagramFailed,
@@ -203,7 +202,7 @@ def _dot(
     limits: RenderLimits,
     deadline: float,
     cancelled: threading.Event | None,
-    hint: str,
+    hint: str | Text,
 ) -> bytes:
     if cancelled is not None and cancelled.is_set():
         raise DiagramCancelled
@@ -222,7 +221,7 @@ def _dot(
                 raise DiagramCancelled
             if time.monotonic() > deadline:
                 raise DiagramTimedOut(
-                    f"drawing the diagram took longer than {limits.timeout:g} seconds and was stopped; {hint}"
+                    messages.text("DIAGRAM_TIMED_OUT", seconds=f"{limits.timeout:g}", hint=hint)
                 )
     finally:
         if process.returncode is None:
@@ -231,5 +230,5 @@ def _dot(
     if process.returncode != 0:
         reason = errors.decode("utf-8", errors="replace").strip().splitlines()
         said = f" ({reason[-1][:200]})" if reason else ""
-        raise DiagramFailed(f"Graphviz could not draw the diagram{said}; {hint}")
+        raise DiagramFailed(messages.text("DIAGRAM_FAILED", said=said, hint=hint))
     return output

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import Text, text
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -110,10 +111,8 @@ class _Turns:
                 freed.notify()
 
 
-def _busy_message() -> str:
-    return (
-        f"the server is printing as many PDFs as it may at once; try again in {RETRY_AFTER_SECONDS} seconds"
-    )
+def _busy_message() -> Text:
+    return text("PDF_BUSY", seconds=RETRY_AFTER_SECONDS)
 
 
 class Printer:

@@ -20,12 +20,13 @@ from orgchange.application.documents.graphviz import DiagramNotDrawn, DiagramToo
 from orgchange.application.errors import NotFound
 from orgchange.application.escaping import html_text
 from orgchange.domain.findings import Finding
+from orgchange.domain.messages import text
 from projections.delegations import Gap
 from projections.reports import ReportRow
 from projections.rows import ChangeRow, UnitRow
 
 # The charts of a pack are of the units its changes touch: a pack too large to draw says so.
-CHART_HINT = "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)"
+CHART_HINT = text("DIAGRAM_TOO_LARGE:review")
 
 MONTHS = ("jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec")
 

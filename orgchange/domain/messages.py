@@ -1,0 +1,650 @@
+"""The catalogue of messages: every code the register answers with, in Swedish and in English.
+
+An error carries a `Text`: a key of `MESSAGES` and its named parameters, not words. It
+is put into words where it leaves the register (docs/errors.md#languages): the HTTP
+service in the language of the request's `Accept-Language`, the command line in that of
+`ORGCHANGE_LANGUAGE`, Swedish unless English is asked for. Both edges set the language
+of what they are doing (`speaking`); `str(text)` renders in it.
+
+`CODES` holds every public code (docs/errors.md lists them) and what it means.
+`MESSAGES` holds the sentences: a key is a code, or a code, a colon and what in
+particular went wrong (`in-effect:unit`); each sentence has the same named
+parameters (`{key}`, `{day}`) in both languages. A parameter may be a `Text` itself
+(the change a sentence is about), rendered in the same language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SWEDISH = "sv"
+ENGLISH = "en"
+LANGUAGES = (SWEDISH, ENGLISH)
+DEFAULT_LANGUAGE = SWEDISH
+
+
+@dataclass(frozen=True)
+class Template:
+    """One sentence (or name) in both languages, with `{named}` parameters."""
+
+    sv: str
+    en: str
+
+    def in_language(self, language: str) -> str:
+        return self.en if language == ENGLISH else self.sv
+
+
+T = Template
+
+# --- every public code, and what it means --------------------------------------------
+# The rules of docs/domain.md (a refused change names its rule) ...
+RULES: dict[str, Template] = {
+    "unique-key": T(
+        "en nyckel namnger redan något, eller har gjort det", "a key already names something, or did"
+    ),
+    "one-parent": T(
+        "en enhet utan sin enda överordnade, eller ett bolag utan sin enda ägare",
+        "a unit without its one parent, or a company without its one owner",
+    ),
+    "hierarchy": T(
+        "en enhet som skulle överleva det den står under, en cirkel, ett utskott som inte hör till en nämnd",
+        "a unit that would outlive what it stands under, a cycle, a committee not under a board",
+    ),
+    "active-children": T(
+        "en enhet med aktiva underenheter avvecklas, eller en delning fördelar inte "
+        "varje underenhet och befattning",
+        "a dissolution of a unit with active children; a split that does not map every child and post",
+    ),
+    "cardinality": T(
+        "en sammanslagning av färre än två enheter, eller en delning i färre än två",
+        "a merge of fewer than two units, a split into fewer than two",
+    ),
+    "in-effect": T(
+        "en enhet, befattning eller delegation som inte gäller på ändringens dag",
+        "a unit, post or delegation not in effect on the change's day",
+    ),
+    "delegation": T("en delegation som lagen inte tillåter", "a delegation the law does not allow"),
+    "retroactive-consistency": T(
+        "en ändring daterad före andra som den skulle göra ogiltiga",
+        "a change dated before others that it would break",
+    ),
+    "competence": T("beslutsfattaren får inte besluta ändringen", "the decider may not make this change"),
+    "no-change": T("ändringen ändrar ingenting", "the change changes nothing"),
+    "idempotency": T(
+        "ett id som redan registrerats med annat innehåll", "an id already recorded with other content"
+    ),
+    "cancellation": T(
+        "ingen sådan ändring, redan makulerad, eller en ändring som inte kan makuleras",
+        "no such change, already cancelled, or not one that can be cancelled",
+    ),
+    "reporting": T(
+        "en anmälan av ändringar som inte registrerats, makulerats eller redan anmälts; "
+        "en notering utan anmälan",
+        "a report of changes not recorded, cancelled or already reported; a noting without a report",
+    ),
+    "malformed-input": T(
+        "inte en ändringsfil: inte YAML eller JSON, okänd typ, ett saknat eller felaktigt fält",
+        "not a change file: not YAML or JSON, an unknown type, a missing or ill-typed field",
+    ),
+}
+# ... and the codes of everything else a caller can get wrong (HTTP, GraphQL, the command line).
+REQUEST_CODES: dict[str, Template] = {
+    "YAML_TOO_MANY_NODES": T(
+        "filen har fler YAML-noder än den får ha", "the file has more YAML nodes than allowed"
+    ),
+    "TOO_MANY_CHANGES": T(
+        "filen har fler ändringar än en begäran får ha", "the file has more changes than allowed"
+    ),
+    "DIAGRAM_TOO_LARGE": T("diagrammet skulle få för många enheter", "the diagram would hold too many units"),
+    "DIAGRAM_NOT_DRAWN": T("Graphviz gav ingen bild", "Graphviz gave no picture"),
+    "DIAGRAM_TIMED_OUT": T("Graphviz blev inte klart i tid", "Graphviz did not finish in time"),
+    "DIAGRAM_FAILED": T("Graphviz gav upp", "Graphviz gave up"),
+    "DIAGRAM_BUSY": T("alla turer att rita är upptagna", "every turn to draw is taken"),
+    "PDF_BUSY": T("alla turer att skriva ut PDF är upptagna", "every turn to print a PDF is taken"),
+    "REVIEW_BUSY": T(
+        "alla turer att bygga granskningsunderlag är upptagna", "every turn to build a review pack is taken"
+    ),
+    "EXPORT_BUSY": T(
+        "alla turer att exportera öppna data är upptagna", "every turn to export open data is taken"
+    ),
+    "HEADERS_TOO_LARGE": T("begärans rubriker är för stora", "the request headers are too large"),
+    "REQUEST_TIMEOUT": T("begäran kom inte fram i tid", "the request did not arrive in time"),
+    "BAD_HTTP_REQUEST": T("begäran är inte HTTP", "the request is not HTTP"),
+    "INVALID_PARAMETER": T("en parameter saknas eller är felaktig", "a parameter is missing or malformed"),
+    "UNAUTHENTICATED": T("ingen giltig token", "no valid token"),
+    "FORBIDDEN": T("tokenens roll får inte detta", "the token's role may not do this"),
+    "DATABASE_UNAVAILABLE": T("databasen kan inte användas", "the database cannot be used"),
+    "CONCURRENT_WRITE": T("andra skrivare höll registret upptaget", "other writers kept the register busy"),
+    "BAD_USER_INPUT": T("ett argument är felaktigt", "an argument is wrong"),
+    "MALFORMED_INPUT": T("ändringsfilen är inte en ändringsfil", "the change file is not a change file"),
+    "CHANGE_REJECTED": T("en ändring bröt mot en regel", "a change broke a rule"),
+    "GRAPHQL_PARSE_FAILED": T("dokumentet är inte GraphQL", "the document is not GraphQL"),
+    "QUERY_TOO_DEEP": T("frågan är för djup", "the query is too deep"),
+    "TOO_MANY_ALIASES": T("frågan har för många alias", "the query has too many aliases"),
+    "TOO_MANY_TOKENS": T("dokumentet har för många token", "the document has too many tokens"),
+    "QUERY_TOO_COSTLY": T("frågan kostar för mycket", "the query costs too much"),
+    "RESULT_TOO_LARGE": T("svaret skulle bli för stort", "the answer would be too large"),
+    "REQUEST_TOO_LARGE": T("begäran är för stor", "the request is too large"),
+    "DOCUMENT_TOO_LARGE": T("dokumentet är för stort", "the document is too large"),
+    "VARIABLES_TOO_DEEP": T("variablerna är för djupt nästlade", "the variables are nested too deep"),
+    "BAD_REQUEST_BODY": T("kroppen är inte ett JSON-objekt", "the body is not one JSON object"),
+    "UNSUPPORTED_MEDIA_TYPE": T("kroppen har fel medietyp", "the body has the wrong media type"),
+    "OPERATION_NOT_CHOSEN": T("ingen operation är vald", "no operation is chosen"),
+    "TOO_MANY_FIELDS": T("dokumentet väljer för många fält", "the document selects too many fields"),
+    "INVALID_SETTING": T("en inställning har ett ogiltigt värde", "a setting has an invalid value"),
+}
+CODES: dict[str, Template] = {**RULES, **REQUEST_CODES}
+
+# --- the sentences ---------------------------------------------------------------------
+MESSAGES: dict[str, Template] = {
+    # A refused change, named by its place in the file, its id and its type.
+    "CHANGE_REJECTED": T(
+        "ändring nr {index}{ident} {type}: {reason}", "change #{index}{ident} {type}: {reason}"
+    ),
+    "CHANGE_REJECTED:nothing-recorded": T("Ingenting registrerades.", "Nothing was recorded."),
+    # What a refused change would have done (the start of its reason).
+    "CHANGE_REJECTED:establish": T(
+        "enheten '{unit}' kan inte inrättas", "unit '{unit}' cannot be established"
+    ),
+    "CHANGE_REJECTED:rename": T("enheten '{unit}' kan inte byta namn", "unit '{unit}' cannot be renamed"),
+    "CHANGE_REJECTED:reclassify": T(
+        "enheten '{unit}' kan inte bli {kind}", "unit '{unit}' cannot become {kind}"
+    ),
+    "CHANGE_REJECTED:move": T(
+        "enheten '{unit}' kan inte flyttas under '{target}'", "unit '{unit}' cannot move under '{target}'"
+    ),
+    "CHANGE_REJECTED:supervision": T(
+        "uppsikten över '{unit}' kan inte gå över till '{supervisor}'",
+        "the supervision of '{unit}' cannot pass to '{supervisor}'",
+    ),
+    "CHANGE_REJECTED:merge": T(
+        "enheterna {units} kan inte slås samman till '{into}'", "units {units} cannot be merged into '{into}'"
+    ),
+    "CHANGE_REJECTED:split": T("enheten '{unit}' kan inte delas", "unit '{unit}' cannot be split"),
+    "CHANGE_REJECTED:dissolve": T(
+        "enheten '{unit}' kan inte avvecklas {day}", "unit '{unit}' cannot be dissolved on {day}"
+    ),
+    "CHANGE_REJECTED:spin-off": T(
+        "enheten '{unit}' kan inte bli bolaget '{company}'", "unit '{unit}' cannot become company '{company}'"
+    ),
+    "CHANGE_REJECTED:establish-position": T(
+        "befattningen '{position}' kan inte inrättas i '{unit}'",
+        "position '{position}' cannot be established in '{unit}'",
+    ),
+    "CHANGE_REJECTED:move-position": T(
+        "befattningen '{position}' kan inte flyttas till '{unit}'",
+        "position '{position}' cannot move to '{unit}'",
+    ),
+    "CHANGE_REJECTED:abolish-position": T(
+        "befattningen '{position}' kan inte avskaffas", "position '{position}' cannot be abolished"
+    ),
+    "CHANGE_REJECTED:grant": T(
+        "delegationen '{delegation}' från '{board}' till '{to}' kan inte ges",
+        "delegation '{delegation}' from '{board}' to '{to}' cannot be granted",
+    ),
+    "CHANGE_REJECTED:amend": T(
+        "delegationen '{delegation}' kan inte ändras", "delegation '{delegation}' cannot be amended"
+    ),
+    "CHANGE_REJECTED:subdelegate": T(
+        "'{parent}' kan inte vidaredelegeras till '{to}' som '{delegation}'",
+        "'{parent}' cannot be passed on to '{to}' as '{delegation}'",
+    ),
+    "retroactive-consistency": T(
+        "den krockar med senare ändringar som redan registrerats: {conflicts}",
+        "it conflicts with later changes already recorded: {conflicts}",
+    ),
+    "retroactive-consistency:conflict": T(
+        "{change} ({type}, gäller från {effective}): {reason}",
+        "{change} ({type}, effective {effective}): {reason}",
+    ),
+    "retroactive-consistency:more": T("och {count} till", "and {count} more"),
+    # Rule 1 and rule 5, checked for every change (orgchange/domain/timeline.py).
+    "unique-key": T(
+        "{noun} '{key}' kan inte inrättas: nyckeln '{key}' namnger redan {used} (en nyckel identifierar "
+        "en sak för alltid och återanvänds aldrig, inte ens när den upphört)",
+        "{noun} '{key}' cannot be established: the key '{key}' already names {used} (a key identifies "
+        "one thing forever and is never reused, even after it ends)",
+    ),
+    "in-effect": T("{what}: {reason}", "{what}: {reason}"),
+    "in-effect:ended": T(
+        "'{key}' gäller inte {day} (den upphör {end})", "'{key}' is not in effect on {day} (it ends {end})"
+    ),
+    "in-effect:other-kind": T("'{key}' är {other}, inte {noun}", "'{key}' is {other}, not {noun}"),
+    "in-effect:unknown": T(
+        "'{key}' gäller inte {day} (det finns ingen {noun} med den nyckeln)",
+        "'{key}' is not in effect on {day} (there is no {noun} with that key)",
+    ),
+    "in-effect:not-yet": T(
+        "'{key}' gäller inte {day} (den börjar gälla {start})",
+        "'{key}' is not in effect on {day} (it starts {start})",
+    ),
+    "in-effect:no-longer-applies": T(
+        "'{key}' gäller inte {day} (ändringen '{change}', som {made} den, skulle inte längre gälla)",
+        "'{key}' is not in effect on {day} (change '{change}', which {made} it, would no longer apply)",
+    ),
+    "in-effect:cancelled": T(
+        "{noun} '{key}' finns inte när ändringen '{change}', som {made} den, makuleras",
+        "there is no {noun} '{key}' once change '{change}', which {made} it, is cancelled",
+    ),
+    # What a thing is called inside a sentence (the articles differ between the languages).
+    "in-effect:unit": T("en enhet", "a unit"),
+    "in-effect:position": T("en befattning", "a position"),
+    "in-effect:delegation": T("en delegation", "a delegation"),
+    "in-effect:council": T("ett kommunfullmäktige", "a council"),
+    "in-effect:board": T("en nämnd", "a board"),
+    "in-effect:committee": T("ett utskott", "a committee"),
+    "in-effect:office": T("en förvaltning", "an office"),
+    "in-effect:area": T("ett verksamhetsområde", "an area"),
+    "in-effect:group": T("en ledningsgrupp", "a group"),
+    "in-effect:company": T("ett bolag", "a company"),
+    "in-effect:unknown-kind": T("av slaget '{kind}'", "of kind '{kind}'"),
+    "in-effect:established": T("inrättade", "established"),
+    "in-effect:granted": T("gav", "granted"),
+    "unique-key:unit": T("enheten", "unit"),
+    "unique-key:position": T("befattningen", "position"),
+    "unique-key:delegation": T("delegationen", "delegation"),
+    # Changes that change nothing.
+    "no-change:named": T("{what}: den heter redan '{name}'", "{what}: it is already named '{name}'"),
+    "no-change:kind": T("{what}: den är redan det", "{what}: it already is one"),
+    "no-change:parent": T(
+        "{what}: den står redan under '{parent}'", "{what}: it already stands under '{parent}'"
+    ),
+    "no-change:unit": T("{what}: den hör redan till '{unit}'", "{what}: it already belongs to '{unit}'"),
+    "no-change:terms": T(
+        "{what}: de nya villkoren är desamma som de gamla", "{what}: the new terms are the same as the old"
+    ),
+    "no-change:holder": T(
+        "{what}: '{to}' har redan delegationen", "{what}: '{to}' already holds the delegation"
+    ),
+    # Cancellations and reports (orgchange/domain/register.py).
+    "cancellation:what": T(
+        "ändringen '{change}' kan inte makuleras", "change '{change}' cannot be cancelled"
+    ),
+    "cancellation:unknown": T(
+        "{what}: ingen ändring med det id:t har registrerats", "{what}: no change with that id was recorded"
+    ),
+    "cancellation:not-cancellable": T(
+        "{what}: den är en {type}; bara organisations- och delegationsändringar kan makuleras",
+        "{what}: it is a {type}; only organisational and delegation changes can be cancelled",
+    ),
+    "idempotency": T(
+        "id:t '{change}' registrerades tidigare med annat innehåll (ett ändrings-id namnger en ändring "
+        "för alltid; använd ett nytt id)",
+        "the id '{change}' was recorded before with different content (a change id names one change "
+        "forever; use a new id)",
+    ),
+    "cancellation:already": T(
+        "{what}: den är redan makulerad av '{by}'", "{what}: it was already cancelled by '{by}'"
+    ),
+    "reporting:what": T(
+        "ändringar kan inte anmälas till '{to}' för sammanträdet {meeting}",
+        "changes cannot be reported to '{to}' for the meeting {meeting}",
+    ),
+    "reporting:note-what": T(
+        "anmälan till '{to}' för {meeting} kan inte noteras",
+        "the report to '{to}' for {meeting} cannot be noted",
+    ),
+    "reporting:not-a-board": T("{what}: '{to}' {where} den {meeting}", "{what}: '{to}' {where} on {meeting}"),
+    "reporting:no-board": T("är inte en nämnd som gäller", "is not a board in effect"),
+    "reporting:kind": T("är {kind}, inte en nämnd,", "is {kind}, not a board"),
+    "reporting:twice": T("{what}: '{change}' står två gånger", "{what}: '{change}' is listed twice"),
+    "reporting:unknown": T(
+        "{what}: ingen ändring '{change}' har registrerats", "{what}: no change '{change}' was recorded"
+    ),
+    "reporting:is-report": T(
+        "{what}: '{change}' är själv en anmälan", "{what}: '{change}' is itself a report"
+    ),
+    "reporting:cancelled": T(
+        "{what}: '{change}' är makulerad av '{by}'", "{what}: '{change}' was cancelled by '{by}'"
+    ),
+    "reporting:already": T(
+        "{what}: '{change}' anmäldes redan till '{to}' {day}",
+        "{what}: '{change}' was already reported to '{to}' on {day}",
+    ),
+    "reporting:nothing": T(
+        "{what}: inga ändringar anmäldes för det sammanträdet",
+        "{what}: no changes were reported for that meeting",
+    ),
+    "reporting:noted": T(
+        "{what}: den är redan noterad under {paragraph}", "{what}: it was already noted under {paragraph}"
+    ),
+    # Reading a change file (orgchange/application/changefile.py).
+    "malformed-input": T("{source}: {problem}", "{source}: {problem}"),
+    "malformed-input:not-utf8": T(
+        "{source}: filen är inte UTF-8-text", "{source}: the file is not UTF-8 text"
+    ),
+    "malformed-input:too-deep": T(
+        "{source}: filen är för djupt nästlad", "{source}: the file is nested too deeply"
+    ),
+    "malformed-input:not-yaml": T(
+        "{source}: inte giltig YAML eller JSON{where}: {problem}",
+        "{source}: not valid YAML or JSON{where}: {problem}",
+    ),
+    "malformed-input:not-a-file": T(
+        "{source}: en ändringsfil är en mappning med 'format' och 'changes'",
+        "{source}: a change file is a mapping with 'format' and 'changes'",
+    ),
+    "malformed-input:unknown-fields": T(
+        "{source}: okända fält på översta nivån: {fields}", "{source}: unknown top-level field(s): {fields}"
+    ),
+    "malformed-input:format": T(
+        "{source}: 'format' måste vara '{expected}' (fann {found})",
+        "{source}: 'format' must be '{expected}' (found {found})",
+    ),
+    "malformed-input:organisation-text": T(
+        "{source}: 'organisation' måste vara text", "{source}: 'organisation' must be text"
+    ),
+    "malformed-input:organisation-nul": T(
+        "{source}: 'organisation': text får inte innehålla tecknet U+0000 (NUL)",
+        "{source}: 'organisation': text cannot contain the character U+0000 (NUL)",
+    ),
+    "malformed-input:changes-list": T(
+        "{source}: 'changes' måste vara en lista av ändringar",
+        "{source}: 'changes' must be a list of changes",
+    ),
+    "malformed-input:more": T("… (fler problem visas inte)", "… (further problems not shown)"),
+    "malformed-input:not-a-mapping": T(
+        "ändring nr {index}: en ändring är en mappning av fält",
+        "change #{index}: a change is a mapping of fields",
+    ),
+    "malformed-input:change": T("ändring nr {index}{ident}", "change #{index}{ident}"),
+    "malformed-input:nul": T(
+        "ändring nr {index}: text får inte innehålla tecknet U+0000 (NUL)",
+        "change #{index}: text cannot contain the character U+0000 (NUL)",
+    ),
+    "malformed-input:no-type": T("saknar 'type'", "has no 'type'"),
+    "malformed-input:type": T("har okänd typ {type}", "has unknown type {type}"),
+    "malformed-input:where": T(" (rad {line}, kolumn {column})", " (line {line}, column {column})"),
+    "malformed-input:anchors": T(
+        "{source}: YAML-ankare och -alias (&namn, *namn) är inte tillåtna i en ändringsfil (rad {line}, "
+        "kolumn {column}); skriv ut värdena",
+        "{source}: YAML anchors and aliases (&name, *name) are not allowed in a change file (line {line}, "
+        "column {column}); write the values out",
+    ),
+    "malformed-input:too-large": T(
+        "{source}: filen är större än {limit} byte; dela upp den i flera filer",
+        "{source}: the file is larger than {limit} bytes; split it into several files",
+    ),
+    "malformed-input:repeated-key": T(
+        "{source}: nyckeln {key} står två gånger i samma objekt",
+        "{source}: the key {key} is written twice in one object",
+    ),
+    "YAML_TOO_MANY_NODES": T(
+        "{source}: filen har fler än {limit} YAML-noder (värden, listor och mappningar; rad {line}, kolumn "
+        "{column}), för många för en fil av sin storlek: skriv ut ändringarna som i en vanlig ändringsfil "
+        "(YAML_TOO_MANY_NODES)",
+        "{source}: the file has more than {limit} YAML nodes (values, lists and mappings; line {line}, column "
+        "{column}), too many for a file of its size: write the changes out as in an ordinary change file "
+        "(YAML_TOO_MANY_NODES)",
+    ),
+    "TOO_MANY_CHANGES": T(
+        "{source}: filen har {count} ändringar; högst {limit} tas emot i en begäran: dela upp den i flera "
+        "filer, eller läs in den med orgchange import (TOO_MANY_CHANGES)",
+        "{source}: the file has {count} changes; at most {limit} are taken in one request: split it into "
+        "several files, or import it with orgchange import (TOO_MANY_CHANGES)",
+    ),
+    "malformed-input:unknown-type": T(
+        "{label} {what}; förväntade en av: {expected}", "{label} {what}; expected one of: {expected}"
+    ),
+    "malformed-input:change-too-deep": T(
+        "{label} {type}: för djupt nästlad", "{label} {type}: nested too deeply"
+    ),
+    "malformed-input:unreadable": T(
+        "{source}: kan inte läsa filen: {reason}", "{source}: cannot read the file: {reason}"
+    ),
+    # HTTP.
+    "INVALID_PARAMETER": T("'{name}': {problem}", "'{name}': {problem}"),
+    "INVALID_PARAMETER:where": T("{where}: {problem}", "{where}: {problem}"),
+    "INVALID_PARAMETER:query": T("frågeparametern '{name}'", "query parameter '{name}'"),
+    "INVALID_PARAMETER:path": T("sökvägsparametern '{name}'", "path parameter '{name}'"),
+    "INVALID_PARAMETER:header": T("rubriken '{name}'", "header parameter '{name}'"),
+    "INVALID_PARAMETER:nul": T(
+        "'{name}': text får inte innehålla tecknet U+0000 (NUL)",
+        "'{name}': text cannot contain the character U+0000 (NUL)",
+    ),
+    "INVALID_PARAMETER:date": T(
+        "inte ett datum skrivet ÅÅÅÅ-MM-DD: {value}", "not a date written YYYY-MM-DD: {value}"
+    ),
+    "INVALID_PARAMETER:calendar-date": T(
+        "inte ett datum i kalendern: {value}", "not a calendar date: {value}"
+    ),
+    "INVALID_PARAMETER:instant": T(
+        "inte en tidpunkt enligt ISO 8601: {value}", "not an ISO 8601 instant: {value}"
+    ),
+    "INVALID_PARAMETER:instant-example": T(
+        "inte en tidpunkt enligt ISO 8601, som 2017-03-01T12:00:00+01:00: {value}",
+        "not an ISO 8601 instant such as 2017-03-01T12:00:00+01:00: {value}",
+    ),
+    "INVALID_PARAMETER:time-zone": T(
+        "en tidpunkt behöver en tidszon, t.ex. Z för UTC eller +01:00: {value}",
+        "an instant needs a time zone, e.g. Z for UTC or +01:00: {value}",
+    ),
+    "INVALID_PARAMETER:instant-range": T(
+        "inte en tidpunkt mellan år 1 och 9999 i UTC: {value}",
+        "not an instant between the years 1 and 9999 in UTC: {value}",
+    ),
+    "INVALID_PARAMETER:invalid": T("begäran är inte giltig", "the request is not valid"),
+    "REQUEST_TIMEOUT": T(
+        "begärans rubriker kom inte fram i tid", "the request headers did not arrive in time"
+    ),
+    "REQUEST_TIMEOUT:body": T(
+        "begärans kropp kom inte fram i tid", "the request body did not arrive in time"
+    ),
+    "HEADERS_TOO_LARGE": T(
+        "begärans rad och rubriker är större än {limit} byte",
+        "the request line and headers are larger than {limit} bytes",
+    ),
+    "UNAUTHENTICATED": T(
+        "en giltig API-token behövs: skicka 'Authorization: Bearer TOKEN'",
+        "a valid API token is needed: send 'Authorization: Bearer TOKEN'",
+    ),
+    "UNAUTHENTICATED:read": T(
+        "läsning är inte öppen på den här servern: skicka 'Authorization: Bearer TOKEN'",
+        "reads are not public on this server: send 'Authorization: Bearer TOKEN'",
+    ),
+    "FORBIDDEN": T(
+        "att registrera ändringar kräver en registrators eller en administratörs token",
+        "recording changes needs a registrar's or an admin's token",
+    ),
+    "UNSUPPORTED_MEDIA_TYPE": T("skicka ändringsfilen som {types}", "send the change file as {types}"),
+    "UNSUPPORTED_MEDIA_TYPE:or": T(" eller ", " or "),
+    "malformed-input:dry-run": T(
+        "frågeparametern 'dryRun' är true eller false", "the query parameter 'dryRun' is true or false"
+    ),
+    "REQUEST_TOO_LARGE": T(
+        "begärans kropp är större än {limit} byte", "the request body is larger than {limit} bytes"
+    ),
+    "DATABASE_UNAVAILABLE": T(
+        "databasen kan inte användas just nu; ingenting registrerades",
+        "the database cannot be used right now; nothing was recorded",
+    ),
+    "DATABASE_UNAVAILABLE:read-only": T(
+        "den här servern läser bara registret (en läskopia); registrera ändringar via en server som skriver; "
+        "ingenting registrerades",
+        "this server only reads the register (a read replica); record changes through a server that writes; "
+        "nothing was recorded",
+    ),
+    "DATABASE_UNAVAILABLE:detail": T("{message} ({detail})", "{message} ({detail})"),
+    "DATABASE_UNAVAILABLE:cli": T(
+        "databasen kan inte användas: {detail}", "the database cannot be used: {detail}"
+    ),
+    "CONCURRENT_WRITE": T(
+        "andra registratorer registrerade ändringar i samma ögonblick; ingenting registrerades, försök igen",
+        "other registrars kept recording changes at the same moment; nothing was recorded, please try again",
+    ),
+    "CONCURRENT_WRITE:preview": T(
+        "en annan registrator registrerade ändringar i samma ögonblick; förhandsgranska igen",
+        "another registrar recorded changes at the same moment; please preview again",
+    ),
+    "REVIEW_BUSY": T(
+        "Servern gör redan så många granskningsunderlag som den kan; försök igen om en stund.",
+        "The server is already building as many review packs as it can; try again in a while.",
+    ),
+    "EXPORT_BUSY": T(
+        "Servern gör redan så många exporter av öppna data som den kan; försök igen om en stund.",
+        "The server is already making as many open-data exports as it can; try again in a while.",
+    ),
+    # Diagrams and PDFs.
+    "DIAGRAM_TOO_LARGE": T(
+        "diagrammet skulle rymma {nodes} rutor och {edges} linjer, fler än de {limit} rutor (och dubbelt så "
+        "många linjer) ett diagram får visa; {hint}",
+        "the diagram would hold {nodes} boxes and {edges} lines, more than the {limit} boxes (and twice as "
+        "many lines) one diagram may show; {hint}",
+    ),
+    "DIAGRAM_TOO_LARGE:orgchart": T(
+        "organisationsschemat för {day} har {units} enheter, fler än de {limit} ett diagram får visa; {hint}",
+        "the org chart of {day} holds {units} units, more than the {limit} one diagram may show; {hint}",
+    ),
+    "DIAGRAM_TOO_LARGE:smaller-part": T("be om en mindre del", "ask for a smaller part"),
+    "DIAGRAM_TOO_LARGE:part": T(
+        "be om en del: root=NYCKEL (en enhet och det som står under den) och depth=N (så många nivåer "
+        "under den){example} (på kommandoraden: --root NYCKEL --depth N)",
+        "ask for a part: root=KEY (a unit and what stands under it) and depth=N (that many levels below "
+        "it){example} (on the command line: --root KEY --depth N)",
+    ),
+    "DIAGRAM_TOO_LARGE:example": T(", t.ex. root={root}&depth=2", ", e.g. root={root}&depth=2"),
+    "DIAGRAM_TOO_LARGE:fewer-levels": T(
+        "be om färre nivåer med depth=N, eller om en enhet längre ner med root=NYCKEL (på kommandoraden: "
+        "--depth N, --root NYCKEL)",
+        "ask for fewer levels with depth=N, or for a unit further down with root=KEY (on the command line: "
+        "--depth N, --root KEY)",
+    ),
+    "DIAGRAM_TOO_LARGE:one-board": T(
+        "be om en nämnds delegationer: board=NYCKEL (på kommandoraden: --board NYCKEL)",
+        "ask for one board's delegations: board=KEY (on the command line: --board KEY)",
+    ),
+    "DIAGRAM_TOO_LARGE:review": T(
+        "hela dagens organisationsschema finns på /diagrams/orgchart.svg (root=NYCKEL, depth=N för en del)",
+        "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)",
+    ),
+    "DIAGRAM_TIMED_OUT": T(
+        "att rita diagrammet tog längre tid än {seconds} sekunder och avbröts; {hint}",
+        "drawing the diagram took longer than {seconds} seconds and was stopped; {hint}",
+    ),
+    "DIAGRAM_FAILED": T(
+        "Graphviz kunde inte rita diagrammet{said}; {hint}",
+        "Graphviz could not draw the diagram{said}; {hint}",
+    ),
+    "DIAGRAM_BUSY": T(
+        "servern ritar så många diagram som den får på en gång; försök igen om {seconds} sekunder",
+        "the server is drawing as many diagrams as it may at once; try again in {seconds} seconds",
+    ),
+    "PDF_BUSY": T(
+        "servern skriver ut så många PDF:er som den får på en gång; försök igen om {seconds} sekunder",
+        "the server is printing as many PDFs as it may at once; try again in {seconds} seconds",
+    ),
+    # GraphQL arguments.
+    "BAD_USER_INPUT:first": T(
+        "'first' måste vara mellan 0 och {limit}", "'first' must be between 0 and {limit}"
+    ),
+    "BAD_USER_INPUT:no-unit": T(
+        "det finns ingen enhet '{key}' i registret", "there is no unit '{key}' in the register"
+    ),
+    "BAD_USER_INPUT:before": T(
+        "'to' ({to}) är före 'from' ({start})", "'to' ({to}) is before 'from' ({start})"
+    ),
+    "BAD_USER_INPUT:not-after": T(
+        "'to' ({to}) är inte efter 'from' ({start})", "'to' ({to}) is not after 'from' ({start})"
+    ),
+    "BAD_USER_INPUT:file": T(
+        "'file' måste vara en ändringsfil: ett JSON-objekt eller YAML-text",
+        "'file' must be a change file: a JSON object or YAML text",
+    ),
+    # The command line.
+    "INVALID_SETTING": T(
+        "{variable} måste vara en av {allowed} (fann {found})",
+        "{variable} must be one of {allowed} (found {found})",
+    ),
+}
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+_language: ContextVar[str] = ContextVar("orgchange_language", default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The language of what is being done now (a request, a command)."""
+    return _language.get()
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Renders every `Text` in `language` while inside (one request, one command)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"not a language of the register: {language!r}")
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def set_language(language: str) -> None:
+    """For the whole of what is being done now (a command line run): `speaking` without an end."""
+    if language not in LANGUAGES:
+        raise ValueError(f"not a language of the register: {language!r}")
+    _language.set(language)
+
+
+def code_of(key: str) -> str:
+    """The public code a message key belongs to: the part before the colon."""
+    return key.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message not yet in words: a key of `MESSAGES` and its parameters."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.key not in MESSAGES:
+            raise KeyError(f"no message {self.key!r} in the catalogue")
+
+    @property
+    def code(self) -> str:
+        return code_of(self.key)
+
+    def render(self, language: str | None = None) -> str:
+        language = language or current_language()
+        values = {name: _rendered(value, language) for name, value in self.params.items()}
+        return MESSAGES[self.key].in_language(language).format_map(values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def text(key: str, /, **params: Any) -> Text:
+    """The message `key` with its parameters, rendered where it is shown."""
+    return Text(key, params)
+
+
+def a_kind(kind: str) -> Text:
+    """A kind of unit (or 'position', 'delegation') with its article: 'a board', 'en nämnd'."""
+    return (
+        text(f"in-effect:{kind}")
+        if f"in-effect:{kind}" in MESSAGES
+        else text("in-effect:unknown-kind", kind=kind)
+    )
+
+
+def _rendered(value: Any, language: str) -> str:
+    if isinstance(value, Text):
+        return value.render(language)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(_rendered(part, language) for part in value)
+    return str(value)
+
+
+def render(message: str | Text, language: str | None = None) -> str:
+    """A message in words: a `Text` in `language` (default: the current one); plain text as it is."""
+    return message.render(language) if isinstance(message, Text) else message
