@@ -28,7 +28,9 @@ days = st.dates(min_value=date(1, 1, 2), max_value=date(9999, 12, 30))
 
 @given(start=days, length=st.one_of(st.none(), st.integers(0, 20_000)), day=days)
 def test_the_tree_finds_a_version_exactly_on_the_days_it_holds(start: date, length: int | None, day: date):
-    end = None if length is None else min(start + timedelta(days=min(length, 3_000_000)), date(9999, 12, 31))
+    # By ordinal: `start + timedelta(...)` past 9999-12-31 would overflow before `min` could cap it.
+    last = date(9999, 12, 31).toordinal()
+    end = None if length is None else date.fromordinal(min(start.toordinal() + length, last))
     node, last_day = intervals.place(start, end)
     on_or_after, before = intervals.path(day)
 
