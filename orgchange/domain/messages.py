@@ -648,6 +648,7 @@ MESSAGES: dict[str, Template] = {
     "BAD_USER_INPUT:not-after": T(
         "'to' ({to}) är inte efter 'from' ({start})", "'to' ({to}) is not after 'from' ({start})"
     ),
+    "BAD_USER_INPUT:status": T("'status' är en av: {statuses}", "'status' is one of: {statuses}"),
     "BAD_USER_INPUT:file": T(
         "'file' måste vara en ändringsfil: ett JSON-objekt eller YAML-text",
         "'file' must be a change file: a JSON object or YAML text",

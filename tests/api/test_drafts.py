@@ -464,8 +464,11 @@ def test_graphql_creates_updates_checks_previews_and_records_a_draft(desk: Api, 
         "recordDraft"
     ]
     listed = desk.data('{ drafts(status: "recorded") { id status recordedChangeIds } }', token=tokens.admin)
+    [unknown_status] = desk.errors('{ drafts(status: "klar") { id } }', token=tokens.admin)
 
     assert created["status"] == "open" and created["revision"] == 1 and created["createdBy"] == "registratorn"
+    assert unknown_status["extensions"] == {"code": "BAD_USER_INPUT", "argument": "status"}
+    assert unknown_status["message"] == "'status' is one of: open, recorded, discarded"
     assert updated["revision"] == 2 and len(updated["changes"]) == 4
     assert shown["check"] == {"ok": True, "stale": False, "problems": []}
     assert shown["preview"]["diff"] == {"added": ["stab"], "removed": ["ekonomi", "personal"]}
