@@ -109,10 +109,7 @@ async def current_caller(
             refuse_cross_site(request, settings)
             if not csrf_matches(session, request.headers.get(CSRF_HEADER)):
                 raise Refusal(
-                    status.HTTP_403_FORBIDDEN,
-                    CSRF_REFUSED,
-                    "Begäran avvisades: en ändring med sessionskakan måste skicka sessionens "
-                    "X-CSRF-Token (sidan gör det själv).",
+                    status.HTTP_403_FORBIDDEN, text(CSRF_REFUSED, problem=text("CSRF_REFUSED:token"))
                 )
         caller = session.caller
     if caller is not None:  # its name goes in the log line of a write (api/observability.py)

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from orgchange.application.config import Settings
 from orgchange.application.sessions import Lifetime
+from orgchange.domain.messages import Text, text
 
 SESSION_COOKIE = "orgchange_session"
 CSRF_HEADER = "x-csrf-token"
@@ -33,15 +34,19 @@ SIGN_IN_LIMITED = "SIGN_IN_LIMITED"
 
 
 class Refusal(Exception):
-    """A request refused with a status, a stable code and a message in plain words."""
+    """A request refused with a status, a stable code and a message in plain words (a message of
+    the catalogue, in the request's language; its code is the answer's)."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: Text, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.code, self.headers = status, code, headers or {}
+        self.message = message
+        self.status, self.code, self.headers = status, message.code, headers or {}
 
     def response(self) -> JSONResponse:
         return JSONResponse(
-            {"detail": str(self), "code": self.code}, status_code=self.status, headers=self.headers
+            {"detail": self.message.render(), "code": self.code},
+            status_code=self.status,
+            headers=self.headers,
         )
 
 
@@ -109,24 +114,24 @@ def is_https(request: Request, settings: Settings) -> bool:
 # --- CSRF -----------------------------------------------------------------------------------
 
 
-def cross_site_problem(request: Request, settings: Settings) -> str | None:
+def cross_site_problem(request: Request, settings: Settings) -> Text | None:
     """Why the browser's own headers say a request came from another site; None if they do not."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        return f"the browser says the request came from another site (Sec-Fetch-Site: {site[:20]})"
+        return text("CSRF_REFUSED:site", site=site[:20])
     origin = request.headers.get("origin")
     if origin is not None:
         scheme = "https" if is_https(request, settings) else "http"
         host = request.headers.get("host", "")
         if origin != f"{scheme}://{host}" and origin != f"{request.url.scheme}://{host}":
-            return "the request came from a page of another origin"
+            return text("CSRF_REFUSED:origin")
     return None
 
 
 def refuse_cross_site(request: Request, settings: Settings) -> None:
     problem = cross_site_problem(request, settings)
     if problem is not None:
-        raise Refusal(403, CSRF_REFUSED, f"Begäran avvisades: {problem}.")
+        raise Refusal(403, text(CSRF_REFUSED, problem=problem))
 
 
 # --- sign-in attempts ---------------------------------------------------------------------
@@ -157,12 +162,7 @@ class AttemptLimit:
             self._failed[address] = times
         if len(times) >= self.attempts:
             retry = max(1, int(times[0] + self.window - now) + 1)
-            raise Refusal(
-                429,
-                SIGN_IN_LIMITED,
-                f"För många misslyckade inloggningsförsök från din adress; försök igen om {retry} sekunder.",
-                {"Retry-After": str(retry)},
-            )
+            raise Refusal(429, text(SIGN_IN_LIMITED, seconds=retry), {"Retry-After": str(retry)})
 
     def failed(self, address: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -193,8 +193,13 @@ def test_a_backup_taken_while_four_writers_record_restores_the_register_as_it_st
             assert restored.last_event_id() > position
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "drift"}
+def _cli(database_url: str, *args: str, language: str = "en") -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ORGCHANGE_DATABASE_URL": database_url,
+        "ORGCHANGE_USER": "drift",
+        "ORGCHANGE_LANGUAGE": language,
+    }
     return subprocess.run(
         [sys.executable, "-m", "orgchange", *args], capture_output=True, text=True, env=env, timeout=120
     )
@@ -216,10 +221,12 @@ def test_restore_refuses_a_database_that_holds_a_register_and_changes_nothing(
     assert _cli(database_url, "backup", str(file)).returncode == 0
     before = _event_rows(empty_url)
 
-    refused = _cli(empty_url, "restore", str(file))
+    refused = _cli(empty_url, "restore", str(file), language="sv")
+    in_english = _cli(empty_url, "restore", str(file))
 
-    assert refused.returncode == 1
+    assert refused.returncode == 1 and in_english.returncode == 1
     assert "RESTORE_TARGET_NOT_EMPTY" in refused.stderr and "inte tom" in refused.stderr
+    assert "RESTORE_TARGET_NOT_EMPTY" in in_english.stderr and "is not empty" in in_english.stderr
     assert "Traceback" not in refused.stderr
     assert _event_rows(empty_url) == before
 

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from orgchange.adapters import schema
 from orgchange.application import OrgChange
 from orgchange.application.errors import DatabaseNeedsMigration, DatabaseTooNew
+from orgchange.domain.messages import ENGLISH, SWEDISH
 from orgchange.domain.register import REGISTER_ID
 from projections import tables
 from tests.builders import base_organisation
@@ -87,7 +88,9 @@ def test_an_older_process_meeting_a_newer_database_refuses_to_write_and_drops_no
             older.migrate()
 
     assert refused.value.code == "DATABASE_TOO_NEW"
-    assert "nyare version av orgchange" in str(refused.value)
+    assert refused.value.text is not None
+    assert "nyare version av orgchange" in refused.value.text.render(SWEDISH)
+    assert "newer version of orgchange" in refused.value.text.render(ENGLISH)
     assert _snapshot(database_url) == before
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -209,8 +212,15 @@ def test_a_stored_change_of_a_newer_schema_is_refused_not_misread(database_url):
 # --- the command line ------------------------------------------------------------------------
 
 
-def run(database_url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ORGCHANGE_DATABASE_URL": database_url, "ORGCHANGE_USER": "registrator"}
+def run(
+    database_url: str, *args: str, timeout: float = 120, language: str = "en"
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ORGCHANGE_DATABASE_URL": database_url,
+        "ORGCHANGE_USER": "registrator",
+        "ORGCHANGE_LANGUAGE": language,
+    }
     return subprocess.run(
         [sys.executable, "-m", "orgchange", *args], capture_output=True, text=True, env=env, timeout=timeout
     )
@@ -230,7 +240,7 @@ def _recorded_by_an_earlier_version(database_url: str) -> None:
 def test_serve_refuses_a_database_that_needs_migrating_and_names_the_command(database_url):
     _recorded_by_an_earlier_version(database_url)
 
-    served = run(database_url, "serve", "--port", str(_free_port()), timeout=60)
+    served = run(database_url, "serve", "--port", str(_free_port()), timeout=60, language="sv")
 
     assert served.returncode == 1
     assert "DATABASE_NEEDS_MIGRATION" in served.stderr
@@ -238,6 +248,7 @@ def test_serve_refuses_a_database_that_needs_migrating_and_names_the_command(dat
     assert "Traceback" not in served.stderr
     chart = run(database_url, "chart", "--as-of", "2017-03-01")
     assert chart.returncode == 1 and "DATABASE_NEEDS_MIGRATION" in chart.stderr
+    assert "orgchange migrate" in chart.stderr and "needs to be upgraded" in chart.stderr
 
 
 def test_migrate_upgrades_the_database_and_then_has_nothing_left_to_do(database_url):

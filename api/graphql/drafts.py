@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 from orgchange.application.drafts import STATUSES, DraftError, DraftNotFound
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 
 from ..drafting import problem_json
 from ..recording import problem_of
@@ -50,7 +51,7 @@ async def _run(work: Callable[[], T]) -> T:
 async def drafts(info: Info, status: str | None = strawberry.UNSET) -> list[Draft]:
     book = info.context.drafts
     if isinstance(status, str) and status not in STATUSES:
-        raise bad_argument("status", f"'status' är en av: {', '.join(STATUSES)}")
+        raise bad_argument("status", str(text("BAD_USER_INPUT:status", statuses=", ".join(STATUSES))))
     chosen = status if isinstance(status, str) else None
     return [Draft.from_row(row) for row in await _run(lambda: book.listed(chosen))]
 

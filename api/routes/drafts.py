@@ -31,6 +31,7 @@ from orgchange.application.drafts import (
 )
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.messages import text
 
 from ..dependencies import DraftsDep, WriterDep
 from ..drafting import check_json, draft_json, preview_json
@@ -43,6 +44,7 @@ from .diagrams import CLIENT_CLOSED_REQUEST
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REVISION_REQUIRED = text("DRAFT_REVISION_REQUIRED")
 
 DraftId = Annotated[str, Path(description="The draft's id.", max_length=32, pattern=r"^[0-9a-f]{1,32}$")]
 
@@ -192,15 +194,23 @@ async def put_draft_file(
     if revision is None:
         return JSONResponse(
             {
-                "detail": "ange vilken version av utkastet ändringen gjordes i: If-Match med utkastets ETag",
-                "code": "DRAFT_REVISION_REQUIRED",
+                "detail": str(REVISION_REQUIRED),
+                "code": REVISION_REQUIRED.code,
             },
             status_code=status.HTTP_428_PRECONDITION_REQUIRED,
         )
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ACCEPTED_MEDIA_TYPES:
         return JSONResponse(
-            {"detail": f"send the change file as {' or '.join(ACCEPTED_MEDIA_TYPES[:2])}"},
+            {
+                "detail": str(
+                    text(
+                        "UNSUPPORTED_MEDIA_TYPE",
+                        types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
+                    )
+                ),
+                "code": "UNSUPPORTED_MEDIA_TYPE",
+            },
             status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         )
     body = await request.body()
@@ -208,7 +218,7 @@ async def put_draft_file(
         found = await _run(lambda: drafts.get(draft_id))
         if isinstance(found, JSONResponse):
             return found
-        error = DraftChanged("If-Match anger ingen version av utkastet", revision=found.revision)
+        error = DraftChanged(text("DRAFT_CHANGED:no-revision"), revision=found.revision)
         return JSONResponse(
             {"detail": error.message, "code": error.code, "revision": found.revision},
             status_code=status.HTTP_412_PRECONDITION_FAILED,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from orgchange.application import OrgChange
 from orgchange.application.tokens import authenticate
+from orgchange.domain.messages import Text, text
 
 from ..dependencies import OrgChangeDep, SettingsDep
 
@@ -68,12 +69,12 @@ class Ready(BaseModel):
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 READ_MODELS_BEHIND = "READ_MODELS_BEHIND"
-UNREACHABLE = "the database cannot be reached"
+UNREACHABLE = "DATABASE_UNAVAILABLE:unreachable"
 
 
-def _unavailable(state: str, detail: str, code: str) -> JSONResponse:
+def _unavailable(state: str, detail: Text) -> JSONResponse:
     return JSONResponse(
-        {"status": state, "detail": detail, "code": code},
+        {"status": state, "detail": detail.render(), "code": detail.code},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
@@ -107,13 +108,9 @@ async def ready(request: Request, orgchange: OrgChangeDep, settings: SettingsDep
         last, projected = await loop.run_in_executor(HEALTH_THREADS, _two_positions, orgchange)
     except (SQLAlchemyError, PersistenceError):
         log.exception("readiness: the database cannot be reached")
-        return _unavailable("unavailable", UNREACHABLE, DATABASE_UNAVAILABLE)
+        return _unavailable("unavailable", text(UNREACHABLE))
     if projected < last:
-        return _unavailable(
-            "read models behind",
-            f"the read models reflect event {projected}, the event store holds {last}",
-            READ_MODELS_BEHIND,
-        )
+        return _unavailable("read models behind", text(READ_MODELS_BEHIND, projected=projected, last=last))
     if not settings.public_read and not await loop.run_in_executor(
         HEALTH_THREADS, _has_valid_token, request, orgchange
     ):
@@ -150,7 +147,7 @@ async def health(
         last, projected, events = await loop.run_in_executor(HEALTH_THREADS, _positions, orgchange)
     except (SQLAlchemyError, PersistenceError):  # the event store wraps the driver's errors
         log.exception("health check: the database cannot be reached")
-        return _unavailable("unavailable", UNREACHABLE, DATABASE_UNAVAILABLE)
+        return _unavailable("unavailable", text(UNREACHABLE))
     up_to_date = projected >= last
     state = "ok" if up_to_date else "read models behind"
     if not settings.public_read and not await loop.run_in_executor(

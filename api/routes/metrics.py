@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from orgchange.domain.messages import text
+
 from ..dependencies import SettingsDep
 
 router = APIRouter(tags=["service"])
@@ -42,7 +44,7 @@ async def metrics(request: Request, settings: SettingsDep) -> Response:
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
             return JSONResponse(
                 {
-                    "detail": "the metrics need 'Authorization: Bearer' the server's metrics token",
+                    "detail": str(text(METRICS_UNAUTHENTICATED)),
                     "code": METRICS_UNAUTHENTICATED,
                 },
                 status_code=status.HTTP_401_UNAUTHORIZED,

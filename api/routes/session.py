@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.sessions import Identity, create_session, end_session, find_session
 from orgchange.application.tokens import Role, identify
+from orgchange.domain.messages import text
 from orgchange.domain.text import refused
 
 from ..dependencies import OrgChangeDep, SettingsDep
@@ -69,18 +70,18 @@ async def _token_of(request: Request) -> str | None:
     if not body.strip():
         return None
     if len(body) > MAX_SIGN_IN_BYTES:
-        raise Refusal(422, SIGN_IN_MALFORMED, 'Skicka {"token": "…"} som JSON.')
+        raise Refusal(422, text(SIGN_IN_MALFORMED))
     try:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict) or set(data) - {"token"}:
-        raise Refusal(422, SIGN_IN_MALFORMED, 'Skicka {"token": "…"} som JSON.')
+        raise Refusal(422, text(SIGN_IN_MALFORMED))
     token = data.get("token")
     if token is None:
         return None
     if not isinstance(token, str):
-        raise Refusal(422, SIGN_IN_MALFORMED, "En token är text.")
+        raise Refusal(422, text("SIGN_IN_MALFORMED:text"))
     return token.strip()
 
 
@@ -95,9 +96,7 @@ def _identity_from_proxy(request: Request, settings: Any) -> Identity | None:
     try:
         role = Role((role_text or settings.user_default_role).strip().lower())
     except ValueError:
-        raise Refusal(
-            403, SIGN_IN_REFUSED, "Inloggningen avvisades: proxyn angav en roll som registret inte känner."
-        ) from None
+        raise Refusal(403, text("SIGN_IN_REFUSED:role")) from None
     return Identity(name, role, "header")
 
 
@@ -149,15 +148,10 @@ async def sign_in(
             identity = _identity_from_proxy(request, settings)
         if identity is None:
             limit.failed(address)
-            raise Refusal(
-                status.HTTP_401_UNAUTHORIZED,
-                SIGN_IN_REFUSED,
-                "Inloggningen misslyckades: servern känner inte igen den token (kontrollera att den "
-                "är rätt och inte återkallad).",
-            )
+            raise Refusal(status.HTTP_401_UNAUTHORIZED, text(SIGN_IN_REFUSED))
         session_id, csrf = await run_in_threadpool(create_session, orgchange.engine, identity)
     except SQLAlchemyError:
-        raise Refusal(503, "DATABASE_UNAVAILABLE", DatabaseUnavailable.MESSAGE) from None
+        raise Refusal(503, text(DatabaseUnavailable.KEY)) from None
     response.set_cookie(
         SESSION_COOKIE,
         session_id,

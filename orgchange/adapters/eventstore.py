@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.changes import CHANGE_TYPES, Change, change_from_canonical
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import text
 from orgchange.domain.versions import CHANGE_SCHEMA_VERSION, StoredByNewerVersion, upcast_change_entry
 
 
@@ -117,7 +118,9 @@ class VersionedMapper(Mapper):
         class_version = getattr(cls, "class_version", 1)
         from_version = event_state.pop("class_version", 1)
         if from_version > class_version:
-            raise StoredByNewerVersion(f"händelsen {cls.__qualname__}", from_version, class_version)
+            raise StoredByNewerVersion(
+                text("DATABASE_TOO_NEW:event", name=cls.__qualname__), from_version, class_version
+            )
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
             from_version += 1

@@ -22,7 +22,8 @@ overwrite one: a database holding anything is refused, and nothing is changed. A
 is restored into the kind of database it was taken from: SQLite into SQLite, PostgreSQL
 into PostgreSQL.
 
-Every refusal is a `BackupError`: a Swedish message and a stable code.
+Every refusal is a `BackupError`: a message of the catalogue (Swedish unless English is
+asked for, docs/errors.md#languages) and a stable code.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from orgchange.adapters.eventstore import normalise_database_url
+from orgchange.domain import messages
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import Text
 
 EVENTS_TABLE = "orgchange_events"  # eventsourcing-sqlalchemy's table of the application `OrgChange`
 # Rows that do not make a database hold a register: the read models' shape, the schema's version.
@@ -53,11 +56,15 @@ class BackupError(OrgChangeError):
     """A backup or restore refused or failed; nothing was changed. `exit_code`: 2 for a file that
     is wrong (missing, not a backup, of the other kind), 1 for the database or its tools."""
 
-    def __init__(self, code: str, message: str, exit_code: int = 1):
-        self.code = code
-        self.message = message
+    def __init__(self, message: Text, exit_code: int = 1):
+        self.code = message.code
         self.exit_code = exit_code
-        super().__init__(f"{message} ({code})")
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        """In the language of where it is shown, the code in brackets at the end."""
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,9 @@ def backup(database_url: str, path: Path) -> BackupInfo:
     """Write a consistent copy of the register at `database_url` to `path` (a new file)."""
     url = _url(database_url)
     if path.exists():
-        raise BackupError(
-            "BACKUP_FILE_EXISTS",
-            f"filen {path} finns redan; en säkerhetskopia skrivs till en ny fil, aldrig över en annan",
-            2,
-        )
+        raise BackupError(messages.text("BACKUP_FILE_EXISTS", path=path), 2)
     if not path.parent.is_dir():
-        raise BackupError("BACKUP_FILE_UNWRITABLE", f"katalogen {path.parent} finns inte", 2)
+        raise BackupError(messages.text("BACKUP_FILE_UNWRITABLE", directory=path.parent), 2)
     partial = path.with_name(f".{path.name}.partial")
     try:
         if url.get_backend_name() == "sqlite":
@@ -100,10 +103,7 @@ def restore(database_url: str, path: Path) -> BackupInfo:
     if kind != target:
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         raise BackupError(
-            "BACKUP_WRONG_KIND",
-            f"{path} är en säkerhetskopia av en {names[kind]}-databas och kan bara återställas i "
-            f"{names[kind]}, inte i {names[target]}",
-            2,
+            messages.text("BACKUP_WRONG_KIND", path=path, kind=names[kind], target=names[target]), 2
         )
     last = _restore_sqlite(path, _sqlite_file(url)) if kind == "sqlite" else _restore_postgres(path, url)
     return BackupInfo(kind, path, last)
@@ -112,7 +112,7 @@ def restore(database_url: str, path: Path) -> BackupInfo:
 def backup_kind(path: Path) -> str:
     """ "sqlite" or "postgresql", read from the file's first bytes; refused if it is neither."""
     if not path.is_file():
-        raise BackupError("BACKUP_NOT_FOUND", f"säkerhetskopian {path} finns inte", 2)
+        raise BackupError(messages.text("BACKUP_NOT_FOUND", path=path), 2)
     with path.open("rb") as file:
         head = file.read(len(SQLITE_MAGIC))
     if head.startswith(SQLITE_MAGIC):
@@ -122,11 +122,9 @@ def backup_kind(path: Path) -> str:
     raise _not_a_backup(path)
 
 
-def _not_a_backup(path: Path, why: str = "") -> BackupError:
-    detail = f" ({why})" if why else ""
-    return BackupError(
-        "NOT_A_BACKUP", f"{path} är ingen säkerhetskopia av registret från `orgchange backup`{detail}", 2
-    )
+def _not_a_backup(path: Path, why: str | Text = "") -> BackupError:
+    detail = f" ({messages.render(why)})" if why else ""
+    return BackupError(messages.text("NOT_A_BACKUP", path=path, detail=detail), 2)
 
 
 def _url(database_url: str) -> URL:
@@ -143,15 +141,11 @@ def _sqlite_file(url: URL) -> Path:
 
 def _backup_sqlite(source: Path, partial: Path) -> int:
     if not source.is_file():
-        raise BackupError(
-            "DATABASE_NOT_FOUND", f"databasen {source} finns inte; det finns inget att säkerhetskopiera"
-        )
+        raise BackupError(messages.text("DATABASE_NOT_FOUND", source=source))
     timeout = 30.0  # wait for a writer's lock as the application does
     with _closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)) as db:
         if not _sqlite_has_events(db):
-            raise BackupError(
-                "DATABASE_NOT_A_REGISTER", f"{source} håller inget register att säkerhetskopiera"
-            )
+            raise BackupError(messages.text("DATABASE_NOT_A_REGISTER", source=source))
         with _closing(sqlite3.connect(partial)) as copy:
             db.backup(copy)  # all pages in one step: one read transaction, one moment
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
@@ -162,20 +156,20 @@ def _restore_sqlite(path: Path, target: Path) -> int:
     try:
         with _closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
             if source.execute("PRAGMA quick_check").fetchone() != ("ok",):
-                raise _not_a_backup(path, "filen är skadad")
+                raise _not_a_backup(path, messages.text("NOT_A_BACKUP:damaged"))
             if not _sqlite_has_events(source):
-                raise _not_a_backup(path, "den håller inget register")
+                raise _not_a_backup(path, messages.text("NOT_A_BACKUP:no-register"))
             if target.exists():
                 _refuse_if_holding(target, _sqlite_target_rows(target))
             elif not target.parent.is_dir():
-                raise BackupError("DATABASE_NOT_FOUND", f"katalogen {target.parent} finns inte")
+                raise BackupError(messages.text("DATABASE_NOT_FOUND:directory", directory=target.parent))
             with _closing(sqlite3.connect(target, timeout=30.0)) as db:
                 source.backup(db)
                 db.execute("PRAGMA journal_mode=WAL")  # as the application keeps it
                 return _sqlite_last_event(db)
     except sqlite3.DatabaseError as error:
         if isinstance(error, sqlite3.OperationalError):
-            raise BackupError("RESTORE_FAILED", f"återställningen misslyckades: {error}") from None
+            raise BackupError(messages.text("RESTORE_FAILED", error=error)) from None
         raise _not_a_backup(path, str(error)) from None
 
 
@@ -185,8 +179,7 @@ def _sqlite_target_rows(target: Path) -> list[str]:
             return _sqlite_tables_with_rows(existing)
     except sqlite3.DatabaseError as error:
         raise BackupError(
-            "RESTORE_TARGET_NOT_A_DATABASE",
-            f"{target} finns men är ingen SQLite-databas ({error}); ingenting ändrades",
+            messages.text("RESTORE_TARGET_NOT_A_DATABASE", target=target, error=error)
         ) from None
 
 
@@ -225,12 +218,7 @@ class _closing:
 def _refuse_if_holding(target: object, tables: list[str]) -> None:
     holding = [name for name in tables if name not in BOOKKEEPING_TABLES]
     if holding:
-        raise BackupError(
-            "RESTORE_TARGET_NOT_EMPTY",
-            f"databasen {target} är inte tom (tabellerna {', '.join(holding)} har rader); en "
-            "säkerhetskopia återställs bara i en tom databas, så att inget register skrivs över "
-            "eller blandas med ett annat; ingenting ändrades",
-        )
+        raise BackupError(messages.text("RESTORE_TARGET_NOT_EMPTY", target=target, tables=", ".join(holding)))
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -248,11 +236,7 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(
-            "PG_TOOLS_MISSING",
-            f"programmet {name} finns inte; installera PostgreSQL:s klientprogram (paketet "
-            "postgresql-client) i samma version som servern",
-        )
+        raise BackupError(messages.text("PG_TOOLS_MISSING", name=name))
     return found
 
 
@@ -278,7 +262,7 @@ def _schema_and_tables(url: URL) -> tuple[str, dict[str, bool], str]:
             return schema, tables, version
     except Exception as error:  # any failure to reach the server: in plain words
         first = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise BackupError("DATABASE_UNAVAILABLE", f"databasen kan inte nås: {first}") from None
+        raise BackupError(messages.text("DATABASE_UNAVAILABLE:backup", detail=first)) from None
     finally:
         engine.dispose()
 
@@ -287,7 +271,7 @@ def _backup_postgres(url: URL, partial: Path) -> int:
     pg_dump = _tool("pg_dump")
     schema, tables, server = _schema_and_tables(url)
     if EVENTS_TABLE not in tables:
-        raise BackupError("DATABASE_NOT_A_REGISTER", "databasen håller inget register att säkerhetskopiera")
+        raise BackupError(messages.text("DATABASE_NOT_A_REGISTER:postgresql"))
     address, environment = _libpq(url)
     command = [
         pg_dump,
@@ -303,11 +287,9 @@ def _backup_postgres(url: URL, partial: Path) -> int:
         problem = _first_error(result.stderr)
         if "version mismatch" in result.stderr:
             raise BackupError(
-                "PG_DUMP_VERSION_MISMATCH",
-                f"pg_dump ({_tool_version(pg_dump)}) är äldre än databasservern ({server}) och kan inte "
-                "säkerhetskopiera den; installera pg_dump i serverns version",
+                messages.text("PG_DUMP_VERSION_MISMATCH", tool=_tool_version(pg_dump), server=server)
             )
-        raise BackupError("BACKUP_FAILED", f"pg_dump misslyckades: {problem}")
+        raise BackupError(messages.text("BACKUP_FAILED", problem=problem))
     return _archive_last_event(partial)
 
 
@@ -318,7 +300,7 @@ def _restore_postgres(path: Path, url: URL) -> int:
     if listing.returncode != 0:
         raise _not_a_backup(path, _first_error(listing.stderr))
     if not re.search(rf"^\d+; .*TABLE DATA \S+ {EVENTS_TABLE} ", listing.stdout, re.MULTILINE):
-        raise _not_a_backup(path, "den håller inget register")
+        raise _not_a_backup(path, messages.text("NOT_A_BACKUP:no-register"))
     _schema, tables, _server = _schema_and_tables(url)
     _refuse_if_holding(url.database, sorted(name for name, rows in tables.items() if rows))
     # One transaction: the tables of an empty database that the backup holds too are replaced
@@ -336,9 +318,7 @@ def _restore_postgres(path: Path, url: URL) -> int:
     ]
     result = _run(command, environment)
     if result.returncode != 0:
-        raise BackupError(
-            "RESTORE_FAILED", f"pg_restore misslyckades: {_first_error(result.stderr)}; ingenting ändrades"
-        )
+        raise BackupError(messages.text("RESTORE_FAILED:pg-restore", problem=_first_error(result.stderr)))
     return _postgres_last_event(url)
 
 
@@ -372,19 +352,22 @@ def _run(command: list[str], environment: dict[str, str]) -> subprocess.Complete
         )
     except subprocess.TimeoutExpired:
         raise BackupError(
-            "BACKUP_FAILED", f"{Path(command[0]).name} blev inte klar på {PG_TOOL_TIMEOUT} sekunder"
+            messages.text("BACKUP_FAILED:timeout", tool=Path(command[0]).name, seconds=PG_TOOL_TIMEOUT)
         ) from None
 
 
-def _tool_version(tool: str) -> str:
+def _tool_version(tool: str) -> str | Text:
     result = _run([tool, "--version"], dict(os.environ))
-    return result.stdout.strip().rsplit(" ", 1)[-1] if result.returncode == 0 else "okänd version"
+    if result.returncode == 0:
+        return result.stdout.strip().rsplit(" ", 1)[-1]
+    return messages.text("PG_DUMP_VERSION_MISMATCH:unknown")
 
 
-def _first_error(stderr: str) -> str:
+def _first_error(stderr: str) -> str | Text:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower() or "fel" in line.lower()]
-    return (errors or lines or ["okänt fel"])[0]
+    first = errors or lines
+    return first[0] if first else messages.text("RESTORE_FAILED:unknown")
 
 
 def _quoted(identifier: str) -> str:

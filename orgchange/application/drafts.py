@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as default
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import (
     Column,
@@ -47,6 +47,7 @@ from sqlalchemy import (
 from orgchange.application.changefile import FORMAT, ChangeFile, _load_text, parse_change
 from orgchange.application.errors import MalformedInput, ReadOnlyRegister
 from orgchange.application.service import OrgChange, RecordResult
+from orgchange.domain import messages
 from orgchange.domain.changes import Change, DatedChange
 from orgchange.domain.errors import ChangeRejected, OrgChangeError
 from orgchange.domain.findings import Finding
@@ -92,14 +93,18 @@ def create_tables(engine: Engine) -> None:
 
 
 class DraftError(OrgChangeError):
-    """A draft could not be read, saved or recorded as asked; the message is in Swedish."""
+    """A draft could not be read, saved or recorded as asked: a message of the catalogue, put
+    into words in the language of where it is shown; `code` is each kind's own."""
 
-    code = "DRAFT_ERROR"
+    code: ClassVar[str]
 
-    def __init__(self, message: str, **details: Any):
-        self.message = message
+    def __init__(self, message: messages.Text, **details: Any):
         self.details = details
         super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 class DraftNotFound(DraftError):
@@ -288,7 +293,7 @@ class Drafts:
         with self.engine.connect() as connection:
             row = connection.execute(select(drafts).where(drafts.c.id == draft_id)).first()
         if row is None:
-            raise DraftNotFound(f"det finns inget utkast med id '{_shown(draft_id)}'", id=draft_id)
+            raise DraftNotFound(messages.text("DRAFT_NOT_FOUND", id=_shown(draft_id)), id=draft_id)
         return _draft(row)
 
     def _writing(self) -> None:
@@ -310,8 +315,7 @@ class Drafts:
             ).scalar_one()
             if open_drafts >= self.max_open_per_user:
                 raise TooManyDrafts(
-                    f"{created_by} har redan {open_drafts} öppna utkast, det högsta antalet: "
-                    "registrera eller kasta något av dem först",
+                    messages.text("DRAFT_LIMIT", user=created_by, count=open_drafts),
                     limit=self.max_open_per_user,
                 )
             connection.execute(
@@ -356,7 +360,9 @@ class Drafts:
         entries = list(current.entries)
         last = len(entries) + (0 if replace or entry is None else 1)
         if index is not None and not 1 <= index <= last:
-            raise DraftInvalid(f"utkastet har ingen ändring nr {index} (det har {len(entries)})", index=index)
+            raise DraftInvalid(
+                messages.text("DRAFT_INVALID:no-entry", index=index, count=len(entries)), index=index
+            )
         at = (index if index is not None else last) - 1
         if entry is None:
             del entries[at]
@@ -382,7 +388,7 @@ class Drafts:
         current = self.get(draft_id)
         if current.status != OPEN:
             raise DraftClosed(
-                f"utkastet '{current.name}' är {_status_words(current.status)} och kan inte längre ändras",
+                messages.text("DRAFT_CLOSED", name=current.name, status=_status_words(current.status)),
                 status=current.status,
             )
         expected = current.revision if revision is None else revision
@@ -410,23 +416,25 @@ class Drafts:
         if isinstance(file, str | bytes):  # YAML or JSON text, read as every change file is
             file = _load_text(file, "utkastet")
         if not isinstance(file, dict):
-            raise DraftInvalid("ett utkast är en ändringsfil: en mappning med 'format' och 'changes'")
+            raise DraftInvalid(messages.text("DRAFT_INVALID:not-a-file"))
         unknown = sorted(str(key) for key in file if key not in ("format", "organisation", "changes"))
         if unknown:
-            raise DraftInvalid(f"okända fält i ändringsfilen: {', '.join(unknown)}")
+            raise DraftInvalid(messages.text("DRAFT_INVALID:unknown-fields", fields=", ".join(unknown)))
         if file.get("format") != FORMAT:
-            raise DraftInvalid(f"'format' ska vara '{FORMAT}'")
+            raise DraftInvalid(messages.text("DRAFT_INVALID:format", format=FORMAT))
         changes = file.get("changes", [])
         if not isinstance(changes, list):
-            raise DraftInvalid("'changes' ska vara en lista av ändringar")
+            raise DraftInvalid(messages.text("DRAFT_INVALID:changes"))
         if len(changes) > self.max_changes:
             raise DraftTooLarge(
-                f"utkastet har {len(changes)} ändringar; högst {self.max_changes} ryms i ett utkast",
+                messages.text("DRAFT_TOO_LARGE", count=len(changes), limit=self.max_changes),
                 limit=self.max_changes,
             )
         text = json.dumps(file, ensure_ascii=False, sort_keys=False)
         if len(text.encode("utf-8")) > self.max_bytes:
-            raise DraftTooLarge(f"utkastet är större än {self.max_bytes} byte", limit=self.max_bytes)
+            raise DraftTooLarge(
+                messages.text("DRAFT_TOO_LARGE:bytes", limit=self.max_bytes), limit=self.max_bytes
+            )
         return text
 
     # --- checking and previewing --------------------------------------------------------------
@@ -440,20 +448,27 @@ class Drafts:
                 changes.append(parse_change(entry, index))
             except MalformedInput as error:
                 change_id = entry.get("id") if isinstance(entry, dict) else None
-                for text in error.problems:
+                for reason in error.reasons:
                     problems.append(
                         Problem(
                             "MALFORMED_INPUT",
-                            _swedish(text),
+                            _named(messages.render(reason)),
                             index,
                             change_id if isinstance(change_id, str) else None,
-                            _field_of(text),
+                            # The field, read from the words of one language whatever is shown.
+                            _field_of(messages.render(reason, messages.ENGLISH)),
                             "malformed-input",
                         )
                     )
         organisation = draft.file.get("organisation")
         if organisation is not None and not isinstance(organisation, str):
-            problems.append(Problem("MALFORMED_INPUT", "'organisation' ska vara text", field="organisation"))
+            problems.append(
+                Problem(
+                    "MALFORMED_INPUT",
+                    messages.text("malformed-input:draft-organisation").render(),
+                    field="organisation",
+                )
+            )
             organisation = None
         if problems:
             return None, problems
@@ -535,14 +550,12 @@ class Drafts:
         if draft.status == RECORDED:
             return draft
         if draft.status != OPEN:
-            raise DraftClosed(
-                f"utkastet '{draft.name}' är kastat och kan inte registreras", status=draft.status
-            )
+            raise DraftClosed(messages.text("DRAFT_CLOSED:record", name=draft.name), status=draft.status)
         change_file, problems = self.parse(draft)
         if change_file is None:
             raise MalformedInput([p.message for p in problems])
         if not change_file.changes:
-            raise DraftInvalid(f"utkastet '{draft.name}' har inga ändringar att registrera")
+            raise DraftInvalid(messages.text("DRAFT_INVALID:empty", name=draft.name))
         missing = [
             (index, c.id)
             for index, c in enumerate(change_file.changes, start=1)
@@ -554,11 +567,14 @@ class Drafts:
             )
         ]
         if missing:
-            named = ", ".join(f"nr {i}" + (f" ({cid})" if cid else "") for i, cid in missing[:10])
+            named = ", ".join(
+                messages.text(
+                    "DRAFT_DECISION_MISSING:change", index=i, ident=f" ({cid})" if cid else ""
+                ).render()
+                for i, cid in missing[:10]
+            )
             raise DecisionMissing(
-                f"beslutet saknas för ändring {named}: fyll i beslutande organ (eller befattning) och "
-                "beslutsdag innan utkastet registreras",
-                changes=[i for i, _ in missing],
+                messages.text("DRAFT_DECISION_MISSING", named=named), changes=[i for i, _ in missing]
             )
         # The claim: the ids given where missing, saved from the revision read. A save made in
         # between is told (DRAFT_CHANGED) rather than recorded over, and one made from the
@@ -578,7 +594,7 @@ class Drafts:
         except ChangeRejected as rejected:
             if self.orgchange.last_event_id() > draft.based_on:
                 problem = _rejected(rejected, stale=True)
-                raise DraftConflict(problem.message, problem=problem) from None
+                raise DraftConflict(_rejected_text(rejected, stale=True), problem=problem) from None
             raise
         with self.engine.begin() as connection:
             connection.execute(
@@ -650,22 +666,23 @@ def _neighbourhood(units: list[UnitRow], affected: set[str]) -> list[UnitRow]:
     return [unit for unit in units if unit.id in keep]
 
 
+def _rejected_text(rejected: ChangeRejected, stale: bool) -> messages.Text:
+    """A refused change named by its place in the draft; `stale`: refused for changes recorded since."""
+    ident = f" ({rejected.change_id})" if rejected.change_id else ""
+    return messages.text(
+        "DRAFT_CONFLICT" if stale else "DRAFT_CONFLICT:rejected",
+        label=messages.text("DRAFT_CONFLICT:label", index=rejected.index, ident=ident),
+        type=rejected.change_type,
+        reason=rejected.violation.reason,
+    )
+
+
 def _rejected(rejected: ChangeRejected, stale: bool, entry: Any = None) -> Problem:
     conflicts = [c.describe() for c in rejected.conflicts]
     text = rejected.violation.message
-    label = f"ändring nr {rejected.index}" + (f" ({rejected.change_id})" if rejected.change_id else "")
-    if stale:
-        message = (
-            f"{label} {rejected.change_type} stämmer inte längre med registret, där ändringar har "
-            f"registrerats sedan utkastet sparades: {text}"
-        )
-        code = DraftConflict.code
-    else:
-        message = f"{label} {rejected.change_type}: {text}"
-        code = "CHANGE_REJECTED"
     return Problem(
-        code,
-        message,
+        "DRAFT_CONFLICT" if stale else "CHANGE_REJECTED",
+        _rejected_text(rejected, stale).render(),
         rejected.index,
         rejected.change_id,
         _field_named(entry, text),
@@ -702,22 +719,28 @@ def _field_of(text: str) -> str | None:
     return "type" if "type" in text and ("unknown type" in text or "has no 'type'" in text) else None
 
 
-def _swedish(text: str) -> str:
-    """A form problem of the change-file reader ("change #3 (id) …"), named as a draft names it."""
+def _named(text: str) -> str:
+    """A form problem of the change-file reader ("change #3 (id) …"), named as a draft names it
+    in the language shown (the reader's own words for some problems are English only)."""
+    if messages.current_language() != messages.SWEDISH:
+        return text
     return re.sub(r"^change #(\d+)", r"ändring nr \1", text)
 
 
 def _changed(current: Draft) -> DraftChanged:
     return DraftChanged(
-        f"utkastet '{current.name}' har ändrats av någon annan sedan du öppnade det (nu version "
-        f"{current.revision}, sparad {current.updated_at:%Y-%m-%d %H:%M} UTC): öppna det igen och "
-        "gör om din ändring",
+        messages.text(
+            "DRAFT_CHANGED",
+            name=current.name,
+            revision=current.revision,
+            saved=f"{current.updated_at:%Y-%m-%d %H:%M}",
+        ),
         revision=current.revision,
     )
 
 
-def _status_words(status: str) -> str:
-    return {RECORDED: "registrerat", DISCARDED: "kastat"}.get(status, status)
+def _status_words(status: str) -> str | messages.Text:
+    return messages.text(f"DRAFT_CLOSED:{status}") if status in (RECORDED, DISCARDED) else status
 
 
 def _draft(row: Any) -> Draft:
@@ -737,14 +760,14 @@ def _draft(row: Any) -> Draft:
 
 def _valid_name(name: str) -> str:
     if not isinstance(name, str):
-        raise DraftInvalid("ett utkast behöver ett namn")
+        raise DraftInvalid(messages.text("DRAFT_INVALID:no-name"))
     cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned:
-        raise DraftInvalid("ett utkast behöver ett namn")
+        raise DraftInvalid(messages.text("DRAFT_INVALID:no-name"))
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise DraftInvalid(f"ett utkasts namn har högst {MAX_NAME_LENGTH} tecken")
+        raise DraftInvalid(messages.text("DRAFT_INVALID:long-name", limit=MAX_NAME_LENGTH))
     if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
-        raise DraftInvalid("ett utkasts namn kan inte innehålla styrtecken")
+        raise DraftInvalid(messages.text("DRAFT_INVALID:control"))
     return cleaned
 
 

@@ -51,7 +51,9 @@ class ConcurrentWriteError(OrgChangeError):
 class _Rendered:
     """The message of an error class's `KEY`, in the language of where it is shown."""
 
-    def __get__(self, error: object, kind: type[DatabaseUnavailable]) -> str:
+    def __get__(self, error: DatabaseUnavailable | None, kind: type[DatabaseUnavailable]) -> str:
+        if error is not None and error.SHOWN_WHOLE:
+            return str(error)
         return render(text(kind.KEY))
 
 
@@ -63,6 +65,7 @@ class DatabaseUnavailable(OrgChangeError):
     """
 
     KEY = "DATABASE_UNAVAILABLE"
+    SHOWN_WHOLE = False  # the whole message (not only KEY's) is fit for the HTTP API
 
     def __init__(self, detail: str):
         self.detail = detail
@@ -87,28 +90,21 @@ class DatabaseTooNew(DatabaseUnavailable):
     """The database was written by a newer orgchange: nothing is written, nothing dropped."""
 
     code = StoredByNewerVersion.code
+    SHOWN_WHOLE = True
 
     def __init__(self, cause: StoredByNewerVersion):
         self.cause = cause
-        self.MESSAGE = str(cause)
         super().__init__(self.code)
-
-    def __str__(self) -> str:
-        return self.MESSAGE
+        assert cause.text is not None  # the catalogue's DATABASE_TOO_NEW
+        self.text = cause.text
 
 
 class DatabaseNeedsMigration(DatabaseUnavailable):
     """The register was written by an earlier version; `orgchange migrate` brings it up to this one."""
 
     code = "DATABASE_NEEDS_MIGRATION"
+    SHOWN_WHOLE = True
 
     def __init__(self) -> None:
-        self.MESSAGE = (
-            "databasen är skriven av en tidigare version av orgchange och behöver uppgraderas; "
-            "kör `orgchange migrate` (eller starta med `orgchange serve --migrate`); inget har "
-            f"ändrats ({self.code})"
-        )
         super().__init__(self.code)
-
-    def __str__(self) -> str:
-        return self.MESSAGE
+        self.text = text(self.code)

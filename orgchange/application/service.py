@@ -259,7 +259,11 @@ class OrgChange(Application):
         transaction: both are kept, or neither (recording and dry run alike)."""
         newer = tables.stored_read_model_version(session.connection())
         if newer is not None and newer > tables.READ_MODEL_VERSION:  # a newer version took over
-            raise DatabaseTooNew(StoredByNewerVersion("läsmodellerna", newer, tables.READ_MODEL_VERSION))
+            raise DatabaseTooNew(
+                StoredByNewerVersion(
+                    messages.text("DATABASE_TOO_NEW:read-models"), newer, tables.READ_MODEL_VERSION
+                )
+            )
         recordings = self.save(register)
         self.writer.write(
             DatabaseRows(session),
@@ -519,9 +523,13 @@ def database_status(engine: Engine) -> DatabaseStatus:
         )
     too_new = None
     if found.state is tables.ReadModelState.TOO_NEW:
-        too_new = StoredByNewerVersion("läsmodellerna", found.version, tables.READ_MODEL_VERSION)
+        too_new = StoredByNewerVersion(
+            messages.text("DATABASE_TOO_NEW:read-models"), found.version, tables.READ_MODEL_VERSION
+        )
     elif migrations.unknown:
-        too_new = StoredByNewerVersion("databasschemat", migrations.unknown[0], schema.head())
+        too_new = StoredByNewerVersion(
+            messages.text("DATABASE_TOO_NEW:schema"), migrations.unknown[0], schema.head()
+        )
     return DatabaseStatus(too_new, found.state, migrations.pending, has_events)
 
 

@@ -82,6 +82,12 @@ RULES: dict[str, Template] = {
         "ingen sådan ändring, redan makulerad, eller en ändring som inte kan makuleras",
         "no such change, already cancelled, or not one that can be cancelled",
     ),
+    "correction": T(
+        "ingen sådan ändring att rätta, redan makulerad, eller en ändring som inte kan rättas; "
+        "en ersättning vars id använts förut",
+        "a correction of no such change, of one already cancelled or of one that cannot be corrected; "
+        "a replacement whose id was used before",
+    ),
     "reporting": T(
         "en anmälan av ändringar som inte registrerats, makulerats eller redan anmälts; "
         "en notering utan anmälan",
@@ -137,6 +143,96 @@ REQUEST_CODES: dict[str, Template] = {
     "OPERATION_NOT_CHOSEN": T("ingen operation är vald", "no operation is chosen"),
     "TOO_MANY_FIELDS": T("dokumentet väljer för många fält", "the document selects too many fields"),
     "INVALID_SETTING": T("en inställning har ett ogiltigt värde", "a setting has an invalid value"),
+    # Sessions, metrics and health.
+    "CSRF_REFUSED": T(
+        "en ändring med sessionskakan utan sessionens X-CSRF-Token, eller från en annan webbplats",
+        "a write resting on the session cookie without the session's X-CSRF-Token, or from another site",
+    ),
+    "SIGN_IN_REFUSED": T(
+        "ingen giltig, aktiv token, eller en roll från proxyn som registret inte känner",
+        "no valid, active token, or a role from the proxy the register does not know",
+    ),
+    "SIGN_IN_MALFORMED": T(
+        "kroppen är inte ett JSON-objekt med en token", "the body is not a JSON object with a token"
+    ),
+    "SIGN_IN_LIMITED": T(
+        "för många misslyckade inloggningar från adressen", "too many failed sign-ins from the address"
+    ),
+    "METRICS_UNAUTHENTICATED": T(
+        "mätvärdena kräver serverns token för mätvärden", "the metrics need the server's metrics token"
+    ),
+    "READ_MODELS_BEHIND": T(
+        "läsmodellerna speglar inte varje händelse än", "the read models do not reflect every event yet"
+    ),
+    # Versions of the database.
+    "DATABASE_NEEDS_MIGRATION": T(
+        "databasen är skriven av en tidigare version och behöver uppgraderas",
+        "the database was written by an earlier version and needs to be upgraded",
+    ),
+    "DATABASE_TOO_NEW": T(
+        "databasen skrevs av en nyare version", "the database was written by a newer version"
+    ),
+    # Drafts.
+    "DRAFT_NOT_FOUND": T("inget utkast har det id:t", "no draft has the id"),
+    "DRAFT_CHANGED": T(
+        "utkastet har sparats av någon annan sedan versionen ändringen gjordes i",
+        "the draft was saved by someone else after the revision the save was made from",
+    ),
+    "DRAFT_REVISION_REQUIRED": T("If-Match saknas", "If-Match is missing"),
+    "DRAFT_CLOSED": T(
+        "utkastet är registrerat eller kastat och kan inte ändras",
+        "the draft was recorded or discarded and cannot be changed",
+    ),
+    "DRAFT_CONFLICT": T(
+        "utkastet stämmer inte längre med ändringar registrerade efter att det sparades",
+        "the draft no longer fits changes recorded after it was saved",
+    ),
+    "DRAFT_DECISION_MISSING": T(
+        "en ändring i utkastet saknar beslutande organ eller beslutsdag",
+        "a change of the draft lacks its deciding body or its day",
+    ),
+    "DRAFT_INVALID": T(
+        "ett namn eller en fil som ett utkast inte kan hålla", "a name or a file a draft cannot hold"
+    ),
+    "DRAFT_LIMIT": T(
+        "registratorn har redan så många öppna utkast som tillåts",
+        "the registrar already keeps as many open drafts as allowed",
+    ),
+    "DRAFT_TOO_LARGE": T(
+        "utkastet har för många ändringar eller byte", "the draft has too many changes or bytes"
+    ),
+    # Backup and restore.
+    "BACKUP_FILE_EXISTS": T("säkerhetskopians fil finns redan", "the backup's file exists already"),
+    "BACKUP_FILE_UNWRITABLE": T(
+        "säkerhetskopians katalog finns inte", "the backup's directory does not exist"
+    ),
+    "BACKUP_NOT_FOUND": T("filen som ska återställas finns inte", "the file to restore does not exist"),
+    "NOT_A_BACKUP": T("filen är ingen säkerhetskopia av ett register", "the file is no backup of a register"),
+    "BACKUP_WRONG_KIND": T(
+        "en säkerhetskopia av det andra slaget av databas", "a backup of the other kind of database"
+    ),
+    "RESTORE_TARGET_NOT_EMPTY": T(
+        "databasen att återställa i är inte tom", "the database to restore into is not empty"
+    ),
+    "RESTORE_TARGET_NOT_A_DATABASE": T(
+        "filen att återställa i är ingen databas", "the file to restore into is no database"
+    ),
+    "DATABASE_NOT_FOUND": T(
+        "databasfilen, eller katalogen att återställa i, finns inte",
+        "the database file, or the directory to restore into, does not exist",
+    ),
+    "DATABASE_NOT_A_REGISTER": T(
+        "databasen att säkerhetskopiera håller inget register",
+        "the database to back up holds no register",
+    ),
+    "PG_TOOLS_MISSING": T(
+        "pg_dump eller pg_restore är inte installerat", "pg_dump or pg_restore is not installed"
+    ),
+    "PG_DUMP_VERSION_MISMATCH": T(
+        "pg_dump är äldre än PostgreSQL-servern", "pg_dump is older than the PostgreSQL server"
+    ),
+    "BACKUP_FAILED": T("pg_dump misslyckades", "pg_dump failed"),
+    "RESTORE_FAILED": T("återställningen misslyckades", "the restore failed"),
 }
 CODES: dict[str, Template] = {**RULES, **REQUEST_CODES}
 
@@ -394,6 +490,7 @@ MESSAGES: dict[str, Template] = {
     "malformed-input:change-too-deep": T(
         "{label} {type}: för djupt nästlad", "{label} {type}: nested too deeply"
     ),
+    "malformed-input:draft-organisation": T("'organisation' ska vara text", "'organisation' must be text"),
     "malformed-input:unreadable": T(
         "{source}: kan inte läsa filen: {reason}", "{source}: cannot read the file: {reason}"
     ),
@@ -551,6 +648,7 @@ MESSAGES: dict[str, Template] = {
     "BAD_USER_INPUT:not-after": T(
         "'to' ({to}) är inte efter 'from' ({start})", "'to' ({to}) is not after 'from' ({start})"
     ),
+    "BAD_USER_INPUT:status": T("'status' är en av: {statuses}", "'status' is one of: {statuses}"),
     "BAD_USER_INPUT:file": T(
         "'file' måste vara en ändringsfil: ett JSON-objekt eller YAML-text",
         "'file' must be a change file: a JSON object or YAML text",
@@ -560,6 +658,250 @@ MESSAGES: dict[str, Template] = {
         "{variable} måste vara en av {allowed} (fann {found})",
         "{variable} must be one of {allowed} (found {found})",
     ),
+    # Corrections (orgchange/domain/register.py).
+    "correction:what": T("ändringen '{change}' kan inte rättas", "change '{change}' cannot be corrected"),
+    "correction:unknown": T(
+        "{what}: ingen ändring med det id:t har registrerats", "{what}: no change with that id was recorded"
+    ),
+    "correction:not-correctable": T(
+        "{what}: den är en {type}; bara organisations- och delegationsändringar kan rättas",
+        "{what}: it is a {type}; only organisational and delegation changes can be corrected",
+    ),
+    "correction:cancelled": T(
+        "{what}: den är redan makulerad av '{by}'", "{what}: it was already cancelled by '{by}'"
+    ),
+    "correction:replacement-id": T(
+        "{what}: ersättningens id '{replacement}' har registrerats tidigare (ett ändrings-id namnger en "
+        "ändring för alltid; använd ett nytt id)",
+        "{what}: the replacement's id '{replacement}' was recorded before (a change id names one change "
+        "forever; use a new id)",
+    ),
+    # Sessions (api/sessions.py, api/routes/session.py).
+    "CSRF_REFUSED": T("Begäran avvisades: {problem}.", "The request was refused: {problem}."),
+    "CSRF_REFUSED:token": T(
+        "en ändring med sessionskakan måste skicka sessionens X-CSRF-Token (sidan gör det själv)",
+        "a write with the session cookie must send the session's X-CSRF-Token (the page does so itself)",
+    ),
+    "CSRF_REFUSED:site": T(
+        "webbläsaren säger att begäran kom från en annan webbplats (Sec-Fetch-Site: {site})",
+        "the browser says the request came from another site (Sec-Fetch-Site: {site})",
+    ),
+    "CSRF_REFUSED:origin": T(
+        "begäran kom från en sida med ett annat ursprung", "the request came from a page of another origin"
+    ),
+    "SIGN_IN_REFUSED": T(
+        "Inloggningen misslyckades: servern känner inte igen den token (kontrollera att den är rätt och "
+        "inte återkallad).",
+        "The sign-in failed: the server does not recognise the token (check that it is right and not "
+        "revoked).",
+    ),
+    "SIGN_IN_REFUSED:role": T(
+        "Inloggningen avvisades: proxyn angav en roll som registret inte känner.",
+        "The sign-in was refused: the proxy gave a role the register does not know.",
+    ),
+    "SIGN_IN_MALFORMED": T('Skicka {{"token": "…"}} som JSON.', 'Send {{"token": "…"}} as JSON.'),
+    "SIGN_IN_MALFORMED:text": T("En token är text.", "A token is text."),
+    "SIGN_IN_LIMITED": T(
+        "För många misslyckade inloggningsförsök från din adress; försök igen om {seconds} sekunder.",
+        "Too many failed sign-in attempts from your address; try again in {seconds} seconds.",
+    ),
+    # Metrics and health.
+    "METRICS_UNAUTHENTICATED": T(
+        "mätvärdena kräver 'Authorization: Bearer' med serverns token för mätvärden",
+        "the metrics need 'Authorization: Bearer' the server's metrics token",
+    ),
+    "DATABASE_UNAVAILABLE:unreachable": T("databasen kan inte nås", "the database cannot be reached"),
+    "READ_MODELS_BEHIND": T(
+        "läsmodellerna speglar händelse {projected}, händelselagret håller {last}",
+        "the read models reflect event {projected}, the event store holds {last}",
+    ),
+    # Versions of the database (docs/upgrading.md).
+    "DATABASE_NEEDS_MIGRATION": T(
+        "databasen är skriven av en tidigare version av orgchange och behöver uppgraderas; kör "
+        "`orgchange migrate` (eller starta med `orgchange serve --migrate`); inget har ändrats "
+        "(DATABASE_NEEDS_MIGRATION)",
+        "the database was written by an earlier version of orgchange and needs to be upgraded; run "
+        "`orgchange migrate` (or start with `orgchange serve --migrate`); nothing was changed "
+        "(DATABASE_NEEDS_MIGRATION)",
+    ),
+    "DATABASE_TOO_NEW": T(
+        "databasen skrevs av en nyare version av orgchange ({what} version {found}; den här versionen "
+        "känner till version {known}); uppgradera orgchange innan du använder den här databasen; inget "
+        "har ändrats (DATABASE_TOO_NEW)",
+        "the database was written by a newer version of orgchange ({what} version {found}; this version "
+        "knows version {known}); upgrade orgchange before using this database; nothing was changed "
+        "(DATABASE_TOO_NEW)",
+    ),
+    "DATABASE_TOO_NEW:read-models": T("läsmodellerna", "the read models"),
+    "DATABASE_TOO_NEW:schema": T("databasschemat", "the database schema"),
+    "DATABASE_TOO_NEW:entry": T("ändringsposten", "the change entry"),
+    "DATABASE_TOO_NEW:event": T("händelsen {name}", "the event {name}"),
+    # Drafts (orgchange/application/drafts.py, api/routes/drafts.py).
+    "DRAFT_NOT_FOUND": T("det finns inget utkast med id '{id}'", "there is no draft with the id '{id}'"),
+    "DRAFT_CHANGED": T(
+        "utkastet '{name}' har ändrats av någon annan sedan du öppnade det (nu version {revision}, "
+        "sparad {saved} UTC): öppna det igen och gör om din ändring",
+        "draft '{name}' was changed by someone else since you opened it (now revision {revision}, "
+        "saved {saved} UTC): open it again and make your change again",
+    ),
+    "DRAFT_CHANGED:no-revision": T(
+        "If-Match anger ingen version av utkastet", "If-Match names no revision of the draft"
+    ),
+    "DRAFT_REVISION_REQUIRED": T(
+        "ange vilken version av utkastet ändringen gjordes i: If-Match med utkastets ETag",
+        "say which revision of the draft the change was made in: If-Match with the draft's ETag",
+    ),
+    "DRAFT_CLOSED": T(
+        "utkastet '{name}' är {status} och kan inte längre ändras",
+        "draft '{name}' is {status} and can no longer be changed",
+    ),
+    "DRAFT_CLOSED:record": T(
+        "utkastet '{name}' är kastat och kan inte registreras",
+        "draft '{name}' is discarded and cannot be recorded",
+    ),
+    "DRAFT_CLOSED:recorded": T("registrerat", "recorded"),
+    "DRAFT_CLOSED:discarded": T("kastat", "discarded"),
+    "DRAFT_CONFLICT": T(
+        "{label} {type} stämmer inte längre med registret, där ändringar har registrerats sedan "
+        "utkastet sparades: {reason}",
+        "{label} {type} no longer fits the register, where changes were recorded since the draft was "
+        "saved: {reason}",
+    ),
+    "DRAFT_CONFLICT:rejected": T("{label} {type}: {reason}", "{label} {type}: {reason}"),
+    "DRAFT_CONFLICT:label": T("ändring nr {index}{ident}", "change #{index}{ident}"),
+    "DRAFT_DECISION_MISSING": T(
+        "beslutet saknas för ändring {named}: fyll i beslutande organ (eller befattning) och "
+        "beslutsdag innan utkastet registreras",
+        "the decision is missing for change {named}: fill in the deciding body (or position) and the "
+        "day of the decision before the draft is recorded",
+    ),
+    "DRAFT_DECISION_MISSING:change": T("nr {index}{ident}", "#{index}{ident}"),
+    "DRAFT_INVALID:no-entry": T(
+        "utkastet har ingen ändring nr {index} (det har {count})",
+        "the draft has no change #{index} (it has {count})",
+    ),
+    "DRAFT_INVALID:not-a-file": T(
+        "ett utkast är en ändringsfil: en mappning med 'format' och 'changes'",
+        "a draft is a change file: a mapping with 'format' and 'changes'",
+    ),
+    "DRAFT_INVALID:unknown-fields": T(
+        "okända fält i ändringsfilen: {fields}", "unknown fields in the change file: {fields}"
+    ),
+    "DRAFT_INVALID:format": T("'format' ska vara '{format}'", "'format' must be '{format}'"),
+    "DRAFT_INVALID:changes": T(
+        "'changes' ska vara en lista av ändringar", "'changes' must be a list of changes"
+    ),
+    "DRAFT_INVALID:empty": T(
+        "utkastet '{name}' har inga ändringar att registrera", "draft '{name}' has no changes to record"
+    ),
+    "DRAFT_INVALID:no-name": T("ett utkast behöver ett namn", "a draft needs a name"),
+    "DRAFT_INVALID:long-name": T(
+        "ett utkasts namn har högst {limit} tecken", "a draft's name has at most {limit} characters"
+    ),
+    "DRAFT_INVALID:control": T(
+        "ett utkasts namn kan inte innehålla styrtecken", "a draft's name cannot hold control characters"
+    ),
+    "DRAFT_LIMIT": T(
+        "{user} har redan {count} öppna utkast, det högsta antalet: registrera eller kasta något av dem först",
+        "{user} already keeps {count} open drafts, the most allowed: record or discard one of them first",
+    ),
+    "DRAFT_TOO_LARGE": T(
+        "utkastet har {count} ändringar; högst {limit} ryms i ett utkast",
+        "the draft has {count} changes; at most {limit} fit in one draft",
+    ),
+    "DRAFT_TOO_LARGE:bytes": T(
+        "utkastet är större än {limit} byte", "the draft is larger than {limit} bytes"
+    ),
+    # Backup and restore (orgchange/application/backup.py): the code at the end.
+    "BACKUP_FILE_EXISTS": T(
+        "filen {path} finns redan; en säkerhetskopia skrivs till en ny fil, aldrig över en annan "
+        "(BACKUP_FILE_EXISTS)",
+        "the file {path} exists already; a backup is written to a new file, never over another "
+        "(BACKUP_FILE_EXISTS)",
+    ),
+    "BACKUP_FILE_UNWRITABLE": T(
+        "katalogen {directory} finns inte (BACKUP_FILE_UNWRITABLE)",
+        "the directory {directory} does not exist (BACKUP_FILE_UNWRITABLE)",
+    ),
+    "BACKUP_NOT_FOUND": T(
+        "säkerhetskopian {path} finns inte (BACKUP_NOT_FOUND)",
+        "the backup {path} does not exist (BACKUP_NOT_FOUND)",
+    ),
+    "NOT_A_BACKUP": T(
+        "{path} är ingen säkerhetskopia av registret från `orgchange backup`{detail} (NOT_A_BACKUP)",
+        "{path} is no backup of the register from `orgchange backup`{detail} (NOT_A_BACKUP)",
+    ),
+    "NOT_A_BACKUP:damaged": T("filen är skadad", "the file is damaged"),
+    "NOT_A_BACKUP:no-register": T("den håller inget register", "it holds no register"),
+    "BACKUP_WRONG_KIND": T(
+        "{path} är en säkerhetskopia av en {kind}-databas och kan bara återställas i {kind}, inte i "
+        "{target} (BACKUP_WRONG_KIND)",
+        "{path} is a backup of a {kind} database and can only be restored into {kind}, not into "
+        "{target} (BACKUP_WRONG_KIND)",
+    ),
+    "RESTORE_TARGET_NOT_EMPTY": T(
+        "databasen {target} är inte tom (tabellerna {tables} har rader); en säkerhetskopia återställs "
+        "bara i en tom databas, så att inget register skrivs över eller blandas med ett annat; "
+        "ingenting ändrades (RESTORE_TARGET_NOT_EMPTY)",
+        "the database {target} is not empty (the tables {tables} hold rows); a backup is restored only "
+        "into an empty database, so that no register is overwritten or mixed with another; nothing "
+        "was changed (RESTORE_TARGET_NOT_EMPTY)",
+    ),
+    "RESTORE_TARGET_NOT_A_DATABASE": T(
+        "{target} finns men är ingen SQLite-databas ({error}); ingenting ändrades "
+        "(RESTORE_TARGET_NOT_A_DATABASE)",
+        "{target} exists but is no SQLite database ({error}); nothing was changed "
+        "(RESTORE_TARGET_NOT_A_DATABASE)",
+    ),
+    "DATABASE_NOT_FOUND": T(
+        "databasen {source} finns inte; det finns inget att säkerhetskopiera (DATABASE_NOT_FOUND)",
+        "the database {source} does not exist; there is nothing to back up (DATABASE_NOT_FOUND)",
+    ),
+    "DATABASE_NOT_FOUND:directory": T(
+        "katalogen {directory} finns inte (DATABASE_NOT_FOUND)",
+        "the directory {directory} does not exist (DATABASE_NOT_FOUND)",
+    ),
+    "DATABASE_NOT_A_REGISTER": T(
+        "{source} håller inget register att säkerhetskopiera (DATABASE_NOT_A_REGISTER)",
+        "{source} holds no register to back up (DATABASE_NOT_A_REGISTER)",
+    ),
+    "DATABASE_NOT_A_REGISTER:postgresql": T(
+        "databasen håller inget register att säkerhetskopiera (DATABASE_NOT_A_REGISTER)",
+        "the database holds no register to back up (DATABASE_NOT_A_REGISTER)",
+    ),
+    "DATABASE_UNAVAILABLE:backup": T(
+        "databasen kan inte nås: {detail} (DATABASE_UNAVAILABLE)",
+        "the database cannot be reached: {detail} (DATABASE_UNAVAILABLE)",
+    ),
+    "PG_TOOLS_MISSING": T(
+        "programmet {name} finns inte; installera PostgreSQL:s klientprogram (paketet postgresql-client) "
+        "i samma version som servern (PG_TOOLS_MISSING)",
+        "the program {name} is not there; install PostgreSQL's client programs (the package "
+        "postgresql-client) of the server's version (PG_TOOLS_MISSING)",
+    ),
+    "PG_DUMP_VERSION_MISMATCH": T(
+        "pg_dump ({tool}) är äldre än databasservern ({server}) och kan inte säkerhetskopiera den; "
+        "installera pg_dump i serverns version (PG_DUMP_VERSION_MISMATCH)",
+        "pg_dump ({tool}) is older than the database server ({server}) and cannot back it up; install "
+        "pg_dump of the server's version (PG_DUMP_VERSION_MISMATCH)",
+    ),
+    "PG_DUMP_VERSION_MISMATCH:unknown": T("okänd version", "unknown version"),
+    "BACKUP_FAILED": T(
+        "pg_dump misslyckades: {problem} (BACKUP_FAILED)", "pg_dump failed: {problem} (BACKUP_FAILED)"
+    ),
+    "BACKUP_FAILED:timeout": T(
+        "{tool} blev inte klar på {seconds} sekunder (BACKUP_FAILED)",
+        "{tool} did not finish within {seconds} seconds (BACKUP_FAILED)",
+    ),
+    "RESTORE_FAILED": T(
+        "återställningen misslyckades: {error} (RESTORE_FAILED)",
+        "the restore failed: {error} (RESTORE_FAILED)",
+    ),
+    "RESTORE_FAILED:pg-restore": T(
+        "pg_restore misslyckades: {problem}; ingenting ändrades (RESTORE_FAILED)",
+        "pg_restore failed: {problem}; nothing was changed (RESTORE_FAILED)",
+    ),
+    "RESTORE_FAILED:unknown": T("okänt fel", "unknown error"),
 }
 
 

@@ -369,24 +369,20 @@ class Register(Aggregate):
             raise RuleViolation(CANCELLATION, text("cancellation:already", what=what, by=target.cancelled_by))
 
     def _check_correction(self, c: CorrectChange) -> None:
-        what = f"change '{c.change}' cannot be corrected"
+        what = text("correction:what", change=c.change)
         target = self.log.get(c.change)
         if target is None:
-            raise RuleViolation(CORRECTION, f"{what}: no change with that id was recorded")
+            raise RuleViolation(CORRECTION, text("correction:unknown", what=what))
         if not isinstance(target.change, DatedChange):
             raise RuleViolation(
-                CORRECTION,
-                f"{what}: it is a {target.change.TYPE}; only organisational and delegation "
-                "changes can be corrected",
+                CORRECTION, text("correction:not-correctable", what=what, type=target.change.TYPE)
             )
         if target.cancelled_by is not None:
-            raise RuleViolation(CORRECTION, f"{what}: it was already cancelled by '{target.cancelled_by}'")
+            raise RuleViolation(CORRECTION, text("correction:cancelled", what=what, by=target.cancelled_by))
         replacement = c.replacement.id or ""
         if replacement in self.log:
             raise RuleViolation(
-                CORRECTION,
-                f"{what}: the replacement's id '{replacement}' was recorded before "
-                "(a change id names one change forever; use a new id)",
+                CORRECTION, text("correction:replacement-id", what=what, replacement=replacement)
             )
 
     def _check_report(self, c: ReportChanges) -> None:

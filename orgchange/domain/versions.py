@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import OrgChangeError
+from .messages import Text, text
 
 # The version of a change-file entry as it is stored now. Entries stored by 0.1.0 and earlier
 # carry no version: they are version 1.
@@ -35,15 +36,11 @@ class StoredByNewerVersion(OrgChangeError):
 
     code = "DATABASE_TOO_NEW"
 
-    def __init__(self, what: str, found: object, known: object):
+    def __init__(self, what: Text, found: object, known: object):
         self.what = what
         self.found = found
         self.known = known
-        super().__init__(
-            f"databasen skrevs av en nyare version av orgchange ({what} version {found}; den här "
-            f"versionen känner till version {known}); uppgradera orgchange innan du använder den "
-            f"här databasen; inget har ändrats ({self.code})"
-        )
+        super().__init__(text("DATABASE_TOO_NEW", what=what, found=found, known=known))
 
 
 def upcast_change_entry(
@@ -55,7 +52,7 @@ def upcast_change_entry(
 ) -> dict[str, Any]:
     """The stored entry of `version` as an entry of the `current` version."""
     if version > current:
-        raise StoredByNewerVersion("ändringsposten", version, current)
+        raise StoredByNewerVersion(text("DATABASE_TOO_NEW:entry"), version, current)
     while version < current:
         entry = upcasters[version](dict(entry))
         version += 1

@@ -228,6 +228,9 @@ def test_each_edit_is_checked_against_the_register_and_the_drafts_earlier_change
     wrong.append({"type": "rename_unit", "effective": "2027-01-01", "unit": "stab", "nam": "Staben"})
     saved = save(desk, tokens.registrar, draft, wrong)
     check = desk.client.get(f"/drafts/{draft['id']}/check", headers=auth(tokens.registrar)).json()
+    in_swedish = desk.client.get(
+        f"/drafts/{draft['id']}/check", headers=auth(tokens.registrar, **{"Accept-Language": "sv"})
+    ).json()
 
     assert saved.status_code == 200
     assert not check["ok"]
@@ -235,6 +238,9 @@ def test_each_edit_is_checked_against_the_register_and_the_drafts_earlier_change
         (3, "name", "MALFORMED_INPUT"),
         (3, "nam", "MALFORMED_INPUT"),
     ]
+    # The field at fault is found whatever the language of the words.
+    assert [(p["index"], p["field"]) for p in in_swedish["problems"]] == [(3, "name"), (3, "nam")]
+    assert all(p["message"].startswith("ändring nr 3 rename_unit") for p in in_swedish["problems"])
     del wrong[2]
     save(
         desk,
@@ -246,7 +252,12 @@ def test_each_edit_is_checked_against_the_register_and_the_drafts_earlier_change
     assert [(p["index"], p["code"], p["rule"], p["field"]) for p in check["problems"]] == [
         (2, "CHANGE_REJECTED", "in-effect", "unit")
     ]
-    assert check["problems"][0]["message"].startswith("ändring nr 2 establish_position")
+    assert check["problems"][0]["message"].startswith("change #2 establish_position")
+    in_swedish = desk.client.get(
+        f"/drafts/{draft['id']}/check", headers=auth(tokens.registrar, **{"Accept-Language": "sv"})
+    ).json()
+    assert in_swedish["problems"][0]["message"].startswith("ändring nr 2 establish_position")
+    assert in_swedish["problems"][0]["field"] == "unit"
 
 
 def test_the_preview_shows_the_gap_of_an_abolished_post_and_the_suggested_amendment_closes_it(
@@ -453,8 +464,11 @@ def test_graphql_creates_updates_checks_previews_and_records_a_draft(desk: Api, 
         "recordDraft"
     ]
     listed = desk.data('{ drafts(status: "recorded") { id status recordedChangeIds } }', token=tokens.admin)
+    [unknown_status] = desk.errors('{ drafts(status: "klar") { id } }', token=tokens.admin)
 
     assert created["status"] == "open" and created["revision"] == 1 and created["createdBy"] == "registratorn"
+    assert unknown_status["extensions"] == {"code": "BAD_USER_INPUT", "argument": "status"}
+    assert unknown_status["message"] == "'status' is one of: open, recorded, discarded"
     assert updated["revision"] == 2 and len(updated["changes"]) == 4
     assert shown["check"] == {"ok": True, "stale": False, "problems": []}
     assert shown["preview"]["diff"] == {"added": ["stab"], "removed": ["ekonomi", "personal"]}
@@ -669,9 +683,16 @@ def test_a_draft_opens_from_a_yaml_change_file_and_refuses_a_name_with_control_c
         tokens.registrar,
     )
     [refused] = desk.errors('mutation { createDraft(name: "Rad\\u0007ett") { id } }', token=tokens.registrar)
+    [in_swedish] = desk.client.post(
+        "/graphql",
+        json={"query": 'mutation { createDraft(name: "Rad\\u0007ett") { id } }'},
+        headers=auth(tokens.registrar, **{"Accept-Language": "sv"}),
+    ).json()["errors"]
 
     assert made["createDraft"]["changes"] == [
         {"type": "rename_unit", "effective": "2027-01-01", "unit": "personal", "name": "HR-enheten"}
     ]
     assert refused["extensions"]["code"] == "DRAFT_INVALID"
-    assert "styrtecken" in refused["message"]
+    assert "control characters" in refused["message"]
+    assert in_swedish["extensions"]["code"] == "DRAFT_INVALID"
+    assert "styrtecken" in in_swedish["message"]

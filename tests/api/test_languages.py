@@ -174,3 +174,83 @@ def test_a_language_the_command_line_does_not_speak_is_a_clear_error(sqlite_url:
 
     assert result.returncode == 2
     assert result.stderr == "error: ORGCHANGE_LANGUAGE måste vara en av sv, en (fann 'fr')\n"
+
+
+CORRECT_AN_UNKNOWN_CHANGE = {
+    "format": "orgchange/v1",
+    "changes": [
+        {
+            "id": "k-1",
+            "type": "correct_change",
+            "change": "no-such-change",
+            "replacement": {
+                "id": "k-2",
+                "type": "rename_unit",
+                "effective": "2017-03-01",
+                "unit": "planenheten",
+                "name": "Planen",
+            },
+        }
+    ],
+}
+
+
+def test_a_refused_correction_is_said_in_either_language_with_the_same_rule(api: Api, tokens: Tokens):
+    """The reasons of `correction` are in the catalogue, not in English only."""
+    answers = {
+        language: api.client.post(
+            "/changes",
+            content=json.dumps(CORRECT_AN_UNKNOWN_CHANGE),
+            headers={
+                "content-type": "application/json",
+                "Authorization": f"Bearer {tokens.registrar}",
+                "Accept-Language": language,
+            },
+        )
+        for language in ("sv", "en")
+    }
+
+    assert answers["sv"].status_code == answers["en"].status_code == 422
+    assert answers["sv"].json() == {
+        "errors": [
+            "ändring nr 1 (k-1) correct_change: ändringen 'no-such-change' kan inte rättas: "
+            "ingen ändring med det id:t har registrerats"
+        ],
+        "rule": "correction",
+    }
+    assert answers["en"].json() == {
+        "errors": [
+            "change #1 (k-1) correct_change: change 'no-such-change' cannot be corrected: "
+            "no change with that id was recorded"
+        ],
+        "rule": "correction",
+    }
+
+
+def test_a_refused_sign_in_is_said_in_either_language_with_the_same_code(api: Api):
+    """A sign-in's refusals (api/routes/session.py) carry a message of the catalogue, not Swedish alone."""
+    swedish = api.client.post("/session", json={"token": 3}, headers={"Accept-Language": "sv"})
+    english = api.client.post("/session", json={"token": 3}, headers={"Accept-Language": "en"})
+
+    assert swedish.status_code == english.status_code == 422
+    assert swedish.json() == {"detail": "En token är text.", "code": "SIGN_IN_MALFORMED"}
+    assert english.json() == {"detail": "A token is text.", "code": "SIGN_IN_MALFORMED"}
+
+
+def test_a_backup_refused_on_the_command_line_speaks_orgchange_language(sqlite_url: str, tmp_path):
+    """Backup and restore say what is wrong in the language asked for, the code at the end in both."""
+    missing = tmp_path / "no-such-backup.db"
+    said = {
+        language: subprocess.run(
+            [sys.executable, "-m", "orgchange", "restore", str(missing)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ORGCHANGE_DATABASE_URL": sqlite_url, "ORGCHANGE_LANGUAGE": language},
+            timeout=120,
+        )
+        for language in ("sv", "en")
+    }
+
+    assert said["sv"].returncode == said["en"].returncode == 2
+    assert f"säkerhetskopian {missing} finns inte (BACKUP_NOT_FOUND)" in said["sv"].stderr
+    assert f"the backup {missing} does not exist (BACKUP_NOT_FOUND)" in said["en"].stderr

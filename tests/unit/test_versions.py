@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orgchange.domain.messages import ENGLISH, SWEDISH
 from orgchange.domain.versions import CHANGE_SCHEMA_VERSION, StoredByNewerVersion, upcast_change_entry
 
 
@@ -48,4 +49,8 @@ def test_an_entry_of_a_newer_version_is_refused_with_the_code_that_says_so():
         upcast_change_entry({"type": "x"}, 4, current=3, upcasters=UPCASTERS)
 
     assert refused.value.code == "DATABASE_TOO_NEW"
-    assert "nyare version" in str(refused.value) and "DATABASE_TOO_NEW" in str(refused.value)
+    assert refused.value.text is not None
+    swedish, english = refused.value.text.render(SWEDISH), refused.value.text.render(ENGLISH)
+    assert "nyare version" in swedish and "ändringsposten version 4" in swedish
+    assert "newer version" in english and "the change entry version 4" in english
+    assert "DATABASE_TOO_NEW" in swedish and "DATABASE_TOO_NEW" in english
