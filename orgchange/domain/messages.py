@@ -216,7 +216,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "in-effect:other-kind": T("'{key}' är {other}, inte {noun}", "'{key}' is {other}, not {noun}"),
     "in-effect:unknown": T(
-        "'{key}' gäller inte {day} (det finns ingen {noun} med den nyckeln)",
+        "'{key}' gäller inte {day} ({noun} med den nyckeln finns inte i registret)",
         "'{key}' is not in effect on {day} (there is no {noun} with that key)",
     ),
     "in-effect:not-yet": T(
@@ -277,7 +277,7 @@ MESSAGES: dict[str, Template] = {
         "and '{owner}' is {kind}",
     ),
     "one-parent:supervisor": T(
-        "{what}: uppsikten över ett bolag har en nämnd ({law}), och '{supervisor}' är {kind}",
+        "{what}: det är en nämnd som har uppsikt över ett bolag ({law}), och '{supervisor}' är {kind}",
         "{what}: the supervisor of a company is the board with uppsikt over it ({law}), "
         "and '{supervisor}' is {kind}",
     ),
@@ -310,7 +310,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "one-parent:no-parent": T("{what}: {kind} har ingen överordnad", "{what}: {kind} has no parent"),
     "one-parent:no-parent-company": T(
-        "{what}: ett bolag har ingen överordnad (ett bolag flyttas genom att det får en ny 'owner')",
+        "{what}: ett bolag har ingen överordnad (flytta ett bolag genom att ange en ny 'owner')",
         "{what}: a company has no parent (move a company by giving a new 'owner')",
     ),
     "one-parent:not-a-company": T(
@@ -441,8 +441,8 @@ MESSAGES: dict[str, Template] = {
         "or to a committee of its own ({law}); amend or revoke them first",
     ),
     "delegation:still-grants": T(
-        "{what}: den har fortfarande delegationerna {delegations}, och bara en nämnd delegerar ({law}); "
-        "upphäv dem först",
+        "{what}: delegationerna {delegations} som den har gett gäller fortfarande, och bara en nämnd "
+        "delegerar ({law}); upphäv dem först",
         "{what}: it still grants delegations {delegations}, and only a board delegates ({law}); "
         "revoke them first",
     ),
@@ -508,7 +508,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "delegation:sub-not-allowed": T(
         "{what}: nämnden har inte tillåtit vidaredelegation av '{parent}' "
-        "(further_delegation är inte satt; {law})",
+        "(further_delegation är inte angivet; {law})",
         "{what}: the board did not allow vidaredelegation of '{parent}' "
         "(further_delegation is not set; {law})",
     ),
@@ -596,13 +596,13 @@ MESSAGES: dict[str, Template] = {
     ),
     "competence:outside-one": T(
         "en tjänsteperson beslutar bara inom den förvaltning eller det verksamhetsområde som "
-        "befattningen hör till, '{domain}', och {keys} står inte där",
+        "befattningen hör till, '{domain}', och {keys} står inte inom den",
         "an official decides only inside the office or area the post belongs to, '{domain}', "
         "and {keys} is not inside it",
     ),
     "competence:outside-many": T(
         "en tjänsteperson beslutar bara inom den förvaltning eller det verksamhetsområde som "
-        "befattningen hör till, '{domain}', och {keys} står inte där",
+        "befattningen hör till, '{domain}', och {keys} står inte inom den",
         "an official decides only inside the office or area the post belongs to, '{domain}', "
         "and {keys} are not inside it",
     ),

@@ -8,13 +8,18 @@ real ones, of the domain's `Register`, rendered once in each language.
 
 from __future__ import annotations
 
+import ast
+import string
+from pathlib import Path
+
 import pytest
 
 from orgchange.domain.changes import Change
 from orgchange.domain.errors import ChangeRejected
-from orgchange.domain.messages import ENGLISH, SWEDISH, speaking
+from orgchange.domain.messages import ENGLISH, MESSAGES, SWEDISH, speaking
 from tests.builders import base_organisation, change, refused, register
 
+ROOT = Path(__file__).resolve().parents[2]
 DAY = "2018-03-01"
 
 
@@ -108,3 +113,39 @@ def test_a_refusal_is_put_into_words_where_it_is_shown_not_where_it_is_made():
         error = refused(register(base_organisation()), entry)
     with speaking(SWEDISH):
         assert str(error) == swedish
+
+
+RULE_SOURCES = [
+    ROOT / "orgchange" / "domain" / name for name in ("units.py", "delegations.py", "competence.py")
+]
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _keys(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _keys(node.body) + _keys(node.orelse)
+    if isinstance(node, ast.JoinedStr):  # f"active-children:unmapped-{noun}": every key so begun
+        head = node.values[0]
+        assert isinstance(head, ast.Constant)
+        return [key for key in MESSAGES if key.startswith(str(head.value))]
+    raise AssertionError(f"a message key the test cannot read: {ast.unparse(node)}")
+
+
+def test_every_reason_the_rules_give_is_given_every_part_its_sentences_name():
+    """A part left out would fail only when the refusal is shown, in the middle of an answer."""
+    calls = 0
+    for path in RULE_SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "text":
+                given = {keyword.arg for keyword in node.keywords}
+                for key in _keys(node.args[0]):
+                    calls += 1
+                    template = MESSAGES[key]
+                    needed = _placeholders(template.sv) | _placeholders(template.en)
+                    assert needed <= given, f"{path.name}:{node.lineno} {key} lacks {needed - given}"
+    assert calls > 100
