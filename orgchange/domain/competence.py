@@ -65,7 +65,6 @@ from .changes import (
     Subdelegate,
 )
 from .errors import RuleViolation
-from .kinds import a
 from .law import (
     COMPANIES,
     COUNCIL_MATTERS,
@@ -74,6 +73,7 @@ from .law import (
     FURTHER_DELEGATION,
     cite,
 )
+from .messages import Text, a_kind, text
 from .records import UnitVersion, V, version_on
 from .timeline import COMPETENCE, Timeline, at_recording
 
@@ -92,9 +92,9 @@ class Decider:
     parent: str | None = None  # a committee's board
     post_unit: str | None = None  # an official's unit
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """The decider in a message: 'stadsdirektor' (a position: Stadsdirektör)."""
-        return f"'{self.key}' ({a(self.kind)}: {self.name})"
+        return text("competence:decider", key=self.key, kind=a_kind(self.kind), name=self.name)
 
 
 def _check_day(change: DatedChange) -> date:
@@ -131,14 +131,17 @@ def decider(tl: Timeline, change: DatedChange) -> Decider | None:
     if decision is None or self_establishing(change):
         return None
     day = _check_day(change)
-    what = f"the decision of {change.TYPE}"
+    what = text("competence:decision", type=change.TYPE)
     key: str | None
     if decision.position is not None:
         key = decision.position
         if key not in tl.positions:
             other = tl.key_in_use(key)
-            named = f"'{key}' is {a(other)}, not a post" if other else f"there is no post '{key}'"
-            raise RuleViolation(COMPETENCE, f"{what} names an official who cannot be found: {named}")
+            if other is not None:
+                raise RuleViolation(
+                    COMPETENCE, text("competence:not-a-post", what=what, key=key, kind=a_kind(other))
+                )
+            raise RuleViolation(COMPETENCE, text("competence:no-post", what=what, key=key))
         return _official(tl, key, day, what)
     key = decision.body
     if key is None:
@@ -146,37 +149,41 @@ def decider(tl: Timeline, change: DatedChange) -> Decider | None:
     if key in tl.positions:
         return _official(tl, key, day, what)
     if key in tl.delegations:
-        raise RuleViolation(COMPETENCE, f"{what} names '{key}' as its body, and '{key}' is a delegation")
+        raise RuleViolation(COMPETENCE, text("competence:body-is-delegation", what=what, key=key))
     if key not in tl.units:
         return None  # free text: accepted, and a finding
     version = _read_on(tl.units[key], day)
     if version is None:
-        raise RuleViolation(COMPETENCE, f"{what}: the deciding body {tl.absence('unit', key, day)}")
+        raise RuleViolation(
+            COMPETENCE, text("competence:body-absent", what=what, absence=tl.absence("unit", key, day))
+        )
     assert isinstance(version, UnitVersion)
     return Decider(key, version.kind, version.name, day, parent=version.parent)
 
 
-def _official(tl: Timeline, key: str, day: date, what: str) -> Decider:
+def _official(tl: Timeline, key: str, day: date, what: Text) -> Decider:
     version = _read_on(tl.positions[key], day)
     if version is None:
         absent = tl.absence("position", key, day)
-        raise RuleViolation(COMPETENCE, f"{what}: the deciding official's post {absent}")
+        raise RuleViolation(COMPETENCE, text("competence:post-absent", what=what, absence=absent))
     return Decider(key, "position", version.title, day, post_unit=version.unit)
 
 
 # --- the checks --------------------------------------------------------------------------------
 
 
-def _refusal(d: Decider) -> Callable[[str, str, str], RuleViolation]:
+def _refusal(d: Decider) -> Callable[[Text, Text, str], RuleViolation]:
     """The rejection of a change by `d`: who decided, what they may not do, the rule and the law."""
 
-    def refuse(doing: str, rule: str, law: str) -> RuleViolation:
-        return RuleViolation(COMPETENCE, f"decided by {d.describe()}, which may not {doing}: {rule} ({law})")
+    def refuse(doing: Text, rule: Text, law: str) -> RuleViolation:
+        return RuleViolation(
+            COMPETENCE, text("competence:refused", decider=d.describe(), doing=doing, rule=rule, law=law)
+        )
 
     return refuse
 
 
-Refuse = Callable[[str, str, str], RuleViolation]
+Refuse = Callable[[Text, Text, str], RuleViolation]
 
 
 def _kind_of(tl: Timeline, key: str | None) -> str | None:
@@ -206,9 +213,7 @@ def check_competence(tl: Timeline, change: DatedChange) -> None:
     refuse = _refusal(d)
     if d.kind not in (*BODY_KINDS, "position"):
         raise RuleViolation(
-            COMPETENCE,
-            f"decided by {d.describe()}: {a(d.kind)} decides nothing itself; a change is decided by "
-            "the council, a board or a committee (decision.body) or by an official (decision.position)",
+            COMPETENCE, text("competence:decides-nothing", decider=d.describe(), kind=a_kind(d.kind))
         )
     if isinstance(change, GrantDelegation | AmendDelegation | RevokeDelegation | Subdelegate):
         _check_delegation_change(tl, change, d, refuse)
@@ -223,15 +228,9 @@ def check_competence(tl: Timeline, change: DatedChange) -> None:
 
 def _check_council_matters(tl: Timeline, change: DatedChange, d: Decider, refuse: Refuse) -> None:
     day = d.day
-    boards_rule = (
-        "only the council establishes, dissolves, merges, splits, renames, reclassifies or moves a board"
-    )
-    companies_rule = (
-        "only the council forms, dissolves or merges a company, or changes its owner or supervisor"
-    )
-    committees_rule = (
-        "a committee is established, changed or ended by the council or by the board it belongs to"
-    )
+    boards_rule = text("competence:boards-rule")
+    companies_rule = text("competence:companies-rule")
+    committees_rule = text("competence:committees-rule")
     boards = _boards_touched(tl, change)
     if boards and d.kind != "council":
         raise refuse(boards, boards_rule, COUNCIL_MATTERS.on(day))
@@ -246,68 +245,77 @@ def _check_council_matters(tl: Timeline, change: DatedChange, d: Decider, refuse
             raise refuse(doing, committees_rule, COUNCIL_MATTERS.on(day))
 
 
-def _boards_touched(tl: Timeline, c: DatedChange) -> str | None:
+def _boards_touched(tl: Timeline, c: DatedChange) -> Text | None:
     """What the change does to a board, in words, or None if it touches none."""
     match c:
         case EstablishUnit() if c.kind == "board":
-            return f"establish board '{c.unit}'"
+            return text("competence:establish-board", unit=c.unit)
         case RenameUnit() | DissolveUnit() | MoveUnit() if _kind_of(tl, c.unit) == "board":
-            return f"{_VERB[c.TYPE]} board '{c.unit}'"
+            return text("competence:verb-board", verb=_verb(c), unit=c.unit)
         case ReclassifyUnit() if c.kind == "board":
-            return f"make '{c.unit}' a board"
+            return text("competence:make-board", unit=c.unit)
         case ReclassifyUnit() if _kind_of(tl, c.unit) == "board":
-            return f"make board '{c.unit}' {a(c.kind)}"
+            return text("competence:unmake-board", unit=c.unit, kind=a_kind(c.kind))
         case MergeUnits() if c.kind == "board" or _any_kind(tl, c.units, "board"):
-            return f"merge {_names(c.units)} into board '{c.into}'"
+            return text("competence:merge-board", units=_names(c.units), into=c.into)
         case SplitUnit() if _kind_of(tl, c.unit) == "board" or any(s.kind == "board" for s in c.into):
-            return f"split '{c.unit}' into boards {_names(s.unit for s in c.into)}"
+            return text("competence:split-board", unit=c.unit, units=_names(s.unit for s in c.into))
         case SpinOffUnit() if _kind_of(tl, c.unit) == "board":
-            return f"turn board '{c.unit}' into a company"
+            return text("competence:spin-off-board", unit=c.unit)
     return None
 
 
-_VERB = {"rename_unit": "rename", "dissolve_unit": "dissolve", "move_unit": "move"}
+_VERB = {
+    "rename_unit": text("competence:rename"),
+    "dissolve_unit": text("competence:dissolve"),
+    "move_unit": text("competence:move"),
+}
+
+
+def _verb(c: DatedChange) -> Text:
+    """'rename', 'dissolve', 'move': what a change does to the unit it names."""
+    return _VERB[c.TYPE]
 
 
 def _any_kind(tl: Timeline, keys: Iterable[str], kind: str) -> bool:
     return any(_kind_of(tl, k) == kind for k in keys)
 
 
-def _companies_touched(tl: Timeline, c: DatedChange) -> str | None:
+def _companies_touched(tl: Timeline, c: DatedChange) -> Text | None:
     match c:
         case EstablishUnit() if c.kind == "company":
-            return f"form company '{c.unit}'"
+            return text("competence:form-company", unit=c.unit)
         case SpinOffUnit():
-            return f"form company '{c.company}' out of '{c.unit}'"
+            return text("competence:spin-off-company", company=c.company, unit=c.unit)
         case DissolveUnit() if _kind_of(tl, c.unit) == "company":
-            return f"dissolve company '{c.unit}'"
+            return text("competence:dissolve-company", unit=c.unit)
         case MoveUnit() if _kind_of(tl, c.unit) == "company":
-            return f"change the owner or supervisor of company '{c.unit}'"
+            return text("competence:move-company", unit=c.unit)
         case MergeUnits() if c.kind == "company" or _any_kind(tl, c.units, "company"):
-            return f"merge {_names(c.units)} into company '{c.into}'"
+            return text("competence:merge-company", units=_names(c.units), into=c.into)
     return None
 
 
-def _committees_touched(tl: Timeline, c: DatedChange) -> tuple[str, set[str | None]] | None:
+def _committees_touched(tl: Timeline, c: DatedChange) -> tuple[Text, set[str | None]] | None:
     """What the change does to committees, and the boards they belong to (before and after)."""
     match c:
         case EstablishUnit() if c.kind == "committee":
-            return f"establish committee '{c.unit}'", {c.parent}
+            return text("competence:establish-committee", unit=c.unit), {c.parent}
         case RenameUnit() | DissolveUnit() | MoveUnit() if _kind_of(tl, c.unit) == "committee":
             owners = {_parent_of(tl, c.unit)}
             if isinstance(c, MoveUnit):
                 owners.add(c.parent)
-            return f"{_VERB[c.TYPE]} committee '{c.unit}'", owners
+            return text("competence:verb-committee", verb=_verb(c), unit=c.unit), owners
         case ReclassifyUnit() if "committee" in (c.kind, _kind_of(tl, c.unit)):
-            return f"make '{c.unit}' {a(c.kind)}", {_parent_of(tl, c.unit)}
+            return text("competence:make-kind", unit=c.unit, kind=a_kind(c.kind)), {_parent_of(tl, c.unit)}
         case MergeUnits() if c.kind == "committee" or _any_kind(tl, c.units, "committee"):
             owners = {_parent_of(tl, u) for u in c.units}
             if c.parent:
                 owners.add(c.parent)
-            return f"merge committees {_names(c.units)}", owners
+            return text("competence:merge-committees", units=_names(c.units)), owners
         case SplitUnit() if _kind_of(tl, c.unit) == "committee":
             owners = {_parent_of(tl, c.unit), *(s.parent for s in c.into if s.parent)}
-            return f"split committee '{c.unit}'", owners
+            return text("competence:split-committee", unit=c.unit), owners
     return None
 
 
@@ -344,34 +352,35 @@ def _check_delegation_change(
         holder = held.to if held is not None else None
         if not sub:
             raise refuse(
-                f"{_delegation_verb(change)} a delegation of board '{board}'",
-                "a board's delegationsordning is decided by the board itself; an official decides "
-                "only a vidaredelegation of a delegation the official holds",
+                text("competence:delegation-of-board", verb=_delegation_verb(change), board=board),
+                text("competence:board-decides-own"),
                 cite(day, DELEGATION_TO_MEMBERS, DELEGATION_TO_EMPLOYEE),
             )
         if holder != d.key:
             raise refuse(
-                f"{_delegation_verb(change)} a vidaredelegation of '{parent_delegation}'",
-                f"a vidaredelegation is decided by the förvaltningschef who holds the delegation it "
-                f"rests on ('{holder}'), or by board '{board}'",
+                text("competence:sub-of", verb=_delegation_verb(change), delegation=parent_delegation),
+                text("competence:sub-decided-by", holder=holder, board=board),
                 FURTHER_DELEGATION.on(day),
             )
         return
     if _acting_board(d) != board or d.kind == "committee":
         raise refuse(
-            f"{_delegation_verb(change)} a delegation of board '{board}'",
-            "a board's delegations are granted, amended and revoked by the board itself",
+            text("competence:delegation-of-board", verb=_delegation_verb(change), board=board),
+            text("competence:board-delegations"),
             cite(day, DELEGATION_TO_MEMBERS, DELEGATION_TO_EMPLOYEE),
         )
 
 
-def _delegation_verb(change: DatedChange) -> str:
-    return {
-        "grant_delegation": "grant",
-        "amend_delegation": "amend",
-        "revoke_delegation": "revoke",
-        "subdelegate": "decide",
-    }[change.TYPE]
+_DELEGATION_VERBS = {
+    "grant_delegation": text("competence:grant"),
+    "amend_delegation": text("competence:amend"),
+    "revoke_delegation": text("competence:revoke"),
+    "subdelegate": text("competence:decide"),
+}
+
+
+def _delegation_verb(change: DatedChange) -> Text:
+    return _DELEGATION_VERBS[change.TYPE]
 
 
 # --- an official's domain ---------------------------------------------------------------------
@@ -409,9 +418,8 @@ def _check_domain(tl: Timeline, change: DatedChange, d: Decider, refuse: Refuse)
     domain = domain_of(tl, d.post_unit, day)
     if domain is None:
         raise refuse(
-            f"decide {change.TYPE}",
-            f"the post belongs to '{d.post_unit}', which stands in no office or area; an official "
-            "decides only inside the office or area of the post",
+            text("competence:decide-type", type=change.TYPE),
+            text("competence:no-domain", unit=d.post_unit),
             law,
         )
     altered, targets = _reach(tl, change)
@@ -419,39 +427,41 @@ def _check_domain(tl: Timeline, change: DatedChange, d: Decider, refuse: Refuse)
     outside += [k for k in targets if k is not None and not _inside(tl, k, domain, itself=True)]
     if outside:
         keys = list(dict.fromkeys(outside))
-        what = f"{_names(keys)} {'is' if len(keys) == 1 else 'are'}"
         raise refuse(
             _doing(tl, change),
-            f"an official decides only inside the office or area the post belongs to, '{domain}', "
-            f"and {what} not inside it",
+            text(
+                "competence:outside-one" if len(keys) == 1 else "competence:outside-many",
+                domain=domain,
+                keys=_names(keys),
+            ),
             law,
         )
 
 
-def _doing(tl: Timeline, c: DatedChange) -> str:
+def _doing(tl: Timeline, c: DatedChange) -> Text:
     """The change in words: "establish unit 'x' under 'y'", "abolish position 'p'"."""
     match c:
         case EstablishUnit():
-            return f"establish unit '{c.unit}' under '{c.parent or c.owner}'"
+            return text("competence:establish-unit", unit=c.unit, parent=c.parent or c.owner)
         case RenameUnit() | DissolveUnit():
-            return f"{_VERB[c.TYPE]} unit '{c.unit}'"
+            return text("competence:verb-unit", verb=_verb(c), unit=c.unit)
         case ReclassifyUnit():
-            return f"make unit '{c.unit}' {a(c.kind)}"
+            return text("competence:make-unit", unit=c.unit, kind=a_kind(c.kind))
         case MoveUnit():
-            return f"move unit '{c.unit}' under '{c.parent}'"
+            return text("competence:move-unit", unit=c.unit, parent=c.parent)
         case MergeUnits():
-            return f"merge units {_names(c.units)} into '{c.into}'"
+            return text("competence:merge-units", units=_names(c.units), into=c.into)
         case SplitUnit():
-            return f"split unit '{c.unit}'"
+            return text("competence:split-unit", unit=c.unit)
         case SpinOffUnit():
-            return f"turn unit '{c.unit}' into company '{c.company}'"
+            return text("competence:spin-off-unit", unit=c.unit, company=c.company)
         case EstablishPosition():
-            return f"establish position '{c.position}' in '{c.unit}'"
+            return text("competence:establish-position", position=c.position, unit=c.unit)
         case MovePosition():
-            return f"move position '{c.position}' to '{c.unit}'"
+            return text("competence:move-position", position=c.position, unit=c.unit)
         case AbolishPosition():
-            return f"abolish position '{c.position}'"
-    return f"decide {c.TYPE}"
+            return text("competence:abolish-position", position=c.position)
+    return text("competence:decide-type", type=c.TYPE)
 
 
 def _reach(tl: Timeline, c: DatedChange) -> tuple[list[str], list[str | None]]:

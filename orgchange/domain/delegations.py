@@ -20,9 +20,8 @@ from datetime import date
 
 from .changes import AmendDelegation, GrantDelegation, RevokeDelegation, Subdelegate
 from .errors import RuleViolation
-from .kinds import a
 from .law import DELEGATION_TO_EMPLOYEE, DELEGATION_TO_MEMBERS, FURTHER_DELEGATION, cite
-from .messages import Text, text
+from .messages import Text, a_kind, text
 from .records import DelegationVersion, end, revise
 from .timeline import DELEGATION, NO_CHANGE, Timeline, handles
 
@@ -44,18 +43,27 @@ def check_delegate(
     if to in tl.units:
         delegate = tl.require_unit(to, day, what)
         if delegate.kind != "committee" or not committee_allowed:
-            allowed = "a position or a committee of the board" if committee_allowed else "a position"
             raise RuleViolation(
                 DELEGATION,
-                f"{what}: '{to}' is {a(delegate.kind)}; the delegate must be {allowed} — "
-                f"never a unit, a group of employees or a company "
-                f"({delegate_rule(day) if committee_allowed else further_rule(day)})",
+                text(
+                    "delegation:delegate-kind" if committee_allowed else "delegation:delegate-kind-position",
+                    what=what,
+                    to=to,
+                    kind=a_kind(delegate.kind),
+                    law=delegate_rule(day) if committee_allowed else further_rule(day),
+                ),
             )
         if delegate.parent != board:
             raise RuleViolation(
                 DELEGATION,
-                f"{what}: committee '{to}' belongs to '{delegate.parent}', not to '{board}'; "
-                f"a board delegates only to its own committees ({DELEGATION_TO_MEMBERS.on(day)})",
+                text(
+                    "delegation:other-board",
+                    what=what,
+                    to=to,
+                    parent=delegate.parent,
+                    board=board,
+                    law=DELEGATION_TO_MEMBERS.on(day),
+                ),
             )
         return
     position = tl.require_position(to, day, what)
@@ -72,12 +80,16 @@ def _check_not_in_company(tl: Timeline, post: str, unit: str, day: date, what: s
     company = _company_over(tl, unit)
     if company is None:
         return
-    where = f"company '{company}'" if company == unit else f"'{unit}' of company '{company}'"
     raise RuleViolation(
         DELEGATION,
-        f"{what}: position '{post}' belongs to {where}; "
-        f"a company's staff are not the kommun's employees and cannot decide on a board's behalf "
-        f"({DELEGATION_TO_EMPLOYEE.on(day)})",
+        text(
+            "delegation:in-company" if company == unit else "delegation:under-company",
+            what=what,
+            post=post,
+            unit=unit,
+            company=company,
+            law=DELEGATION_TO_EMPLOYEE.on(day),
+        ),
     )
 
 
@@ -98,13 +110,16 @@ def check_delegates_outside_companies(
         for post in _posts_under(tl, top):
             held = sorted(tl.received.get(post, ()))
             if held:
-                them = "it" if len(held) == 1 else "them"
                 raise RuleViolation(
                     DELEGATION,
-                    f"{what}: position '{post}' would stand in company '{company}', and it is the "
-                    f"delegate of {', '.join(repr(d) for d in held)}; a company's staff are not the "
-                    f"kommun's employees and cannot decide on a board's behalf "
-                    f"({DELEGATION_TO_EMPLOYEE.on(day)}); amend or revoke {them} first",
+                    text(
+                        "delegation:into-company-one" if len(held) == 1 else "delegation:into-company-many",
+                        what=what,
+                        post=post,
+                        company=company,
+                        delegations=", ".join(repr(d) for d in held),
+                        law=DELEGATION_TO_EMPLOYEE.on(day),
+                    ),
                 )
 
 
@@ -151,13 +166,19 @@ def grant_delegation(tl: Timeline, c: GrantDelegation) -> None:
     if board.kind != "board":
         raise RuleViolation(
             DELEGATION,
-            f"{what}: '{c.from_}' is {a(board.kind)}; only a board "
-            f"(kommunstyrelsen or a nämnd) delegates ({delegate_rule(day)})",
+            text(
+                "delegation:not-a-board",
+                what=what,
+                board=c.from_,
+                kind=a_kind(board.kind),
+                law=delegate_rule(day),
+            ),
         )
     check_delegate(tl, c.from_, c.to, day, what)
     if c.substitute is not None:
-        substitute = tl.require_position(c.substitute, day, f"{what}: substitute")
-        _check_not_in_company(tl, c.substitute, substitute.unit, day, f"{what}: substitute")
+        as_substitute = text("in-effect:substitute", what=what)
+        substitute = tl.require_position(c.substitute, day, as_substitute)
+        _check_not_in_company(tl, c.substitute, substitute.unit, day, as_substitute)
     version = DelegationVersion(
         valid_from=day,
         valid_to=None,
@@ -189,13 +210,13 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
     if "to" in terms:
         check_delegate(tl, current.board, terms["to"], day, what, committee_allowed=not is_sub)
     if terms.get("substitute") is not None:
-        substitute = tl.require_position(terms["substitute"], day, f"{what}: substitute")
-        _check_not_in_company(tl, terms["substitute"], substitute.unit, day, f"{what}: substitute")
+        as_substitute = text("in-effect:substitute", what=what)
+        substitute = tl.require_position(terms["substitute"], day, as_substitute)
+        _check_not_in_company(tl, terms["substitute"], substitute.unit, day, as_substitute)
     if is_sub and terms.get("further_delegation"):
         raise RuleViolation(
             DELEGATION,
-            f"{what}: '{c.delegation}' is a vidaredelegation and cannot be passed on again; "
-            f"vidaredelegation is one step only ({further_rule(day)})",
+            text("delegation:sub-again", what=what, delegation=c.delegation, law=further_rule(day)),
         )
     tl.set_delegation(c.delegation, revise(tl.delegations[c.delegation], day, change_id, **terms))
     basis_lapses = terms.get("to", current.to) != current.to or (
@@ -213,7 +234,7 @@ def amend_delegation(tl: Timeline, c: AmendDelegation) -> None:
 
 @handles(RevokeDelegation)
 def revoke_delegation(tl: Timeline, c: RevokeDelegation) -> None:
-    tl.require_delegation(c.delegation, c.effective, f"delegation '{c.delegation}' cannot be revoked")
+    tl.require_delegation(c.delegation, c.effective, text("CHANGE_REJECTED:revoke", delegation=c.delegation))
     _end_with_subdelegations(tl, c.delegation, c.effective, c.id or "")
 
 
@@ -226,26 +247,24 @@ def subdelegate(tl: Timeline, c: Subdelegate) -> None:
     if parent.parent is not None:
         raise RuleViolation(
             DELEGATION,
-            f"{what}: '{c.parent_delegation}' is itself a vidaredelegation; "
-            f"vidaredelegation is one step only ({further_rule(day)})",
+            text("delegation:sub-of-sub", what=what, parent=c.parent_delegation, law=further_rule(day)),
         )
     if not parent.further_delegation:
         raise RuleViolation(
             DELEGATION,
-            f"{what}: the board did not allow vidaredelegation of '{c.parent_delegation}' "
-            f"(further_delegation is not set; {further_rule(day)})",
+            text("delegation:sub-not-allowed", what=what, parent=c.parent_delegation, law=further_rule(day)),
         )
     delegate = tl.position(parent.to)
     if delegate is None or not delegate.director:
-        holder = (
-            f"position '{parent.to}' is not a förvaltningschef or direktör"
-            if delegate is not None
-            else f"'{parent.to}' is not a position in effect on {day}"
-        )
         raise RuleViolation(
             DELEGATION,
-            f"{what}: only a förvaltningschef or direktör may pass a delegation on, "
-            f"and {holder} ({further_rule(day)})",
+            text(
+                "delegation:sub-not-director" if delegate is not None else "delegation:sub-no-position",
+                what=what,
+                to=parent.to,
+                day=day,
+                law=further_rule(day),
+            ),
         )
     check_delegate(tl, parent.board, c.to, day, what, committee_allowed=False)
     if c.to == parent.to:

@@ -312,7 +312,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "in-effect:other-kind": T("'{key}' är {other}, inte {noun}", "'{key}' is {other}, not {noun}"),
     "in-effect:unknown": T(
-        "'{key}' gäller inte {day} (det finns ingen {noun} med den nyckeln)",
+        "'{key}' gäller inte {day} ({noun} med den nyckeln finns inte i registret)",
         "'{key}' is not in effect on {day} (there is no {noun} with that key)",
     ),
     "in-effect:not-yet": T(
@@ -357,6 +357,416 @@ MESSAGES: dict[str, Template] = {
     "no-change:holder": T(
         "{what}: '{to}' har redan delegationen", "{what}: '{to}' already holds the delegation"
     ),
+    # --- Why a unit, delegation or decision breaks a rule (orgchange/domain/units.py,
+    # delegations.py, competence.py). `{what}` is the change (CHANGE_REJECTED:…), `{kind}` a
+    # kind with its article (in-effect:board), `{law}` a reference to the act of the day.
+    "CHANGE_REJECTED:revoke": T(
+        "delegationen '{delegation}' kan inte upphävas", "delegation '{delegation}' cannot be revoked"
+    ),
+    "in-effect:supervisor": T("{what}: nämnden med uppsikt", "{what}: supervisor"),
+    "in-effect:substitute": T("{what}: ersättaren", "{what}: substitute"),
+    "in-effect:successor": T("{what}: efterträdaren '{unit}'", "{what}: successor '{unit}'"),
+    # Rule 2: one parent, or one owner.
+    "one-parent:owner": T(
+        "{what}: ett bolag ägs av kommunen, genom fullmäktige, eller av ett annat bolag, och '{owner}' är {kind}",
+        "{what}: a company is owned by the kommun, through the council, or by another company, "
+        "and '{owner}' is {kind}",
+    ),
+    "one-parent:supervisor": T(
+        "{what}: det är en nämnd som har uppsikt över ett bolag ({law}), och '{supervisor}' är {kind}",
+        "{what}: the supervisor of a company is the board with uppsikt over it ({law}), "
+        "and '{supervisor}' is {kind}",
+    ),
+    "one-parent:adopted-company": T(
+        "{what}: bolaget '{child}' skulle ägas av '{into}', {kind}; ett bolag ägs av kommunen, "
+        "genom fullmäktige, eller av ett annat bolag",
+        "{what}: company '{child}' would be owned by '{into}', {kind}; a company is owned by the kommun, "
+        "through the council, or by another company",
+    ),
+    "one-parent:council": T(
+        "{what}: fullmäktige står överst och har varken överordnad eller ägare",
+        "{what}: a council is a root and has neither parent nor owner",
+    ),
+    "one-parent:company": T(
+        "{what}: ett bolag har exakt en ägare och ingen överordnad",
+        "{what}: a company has exactly one owner and no parent",
+    ),
+    "one-parent:needs-parent": T(
+        "{what}: en enhet av slaget '{kind}' behöver exakt en överordnad "
+        "(bara fullmäktige står överst, bara ett bolag har en ägare)",
+        "{what}: a unit of kind '{kind}' needs exactly one parent "
+        "(only a council is a root, only a company has an owner)",
+    ),
+    "one-parent:only-company-supervised": T(
+        "{what}: bara ett bolag står under en nämnds uppsikt", "{what}: only a company has a supervisor"
+    ),
+    "one-parent:reclassify": T(
+        "{what}: fullmäktige och bolag kan inte byta slag (en enhet blir ett bolag med spin_off_unit)",
+        "{what}: a council or a company cannot be reclassified (a unit becomes a company with spin_off_unit)",
+    ),
+    "one-parent:no-parent": T("{what}: {kind} har ingen överordnad", "{what}: {kind} has no parent"),
+    "one-parent:no-parent-company": T(
+        "{what}: ett bolag har ingen överordnad (flytta ett bolag genom att ange en ny 'owner')",
+        "{what}: a company has no parent (move a company by giving a new 'owner')",
+    ),
+    "one-parent:not-a-company": T(
+        "{what}: bara ett bolag har en ägare eller en nämnd med uppsikt; '{unit}' behöver en överordnad",
+        "{what}: only a company has an owner or a supervisor; '{unit}' needs a parent",
+    ),
+    "one-parent:merge-new-unit": T(
+        "{what}: en sammanslagning till en ny enhet behöver den nya enhetens 'name' och 'kind'",
+        "{what}: a merge into a new unit needs its 'name' and 'kind'",
+    ),
+    "one-parent:merge-owners": T(
+        "{what}: ett sammanslaget bolag behöver en ägare; enheterna som slås samman har olika ägare",
+        "{what}: a merged company needs one owner; the merged units have different owners",
+    ),
+    "one-parent:merge-parents": T(
+        "{what}: enheterna som slås samman står under olika överordnade; ange 'parent'",
+        "{what}: the merged units stand under different parents; give 'parent'",
+    ),
+    # Rule 3: the hierarchy.
+    "hierarchy:committee-parent": T(
+        "{what}: ett utskott hör till en nämnd, och '{parent}' är {kind}",
+        "{what}: a committee (utskott) belongs to a board, and '{parent}' is {kind}",
+    ),
+    "hierarchy:adopted-committee": T(
+        "{what}: utskottet '{child}' skulle höra till '{into}', {kind}; ett utskott hör till en nämnd",
+        "{what}: committee '{child}' would belong to '{into}', {kind}; a committee belongs to a board",
+    ),
+    "hierarchy:supervises-one": T(
+        "{what}: '{board}' har uppsikt över {companies}; låt en annan nämnd få uppsikt över bolaget först "
+        "(move_unit med 'supervisor')",
+        "{what}: '{board}' has uppsikt over {companies}; give it another supervisor first "
+        "(move_unit with 'supervisor')",
+    ),
+    "hierarchy:supervises-many": T(
+        "{what}: '{board}' har uppsikt över {companies}; låt en annan nämnd få uppsikt över bolagen först "
+        "(move_unit med 'supervisor')",
+        "{what}: '{board}' has uppsikt over {companies}; give them another supervisor first "
+        "(move_unit with 'supervisor')",
+    ),
+    "hierarchy:cycle": T(
+        "{what}: '{above}' står under '{unit}', så det skulle bli en cirkel",
+        "{what}: '{above}' stands under '{unit}', which would make a cycle",
+    ),
+    "hierarchy:merge-council": T("{what}: '{key}' är fullmäktige", "{what}: '{key}' is a council"),
+    "hierarchy:merge-below": T(
+        "{what}: '{key}' står under {above}, som också slås samman",
+        "{what}: '{key}' stands under {above}, which is merged too",
+    ),
+    "hierarchy:merge-into-council": T(
+        "{what}: en sammanslagning kan inte bilda fullmäktige", "{what}: a merge cannot make a council"
+    ),
+    "hierarchy:parent-merged": T(
+        "{what}: den överordnade '{parent}' slås själv samman",
+        "{what}: the parent '{parent}' is merged itself",
+    ),
+    "hierarchy:parent-below": T(
+        "{what}: den överordnade '{parent}' står under {below}, så det skulle bli en cirkel",
+        "{what}: the parent '{parent}' stands under {below}, which would make a cycle",
+    ),
+    "hierarchy:split-kind": T("{what}: {kind} kan inte delas", "{what}: {kind} cannot be split"),
+    "hierarchy:successor-kind": T(
+        "{what}: en efterträdare kan inte vara {kind}", "{what}: a successor cannot be {kind}"
+    ),
+    "hierarchy:successor-below": T(
+        "{what}: efterträdaren '{successor}' kan inte stå under '{parent}', som står under den",
+        "{what}: successor '{successor}' cannot stand under '{parent}', which stands under it",
+    ),
+    "hierarchy:spin-off-kind": T("{what}: den är redan {kind}", "{what}: it is {kind} already"),
+    # Rule 4: what stands under a unit goes somewhere.
+    "active-children:unmapped-child": T(
+        "{what}: delningen måste ange vart varje aktiv underenhet går; saknas: {missing} "
+        "(lägg till dem i 'children')",
+        "{what}: it must say where every active child goes; not mapped: {missing} (add them to 'children')",
+    ),
+    "active-children:unmapped-position": T(
+        "{what}: delningen måste ange vart varje aktiv befattning går; saknas: {missing} "
+        "(lägg till dem i 'positions')",
+        "{what}: it must say where every active position goes; not mapped: {missing} "
+        "(add them to 'positions')",
+    ),
+    "active-children:extra-child": T(
+        "{what}: {extra} är inte en aktiv underenhet till '{unit}'",
+        "{what}: {extra} is not an active child of '{unit}'",
+    ),
+    "active-children:extra-position": T(
+        "{what}: {extra} är inte en aktiv befattning i '{unit}'",
+        "{what}: {extra} is not an active position of '{unit}'",
+    ),
+    "active-children:not-a-successor": T(
+        "{what}: {unknown} är inte en av efterträdarna", "{what}: {unknown} is not one of the successors"
+    ),
+    "active-children:dissolve": T(
+        "{what}: den har fortfarande aktiva enheter under sig: {units} "
+        "(flytta, slå samman eller avveckla dem först)",
+        "{what}: it still has active units under it: {units} (move, merge or dissolve them first)",
+    ),
+    # Cardinality: a merge of two or more, a split into two or more.
+    "cardinality:merge": T(
+        "enheterna kan inte slås samman till '{into}': en sammanslagning behöver minst två enheter "
+        "i 'units', och den anger {named}",
+        "units cannot be merged into '{into}': a merge needs at least two units in 'units', "
+        "and it names {named}",
+    ),
+    "cardinality:split": T(
+        "{what}: en delning behöver minst två efterträdare i 'into', och den anger {named}",
+        "{what}: a split needs at least two successors in 'into', and it names {named}",
+    ),
+    "cardinality:only": T("bara {keys}", "only {keys}"),
+    "cardinality:none": T("ingen", "none"),
+    # Changes that change nothing (a company's owner and supervisor).
+    "no-change:owner": T("{what}: den ägs redan av '{owner}'", "{what}: it is already owned by '{owner}'"),
+    "no-change:supervisor": T(
+        "{what}: '{supervisor}' har redan uppsikt över den",
+        "{what}: it is already supervised by '{supervisor}'",
+    ),
+    "no-change:no-supervisor": T("{what}: ingen nämnd har uppsikt över den", "{what}: it has no supervisor"),
+    # Rule 6: delegation.
+    "delegation:delegate-kept-one": T(
+        "{what}: den är delegat för {delegations}, och en nämnd delegerar bara till en befattning "
+        "eller till ett eget utskott ({law}); ändra eller upphäv delegationen först",
+        "{what}: it is the delegate of {delegations}, and a board delegates only to a position "
+        "or to a committee of its own ({law}); amend or revoke it first",
+    ),
+    "delegation:delegate-kept-many": T(
+        "{what}: den är delegat för {delegations}, och en nämnd delegerar bara till en befattning "
+        "eller till ett eget utskott ({law}); ändra eller upphäv delegationerna först",
+        "{what}: it is the delegate of {delegations}, and a board delegates only to a position "
+        "or to a committee of its own ({law}); amend or revoke them first",
+    ),
+    "delegation:still-grants": T(
+        "{what}: delegationerna {delegations} som den har gett gäller fortfarande, och bara en nämnd "
+        "delegerar ({law}); upphäv dem först",
+        "{what}: it still grants delegations {delegations}, and only a board delegates ({law}); "
+        "revoke them first",
+    ),
+    "delegation:delegate-kind": T(
+        "{what}: '{to}' är {kind}; delegaten måste vara en befattning eller ett av nämndens utskott — "
+        "aldrig en enhet, en grupp anställda eller ett bolag ({law})",
+        "{what}: '{to}' is {kind}; the delegate must be a position or a committee of the board — "
+        "never a unit, a group of employees or a company ({law})",
+    ),
+    "delegation:delegate-kind-position": T(
+        "{what}: '{to}' är {kind}; delegaten måste vara en befattning — "
+        "aldrig en enhet, en grupp anställda eller ett bolag ({law})",
+        "{what}: '{to}' is {kind}; the delegate must be a position — "
+        "never a unit, a group of employees or a company ({law})",
+    ),
+    "delegation:other-board": T(
+        "{what}: utskottet '{to}' hör till '{parent}', inte till '{board}'; en nämnd delegerar bara "
+        "till sina egna utskott ({law})",
+        "{what}: committee '{to}' belongs to '{parent}', not to '{board}'; a board delegates only to "
+        "its own committees ({law})",
+    ),
+    "delegation:in-company": T(
+        "{what}: befattningen '{post}' hör till bolaget '{company}'; ett bolags personal är inte "
+        "kommunens anställda och kan inte besluta på en nämnds vägnar ({law})",
+        "{what}: position '{post}' belongs to company '{company}'; a company's staff are not the "
+        "kommun's employees and cannot decide on a board's behalf ({law})",
+    ),
+    "delegation:under-company": T(
+        "{what}: befattningen '{post}' hör till '{unit}' i bolaget '{company}'; ett bolags personal är "
+        "inte kommunens anställda och kan inte besluta på en nämnds vägnar ({law})",
+        "{what}: position '{post}' belongs to '{unit}' of company '{company}'; a company's staff are not "
+        "the kommun's employees and cannot decide on a board's behalf ({law})",
+    ),
+    "delegation:into-company-one": T(
+        "{what}: befattningen '{post}' skulle stå i bolaget '{company}', och den är delegat för "
+        "{delegations}; ett bolags personal är inte kommunens anställda och kan inte besluta på en "
+        "nämnds vägnar ({law}); ändra eller upphäv delegationen först",
+        "{what}: position '{post}' would stand in company '{company}', and it is the delegate of "
+        "{delegations}; a company's staff are not the kommun's employees and cannot decide on a "
+        "board's behalf ({law}); amend or revoke it first",
+    ),
+    "delegation:into-company-many": T(
+        "{what}: befattningen '{post}' skulle stå i bolaget '{company}', och den är delegat för "
+        "{delegations}; ett bolags personal är inte kommunens anställda och kan inte besluta på en "
+        "nämnds vägnar ({law}); ändra eller upphäv delegationerna först",
+        "{what}: position '{post}' would stand in company '{company}', and it is the delegate of "
+        "{delegations}; a company's staff are not the kommun's employees and cannot decide on a "
+        "board's behalf ({law}); amend or revoke them first",
+    ),
+    "delegation:not-a-board": T(
+        "{what}: '{board}' är {kind}; bara en nämnd (kommunstyrelsen eller en annan nämnd) delegerar ({law})",
+        "{what}: '{board}' is {kind}; only a board (kommunstyrelsen or a nämnd) delegates ({law})",
+    ),
+    "delegation:sub-again": T(
+        "{what}: '{delegation}' är en vidaredelegation och kan inte vidaredelegeras igen; "
+        "vidaredelegation sker bara i ett led ({law})",
+        "{what}: '{delegation}' is a vidaredelegation and cannot be passed on again; "
+        "vidaredelegation is one step only ({law})",
+    ),
+    "delegation:sub-of-sub": T(
+        "{what}: '{parent}' är själv en vidaredelegation; vidaredelegation sker bara i ett led ({law})",
+        "{what}: '{parent}' is itself a vidaredelegation; vidaredelegation is one step only ({law})",
+    ),
+    "delegation:sub-not-allowed": T(
+        "{what}: nämnden har inte tillåtit vidaredelegation av '{parent}' "
+        "(further_delegation är inte angivet; {law})",
+        "{what}: the board did not allow vidaredelegation of '{parent}' "
+        "(further_delegation is not set; {law})",
+    ),
+    "delegation:sub-not-director": T(
+        "{what}: bara en förvaltningschef eller direktör får vidaredelegera, och befattningen '{to}' "
+        "är inte förvaltningschef eller direktör ({law})",
+        "{what}: only a förvaltningschef or direktör may pass a delegation on, and position '{to}' "
+        "is not a förvaltningschef or direktör ({law})",
+    ),
+    "delegation:sub-no-position": T(
+        "{what}: bara en förvaltningschef eller direktör får vidaredelegera, och '{to}' är inte "
+        "en befattning som gäller {day} ({law})",
+        "{what}: only a förvaltningschef or direktör may pass a delegation on, and '{to}' is not "
+        "a position in effect on {day} ({law})",
+    ),
+    # Competence: who may decide a change (orgchange/domain/competence.py).
+    "competence:decision": T("beslutet om {type}", "the decision of {type}"),
+    "competence:decider": T("'{key}' ({kind}: {name})", "'{key}' ({kind}: {name})"),
+    "competence:not-a-post": T(
+        "{what} anger en tjänsteperson som inte finns: '{key}' är {kind}, inte en befattning",
+        "{what} names an official who cannot be found: '{key}' is {kind}, not a post",
+    ),
+    "competence:no-post": T(
+        "{what} anger en tjänsteperson som inte finns: det finns ingen befattning '{key}'",
+        "{what} names an official who cannot be found: there is no post '{key}'",
+    ),
+    "competence:body-is-delegation": T(
+        "{what} anger '{key}' som beslutande organ, och '{key}' är en delegation",
+        "{what} names '{key}' as its body, and '{key}' is a delegation",
+    ),
+    "competence:body-absent": T(
+        "{what}: det beslutande organet {absence}", "{what}: the deciding body {absence}"
+    ),
+    "competence:post-absent": T(
+        "{what}: den beslutande tjänstepersonens befattning {absence}",
+        "{what}: the deciding official's post {absence}",
+    ),
+    "competence:decides-nothing": T(
+        "beslutat av {decider}: {kind} beslutar ingenting själv; en ändring beslutas av fullmäktige, "
+        "en nämnd eller ett utskott (decision.body) eller av en tjänsteperson (decision.position)",
+        "decided by {decider}: {kind} decides nothing itself; a change is decided by "
+        "the council, a board or a committee (decision.body) or by an official (decision.position)",
+    ),
+    "competence:refused": T(
+        "beslutat av {decider}, som inte får {doing}: {rule} ({law})",
+        "decided by {decider}, which may not {doing}: {rule} ({law})",
+    ),
+    # What only the council, a board or the official's office may decide (the rule of a refusal).
+    "competence:boards-rule": T(
+        "bara fullmäktige inrättar, avvecklar, slår samman, delar, byter namn på, byter slag på eller "
+        "flyttar en nämnd",
+        "only the council establishes, dissolves, merges, splits, renames, reclassifies or moves a board",
+    ),
+    "competence:companies-rule": T(
+        "bara fullmäktige bildar, avvecklar eller slår samman ett bolag, eller byter dess ägare eller "
+        "den nämnd som har uppsikt över det",
+        "only the council forms, dissolves or merges a company, or changes its owner or supervisor",
+    ),
+    "competence:committees-rule": T(
+        "ett utskott inrättas, ändras eller avvecklas av fullmäktige eller av den nämnd det hör till",
+        "a committee is established, changed or ended by the council or by the board it belongs to",
+    ),
+    "competence:board-decides-own": T(
+        "en nämnds delegationsordning beslutas av nämnden själv; en tjänsteperson beslutar bara om "
+        "vidaredelegation av en delegation som tjänstepersonen själv har",
+        "a board's delegationsordning is decided by the board itself; an official decides "
+        "only a vidaredelegation of a delegation the official holds",
+    ),
+    "competence:sub-decided-by": T(
+        "en vidaredelegation beslutas av den förvaltningschef som har delegationen den vilar på "
+        "('{holder}'), eller av nämnden '{board}'",
+        "a vidaredelegation is decided by the förvaltningschef who holds the delegation it "
+        "rests on ('{holder}'), or by board '{board}'",
+    ),
+    "competence:board-delegations": T(
+        "en nämnds delegationer ges, ändras och upphävs av nämnden själv",
+        "a board's delegations are granted, amended and revoked by the board itself",
+    ),
+    "competence:no-domain": T(
+        "befattningen hör till '{unit}', som inte står i någon förvaltning eller något "
+        "verksamhetsområde; en tjänsteperson beslutar bara inom befattningens förvaltning eller "
+        "verksamhetsområde",
+        "the post belongs to '{unit}', which stands in no office or area; an official "
+        "decides only inside the office or area of the post",
+    ),
+    "competence:outside-one": T(
+        "en tjänsteperson beslutar bara inom den förvaltning eller det verksamhetsområde som "
+        "befattningen hör till, '{domain}', och {keys} står inte inom den",
+        "an official decides only inside the office or area the post belongs to, '{domain}', "
+        "and {keys} is not inside it",
+    ),
+    "competence:outside-many": T(
+        "en tjänsteperson beslutar bara inom den förvaltning eller det verksamhetsområde som "
+        "befattningen hör till, '{domain}', och {keys} står inte inom den",
+        "an official decides only inside the office or area the post belongs to, '{domain}', "
+        "and {keys} are not inside it",
+    ),
+    # What a decider may not do (the infinitive after "får inte", "may not").
+    "competence:grant": T("ge", "grant"),
+    "competence:amend": T("ändra", "amend"),
+    "competence:revoke": T("upphäva", "revoke"),
+    "competence:decide": T("besluta om", "decide"),
+    "competence:rename": T("byta namn på", "rename"),
+    "competence:dissolve": T("avveckla", "dissolve"),
+    "competence:move": T("flytta", "move"),
+    "competence:delegation-of-board": T(
+        "{verb} en delegation från nämnden '{board}'", "{verb} a delegation of board '{board}'"
+    ),
+    "competence:sub-of": T(
+        "{verb} en vidaredelegation av '{delegation}'", "{verb} a vidaredelegation of '{delegation}'"
+    ),
+    "competence:establish-board": T("inrätta nämnden '{unit}'", "establish board '{unit}'"),
+    "competence:verb-board": T("{verb} nämnden '{unit}'", "{verb} board '{unit}'"),
+    "competence:make-board": T("göra '{unit}' till en nämnd", "make '{unit}' a board"),
+    "competence:unmake-board": T("göra nämnden '{unit}' till {kind}", "make board '{unit}' {kind}"),
+    "competence:merge-board": T(
+        "slå samman {units} till nämnden '{into}'", "merge {units} into board '{into}'"
+    ),
+    "competence:split-board": T("dela '{unit}' i nämnderna {units}", "split '{unit}' into boards {units}"),
+    "competence:spin-off-board": T(
+        "göra nämnden '{unit}' till ett bolag", "turn board '{unit}' into a company"
+    ),
+    "competence:form-company": T("bilda bolaget '{unit}'", "form company '{unit}'"),
+    "competence:spin-off-company": T(
+        "bilda bolaget '{company}' av '{unit}'", "form company '{company}' out of '{unit}'"
+    ),
+    "competence:dissolve-company": T("avveckla bolaget '{unit}'", "dissolve company '{unit}'"),
+    "competence:move-company": T(
+        "byta ägare eller nämnd med uppsikt för bolaget '{unit}'",
+        "change the owner or supervisor of company '{unit}'",
+    ),
+    "competence:merge-company": T(
+        "slå samman {units} till bolaget '{into}'", "merge {units} into company '{into}'"
+    ),
+    "competence:establish-committee": T("inrätta utskottet '{unit}'", "establish committee '{unit}'"),
+    "competence:verb-committee": T("{verb} utskottet '{unit}'", "{verb} committee '{unit}'"),
+    "competence:make-kind": T("göra '{unit}' till {kind}", "make '{unit}' {kind}"),
+    "competence:merge-committees": T("slå samman utskotten {units}", "merge committees {units}"),
+    "competence:split-committee": T("dela utskottet '{unit}'", "split committee '{unit}'"),
+    "competence:decide-type": T("besluta om {type}", "decide {type}"),
+    "competence:establish-unit": T(
+        "inrätta enheten '{unit}' under '{parent}'", "establish unit '{unit}' under '{parent}'"
+    ),
+    "competence:verb-unit": T("{verb} enheten '{unit}'", "{verb} unit '{unit}'"),
+    "competence:make-unit": T("göra enheten '{unit}' till {kind}", "make unit '{unit}' {kind}"),
+    "competence:move-unit": T(
+        "flytta enheten '{unit}' under '{parent}'", "move unit '{unit}' under '{parent}'"
+    ),
+    "competence:merge-units": T(
+        "slå samman enheterna {units} till '{into}'", "merge units {units} into '{into}'"
+    ),
+    "competence:split-unit": T("dela enheten '{unit}'", "split unit '{unit}'"),
+    "competence:spin-off-unit": T(
+        "göra enheten '{unit}' till bolaget '{company}'", "turn unit '{unit}' into company '{company}'"
+    ),
+    "competence:establish-position": T(
+        "inrätta befattningen '{position}' i '{unit}'", "establish position '{position}' in '{unit}'"
+    ),
+    "competence:move-position": T(
+        "flytta befattningen '{position}' till '{unit}'", "move position '{position}' to '{unit}'"
+    ),
+    "competence:abolish-position": T("dra in befattningen '{position}'", "abolish position '{position}'"),
     # Cancellations and reports (orgchange/domain/register.py).
     "cancellation:what": T(
         "ändringen '{change}' kan inte makuleras", "change '{change}' cannot be cancelled"

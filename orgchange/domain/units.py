@@ -22,7 +22,6 @@ from .changes import (
 )
 from .delegations import check_delegates_outside_companies, delegate_rule, end_delegations_of_board
 from .errors import RuleViolation
-from .kinds import a
 from .law import SUPERVISION
 from .messages import Text, a_kind, text
 from .records import Link, UnitVersion, end, revise
@@ -52,31 +51,34 @@ def check_parent(tl: Timeline, parent: str, kind: str, day: date, what: str | Te
     above = tl.require_unit(parent, day, what)
     if kind == "committee" and above.kind != "board":
         raise RuleViolation(
-            HIERARCHY,
-            f"{what}: a committee (utskott) belongs to a board, and '{parent}' is {a(above.kind)}",
+            HIERARCHY, text("hierarchy:committee-parent", what=what, parent=parent, kind=a_kind(above.kind))
         )
     return above
-
-
-OWNED_BY = "a company is owned by the kommun, through the council, or by another company"
 
 
 def check_owner(tl: Timeline, owner: str, day: date, what: str | Text) -> UnitVersion:
     """Rule 2: a company is owned by the council (the kommun) or another company (or, a finding, a board)."""
     above = tl.require_unit(owner, day, what)
     if above.kind not in OWNER_KINDS:
-        raise RuleViolation(ONE_PARENT, f"{what}: {OWNED_BY}, and '{owner}' is {a(above.kind)}")
+        raise RuleViolation(
+            ONE_PARENT, text("one-parent:owner", what=what, owner=owner, kind=a_kind(above.kind))
+        )
     return above
 
 
 def check_supervisor(tl: Timeline, supervisor: str, day: date, what: str | Text) -> None:
     """A company's supervisor is a board in effect, with uppsikt over it (KL (2017:725) 6 kap. 1 §)."""
-    board = tl.require_unit(supervisor, day, f"{what}: supervisor")
+    board = tl.require_unit(supervisor, day, text("in-effect:supervisor", what=what))
     if board.kind != "board":
         raise RuleViolation(
             ONE_PARENT,
-            f"{what}: the supervisor of a company is the board with uppsikt over it "
-            f"({SUPERVISION.on(day)}), and '{supervisor}' is {a(board.kind)}",
+            text(
+                "one-parent:supervisor",
+                what=what,
+                law=SUPERVISION.on(day),
+                supervisor=supervisor,
+                kind=a_kind(board.kind),
+            ),
         )
 
 
@@ -87,16 +89,19 @@ def check_supervision_kept(tl: Timeline, boards: list[str] | set[str], what: str
         if companies:
             raise RuleViolation(
                 HIERARCHY,
-                f"{what}: '{board}' has uppsikt over {_quote(companies)}; give "
-                f"{'it' if len(companies) == 1 else 'them'} another supervisor first "
-                "(move_unit with 'supervisor')",
+                text(
+                    "hierarchy:supervises-one" if len(companies) == 1 else "hierarchy:supervises-many",
+                    what=what,
+                    board=board,
+                    companies=_quote(companies),
+                ),
             )
 
 
 def check_not_below(tl: Timeline, unit: str, above: str, what: str | Text) -> None:
     """Rule 3: no cycles — `above` may not already stand under `unit`."""
     if above == unit or unit in tl.ancestors(above):
-        raise RuleViolation(HIERARCHY, f"{what}: '{above}' stands under '{unit}', which would make a cycle")
+        raise RuleViolation(HIERARCHY, text("hierarchy:cycle", what=what, above=above, unit=unit))
 
 
 def check_delegate_kept(
@@ -107,11 +112,14 @@ def check_delegate_kept(
         d for d in tl.received.get(key, ()) if kind != "committee" or tl.delegations[d][-1].board != parent
     )
     if lost:
-        them = "it" if len(lost) == 1 else "them"
         raise RuleViolation(
             DELEGATION,
-            f"{what}: it is the delegate of {_quote(lost)}, and a board delegates only to a position "
-            f"or to a committee of its own ({delegate_rule(day)}); amend or revoke {them} first",
+            text(
+                "delegation:delegate-kept-one" if len(lost) == 1 else "delegation:delegate-kept-many",
+                what=what,
+                delegations=_quote(lost),
+                law=delegate_rule(day),
+            ),
         )
 
 
@@ -131,13 +139,12 @@ def _check_adoption(tl: Timeline, children: list[str], new_kind: str, into: str,
         if child_kind == "company" and new_kind not in OWNER_KINDS:
             raise RuleViolation(
                 ONE_PARENT,
-                f"{what}: company '{child}' would be owned by '{into}', {a(new_kind)}; {OWNED_BY}",
+                text("one-parent:adopted-company", what=what, child=child, into=into, kind=a_kind(new_kind)),
             )
         if child_kind == "committee" and new_kind != "board":
             raise RuleViolation(
                 HIERARCHY,
-                f"{what}: committee '{child}' would belong to '{into}', {a(new_kind)}; "
-                "a committee belongs to a board",
+                text("hierarchy:adopted-committee", what=what, child=child, into=into, kind=a_kind(new_kind)),
             )
 
 
@@ -154,23 +161,19 @@ def establish_unit(tl: Timeline, c: EstablishUnit) -> None:
     tl.require_new_key("unit", c.unit)
     if c.kind == "council":
         if c.parent or c.owner:
-            raise RuleViolation(ONE_PARENT, f"{what}: a council is a root and has neither parent nor owner")
+            raise RuleViolation(ONE_PARENT, text("one-parent:council", what=what))
     elif c.kind == "company":
         if c.parent or not c.owner:
-            raise RuleViolation(ONE_PARENT, f"{what}: a company has exactly one owner and no parent")
+            raise RuleViolation(ONE_PARENT, text("one-parent:company", what=what))
         check_owner(tl, c.owner, day, what)
         if c.supervisor is not None:
             check_supervisor(tl, c.supervisor, day, what)
     else:
         if c.owner or not c.parent:
-            raise RuleViolation(
-                ONE_PARENT,
-                f"{what}: a unit of kind '{c.kind}' needs exactly one parent "
-                "(only a council is a root, only a company has an owner)",
-            )
+            raise RuleViolation(ONE_PARENT, text("one-parent:needs-parent", what=what, kind=c.kind))
         check_parent(tl, c.parent, c.kind, day, what)
     if c.supervisor is not None and c.kind != "company":
-        raise RuleViolation(ONE_PARENT, f"{what}: only a company has a supervisor")
+        raise RuleViolation(ONE_PARENT, text("one-parent:only-company-supervised", what=what))
     version = UnitVersion(day, None, c.name, c.kind, c.parent, c.owner, c.id or "", supervisor=c.supervisor)
     tl.set_unit(c.unit, (version,))
 
@@ -189,11 +192,7 @@ def check_kind_change(
 ) -> None:
     """What a unit must satisfy to change kind (reclassify, or absorb in a merge with a new kind)."""
     if kind in ROOT_OR_COMPANY or current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(
-            ONE_PARENT,
-            f"{what}: a council or a company cannot be reclassified "
-            "(a unit becomes a company with spin_off_unit)",
-        )
+        raise RuleViolation(ONE_PARENT, text("one-parent:reclassify", what=what))
     if kind == "committee":
         check_parent(tl, current.parent or "", kind, day, what)
     if current.kind == "board" and kind != "board":
@@ -201,8 +200,12 @@ def check_kind_change(
     if current.kind == "board" and tl.granted.get(key):
         raise RuleViolation(
             DELEGATION,
-            f"{what}: it still grants delegations {_quote(set(tl.granted[key]))}, and only a board "
-            f"delegates ({delegate_rule(day)}); revoke them first",
+            text(
+                "delegation:still-grants",
+                what=what,
+                delegations=_quote(set(tl.granted[key])),
+                law=delegate_rule(day),
+            ),
         )
     check_delegate_kept(tl, key, kind, current.parent, day, what)
     _check_adoption(tl, tl.dependants(key), kind, key, what)
@@ -227,12 +230,10 @@ def move_unit(tl: Timeline, c: MoveUnit) -> None:
     target = c.parent
     what = text("CHANGE_REJECTED:move", unit=c.unit, target=target)
     current = tl.require_unit(c.unit, day, what)
+    if current.kind == "company":
+        raise RuleViolation(ONE_PARENT, text("one-parent:no-parent-company", what=what))
     if current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(
-            ONE_PARENT,
-            f"{what}: {a(current.kind)} has no parent "
-            + ("(move a company by giving a new 'owner')" if current.kind == "company" else ""),
-        )
+        raise RuleViolation(ONE_PARENT, text("one-parent:no-parent", what=what, kind=a_kind(current.kind)))
     check_parent(tl, target, current.kind, day, what)
     if current.parent == target:
         raise RuleViolation(NO_CHANGE, text("no-change:parent", what=what, parent=target))
@@ -252,9 +253,7 @@ def _move_company(tl: Timeline, c: MoveUnit) -> None:
     )
     current = tl.require_unit(c.unit, day, what)
     if current.kind != "company":
-        raise RuleViolation(
-            ONE_PARENT, f"{what}: only a company has an owner or a supervisor; '{c.unit}' needs a parent"
-        )
+        raise RuleViolation(ONE_PARENT, text("one-parent:not-a-company", what=what, unit=c.unit))
     attrs: dict[str, str | None] = {}
     if c.owner is not None:
         check_owner(tl, c.owner, day, what)
@@ -268,74 +267,63 @@ def _move_company(tl: Timeline, c: MoveUnit) -> None:
             attrs["supervisor"] = c.supervisor
     if not attrs:
         if c.owner is not None:
-            said = f"it is already owned by '{c.owner}'"
-        else:
-            said = f"it is already supervised by '{c.supervisor}'" if c.supervisor else "it has no supervisor"
-        raise RuleViolation(NO_CHANGE, f"{what}: {said}")
+            raise RuleViolation(NO_CHANGE, text("no-change:owner", what=what, owner=c.owner))
+        if c.supervisor:
+            raise RuleViolation(NO_CHANGE, text("no-change:supervisor", what=what, supervisor=c.supervisor))
+        raise RuleViolation(NO_CHANGE, text("no-change:no-supervisor", what=what))
     _reparent(tl, c.unit, day, c.id or "", **attrs)
     check_delegates_outside_companies(tl, [c.unit], day, what)
 
 
-def _named(keys: list[str]) -> str:
-    return f"only {_quote(keys)}" if keys else "none"
+def _named(keys: list[str]) -> Text:
+    return text("cardinality:only", keys=_quote(keys)) if keys else text("cardinality:none")
 
 
 @handles(MergeUnits)
 def merge_units(tl: Timeline, c: MergeUnits) -> None:
     day, change_id = c.effective, c.id or ""
     if len(c.units) < 2:
-        raise RuleViolation(
-            CARDINALITY,
-            f"units cannot be merged into '{c.into}': a merge needs at least two units in 'units', "
-            f"and it names {_named(c.units)}",
-        )
+        raise RuleViolation(CARDINALITY, text("cardinality:merge", into=c.into, named=_named(c.units)))
     what = text("CHANGE_REJECTED:merge", units=_quote(c.units), into=c.into)
     merged = {u: tl.require_unit(u, day, what) for u in c.units}
     for key, version in merged.items():
         if version.kind == "council":
-            raise RuleViolation(HIERARCHY, f"{what}: '{key}' is a council")
+            raise RuleViolation(HIERARCHY, text("hierarchy:merge-council", what=what, key=key))
         above = set(tl.ancestors(key)) & set(c.units)
         if above:
             raise RuleViolation(
-                HIERARCHY, f"{what}: '{key}' stands under {_quote(above)}, which is merged too"
+                HIERARCHY, text("hierarchy:merge-below", what=what, key=key, above=_quote(above))
             )
     absorber = merged.get(c.into)
     if absorber is None:
         tl.require_new_key("unit", c.into)
         if c.name is None or c.kind is None:
-            raise RuleViolation(ONE_PARENT, f"{what}: a merge into a new unit needs its 'name' and 'kind'")
+            raise RuleViolation(ONE_PARENT, text("one-parent:merge-new-unit", what=what))
     kind = c.kind or (absorber.kind if absorber else "")
     name = c.name or (absorber.name if absorber else "")
     parent: str | None = None
     owner: str | None = None
     if kind == "council":
-        raise RuleViolation(HIERARCHY, f"{what}: a merge cannot make a council")
+        raise RuleViolation(HIERARCHY, text("hierarchy:merge-into-council", what=what))
     if kind == "company":
         owners = {v.owner for v in merged.values()}
         owner = absorber.owner if absorber else (owners.pop() if len(owners) == 1 else None)
         if owner is None or c.parent:
-            raise RuleViolation(
-                ONE_PARENT,
-                f"{what}: a merged company needs one owner; the merged units have different owners",
-            )
+            raise RuleViolation(ONE_PARENT, text("one-parent:merge-owners", what=what))
         check_owner(tl, owner, day, what)
     else:
         parents = {v.parent for v in merged.values()}
         common = parents.pop() if len(parents) == 1 else None
         parent = c.parent or (absorber.parent if absorber else common)
         if parent is None:
-            raise RuleViolation(
-                ONE_PARENT,
-                f"{what}: the merged units stand under different parents; give 'parent'",
-            )
+            raise RuleViolation(ONE_PARENT, text("one-parent:merge-parents", what=what))
         if parent in merged:
-            raise RuleViolation(HIERARCHY, f"{what}: the parent '{parent}' is merged itself")
+            raise RuleViolation(HIERARCHY, text("hierarchy:parent-merged", what=what, parent=parent))
         check_parent(tl, parent, kind, day, what)
         below = set(tl.ancestors(parent)) & set(c.units)
         if below:
             raise RuleViolation(
-                HIERARCHY,
-                f"{what}: the parent '{parent}' stands under {_quote(below)}, which would make a cycle",
+                HIERARCHY, text("hierarchy:parent-below", what=what, parent=parent, below=_quote(below))
             )
     if absorber is not None and kind != absorber.kind:
         check_kind_change(tl, c.into, absorber, kind, day, what)
@@ -373,27 +361,24 @@ def split_unit(tl: Timeline, c: SplitUnit) -> None:
     what = text("CHANGE_REJECTED:split", unit=c.unit)
     if len(c.into) < 2:
         raise RuleViolation(
-            CARDINALITY,
-            f"{what}: a split needs at least two successors in 'into', "
-            f"and it names {_named([s.unit for s in c.into])}",
+            CARDINALITY, text("cardinality:split", what=what, named=_named([s.unit for s in c.into]))
         )
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(HIERARCHY, f"{what}: {a(current.kind)} cannot be split")
+        raise RuleViolation(HIERARCHY, text("hierarchy:split-kind", what=what, kind=a_kind(current.kind)))
     successors: dict[str, UnitVersion] = {}
     for s in c.into:
         tl.require_new_key("unit", s.unit)
         kind = s.kind or current.kind
         if kind in ROOT_OR_COMPANY:
-            raise RuleViolation(HIERARCHY, f"{what}: a successor cannot be {a(kind)}")
+            raise RuleViolation(HIERARCHY, text("hierarchy:successor-kind", what=what, kind=a_kind(kind)))
         parent = s.parent or current.parent
         assert parent is not None
         if parent == c.unit or c.unit in tl.ancestors(parent):
             raise RuleViolation(
-                HIERARCHY,
-                f"{what}: successor '{s.unit}' cannot stand under '{parent}', which stands under it",
+                HIERARCHY, text("hierarchy:successor-below", what=what, successor=s.unit, parent=parent)
             )
-        check_parent(tl, parent, kind, day, f"{what}: successor '{s.unit}'")
+        check_parent(tl, parent, kind, day, text("in-effect:successor", what=what, unit=s.unit))
         successors[s.unit] = UnitVersion(day, None, s.name, kind, parent, None, change_id)
     if current.kind == "board":
         check_supervision_kept(tl, [c.unit], what)
@@ -424,18 +409,19 @@ def _check_mapping(
     """Rule 4: a split says where every active child and position goes."""
     missing = active - mapping.keys()
     if missing:
-        plural = "children" if noun == "child" else "positions"
         raise RuleViolation(
-            ACTIVE_CHILDREN,
-            f"{what}: it must say where every active {noun} goes; "
-            f"not mapped: {_quote(missing)} (add them to '{plural}')",
+            ACTIVE_CHILDREN, text(f"active-children:unmapped-{noun}", what=what, missing=_quote(missing))
         )
     extra = mapping.keys() - active
     if extra:
-        raise RuleViolation(ACTIVE_CHILDREN, f"{what}: {_quote(extra)} is not an active {noun} of '{unit}'")
+        raise RuleViolation(
+            ACTIVE_CHILDREN, text(f"active-children:extra-{noun}", what=what, extra=_quote(extra), unit=unit)
+        )
     unknown = {target for target in mapping.values() if target not in successors}
     if unknown:
-        raise RuleViolation(ACTIVE_CHILDREN, f"{what}: {_quote(unknown)} is not one of the successors")
+        raise RuleViolation(
+            ACTIVE_CHILDREN, text("active-children:not-a-successor", what=what, unknown=_quote(unknown))
+        )
 
 
 @handles(DissolveUnit)
@@ -447,9 +433,7 @@ def dissolve_unit(tl: Timeline, c: DissolveUnit) -> None:
     dependants = tl.dependants(c.unit)
     if dependants:
         raise RuleViolation(
-            ACTIVE_CHILDREN,
-            f"{what}: it still has active units under it: {_quote(dependants)} "
-            "(move, merge or dissolve them first)",
+            ACTIVE_CHILDREN, text("active-children:dissolve", what=what, units=_quote(dependants))
         )
     for position in sorted(tl.staff.get(c.unit, ())):
         tl.set_position(position, end(tl.positions[position], day, change_id))
@@ -462,7 +446,7 @@ def spin_off_unit(tl: Timeline, c: SpinOffUnit) -> None:
     what = text("CHANGE_REJECTED:spin-off", unit=c.unit, company=c.company)
     current = tl.require_unit(c.unit, day, what)
     if current.kind in ROOT_OR_COMPANY:
-        raise RuleViolation(HIERARCHY, f"{what}: it is {a(current.kind)} already")
+        raise RuleViolation(HIERARCHY, text("hierarchy:spin-off-kind", what=what, kind=a_kind(current.kind)))
     tl.require_new_key("unit", c.company)
     check_owner(tl, c.owner, day, what)
     check_not_below(tl, c.unit, c.owner, what)
