@@ -34,8 +34,8 @@ def export_entries(app: OrgChange) -> tuple[list[dict[str, Any]], str | None]:
             change = getattr(event, "change", None)
             if change is not None:
                 entries.append(_importable(change.canonical()))
-            elif named := getattr(event, "organisation", None):
-                organisation = printable(named)
+            elif isinstance(event, Register.Named):
+                organisation = printable(event.name)
         if len(batch) < 5000:
             return entries, organisation
         start = batch[-1].id + 1

@@ -113,7 +113,7 @@ def test_a_replica_refuses_every_write_plainly(primary: OrgChange, replica, regi
     ).json()
 
     assert posted.status_code == 503
-    assert posted.json() == {"detail": ReadOnlyRegister.MESSAGE}
+    assert posted.json() == {"detail": ReadOnlyRegister.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
     assert mutation["errors"][0]["message"] == ReadOnlyRegister.MESSAGE
     assert mutation["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
     assert primary.event_count() == events
@@ -140,11 +140,14 @@ def test_without_the_setting_a_write_on_a_replica_is_still_a_plain_503(
             headers={"content-type": "application/yaml", "Authorization": f"Bearer {registrar}"},
         )
     assert posted.status_code == 503
-    assert posted.json() == {"detail": "the database cannot be used right now; nothing was recorded"}
+    assert posted.json() == {
+        "detail": "the database cannot be used right now; nothing was recorded",
+        "code": "DATABASE_UNAVAILABLE",
+    }
 
 
 def test_the_command_line_reads_a_replica_and_refuses_to_import(replica_url: str, tmp_path) -> None:
-    env = {"ORGCHANGE_READ_ONLY": "true", "PATH": "/usr/bin:/bin"}
+    env = {"ORGCHANGE_READ_ONLY": "true", "ORGCHANGE_LANGUAGE": "en", "PATH": "/usr/bin:/bin"}
     chart = subprocess.run(
         [
             sys.executable,
