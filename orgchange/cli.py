@@ -231,7 +231,9 @@ def demo(obj: Context) -> None:
 @cli.command(help="The org chart as of a date.")
 @click.option("--as-of", "as_of", type=DAY, required=True)
 @click.option("--known-at", "known_at", type=INSTANT, help="As the register knew it then.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png"]), default="text")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "dot", "svg", "png", "pdf"]), default="text"
+)
 @click.option("--root", metavar="KEY", help="Only this unit and what stands under it.")
 @click.option(
     "--depth",
@@ -240,13 +242,27 @@ def demo(obj: Context) -> None:
     help="Only N levels below the root (or the top units); 0: the root alone.",
 )
 @click.option("--left-to-right", is_flag=True, help="Draw diagrams left to right.")
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "a3"]),
+    default="a4",
+    help="PDF: the paper (an overview page, then a page per office and area).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @pass_context
-def chart(obj: Context, as_of: date, known_at, fmt: str, root, depth, left_to_right: bool, output) -> None:
+def chart(
+    obj: Context, as_of: date, known_at, fmt: str, root, depth, left_to_right: bool, paper: str, output
+) -> None:
     with _user_errors():
         org = OrgChart.load(obj.app.read_model, as_of, known_at, root, depth)
-        if fmt == "text":
-            data: bytes = for_terminal(chart_text(org)).encode("utf-8")
+        data: bytes
+        if fmt == "pdf":
+            from orgchange.application.documents.chart_book import ChartBook, chart_book_pdf
+
+            book = ChartBook(org, paper, max_pages=get_settings().chart_max_pages)
+            data = chart_book_pdf(book)
+        elif fmt == "text":
+            data = for_terminal(chart_text(org)).encode("utf-8")
         elif fmt == "json":
             data = json_for_terminal(chart_json(org)).encode("utf-8") + b"\n"
         else:

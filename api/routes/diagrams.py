@@ -13,6 +13,7 @@ thread, and is stopped when the client goes away.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from orgchange.application.documents.chart_book import ChartBook
 from orgchange.application.documents.charts import OrgChart
 from orgchange.application.documents.delegationsordning import Delegationsordning, before_after
 from orgchange.application.documents.diagrams import GraphvizMissing
@@ -32,16 +34,25 @@ from orgchange.application.documents.graphviz import (
     DiagramTooLarge,
     RenderLimits,
 )
+from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
+from ..gate import Busy
 from ..limits import ClientGone, while_connected
 from ..params import DAY_SCHEMA, KEY_SCHEMA, AsOf, KnownAt, LimitMessage, day
 
 router = APIRouter(prefix="/diagrams", tags=["diagrams"])
 
 Format = Literal["svg", "png", "dot"]
-MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}
+ChartFormat = Literal["svg", "png", "dot", "pdf"]
+Paper = Literal["a4", "a3"]
+MEDIA_TYPES = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "dot": "text/vnd.graphviz",
+    "pdf": "application/pdf",
+}
 # A depth beyond any organisation's; the number only keeps the parameter's value small.
 MAX_DEPTH = 100
 # nginx's name for it: the client closed its connection before the answer (never seen by it).
@@ -60,7 +71,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": LimitMessage,
         "description": (
             "SVG/PNG need Graphviz, which is not installed; or every turn to draw is taken "
-            "(`DIAGRAM_BUSY`, with `Retry-After`)."
+            "(`DIAGRAM_BUSY`, with `Retry-After`); or every turn to print is taken (`PDF_BUSY`)."
         ),
     },
 }
@@ -79,7 +90,7 @@ async def compare_with_param(
     return None if value is None else day("compareWith", value)
 
 
-async def _picture(request: Request, fmt: Format, draw: Callable[[threading.Event], bytes]) -> Response:
+async def _picture(request: Request, fmt: ChartFormat, draw: Callable[[threading.Event], bytes]) -> Response:
     # Drawing runs Graphviz as a subprocess: off the event loop, like the queries, and
     # stopped (`cancelled`) when nobody waits for the picture any more.
     cancelled = threading.Event()
@@ -107,13 +118,42 @@ async def _picture(request: Request, fmt: Format, draw: Callable[[threading.Even
     return Response(picture, media_type=MEDIA_TYPES[fmt])
 
 
+async def _book(request: Request, draw: Callable[[threading.Event], str], name: str) -> Response:
+    """The printed chart: its pages drawn in the thread pool, a few books at a time (the
+    process's review gate, api/gate.py), then printed by the process's one browser."""
+    try:
+        async with request.app.state.review_gate.turn():
+            page = await _picture(request, "pdf", lambda cancelled: draw(cancelled).encode("utf-8"))
+    except Busy as busy:
+        return busy.response()
+    if page.status_code != status.HTTP_200_OK:
+        return page
+    printer: Printer = request.app.state.printer
+    printing = asyncio.ensure_future(printer.print(bytes(page.body).decode("utf-8")))
+    try:
+        pdf = await while_connected(request, printing, printing.cancel)
+    except ClientGone:
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    except PrinterBusy as error:
+        return JSONResponse(
+            {"detail": str(error), "code": error.code},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(error.retry_after)},
+        )
+    except PdfUnavailable as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
+    return Response(
+        pdf, media_type=MEDIA_TYPES["pdf"], headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
+
+
 def _limits(request: Request) -> RenderLimits:
     return RenderLimits.of(request.app.state.settings)
 
 
 @router.get("/orgchart.{fmt}", summary="Org chart as of a day", response_class=Response, responses=RESPONSES)
 async def orgchart(
-    fmt: Format,
+    fmt: ChartFormat,
     orgchange: OrgChangeDep,
     _reader: ReaderAccessDep,
     as_of: AsOf,
@@ -133,8 +173,21 @@ async def orgchart(
     left_to_right: Annotated[
         bool, Query(alias="leftToRight", description="Draw levels left to right (tall, narrow screens).")
     ] = False,
+    paper: Annotated[
+        Paper,
+        Query(description="PDF: the paper, A4 or A3 (an overview page, then a page per office and area)."),
+    ] = "a4",
 ) -> Response:
     limits = _limits(request)
+    if fmt == "pdf":
+        max_pages = request.app.state.settings.chart_max_pages
+
+        def book(cancelled: threading.Event) -> str:
+            chart = OrgChart.load(orgchange.read_model, as_of, known_at, root, depth)
+            return ChartBook(chart, paper, max_pages=max_pages, limits=limits, cancelled=cancelled).as_html()
+
+        name = "-".join(part for part in ("organisationsschema", as_of.isoformat(), root, paper) if part)
+        return await _book(request, book, name)
 
     def draw(cancelled: threading.Event) -> bytes:
         chart = OrgChart.load(orgchange.read_model, as_of, known_at, root, depth)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     diagram_max_png_pixels: PositiveInt = 8_000
     diagram_max_concurrent: PositiveInt = 2
     diagram_max_waiting: NonNegativeInt = 8
+    # The printed org chart (orgchart.pdf, `chart --format pdf`): the most pages it may have
+    # (an overview, a page per office and area, and the shares of pages too large for one).
+    chart_max_pages: PositiveInt = 300
     # PDF: pages printed at once by the process's one browser, requests that may wait for a
     # turn, and the time one print may take (and a request may wait).
     pdf_max_concurrent: PositiveInt = 2

@@ -1025,6 +1025,12 @@ MESSAGES: dict[str, Template] = {
         "be om en nämnds delegationer: board=NYCKEL (på kommandoraden: --board NYCKEL)",
         "ask for one board's delegations: board=KEY (on the command line: --board KEY)",
     ),
+    "DIAGRAM_TOO_LARGE:book": T(
+        "det tryckta organisationsschemat skulle få {parts} sidor, fler än de {limit} det får ha; be om en "
+        "del: root=NYCKEL (på kommandoraden: --root NYCKEL)",
+        "the printed org chart would have {parts} pages, more than the {limit} it may have; ask for a part: "
+        "root=KEY (on the command line: --root KEY)",
+    ),
     "DIAGRAM_TOO_LARGE:review": T(
         "hela dagens organisationsschema finns på /diagrams/orgchart.svg (root=NYCKEL, depth=N för en del)",
         "the org chart of the whole day is at /diagrams/orgchart.svg (root=KEY, depth=N for a part)",
