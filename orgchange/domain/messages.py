@@ -958,7 +958,8 @@ MESSAGES: dict[str, Template] = {
         "begärans rubriker kom inte fram i tid", "the request headers did not arrive in time"
     ),
     "REQUEST_TIMEOUT:body": T(
-        "begärans kropp kom inte fram i tid", "the request body did not arrive in time"
+        "begärans kropp kom inte fram inom {seconds} sekunder",
+        "the request body did not arrive within {seconds} seconds",
     ),
     "HEADERS_TOO_LARGE": T(
         "begärans rad och rubriker är större än {limit} byte",
@@ -1395,8 +1396,8 @@ MESSAGES: dict[str, Template] = {
     ),
     "GRAPHQL_PARSE_FAILED:end": T("slutet av dokumentet", "<EOF>"),
     "TOO_MANY_TOKENS": T(
-        "Dokumentet har fler än {limit} token; ingenting tolkades färdigt.",
-        "Document contains more than {limit} tokens. Parsing aborted.",
+        "Syntaxfel: dokumentet har fler än {limit} token; tolkningen avbröts.",
+        "Syntax Error: Document contains more than {limit} tokens. Parsing aborted.",
     ),
     # Requests strawberry refuses before any document is read.
     "GRAPHQL_REQUEST_INVALID": T("{detail}", "{detail}"),
@@ -1450,6 +1451,11 @@ MESSAGES: dict[str, Template] = {
         "the query would cost about {cost} (the limit is {limit}): nested lists multiply what is below "
         "them; ask for fewer nested lists, or a smaller page with `first`",
     ),
+    "QUERY_TOO_COSTLY:drafts": T(
+        "en fråga får kontrollera eller förhandsvisa högst {limit} utkast: fråga efter ett utkast i taget "
+        "(draft(id))",
+        "a query may check or preview at most {limit} drafts: ask for one draft at a time (draft(id))",
+    ),
     "TOO_MANY_ALIASES": T(
         "{aliases} alias i dokumentet; högst {limit} får användas",
         "{aliases} aliases found. Allowed: {limit}",
@@ -1482,6 +1488,7 @@ MESSAGES: dict[str, Template] = {
     "INVALID_PARAMETER:to-before-from": T(
         "'to' ({end}) är före 'from' ({start})", "'to' ({end}) is before 'from' ({start})"
     ),
+    "INVALID_SETTING:uri-base": T("ORGCHANGE_URI_BASE: {problem}", "ORGCHANGE_URI_BASE: {problem}"),
     "INTERNAL_ERROR": T("Ett fel i servern; det är loggat.", "Internal server error; it has been logged."),
     # The GraphQL request's bounds (api/graphql/bounds.py).
     "REQUEST_TOO_LARGE:graphql": T(
@@ -1565,7 +1572,13 @@ MESSAGES: dict[str, Template] = {
     ),
     "USAGE_ERROR:usage": T("Användning: {usage}", "Usage: {usage}"),
     "USAGE_ERROR:help": T("Skriv '{command} --help' för hjälp.", "Try '{command} --help' for help."),
-    "USAGE_ERROR:error": T("Fel: {message}", "Error: {message}"),
+    "USAGE_ERROR:error": T("Fel: {message} ({code})", "Error: {message} ({code})"),
+    "USAGE_ERROR:meeting-or-period": T(
+        "ange --meeting, eller --from och --to", "give --meeting, or --from and --to"
+    ),
+    "USAGE_ERROR:open-data-only": T(
+        "{options}: bara med --format {formats}", "{options}: only with --format {formats}"
+    ),
 }
 
 
