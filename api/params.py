@@ -185,7 +185,9 @@ def problem_of(error: dict[str, Any]) -> Text:
     if kind in ("bool_parsing", "bool_type"):
         return text("INVALID_PARAMETER:boolean", value=value)
     if kind in ("literal_error", "enum"):
-        return text("INVALID_PARAMETER:choice", expected=context.get("expected", ""), value=value)
+        # pydantic joins the choices with an English "or": 'html' or 'pdf'
+        expected = str(context.get("expected", "")).replace(" or ", str(text("INVALID_PARAMETER:or")))
+        return text("INVALID_PARAMETER:choice", expected=expected, value=value)
     if kind in ("greater_than_equal", "greater_than"):
         limit = context.get("ge", context.get("gt", ""))
         return text("INVALID_PARAMETER:at-least", limit=limit, value=value)

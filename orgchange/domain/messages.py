@@ -1550,6 +1550,7 @@ MESSAGES: dict[str, Template] = {
         "har inte den form som krävs: {value}", "not of the form required: {value}"
     ),
     "INVALID_PARAMETER:text": T("inte text: {value}", "not text: {value}"),
+    "INVALID_PARAMETER:or": T(" eller ", " or "),
     "INVALID_PARAMETER:other": T("ogiltigt värde ({kind})", "an invalid value ({kind})"),
     # The command line's usage (orgchange/cli.py): click's refusals in the catalogue's words.
     "USAGE_ERROR": T("{detail}", "{detail}"),
