@@ -47,15 +47,42 @@ def refusal(status_code: int, message: Text, headers: dict[str, str] | None = No
     return HTTPException(status_code, detail=message, headers=headers)
 
 
+# Codes of the HTTP errors raised with words of their own (or none): a route's NotFound, routing.
+STATUS_CODES = {
+    status.HTTP_404_NOT_FOUND: "NOT_FOUND",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
+    status.HTTP_422_UNPROCESSABLE_CONTENT: "INVALID_PARAMETER",
+}
+
+
+def _routing_text(request: Request, error: StarletteHTTPException) -> Text | None:
+    """Starlette's own 404 and 405 (no route, a method the route does not take), in the catalogue."""
+    path = request.url.path[:200]
+    if error.status_code == status.HTTP_404_NOT_FOUND and error.detail == "Not Found":
+        return text("NOT_FOUND", path=path)
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        allowed = (error.headers or {}).get("Allow", "") or "GET"
+        return text("METHOD_NOT_ALLOWED", path=path, method=request.method[:20], allowed=allowed)
+    return None
+
+
 async def catalogued_http_error(request: Request, error: Exception) -> Response:
-    """An `HTTPException` whose detail is a `Text`: its words in the request's language, and its code."""
+    """Every `HTTPException` as `{"detail", "code"}`: a `Text` in the request's language with its
+    code; Starlette's own 404 and 405 in the catalogue's words; another detail with the code of
+    its status (a route's `NotFound` already speaks the request's language)."""
     assert isinstance(error, StarletteHTTPException)
-    if not isinstance(error.detail, Text):
+    detail = error.detail if isinstance(error.detail, Text) else _routing_text(request, error)
+    if detail is not None:
+        return JSONResponse(
+            {"detail": detail.render(), "code": detail.code},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+    code = STATUS_CODES.get(error.status_code)
+    if code is None or not isinstance(error.detail, str):
         return await http_exception_handler(request, error)
     return JSONResponse(
-        {"detail": error.detail.render(), "code": error.detail.code},
-        status_code=error.status_code,
-        headers=error.headers,
+        {"detail": error.detail, "code": code}, status_code=error.status_code, headers=error.headers
     )
 
 
@@ -134,16 +161,56 @@ INVALID: dict[int | str, dict[str, Any]] = {
 def _where(location: tuple[Any, ...]) -> str | Text:
     if len(location) >= 2 and location[0] in ("query", "path", "header"):
         return text(f"INVALID_PARAMETER:{location[0]}", name=location[-1])
+    if len(location) >= 2 and location[0] == "body":
+        return text("INVALID_PARAMETER:body", name=".".join(str(part) for part in location[1:]))
     return "'" + ".".join(str(part) for part in location) + "'"
 
 
+def _shown(value: Any) -> str:
+    """A value the caller sent, short enough to repeat."""
+    shown = value if isinstance(value, str) else repr(value)
+    return shown if len(shown) <= 60 else shown[:60] + "…"
+
+
+def problem_of(error: dict[str, Any]) -> Text:
+    """What pydantic found wrong with one value, in the catalogue's words (its `type`, not its
+    English `msg`); a kind the catalogue has no sentence for is named by its type."""
+    kind, context, value = error.get("type", ""), error.get("ctx") or {}, _shown(error.get("input"))
+    if kind == "missing":
+        return text("INVALID_PARAMETER:missing")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return text("INVALID_PARAMETER:integer", value=value)
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return text("INVALID_PARAMETER:number", value=value)
+    if kind in ("bool_parsing", "bool_type"):
+        return text("INVALID_PARAMETER:boolean", value=value)
+    if kind in ("literal_error", "enum"):
+        # pydantic joins the choices with an English "or": 'html' or 'pdf'
+        expected = str(context.get("expected", "")).replace(" or ", str(text("INVALID_PARAMETER:or")))
+        return text("INVALID_PARAMETER:choice", expected=expected, value=value)
+    if kind in ("greater_than_equal", "greater_than"):
+        limit = context.get("ge", context.get("gt", ""))
+        return text("INVALID_PARAMETER:at-least", limit=limit, value=value)
+    if kind in ("less_than_equal", "less_than"):
+        limit = context.get("le", context.get("lt", ""))
+        return text("INVALID_PARAMETER:at-most", limit=limit, value=value)
+    if kind == "string_too_short":
+        return text("INVALID_PARAMETER:too-short", limit=context.get("min_length", ""), value=value)
+    if kind == "string_too_long":
+        return text("INVALID_PARAMETER:too-long", limit=context.get("max_length", ""))
+    if kind == "string_pattern_mismatch":
+        return text("INVALID_PARAMETER:pattern", value=value)
+    if kind == "string_type":
+        return text("INVALID_PARAMETER:text", value=value)
+    return text("INVALID_PARAMETER:other", kind=str(kind)[:60])
+
+
 async def plain_validation_error(request: Request, error: Exception) -> JSONResponse:
-    """FastAPI's own 422 (a missing parameter, a format not offered) in the same plain shape."""
+    """FastAPI's own 422 (a missing parameter, a format not offered) in the same plain shape,
+    in the request's language (pydantic's own words are English only)."""
     assert isinstance(error, RequestValidationError)
     problems = [
-        text(
-            "INVALID_PARAMETER:where", where=_where(tuple(e.get("loc", ()))), problem=e.get("msg", "invalid")
-        )
+        text("INVALID_PARAMETER:where", where=_where(tuple(e.get("loc", ()))), problem=problem_of(e))
         for e in error.errors()
     ]
     return JSONResponse(

@@ -11,6 +11,7 @@ characters escaped (`\x1b`), never sent raw to the terminal.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -327,7 +328,7 @@ def review(obj: Context, board: str, meeting, start, end, fmt: str, output) -> N
             pack = ReviewPack.for_period(obj.app, board, start, end)
             description = f"granskningsunderlag {board} {start}–{end}"
         else:
-            raise click.UsageError("give --meeting, or --from and --to")
+            raise click.UsageError(str(messages.text("USAGE_ERROR:meeting-or-period")))
         if fmt == "text":
             lines = [pack.summary(), ""]
             lines += [f"- {c.summary} [{pack.citations.get(c.id, '')}]" for c in pack.changes]
@@ -445,7 +446,15 @@ def export(obj: Context, output, fmt: str, as_of, known_at, base_uri) -> None:
     options = {"--as-of": as_of, "--known-at": known_at, "--base-uri": base_uri}
     given = [name for name, value in options.items() if value is not None]
     if given:
-        raise click.UsageError(f"{', '.join(given)}: only with --format {'|'.join(OPEN_DATA_FORMATS)}")
+        raise click.UsageError(
+            str(
+                messages.text(
+                    "USAGE_ERROR:open-data-only",
+                    options=", ".join(given),
+                    formats="|".join(OPEN_DATA_FORMATS),
+                )
+            )
+        )
     from orgchange.application.export import export_entries
 
     with _user_errors():
@@ -669,5 +678,87 @@ def _write(data: bytes, output: str | None) -> None:
         sys.stdout.flush()
 
 
+# --- usage errors -----------------------------------------------------------------------------
+# click says what is wrong with a command line in English; these are its refusals in the words of
+# the catalogue (USAGE_ERROR), in ORGCHANGE_LANGUAGE, with its exit code 2 (docs/cli.md#exit-codes).
+_CHOICE = re.compile(r"^(?P<value>.+?) is not (?:one of )?(?P<choices>.+)\.$", re.DOTALL)
+_NO_SUCH_COMMAND = re.compile(r"^No such command '(?P<command>.*)'\.", re.DOTALL)
+_NEEDS_VALUE = re.compile(r"^Option '(?P<option>.*)' requires (?:an argument|\d+ arguments)\.$", re.DOTALL)
+_EXTRA = re.compile(r"^Got unexpected extra arguments? \((?P<arguments>.*)\)$", re.DOTALL)
+
+
+def _hint_of(param: click.Parameter | None, ctx: click.Context | None) -> str:
+    if param is None:
+        return ""
+    return " / ".join(f"'{hint}'" for hint in param.get_error_hint(ctx).split(" / ")).replace("''", "'")
+
+
+def usage_in_words(error: click.UsageError) -> messages.Text:
+    """What is wrong with a command line, in the catalogue's words (click's own when of no known form)."""
+    if isinstance(error, click.NoSuchOption):
+        if error.possibilities:
+            hint = ", ".join(error.possibilities)
+            return messages.text("USAGE_ERROR:no-such-option-hint", option=error.option_name, hint=hint)
+        return messages.text("USAGE_ERROR:no-such-option", option=error.option_name)
+    if isinstance(error, click.MissingParameter):
+        hint = _hint_of(error.param, error.ctx)
+        if (error.param_type or getattr(error.param, "param_type_name", "")) == "argument":
+            return messages.text("USAGE_ERROR:missing-argument", argument=hint)
+        return messages.text("USAGE_ERROR:missing-option", option=hint)
+    if isinstance(error, click.BadParameter):
+        hint = error.param_hint if isinstance(error.param_hint, str) else _hint_of(error.param, error.ctx)
+        choice = _CHOICE.match(error.message)
+        problem: str | messages.Text = error.message
+        if choice and error.param is not None and isinstance(error.param.type, click.Choice):
+            problem = messages.text(
+                "USAGE_ERROR:not-a-choice", value=choice.group("value"), choices=choice.group("choices")
+            )
+        return messages.text("USAGE_ERROR:bad-value", parameter=hint, problem=problem)
+    command = _NO_SUCH_COMMAND.match(error.message)
+    if command:
+        return messages.text("USAGE_ERROR:no-such-command", command=command.group("command"))
+    needs_value = _NEEDS_VALUE.match(error.message)
+    if needs_value:
+        return messages.text("USAGE_ERROR:needs-value", option=needs_value.group("option"))
+    extra = _EXTRA.match(error.message)
+    if extra:
+        return messages.text("USAGE_ERROR:extra-arguments", arguments=extra.group("arguments"))
+    return messages.text("USAGE_ERROR", detail=error.message)
+
+
+def _say_usage_error(error: click.UsageError) -> None:
+    """click's way of showing a usage error (usage, hint, error), in the command line's language."""
+    if error.ctx is not None:
+        usage = error.ctx.get_usage().removeprefix("Usage:").strip()
+        click.echo(str(messages.text("USAGE_ERROR:usage", usage=usage)), err=True)
+        if error.ctx.command.get_help_option(error.ctx) is not None:
+            help_line = messages.text("USAGE_ERROR:help", command=error.ctx.command_path)
+            click.echo(f"{help_line}\n", err=True)
+    said = messages.text("USAGE_ERROR:error", message=usage_in_words(error), code="USAGE_ERROR")
+    _echo(str(said), err=True)
+
+
+def _language_of_the_command_line() -> str:
+    """ORGCHANGE_LANGUAGE, for what is said before the command runs; Swedish if it is not one
+    (the command itself then says what is wrong with the setting)."""
+    try:
+        return get_settings().language
+    except ValidationError:
+        return messages.DEFAULT_LANGUAGE
+
+
 def main() -> None:
-    cli(prog_name="orgchange")
+    set_language(_language_of_the_command_line())
+    try:
+        answer = cli.main(prog_name="orgchange", standalone_mode=False)
+    except click.UsageError as error:
+        _say_usage_error(error)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    # Without standalone mode click hands back the exit code of `ctx.exit` (0 after --help).
+    sys.exit(answer if isinstance(answer, int) else 0)

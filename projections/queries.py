@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from orgchange.domain.messages import text
+
 from . import tables as t
 from .errors import NotFound
 from .rows import (
@@ -173,7 +175,7 @@ class OrganisationReader(Reader):
     def require_unit(self, key: str) -> None:
         """NotFound, in the words every view uses, unless the register has ever had this unit."""
         if not self.is_unit(key):
-            raise NotFound(f"there is no unit '{key}' in the register")
+            raise NotFound(text("NOT_FOUND:unit", unit=key))
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
         v = t.unit_versions

@@ -268,3 +268,77 @@ def test_a_known_at_with_an_offset_is_read_as_that_instant(sqlite_url):
     # The same instants written in Stockholm's winter time: at the recording, and just before it.
     assert units_known_at(recorded.astimezone(plus_one))
     assert units_known_at((recorded - timedelta(microseconds=1)).astimezone(plus_one)) == []
+
+
+def _in_language(sqlite_url: str, language: str | None, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ORGCHANGE_DATABASE_URL": sqlite_url}
+    env.pop("ORGCHANGE_LANGUAGE", None)
+    if language is not None:
+        env["ORGCHANGE_LANGUAGE"] = language
+    return subprocess.run(
+        [sys.executable, "-m", "orgchange", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "swedish", "english"),
+    [
+        (("--bogus",), "Fel: Flaggan --bogus finns inte.", "Error: No such option: --bogus"),
+        (
+            ("chart", "--as-of", "2017-03-01", "--known-att", "2017-03-01T00:00:00Z"),
+            "Fel: Flaggan --known-att finns inte. Menade du --known-at?",
+            "Error: No such option: --known-att Did you mean --known-at?",
+        ),
+        (("import",), "Fel: Argumentet 'FILES...' saknas.", "Error: Missing argument 'FILES...'."),
+        (("kartan",), "Fel: Kommandot 'kartan' finns inte.", "Error: No such command 'kartan'."),
+        (
+            ("chart", "--as-of", "2017-03-01", "--format", "pdf"),
+            "Fel: Ogiltigt värde för '--format': 'pdf' är inte en av 'text', 'json', 'dot', 'svg', 'png'.",
+            "Error: Invalid value for '--format': 'pdf' is not one of 'text', 'json', 'dot', 'svg', 'png'.",
+        ),
+        (
+            ("chart", "--as-of"),
+            "Fel: Flaggan --as-of behöver ett värde.",
+            "Error: Option --as-of requires an argument.",
+        ),
+        (
+            ("export", "--as-of", "2017-03-01"),
+            "Fel: --as-of: bara med --format jsonld|turtle|popolo",
+            "Error: --as-of: only with --format jsonld|turtle|popolo",
+        ),
+    ],
+)
+def test_a_command_used_wrongly_is_told_in_swedish_by_default_and_in_english_when_asked(
+    sqlite_url, args, swedish, english
+):
+    """click's own refusals are English; the command line speaks ORGCHANGE_LANGUAGE, with the
+    code USAGE_ERROR and exit code 2 in both (docs/errors.md#the-command-line)."""
+    default = _in_language(sqlite_url, None, *args)
+    asked_in_english = _in_language(sqlite_url, "en", *args)
+
+    assert default.returncode == asked_in_english.returncode == 2
+    assert f"{swedish} (USAGE_ERROR)" in default.stderr, default.stderr
+    assert f"{english} (USAGE_ERROR)" in asked_in_english.stderr, asked_in_english.stderr
+    assert "Error:" not in default.stderr and "Usage:" not in default.stderr
+    assert "Traceback" not in default.stderr + asked_in_english.stderr
+
+
+def test_a_usage_error_shows_the_commands_usage_in_the_language_asked_for(sqlite_url):
+    default = _in_language(sqlite_url, None, "chart", "--bogus")
+    english = _in_language(sqlite_url, "en", "chart", "--bogus")
+
+    assert default.stderr.startswith(
+        "Användning: orgchange chart [OPTIONS]\nSkriv 'orgchange chart --help' för hjälp.\n\n"
+    )
+    assert english.stderr.startswith(
+        "Usage: orgchange chart [OPTIONS]\nTry 'orgchange chart --help' for help.\n\n"
+    )
+
+
+def test_help_and_a_command_that_succeeds_still_exit_0(sqlite_url):
+    """The command line runs click without its own exit handling: --help and a command that
+    returns must still end with 0, and one that exits with a code keep it."""
+    assert _in_language(sqlite_url, None, "--help").returncode == 0
+    assert _in_language(sqlite_url, None, "chart", "--help").returncode == 0
+    assert _in_language(sqlite_url, None, "chart", "--as-of", "2017-03-01").returncode == 0
+    assert _in_language(sqlite_url, None, "chart", "--as-of", "2017-02-30").returncode == 2

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgchange.application.changefile import RepeatedKey, unique_object
+from orgchange.domain.messages import Text, text
 
 from ..limits import send_json
 from ..paths import route_path
@@ -59,9 +60,11 @@ def media_type_of(content_type: str | None) -> str:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, limit: int):
+    """A request refused by its bounds: `message` is put into words as the answer is sent."""
+
+    def __init__(self, status: int, message: Text, limit: int):
         super().__init__(message)
-        self.status, self.code, self.message, self.limit = status, code, message, limit
+        self.status, self.code, self.message, self.limit = status, message.code, message, limit
 
 
 def nesting_depth(value: Any, limit: int) -> int:
@@ -118,8 +121,8 @@ class GraphQLRequestBounds:
         await self.app(scope, receive, send)
 
     def _check_parameters(self, scope: Scope) -> None:
-        text = scope.get("query_string", b"").decode("latin-1")
-        parameters = dict(parse_qsl(text, keep_blank_values=True))
+        query_text = scope.get("query_string", b"").decode("latin-1")
+        parameters = dict(parse_qsl(query_text, keep_blank_values=True))
         for name in ("variables", "extensions"):
             value = parameters.get(name)
             if value:
@@ -131,9 +134,12 @@ class GraphQLRequestBounds:
         if media_type != "application/json":
             raise Refused(
                 415,
-                UNSUPPORTED_MEDIA_TYPE,
-                "a GraphQL request is sent as JSON (Content-Type: application/json), not as "
-                f"{media_type or 'a body without a Content-Type'!r}",
+                text(
+                    "UNSUPPORTED_MEDIA_TYPE:graphql",
+                    media_type=repr(media_type[:60])
+                    if media_type
+                    else text("UNSUPPORTED_MEDIA_TYPE:no-type"),
+                ),
                 0,
             )
         declared = _header(scope, b"content-length")
@@ -162,24 +168,24 @@ class GraphQLRequestBounds:
 
     def _checked_json(self, body: bytes) -> dict[str, Any]:
         try:
-            text = body.decode("utf-8-sig")  # as json.loads reads bytes: a BOM is allowed
+            body_text = body.decode("utf-8-sig")  # as json.loads reads bytes: a BOM is allowed
         except UnicodeDecodeError as error:
-            raise _bad_body(f"kroppen är inte UTF-8 (byte {error.start})") from None
-        decoded = self._decoded(text)
+            raise _bad_body(text("BAD_REQUEST_BODY:not-utf-8", at=error.start)) from None
+        decoded = self._decoded(body_text)
         if decoded is _NOT_JSON:
-            raise _bad_body("kroppen är inte JSON")
+            raise _bad_body(text("BAD_REQUEST_BODY:not-json"))
         if not isinstance(decoded, dict):
-            raise _bad_body(f"kroppen är {_json_kind(decoded)}, inte ett JSON-objekt")
+            raise _bad_body(text("BAD_REQUEST_BODY:not-an-object", kind=_json_kind(decoded)))
         self._check_request(decoded)
         return decoded
 
-    def _decoded(self, text: str) -> Any:
+    def _decoded(self, source: str) -> Any:
         """The JSON, or _NOT_JSON (the router says what is wrong with it); too deep, or a key
         written twice in one object (JSON keeps the last without a word): refused."""
         try:
-            value = json.loads(text, object_pairs_hook=unique_object)
+            value = json.loads(source, object_pairs_hook=unique_object)
         except RepeatedKey as repeated:
-            raise _bad_body(f"nyckeln {repeated.key[:60]!r} står två gånger i samma objekt") from None
+            raise _bad_body(text("BAD_REQUEST_BODY:repeated-key", key=repr(repeated.key[:60]))) from None
         except RecursionError:
             raise self._too_deep() from None
         except ValueError:
@@ -192,11 +198,7 @@ class GraphQLRequestBounds:
         query = request.get("query")
         if isinstance(query, str) and len(query.encode("utf-8", "surrogatepass")) > self.max_document_bytes:
             raise Refused(
-                413,
-                DOCUMENT_TOO_LARGE,
-                f"the GraphQL document is larger than {self.max_document_bytes:,} bytes; "
-                "ask for less in one request",
-                self.max_document_bytes,
+                413, text(DOCUMENT_TOO_LARGE, limit=f"{self.max_document_bytes:,}"), self.max_document_bytes
             )
         for name in ("variables", "extensions"):
             if nesting_depth(request.get(name), self.max_variables_depth) > self.max_variables_depth:
@@ -204,44 +206,32 @@ class GraphQLRequestBounds:
 
     def _too_large(self) -> Refused:
         return Refused(
-            413,
-            REQUEST_TOO_LARGE,
-            f"the GraphQL request is larger than {self.max_body_bytes:,} bytes; "
-            "send a large change file to POST /changes",
-            self.max_body_bytes,
+            413, text("REQUEST_TOO_LARGE:graphql", limit=f"{self.max_body_bytes:,}"), self.max_body_bytes
         )
 
     def _too_deep(self) -> Refused:
         return Refused(
-            400,
-            VARIABLES_TOO_DEEP,
-            f"the variables nest objects and lists more than {self.max_variables_depth} levels deep",
-            self.max_variables_depth,
+            400, text(VARIABLES_TOO_DEEP, limit=self.max_variables_depth), self.max_variables_depth
         )
 
 
 _NOT_JSON = object()
 
 
-def _bad_body(what: str) -> Refused:
-    return Refused(
-        400,
-        BAD_REQUEST_BODY,
-        f'En GraphQL-fråga skickas som ett JSON-objekt ({{"query": …}}) i UTF-8: {what}.',
-        0,
-    )
+def _bad_body(what: Text) -> Refused:
+    return Refused(400, text(BAD_REQUEST_BODY, what=what), 0)
 
 
-def _json_kind(value: Any) -> str:
+def _json_kind(value: Any) -> Text:
     if isinstance(value, list):
-        return "en lista (flera frågor i en begäran tas inte emot)"
+        return text("BAD_REQUEST_BODY:list")
     if isinstance(value, str):
-        return "en sträng"
+        return text("BAD_REQUEST_BODY:string")
     if value is None:
-        return "null"
+        return text("BAD_REQUEST_BODY:null")
     if isinstance(value, bool):
-        return "ett sanningsvärde"
-    return "ett tal"
+        return text("BAD_REQUEST_BODY:boolean")
+    return text("BAD_REQUEST_BODY:number")
 
 
 async def _refuse(send: Send, refused: Refused) -> None:
@@ -249,7 +239,10 @@ async def _refuse(send: Send, refused: Refused) -> None:
         {
             "data": None,
             "errors": [
-                {"message": refused.message, "extensions": {"code": refused.code, "limit": refused.limit}}
+                {
+                    "message": refused.message.render(),
+                    "extensions": {"code": refused.code, "limit": refused.limit},
+                }
             ],
         }
     ).encode()

@@ -37,7 +37,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from orgchange.application.config import Settings
+from orgchange.domain.messages import text
 
+from .catalogued import catalogued, in_words
 from .limits import only_introspection
 
 DOCUMENTS_KEPT = 512
@@ -98,12 +100,14 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
     try:
         return parse(query, max_tokens=max_tokens)
     except GraphQLError as error:
-        code = TOO_MANY_TOKENS if "more than" in error.message and "tokens" in error.message else SYNTAX_ERROR
-        raise GraphQLError(
-            error.message,
+        message = in_words(error)
+        if message is None or message.code not in (TOO_MANY_TOKENS, SYNTAX_ERROR):
+            message = text(SYNTAX_ERROR, detail=error.message.removeprefix("Syntax Error: "))
+        raise catalogued(
+            message,
             source=error.source,
             positions=error.positions,
-            extensions={"code": code, **({"limit": max_tokens} if code == TOO_MANY_TOKENS else {})},
+            **({"limit": max_tokens} if message.code == TOO_MANY_TOKENS else {}),
         ) from None
 
 
@@ -132,10 +136,7 @@ def _check_fields(document: DocumentNode, max_fields: int) -> DocumentNode:
     square of their number, so a document of the same field thousands of times is refused
     before it is validated."""
     if field_count(document, max_fields) > max_fields:
-        raise GraphQLError(
-            f"the document selects more than {max_fields:,} fields; ask for less in one request",
-            extensions={"code": TOO_MANY_FIELDS, "limit": max_fields},
-        )
+        raise catalogued(text(TOO_MANY_FIELDS, limit=max_fields), limit=max_fields)
     return document
 
 
@@ -238,15 +239,9 @@ def _unchosen_operation(document: DocumentNode, operation_name: str | None) -> G
     (the GraphQL specification's GetOperation): running the first would run what nobody chose."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None and len(operations) > 1:
-        return GraphQLError(
-            "Dokumentet har flera operationer: säg vilken som ska köras med operationName.",
-            extensions={"code": OPERATION_NOT_CHOSEN},
-        )
+        return catalogued(text("OPERATION_NOT_CHOSEN:several"))
     if operation_name is not None and not any(d.name and d.name.value == operation_name for d in operations):
-        return GraphQLError(
-            f"Dokumentet har ingen operation som heter {operation_name[:60]!r}.",
-            extensions={"code": OPERATION_NOT_CHOSEN},
-        )
+        return catalogued(text("OPERATION_NOT_CHOSEN:unknown", name=operation_name[:60]))
     return None
 
 

@@ -19,8 +19,10 @@ from strawberry.extensions import MaskErrors
 
 from orgchange.application.errors import DatabaseUnavailable
 from orgchange.domain.errors import OrgChangeError
+from orgchange.domain.messages import text
 
 from ..recording import Problem
+from .catalogued import INTERNAL_ERROR, catalogued
 
 INTERNAL_ERROR_MESSAGE = "Internal server error; it has been logged."
 
@@ -53,21 +55,22 @@ log = logging.getLogger(__name__)
 def database_unavailable(error: DatabaseUnavailable) -> GraphQLError:
     """The database failed (full, down) or only reads: a plain message; its own words only in the log."""
     log.error("GraphQL: the database cannot be used: %s", error)
-    return GraphQLError(error.MESSAGE, extensions={"code": DATABASE_UNAVAILABLE})
+    if error.SHOWN_WHOLE and error.text is not None:
+        return catalogued(error.text, code=DATABASE_UNAVAILABLE)
+    return catalogued(text(error.KEY), code=DATABASE_UNAVAILABLE)
 
 
 class MaskInternalErrors(MaskErrors):
-    """Masks unexpected errors; a failing database is said to be one, in the same plain words."""
+    """Masks unexpected errors (`INTERNAL_ERROR`); a failing database is said to be one, in the
+    same plain words (`DATABASE_UNAVAILABLE`)."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, PersistenceError | DBAPIError):
-            return GraphQLError(
-                DatabaseUnavailable.MESSAGE,
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": DATABASE_UNAVAILABLE},
-            )
-        return super().anonymise_error(error)
+            masked = catalogued(text(DatabaseUnavailable.KEY), *(error.nodes or ()))
+        else:
+            masked = catalogued(text(INTERNAL_ERROR), *(error.nodes or ()))
+        masked.path = error.path
+        return masked
 
 
 def is_user_error(error: GraphQLError) -> bool:

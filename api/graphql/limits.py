@@ -59,6 +59,10 @@ from graphql import (
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
+from orgchange.domain.messages import text
+
+from .catalogued import TEXT_ATTRIBUTE, catalogued, text_of
+
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -317,21 +321,15 @@ def limits_rule(
                     found = measuring.of_operation(operation)
                 except RecursionError:  # fragments spread within fragments hundreds deep
                     self.report_error(
-                        GraphQLError(
-                            "the document nests fragments too deeply to be measured",
-                            operation,
-                            extensions={"code": QUERY_TOO_DEEP, "limit": max_depth},
-                        )
+                        catalogued(text("QUERY_TOO_DEEP:fragments"), operation, limit=max_depth)
                     )
                     return
                 aliases += found.aliases
                 name = operation.name.value if operation.name else "anonymous"
                 if found.depth > max_depth:
                     self.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            operation,
-                            extensions={"code": QUERY_TOO_DEEP, "limit": max_depth},
+                        catalogued(
+                            text("QUERY_TOO_DEEP", name=name, limit=max_depth), operation, limit=max_depth
                         )
                     )
                 limit = max_cost
@@ -339,19 +337,17 @@ def limits_rule(
                     limit = max_introspection_cost
                 if found.cost > limit:
                     self.report_error(
-                        GraphQLError(
-                            f"the query would cost about {found.cost:,} (the limit is {limit:,}): nested "
-                            "lists multiply what is below them; ask for fewer nested lists, or a smaller "
-                            "page with `first`",
+                        catalogued(
+                            text("QUERY_TOO_COSTLY", cost=f"{found.cost:,}", limit=f"{limit:,}"),
                             operation,
-                            extensions={"code": QUERY_TOO_COSTLY, "cost": found.cost, "limit": limit},
+                            cost=found.cost,
+                            limit=limit,
                         )
                     )
             if aliases > max_aliases:
                 self.report_error(
-                    GraphQLError(
-                        f"{aliases} aliases found. Allowed: {max_aliases}",
-                        extensions={"code": TOO_MANY_ALIASES, "limit": max_aliases},
+                    catalogued(
+                        text("TOO_MANY_ALIASES", aliases=aliases, limit=max_aliases), limit=max_aliases
                     )
                 )
 
@@ -378,12 +374,7 @@ class ResultBudget:
     def spend(self, items: int) -> None:
         self.spent += items
         if self.spent > self.max_items:
-            raise GraphQLError(
-                f"the answer would hold more than {self.max_items:,} units, posts, delegations and "
-                "links; ask for fewer nested lists, or a part of the organisation (e.g. `unit` with "
-                "its `children`)",
-                extensions={"code": RESULT_TOO_LARGE, "limit": self.max_items},
-            )
+            raise catalogued(text("RESULT_TOO_LARGE", limit=f"{self.max_items:,}"), limit=self.max_items)
 
 
 def _size(value: Any) -> int:
@@ -428,4 +419,7 @@ class ResultSizeLimiter(SchemaExtension):
             assert result is not None  # it has errors
             first = too_large[0]
             result.data = None
-            result.errors = [GraphQLError(first.message, extensions=first.extensions)]
+            kept = GraphQLError(first.message, extensions=first.extensions)
+            if text_of(first) is not None:
+                setattr(kept, TEXT_ATTRIBUTE, text_of(first))
+            result.errors = [kept]

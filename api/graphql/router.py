@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
+from cross_web import HTTPException
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from graphql import ExecutionResult
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import process_result as strawberry_process_result
+from strawberry.types.unset import UNSET
 
+from .catalogued import request_refused, said
 from .context import get_context
 from .schema import schema
 
@@ -24,6 +33,22 @@ class OrgChangeGraphQLRouter(GraphQLRouter):
     @property
     def graphql_ide_html(self) -> str:
         return GRAPHIQL_PAGE.read_text(encoding="utf-8")
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Every error with a code and in the request's language (api/graphql/catalogued.py)."""
+        answer = strawberry_process_result(result)
+        errors = getattr(result, "errors", None)
+        if isinstance(answer, dict) and errors:
+            answer["errors"] = [said(error) for error in errors]
+        return answer
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """strawberry's refusal of a request (no query, a mutation by GET) as a GraphQL answer
+        with a code, in the request's language, not as English plain text."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except HTTPException as refused:
+            return JSONResponse(request_refused(refused.reason), status_code=refused.status_code)
 
 
 def graphql_router() -> GraphQLRouter:

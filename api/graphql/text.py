@@ -3,7 +3,7 @@
 PostgreSQL can neither store nor compare text holding NUL: an id or a board
 given with one would fail in the database, not as an unknown id. Such text is
 refused while the query is validated, before anything runs, with the same
-words as a change file holding it (`orgchange.application.changefile.NUL_MESSAGE`).
+words as a change file holding it (`BAD_USER_INPUT:nul` of the catalogue).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, StringValueNode, ValidationRule
+from graphql import StringValueNode, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from orgchange.application.changefile import NUL_MESSAGE, holds_nul
+from orgchange.application.changefile import holds_nul
+from orgchange.domain.messages import text
 
-from .errors import BAD_USER_INPUT
+from .catalogued import catalogued
 
 
 class NoNulLiteral(ValidationRule):
@@ -25,7 +26,7 @@ class NoNulLiteral(ValidationRule):
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
         if "\x00" in node.value:
-            self.report_error(GraphQLError(NUL_MESSAGE, node, extensions={"code": BAD_USER_INPUT}))
+            self.report_error(catalogued(text("BAD_USER_INPUT:nul"), node))
 
 
 class NoNulText(SchemaExtension):
@@ -39,7 +40,7 @@ class NoNulText(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         errors = [
-            GraphQLError(f"variable '{name}': {NUL_MESSAGE}", extensions={"code": BAD_USER_INPUT})
+            catalogued(text("BAD_USER_INPUT:nul-variable", name=name))
             for name, value in (context.variables or {}).items()
             if holds_nul(name) or holds_nul(value)
         ]

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import opendata
+from orgchange.domain.messages import text
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep, SettingsDep
 from ..gate import Busy
@@ -55,7 +56,7 @@ async def base_of_server(settings: SettingsDep) -> str:
         return opendata.uri_base(settings.uri_base)
     except ValueError as error:
         raise HTTPException(
-            status.HTTP_500_INTERNAL_SERVER_ERROR, detail=f"ORGCHANGE_URI_BASE: {error}"
+            status.HTTP_500_INTERNAL_SERVER_ERROR, detail=text("INVALID_SETTING:uri-base", problem=error)
         ) from None
 
 

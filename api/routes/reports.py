@@ -25,6 +25,7 @@ from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
 from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.documents.review import ReviewPack
 from orgchange.application.errors import NotFound
+from orgchange.domain.messages import text
 from projections.reports import Unreported
 from projections.rows import ChangeRow
 
@@ -187,7 +188,7 @@ async def review_of_period(
     request: Request,
 ) -> Response:
     if start > end:
-        raise invalid(f"'to' ({end}) is before 'from' ({start})")
+        raise invalid(text("INVALID_PARAMETER:to-before-from", end=end, start=start))
     return await _pack(
         request,
         fmt,

@@ -345,7 +345,7 @@ class OrgChange(Application):
         re-pointed or revoked their delegation), on its effective date."""
         row = self.read_model.change(change_id)
         if row is None or row.effective is None or row.type in ("cancel_change", "correct_change"):
-            raise NotFound(f"no organisational change '{change_id}' was recorded")
+            raise NotFound(messages.text("NOT_FOUND:change", id=change_id))
         reader = self.read_model.delegations
         day = row.effective
         on_day = {g.delegation_id: g for g in reader.gaps(day)}

@@ -233,6 +233,24 @@ REQUEST_CODES: dict[str, Template] = {
     ),
     "BACKUP_FAILED": T("pg_dump misslyckades", "pg_dump failed"),
     "RESTORE_FAILED": T("återställningen misslyckades", "the restore failed"),
+    # GraphQL documents graphql-core refuses, requests strawberry refuses, HTTP routing, usage.
+    "GRAPHQL_VALIDATION_FAILED": T(
+        "dokumentet stämmer inte med schemat: ett okänt fält, argument eller typ, ett värde av fel typ",
+        "the document does not fit the schema: an unknown field, argument or type, a value of the wrong type",
+    ),
+    "GRAPHQL_REQUEST_INVALID": T(
+        "begäran håller ingen GraphQL-fråga som kan köras, eller en ändring som begärts med GET",
+        "the request holds no GraphQL query that can be run, or a mutation asked for with GET",
+    ),
+    "INTERNAL_ERROR": T("ett fel i servern; det är loggat", "an error of the server; it has been logged"),
+    "NOT_FOUND": T(
+        "adressen, eller det den frågar efter, finns inte", "the address, or what it asks for, does not exist"
+    ),
+    "METHOD_NOT_ALLOWED": T("adressen tar inte emot metoden", "the address does not take the method"),
+    "USAGE_ERROR": T(
+        "kommandoraden är fel: ett okänt kommando eller en okänd flagga, ett saknat eller felaktigt argument",
+        "the command line is wrong: an unknown command or option, a missing or invalid argument",
+    ),
 }
 CODES: dict[str, Template] = {**RULES, **REQUEST_CODES}
 
@@ -940,7 +958,8 @@ MESSAGES: dict[str, Template] = {
         "begärans rubriker kom inte fram i tid", "the request headers did not arrive in time"
     ),
     "REQUEST_TIMEOUT:body": T(
-        "begärans kropp kom inte fram i tid", "the request body did not arrive in time"
+        "begärans kropp kom inte fram inom {seconds} sekunder",
+        "the request body did not arrive within {seconds} seconds",
     ),
     "HEADERS_TOO_LARGE": T(
         "begärans rad och rubriker är större än {limit} byte",
@@ -1318,6 +1337,255 @@ MESSAGES: dict[str, Template] = {
         "pg_restore failed: {problem}; nothing was changed (RESTORE_FAILED)",
     ),
     "RESTORE_FAILED:unknown": T("okänt fel", "unknown error"),
+    # --- GraphQL documents graphql-core refuses (api/graphql/catalogued.py): its sentences,
+    # recognised by their form, in either language; `{detail}` is its own when no form fits.
+    "GRAPHQL_VALIDATION_FAILED": T(
+        "Dokumentet stämmer inte med schemat: {detail}", "The document does not fit the schema: {detail}"
+    ),
+    "GRAPHQL_VALIDATION_FAILED:unknown-field": T(
+        "Typen '{type}' har inget fält '{field}'.", "Cannot query field '{field}' on type '{type}'."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:unknown-argument": T(
+        "'{field}' har inget argument '{argument}'.", "Unknown argument '{argument}' on '{field}'."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:missing-argument": T(
+        "Argumentet '{argument}' av typen '{type}' måste anges.",
+        "Argument '{argument}' of type '{type}' is required, but it was not provided.",
+    ),
+    "GRAPHQL_VALIDATION_FAILED:needs-selection": T(
+        "Fältet '{field}' av typen '{type}' behöver ett urval av underfält ({field} {{ … }}).",
+        "Field '{field}' of type '{type}' must have a selection of subfields ({field} {{ … }}).",
+    ),
+    "GRAPHQL_VALIDATION_FAILED:no-selection": T(
+        "Fältet '{field}' har inga underfält att välja (typen '{type}').",
+        "Field '{field}' must not have a selection since type '{type}' has no subfields.",
+    ),
+    "GRAPHQL_VALIDATION_FAILED:wrong-value": T(
+        "Värdet {value} är inte av typen '{type}'.", "Expected value of type '{type}', found {value}."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:wrong-value-because": T(
+        "Värdet {value} är inte av typen '{type}': {reason}.",
+        "Expected value of type '{type}', found {value}: {reason}.",
+    ),
+    "GRAPHQL_VALIDATION_FAILED:variable-position": T(
+        "Variabeln '{variable}' av typen '{type}' används där typen '{expected}' krävs.",
+        "Variable '{variable}' of type '{type}' used in position expecting type '{expected}'.",
+    ),
+    "GRAPHQL_VALIDATION_FAILED:variable-undefined": T(
+        "Variabeln '{variable}' är inte deklarerad.", "Variable '{variable}' is not defined."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:variable-unused": T(
+        "Variabeln '{variable}' används aldrig.", "Variable '{variable}' is never used."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:unknown-type": T("Typen '{type}' finns inte.", "Unknown type '{type}'."),
+    "GRAPHQL_VALIDATION_FAILED:unknown-directive": T(
+        "Direktivet '{directive}' finns inte.", "Unknown directive '{directive}'."
+    ),
+    "GRAPHQL_VALIDATION_FAILED:did-you-mean": T(
+        "{sentence} Menade du {names}?", "{sentence} Did you mean {names}?"
+    ),
+    "BAD_USER_INPUT:variable": T(
+        "Variabeln '{variable}' har ett ogiltigt värde: {reason}",
+        "Variable '{variable}' has an invalid value: {reason}",
+    ),
+    "BAD_USER_INPUT:variable-missing": T(
+        "Variabeln '{variable}' av typen '{type}' måste anges.",
+        "Variable '{variable}' of type '{type}' must be provided.",
+    ),
+    "GRAPHQL_PARSE_FAILED": T("Syntaxfel: {detail}", "Syntax Error: {detail}"),
+    "GRAPHQL_PARSE_FAILED:expected": T(
+        "Syntaxfel: väntade {expected}, fann {found}.", "Syntax Error: Expected {expected}, found {found}."
+    ),
+    "GRAPHQL_PARSE_FAILED:unexpected": T("Syntaxfel: oväntat {found}.", "Syntax Error: Unexpected {found}."),
+    "GRAPHQL_PARSE_FAILED:unterminated": T(
+        "Syntaxfel: en sträng utan slut.", "Syntax Error: Unterminated string."
+    ),
+    "GRAPHQL_PARSE_FAILED:end": T("slutet av dokumentet", "<EOF>"),
+    "TOO_MANY_TOKENS": T(
+        "Syntaxfel: dokumentet har fler än {limit} token; tolkningen avbröts.",
+        "Syntax Error: Document contains more than {limit} tokens. Parsing aborted.",
+    ),
+    # Requests strawberry refuses before any document is read.
+    "GRAPHQL_REQUEST_INVALID": T("{detail}", "{detail}"),
+    "GRAPHQL_REQUEST_INVALID:no-query": T(
+        "Begäran har ingen GraphQL-fråga ('query').", "No GraphQL query found in the request."
+    ),
+    "GRAPHQL_REQUEST_INVALID:mutation-by-get": T(
+        "En ändring (mutation) skickas med POST, inte med GET.", "Mutations are not allowed when using GET."
+    ),
+    "GRAPHQL_REQUEST_INVALID:not-json": T(
+        "Kroppen kan inte läsas som JSON.", "Unable to parse request body as JSON."
+    ),
+    "GRAPHQL_REQUEST_INVALID:query-type": T(
+        "'query' i begäran är en sträng eller null.", "The request's 'query' is a string or null."
+    ),
+    "GRAPHQL_REQUEST_INVALID:variables-type": T(
+        "'variables' i begäran är ett objekt eller null.", "The request's 'variables' is an object or null."
+    ),
+    "GRAPHQL_REQUEST_INVALID:extensions-type": T(
+        "'extensions' i begäran är ett objekt eller null.", "The request's 'extensions' is an object or null."
+    ),
+    "GRAPHQL_REQUEST_INVALID:operation-type": T(
+        "Operationens typ kan inte avgöras.", "The operation's type cannot be told."
+    ),
+    "GRAPHQL_REQUEST_INVALID:unknown-operation": T(
+        "Dokumentet har ingen operation som heter '{name}'.", "Unknown operation named '{name}'."
+    ),
+    "TOO_MANY_FIELDS": T(
+        "dokumentet väljer fler än {limit} fält; fråga efter mindre i en begäran",
+        "the document selects more than {limit} fields; ask for less in one request",
+    ),
+    "OPERATION_NOT_CHOSEN:several": T(
+        "Dokumentet har flera operationer: säg vilken som ska köras med operationName.",
+        "The document has several operations: say which to run with operationName.",
+    ),
+    "OPERATION_NOT_CHOSEN:unknown": T(
+        "Dokumentet har ingen operation som heter '{name}'.", "The document has no operation named '{name}'."
+    ),
+    # The bounds of a GraphQL document and its answer (api/graphql/limits.py).
+    "QUERY_TOO_DEEP": T(
+        "'{name}' är djupare än de {limit} nivåer en operation får ha",
+        "'{name}' exceeds maximum operation depth of {limit}",
+    ),
+    "QUERY_TOO_DEEP:fragments": T(
+        "dokumentet nästlar fragment för djupt för att kunna mätas",
+        "the document nests fragments too deeply to be measured",
+    ),
+    "QUERY_TOO_COSTLY": T(
+        "frågan skulle kosta omkring {cost} (gränsen är {limit}): nästlade listor mångfaldigar det som "
+        "står under dem; fråga efter färre nästlade listor, eller en mindre sida med `first`",
+        "the query would cost about {cost} (the limit is {limit}): nested lists multiply what is below "
+        "them; ask for fewer nested lists, or a smaller page with `first`",
+    ),
+    "QUERY_TOO_COSTLY:drafts": T(
+        "en fråga får kontrollera eller förhandsvisa högst {limit} utkast: fråga efter ett utkast i taget "
+        "(draft(id))",
+        "a query may check or preview at most {limit} drafts: ask for one draft at a time (draft(id))",
+    ),
+    "TOO_MANY_ALIASES": T(
+        "{aliases} alias i dokumentet; högst {limit} får användas",
+        "{aliases} aliases found. Allowed: {limit}",
+    ),
+    "RESULT_TOO_LARGE": T(
+        "svaret skulle hålla fler än {limit} enheter, befattningar, delegationer och länkar; fråga efter "
+        "färre nästlade listor, eller en del av organisationen (t.ex. `unit` med dess `children`)",
+        "the answer would hold more than {limit} units, posts, delegations and links; ask for fewer "
+        "nested lists, or a part of the organisation (e.g. `unit` with its `children`)",
+    ),
+    "BAD_USER_INPUT:nul": T(
+        "text får inte innehålla tecknet U+0000 (NUL)", "text cannot contain the character U+0000 (NUL)"
+    ),
+    "BAD_USER_INPUT:nul-variable": T(
+        "variabeln '{name}': text får inte innehålla tecknet U+0000 (NUL)",
+        "variable '{name}': text cannot contain the character U+0000 (NUL)",
+    ),
+    "NOT_FOUND:change": T(
+        "ingen organisationsändring '{id}' har registrerats", "no organisational change '{id}' was recorded"
+    ),
+    "NOT_FOUND:meeting": T(
+        "inga ändringar anmäldes till '{board}' vid sammanträdet {meeting}",
+        "no changes were reported to '{board}' for the meeting {meeting}",
+    ),
+    "NOT_FOUND:board": T("det finns ingen nämnd '{board}'", "there is no board '{board}'"),
+    "NOT_FOUND:unit-on": T("enheten '{unit}' gäller inte {day}", "unit '{unit}' is not in effect on {day}"),
+    "NOT_FOUND:unit": T(
+        "det finns ingen enhet '{unit}' i registret", "there is no unit '{unit}' in the register"
+    ),
+    "INVALID_PARAMETER:to-before-from": T(
+        "'to' ({end}) är före 'from' ({start})", "'to' ({end}) is before 'from' ({start})"
+    ),
+    "INVALID_SETTING:uri-base": T("ORGCHANGE_URI_BASE: {problem}", "ORGCHANGE_URI_BASE: {problem}"),
+    "INTERNAL_ERROR": T("Ett fel i servern; det är loggat.", "Internal server error; it has been logged."),
+    # The GraphQL request's bounds (api/graphql/bounds.py).
+    "REQUEST_TOO_LARGE:graphql": T(
+        "GraphQL-begäran är större än {limit} byte; skicka en stor ändringsfil till POST /changes",
+        "the GraphQL request is larger than {limit} bytes; send a large change file to POST /changes",
+    ),
+    "DOCUMENT_TOO_LARGE": T(
+        "GraphQL-dokumentet är större än {limit} byte; fråga efter mindre i en begäran",
+        "the GraphQL document is larger than {limit} bytes; ask for less in one request",
+    ),
+    "VARIABLES_TOO_DEEP": T(
+        "variablerna nästlar objekt och listor mer än {limit} nivåer djupt",
+        "the variables nest objects and lists more than {limit} levels deep",
+    ),
+    "UNSUPPORTED_MEDIA_TYPE:graphql": T(
+        "en GraphQL-fråga skickas som JSON (Content-Type: application/json), inte som {media_type}",
+        "a GraphQL request is sent as JSON (Content-Type: application/json), not as {media_type}",
+    ),
+    "UNSUPPORTED_MEDIA_TYPE:no-type": T("en kropp utan Content-Type", "a body without a Content-Type"),
+    "BAD_REQUEST_BODY": T(
+        'En GraphQL-fråga skickas som ett JSON-objekt ({{"query": …}}) i UTF-8: {what}.',
+        'A GraphQL request is sent as one JSON object ({{"query": …}}) in UTF-8: {what}.',
+    ),
+    "BAD_REQUEST_BODY:not-utf-8": T("kroppen är inte UTF-8 (byte {at})", "the body is not UTF-8 (byte {at})"),
+    "BAD_REQUEST_BODY:not-json": T("kroppen är inte JSON", "the body is not JSON"),
+    "BAD_REQUEST_BODY:repeated-key": T(
+        "nyckeln {key} står två gånger i samma objekt", "the key {key} is written twice in one object"
+    ),
+    "BAD_REQUEST_BODY:not-an-object": T(
+        "kroppen är {kind}, inte ett JSON-objekt", "the body is {kind}, not a JSON object"
+    ),
+    "BAD_REQUEST_BODY:list": T(
+        "en lista (flera frågor i en begäran tas inte emot)",
+        "a list (several queries in one request are not taken)",
+    ),
+    "BAD_REQUEST_BODY:string": T("en sträng", "a string"),
+    "BAD_REQUEST_BODY:null": T("null", "null"),
+    "BAD_REQUEST_BODY:boolean": T("ett sanningsvärde", "a boolean"),
+    "BAD_REQUEST_BODY:number": T("ett tal", "a number"),
+    # HTTP routing and FastAPI's own validation of parameters and bodies (api/params.py).
+    "NOT_FOUND": T("Det finns ingenting på adressen {path}.", "There is nothing at {path}."),
+    "METHOD_NOT_ALLOWED": T(
+        "Adressen {path} tar inte emot {method}; den tar emot {allowed}.",
+        "{path} does not take {method}; it takes {allowed}.",
+    ),
+    "INVALID_PARAMETER:body": T("kroppens fält '{name}'", "body field '{name}'"),
+    "INVALID_PARAMETER:missing": T("saknas", "is missing"),
+    "INVALID_PARAMETER:integer": T("inte ett heltal: {value}", "not an integer: {value}"),
+    "INVALID_PARAMETER:number": T("inte ett tal: {value}", "not a number: {value}"),
+    "INVALID_PARAMETER:boolean": T("inte true eller false: {value}", "not true or false: {value}"),
+    "INVALID_PARAMETER:choice": T("inte en av {expected}: {value}", "not one of {expected}: {value}"),
+    "INVALID_PARAMETER:at-least": T("mindre än {limit}: {value}", "less than {limit}: {value}"),
+    "INVALID_PARAMETER:at-most": T("större än {limit}: {value}", "greater than {limit}: {value}"),
+    "INVALID_PARAMETER:too-short": T(
+        "kortare än {limit} tecken: {value}", "shorter than {limit} characters: {value}"
+    ),
+    "INVALID_PARAMETER:too-long": T("längre än {limit} tecken", "longer than {limit} characters"),
+    "INVALID_PARAMETER:pattern": T(
+        "har inte den form som krävs: {value}", "not of the form required: {value}"
+    ),
+    "INVALID_PARAMETER:text": T("inte text: {value}", "not text: {value}"),
+    "INVALID_PARAMETER:or": T(" eller ", " or "),
+    "INVALID_PARAMETER:other": T("ogiltigt värde ({kind})", "an invalid value ({kind})"),
+    # The command line's usage (orgchange/cli.py): click's refusals in the catalogue's words.
+    "USAGE_ERROR": T("{detail}", "{detail}"),
+    "USAGE_ERROR:no-such-option": T("Flaggan {option} finns inte.", "No such option: {option}"),
+    "USAGE_ERROR:no-such-option-hint": T(
+        "Flaggan {option} finns inte. Menade du {hint}?", "No such option: {option} Did you mean {hint}?"
+    ),
+    "USAGE_ERROR:no-such-command": T("Kommandot '{command}' finns inte.", "No such command '{command}'."),
+    "USAGE_ERROR:missing-argument": T("Argumentet {argument} saknas.", "Missing argument {argument}."),
+    "USAGE_ERROR:missing-option": T("Flaggan {option} saknas.", "Missing option {option}."),
+    "USAGE_ERROR:needs-value": T(
+        "Flaggan {option} behöver ett värde.", "Option {option} requires an argument."
+    ),
+    "USAGE_ERROR:bad-value": T(
+        "Ogiltigt värde för {parameter}: {problem}", "Invalid value for {parameter}: {problem}"
+    ),
+    "USAGE_ERROR:not-a-choice": T("{value} är inte en av {choices}.", "{value} is not one of {choices}."),
+    "USAGE_ERROR:extra-arguments": T(
+        "Oväntade argument: {arguments}", "Got unexpected extra arguments: {arguments}"
+    ),
+    "USAGE_ERROR:usage": T("Användning: {usage}", "Usage: {usage}"),
+    "USAGE_ERROR:help": T("Skriv '{command} --help' för hjälp.", "Try '{command} --help' for help."),
+    "USAGE_ERROR:error": T("Fel: {message} ({code})", "Error: {message} ({code})"),
+    "USAGE_ERROR:meeting-or-period": T(
+        "ange --meeting, eller --from och --to", "give --meeting, or --from and --to"
+    ),
+    "USAGE_ERROR:open-data-only": T(
+        "{options}: bara med --format {formats}", "{options}: only with --format {formats}"
+    ),
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -477,6 +479,36 @@ def test_graphql_creates_updates_checks_previews_and_records_a_draft(desk: Api, 
     assert gap["fixes"][0]["to"] == "stabschef"
     assert len(ids) == 4
     assert listed["drafts"] == [{"id": created["id"], "status": "recorded", "recordedChangeIds": ids}]
+
+
+def test_two_registrars_saving_the_same_draft_at_the_same_moment_one_is_kept_the_other_told(
+    desk: Api, tokens: Tokens
+) -> None:
+    """Not one after the other but at once, round after round: the revision check and the save
+    are one conditional UPDATE, so no interleaving of the two lets both through or loses the
+    kept one's edit without a word to the other."""
+    draft = new_draft(desk, tokens.registrar, MERGE[:1])
+    edits = {tokens.registrar: MERGE[:2], tokens.admin: MERGE[:1] + MERGE[2:3]}
+    for _ in range(5):
+        draft = desk.client.get(f"/drafts/{draft['id']}", headers=auth(tokens.registrar)).json()
+        start = threading.Barrier(2)
+
+        def save_at_once(token: str, shown: dict = draft, start: threading.Barrier = start):
+            start.wait(timeout=10)
+            return token, save(desk, token, shown, edits[token])
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = dict(pool.map(save_at_once, edits))
+
+        statuses = sorted(answer.status_code for answer in answers.values())
+        assert statuses == [200, 412], {t: a.text for t, a in answers.items()}
+        [kept_by] = [token for token, answer in answers.items() if answer.status_code == 200]
+        [told] = [answer for answer in answers.values() if answer.status_code == 412]
+        assert told.json()["code"] == "DRAFT_CHANGED"
+        assert told.json()["revision"] == draft["revision"] + 1
+        kept = desk.client.get(f"/drafts/{draft['id']}", headers=auth(tokens.registrar)).json()
+        assert kept["revision"] == draft["revision"] + 1
+        assert [c["type"] for c in kept["changes"]] == [c["type"] for c in edits[kept_by]]
 
 
 def test_graphql_tells_the_second_of_two_updates_from_one_revision(desk: Api, tokens: Tokens) -> None:

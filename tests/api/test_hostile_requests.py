@@ -79,8 +79,11 @@ def test_json_nested_deeper_than_the_decoder_can_go_is_a_400_with_a_code(api: Ap
 def test_a_graphql_body_that_is_not_one_json_object_of_utf_8_is_a_400_with_a_code(
     api: Api, body: bytes, said: str
 ) -> None:
-    """strawberry's router failed with a 500 on a body that was JSON but no object, or no UTF-8."""
-    response = api.client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    """strawberry's router failed with a 500 on a body that was JSON but no object, or no UTF-8.
+    The refusal is said in Swedish when no other language is asked for."""
+    response = api.client.post(
+        "/graphql", content=body, headers={"content-type": "application/json", "Accept-Language": "sv"}
+    )
 
     assert response.status_code == 400
     [error] = response.json()["errors"]

@@ -93,7 +93,7 @@ def test_an_unknown_board_is_404_and_an_empty_day_an_empty_document(api: Api) ->
     before_the_register = api.client.get("/documents/delegationsordning.csv", params={"asOf": "2000-01-01"})
 
     assert unknown.status_code == 404
-    assert unknown.json() == {"detail": "there is no unit 'kss' in the register"}
+    assert unknown.json() == {"detail": "there is no unit 'kss' in the register", "code": "NOT_FOUND"}
     assert before_the_register.status_code == 200
     assert _csv_rows(before_the_register.text) == []
 
@@ -132,7 +132,7 @@ def test_bad_days_and_instants_are_422_with_a_plain_message(api: Api, path: str,
     missing = api.client.get(path, params=params)
     naive = api.client.get(path, params={**params, "asOf": "2017-03-01", "knownAt": "2017-03-01T00:00:00"})
     assert missing.status_code == naive.status_code == 422
-    assert missing.json() == {"detail": "query parameter 'asOf': Field required", "code": "INVALID_PARAMETER"}
+    assert missing.json() == {"detail": "query parameter 'asOf': is missing", "code": "INVALID_PARAMETER"}
     assert naive.json() == {
         "detail": "'knownAt': an instant needs a time zone, e.g. Z for UTC or +01:00: 2017-03-01T00:00:00",
         "code": "INVALID_PARAMETER",

@@ -76,9 +76,15 @@ def test_a_meeting_nothing_was_reported_to_is_404(api: Api) -> None:
     unknown_board = api.client.get("/reports/kommunstyrelsen/2017-02-06.html")
 
     assert other_day.status_code == other_board.status_code == unknown_board.status_code == 404
-    assert other_day.json() == {"detail": "no changes were reported to 'ks' for the meeting 2017-02-07"}
+    assert other_day.json() == {
+        "detail": "no changes were reported to 'ks' for the meeting 2017-02-07",
+        "code": "NOT_FOUND",
+    }
     assert "socialnamnden" in other_board.json()["detail"]
-    assert unknown_board.json() == {"detail": "there is no unit 'kommunstyrelsen' in the register"}
+    assert unknown_board.json() == {
+        "detail": "there is no unit 'kommunstyrelsen' in the register",
+        "code": "NOT_FOUND",
+    }
 
 
 def test_a_bad_meeting_date_or_format_is_422_with_a_plain_message(api: Api) -> None:
@@ -96,7 +102,7 @@ def test_a_bad_meeting_date_or_format_is_422_with_a_plain_message(api: Api) -> N
         "code": "INVALID_PARAMETER",
     }
     assert not_a_format.json() == {
-        "detail": "path parameter 'fmt': Input should be 'html' or 'pdf'",
+        "detail": "path parameter 'fmt': not one of 'html' or 'pdf': docx",
         "code": "INVALID_PARAMETER",
     }
 
@@ -161,11 +167,14 @@ def test_a_period_needs_two_good_dates_in_order(api: Api) -> None:
     unknown = api.client.get("/reports/nobody/review.html", params={"from": "2017-01-01", "to": "2017-02-01"})
 
     assert missing.status_code == bad.status_code == reversed_.status_code == 422
-    assert missing.json() == {"detail": "query parameter 'to': Field required", "code": "INVALID_PARAMETER"}
+    assert missing.json() == {"detail": "query parameter 'to': is missing", "code": "INVALID_PARAMETER"}
     assert bad.json() == {"detail": "'to': not a calendar date: 2017-02-29", "code": "INVALID_PARAMETER"}
-    assert reversed_.json() == {"detail": "'to' (2017-01-01) is before 'from' (2017-02-01)"}
+    assert reversed_.json() == {
+        "detail": "'to' (2017-01-01) is before 'from' (2017-02-01)",
+        "code": "INVALID_PARAMETER",
+    }
     assert unknown.status_code == 404
-    assert unknown.json() == {"detail": "there is no board 'nobody'"}
+    assert unknown.json() == {"detail": "there is no board 'nobody'", "code": "NOT_FOUND"}
 
 
 def test_changes_not_yet_reported_as_json(api: Api) -> None:
@@ -214,7 +223,10 @@ def test_unreported_changes_paged_and_errors(api: Api) -> None:
 
     assert len(three.json()) == 3
     assert unknown.status_code == 404
-    assert unknown.json() == {"detail": "there is no unit 'kommunstyrelsen' in the register"}
+    assert unknown.json() == {
+        "detail": "there is no unit 'kommunstyrelsen' in the register",
+        "code": "NOT_FOUND",
+    }
     assert too_many.status_code == 422
     assert too_many.json()["detail"].startswith("query parameter 'first': ")
 

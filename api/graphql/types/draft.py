@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
@@ -13,7 +12,9 @@ from orgchange.application.drafts import Check as CheckRow
 from orgchange.application.drafts import Draft as DraftRow
 from orgchange.application.drafts import Preview as PreviewRow
 from orgchange.application.drafts import Problem as ProblemRow
+from orgchange.domain.messages import text
 
+from ..catalogued import catalogued
 from ..context import Info
 from .delegation import DelegationGap
 from .diff import OrgDiff
@@ -28,10 +29,8 @@ def _take_a_trial(info: Info) -> None:
     context = info.context
     context.draft_trials += 1
     if context.draft_trials > MAX_TRIALS_PER_REQUEST:
-        raise GraphQLError(
-            f"en fråga får kontrollera eller förhandsvisa högst {MAX_TRIALS_PER_REQUEST} utkast: "
-            "fråga efter ett utkast i taget (draft(id))",
-            extensions={"code": "QUERY_TOO_COSTLY", "limit": MAX_TRIALS_PER_REQUEST},
+        raise catalogued(
+            text("QUERY_TOO_COSTLY:drafts", limit=MAX_TRIALS_PER_REQUEST), limit=MAX_TRIALS_PER_REQUEST
         )
 
 

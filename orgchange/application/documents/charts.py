@@ -93,7 +93,7 @@ class OrgChart:
 def _subtree(units: list[UnitRow], root: str, as_of: date) -> list[UnitRow]:
     by_key = {u.id: u for u in units}
     if root not in by_key:
-        raise NotFound(f"unit '{root}' is not in effect on {as_of}")
+        raise NotFound(text("NOT_FOUND:unit-on", unit=root, day=as_of))
     under: dict[str, list[str]] = defaultdict(list)
     for unit in units:
         above = unit.parent_id or unit.owner_id

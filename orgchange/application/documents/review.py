@@ -95,7 +95,7 @@ class ReviewPack:
         reports = app.read_model.reports.reports(board, meeting)
         if not reports:
             app.read_model.require_unit(board)
-            raise NotFound(f"no changes were reported to '{board}' for the meeting {meeting}")
+            raise NotFound(text("NOT_FOUND:meeting", board=board, meeting=meeting))
         report = reports[0]
         changes = app.read_model.changes_by_id(report.change_ids)
         previous = app.read_model.reports.previous_meeting(board, meeting)
@@ -131,7 +131,7 @@ class ReviewPack:
         if board_unit is None:
             history = read.unit_history(board)
             if not history:
-                raise NotFound(f"there is no board '{board}'")
+                raise NotFound(text("NOT_FOUND:board", board=board))
             board_unit = history[-1]
         opened: dict[str, Gap] = {}
         closed: dict[str, Gap] = {}
