@@ -407,9 +407,10 @@ async def change_chart_svg(
 ) -> Response:
     limits = RenderLimits.of(request.app.state.settings)
 
-    def build() -> bytes | None:
-        _, preview = drafts.preview(drafts.get(draft_id))
-        return None if preview is None else change_chart(preview, state, limits)
+    def build() -> bytes | str:
+        draft = drafts.get(draft_id)
+        _, preview = drafts.preview(draft)
+        return draft.name if preview is None else change_chart(preview, state, limits)
 
     try:
         async with request.app.state.review_gate.turn():
@@ -420,9 +421,9 @@ async def change_chart_svg(
         return _busy(error)
     if isinstance(svg, JSONResponse):
         return svg
-    if svg is None:
+    if isinstance(svg, str):  # the draft's name: it has no preview
         return JSONResponse(
-            {"detail": str(text("DRAFT_NOT_PREVIEWED")), "code": "DRAFT_NOT_PREVIEWED"},
+            {"detail": str(text("DRAFT_NOT_PREVIEWED", name=svg)), "code": "DRAFT_NOT_PREVIEWED"},
             status_code=status.HTTP_404_NOT_FOUND,
         )
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -1169,6 +1169,10 @@ MESSAGES: dict[str, Template] = {
         "utkastet '{name}' är {status} och kan inte längre ändras",
         "draft '{name}' is {status} and can no longer be changed",
     ),
+    "DRAFT_NOT_PREVIEWED": T(
+        "utkastet '{name}' klarar inte sin kontroll, så det finns inget schema före och efter att rita",
+        "draft '{name}' does not pass its check, so there is no chart before and after to draw",
+    ),
     "DRAFT_CLOSED:record": T(
         "utkastet '{name}' är kastat och kan inte registreras",
         "draft '{name}' is discarded and cannot be recorded",
