@@ -39,7 +39,7 @@ const hashOf = (id) => `#/utkast${id ? "/" + segment(id) : ""}`;
 const excerpt = (value) => (value.length > 40 ? value.slice(0, 40) + "…" : value);
 const main = () => ctx.main;
 const kindName = (key) => ctx.KIND[key] || key;
-const typeName = (key) => ctx.TYPE[key] || TYPES[key]?.name || key;
+const typeName = (key) => ctx.TYPE[key] || key; // the register's own names (`vocabulary`)
 
 const DRAFT_STATUS = { open: "öppet", recorded: "registrerat", discarded: "kastat" };
 
@@ -87,43 +87,43 @@ const DELEGATION_TERMS = [
   F("substitute", "Ersättare", "post"), F("reporting", "Anmälan", "text"),
 ];
 const TYPES = {
-  establish_unit: { name: "Inrätta enhet", fields: [F("unit", "Ny enhets nyckel", "newunit", REQ), F("name", "Namn", "text", REQ),
+  establish_unit: { fields: [F("unit", "Ny enhets nyckel", "newunit", REQ), F("name", "Namn", "text", REQ),
     F("kind", "Typ", "kind", REQ), F("parent", "Under (överordnad enhet)", "unit"), F("owner", "Ägare (för bolag)", "unit"),
     F("supervisor", "Nämnd med uppsikt (för bolag)", "board")] },
-  rename_unit: { name: "Byta namn", fields: [F("unit", "Enhet", "unit", REQ), F("name", "Nytt namn", "text", REQ)] },
-  reclassify_unit: { name: "Ändra typ", fields: [F("unit", "Enhet", "unit", REQ), F("kind", "Ny typ", "kind", REQ)] },
-  move_unit: { name: "Flytta enhet", fields: [F("unit", "Enhet", "unit", REQ), F("parent", "Ny överordnad enhet", "unit"),
+  rename_unit: { fields: [F("unit", "Enhet", "unit", REQ), F("name", "Nytt namn", "text", REQ)] },
+  reclassify_unit: { fields: [F("unit", "Enhet", "unit", REQ), F("kind", "Ny typ", "kind", REQ)] },
+  move_unit: { fields: [F("unit", "Enhet", "unit", REQ), F("parent", "Ny överordnad enhet", "unit"),
     F("owner", "Ny ägare (för bolag)", "unit"), F("supervisor", "Nämnd med uppsikt (för bolag)", "board")] },
-  merge_units: { name: "Slå samman enheter", fields: [F("units", "Enheter som slås samman", "units",
+  merge_units: { fields: [F("units", "Enheter som slås samman", "units",
     { ...REQ, help: "Minst två nycklar, åtskilda med kommatecken; skriv ett namn för att söka." }),
     F("into", "Slås samman till", "newunit", { ...REQ, help: "En av enheterna, eller nyckeln till en ny enhet (ange då namn och typ)." }),
     F("name", "Ny enhets namn", "text"), F("kind", "Ny enhets typ", "kind"), F("parent", "Ny enhet under", "unit")] },
-  split_unit: { name: "Dela enhet", fields: [F("unit", "Enhet som delas", "unit", REQ),
+  split_unit: { fields: [F("unit", "Enhet som delas", "unit", REQ),
     F("into", "Nya enheter", "successors", { ...REQ, help: "En per rad: nyckel | namn | typ | överordnad (typ och överordnad kan utelämnas)." }),
     F("children", "Underställda enheter till", "mapping", { help: "En per rad: underställd enhet = ny enhet." }),
     F("positions", "Befattningar till", "mapping", { help: "En per rad: befattning = ny enhet." })] },
-  dissolve_unit: { name: "Avveckla enhet", fields: [F("unit", "Enhet", "unit", REQ)] },
-  spin_off_unit: { name: "Bolagisera enhet", fields: [F("unit", "Enhet", "unit", REQ), F("company", "Bolagets nyckel", "newunit", REQ),
+  dissolve_unit: { fields: [F("unit", "Enhet", "unit", REQ)] },
+  spin_off_unit: { fields: [F("unit", "Enhet", "unit", REQ), F("company", "Bolagets nyckel", "newunit", REQ),
     F("name", "Bolagets namn", "text", REQ), F("owner", "Ägare (kommunen eller ett bolag)", "unit", REQ),
     F("supervisor", "Nämnd med uppsikt", "board")] },
-  establish_position: { name: "Inrätta befattning", fields: [F("position", "Ny befattnings nyckel", "newpost", REQ),
+  establish_position: { fields: [F("position", "Ny befattnings nyckel", "newpost", REQ),
     F("title", "Titel", "text", REQ), F("unit", "Enhet", "unit", REQ), F("director", "Förvaltningschef eller direktör", "bool")] },
-  move_position: { name: "Flytta befattning", fields: [F("position", "Befattning", "post", REQ), F("unit", "Ny enhet", "unit", REQ)] },
-  abolish_position: { name: "Dra in befattning", fields: [F("position", "Befattning", "post", REQ)] },
-  grant_delegation: { name: "Delegera", fields: [F("delegation", "Ny delegations nyckel", "newdelegation", REQ),
+  move_position: { fields: [F("position", "Befattning", "post", REQ), F("unit", "Ny enhet", "unit", REQ)] },
+  abolish_position: { fields: [F("position", "Befattning", "post", REQ)] },
+  grant_delegation: { fields: [F("delegation", "Ny delegations nyckel", "newdelegation", REQ),
     F("from", "Delegerande nämnd", "board", REQ), F("to", "Delegat", "delegate", REQ),
     ...DELEGATION_TERMS.map((f) => (f.key === "matter" ? { ...f, required: true } : f)),
     F("further_delegation", "Får vidaredelegeras", "bool"), F("reserved_matter", "Ärende som lagen förbehåller nämnden", "bool")] },
-  amend_delegation: { name: "Ändra delegation", fields: [F("delegation", "Delegation", "delegation", REQ),
+  amend_delegation: { fields: [F("delegation", "Delegation", "delegation", REQ),
     F("to", "Ny delegat", "delegate"), ...DELEGATION_TERMS,
     F("further_delegation", "Får vidaredelegeras", "tribool"), F("reserved_matter", "Ärende som lagen förbehåller nämnden", "tribool")] },
-  revoke_delegation: { name: "Upphäva delegation", fields: [F("delegation", "Delegation", "delegation", REQ)] },
-  subdelegate: { name: "Vidaredelegera", fields: [F("delegation", "Ny delegations nyckel", "newdelegation", REQ),
+  revoke_delegation: { fields: [F("delegation", "Delegation", "delegation", REQ)] },
+  subdelegate: { fields: [F("delegation", "Ny delegations nyckel", "newdelegation", REQ),
     F("parent_delegation", "Delegation som vidaredelegeras", "delegation", REQ), F("to", "Delegat", "post", REQ),
     F("reporting", "Anmälan", "text")] },
-  cancel_change: { name: "Makulera ändring", undated: true, fields: [F("change", "Ändring som makuleras", "change", REQ),
+  cancel_change: { undated: true, fields: [F("change", "Ändring som makuleras", "change", REQ),
     F("reason", "Skäl", "note", REQ)] },
-  correct_change: { name: "Rätta ändring", undated: true, fields: [F("change", "Ändring som rättas", "change", REQ),
+  correct_change: { undated: true, fields: [F("change", "Ändring som rättas", "change", REQ),
     F("replacement", "Den rättade ändringen", "replacement", REQ)] },
 };
 const KEY_LISTS = { unit: "dl-units", units: "dl-units", newunit: "dl-units", board: "dl-boards", post: "dl-posts",
@@ -183,17 +183,19 @@ function changeFormHtml(entry, prefix = "") {
   const choices = Object.entries(TYPES).filter(([key]) => !nested || !TYPES[key].undated);
   const type = TYPES[entry.type] ? entry.type : "";
   const typeSelect = nested ? fieldHtml({ key: "type", label: "Typ av ändring", kind: "select", required: true,
-    options: choices.map(([k, spec]) => [k, spec.name]) }, prefix + "type", type) : "";
+    options: choices.map(([k]) => [k, typeName(k)]) }, prefix + "type", type) : "";
   if (!type) return typeSelect;
   const spec = TYPES[type];
   const parts = [typeSelect];
   if (!spec.undated) parts.push(fieldHtml(F("effective", "Gäller från", "date", REQ), prefix + "effective", entry.effective));
   for (const field of spec.fields) parts.push(fieldHtml(field, prefix + field.key, entry[field.key]));
-  parts.push(fieldHtml(F("id", "Ändringens id (valfritt)", "text", { help: "Gör ändringen idempotent; ges annars vid registreringen." }),
-    prefix + "id", entry.id));
-  parts.push(`<fieldset class="decision"><legend>Beslut</legend>${DECISION_FIELDS.map((f) =>
+  parts.push(fieldHtml(nested
+    ? F("id", "Den rättade ändringens id", "text", { ...REQ, help: "Ett eget id, skilt från den rättade ändringens." })
+    : F("id", "Ändringens id (valfritt)", "text", { help: "Gör ändringen idempotent; ges annars vid registreringen." }),
+  prefix + "id", entry.id));
+  parts.push(`<fieldset class="decision"><legend>${nested ? "Den rättade ändringens beslut" : "Beslut"}</legend>${DECISION_FIELDS.map((f) =>
     fieldHtml(f, `${prefix}decision.${f.key}`, entry.decision?.[f.key])).join("")}</fieldset>`);
-  parts.push(fieldHtml(F("note", "Anteckning", "note"), prefix + "note", entry.note));
+  parts.push(fieldHtml(F("note", nested ? "Den rättade ändringens anteckning" : "Anteckning", "note"), prefix + "note", entry.note));
   return parts.join("");
 }
 
@@ -297,8 +299,23 @@ function resolveAll(root = document) {
     if (!input) continue;
     const keys = input.value.split(/[\s,;]+/).filter(Boolean);
     const name = (k) => known.units.get(k) || known.posts.get(k) || known.delegations.get(k) || known.changes.get(k);
-    span.textContent = keys.length ? keys.map((k) => name(k) ? `${k}: ${name(k)}` : `${k}: ny nyckel`).join("; ") : "";
+    const isChange = input.getAttribute("list") === "dl-changes";
+    span.textContent = keys.length ? keys.map((k) => name(k) ? `${k}: ${name(k)}` : isChange ? "" : `${k}: ny nyckel`).join("; ") : "";
+    if (isChange && keys.length === 1 && !name(keys[0])) lookUpChange(keys[0]);
   }
+}
+
+// A recorded change named by its id (for a cancellation or a correction): its sentence, asked once.
+const askedChanges = new Set();
+function lookUpChange(id) {
+  if (askedChanges.has(id) || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(id)) return;
+  askedChanges.add(id);
+  gql("query($id: ID!) { change(id: $id) { id effective summary cancelled } }", { id }).then((data) => {
+    const change = data.change;
+    known.changes.set(id, change ? `${change.effective}: ${change.summary}${change.cancelled ? " (makulerad)" : ""}`
+      : "ingen registrerad ändring har det id:t");
+    resolveAll();
+  }, () => askedChanges.delete(id));
 }
 
 // --- the views ---------------------------------------------------------------------------
@@ -539,7 +556,7 @@ function drawChanges() {
     <ol class="changes" id="draft-changes">${items.join("") || "<li>Inga ändringar än.</li>"}</ol>
     ${isOpen() ? `<form class="controls" id="add-change" data-requires-write novalidate>
       <label for="new-change-type">Lägg till en ändring<select id="new-change-type">
-        ${Object.entries(TYPES).map(([k, spec]) => `<option value="${attr(k)}">${esc(spec.name)}</option>`).join("")}</select></label>
+        ${Object.keys(TYPES).map((k) => `<option value="${attr(k)}">${esc(typeName(k))}</option>`).join("")}</select></label>
       <button type="submit" class="primary">Lägg till</button></form>` : ""}`;
   if (!isOpen()) return;
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
@@ -578,7 +595,7 @@ function openEditor(index) {
   const entry = state.draft.changes[index] || {};
   const editor = document.getElementById("editor");
   editor.hidden = false;
-  editor.innerHTML = `<h2 id="editor-h">Ändring ${esc(index + 1)}: ${esc(TYPES[entry.type]?.name || entry.type)}</h2>
+  editor.innerHTML = `<h2 id="editor-h">Ändring ${esc(index + 1)}: ${esc(typeName(entry.type))}</h2>
     <p class="small muted" id="editor-help">Varje fält sparas och kontrolleras mot registret och utkastets tidigare
       ändringar så fort du lämnar det. Fält markerade med * krävs. Nycklar väljs ur listan när du skriver ett namn.</p>
     <form id="change-form" class="change-form" data-type="${attr(entry.type)}" data-index="${attr(index)}" novalidate>
@@ -590,7 +607,10 @@ function openEditor(index) {
   form.addEventListener("change", (event) => {
     if (event.target.dataset.field?.endsWith(".type")) { // a correction's change type: redraw its fields
       const current = readForm(form);
-      current.replacement = { type: event.target.value, effective: current.replacement?.effective || lastEffective() };
+      // The replacement needs an id of its own: one is suggested from the id of the change corrected.
+      const suggested = current.replacement?.id || (current.change ? `${current.change}-rattad` : undefined);
+      current.replacement = { type: event.target.value, effective: current.replacement?.effective || lastEffective(), id: suggested };
+      if (!current.replacement.id) delete current.replacement.id;
       saveEntry(index, current).then(() => openEditor(index));
       return;
     }
