@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.graphql.types.change_input import DRAFTED_TYPES
+from orgchange.domain.changes import CHANGE_CLASSES
 from tests.browser import browser_page, save_screenshot
 
 DECISION = {"body": "ks", "date": "2018-12-10", "paragraph": "§ 400"}
@@ -503,3 +506,38 @@ def test_the_draft_charts_before_and_after_mark_what_the_draft_changes(served):
     assert missing.status_code == 404
     assert missing.json()["code"] == "DRAFT_NOT_PREVIEWED"
     assert httpx.get(f"{url}/drafts/{draft}/chart/after.svg").status_code == 401
+
+
+DRAFTS_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "drafts.js"
+
+
+def _form_fields() -> dict[str, set[str]]:
+    """The fields of each change type's form in drafts.js, with those every form has."""
+    script = DRAFTS_JS.read_text(encoding="utf-8")
+    terms = re.search(r"^const DELEGATION_TERMS = \[(.*?)\];$", script, flags=re.MULTILINE | re.DOTALL)
+    assert terms is not None
+    shared = re.findall(r'F\("(\w+)"', terms.group(1))
+    table = re.search(r"^const TYPES = \{\n(.*?)\n\};$", script, flags=re.MULTILINE | re.DOTALL)
+    assert table is not None
+    forms: dict[str, set[str]] = {}
+    for change_type, body in re.findall(
+        r"^  (\w+): \{(.*?)\] \},?$", table.group(1), flags=re.MULTILINE | re.DOTALL
+    ):
+        fields = set(re.findall(r'F\("(\w+)"', body)) | {"id", "decision", "note"}
+        if "...DELEGATION_TERMS" in body:
+            fields |= set(shared)
+        if "undated: true" not in body:
+            fields.add("effective")
+        forms[change_type] = fields
+    return forms
+
+
+def test_the_workspace_has_a_form_for_every_change_type_a_draft_can_hold_with_all_its_fields():
+    """The change-file format is the contract: a form that left out a type or a field would make
+    a draft made in the page less than a file an engineer can write."""
+    forms = _form_fields()
+    assert set(forms) == set(DRAFTED_TYPES)
+    for change_type, fields in forms.items():
+        model = CHANGE_CLASSES[change_type]
+        keys = {field.alias or name for name, field in model.model_fields.items() if name != "type"}
+        assert fields == keys, change_type
