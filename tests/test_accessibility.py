@@ -48,7 +48,12 @@ SIGNED_IN_VISITS = {
 
 
 def _views_of_the_page() -> set[str]:
-    return set(re.findall(r"^views\.(\w+) = ", APP_JS.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    """The views app.js and the modules it loads register (`views.x = …`, `context.views.x = …`)."""
+    found: set[str] = set()
+    for script in sorted(APP_JS.parent.glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        found |= set(re.findall(r"^\s*(?:\w+\.)?views\.(\w+) = ", text, flags=re.MULTILINE))
+    return found
 
 
 def _readable(violations: list[dict]) -> str:
@@ -156,3 +161,64 @@ def test_the_sign_in_form_ties_its_error_to_its_field_and_moves_the_focus_there(
         assert page.locator("#signin-problem").inner_text().strip()
         after = axe.run(page, options=WCAG_21_AA).response["violations"]
     assert before == [] and after == [], "\n" + _readable(before + after)
+
+
+# The drafts workspace (drafts.js) in each of its states: the list with its forms, a draft with its
+# preview (charts, gaps and the one-click fixes), the form of a change with a broken rule shown at
+# its field, and the form of every change type.
+WORKSPACE_STATES = ("list", "preview", "rule-at-field", "every-change-form")
+EVERY_TYPE = [
+    "establish_unit", "rename_unit", "reclassify_unit", "move_unit", "merge_units", "split_unit",
+    "dissolve_unit", "spin_off_unit", "establish_position", "move_position", "abolish_position",
+    "grant_delegation", "amend_delegation", "revoke_delegation", "subdelegate", "cancel_change",
+    "correct_change",
+]  # fmt: skip
+
+
+def _axe_violations(axe: Axe, page, name: str) -> list[dict]:
+    page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+    violations = axe.run(page, options=WCAG_21_AA).response["violations"]
+    if violations:
+        save_screenshot(page, f"accessibility-{name}")
+    return violations
+
+
+@pytest.mark.parametrize("state", WORKSPACE_STATES)
+def test_the_drafts_workspace_has_no_wcag_2_1_aa_violations_that_axe_can_find(served, state):  # noqa: F811
+    url, token = served
+    axe = Axe()
+    violations: list[dict] = []
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        if state == "list":
+            _draft(url, token, "Tillgänglighet, listan", WITHOUT_THE_LAWYER)
+            page.goto(f"{url}/#/utkast")
+            page.wait_for_selector("#drafts li[data-draft]")
+            violations = _axe_violations(axe, page, "drafts-list")
+        elif state == "preview":
+            draft = _draft(url, token, "Tillgänglighet, förhandsvisning", WITHOUT_THE_LAWYER)
+            page.goto(f"{url}/#/utkast/{draft}")
+            page.wait_for_selector("#gaps li.fix button")
+            page.wait_for_function("() => [...document.images].every((i) => i.complete)")
+            violations = _axe_violations(axe, page, "drafts-preview")
+        elif state == "rule-at-field":
+            wrong = {"type": "establish_position", "effective": "2019-01-01", "position": "ny-chef",
+                     "title": "Ny chef", "unit": "ingen-sadan-enhet"}  # fmt: skip
+            draft = _draft(url, token, "Tillgänglighet, fel", {"format": "orgchange/v1", "changes": [wrong]})
+            page.goto(f"{url}/#/utkast/{draft}")
+            page.locator('#draft-changes [data-edit="0"]').click()
+            page.wait_for_selector("#f-unit-error:not([hidden])")
+            violations = _axe_violations(axe, page, "drafts-rule-at-field")
+        else:
+            entries = [{"type": t} if t in ("cancel_change", "correct_change") else {"type": t, "effective": "2019-01-01"}
+                       for t in EVERY_TYPE]  # fmt: skip
+            draft = _draft(
+                url, token, "Tillgänglighet, formulär", {"format": "orgchange/v1", "changes": entries}
+            )
+            page.goto(f"{url}/#/utkast/{draft}")
+            page.wait_for_selector("#draft-changes [data-edit]")
+            for index, change_type in enumerate(EVERY_TYPE):
+                page.locator(f'#draft-changes [data-edit="{index}"]').click()
+                page.wait_for_selector(f'#change-form[data-type="{change_type}"]')
+                violations += _axe_violations(axe, page, f"drafts-form-{change_type}")
+    assert violations == [], "\n" + _readable(violations)

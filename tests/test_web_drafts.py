@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from api.graphql.types.change_input import DRAFTED_TYPES
+from orgchange.domain.changes import CHANGE_CLASSES
 from tests.browser import browser_page, save_screenshot
 
 DECISION = {"body": "ks", "date": "2018-12-10", "paragraph": "§ 400"}
@@ -43,19 +47,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """The Nacka sample served by `orgchange serve`, and a registrar's token for it."""
-    folder: Path = tmp_path_factory.mktemp("drafts-web")
+@contextmanager
+def _serving(folder: Path) -> Iterator[tuple[str, str, str]]:
+    """The Nacka sample served by `orgchange serve` from a new database in `folder`, with a
+    registrar's token and a reader's."""
     env = {**os.environ, "ORGCHANGE_DATABASE_URL": f"sqlite:///{folder / 'web.db'}", "ORGCHANGE_USER": "test"}
     subprocess.run([sys.executable, "-m", "orgchange", "demo"], env=env, check=True, capture_output=True)
-    created = subprocess.run(
-        [sys.executable, "-m", "orgchange", "token", "create", "registratorn", "--role", "registrar"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+
+    def token(name: str, role: str) -> str:
+        created = subprocess.run(
+            [sys.executable, "-m", "orgchange", "token", "create", name, "--role", role],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return created.stdout.strip()
+
+    registrar, reader = token("registratorn", "registrar"), token("lasaren", "reader")
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "orgchange", "serve", "--port", str(port)],
@@ -73,10 +82,25 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
                 time.sleep(0.1)
         else:
             pytest.fail("orgchange serve did not start")
-        yield url, created.stdout.strip()
+        yield url, registrar, reader
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """The Nacka sample served by `orgchange serve`, and a registrar's token for it."""
+    with _serving(tmp_path_factory.mktemp("drafts-web")) as (url, registrar, _):
+        yield url, registrar
+
+
+@pytest.fixture
+def fresh(tmp_path) -> Iterator[tuple[str, str, str]]:
+    """A register of its own for a test that records: the sample as the demo makes it, served,
+    with a registrar's token and a reader's."""
+    with _serving(tmp_path) as running:
+        yield running
 
 
 def _draft(url: str, token: str, name: str, file: dict) -> str:
@@ -134,3 +158,386 @@ def test_without_a_registrars_token_the_drafts_are_not_shown(served):
         page.goto(f"{url}/#/utkast")
         page.wait_for_selector("#signin")
         assert page.locator("#drafts").count() == 0
+
+
+# --- the workspace: drafting, checking, mending and recording in the page ------------------------
+
+
+def _sign_in_in_the_page(page, url: str, token: str) -> None:
+    """Signed in as a person signs in: the token typed into the page's own form."""
+    page.goto(f"{url}/#/logga-in")
+    page.fill("#token", token)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_selector("#signout:not([hidden])")
+    # Signed in, the page shows the organisation: let it finish drawing before going elsewhere.
+    page.wait_for_selector("#chart svg")
+
+
+def _saved(page, revision_above: int) -> int:
+    """Waits until the page has saved the draft beyond `revision_above` and every save is done;
+    the revision it is at."""
+    page.wait_for_function(
+        "(n) => { const m = /version (\\d+)/.exec(document.getElementById('draft-meta')?.textContent || '');"
+        " return m && Number(m[1]) > n && !/Sparar/.test(document.getElementById('save-state')?.textContent || ''); }",
+        arg=revision_above,
+    )
+    return _revision(page)
+
+
+def _revision(page) -> int:
+    text = page.inner_text("#draft-meta")
+    return int(text.split("version ")[1].split()[0])
+
+
+def _add_change(page, change_type: str, fields: dict[str, str]) -> None:
+    """Adds a change of `change_type` with the page's form, one field after another as a person
+    would (each saved as it is left), and closes the form."""
+    revision = _revision(page)
+    page.select_option("#new-change-type", change_type)
+    page.get_by_role("button", name="Lägg till", exact=True).click()
+    page.wait_for_selector(f'#change-form[data-type="{change_type}"]')
+    revision = _saved(page, revision - 1)
+    for field, value in fields.items():
+        control = page.locator(f'#change-form [data-field="{field}"]')
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+            control.press("Tab")
+        revision = _saved(page, revision)
+    page.locator("#change-form").get_by_role("button", name="Klar").click()
+    page.wait_for_selector("#change-form", state="detached")
+
+
+MERGE = {
+    "effective": "2019-01-01",
+    "units": "trafikenheten, park-och-naturenheten",
+    "into": "trafik-och-park",
+    "name": "Enheten för trafik, park och natur",
+    "kind": "unit",
+    "parent": "territorieomradet",
+}
+
+
+def _editing_controls(page) -> int:
+    """How many editing controls a person can see and use on the page."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-requires-write], #record-file, #new-draft, #change-form,'
+             + ' #record-draft, #add-change, [data-fix]')]
+           .filter((e) => e.offsetParent !== null || e.getClientRects().length > 0).length"""
+    )
+
+
+def test_a_registrar_drafts_a_merger_mends_the_delegation_it_breaks_and_records_it_in_the_page(fresh):
+    """The whole of a registrar's work in the page (issue: the registrar's workspace): a merger of
+    two units in which the post holding the traffic board's delegation N.1 is abolished; the
+    preview shows the delegation left without a delegate, the suggested amendment is added in one
+    click and the gap is gone; with the decision filled in, the draft is recorded, and the
+    register's answers show the new organisation at once. Signed out, and as a reader, the page
+    offers no editing at all."""
+    url, registrar, reader = fresh
+    with browser_page(height=1000) as page:
+        _sign_in_in_the_page(page, url, registrar)
+        assert "registrator" in page.inner_text("#who")
+
+        page.goto(f"{url}/#/utkast")
+        page.fill("#new-draft-name", "Trafik och park")
+        page.get_by_role("button", name="Skapa utkast").click()
+        page.wait_for_selector("#add-change")
+        assert page.inner_text("main h1") == "Utkast: Trafik och park"
+        draft = page.url.rsplit("/", 1)[1]
+
+        _add_change(page, "merge_units", MERGE)
+        _add_change(
+            page,
+            "establish_position",
+            {"position": "trafik-och-parkchef", "title": "Trafik- och parkchef", "unit": "trafik-och-park"},
+        )
+        _add_change(page, "abolish_position", {"position": "trafikchef"})
+
+        gap = page.locator('#gaps li.gap[data-delegation="ntn-n1"]')
+        gap.wait_for()
+        assert "Trafikchef" in gap.inner_text()
+        assert "trafik-och-park" in page.inner_text("#added")
+        assert "trafikchef" in page.inner_text("#abolished")
+        assert page.locator("#sentences li").count() == 3
+        save_screenshot(page, "web-drafts-gap")
+
+        revision = _revision(page)
+        gap.locator('li.fix[data-type="amend_delegation"] button').click()
+        _saved(page, revision)
+        page.wait_for_selector("#no-gaps")
+        assert page.locator("#gaps li.gap").count() == 0
+        assert page.locator('#draft-changes > li[data-type="amend_delegation"]').count() == 1
+
+        assert page.locator("#record-draft").is_disabled()  # no decision yet
+        revision = _revision(page)
+        page.fill("#f-common-body", "ks")
+        page.fill("#f-common-date", "2018-12-10")
+        page.fill("#f-common-paragraph", "§ 400")
+        page.fill("#f-common-reference", "KFKS 2018/1")
+        page.get_by_role("button", name="Fyll i beslutet på ändringarna").click()
+        _saved(page, revision)
+        assert page.locator("#record-draft").is_enabled(), page.inner_text("#record-why")
+
+        page.locator("#record-draft").click()
+        page.wait_for_selector("#recorded-notice")
+        assert page.inner_text("#draft-status") == "registrerat"
+        assert page.locator("#recorded-changes li").count() == 4
+        assert page.locator("#add-change").count() == 0
+        save_screenshot(page, "web-drafts-recorded")
+
+        page.goto(f"{url}/#/organisation?datum=2019-01-01")
+        page.wait_for_selector('#tree [data-unit="trafik-och-park"]')
+        assert page.locator('#tree [data-unit="trafikenheten"]').count() == 0
+
+        page.goto(f"{url}/#/andringar?fran=2019-01-01&till=2019-01-01")
+        page.wait_for_selector("#log li")
+        log = page.inner_text("#log")
+        assert "Enheten för trafik, park och natur bildades genom sammanslagning" in log
+        assert "KFKS 2018/1" in log
+
+        page.goto(f"{url}/#/delegationer?datum=2019-01-01&namnd=ntn")
+        row = page.locator('#table tr[data-delegation="ntn-n1"]')
+        row.wait_for()
+        assert "trafik-och-parkchef" in row.inner_text()
+        assert "gap" not in (row.get_attribute("class") or "")
+
+        page.goto(f"{url}/#/andringar")
+        page.wait_for_selector("#record-file")
+        page.locator("#signout").click()
+        page.wait_for_selector("#signin-link:not([hidden])")
+        page.goto(f"{url}/#/andringar")
+        page.wait_for_selector("#log li")
+        assert _editing_controls(page) == 0
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#signin")
+        assert _editing_controls(page) == 0
+
+        _sign_in_in_the_page(page, url, reader)
+        assert "läsare" in page.inner_text("#who")
+        page.goto(f"{url}/#/andringar")
+        page.wait_for_selector("#log li")
+        assert _editing_controls(page) == 0
+        page.goto(f"{url}/#/utkast")
+        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        assert page.locator("#drafts").count() == 0
+        assert _editing_controls(page) == 0
+        assert "registratorer" in page.inner_text("main")
+
+
+def test_a_draft_the_register_has_moved_under_shows_its_conflicts_and_cannot_be_recorded(fresh):
+    """A change recorded after the draft was made (here: the unit the draft moves is dissolved
+    before the move) leaves the draft conflicting: the page names the draft's change that no
+    longer fits, and offers no way to record it; the API refuses it too."""
+    url, registrar, _ = fresh
+    move = {
+        "type": "move_unit",
+        "effective": "2019-06-01",
+        "unit": "bygglovenheten",
+        "parent": "planenheten",
+        "decision": DECISION,
+    }
+    draft = _draft(url, registrar, "Bygglov under plan", {"format": "orgchange/v1", "changes": [move]})
+    dissolved = httpx.post(
+        f"{url}/changes",
+        json={
+            "format": "orgchange/v1",
+            "changes": [
+                {
+                    "type": "dissolve_unit",
+                    "effective": "2019-01-01",
+                    "unit": "bygglovenheten",
+                    "decision": DECISION,
+                }
+            ],
+        },
+        headers={"Authorization": f"Bearer {registrar}"},
+    )
+    assert dissolved.status_code == 200, dissolved.text
+    with browser_page() as page:
+        _signed_in(page, url, registrar)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#conflicts")
+
+        [conflict] = page.locator("#conflict-list > li").all()
+        assert conflict.get_attribute("data-index") == "1"
+        assert "bygglovenheten" in conflict.inner_text()
+        assert page.locator("#record-draft").is_disabled()
+        assert "ändrats" in page.inner_text("#record-why")
+        save_screenshot(page, "web-drafts-conflict")
+    refused = httpx.post(f"{url}/drafts/{draft}/record", headers={"Authorization": f"Bearer {registrar}"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "DRAFT_CONFLICT"
+
+
+def test_a_broken_rule_is_shown_next_to_the_field_it_concerns(served):
+    """A post established in a unit the register does not have: the check's message appears under
+    the unit field, in Swedish, tied to it (aria-describedby) and the field marked invalid."""
+    url, token = served
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.fill("#new-draft-name", "Fel enhet")
+        page.get_by_role("button", name="Skapa utkast").click()
+        page.wait_for_selector("#add-change")
+        revision = _revision(page)
+        page.select_option("#new-change-type", "establish_position")
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+        page.wait_for_selector('#change-form[data-type="establish_position"]')
+        revision = _saved(page, revision)
+        for field, value in {
+            "effective": "2019-01-01",
+            "position": "ny-chef",
+            "title": "Ny chef",
+            "unit": "ingen-sadan-enhet",
+        }.items():
+            page.fill(f"#f-{field}", value)
+            page.press(f"#f-{field}", "Tab")
+            revision = _saved(page, revision)
+
+        error = page.locator("#f-unit-error")
+        error.wait_for()
+        assert "ingen-sadan-enhet" in error.inner_text()
+        assert error.get_attribute("data-code") == "CHANGE_REJECTED"
+        unit = page.locator("#f-unit")
+        assert unit.get_attribute("aria-invalid") == "true"
+        assert "f-unit-error" in (unit.get_attribute("aria-describedby") or "").split()
+        assert page.locator("#f-title").get_attribute("aria-invalid") is None
+
+        page.locator("#change-form").get_by_role("button", name="Klar").click()
+        page.wait_for_function("() => document.activeElement.id === 'f-unit'")  # the focus goes to the error
+
+
+def test_a_save_made_after_someone_else_saved_is_refused_and_the_registrar_is_told(served):
+    """Two registrars on one draft: the one who saves second is told, and what they tried to save
+    is shown to them rather than silently dropped; the draft keeps the first one's save."""
+    url, token = served
+    draft = _draft(url, token, "Två registratorer", WITHOUT_THE_LAWYER)
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#draft-changes")
+        page.locator('#draft-changes [data-edit="0"]').click()
+        page.wait_for_selector("#change-form")
+
+        other = {**WITHOUT_THE_LAWYER["changes"][0], "note": "den andras ändring"}
+        saved = httpx.put(
+            f"{url}/drafts/{draft}/file",
+            json={"format": "orgchange/v1", "changes": [other]},
+            headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'},
+        )
+        assert saved.status_code == 200, saved.text
+
+        page.fill("#f-note", "min ändring")
+        page.press("#f-note", "Tab")
+        alert = page.locator("#save-conflict")
+        alert.wait_for()
+        assert alert.get_attribute("data-code") == "DRAFT_CHANGED"
+        assert "Någon annan har sparat utkastet" in alert.inner_text()
+        assert "min ändring" in alert.locator("pre").text_content()
+
+        page.get_by_role("button", name="Öppna den senaste versionen").click()
+        page.wait_for_selector("#save-conflict", state="detached")
+        assert page.locator("#editor").is_hidden()
+        assert "version 2" in page.inner_text("#draft-meta")
+    kept = httpx.get(f"{url}/drafts/{draft}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert kept["changes"][0]["note"] == "den andras ändring"
+
+
+def test_a_change_file_opens_as_a_draft_and_the_draft_exports_as_one(served, tmp_path):
+    """A file an engineer wrote and a draft made in the page are the same thing: the file opens
+    as a draft with its changes, and the draft's export is that file again."""
+    url, token = served
+    file = tmp_path / "utan-stadsjurist.yaml"
+    file.write_text(
+        "format: orgchange/v1\nchanges:\n  - type: abolish_position\n    id: utan-jurist-1\n"
+        "    effective: 2019-01-01\n    position: stadsjurist\n",
+        encoding="utf-8",
+    )
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.set_input_files("#open-file-input", str(file))
+        page.get_by_role("button", name="Öppna som utkast").click()
+        page.wait_for_selector("#draft-changes > li[data-type]")
+        assert page.inner_text("main h1") == "Utkast: utan-stadsjurist"
+        assert page.locator("#draft-changes > li").count() == 1
+
+        exported = page.request.get(page.locator("#file-link").evaluate("a => a.href"))
+        assert exported.ok
+        assert "id: utan-jurist-1" in exported.text()
+        assert "position: stadsjurist" in exported.text()
+
+        page.fill("#draft-name", "Utan stadsjurist 2019")
+        page.get_by_role("button", name="Byt namn").click()
+        page.wait_for_function(
+            "() => document.querySelector('main h1').textContent === 'Utkast: Utan stadsjurist 2019'"
+        )
+
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Kasta utkastet").click()
+        page.wait_for_selector("#discarded-notice")
+        assert page.locator("#add-change").count() == 0
+
+
+def test_the_draft_charts_before_and_after_mark_what_the_draft_changes(served):
+    """The preview's org charts are the service's drawing of the part the draft touches, the units
+    it ends marked on the chart before and those it starts on the chart after."""
+    url, token = served
+    merge = {
+        "type": "merge_units",
+        "effective": "2019-01-01",
+        "units": ["bygg-och-anlaggning", "lokalenheten"],
+        "into": "fastighet-och-bygg",
+        "name": "Enheten för fastighet och bygg",
+        "kind": "unit",
+    }
+    draft = _draft(url, token, "Fastighet och bygg", {"format": "orgchange/v1", "changes": [merge]})
+    auth = {"Authorization": f"Bearer {token}"}
+    before = httpx.get(f"{url}/drafts/{draft}/chart/before.svg", headers=auth)
+    after = httpx.get(f"{url}/drafts/{draft}/chart/after.svg", headers=auth)
+    assert before.headers["content-type"].startswith("image/svg+xml")
+    assert "upphör" in before.text and "tillkommer" not in before.text
+    assert "Enheten för fastighetsförvaltning" in before.text
+    assert "tillkommer" in after.text and "Enheten för fastighet och bygg" in after.text
+    broken = _draft(url, token, "Trasig", MOVED_UNDER_NOTHING)
+    missing = httpx.get(f"{url}/drafts/{broken}/chart/after.svg", headers=auth)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "DRAFT_NOT_PREVIEWED"
+    assert httpx.get(f"{url}/drafts/{draft}/chart/after.svg").status_code == 401
+
+
+DRAFTS_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "drafts.js"
+
+
+def _form_fields() -> dict[str, set[str]]:
+    """The fields of each change type's form in drafts.js, with those every form has."""
+    script = DRAFTS_JS.read_text(encoding="utf-8")
+    terms = re.search(r"^const DELEGATION_TERMS = \[(.*?)\];$", script, flags=re.MULTILINE | re.DOTALL)
+    assert terms is not None
+    shared = re.findall(r'F\("(\w+)"', terms.group(1))
+    table = re.search(r"^const TYPES = \{\n(.*?)\n\};$", script, flags=re.MULTILINE | re.DOTALL)
+    assert table is not None
+    forms: dict[str, set[str]] = {}
+    for change_type, body in re.findall(
+        r"^  (\w+): \{(.*?)\] \},?$", table.group(1), flags=re.MULTILINE | re.DOTALL
+    ):
+        fields = set(re.findall(r'F\("(\w+)"', body)) | {"id", "decision", "note"}
+        if "...DELEGATION_TERMS" in body:
+            fields |= set(shared)
+        if "undated: true" not in body:
+            fields.add("effective")
+        forms[change_type] = fields
+    return forms
+
+
+def test_the_workspace_has_a_form_for_every_change_type_a_draft_can_hold_with_all_its_fields():
+    """The change-file format is the contract: a form that left out a type or a field would make
+    a draft made in the page less than a file an engineer can write."""
+    forms = _form_fields()
+    assert set(forms) == set(DRAFTED_TYPES)
+    for change_type, fields in forms.items():
+        model = CHANGE_CLASSES[change_type]
+        keys = {field.alias or name for name, field in model.model_fields.items() if name != "type"}
+        assert fields == keys, change_type

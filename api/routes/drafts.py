@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from orgchange.application.changefile import dump_change_file
 from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
 from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
-from orgchange.application.documents.proposal import proposal_html
+from orgchange.application.documents.proposal import change_chart, proposal_html
 from orgchange.application.drafts import (
     Check,
     DraftChanged,
@@ -384,6 +384,49 @@ async def proposal(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="beslutsunderlag-{draft_id}.pdf"'},
     )
+
+
+@router.get(
+    "/{draft_id}/chart/{state}.svg",
+    summary="The draft's org chart, before or after",
+    responses={200: {"content": {"image/svg+xml": {}}}, **_answers(404, 503)},
+    description=(
+        "The part of the organisation the draft touches, before it (`before`, the day before its "
+        "last effective day) or after it (`after`), as SVG: the units it adds, ends, renames, moves "
+        "or reclassifies filled and framed in the change's colour. 404 `DRAFT_NOT_PREVIEWED` while "
+        "the draft does not pass its check."
+    ),
+    response_class=Response,
+)
+async def change_chart_svg(
+    request: Request,
+    caller: WriterDep,
+    drafts: DraftsDep,
+    draft_id: DraftId,
+    state: Literal["before", "after"],
+) -> Response:
+    limits = RenderLimits.of(request.app.state.settings)
+
+    def build() -> bytes | str:
+        draft = drafts.get(draft_id)
+        _, preview = drafts.preview(draft)
+        return draft.name if preview is None else change_chart(preview, state, limits)
+
+    try:
+        async with request.app.state.review_gate.turn():
+            svg = await _run(build)
+    except Busy as busy:
+        return busy.response()
+    except DiagramBusy as error:
+        return _busy(error)
+    if isinstance(svg, JSONResponse):
+        return svg
+    if isinstance(svg, str):  # the draft's name: it has no preview
+        return JSONResponse(
+            {"detail": str(text("DRAFT_NOT_PREVIEWED", name=svg)), "code": "DRAFT_NOT_PREVIEWED"},
+            status_code=status.HTTP_404_NOT_FOUND,
+        )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def _busy(error: PrinterBusy | DiagramBusy) -> JSONResponse:

@@ -194,6 +194,10 @@ REQUEST_CODES: dict[str, Template] = {
     "DRAFT_INVALID": T(
         "ett namn eller en fil som ett utkast inte kan hålla", "a name or a file a draft cannot hold"
     ),
+    "DRAFT_NOT_PREVIEWED": T(
+        "utkastet klarar inte sin kontroll, så det finns inget schema före och efter att visa",
+        "the draft does not pass its check, so there is no chart before and after to show",
+    ),
     "DRAFT_LIMIT": T(
         "registratorn har redan så många öppna utkast som tillåts",
         "the registrar already keeps as many open drafts as allowed",
@@ -1189,6 +1193,10 @@ MESSAGES: dict[str, Template] = {
     "DRAFT_CLOSED": T(
         "utkastet '{name}' är {status} och kan inte längre ändras",
         "draft '{name}' is {status} and can no longer be changed",
+    ),
+    "DRAFT_NOT_PREVIEWED": T(
+        "utkastet '{name}' klarar inte sin kontroll, så det finns inget schema före och efter att rita",
+        "draft '{name}' does not pass its check, so there is no chart before and after to draw",
     ),
     "DRAFT_CLOSED:record": T(
         "utkastet '{name}' är kastat och kan inte registreras",

@@ -9,6 +9,7 @@
 // allows no inline script (api/headers.py): handlers are set here, never in the markup.
 
 import * as auth from "./auth.js";
+import { installDrafts } from "./drafts.js";
 
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
@@ -674,74 +675,9 @@ views.granskning = async ({ params }) => {
   if (frame) frame.src = pack("html");
 };
 
-// --- drafts (utkast): a registrar's changes before they are recorded -------------------
-// Read-only: the draft, what is wrong with it, and what it would do (docs/drafts.md).
-// Drafts are a registrar's or an admin's: without such a token the API refuses, and says so.
+// --- drafts (utkast): the registrar's workspace, in drafts.js (docs/drafts.md#on-the-web-page) ---
 
-const isDraftId = (text) => /^[0-9a-f]{1,32}$/.test(text || "");
-const DRAFT_STATUS = { open: "öppet", recorded: "registrerat", discarded: "kastat" };
-
-views.utkast = async ({ arg }) => {
-  if (!arg) {
-    const data = await gql("{ drafts { id name status createdBy updatedAt changes } }");
-    main.innerHTML = `<h1>Utkast</h1><ul id="drafts">${data.drafts.map((d) => `<li data-draft="${attr(d.id)}">
-        <a href="${attr(hashOf("utkast", {}, d.id))}">${esc(d.name)}</a>
-        <span class="small muted">${esc(DRAFT_STATUS[d.status] || d.status)} · ${esc(d.changes.length)} ändringar ·
-        ${esc(d.createdBy)} · ${esc(d.updatedAt.slice(0, 16).replace("T", " "))}</span></li>`).join("") || "<li>Inga utkast.</li>"}</ul>`;
-    return;
-  }
-  if (!isDraftId(arg)) throw new BadAddress(`Utkastet i adressen (${excerpt(arg)}) är inget utkasts id.`);
-  const data = await gql(`query($id: ID!) { draft(id: $id) { id name status revision createdBy updatedAt basedOn
-      recordedChangeIds changes
-      check { ok stale conflicting registerAt problems { code message index changeId field rule conflicts } }
-      preview { asOf diff { added removed renamed { id from to } moved { id fromParent toParent }
-                            positions { established abolished } }
-                changes { changeId effective summary }
-                gaps { board gap { delegationId since reason missingDelegateId } fixes reasons }
-                closed { delegationId } findings { code subjectId reason } } } }`, { id: arg });
-  const draft = data.draft;
-  if (!draft) throw new BadAddress(`Det finns inget utkast med id ${excerpt(arg)}.`);
-  const { check, preview } = draft;
-  const problems = check.problems.map((p) => `<li class="gap" data-code="${attr(p.code)}"${p.index ? ` data-index="${attr(p.index)}"` : ""}>
-      ${esc(p.message)}${p.field ? ` <span class="small muted">(fältet ${esc(p.field)})</span>` : ""}
-      ${p.conflicts.length ? `<ul>${p.conflicts.map((c) => `<li>${esc(c)}</li>`).join("")}</ul>` : ""}</li>`).join("");
-  const list = (title, id, items) => items.length ? `<h3>${esc(title)}</h3><ul id="${attr(id)}">${items.join("")}</ul>` : "";
-  const diff = preview?.diff;
-  const diffHtml = diff ? list("Tillkommer", "added", diff.added.map((k) => `<li>${esc(k)}</li>`))
-    + list("Upphör", "removed", diff.removed.map((k) => `<li>${esc(k)}</li>`))
-    + list("Byter namn", "renamed", diff.renamed.map((r) => `<li>${esc(r.id)}: ${esc(r.from)} → ${esc(r.to)}</li>`))
-    + list("Flyttas", "moved", diff.moved.map((m) => `<li>${esc(m.id)}: ${esc(m.fromParent || "–")} → ${esc(m.toParent || "–")}</li>`))
-    + list("Befattningar som inrättas", "established", diff.positions.established.map((k) => `<li>${esc(k)}</li>`))
-    + list("Befattningar som dras in", "abolished", diff.positions.abolished.map((k) => `<li>${esc(k)}</li>`)) : "";
-  const boardsWithGaps = [...new Set((preview?.gaps || []).map((g) => g.board))];
-  const gapsHtml = boardsWithGaps.map((board) => `<h3 data-board="${attr(board)}">${esc(board)}</h3><ul>${preview.gaps
-    .filter((g) => g.board === board).map((g) => `<li class="gap" data-delegation="${attr(g.gap.delegationId)}">
-      <strong>${esc(g.gap.delegationId)}</strong> från ${esc(g.gap.since)}: ${esc(g.gap.reason)}
-      <ul>${g.fixes.map((fix, i) => `<li class="fix" data-type="${attr(fix.type)}">${esc(g.reasons[i] || "")}
-        <pre class="small">${esc(JSON.stringify(fix))}</pre></li>`).join("")}</ul></li>`).join("")}</ul>`).join("");
-  const base = `drafts/${segment(draft.id)}`;
-  main.innerHTML = `<h1>Utkast: ${esc(draft.name)}</h1>
-    <p class="small muted" id="draft-meta">${esc(DRAFT_STATUS[draft.status] || draft.status)} · version ${esc(draft.revision)} ·
-      ${esc(draft.createdBy)} · sparat ${esc(draft.updatedAt.slice(0, 16).replace("T", " "))} · ${esc(draft.changes.length)} ändringar
-      ${draft.recordedChangeIds.length ? ` · registrerade som ${esc(draft.recordedChangeIds.join(", "))}` : ""}</p>
-    <p><a id="proposal-link" href="${attr(base + "/proposal.html")}" data-document="open">Beslutsunderlag</a> ·
-      <a id="proposal-pdf" href="${attr(base + "/proposal.pdf")}" data-document="download">som PDF</a> ·
-      <a id="file-link" href="${attr(base + "/file?format=yaml")}" data-document="download">Ändringsfil</a></p>
-    <section class="panel" id="check"><h2>Kontroll</h2>${check.ok
-      ? `<p id="check-ok">Utkastet stämmer med registret${check.stale ? ", som har ändrats sedan utkastet sparades" : ""}.</p>`
-      : `<p class="error" role="alert">${check.conflicting
-        ? "Registret har ändrats sedan utkastet sparades, och utkastet stämmer inte längre."
-        : "Utkastet kan inte registreras som det är."}</p><ul id="problems">${problems}</ul>`}</section>
-    ${preview ? `<div class="layout stacked">
-      <section class="panel" id="sentences"><h2>Ändringarna</h2><ol class="changes">${preview.changes.map((c) =>
-        `<li data-change="${attr(c.changeId)}">${esc(c.summary)} <span class="small muted">från ${esc(c.effective || "–")}</span></li>`).join("")}</ol></section>
-      <section class="panel" id="diff"><h2>Organisationen ${esc(preview.asOf)}, före och efter</h2>${diffHtml || "<p>Organisationen ser likadan ut.</p>"}</section>
-      <section class="panel" id="gaps"><h2>Delegationer utan delegat (${esc(preview.gaps.length)})</h2>${gapsHtml || "<p>Ingen delegation blir utan delegat.</p>"}
-        ${preview.closed.length ? `<p>Får delegat igen: ${esc(preview.closed.map((g) => g.delegationId).join(", "))}</p>` : ""}</section>
-      ${preview.findings.length ? `<section class="panel" id="findings"><h2>Anmärkningar</h2><ul>${preview.findings.map((f) =>
-        `<li class="finding" data-code="${attr(f.code)}">${esc(f.reason)}</li>`).join("")}</ul></section>` : ""}</div>` : ""}`;
-  say(`Utkast ${draft.name}: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
-};
+installDrafts({ views, main, say, KIND, TYPE, BadAddress });
 
 // --- the accessibility statement (tillgänglighetsredogörelse) -------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from orgchange.application.documents import diagrams
 from orgchange.application.documents.graphviz import DiagramNotDrawn, DiagramTooLarge, RenderLimits
@@ -78,10 +79,9 @@ def _charts(preview: Preview, limits: RenderLimits | None) -> str:
     if not (preview.before or preview.after):
         return ""
     out = ["<section id='charts'><h2>Organisationen före och efter</h2>"]
-    for label, units in (("Före", preview.before), ("Efter", preview.after)):
-        graph = diagrams.orgchart(units, preview.as_of, left_to_right=True, caption=False)
+    for label in ("Före", "Efter"):
         try:
-            svg = diagrams.render(graph, "svg", limits=limits, hint=CHART_HINT).decode("utf-8")
+            svg = change_chart(preview, "before" if label == "Före" else "after", limits).decode("utf-8")
             svg = svg[svg.index("<svg") :]
         except (diagrams.GraphvizMissing, DiagramTooLarge, DiagramNotDrawn) as missing:
             svg = f"<p class='missing'>{html_text(str(missing))}</p>"
@@ -90,6 +90,63 @@ def _charts(preview: Preview, limits: RenderLimits | None) -> str:
         out.append(f"<figcaption>{label}: {day.isoformat()}</figcaption></figure>")
     out.append("</section>")
     return "".join(out)
+
+
+# How a unit the draft changes is marked in its chart: fill, frame and the word under its name.
+CHANGE_MARKS: dict[str, tuple[str, str, str]] = {
+    "added": ("#d7f0d7", "#1e6b1e", "tillkommer"),
+    "removed": ("#fbe0e3", "#b00020", "upphör"),
+    "renamed": ("#fff1bf", "#7a5c00", "nytt namn"),
+    "moved": ("#dceaf7", "#1f5c99", "flyttas"),
+    "reclassified": ("#efe3f7", "#6b2e8a", "ny typ"),
+}
+
+
+def change_marks(preview: Preview, state: str) -> dict[str, str]:
+    """Each unit the draft changes, by key, and how (`CHANGE_MARKS`): on the chart `before` the
+    draft, what ends and what is renamed, moved or reclassified; on the chart `after`, what starts
+    and what is renamed, moved or reclassified."""
+    diff = preview.diff
+    marks: dict[str, str] = {}
+    for key, *_ in diff.reclassified:
+        marks[key] = "reclassified"
+    for key, *_ in diff.moved:
+        marks[key] = "moved"
+    for key, *_ in diff.renamed:
+        marks[key] = "renamed"
+    for key in diff.removed if state == "before" else diff.added:
+        marks[key] = "removed" if state == "before" else "added"
+    return marks
+
+
+def change_chart(preview: Preview, state: str, limits: RenderLimits | None = None) -> bytes:
+    """The org chart of the part of the organisation the draft touches, `before` it (the day
+    before `asOf`) or `after` it (on `asOf`), as SVG: the units it changes filled and framed in
+    the colour of the change, and the change named under the unit's name."""
+    units = preview.before if state == "before" else preview.after
+    graph = diagrams.orgchart(units, preview.as_of, left_to_right=True, caption=False)
+    marks = change_marks(preview, state)
+    for node in _nodes(graph):
+        key = next((u.id for u in units if diagrams.node_id(u.id) == node.get_name()), None)
+        if key is None or key not in marks:
+            continue
+        fill, frame, word = CHANGE_MARKS[marks[key]]
+        label = str(node.get("label") or "<>")
+        node.set("label", label[:-1] + f'<BR/><FONT POINT-SIZE="9"><I>{word}</I></FONT>>')
+        node.set("style", "rounded,filled,bold")
+        node.set("fillcolor", fill)
+        node.set("fontcolor", "#1b1f24")
+        node.set("color", frame)
+        node.set("penwidth", "3")
+    return diagrams.render(graph, "svg", limits=limits, hint=CHART_HINT)
+
+
+def _nodes(graph: Any) -> list[Any]:
+    """Every node of `graph`, those in its clusters too."""
+    found = list(graph.get_node_list())
+    for subgraph in graph.get_subgraph_list():
+        found.extend(_nodes(subgraph))
+    return found
 
 
 def _delegations(preview: Preview) -> str:
