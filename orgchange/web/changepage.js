@@ -287,8 +287,16 @@ function placeRefusal(error, replacement) {
       return [document.getElementById(id) ? id : null, `${label || path} ${inSwedish(named[2] || text)}`];
     }
     if (/missing field 'reason'/.test(message)) return ["cancel-reason", "Skäl måste fyllas i."];
-    if (replacement && text.includes(`'${replacement.id}'`)) return ["r-id", text];
-    if (replacement?.effective && text.includes(replacement.effective)) return ["r-effective", text];
+    if (!replacement) return [null, text];
+    if (text.includes(`'${replacement.id}'`)) return ["r-id", text];
+    // A value the message quotes ('stadsdirektor', 'ks') names the field it is in.
+    for (const [key, value] of Object.entries(replacement)) {
+      if (typeof value === "string" && key !== "id" && text.includes(`'${value}'`)) return [`r-${key}`, text];
+    }
+    for (const [key, value] of Object.entries(replacement.decision || {})) {
+      if (text.includes(`'${value}'`)) return [`r-decision-${key}`, text];
+    }
+    if (replacement.effective && text.includes(replacement.effective)) return ["r-effective", text];
     return [null, text];
   });
 }

@@ -71,7 +71,7 @@ page.views.anmalan = async ({ params }) => {
       en tjänstemans beslut anmäls till nämnden vars förvaltning befattningen hör till, en vidaredelegation till nämnden
       som gav delegationen, ett utskotts beslut till dess nämnd. En ändring som lämnade en av nämndens delegationer
       utan delegat listas också.</p>
-    <div class="layout"><section class="panel" aria-labelledby="pending-h">
+    <div class="layout stacked"><section class="panel" aria-labelledby="pending-h">
       <h2 id="pending-h">Att anmäla (${esc(data.unreportedChanges.length)})</h2>
       ${writable ? `<form id="report-form" novalidate data-requires-write>
         <fieldset aria-describedby="report-changes-error"><legend>Välj ändringar att anmäla</legend>
