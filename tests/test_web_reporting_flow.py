@@ -33,9 +33,13 @@ def test_the_secretary_reports_two_changes_to_a_meeting_notes_it_and_opens_its_r
         page.click("[data-nav=anmalan]")  # the registrar's menu has the view
         settled(page, "Anmälan till Kommunstyrelsen")
         listed = page.locator("#unreported li[data-change]")
-        assert [listed.nth(i).get_attribute("data-change") for i in range(listed.count())] == [c["id"] for c in waiting]
+        assert [listed.nth(i).get_attribute("data-change") for i in range(listed.count())] == [
+            c["id"] for c in waiting
+        ]
         # Who it is reported to, as the register derives it.
-        assert "Anmäls till Kommunstyrelsen" in page.inner_text(f"#unreported li[data-change='{first['id']}']")
+        assert "Anmäls till Kommunstyrelsen" in page.inner_text(
+            f"#unreported li[data-change='{first['id']}']"
+        )
 
         page.click("#report-button")  # nothing chosen, no meeting: said on the page, nothing sent
         page.wait_for_selector("#report-changes-error:not([hidden])")
@@ -64,7 +68,9 @@ def test_the_secretary_reports_two_changes_to_a_meeting_notes_it_and_opens_its_r
         page.click(f"#note-{MEETING} button")
         page.wait_for_selector("#report-result")
         settled(page, "Anmälan till Kommunstyrelsen")
-        assert page.inner_text("#report-result") == f"Anmälan till Kommunstyrelsen {MEETING} är noterad, § 301."
+        assert (
+            page.inner_text("#report-result") == f"Anmälan till Kommunstyrelsen {MEETING} är noterad, § 301."
+        )
         meeting = page.locator(f"#report-meetings li[data-meeting='{MEETING}']")
         assert meeting.locator(".noted").inner_text() == "noterat § 301"
         assert page.locator(f"#note-{MEETING}").count() == 0
@@ -81,7 +87,9 @@ def test_the_secretary_reports_two_changes_to_a_meeting_notes_it_and_opens_its_r
         assert pdf.ok and pdf.body().startswith(b"%PDF")
 
     report = graphql(
-        url, 'query($m: Date!) { reports(board: "ks", meeting: $m) { changeIds notedParagraph } }', {"m": MEETING}
+        url,
+        'query($m: Date!) { reports(board: "ks", meeting: $m) { changeIds notedParagraph } }',
+        {"m": MEETING},
     )["reports"]
     assert report == [{"changeIds": [first["id"], second["id"]], "notedParagraph": "§ 301"}]
     assert [c["id"] for c in unreported(url)] == [c["id"] for c in waiting[2:]]
@@ -96,5 +104,10 @@ def test_a_reader_sees_what_is_to_be_reported_and_the_review_packs_and_no_contro
         settled(page, "Anmälan till Kommunstyrelsen")
         page.wait_for_selector("#report-meetings a.pack-html")
         assert page.locator("#unreported li").count() >= 1
-        assert page.locator("main button, main input[type=checkbox], main input[type=date], #report-form").count() == 0
+        assert (
+            page.locator(
+                "main button, main input[type=checkbox], main input[type=date], #report-form"
+            ).count()
+            == 0
+        )
         assert page.locator("main form:not(#board-form)").count() == 0

@@ -19,6 +19,10 @@ const BASIS = {
 // What the next drawing of the view says first (after a report or a noting).
 let notice = null;
 
+// The register's words without the file's item number, which the page has no use for.
+const said = (error) => (error instanceof Refused
+  ? error.messages.map((m) => m.replace(/^ändring nr \d+ [a-z_]+: /, "")).join(" ") : error.message);
+
 const packOf = (board, meeting, format) => `reports/${page.segment(board)}/${page.segment(meeting)}.${format}`;
 
 page.views.anmalan = async ({ params }) => {
@@ -51,7 +55,7 @@ page.views.anmalan = async ({ params }) => {
       : text}</li>`;
   };
   const meetings = data.reports.map((r) => `<li data-meeting="${attr(r.meeting)}">
-      <strong>${esc(r.meeting)}</strong>: ${esc(r.changeIds.length)} ${r.changeIds.length === 1 ? "ändring" : "ändringar"} anmälda,
+      <strong>${esc(r.meeting)}</strong>: ${esc(r.changeIds.length)} ${r.changeIds.length === 1 ? "ändring anmäld" : "ändringar anmälda"},
       <span class="noted">${r.notedParagraph ? `noterat ${esc(r.notedParagraph)}` : "ej noterat"}</span>
       <br><a href="${attr(packOf(board, r.meeting, "html"))}" target="_blank" rel="noopener" data-document="open"
         class="pack-html">Granskningsunderlag</a> ·
@@ -109,7 +113,7 @@ function bindReporting(board, boardName) {
         { b: board, m: meeting, c: picked });
     } catch (error) {
       button.disabled = false;
-      errors.show([[null, error instanceof Refused ? error.messages.join(" ") : error.message]]);
+      errors.show([[null, said(error)]]);
       return;
     }
     notice = `${esc(picked.length)} ${picked.length === 1 ? "ändring anmäld" : "ändringar anmälda"} till ${esc(boardName)},
@@ -130,7 +134,7 @@ function bindReporting(board, boardName) {
         await mutate("mutation($b: ID!, $m: Date!, $p: String!) { noteReport(board: $b, meeting: $m, paragraph: $p) { notedParagraph } }",
           { b: board, m: meeting, p: paragraph });
       } catch (error) {
-        noteErrors.show([[fieldId, error instanceof Refused ? error.messages.join(" ") : error.message]]);
+        noteErrors.show([[fieldId, said(error)]]);
         return;
       }
       notice = `Anmälan till ${esc(boardName)} ${esc(meeting)} är noterad, ${esc(paragraph)}.`;
