@@ -25,7 +25,8 @@ from tests.browser import browser_page, save_screenshot
 from tests.test_web import _free_port, server  # noqa: F401 - the fixture: the Nacka sample, served
 from tests.test_web_drafts import WITHOUT_THE_LAWYER, _draft, _signed_in, served  # noqa: F401
 
-APP_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "app.js"
+WEB = Path(__file__).resolve().parent.parent / "orgchange" / "web"
+APP_JS = WEB / "app.js"
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 # Each view of app.js, at an address that shows what it has (a chart, a history, a list),
@@ -44,6 +45,15 @@ VISITS = {
 # Views only a registrar (or an admin) sees: visited signed in, with a draft to show.
 SIGNED_IN_VISITS = {
     "utkast": ("#/utkast/{draft}", "#gaps"),
+    "andring": ("#/andring/nacka-2017-031", "#correct-form"),
+    "anmalan": ("#/anmalan?namnd=ks", "#report-form"),
+}
+
+# The registrar's forms with their errors shown: the button pressed with the form left empty.
+FORMS_WITH_ERRORS = {
+    "makulera": ("#/andring/nacka-2017-031", "#cancel-button", "#cancel-reason-error"),
+    "ratta": ("#/andring/nacka-2017-031", "#correct-button", "#r-name-error"),
+    "anmal": ("#/anmalan?namnd=ks", "#report-button", "#report-meeting-error"),
 }
 
 
@@ -52,7 +62,7 @@ def _views_of_the_page() -> set[str]:
     found: set[str] = set()
     for script in sorted(APP_JS.parent.glob("*.js")):
         text = script.read_text(encoding="utf-8")
-        found |= set(re.findall(r"^\s*(?:\w+\.)?views\.(\w+) = ", text, flags=re.MULTILINE))
+        found |= set(re.findall(r"^\s*(?:\w+\.)*views\.(\w+) = ", text, flags=re.MULTILINE))
     return found
 
 
@@ -101,6 +111,30 @@ def test_a_registrars_view_has_no_wcag_2_1_aa_violations_that_axe_can_find(serve
         results = axe.run(page, options=WCAG_21_AA).response
         if results["violations"]:
             save_screenshot(page, f"accessibility-{view}")
+    assert results["violations"] == [], "\n" + _readable(results["violations"])
+
+
+@pytest.mark.parametrize("form", sorted(FORMS_WITH_ERRORS))
+def test_a_registrars_form_with_its_errors_shown_has_no_wcag_2_1_aa_violations(served, form):  # noqa: F811
+    url, token = served
+    address, button, error = FORMS_WITH_ERRORS[form]
+    axe = Axe()
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/{address}")
+        page.wait_for_selector(button)
+        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        if form == "ratta":
+            page.fill("#r-name", "")
+        page.click(button)
+        page.wait_for_selector(f"{error}:not([hidden])")
+        described = page.evaluate(
+            "id => document.querySelector(`[aria-describedby~='${id}']`) !== null", error.lstrip("#")
+        )
+        results = axe.run(page, options=WCAG_21_AA).response
+        if results["violations"]:
+            save_screenshot(page, f"accessibility-form-{form}")
+    assert described, f"{error} is tied to no field"
     assert results["violations"] == [], "\n" + _readable(results["violations"])
 
 

@@ -49,6 +49,8 @@ ADDRESSES = [
     "#/delegationer?datum={}",
     "#/delegationer?datum=2017-03-01&namnd={}",
     "#/utkast/{}",
+    "#/andring/{}",
+    "#/anmalan?namnd={}",
 ]
 # Collects the policy's violations in every frame, from the first script on.
 RECORD_VIOLATIONS = """

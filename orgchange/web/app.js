@@ -458,7 +458,7 @@ function citation(decision) {
 function changeList(changes) {
   if (!changes.length) return "<p>Inga ändringar.</p>";
   return `<ol class="changes">${changes.map((c) => `<li data-change="${attr(c.id)}">
-      <span class="${c.cancelled ? "cancelled" : ""}">${esc(c.summary)}</span>
+      <a href="${attr(hashOf("andring", {}, c.id))}" class="${c.cancelled ? "cancelled" : ""}">${esc(c.summary)}</a>
       ${c.cancelled ? '<span class="badge">makulerad</span>' : ""}
       <br><span class="small muted">${esc(c.effective)} · ${esc(TYPE[c.type] || c.type)} · ${esc(citation(c.decision))} · ${esc(c.id)}</span>
     </li>`).join("")}</ol>`;
@@ -795,6 +795,14 @@ signOutButton.addEventListener("click", async () => {
   render();
 });
 
+// --- for the page's other modules (index.html): the views table and the helpers -------------
+// They add their views (`page.views.andring = …`) as they load, before the first view is drawn.
+
+export const page = {
+  views, main, gql, esc, attr, segment, hashOf, withQuery, go, say, today, isDate, isKey, excerpt,
+  citation, boards, register, BadAddress, TYPE, KIND, gateEditing,
+};
+
 // --- the router -----------------------------------------------------------------------
 
 // A document link marked `data-document="download"` (a PDF, a CSV) saves the file, named after
@@ -831,4 +839,5 @@ async function render() {
 }
 
 window.addEventListener("hashchange", () => { render(); main.focus({ preventScroll: true }); });
-render();
+// The first view is drawn once every module of the page has loaded (they run before DOMContentLoaded).
+if (document.readyState === "complete") render(); else document.addEventListener("DOMContentLoaded", render, { once: true });

@@ -119,3 +119,47 @@ def test_a_refused_correction_records_nothing_and_names_the_rule(api: Api, token
         assert words in " ".join(response.json()["errors"]), response.text
     assert api.event_count() == events
     assert api.data(BELIEF)["mar"]["validFrom"] == "2018-03-01"
+
+
+RECORD = "mutation ($f: JSON!) { recordChanges(file: $f) }"
+ENTRY = "query ($id: ID!) { change(id: $id) { effective cancelled entry } }"
+
+
+def test_a_correction_made_as_the_web_page_makes_it_starts_from_the_changes_own_entry(
+    api: Api, tokens: Tokens
+) -> None:
+    """The change's page prefills its correction form from `Change.entry` and sends one
+    `correct_change` through `recordChanges`: the entry must be the change as a change file has it,
+    so that a replacement built from it differs only where the registrar changed it."""
+    assert api.post_changes(ESTABLISH, tokens.registrar).status_code == 200
+    entry = api.data(ENTRY, {"id": "kx-1"})["change"]["entry"]
+    assert (entry["type"], entry["id"], entry["effective"], entry["parent"]) == (
+        "establish_unit",
+        "kx-1",
+        "2018-03-01",
+        "slk",
+    )
+    assert entry["decision"] == {"body": "ks", "date": "2018-02-01"}
+    replacement = {**entry, "id": "kx-1-r1", "effective": "2018-02-01"}
+    events = api.event_count()
+    file = {
+        "format": "orgchange/v1",
+        "changes": [{"type": "correct_change", "change": "kx-1", "replacement": replacement}],
+    }
+    recorded = api.data(RECORD, {"f": file}, token=tokens.registrar)["recordChanges"]
+    assert len(recorded) == 1
+    assert api.event_count() == events + 2
+    recorder = api.orgchange.recorder
+    last = recorder.max_notification_id()
+    topics = [n.topic for n in recorder.select_notifications(last - 1, limit=2)]
+    assert topics == ["orgchange:Register.ChangeCorrected", "orgchange:Register.ReplacementRecorded"]
+
+    correction = api.data(ENTRY, {"id": recorded[0]})["change"]
+    assert correction["entry"]["replacement"] == replacement
+    assert api.data(ENTRY, {"id": "kx-1"})["change"]["cancelled"] is True
+    assert api.data(ENTRY, {"id": "kx-1-r1"})["change"] == {
+        "effective": "2018-02-01",
+        "cancelled": False,
+        "entry": replacement,
+    }
+    assert api.data(BELIEF)["feb"] == {"name": "Klimatenheten", "validFrom": "2018-02-01"}

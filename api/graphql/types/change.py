@@ -7,6 +7,7 @@ from typing import cast
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
 
 from projections.queries import ChangeRow
 from projections.reports import Unreported
@@ -76,6 +77,10 @@ async def _cancellation(root: Change, info: Info) -> Change | None:
         return None
     row = await info.context.loaders.change.load(root.row.cancelled_by)
     return Change.from_row(row) if row is not None else None
+
+
+def _entry(root: Change) -> JSON:
+    return cast(JSON, root.row.as_change_file_entry())
 
 
 async def _cancelled_at(root: Change, info: Info) -> dt.datetime | None:
@@ -158,6 +163,14 @@ class Change:
         description="For a cancel_change or a correct_change: the change it cancels (an extension)."
     )
     note: str | None = strawberry.field(description="The registrar's note (an extension).")
+    entry: JSON = strawberry.field(
+        resolver=_entry,
+        description=(
+            "The change as it is written in a change file (orgchange/v1): its type, id, effective "
+            "date, decision, note and its type's own fields; for a correct_change, its replacement "
+            "in full. What a correction starts from (an extension)."
+        ),
+    )
 
     @classmethod
     def from_row(cls, row: ChangeRow, listing: Unreported | None = None) -> Change:
