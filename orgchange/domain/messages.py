@@ -233,6 +233,21 @@ REQUEST_CODES: dict[str, Template] = {
     ),
     "BACKUP_FAILED": T("pg_dump misslyckades", "pg_dump failed"),
     "RESTORE_FAILED": T("återställningen misslyckades", "the restore failed"),
+    # Delegated decisions (docs/decisions.md).
+    "DECISIONS_MALFORMED": T(
+        "beslutsfilen eller ett beslut i den går inte att läsa", "the decisions file or a decision in it cannot be read"
+    ),
+    "PERSONAL_DATA": T(
+        "ett personnummer eller samordningsnummer i ett fält", "a personal identity or co-ordination number in a field"
+    ),
+    "DECISION_CONFLICT": T(
+        "ett besluts id är redan registrerat med annat innehåll",
+        "a decision's id was recorded before with other content",
+    ),
+    "DECISION_REPORT_REFUSED": T(
+        "beslut som inte kan anmälas, eller en anmälan som inte kan antecknas",
+        "decisions that cannot be reported, or a report that cannot be noted",
+    ),
 }
 CODES: dict[str, Template] = {**RULES, **REQUEST_CODES}
 
@@ -1312,6 +1327,72 @@ MESSAGES: dict[str, Template] = {
         "pg_restore failed: {problem}; nothing was changed (RESTORE_FAILED)",
     ),
     "RESTORE_FAILED:unknown": T("okänt fel", "unknown error"),
+    # Delegated decisions.
+    "DECISIONS_MALFORMED": T(
+        "beslutsfilen går inte att läsa (DECISIONS_MALFORMED)", "the decisions file cannot be read (DECISIONS_MALFORMED)"
+    ),
+    "DECISIONS_MALFORMED:item": T("beslut #{index}{ident}", "decision #{index}{ident}"),
+    "DECISIONS_MALFORMED:row": T("rad {line}", "line {line}"),
+    "DECISIONS_MALFORMED:not-a-mapping": T(
+        "{label}: ett beslut är en mappning med id, delegation, decided_by, date och matter",
+        "{label}: a decision is a mapping with id, delegation, decided_by, date and matter",
+    ),
+    "DECISIONS_MALFORMED:nul": T("{label}: ett fält innehåller ett NUL-tecken", "{label}: a field holds a NUL character"),
+    "DECISIONS_MALFORMED:field": T("{label}: {problem}", "{label}: {problem}"),
+    "DECISIONS_MALFORMED:not-a-file": T(
+        "{source}: en beslutsfil är en mappning med 'format' och 'decisions'",
+        "{source}: a decisions file is a mapping with 'format' and 'decisions'",
+    ),
+    "DECISIONS_MALFORMED:unknown-fields": T(
+        "{source}: okända fält: {fields}", "{source}: unknown fields: {fields}"
+    ),
+    "DECISIONS_MALFORMED:format": T(
+        "{source}: 'format' måste vara '{expected}' (fann {found})",
+        "{source}: 'format' must be '{expected}' (found {found})",
+    ),
+    "DECISIONS_MALFORMED:list": T("{source}: 'decisions' måste vara en lista", "{source}: 'decisions' must be a list"),
+    "DECISIONS_MALFORMED:too-many": T(
+        "{source}: {count} beslut; högst {limit} i en fil", "{source}: {count} decisions; at most {limit} in one file"
+    ),
+    "DECISIONS_MALFORMED:unreadable": T("{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"),
+    "PERSONAL_DATA:field": T(
+        "{label}: fältet '{field}' innehåller ett personnummer eller samordningsnummer ({number}); "
+        "registret är allmän handling och tar inte emot personuppgifter (PERSONAL_DATA)",
+        "{label}: field '{field}' holds a personal identity or co-ordination number ({number}); "
+        "the register is a public record and takes no personal data (PERSONAL_DATA)",
+    ),
+    "DECISION_CONFLICT:twice": T(
+        "beslut #{index} ({ident}): id:t står redan tidigare i filen med annat innehåll (DECISION_CONFLICT)",
+        "decision #{index} ({ident}): the id is used earlier in the file with other content (DECISION_CONFLICT)",
+    ),
+    "DECISION_CONFLICT:recorded": T(
+        "beslut #{index} ({ident}): ett beslut med det id:t är redan registrerat med annat innehåll "
+        "(DECISION_CONFLICT)",
+        "decision #{index} ({ident}): a decision with that id was recorded before with other content "
+        "(DECISION_CONFLICT)",
+    ),
+    "DECISION_REPORT_REFUSED:none": T("inga beslut att anmäla", "no decisions to report"),
+    "DECISION_REPORT_REFUSED:unknown": T("beslutet '{ident}' är inte registrerat", "decision '{ident}' is not recorded"),
+    "DECISION_REPORT_REFUSED:elsewhere": T(
+        "beslutet '{ident}' anmäls till {report_to}, inte till '{to}'",
+        "decision '{ident}' is reported to {report_to}, not to '{to}'",
+    ),
+    "DECISION_REPORT_REFUSED:nobody": T("ingen (ska inte anmälas)", "nobody (not to be reported)"),
+    "DECISION_REPORT_REFUSED:already": T(
+        "beslutet '{ident}' anmäldes redan till sammanträdet {meeting}",
+        "decision '{ident}' was reported already, to the meeting of {meeting}",
+    ),
+    "DECISION_REPORT_REFUSED:paragraph": T(
+        "paragrafen ska vara en rad text på högst 200 tecken", "the paragraph must be one line of at most 200 characters"
+    ),
+    "DECISION_REPORT_REFUSED:no-report": T(
+        "inga beslut anmäldes till '{to}' för sammanträdet {meeting}",
+        "no decisions were reported to '{to}' for the meeting of {meeting}",
+    ),
+    "DECISION_REPORT_REFUSED:noted": T(
+        "anmälan till '{to}' för sammanträdet {meeting} är redan antecknad ({paragraph})",
+        "the report to '{to}' for the meeting of {meeting} is noted already ({paragraph})",
+    ),
 }
 
 
