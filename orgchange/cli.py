@@ -224,8 +224,23 @@ def demo(obj: Context) -> None:
     with _user_errors():
         text = resources.files("orgchange").joinpath("sample", SAMPLE).read_bytes()
         _record_file(obj, parse_change_file(text, SAMPLE), SAMPLE)
+        _record_sample_decisions(obj)
         first, last = obj.app.read_model.first_and_last_effective()
         click.echo(f"The register runs from {first} to {last}. Try: orgchange chart --as-of 2017-03-01")
+
+
+def _record_sample_decisions(obj: Context) -> None:
+    """The sample's delegated decisions (illustrative), some without support after 2017."""
+    from orgchange.application import decisions
+
+    with _decision_errors():
+        body = resources.files("orgchange").joinpath("sample", DECISIONS_SAMPLE).read_bytes()
+        entries = decisions.parse_decisions(body, DECISIONS_SAMPLE)
+        result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
+        click.echo(
+            f"{DECISIONS_SAMPLE}: {len(result.recorded)} delegated decision(s) recorded (illustrative), "
+            f"{len(result.skipped)} already recorded and skipped"
+        )
 
 
 @cli.command(help="The org chart as of a date.")
@@ -642,6 +657,78 @@ def _remember(obj: Context, output: str | None, kind: str, description: str, sta
         record_output(
             obj.app.engine, kind, description, (start, end or start), get_settings().recorded_by(), output
         )
+
+
+# --- delegated decisions (docs/decisions.md) ---------------------------------------------------
+
+DECISIONS_SAMPLE = "nacka-decisions-2016-2018.yaml"
+
+
+@contextmanager
+def _decision_errors() -> Iterator[None]:
+    """Refused decisions: exit 2 for a file that cannot be read, 1 for one refused as it stands."""
+    from orgchange.application.decisions import DecisionsRefused
+
+    try:
+        yield
+    except DecisionsRefused as error:
+        for problem in error.problems:
+            _echo(f"error: {problem}", err=True)
+        _echo(str(messages.text("CHANGE_REJECTED:nothing-recorded")), err=True)
+        sys.exit(2 if error.code == "DECISIONS_MALFORMED" else 1)
+
+
+@cli.group("decisions", help="Decisions taken under delegation (delegationsbeslut): import and list them.")
+def decisions_group() -> None:
+    pass
+
+
+@decisions_group.command("import", help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping).")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--mapping", type=click.Path(dir_okay=False), help="A column mapping for a CSV or XLSX file.")
+@pass_context
+def decisions_import(obj: Context, file: str, mapping: str | None) -> None:
+    from orgchange.application import decisions
+
+    with _user_errors(), _decision_errors():
+        entries = decisions.load_decisions(file, mapping)
+        result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
+        click.echo(
+            f"{file}: {len(result.recorded)} decision(s) recorded, "
+            f"{len(result.skipped)} already recorded and skipped"
+        )
+
+
+@decisions_group.command("list", help="Delegated decisions, by decision date, with their findings.")
+@click.option("--board", metavar="KEY", help="Those reported (or not to be reported) to this board or post.")
+@click.option("--from", "start", type=DAY, help="Decided on or after this day.")
+@click.option("--to", "end", type=DAY, help="Decided on or before this day.")
+@click.option("--unreported", is_flag=True, help="Only those not yet reported.")
+@click.option("--known-at", "known_at", type=INSTANT, help="As the register knew them then.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "html"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def decisions_list(obj: Context, board, start, end, unreported: bool, known_at, fmt: str, output) -> None:
+    from orgchange.application import decisions
+
+    with _user_errors(), _decision_errors():
+        rows = decisions.listing(
+            obj.app, board=board, start=start, end=end, unreported=unreported or None, known_at=known_at
+        )
+        if fmt == "json":
+            shown = [decisions.as_json(row) for row in rows]
+            _write((json_for_terminal(shown) if not output else decisions.dumps(rows)).encode() + b"\n", output)
+        elif fmt == "csv":
+            _write(decisions.as_csv(rows).encode("utf-8"), output)
+        elif fmt == "html":
+            _write(decisions.as_html(rows, board=board, start=start, end=end).encode("utf-8"), output)
+        else:
+            text = decisions.as_text(rows)
+            if output:
+                _write(text.encode("utf-8"), output)
+            else:
+                for line in text.splitlines():
+                    _echo(line)
 
 
 def _write(data: bytes, output: str | None) -> None:

@@ -148,15 +148,39 @@ def parse_decisions(body: str | bytes, source: str = "request body") -> list[Del
     return entries
 
 
-def load_decisions(path: str | Path) -> list[DelegatedDecisionEntry]:
+def load_decisions(path: str | Path, mapping: str | Path | None = None) -> list[DelegatedDecisionEntry]:
+    """The decisions of a file: `orgchange-decisions/v1` (JSON or YAML), or a CSV or XLSX export
+    with a column `mapping` (docs/decisions.md#importing-from-the-case-management-system)."""
     source = str(path)
+    if mapping is not None or Path(path).suffix.lower() in (".csv", ".xlsx"):
+        return load_table(path, mapping)
     try:
         body = Path(path).read_bytes()
     except OSError as error:
         raise DecisionsRefused(
-            "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:unreadable", source=source, problem=error.strerror or str(error))]
+            "DECISIONS_MALFORMED",
+            [messages.text("DECISIONS_MALFORMED:unreadable", source=source, problem=error.strerror or str(error))],
         ) from None
     return parse_decisions(body, source)
+
+
+def load_table(path: str | Path, mapping: str | Path | None) -> list[DelegatedDecisionEntry]:
+    """A CSV or XLSX export of decisions, read with a column mapping; refused whole when a row
+    is bad, naming its line and column."""
+    source = str(path)
+    if mapping is None:
+        raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:mapping", source=source)])
+    try:
+        from . import tables  # type: ignore[attr-defined]
+    except ImportError:
+        raise DecisionsRefused(
+            "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=source)]
+        ) from None
+    return _entries_of_table(tables, path, mapping)
+
+
+def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> list[DelegatedDecisionEntry]:
+    raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=str(path))])
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -379,3 +403,94 @@ def as_json(row: dm.DecisionRow) -> dict[str, Any]:
 
 def dumps(rows: Sequence[dm.DecisionRow]) -> str:
     return json.dumps([as_json(r) for r in rows], ensure_ascii=False, indent=2)
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+def listing(
+    app: OrgChange,
+    *,
+    board: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    unreported: bool | None = None,
+    known_at: datetime | None = None,
+    limit: int = 100_000,
+) -> list[dm.DecisionRow]:
+    """The decisions of a board (or post) and period, by decision date."""
+    reader = dm.DecisionReader(app.engine)
+    return reader.page(
+        board=board, start=start, end=end, unreported=unreported, known_at=known_at, first=limit
+    ).rows
+
+
+CSV_COLUMNS = ("id", "date", "delegationId", "decidedBy", "matter", "reference", "amount", "reportTo", "reportedAt", "findings")
+
+
+def as_csv(rows: Sequence[dm.DecisionRow]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        shown = as_json(row)
+        shown["findings"] = " | ".join(row.findings)
+        writer.writerow([_csv_safe(shown[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _csv_safe(value: Any) -> str:
+    """A cell as text; one that a spreadsheet would take for a formula is quoted with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def as_text(rows: Sequence[dm.DecisionRow]) -> str:
+    if not rows:
+        return "Inga delegationsbeslut.\n"
+    lines = []
+    for row in rows:
+        told = f"anmäls till {row.report_to}" if row.report_to else "anmäls inte"
+        reported = f", anmält {row.reported_at.isoformat()}" if row.reported_at else ""
+        lines.append(
+            f"{row.date.isoformat()}  {row.id}  {row.delegation_id or row.delegation_ref}  {row.decided_by}  "
+            f"{row.matter} ({told}{reported})"
+        )
+        lines.extend(f"    ! {finding}" for finding in row.findings)
+    return "\n".join(lines) + "\n"
+
+
+def as_html(
+    rows: Sequence[dm.DecisionRow], *, board: str | None = None, start: date | None = None, end: date | None = None
+) -> str:
+    """A page of its own: the decisions, those with findings first and marked."""
+    from html import escape
+
+    ordered = sorted(rows, key=lambda r: (not r.findings, r.date, r.id))
+    period = " – ".join(d.isoformat() for d in (start, end) if d is not None)
+    title = "Delegationsbeslut" + (f" – {board}" if board else "") + (f", {period}" if period else "")
+    body = []
+    for row in ordered:
+        findings = "".join(f"<li>{escape(f)}</li>" for f in row.findings)
+        body.append(
+            f'<tr class="{"finding" if row.findings else "clean"}"><td>{escape(row.date.isoformat())}</td>'
+            f"<td>{escape(row.id)}</td><td>{escape(row.delegation_id or row.delegation_ref)}</td>"
+            f"<td>{escape(row.decided_by)}</td><td>{escape(row.matter)}</td>"
+            f"<td>{escape(row.reference or '')}</td>"
+            f"<td>{escape(row.report_to or 'anmäls inte')}</td>"
+            f"<td>{'<ul>' + findings + '</ul>' if findings else 'Inga'}</td></tr>"
+        )
+    return (
+        '<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8"><title>'
+        + escape(title)
+        + "</title><style>tr.finding{background:#fde8e8}th,td{text-align:left;vertical-align:top;padding:.2em .5em}"
+        "</style></head><body><h1>"
+        + escape(title)
+        + "</h1><table><thead><tr><th>Datum</th><th>Beslut</th><th>Delegation</th><th>Beslutat av</th>"
+        "<th>Ärende</th><th>Diarienummer</th><th>Anmäls till</th><th>Iakttagelser</th></tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></body></html>\n"
+    )

@@ -1354,6 +1354,14 @@ MESSAGES: dict[str, Template] = {
     "DECISIONS_MALFORMED:too-many": T(
         "{source}: {count} beslut; högst {limit} i en fil", "{source}: {count} decisions; at most {limit} in one file"
     ),
+    "DECISIONS_MALFORMED:mapping": T(
+        "{source}: en CSV- eller XLSX-fil läses med en kolumnmappning (--mapping)",
+        "{source}: a CSV or XLSX file is read with a column mapping (--mapping)",
+    ),
+    "DECISIONS_MALFORMED:no-tables": T(
+        "{source}: den här versionen läser inte CSV- eller XLSX-filer; använd JSON eller YAML",
+        "{source}: this version does not read CSV or XLSX files; use JSON or YAML",
+    ),
     "DECISIONS_MALFORMED:unreadable": T("{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"),
     "PERSONAL_DATA:field": T(
         "{label}: fältet '{field}' innehåller ett personnummer eller samordningsnummer ({number}); "
