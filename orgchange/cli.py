@@ -683,7 +683,9 @@ def decisions_group() -> None:
     pass
 
 
-@decisions_group.command("import", help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping).")
+@decisions_group.command(
+    "import", help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping)."
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--mapping", type=click.Path(dir_okay=False), help="A column mapping for a CSV or XLSX file.")
 @pass_context
@@ -717,7 +719,9 @@ def decisions_list(obj: Context, board, start, end, unreported: bool, known_at, 
         )
         if fmt == "json":
             shown = [decisions.as_json(row) for row in rows]
-            _write((json_for_terminal(shown) if not output else decisions.dumps(rows)).encode() + b"\n", output)
+            _write(
+                (json_for_terminal(shown) if not output else decisions.dumps(rows)).encode() + b"\n", output
+            )
         elif fmt == "csv":
             _write(decisions.as_csv(rows).encode("utf-8"), output)
         elif fmt == "html":

@@ -11,6 +11,7 @@ delegationsordning made another (`recorded_to`), so `knownAt` shows the findings
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -252,7 +253,10 @@ def recorded_contents(connection: Connection, ids: Sequence[str]) -> dict[str, s
     found: dict[str, str] = {}
     for chunk in chunks(list(ids)):
         found.update(
-            dict(connection.execute(select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))).all())
+            (row[0], row[1])
+            for row in connection.execute(
+                select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))
+            )
         )
     return found
 
@@ -347,11 +351,16 @@ def affected_by(connection: Connection, at: datetime) -> list[str]:
     related = set(delegations)
     conditions = []
     if delegations:
-        conditions += [v.c.parent_delegation_id.in_(sorted(delegations)), v.c.delegation_id.in_(sorted(delegations))]
+        conditions += [
+            v.c.parent_delegation_id.in_(sorted(delegations)),
+            v.c.delegation_id.in_(sorted(delegations)),
+        ]
     if holders:
         conditions += [v.c.to_id.in_(sorted(holders)), v.c.substitute_id.in_(sorted(holders))]
     rows = connection.execute(
-        select(v.c.delegation_id, v.c.parent_delegation_id, v.c.code).where(v.c.recorded_to.is_(None), or_(*conditions))
+        select(v.c.delegation_id, v.c.parent_delegation_id, v.c.code).where(
+            v.c.recorded_to.is_(None), or_(*conditions)
+        )
     ).all()
     codes = set()
     for key, parent, code in rows:
@@ -372,14 +381,18 @@ def affected_by(connection: Connection, at: datetime) -> list[str]:
     refs = sorted(related | codes)
     found: set[str] = set()
     for chunk in chunks(sorted(related)):
-        found.update(r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.in_(chunk))))
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.in_(chunk)))
+        )
     for chunk in chunks(refs):
-        found.update(r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_ref.in_(chunk))))
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_ref.in_(chunk)))
+        )
     for chunk in chunks(sorted(holders)):
-        found.update(r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.decided_by.in_(chunk))))
-    found.update(
-        r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.is_(None)))
-    )
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.decided_by.in_(chunk)))
+        )
+    found.update(r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.is_(None))))
     return sorted(found)
 
 
@@ -398,7 +411,9 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
                 select(c).where(c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None))
             )
         }
-        stored = connection.execute(select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))).all()
+        stored = connection.execute(
+            select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))
+        ).all()
         for decision_id, content in stored:
             entry = entry_of(content)
             checked = checker.check(entry)
@@ -429,10 +444,13 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
     return changed
 
 
-def write_report(connection: Connection, to: str, meeting: date, decision_ids: Sequence[str], at: datetime) -> None:
+def write_report(
+    connection: Connection, to: str, meeting: date, decision_ids: Sequence[str], at: datetime
+) -> None:
     r, m = decision_reports, decision_report_meetings
     connection.execute(
-        insert(r), [{"decision_id": i, "to_id": to, "meeting": meeting, "recorded_at": at} for i in decision_ids]
+        insert(r),
+        [{"decision_id": i, "to_id": to, "meeting": meeting, "recorded_at": at} for i in decision_ids],
     )
     exists = connection.execute(select(m.c.to_id).where(m.c.to_id == to, m.c.meeting == meeting)).first()
     if exists is None:
@@ -442,7 +460,9 @@ def write_report(connection: Connection, to: str, meeting: date, decision_ids: S
 def write_note(connection: Connection, to: str, meeting: date, paragraph: str, at: datetime) -> None:
     m = decision_report_meetings
     connection.execute(
-        update(m).where(m.c.to_id == to, m.c.meeting == meeting).values(noted_paragraph=paragraph, noted_at=at)
+        update(m)
+        .where(m.c.to_id == to, m.c.meeting == meeting)
+        .values(noted_paragraph=paragraph, noted_at=at)
     )
 
 
@@ -469,7 +489,7 @@ class DecisionRow:
     delegation_id: str | None
     delegation_ref: str
     decided_by: str
-    date: date
+    date: dt.date
     matter: str
     reference: str | None
     amount: float | None
@@ -479,7 +499,7 @@ class DecisionRow:
     not_reported: bool
     findings: tuple[str, ...]
     reported_to: str | None
-    reported_at: date | None  # the meeting it was reported to
+    reported_at: dt.date | None  # the meeting it was reported to
     noted_paragraph: str | None
     recorded_at: datetime
     recorded_by: str
@@ -567,9 +587,7 @@ class DecisionReader(Reader):
         if ids is not None:
             conditions.append(d.c.decision_id.in_(list(ids)))
         if board is not None:
-            conditions.append(
-                or_(report_col == board, and_(board_col == board, not_reported_col.is_(True)))
-            )
+            conditions.append(or_(report_col == board, and_(board_col == board, not_reported_col.is_(True))))
         if decided_by is not None:
             conditions.append(d.c.decided_by == decided_by)
         if delegation is not None:
@@ -602,21 +620,18 @@ class DecisionReader(Reader):
         end_cursor = cursor_of(offset + len(rows)) if rows else None
         return DecisionPage(decision_rows, total, has_next, end_cursor)
 
-    def _rows(self, connection: Connection, rows: list[Any], known_at: datetime | None) -> list[DecisionRow]:
+    def _rows(
+        self, connection: Connection, rows: Sequence[Any], known_at: datetime | None
+    ) -> list[DecisionRow]:
         ids = [row.decision_id for row in rows]
         c, r, m = decision_checks, decision_reports, decision_report_meetings
         findings: dict[str, str] = {}
         if known_at is None:
             for chunk in chunks(ids):
-                findings.update(
-                    dict(
-                        connection.execute(
-                            select(c.c.decision_id, c.c.findings).where(
-                                c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None)
-                            )
-                        ).all()
-                    )
+                query = select(c.c.decision_id, c.c.findings).where(
+                    c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None)
                 )
+                findings.update((row[0], row[1]) for row in connection.execute(query))
         reports: dict[str, tuple[str, date, str | None]] = {}
         for chunk in chunks(ids):
             query = (
@@ -627,7 +642,9 @@ class DecisionReader(Reader):
             if known_at is not None:
                 query = query.where(r.c.recorded_at <= known_at)
             for decision_id, to, meeting, paragraph, noted_at in connection.execute(query):
-                noted = paragraph if known_at is None or (noted_at is not None and noted_at <= known_at) else None
+                noted = (
+                    paragraph if known_at is None or (noted_at is not None and noted_at <= known_at) else None
+                )
                 reports[decision_id] = (to, meeting, noted)
         out = []
         for row in rows:

@@ -189,11 +189,15 @@ def test_decisions_under_a_vidaredelegation_go_to_the_forvaltningschef_not_the_b
     assert [r.id for r in listing(org, board="ntn")] == ["board"]
     assert [r.id for r in listing(org, board="forvaltningschef")] == ["chief", "chief-direct"]
     assert {r.id: r.delegation_id for r in listing(org)} == {
-        "board": "n1", "chief": "n1-enh", "chief-direct": "n1-enh"
+        "board": "n1",
+        "chief": "n1-enh",
+        "chief-direct": "n1-enh",
     }
 
 
-def test_a_delegation_marked_not_to_be_reported_keeps_its_decisions_off_the_boards_list(org: OrgChange) -> None:
+def test_a_delegation_marked_not_to_be_reported_keeps_its_decisions_off_the_boards_list(
+    org: OrgChange,
+) -> None:
     """6 kap. 40 §: the board decides the extent; such decisions are listed as not to be reported."""
     record(org, decision("quiet", "N.4", "handlaggare", "2016-06-01"))
     assert listing(org, board="ntn", unreported=True) == []
@@ -279,7 +283,11 @@ def test_decisions_are_events_of_their_own_streams_not_of_the_register(org: OrgC
 
 def test_a_rebuild_gives_the_decisions_the_same_checks_as_recording_them_did(org: OrgChange) -> None:
     """Read models are rebuildable and equal to the incremental ones, the checks as known over time too."""
-    record(org, decision("a", "N.2", "handlaggare", "2016-06-01"), decision("b", "N.1", "enhetschef", "2016-06-01"))
+    record(
+        org,
+        decision("a", "N.2", "handlaggare", "2016-06-01"),
+        decision("b", "N.1", "enhetschef", "2016-06-01"),
+    )
     before = datetime.now(UTC)
     amend = """
 format: orgchange/v1
@@ -297,7 +305,11 @@ def test_reporting_decisions_to_a_meeting_and_noting_it(org: OrgChange) -> None:
     """Reported once, to the board they belong to; the § noted once."""
     from datetime import date
 
-    record(org, decision("d1", "N.1", "forvaltningschef", "2016-06-01"), decision("d2", "N.1", "enhetschef", "2016-06-01"))
+    record(
+        org,
+        decision("d1", "N.1", "forvaltningschef", "2016-06-01"),
+        decision("d2", "N.1", "enhetschef", "2016-06-01"),
+    )
     meeting = date(2016, 9, 1)
     with pytest.raises(DecisionsRefused) as refused:
         report_decisions(org, "ntn", meeting, ["d1", "d2"], "test")
@@ -332,4 +344,6 @@ def test_a_personnummer_or_samordningsnummer_with_a_valid_check_digit_is_refused
 def test_a_number_with_an_invalid_check_digit_is_no_personnummer(org: OrgChange) -> None:
     """A diarienummer-like number that fails the Luhn check is recorded."""
     assert find_identity_number("811218-9875") is None
-    assert record(org, decision("d1", "N.1", "forvaltningschef", "2016-06-01", reference="811218-9875")) == ["d1"]
+    assert record(org, decision("d1", "N.1", "forvaltningschef", "2016-06-01", reference="811218-9875")) == [
+        "d1"
+    ]

@@ -61,7 +61,9 @@ class DelegatedDecision:
     findings: list[str] = strawberry.field(description="Plain Swedish; empty when the decision had support.")
     reported_at: dt.date | None = strawberry.field(description="The meeting it was reported to.")
     reported: DecisionReported | None = strawberry.field(description="The report and its § (an extension).")
-    delegation_ref: str = strawberry.field(description="The delegation as the decision named it: a key or a code.")
+    delegation_ref: str = strawberry.field(
+        description="The delegation as the decision named it: a key or a code."
+    )
     acting_as_substitute: bool
     not_reported: bool = strawberry.field(
         description="The board decided that decisions under the delegation are not reported to it."
@@ -84,7 +86,9 @@ class DelegatedDecision:
             reported_at=row.reported_at,
             reported=(
                 DecisionReported(
-                    to=strawberry.ID(row.reported_to or ""), meeting=row.reported_at, noted_paragraph=row.noted_paragraph
+                    to=strawberry.ID(row.reported_to or ""),
+                    meeting=row.reported_at,
+                    noted_paragraph=row.noted_paragraph,
                 )
                 if row.reported_at is not None
                 else None
@@ -230,5 +234,7 @@ NOTE_DESCRIPTION = "The board noted the delegated decisions reported for a meeti
 async def note_decision_report(info: Info, board: strawberry.ID, meeting: dt.date, paragraph: str) -> bool:
     caller = info.context.require_writer()
     orgchange = info.context.orgchange
-    await _writing(lambda: decisions.note_decision_report(orgchange, str(board), meeting, paragraph, caller.name))
+    await _writing(
+        lambda: decisions.note_decision_report(orgchange, str(board), meeting, paragraph, caller.name)
+    )
     return True

@@ -72,7 +72,9 @@ decisions:
         }
     },
 )
-async def record_decisions(request: Request, caller: WriterDep, orgchange: OrgChangeDep) -> RecordedDecisions | JSONResponse:
+async def record_decisions(
+    request: Request, caller: WriterDep, orgchange: OrgChangeDep
+) -> RecordedDecisions | JSONResponse:
     if _media_type(request) not in ACCEPTED_MEDIA_TYPES:
         return JSONResponse(
             {
@@ -100,7 +102,9 @@ async def record_decisions(request: Request, caller: WriterDep, orgchange: OrgCh
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     except ConcurrentWriteError as error:
-        return JSONResponse({"errors": [str(error)], "code": "CONCURRENT_WRITE"}, status_code=status.HTTP_409_CONFLICT)
+        return JSONResponse(
+            {"errors": [str(error)], "code": "CONCURRENT_WRITE"}, status_code=status.HTTP_409_CONFLICT
+        )
     except DatabaseUnavailable as error:
         log.error("recording decisions: %s", error)
         return JSONResponse(

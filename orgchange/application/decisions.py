@@ -84,14 +84,19 @@ def parse_decision(item: Any, index: int, where: Text | None = None) -> Delegate
     """One decision of a body or file, or `DecisionsRefused` naming it (and `where`, for a row)."""
     label = where or _label(index, item)
     if not isinstance(item, dict):
-        raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:not-a-mapping", label=label)])
+        raise DecisionsRefused(
+            "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:not-a-mapping", label=label)]
+        )
     if holds_nul(item):
         raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:nul", label=label)])
     found = list(scan(item))
     if found:
         raise DecisionsRefused(
             "PERSONAL_DATA",
-            [messages.text("PERSONAL_DATA:field", label=label, field=f.field, number=f.masked) for f in found],
+            [
+                messages.text("PERSONAL_DATA:field", label=label, field=f.field, number=f.masked)
+                for f in found
+            ],
         )
     try:
         return DelegatedDecisionEntry.model_validate(item)
@@ -99,7 +104,11 @@ def parse_decision(item: Any, index: int, where: Text | None = None) -> Delegate
         raise DecisionsRefused(
             "DECISIONS_MALFORMED",
             [
-                messages.text("DECISIONS_MALFORMED:field", label=label, problem=_describe(e, ".".join(map(str, e["loc"]))))
+                messages.text(
+                    "DECISIONS_MALFORMED:field",
+                    label=label,
+                    problem=_describe(e, ".".join(map(str, e["loc"]))),
+                )
                 for e in error.errors()[:MAX_PROBLEMS]
             ],
         ) from None
@@ -114,14 +123,20 @@ def parse_decisions(body: str | bytes, source: str = "request body") -> list[Del
     except MalformedInput as error:
         raise DecisionsRefused("DECISIONS_MALFORMED", error.reasons) from None
     if not isinstance(data, dict):
-        raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:not-a-file", source=source)])
+        raise DecisionsRefused(
+            "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:not-a-file", source=source)]
+        )
     problems: list[str | Text] = []
     unknown = sorted(str(k) for k in data if k not in ("format", "decisions"))
     if unknown:
-        problems.append(messages.text("DECISIONS_MALFORMED:unknown-fields", source=source, fields=", ".join(unknown)))
+        problems.append(
+            messages.text("DECISIONS_MALFORMED:unknown-fields", source=source, fields=", ".join(unknown))
+        )
     if data.get("format") != FORMAT:
         problems.append(
-            messages.text("DECISIONS_MALFORMED:format", source=source, expected=FORMAT, found=_shown(data.get("format")))
+            messages.text(
+                "DECISIONS_MALFORMED:format", source=source, expected=FORMAT, found=_shown(data.get("format"))
+            )
         )
     items = data.get("decisions")
     if not isinstance(items, list):
@@ -130,7 +145,11 @@ def parse_decisions(body: str | bytes, source: str = "request body") -> list[Del
     if len(items) > MAX_DECISIONS:
         raise DecisionsRefused(
             "DECISIONS_MALFORMED",
-            [messages.text("DECISIONS_MALFORMED:too-many", source=source, count=len(items), limit=MAX_DECISIONS)],
+            [
+                messages.text(
+                    "DECISIONS_MALFORMED:too-many", source=source, count=len(items), limit=MAX_DECISIONS
+                )
+            ],
         )
     entries: list[DelegatedDecisionEntry] = []
     code = "DECISIONS_MALFORMED"
@@ -159,7 +178,11 @@ def load_decisions(path: str | Path, mapping: str | Path | None = None) -> list[
     except OSError as error:
         raise DecisionsRefused(
             "DECISIONS_MALFORMED",
-            [messages.text("DECISIONS_MALFORMED:unreadable", source=source, problem=error.strerror or str(error))],
+            [
+                messages.text(
+                    "DECISIONS_MALFORMED:unreadable", source=source, problem=error.strerror or str(error)
+                )
+            ],
         ) from None
     return parse_decisions(body, source)
 
@@ -169,9 +192,11 @@ def load_table(path: str | Path, mapping: str | Path | None) -> list[DelegatedDe
     is bad, naming its line and column."""
     source = str(path)
     if mapping is None:
-        raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:mapping", source=source)])
+        raise DecisionsRefused(
+            "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:mapping", source=source)]
+        )
     try:
-        from . import tables  # type: ignore[attr-defined]
+        from . import tables
     except ImportError:
         raise DecisionsRefused(
             "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=source)]
@@ -180,7 +205,9 @@ def load_table(path: str | Path, mapping: str | Path | None) -> list[DelegatedDe
 
 
 def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> list[DelegatedDecisionEntry]:
-    raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=str(path))])
+    raise DecisionsRefused(
+        "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=str(path))]
+    )
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -208,7 +235,9 @@ def _instant() -> datetime:
     return datetime.now(UTC)
 
 
-def record_decisions(app: OrgChange, entries: Sequence[DelegatedDecisionEntry], recorded_by: str) -> DecisionsResult:
+def record_decisions(
+    app: OrgChange, entries: Sequence[DelegatedDecisionEntry], recorded_by: str
+) -> DecisionsResult:
     """Record decisions atomically, each id once (the same id with the same content is skipped;
     with other content refused); each is checked against the delegationsordning of its day."""
     app._writing()
@@ -267,7 +296,9 @@ def recheck_after(connection: Connection, recorded_at: datetime) -> int:
 # --- reporting -------------------------------------------------------------------------------
 
 
-def report_decisions(app: OrgChange, to: str, meeting: date, decision_ids: Sequence[str], recorded_by: str) -> None:
+def report_decisions(
+    app: OrgChange, to: str, meeting: date, decision_ids: Sequence[str], recorded_by: str
+) -> None:
     """Decisions reported (anmälda) to `to` (a board, or a förvaltningschef's post) for a meeting."""
     app._writing()
     if not decision_ids:
@@ -284,21 +315,30 @@ def report_decisions(app: OrgChange, to: str, meeting: date, decision_ids: Seque
             elif row.report_to != to:
                 problems.append(
                     messages.text(
-                        "DECISION_REPORT_REFUSED:elsewhere", ident=decision_id, to=to,
+                        "DECISION_REPORT_REFUSED:elsewhere",
+                        ident=decision_id,
+                        to=to,
                         report_to=row.report_to or messages.text("DECISION_REPORT_REFUSED:nobody"),
                     )
                 )
             elif row.reported_at is not None:
                 problems.append(
-                    messages.text("DECISION_REPORT_REFUSED:already", ident=decision_id, meeting=row.reported_at)
+                    messages.text(
+                        "DECISION_REPORT_REFUSED:already", ident=decision_id, meeting=row.reported_at
+                    )
                 )
         if problems:
             raise DecisionsRefused("DECISION_REPORT_REFUSED", problems[:MAX_PROBLEMS])
         at = _instant()
         ids = list(dict.fromkeys(decision_ids))
         event = DecisionsReported(  # type: ignore[call-arg]
-            originator_id=uuid4(), originator_version=1, timestamp=at, to=to, meeting=meeting,
-            decision_ids=ids, recorded_by=recorded_by,
+            originator_id=uuid4(),
+            originator_version=1,
+            timestamp=at,
+            to=to,
+            meeting=meeting,
+            decision_ids=ids,
+            recorded_by=recorded_by,
         )
         before, last = _save(app, event)
         dm.write_report(connection, to, meeting, ids, at)
@@ -310,24 +350,36 @@ def note_decision_report(app: OrgChange, to: str, meeting: date, paragraph: str,
     app._writing()
     paragraph = paragraph.strip()
     if not paragraph or len(paragraph) > 200 or holds_nul(paragraph) or any(ord(c) < 32 for c in paragraph):
-        raise DecisionsRefused("DECISION_REPORT_REFUSED", [messages.text("DECISION_REPORT_REFUSED:paragraph")])
+        raise DecisionsRefused(
+            "DECISION_REPORT_REFUSED", [messages.text("DECISION_REPORT_REFUSED:paragraph")]
+        )
     with app.datastore.transaction(commit=True) as session:
         connection = session.connection()
         m = dm.decision_report_meetings
         row = connection.execute(select(m).where(m.c.to_id == to, m.c.meeting == meeting)).first()
         if row is None:
             raise DecisionsRefused(
-                "DECISION_REPORT_REFUSED", [messages.text("DECISION_REPORT_REFUSED:no-report", to=to, meeting=meeting)]
+                "DECISION_REPORT_REFUSED",
+                [messages.text("DECISION_REPORT_REFUSED:no-report", to=to, meeting=meeting)],
             )
         if row.noted_paragraph is not None:
             raise DecisionsRefused(
                 "DECISION_REPORT_REFUSED",
-                [messages.text("DECISION_REPORT_REFUSED:noted", to=to, meeting=meeting, paragraph=row.noted_paragraph)],
+                [
+                    messages.text(
+                        "DECISION_REPORT_REFUSED:noted", to=to, meeting=meeting, paragraph=row.noted_paragraph
+                    )
+                ],
             )
         at = _instant()
         event = DecisionReportNoted(  # type: ignore[call-arg]
-            originator_id=uuid4(), originator_version=1, timestamp=at, to=to, meeting=meeting,
-            paragraph=paragraph, recorded_by=recorded_by,
+            originator_id=uuid4(),
+            originator_version=1,
+            timestamp=at,
+            to=to,
+            meeting=meeting,
+            paragraph=paragraph,
+            recorded_by=recorded_by,
         )
         before, last = _save(app, event)
         dm.write_note(connection, to, meeting, paragraph, at)
@@ -345,7 +397,7 @@ def rebuild_decisions(app: OrgChange, connection: Connection, total: int) -> Non
     was recorded, and again at every later change of the register that touched it — the
     same rows the incremental path wrote."""
     dm.clear(connection)
-    events = []
+    events: list[Any] = []
     start: int | None = 1
     while True:
         batch = app.recorder.select_notifications(start, limit=2000, stop=total, topics=DECISION_TOPICS)
@@ -376,7 +428,9 @@ def rebuild_decisions(app: OrgChange, connection: Connection, total: int) -> Non
     catch_up(None)
     state = t.projection_state
     connection.execute(
-        update(state).where(state.c.name == "read_models", state.c.last_event_id < total).values(last_event_id=total)
+        update(state)
+        .where(state.c.name == "read_models", state.c.last_event_id < total)
+        .values(last_event_id=total)
     )
 
 
@@ -425,7 +479,18 @@ def listing(
     ).rows
 
 
-CSV_COLUMNS = ("id", "date", "delegationId", "decidedBy", "matter", "reference", "amount", "reportTo", "reportedAt", "findings")
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "delegationId",
+    "decidedBy",
+    "matter",
+    "reference",
+    "amount",
+    "reportTo",
+    "reportedAt",
+    "findings",
+)
 
 
 def as_csv(rows: Sequence[dm.DecisionRow]) -> str:
@@ -464,7 +529,11 @@ def as_text(rows: Sequence[dm.DecisionRow]) -> str:
 
 
 def as_html(
-    rows: Sequence[dm.DecisionRow], *, board: str | None = None, start: date | None = None, end: date | None = None
+    rows: Sequence[dm.DecisionRow],
+    *,
+    board: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> str:
     """A page of its own: the decisions, those with findings first and marked."""
     from html import escape
@@ -486,7 +555,8 @@ def as_html(
     return (
         '<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8"><title>'
         + escape(title)
-        + "</title><style>tr.finding{background:#fde8e8}th,td{text-align:left;vertical-align:top;padding:.2em .5em}"
+        + "</title><style>tr.finding{background:#fde8e8}"
+        "th,td{text-align:left;vertical-align:top;padding:.2em .5em}"
         "</style></head><body><h1>"
         + escape(title)
         + "</h1><table><thead><tr><th>Datum</th><th>Beslut</th><th>Delegation</th><th>Beslutat av</th>"

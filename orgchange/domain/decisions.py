@@ -80,7 +80,11 @@ class DecisionReportNoted(DomainEvent):
     recorded_by: str
 
 
-DECISION_EVENTS: tuple[type[DomainEvent], ...] = (DecisionsRecorded, DecisionsReported, DecisionReportNoted)
+DECISION_EVENTS: tuple[type[DecisionsRecorded] | type[DecisionsReported] | type[DecisionReportNoted], ...] = (
+    DecisionsRecorded,
+    DecisionsReported,
+    DecisionReportNoted,
+)
 for _event_class in DECISION_EVENTS:
     register_topic(_event_class.TOPIC, _event_class)
 
@@ -209,7 +213,9 @@ def sum_limit(limit: str | None) -> float | None:
 
 
 def kronor(amount: float) -> str:
-    whole = f"{amount:,.0f}".replace(",", " ") if amount == int(amount) else f"{amount:,.2f}".replace(",", " ")
+    whole = (
+        f"{amount:,.0f}".replace(",", " ") if amount == int(amount) else f"{amount:,.2f}".replace(",", " ")
+    )
     return f"{whole} kr"
 
 
@@ -251,7 +257,11 @@ def check(decision: DelegatedDecisionEntry, situation: Situation) -> Checked:
         held = True
     else:
         subs = situation.subdelegations.get(decision.decided_by, [])
-        in_force = [s for s in subs if s.valid_from <= decision.date and (s.valid_to is None or decision.date < s.valid_to)]
+        in_force = [
+            s
+            for s in subs
+            if s.valid_from <= decision.date and (s.valid_to is None or decision.date < s.valid_to)
+        ]
         if in_force:
             via, held = in_force[0], True
         elif subs:
@@ -270,7 +280,9 @@ def check(decision: DelegatedDecisionEntry, situation: Situation) -> Checked:
                 lacks + f"{_holder_text(decider)} innehade inte delegation {name} den dagen{_ended(decider)}."
             )
     if held and not decider.in_effect:
-        findings.append(lacks + f"{_holder_text(decider)} innehade inte delegation {name} den dagen{_ended(decider)}.")
+        findings.append(
+            lacks + f"{_holder_text(decider)} innehade inte delegation {name} den dagen{_ended(decider)}."
+        )
     if held and via is None and situation.parent is not None:
         parent_holder = holders.get(situation.parent.to)
         if parent_holder is not None and not parent_holder.in_effect:

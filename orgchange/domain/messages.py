@@ -235,10 +235,12 @@ REQUEST_CODES: dict[str, Template] = {
     "RESTORE_FAILED": T("återställningen misslyckades", "the restore failed"),
     # Delegated decisions (docs/decisions.md).
     "DECISIONS_MALFORMED": T(
-        "beslutsfilen eller ett beslut i den går inte att läsa", "the decisions file or a decision in it cannot be read"
+        "beslutsfilen eller ett beslut i den går inte att läsa",
+        "the decisions file or a decision in it cannot be read",
     ),
     "PERSONAL_DATA": T(
-        "ett personnummer eller samordningsnummer i ett fält", "a personal identity or co-ordination number in a field"
+        "ett personnummer eller samordningsnummer i ett fält",
+        "a personal identity or co-ordination number in a field",
     ),
     "DECISION_CONFLICT": T(
         "ett besluts id är redan registrerat med annat innehåll",
@@ -1329,7 +1331,8 @@ MESSAGES: dict[str, Template] = {
     "RESTORE_FAILED:unknown": T("okänt fel", "unknown error"),
     # Delegated decisions.
     "DECISIONS_MALFORMED": T(
-        "beslutsfilen går inte att läsa (DECISIONS_MALFORMED)", "the decisions file cannot be read (DECISIONS_MALFORMED)"
+        "beslutsfilen går inte att läsa (DECISIONS_MALFORMED)",
+        "the decisions file cannot be read (DECISIONS_MALFORMED)",
     ),
     "DECISIONS_MALFORMED:item": T("beslut #{index}{ident}", "decision #{index}{ident}"),
     "DECISIONS_MALFORMED:row": T("rad {line}", "line {line}"),
@@ -1337,7 +1340,9 @@ MESSAGES: dict[str, Template] = {
         "{label}: ett beslut är en mappning med id, delegation, decided_by, date och matter",
         "{label}: a decision is a mapping with id, delegation, decided_by, date and matter",
     ),
-    "DECISIONS_MALFORMED:nul": T("{label}: ett fält innehåller ett NUL-tecken", "{label}: a field holds a NUL character"),
+    "DECISIONS_MALFORMED:nul": T(
+        "{label}: ett fält innehåller ett NUL-tecken", "{label}: a field holds a NUL character"
+    ),
     "DECISIONS_MALFORMED:field": T("{label}: {problem}", "{label}: {problem}"),
     "DECISIONS_MALFORMED:not-a-file": T(
         "{source}: en beslutsfil är en mappning med 'format' och 'decisions'",
@@ -1350,9 +1355,12 @@ MESSAGES: dict[str, Template] = {
         "{source}: 'format' måste vara '{expected}' (fann {found})",
         "{source}: 'format' must be '{expected}' (found {found})",
     ),
-    "DECISIONS_MALFORMED:list": T("{source}: 'decisions' måste vara en lista", "{source}: 'decisions' must be a list"),
+    "DECISIONS_MALFORMED:list": T(
+        "{source}: 'decisions' måste vara en lista", "{source}: 'decisions' must be a list"
+    ),
     "DECISIONS_MALFORMED:too-many": T(
-        "{source}: {count} beslut; högst {limit} i en fil", "{source}: {count} decisions; at most {limit} in one file"
+        "{source}: {count} beslut; högst {limit} i en fil",
+        "{source}: {count} decisions; at most {limit} in one file",
     ),
     "DECISIONS_MALFORMED:mapping": T(
         "{source}: en CSV- eller XLSX-fil läses med en kolumnmappning (--mapping)",
@@ -1362,7 +1370,9 @@ MESSAGES: dict[str, Template] = {
         "{source}: den här versionen läser inte CSV- eller XLSX-filer; använd JSON eller YAML",
         "{source}: this version does not read CSV or XLSX files; use JSON or YAML",
     ),
-    "DECISIONS_MALFORMED:unreadable": T("{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"),
+    "DECISIONS_MALFORMED:unreadable": T(
+        "{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"
+    ),
     "PERSONAL_DATA:field": T(
         "{label}: fältet '{field}' innehåller ett personnummer eller samordningsnummer ({number}); "
         "registret är allmän handling och tar inte emot personuppgifter (PERSONAL_DATA)",
@@ -1380,7 +1390,9 @@ MESSAGES: dict[str, Template] = {
         "(DECISION_CONFLICT)",
     ),
     "DECISION_REPORT_REFUSED:none": T("inga beslut att anmäla", "no decisions to report"),
-    "DECISION_REPORT_REFUSED:unknown": T("beslutet '{ident}' är inte registrerat", "decision '{ident}' is not recorded"),
+    "DECISION_REPORT_REFUSED:unknown": T(
+        "beslutet '{ident}' är inte registrerat", "decision '{ident}' is not recorded"
+    ),
     "DECISION_REPORT_REFUSED:elsewhere": T(
         "beslutet '{ident}' anmäls till {report_to}, inte till '{to}'",
         "decision '{ident}' is reported to {report_to}, not to '{to}'",
@@ -1391,7 +1403,8 @@ MESSAGES: dict[str, Template] = {
         "decision '{ident}' was reported already, to the meeting of {meeting}",
     ),
     "DECISION_REPORT_REFUSED:paragraph": T(
-        "paragrafen ska vara en rad text på högst 200 tecken", "the paragraph must be one line of at most 200 characters"
+        "paragrafen ska vara en rad text på högst 200 tecken",
+        "the paragraph must be one line of at most 200 characters",
     ),
     "DECISION_REPORT_REFUSED:no-report": T(
         "inga beslut anmäldes till '{to}' för sammanträdet {meeting}",
