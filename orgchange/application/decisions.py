@@ -204,10 +204,89 @@ def load_table(path: str | Path, mapping: str | Path | None) -> list[DelegatedDe
     return _entries_of_table(tables, path, mapping)
 
 
+TABLE_FIELDS = (
+    ("id", True),
+    ("delegation", True),
+    ("decided_by", True),
+    ("date", True),
+    ("matter", True),
+    ("reference", False),
+    ("amount", False),
+    ("acting_as_substitute", False),
+)
+YES = {"ja", "j", "yes", "y", "true", "1", "x", "sant"}
+NO = {"nej", "n", "no", "false", "0", "falskt"}
+
+
+def _amount(text: str) -> float:
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace("kr", "").strip()
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    return float(cleaned)
+
+
 def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> list[DelegatedDecisionEntry]:
-    raise DecisionsRefused(
-        "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:no-tables", source=str(path))]
+    """Each row a decision; every bad row named by its line and column, and nothing recorded."""
+    rows = tables.read_table(
+        path, tables.load_mapping(mapping), [tables.Field(name, required) for name, required in TABLE_FIELDS]
     )
+    if len(rows) > MAX_DECISIONS:
+        raise DecisionsRefused(
+            "DECISIONS_MALFORMED",
+            [
+                messages.text(
+                    "DECISIONS_MALFORMED:too-many", source=str(path), count=len(rows), limit=MAX_DECISIONS
+                )
+            ],
+        )
+    entries: list[DelegatedDecisionEntry] = []
+    problems: list[str | Text] = []
+    code = "DECISIONS_MALFORMED"
+    for row in rows:
+        item: dict[str, Any] = {}
+        bad = False
+        for name, _ in TABLE_FIELDS:
+            value = row.get(name)
+            if value is None:
+                continue
+            found = list(scan(value))
+            if found:
+                problems.append(
+                    row.problem(name, messages.text("PERSONAL_DATA:cell", number=found[0].masked))
+                )
+                code, bad = "PERSONAL_DATA", True
+                continue
+            if name == "amount":
+                try:
+                    item[name] = _amount(value)
+                except ValueError:
+                    problems.append(
+                        row.problem(name, messages.text("DECISIONS_MALFORMED:amount", value=_shown(value)))
+                    )
+                    bad = True
+            elif name == "acting_as_substitute":
+                folded = value.strip().casefold()
+                if folded in YES | NO:
+                    item[name] = folded in YES
+                else:
+                    problems.append(
+                        row.problem(name, messages.text("DECISIONS_MALFORMED:yes-no", value=_shown(value)))
+                    )
+                    bad = True
+            else:
+                item[name] = value
+        if not bad:
+            try:
+                entries.append(DelegatedDecisionEntry.model_validate(item))
+            except ValidationError as error:
+                for e in error.errors()[:MAX_PROBLEMS]:
+                    field = str(e["loc"][0]) if e["loc"] else None
+                    problems.append(row.problem(field, _describe(e, field or "")))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise DecisionsRefused(code, problems[:MAX_PROBLEMS])
+    return entries
 
 
 # --- recording -------------------------------------------------------------------------------

@@ -1370,6 +1370,16 @@ MESSAGES: dict[str, Template] = {
         "{source}: den här versionen läser inte CSV- eller XLSX-filer; använd JSON eller YAML",
         "{source}: this version does not read CSV or XLSX files; use JSON or YAML",
     ),
+    "DECISIONS_MALFORMED:amount": T(
+        "beloppet {value} är inget tal i kronor", "the amount {value} is no number of kronor"
+    ),
+    "DECISIONS_MALFORMED:yes-no": T("{value} är varken ja eller nej", "{value} is neither yes nor no"),
+    "PERSONAL_DATA:cell": T(
+        "innehåller ett personnummer eller samordningsnummer ({number}); registret tar inte emot "
+        "personuppgifter (PERSONAL_DATA)",
+        "holds a personal identity or co-ordination number ({number}); the register takes no personal "
+        "data (PERSONAL_DATA)",
+    ),
     "DECISIONS_MALFORMED:unreadable": T(
         "{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"
     ),
