@@ -347,3 +347,32 @@ def test_a_number_with_an_invalid_check_digit_is_no_personnummer(org: OrgChange)
     assert record(org, decision("d1", "N.1", "forvaltningschef", "2016-06-01", reference="811218-9875")) == [
         "d1"
     ]
+
+
+def test_the_review_pack_of_a_meeting_shows_the_reported_decisions_findings_first(
+    demo_app: OrgChange, tmp_path
+) -> None:
+    """The board's pack has "Anmälda delegationsbeslut": the decision without support (N.2 after
+    the VA-chef's post ended) before the clean ones, as Chromium shows the page."""
+    from datetime import date
+    from pathlib import Path
+
+    from orgchange.application.decisions import load_decisions
+    from orgchange.application.documents.review import ReviewPack
+    from tests.browser import browser_page, save_screenshot
+
+    sample = Path(__file__).resolve().parents[1] / "orgchange" / "sample" / "nacka-decisions-2016-2018.yaml"
+    record_decisions(demo_app, load_decisions(sample), "test")
+    ids = [row.id for row in listing(demo_app, board="ntn", unreported=True)]
+    report_decisions(demo_app, "ntn", date(2017, 4, 20), ids, "test")
+    path = tmp_path / "review.html"
+    path.write_text(ReviewPack.for_meeting(demo_app, "ntn", date(2017, 4, 20)).as_html(), encoding="utf-8")
+    with browser_page(width=794, height=1123) as page:
+        page.goto(path.as_uri())
+        heading = page.locator("#decisions h2").inner_text()
+        shown = page.locator("ol.decisions > li").evaluate_all(
+            "items => items.map(i => [i.dataset.decision, i.classList.contains('finding')])"
+        )
+        save_screenshot(page, "review-pack-decisions-ntn-2017-04-20")
+    assert heading == "Anmälda delegationsbeslut (3)"
+    assert shown == [["NTN-2017-0031", True], ["NTN-2016-0210", False], ["NTN-2017-0032", False]]
