@@ -164,3 +164,13 @@ def test_a_bad_cursor_is_a_clear_error(api: Api) -> None:
     """A cursor this service did not give out is named, not a server error."""
     (error,) = api.errors(LIST, {"after": "not-a-cursor"})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_delegation_lists_the_decisions_taken_under_it(api: Api, tokens: Tokens) -> None:
+    """Delegation.decisions: N.2 of Natur- och trafiknämnden as it stood in 2016, and its decisions."""
+    post(api, SAMPLE.read_bytes(), tokens.registrar)
+    query = """{ delegations(asOf: "2016-06-01", board: "ntn") { id decisions(first: 10) {
+                   totalCount edges { node { id findings } } } } }"""
+    found = {d["id"]: d["decisions"] for d in api.data(query)["delegations"]}
+    assert [e["node"]["id"] for e in found["ntn-n2"]["edges"]] == ["NTN-2016-0210", "NTN-2017-0031"]
+    assert found["ntn-n1"]["totalCount"] == 1
