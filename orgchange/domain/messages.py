@@ -253,8 +253,10 @@ REQUEST_CODES: dict[str, Template] = {
         "ett värde i tabellen saknas eller kan inte användas", "a value of the table is missing or unusable"
     ),
     "TABLE_REFERENCE": T(
-        "en rad nämner en enhet som varken tabellen eller registret har, eller en cirkel",
-        "a row names a unit that neither the table nor the register holds, or a cycle",
+        "en rad nämner en enhet som varken tabellen eller registret har, eller en cirkel; "
+        "eller en nämnd som inte finns",
+        "a row names a unit that neither the table nor the register holds, or a cycle; or a board that "
+        "does not exist",
     ),
     "MAPPING_INVALID": T(
         "kolumnmappningen är inte en giltig mappning", "the column mapping is not a valid mapping"
@@ -1427,6 +1429,17 @@ MESSAGES: dict[str, Template] = {
         "'{value}' cannot become a key (letters, digits and -)",
     ),
     "TABLE_VALUE:change": T("{problem}", "{problem}"),
+    "TABLE_VALUE:ambiguous-parent": T(
+        "'{parent}' är namnet på flera enheter i registret: {units}; ange överordnad med nyckel",
+        "'{parent}' is the name of several units of the register: {units}; name the parent by its key",
+    ),
+    "TABLE_REFERENCE:board": T(
+        "'{board}' är ingen nämnd, styrelse eller utskott i registret {day} (TABLE_REFERENCE)",
+        "'{board}' is no board or committee of the register on {day} (TABLE_REFERENCE)",
+    ),
+    "CHANGE_REJECTED:row": T(
+        "{where}: {change}. Ingenting registrerades.", "{where}: {change}. Nothing was recorded."
+    ),
     "TABLE_REFERENCE": T(
         "{where}: '{parent}' finns varken i tabellen eller i registret {day} (TABLE_REFERENCE)",
         "{where}: '{parent}' is neither in the table nor in the register on {day} (TABLE_REFERENCE)",
