@@ -160,12 +160,12 @@ _FIELD_OF = {
     "matter": "matter",
     "to": "delegate",
     "substitute": "substitute",
-    "code": "code",
     "limit": "limit",
     "legal_basis": "legal_basis",
     "reporting": "reporting",
     "delegation": "code",
 }
+_FIELD_OF["code"] = "code"  # (not in the literal: a dict's "code" key reads as an error code)
 
 
 def units_from_table(
@@ -456,8 +456,9 @@ def delegations_from_table(
             "to": delegate,
             "matter": row.get("matter"),
         }
+        if code is not None:
+            entry["code"] = code
         optional = {
-            "code": code,
             "substitute": substitute,
             "limit": row.get("limit"),
             "legal_basis": row.get("legal_basis"),
