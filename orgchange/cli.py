@@ -649,6 +649,83 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
             _echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
 
 
+@cli.group(
+    help="Start the register from spreadsheets: the organisation, the delegationsordning (docs/baseline.md)."
+)
+def baseline() -> None:
+    pass
+
+
+@baseline.command(
+    "import",
+    help=(
+        "Record a spreadsheet of units (CSV or XLSX; one row per unit: key, name, kind, parent, "
+        "manager_title) as establish_unit and establish_position changes on a day."
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", type=DAY, required=True, help="The day the units are established.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Which column is which (YAML).")
+@click.option("--dry-run", is_flag=True, help="Print the org chart it would make; record nothing.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
+@pass_context
+def baseline_import(obj: Context, file: str, as_of: date, mapping, dry_run: bool, output) -> None:
+    from orgchange.application import baseline as tables_in
+
+    with _user_errors():
+        made = tables_in.import_units(obj.app, file, as_of, mapping)
+        if output:
+            _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        if dry_run:
+            click.echo(for_terminal(chart_text(tables_in.chart_with(obj.app, made))), nl=False)
+            _echo(f"{file}: {len(made.changes)} change(s) valid; nothing was recorded (dry run).")
+            return
+        _record_baseline(obj, made, file)
+
+
+@baseline.command(
+    "delegations",
+    help=(
+        "Record a delegationsordning table (one row per delegation point: code, matter, delegate, "
+        "substitute, limit, legal_basis, reporting) as grant_delegation changes of a board."
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--board", metavar="KEY", required=True, help="The board that delegates.")
+@click.option("--as-of", "as_of", type=DAY, required=True, help="The day the delegations take effect.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Which column is which (YAML).")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Record the rows whose delegates were matched; list the others (and exit 0).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
+@pass_context
+def baseline_delegations(
+    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, output
+) -> None:
+    from orgchange.application import baseline as tables_in
+
+    with _user_errors():
+        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial)
+        for problem in made.unmatched:
+            _echo(f"not recorded: {problem}", err=True)
+        if output:
+            _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        _record_baseline(obj, made, file)
+
+
+def _record_baseline(obj: Context, made, source: str) -> None:
+    from orgchange.application.baseline import record
+
+    settings = get_settings()
+    result = record(lambda changes: obj.app.record_changes(changes, settings.recorded_by()), made)
+    click.echo(
+        f"{source}: {len(result.recorded)} change(s) recorded, "
+        f"{len(result.skipped)} already recorded and skipped"
+    )
+
+
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
     """A document written to a file is an output whose staleness is tracked."""
     if output:
