@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from orgchange.application.changefile import parse_change_file
 from orgchange.application.decisions import (
     DecisionsRefused,
     listing,
+    load_decisions,
     note_decision_report,
     parse_decisions,
     record_decisions,
@@ -355,9 +357,7 @@ def test_the_review_pack_of_a_meeting_shows_the_reported_decisions_findings_firs
     """The board's pack has "Anmälda delegationsbeslut": the decision without support (N.2 after
     the VA-chef's post ended) before the clean ones, as Chromium shows the page."""
     from datetime import date
-    from pathlib import Path
 
-    from orgchange.application.decisions import load_decisions
     from orgchange.application.documents.review import ReviewPack
     from tests.browser import browser_page, save_screenshot
 
@@ -376,3 +376,76 @@ def test_the_review_pack_of_a_meeting_shows_the_reported_decisions_findings_firs
         save_screenshot(page, "review-pack-decisions-ntn-2017-04-20")
     assert heading == "Anmälda delegationsbeslut (3)"
     assert shown == [["NTN-2017-0031", True], ["NTN-2016-0210", False], ["NTN-2017-0032", False]]
+
+
+MAPPING = Path(__file__).resolve().parents[1] / "examples" / "decisions" / "arendesystem-mapping.yaml"
+HEADER = (
+    "Beslutsnummer;Beslutsdatum;Delegationspunkt;Befattning;Ärendemening;Diarienummer;Belopp (kr);Ersättare"
+)
+
+
+def export_file(tmp_path: Path, rows: list[str], name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def good_rows(n: int) -> list[str]:
+    return [
+        f"B-{i};2016-06-0{1 + i % 8};N.1;forvaltningschef;Avtal {i};NTN 2016/{i};1 000;nej" for i in range(n)
+    ]
+
+
+def test_a_case_system_export_with_a_bad_date_on_line_7_is_refused_naming_line_and_column(
+    org: OrgChange, tmp_path: Path
+) -> None:
+    """Each file atomically: the bad row is named by its line and column, and nothing is recorded."""
+    rows = good_rows(5)
+    rows.insert(5, "B-bad;2016-02-30;N.1;forvaltningschef;Avtal;NTN 2016/9;;nej")  # line 7 of the file
+    with pytest.raises(DecisionsRefused) as refused:
+        load_decisions(export_file(tmp_path, rows), MAPPING)
+    assert refused.value.code == "DECISIONS_MALFORMED"
+    (problem,) = refused.value.problems
+    assert "line 7" in problem and "'Beslutsdatum'" in problem
+    assert listing(org) == []
+
+
+def test_the_same_export_imported_twice_records_its_decisions_once(org: OrgChange, tmp_path: Path) -> None:
+    """Idempotent by decision id, as the case system numbers them; amounts with spaces are read."""
+    path = export_file(tmp_path, good_rows(6))
+    assert len(record_decisions(org, load_decisions(path, MAPPING), "test").recorded) == 6
+    assert record_decisions(org, load_decisions(path, MAPPING), "test").recorded == []
+    assert {row.amount for row in listing(org)} == {1000.0}
+
+
+def test_an_export_with_a_valid_personnummer_is_refused_and_an_invalid_one_is_not(
+    org: OrgChange, tmp_path: Path
+) -> None:
+    """Named by line and column; the number with an invalid check digit is no personnummer."""
+    bad = export_file(
+        tmp_path, ["B-1;2016-06-01;N.1;forvaltningschef;Bistånd 811218-9876;NTN 1;;nej"], "bad.csv"
+    )
+    with pytest.raises(DecisionsRefused) as refused:
+        load_decisions(bad, MAPPING)
+    assert refused.value.code == "PERSONAL_DATA"
+    assert "line 2" in str(refused.value) and "'Ärendemening'" in str(refused.value)
+    fine = export_file(
+        tmp_path, ["B-1;2016-06-01;N.1;forvaltningschef;Ärende 811218-9875;NTN 1;;nej"], "ok.csv"
+    )
+    assert record_decisions(org, load_decisions(fine, MAPPING), "test").recorded == ["B-1"]
+
+
+def test_an_xlsx_export_is_read_with_the_same_mapping(org: OrgChange, tmp_path: Path) -> None:
+    """The case system's export as a workbook gives the same decisions as the CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADER.split(";"))
+    for row in good_rows(3):
+        sheet.append(row.split(";"))
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    csv_entries = load_decisions(export_file(tmp_path, good_rows(3)), MAPPING)
+    assert load_decisions(path, MAPPING) == csv_entries
