@@ -9,6 +9,7 @@
 // allows no inline script (api/headers.py): handlers are set here, never in the markup.
 
 import * as auth from "./auth.js";
+import { decisionsView } from "./decisions.js";
 
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
@@ -673,6 +674,11 @@ views.granskning = async ({ params }) => {
   const frame = main.querySelector("iframe.review");
   if (frame) frame.src = pack("html");
 };
+
+// Delegated decisions per board and period (orgchange/web/decisions.js, docs/decisions.md).
+views.delegationsbeslut = (current) => decisionsView(current, {
+  main, gql, esc, attr, hashOf, dateParam, keyParam, replaceParams, say, boards, register, today, failure,
+});
 
 // --- drafts (utkast): a registrar's changes before they are recorded -------------------
 // Read-only: the draft, what is wrong with it, and what it would do (docs/drafts.md).
