@@ -40,6 +40,7 @@ from .observability import Metrics, ObservedRequests, RouteTemplates, logging_co
 from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
 from .routes import changes, diagrams, documents, health, opendata, reports, session, web
+from .routes import decisions as decision_routes
 from .routes import drafts as draft_routes
 from .routes import metrics as metrics_route
 from .sessions import Refusal, refusal_response
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_exception_handler(Refusal, refusal_response)
     app.add_exception_handler(StarletteHTTPException, catalogued_http_error)
     app.include_router(changes.router)
+    app.include_router(decision_routes.router)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
     app.include_router(session.router)

@@ -225,8 +225,23 @@ def demo(obj: Context) -> None:
     with _user_errors():
         text = resources.files("orgchange").joinpath("sample", SAMPLE).read_bytes()
         _record_file(obj, parse_change_file(text, SAMPLE), SAMPLE)
+        _record_sample_decisions(obj)
         first, last = obj.app.read_model.first_and_last_effective()
         click.echo(f"The register runs from {first} to {last}. Try: orgchange chart --as-of 2017-03-01")
+
+
+def _record_sample_decisions(obj: Context) -> None:
+    """The sample's delegated decisions (illustrative), some without support after 2017."""
+    from orgchange.application import decisions
+
+    with _decision_errors():
+        body = resources.files("orgchange").joinpath("sample", DECISIONS_SAMPLE).read_bytes()
+        entries = decisions.parse_decisions(body, DECISIONS_SAMPLE)
+        result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
+        click.echo(
+            f"{DECISIONS_SAMPLE}: {len(result.recorded)} delegated decision(s) recorded (illustrative), "
+            f"{len(result.skipped)} already recorded and skipped"
+        )
 
 
 @cli.command(help="The org chart as of a date.")
@@ -659,6 +674,83 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
             _echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
 
 
+@cli.group(
+    help="Start the register from spreadsheets: the organisation, the delegationsordning (docs/baseline.md)."
+)
+def baseline() -> None:
+    pass
+
+
+@baseline.command(
+    "import",
+    help=(
+        "Record a spreadsheet of units (CSV or XLSX; one row per unit: key, name, kind, parent, "
+        "manager_title) as establish_unit and establish_position changes on a day."
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", type=DAY, required=True, help="The day the units are established.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Which column is which (YAML).")
+@click.option("--dry-run", is_flag=True, help="Print the org chart it would make; record nothing.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
+@pass_context
+def baseline_import(obj: Context, file: str, as_of: date, mapping, dry_run: bool, output) -> None:
+    from orgchange.application import baseline as tables_in
+
+    with _user_errors():
+        made = tables_in.import_units(obj.app, file, as_of, mapping)
+        if output:
+            _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        if dry_run:
+            click.echo(for_terminal(chart_text(tables_in.chart_with(obj.app, made))), nl=False)
+            _echo(f"{file}: {len(made.changes)} change(s) valid; nothing was recorded (dry run).")
+            return
+        _record_baseline(obj, made, file)
+
+
+@baseline.command(
+    "delegations",
+    help=(
+        "Record a delegationsordning table (one row per delegation point: code, matter, delegate, "
+        "substitute, limit, legal_basis, reporting) as grant_delegation changes of a board."
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--board", metavar="KEY", required=True, help="The board that delegates.")
+@click.option("--as-of", "as_of", type=DAY, required=True, help="The day the delegations take effect.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Which column is which (YAML).")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Record the rows whose delegates were matched; list the others (and exit 0).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
+@pass_context
+def baseline_delegations(
+    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, output
+) -> None:
+    from orgchange.application import baseline as tables_in
+
+    with _user_errors():
+        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial)
+        for problem in made.unmatched:
+            _echo(f"not recorded: {problem}", err=True)
+        if output:
+            _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        _record_baseline(obj, made, file)
+
+
+def _record_baseline(obj: Context, made, source: str) -> None:
+    from orgchange.application.baseline import record
+
+    settings = get_settings()
+    result = record(lambda changes: obj.app.record_changes(changes, settings.recorded_by()), made)
+    click.echo(
+        f"{source}: {len(result.recorded)} change(s) recorded, "
+        f"{len(result.skipped)} already recorded and skipped"
+    )
+
+
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:
     """A document written to a file is an output whose staleness is tracked."""
     if output:
@@ -667,6 +759,82 @@ def _remember(obj: Context, output: str | None, kind: str, description: str, sta
         record_output(
             obj.app.engine, kind, description, (start, end or start), get_settings().recorded_by(), output
         )
+
+
+# --- delegated decisions (docs/decisions.md) ---------------------------------------------------
+
+DECISIONS_SAMPLE = "nacka-decisions-2016-2018.yaml"
+
+
+@contextmanager
+def _decision_errors() -> Iterator[None]:
+    """Refused decisions: exit 2 for a file that cannot be read, 1 for one refused as it stands."""
+    from orgchange.application.decisions import DecisionsRefused
+
+    try:
+        yield
+    except DecisionsRefused as error:
+        for problem in error.problems:
+            _echo(f"error: {problem}", err=True)
+        _echo(str(messages.text("CHANGE_REJECTED:nothing-recorded")), err=True)
+        sys.exit(2 if error.code == "DECISIONS_MALFORMED" else 1)
+
+
+@cli.group("decisions", help="Decisions taken under delegation (delegationsbeslut): import and list them.")
+def decisions_group() -> None:
+    pass
+
+
+@decisions_group.command(
+    "import", help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping)."
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--mapping", type=click.Path(dir_okay=False), help="A column mapping for a CSV or XLSX file.")
+@pass_context
+def decisions_import(obj: Context, file: str, mapping: str | None) -> None:
+    from orgchange.application import decisions
+
+    with _user_errors(), _decision_errors():
+        entries = decisions.load_decisions(file, mapping)
+        result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
+        click.echo(
+            f"{file}: {len(result.recorded)} decision(s) recorded, "
+            f"{len(result.skipped)} already recorded and skipped"
+        )
+
+
+@decisions_group.command("list", help="Delegated decisions, by decision date, with their findings.")
+@click.option("--board", metavar="KEY", help="Those reported (or not to be reported) to this board or post.")
+@click.option("--from", "start", type=DAY, help="Decided on or after this day.")
+@click.option("--to", "end", type=DAY, help="Decided on or before this day.")
+@click.option("--unreported", is_flag=True, help="Only those not yet reported.")
+@click.option("--known-at", "known_at", type=INSTANT, help="As the register knew them then.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "html"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def decisions_list(obj: Context, board, start, end, unreported: bool, known_at, fmt: str, output) -> None:
+    from orgchange.application import decisions
+
+    with _user_errors(), _decision_errors():
+        rows = decisions.listing(
+            obj.app, board=board, start=start, end=end, unreported=unreported or None, known_at=known_at
+        )
+        if fmt == "json":
+            shown = [decisions.as_json(row) for row in rows]
+            _write(
+                (json_for_terminal(shown) if not output else decisions.dumps(rows)).encode() + b"\n", output
+            )
+        elif fmt == "csv":
+            _write(decisions.as_csv(rows).encode("utf-8"), output)
+        elif fmt == "html":
+            _write(decisions.as_html(rows, board=board, start=start, end=end).encode("utf-8"), output)
+        else:
+            text = decisions.as_text(rows)
+            if output:
+                _write(text.encode("utf-8"), output)
+            else:
+                for line in text.splitlines():
+                    _echo(line)
 
 
 def _write(data: bytes, output: str | None) -> None:

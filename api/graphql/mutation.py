@@ -21,6 +21,7 @@ from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import text
 
 from ..recording import problem_of
+from . import decisions as deciding
 from . import drafts as drafting
 from .context import Info
 from .errors import bad_argument, database_unavailable, not_recorded
@@ -149,4 +150,13 @@ class Mutation:
     )
     remove_draft_change: Draft = strawberry.mutation(
         resolver=drafting.remove_draft_change, description=drafting.REMOVE_DESCRIPTION
+    )
+    record_decisions: list[strawberry.ID] = strawberry.mutation(
+        resolver=deciding.record_decisions, description=deciding.RECORD_DESCRIPTION
+    )
+    report_decisions: bool = strawberry.mutation(
+        resolver=deciding.report_decisions, description=deciding.REPORT_DESCRIPTION
+    )
+    note_decision_report: bool = strawberry.mutation(
+        resolver=deciding.note_decision_report, description=deciding.NOTE_DESCRIPTION
     )

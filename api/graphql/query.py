@@ -23,6 +23,7 @@ from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cur
 from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
 
+from . import decisions as deciding
 from . import drafts as drafting
 from .context import Info
 from .errors import bad_argument
@@ -415,3 +416,6 @@ class Query:
 
     drafts: list[Draft] = strawberry.field(resolver=drafting.drafts, description=drafting.DRAFTS_DESCRIPTION)
     draft: Draft | None = strawberry.field(resolver=drafting.draft, description=drafting.DRAFT_DESCRIPTION)
+    delegated_decisions: deciding.DelegatedDecisionConnection = strawberry.field(
+        resolver=deciding.delegated_decisions, description=deciding.QUERY_DESCRIPTION
+    )

@@ -37,6 +37,7 @@ from orgchange.adapters.eventstore import (
     register_transcodings,
     tune_connections,
 )
+from orgchange.application import decisions
 from orgchange.application.errors import (
     ConcurrentWriteError,
     DatabaseNeedsMigration,
@@ -272,6 +273,8 @@ class OrgChange(Application):
             recorded_at,
             recordings[-1].notification.id,
         )
+        # Delegated decisions under what the transaction changed are checked again (docs/decisions.md).
+        decisions.recheck_after(session.connection(), recorded_at)
         return recordings
 
     def _refresh_statistics(self) -> None:
@@ -408,6 +411,8 @@ class OrgChange(Application):
         if group and register is not None:
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
         self._swap_in(store)
+        with self.datastore.transaction(commit=True) as session:  # the decisions' own streams
+            decisions.rebuild_decisions(self, session.connection(), total)
         return count
 
     def _swap_in(self, store: MemoryRows) -> None:

@@ -254,6 +254,54 @@ REQUEST_CODES: dict[str, Template] = {
     "USAGE_ERROR": T(
         "kommandoraden är fel: ett okänt kommando eller en okänd flagga, ett saknat eller felaktigt argument",
         "the command line is wrong: an unknown command or option, a missing or invalid argument",
+    # Delegated decisions (docs/decisions.md).
+    "DECISIONS_MALFORMED": T(
+        "beslutsfilen eller ett beslut i den går inte att läsa",
+        "the decisions file or a decision in it cannot be read",
+    ),
+    "PERSONAL_DATA": T(
+        "ett personnummer eller samordningsnummer i ett fält",
+        "a personal identity or co-ordination number in a field",
+    ),
+    "DECISION_CONFLICT": T(
+        "ett besluts id är redan registrerat med annat innehåll",
+        "a decision's id was recorded before with other content",
+    ),
+    "DECISION_REPORT_REFUSED": T(
+        "beslut som inte kan anmälas, eller en anmälan som inte kan antecknas",
+        "decisions that cannot be reported, or a report that cannot be noted",
+    ),
+    # Spreadsheets (orgchange/application/tables.py) and baselines (orgchange/application/baseline.py).
+    "TABLE_UNREADABLE": T(
+        "tabellen kan inte läsas som CSV (UTF-8) eller XLSX",
+        "the table cannot be read as CSV (UTF-8) or XLSX",
+    ),
+    "TABLE_TOO_LARGE": T(
+        "tabellen är större än den får vara (byte, rader, kolumner, en cell)",
+        "the table is larger than allowed (bytes, rows, columns, a cell)",
+    ),
+    "TABLE_HEADER": T(
+        "tabellen har ingen rubrikrad, eller en rubrik förekommer två gånger",
+        "the table has no header row, or a header appears twice",
+    ),
+    "TABLE_MISSING_COLUMN": T(
+        "en kolumn som behövs finns inte i tabellen", "a column that is needed is not in the table"
+    ),
+    "TABLE_VALUE": T(
+        "ett värde i tabellen saknas eller kan inte användas", "a value of the table is missing or unusable"
+    ),
+    "TABLE_REFERENCE": T(
+        "en rad nämner en enhet som varken tabellen eller registret har, eller en cirkel; "
+        "eller en nämnd som inte finns",
+        "a row names a unit that neither the table nor the register holds, or a cycle; or a board that "
+        "does not exist",
+    ),
+    "MAPPING_INVALID": T(
+        "kolumnmappningen är inte en giltig mappning", "the column mapping is not a valid mapping"
+    ),
+    "DELEGATES_UNMATCHED": T(
+        "en delegats titel motsvarar ingen befattning, eller flera",
+        "a delegate's title matches no post, or several",
     ),
 }
 CODES: dict[str, Template] = {**RULES, **REQUEST_CODES}
@@ -1593,6 +1641,262 @@ MESSAGES: dict[str, Template] = {
     ),
     "USAGE_ERROR:open-data-only": T(
         "{options}: bara med --format {formats}", "{options}: only with --format {formats}"
+    # Delegated decisions.
+    "DECISIONS_MALFORMED": T(
+        "beslutsfilen går inte att läsa (DECISIONS_MALFORMED)",
+        "the decisions file cannot be read (DECISIONS_MALFORMED)",
+    ),
+    "DECISIONS_MALFORMED:item": T("beslut #{index}{ident}", "decision #{index}{ident}"),
+    "DECISIONS_MALFORMED:row": T("rad {line}", "line {line}"),
+    "DECISIONS_MALFORMED:not-a-mapping": T(
+        "{label}: ett beslut är en mappning med id, delegation, decided_by, date och matter",
+        "{label}: a decision is a mapping with id, delegation, decided_by, date and matter",
+    ),
+    "DECISIONS_MALFORMED:nul": T(
+        "{label}: ett fält innehåller ett NUL-tecken", "{label}: a field holds a NUL character"
+    ),
+    "DECISIONS_MALFORMED:field": T("{label}: {problem}", "{label}: {problem}"),
+    "DECISIONS_MALFORMED:not-a-file": T(
+        "{source}: en beslutsfil är en mappning med 'format' och 'decisions'",
+        "{source}: a decisions file is a mapping with 'format' and 'decisions'",
+    ),
+    "DECISIONS_MALFORMED:unknown-fields": T(
+        "{source}: okända fält: {fields}", "{source}: unknown fields: {fields}"
+    ),
+    "DECISIONS_MALFORMED:format": T(
+        "{source}: 'format' måste vara '{expected}' (fann {found})",
+        "{source}: 'format' must be '{expected}' (found {found})",
+    ),
+    "DECISIONS_MALFORMED:list": T(
+        "{source}: 'decisions' måste vara en lista", "{source}: 'decisions' must be a list"
+    ),
+    "DECISIONS_MALFORMED:too-many": T(
+        "{source}: {count} beslut; högst {limit} i en fil",
+        "{source}: {count} decisions; at most {limit} in one file",
+    ),
+    "DECISIONS_MALFORMED:mapping": T(
+        "{source}: en CSV- eller XLSX-fil läses med en kolumnmappning (--mapping)",
+        "{source}: a CSV or XLSX file is read with a column mapping (--mapping)",
+    ),
+    "DECISIONS_MALFORMED:no-tables": T(
+        "{source}: den här versionen läser inte CSV- eller XLSX-filer; använd JSON eller YAML",
+        "{source}: this version does not read CSV or XLSX files; use JSON or YAML",
+    ),
+    "DECISIONS_MALFORMED:amount": T(
+        "beloppet {value} är inget tal i kronor", "the amount {value} is no number of kronor"
+    ),
+    "DECISIONS_MALFORMED:yes-no": T("{value} är varken ja eller nej", "{value} is neither yes nor no"),
+    "PERSONAL_DATA:cell": T(
+        "innehåller ett personnummer eller samordningsnummer ({number}); registret tar inte emot "
+        "personuppgifter (PERSONAL_DATA)",
+        "holds a personal identity or co-ordination number ({number}); the register takes no personal "
+        "data (PERSONAL_DATA)",
+    ),
+    "DECISIONS_MALFORMED:unreadable": T(
+        "{source}: kan inte läsas: {problem}", "{source}: cannot be read: {problem}"
+    ),
+    "PERSONAL_DATA:field": T(
+        "{label}: fältet '{field}' innehåller ett personnummer eller samordningsnummer ({number}); "
+        "registret är allmän handling och tar inte emot personuppgifter (PERSONAL_DATA)",
+        "{label}: field '{field}' holds a personal identity or co-ordination number ({number}); "
+        "the register is a public record and takes no personal data (PERSONAL_DATA)",
+    ),
+    "DECISION_CONFLICT:twice": T(
+        "beslut #{index} ({ident}): id:t står redan tidigare i filen med annat innehåll (DECISION_CONFLICT)",
+        "decision #{index} ({ident}): the id is used earlier in the file with other content (DECISION_CONFLICT)",
+    ),
+    "DECISION_CONFLICT:recorded": T(
+        "beslut #{index} ({ident}): ett beslut med det id:t är redan registrerat med annat innehåll "
+        "(DECISION_CONFLICT)",
+        "decision #{index} ({ident}): a decision with that id was recorded before with other content "
+        "(DECISION_CONFLICT)",
+    ),
+    "DECISION_REPORT_REFUSED:none": T("inga beslut att anmäla", "no decisions to report"),
+    "DECISION_REPORT_REFUSED:unknown": T(
+        "beslutet '{ident}' är inte registrerat", "decision '{ident}' is not recorded"
+    ),
+    "DECISION_REPORT_REFUSED:elsewhere": T(
+        "beslutet '{ident}' anmäls till {report_to}, inte till '{to}'",
+        "decision '{ident}' is reported to {report_to}, not to '{to}'",
+    ),
+    "DECISION_REPORT_REFUSED:nobody": T("ingen (ska inte anmälas)", "nobody (not to be reported)"),
+    "DECISION_REPORT_REFUSED:already": T(
+        "beslutet '{ident}' anmäldes redan till sammanträdet {meeting}",
+        "decision '{ident}' was reported already, to the meeting of {meeting}",
+    ),
+    "DECISION_REPORT_REFUSED:paragraph": T(
+        "paragrafen ska vara en rad text på högst 200 tecken",
+        "the paragraph must be one line of at most 200 characters",
+    ),
+    "DECISION_REPORT_REFUSED:no-report": T(
+        "inga beslut anmäldes till '{to}' för sammanträdet {meeting}",
+        "no decisions were reported to '{to}' for the meeting of {meeting}",
+    ),
+    "DECISION_REPORT_REFUSED:noted": T(
+        "anmälan till '{to}' för sammanträdet {meeting} är redan antecknad ({paragraph})",
+        "the report to '{to}' for the meeting of {meeting} is noted already ({paragraph})",
+    ),
+    # Spreadsheets and baselines (docs/baseline.md): the code at the end.
+    "TABLE_UNREADABLE": T(
+        "{source} kan inte läsas: {reason} (TABLE_UNREADABLE)",
+        "{source} cannot be read: {reason} (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:kind": T(
+        "{source} är varken .csv eller .xlsx (filändelsen är {suffix}) (TABLE_UNREADABLE)",
+        "{source} is neither .csv nor .xlsx (its suffix is {suffix}) (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:not-utf8": T(
+        "{source} är inte UTF-8 (rad {line}); spara den som ”CSV UTF-8” (TABLE_UNREADABLE)",
+        "{source} is not UTF-8 (line {line}); save it as “CSV UTF-8” (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:nul": T(
+        "{source} innehåller tecknet U+0000 och är ingen textfil (TABLE_UNREADABLE)",
+        "{source} holds the character U+0000 and is no text file (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:csv": T(
+        "{source} rad {line} är inte giltig CSV: {problem} (TABLE_UNREADABLE)",
+        "{source} line {line} is not valid CSV: {problem} (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:xlsx": T(
+        "{source} är ingen läsbar XLSX-fil: {problem} (TABLE_UNREADABLE)",
+        "{source} is no readable XLSX file: {problem} (TABLE_UNREADABLE)",
+    ),
+    "TABLE_UNREADABLE:sheet": T(
+        "{source} har inget blad '{sheet}'; bladen är: {sheets} (TABLE_UNREADABLE)",
+        "{source} has no sheet '{sheet}'; its sheets are: {sheets} (TABLE_UNREADABLE)",
+    ),
+    "TABLE_TOO_LARGE:bytes": T(
+        "{source} är större än {limit} byte (TABLE_TOO_LARGE)",
+        "{source} is larger than {limit} bytes (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:unpacked": T(
+        "{source} packas upp till mer än {limit} byte eller har för många delar; ingenting packades upp "
+        "(TABLE_TOO_LARGE)",
+        "{source} unpacks to more than {limit} bytes or has too many parts; nothing was unpacked "
+        "(TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:rows": T(
+        "{source} har fler än {limit} rader (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} rows (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:columns": T(
+        "{source} rad {line} har fler än {limit} kolumner (TABLE_TOO_LARGE)",
+        "{source} line {line} has more than {limit} columns (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:cell": T(
+        "{source} rad {line} har en cell med fler än {limit} tecken (TABLE_TOO_LARGE)",
+        "{source} line {line} has a cell of more than {limit} characters (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_HEADER:none": T(
+        "{source} har ingen rubrikrad (rad {line}) (TABLE_HEADER)",
+        "{source} has no header row (line {line}) (TABLE_HEADER)",
+    ),
+    "TABLE_HEADER:repeated": T(
+        "{source}: rubriken '{column}' står i flera kolumner (TABLE_HEADER)",
+        "{source}: the header '{column}' heads several columns (TABLE_HEADER)",
+    ),
+    "TABLE_MISSING_COLUMN": T(
+        "{source}: kolumnen '{column}' ({field}) saknas; rubrikerna är {headers} (TABLE_MISSING_COLUMN)",
+        "{source}: the column '{column}' ({field}) is missing; the headers are {headers} (TABLE_MISSING_COLUMN)",
+    ),
+    "TABLE_VALUE": T("{where}: {reason} (TABLE_VALUE)", "{where}: {reason} (TABLE_VALUE)"),
+    "TABLE_VALUE:row": T("{source} rad {line}", "{source} line {line}"),
+    "TABLE_VALUE:cell": T(
+        "{source} rad {line}, kolumn '{column}'", "{source} line {line}, column '{column}'"
+    ),
+    "TABLE_VALUE:empty": T("värdet saknas", "the value is missing"),
+    "TABLE_VALUE:kind": T(
+        "'{value}' är inget slag av enhet; slagen är {kinds}",
+        "'{value}' is no kind of unit; the kinds are {kinds}",
+    ),
+    "TABLE_VALUE:repeated-key": T(
+        "nyckeln '{key}' används redan på rad {line}", "the key '{key}' is used already on line {line}"
+    ),
+    "TABLE_VALUE:repeated-name": T(
+        "namnet '{name}' finns redan på rad {line}; ange överordnad med nyckel",
+        "the name '{name}' is on line {line} already; name the parent by its key",
+    ),
+    "TABLE_VALUE:key": T(
+        "'{value}' kan inte bli en nyckel (bokstäver, siffror och -)",
+        "'{value}' cannot become a key (letters, digits and -)",
+    ),
+    "TABLE_VALUE:change": T("{problem}", "{problem}"),
+    "TABLE_VALUE:ambiguous-parent": T(
+        "'{parent}' är namnet på flera enheter i registret: {units}; ange överordnad med nyckel",
+        "'{parent}' is the name of several units of the register: {units}; name the parent by its key",
+    ),
+    "TABLE_REFERENCE:board": T(
+        "'{board}' är ingen nämnd, styrelse eller utskott i registret {day} (TABLE_REFERENCE)",
+        "'{board}' is no board or committee of the register on {day} (TABLE_REFERENCE)",
+    ),
+    "CHANGE_REJECTED:row": T(
+        "{where}: {change}. Ingenting registrerades.", "{where}: {change}. Nothing was recorded."
+    ),
+    "TABLE_REFERENCE": T(
+        "{where}: '{parent}' finns varken i tabellen eller i registret {day} (TABLE_REFERENCE)",
+        "{where}: '{parent}' is neither in the table nor in the register on {day} (TABLE_REFERENCE)",
+    ),
+    "TABLE_REFERENCE:cycle": T(
+        "{where}: enheten står under sig själv via {path} (TABLE_REFERENCE)",
+        "{where}: the unit stands under itself through {path} (TABLE_REFERENCE)",
+    ),
+    "MAPPING_INVALID:unreadable": T(
+        "mappningen {source} kan inte läsas: {reason} (MAPPING_INVALID)",
+        "the mapping {source} cannot be read: {reason} (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:too-large": T(
+        "mappningen {source} är större än {limit} byte (MAPPING_INVALID)",
+        "the mapping {source} is larger than {limit} bytes (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:not-yaml": T(
+        "mappningen {source} är inte YAML: {problem} (MAPPING_INVALID)",
+        "the mapping {source} is not YAML: {problem} (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:not-a-mapping": T(
+        "mappningen {source} ska vara en YAML-mappning med columns, constants, values, sheet, header_row "
+        "(MAPPING_INVALID)",
+        "the mapping {source} must be a YAML mapping of columns, constants, values, sheet, header_row "
+        "(MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:unknown": T(
+        "mappningen {source} har okända nycklar: {names} (MAPPING_INVALID)",
+        "the mapping {source} has unknown keys: {names} (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:texts": T(
+        "i mappningen {source} ska '{name}' para ihop fält med text (MAPPING_INVALID)",
+        "in the mapping {source}, '{name}' must pair fields with text (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:values": T(
+        "i mappningen {source} ska 'values' para ihop fält med tabeller av värden (MAPPING_INVALID)",
+        "in the mapping {source}, 'values' must pair fields with tables of values (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:sheet": T(
+        "i mappningen {source} ska 'sheet' vara ett blads namn (MAPPING_INVALID)",
+        "in the mapping {source}, 'sheet' must be a sheet's name (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:header-row": T(
+        "i mappningen {source} ska 'header_row' vara ett radnummer 1–100 (MAPPING_INVALID)",
+        "in the mapping {source}, 'header_row' must be a row number 1–100 (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:both": T(
+        "i mappningen {source} har fältet '{field}' både en kolumn och en konstant (MAPPING_INVALID)",
+        "in the mapping {source}, the field '{field}' has both a column and a constant (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:field": T(
+        "mappningen nämner fält som inte finns: {names}; fälten är {fields} (MAPPING_INVALID)",
+        "the mapping names fields that do not exist: {names}; the fields are {fields} (MAPPING_INVALID)",
+    ),
+    "DELEGATES_UNMATCHED": T(
+        "{count} delegater motsvarar ingen befattning i {board} {day}; ingenting registrerades "
+        "(DELEGATES_UNMATCHED):",
+        "{count} delegates match no post in {board} on {day}; nothing was recorded (DELEGATES_UNMATCHED):",
+    ),
+    "DELEGATES_UNMATCHED:none": T(
+        "{where}: ingen befattning heter '{title}'", "{where}: no post is titled '{title}'"
+    ),
+    "DELEGATES_UNMATCHED:several": T(
+        "{where}: flera befattningar heter '{title}': {positions}",
+        "{where}: several posts are titled '{title}': {positions}",
     ),
 }
 

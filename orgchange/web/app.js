@@ -10,6 +10,7 @@
 
 import * as auth from "./auth.js";
 import { installDrafts } from "./drafts.js";
+import { decisionsView } from "./decisions.js";
 
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
@@ -674,6 +675,11 @@ views.granskning = async ({ params }) => {
   const frame = main.querySelector("iframe.review");
   if (frame) frame.src = pack("html");
 };
+
+// Delegated decisions per board and period (orgchange/web/decisions.js, docs/decisions.md).
+views.delegationsbeslut = (current) => decisionsView(current, {
+  main, gql, esc, attr, hashOf, dateParam, keyParam, replaceParams, say, boards, register, today, failure,
+});
 
 // --- drafts (utkast): the registrar's workspace, in drafts.js (docs/drafts.md#on-the-web-page) ---
 

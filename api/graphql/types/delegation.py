@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -11,6 +12,9 @@ from orgchange.domain.law import RESERVED_MATTERS
 from projections.delegations import DelegationRow, Gap
 
 from .finding import Finding
+
+if TYPE_CHECKING:
+    from api.graphql.decisions import DelegatedDecisionConnection
 
 
 @strawberry.type(description="A delegation in effect on the day asked about, with its terms of that day.")
@@ -45,6 +49,27 @@ class Delegation:
     change_id: strawberry.ID = strawberry.field(
         description="The change that set the terms shown (an extension)."
     )
+
+    @strawberry.field(
+        description=(
+            "The delegated decisions taken under this delegation (docs/decisions.md), by decision "
+            "date: those of a vidaredelegation are under the vidaredelegation. Paged like "
+            "delegatedDecisions (an extension)."
+        )
+    )
+    async def decisions(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[dt.date | None, strawberry.argument(name="from")] = strawberry.UNSET,
+        to: dt.date | None = strawberry.UNSET,
+        first: int | None = 100,
+        after: str | None = strawberry.UNSET,
+    ) -> Annotated[DelegatedDecisionConnection, strawberry.lazy("api.graphql.decisions")]:
+        from api.graphql.decisions import delegated_decisions
+
+        return await delegated_decisions(
+            info, delegation=self.id, from_=from_, to=to, first=first, after=after
+        )
 
     @classmethod
     def from_row(cls, row: DelegationRow) -> Delegation:

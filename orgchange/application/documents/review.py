@@ -21,6 +21,7 @@ from orgchange.application.errors import NotFound
 from orgchange.application.escaping import html_text
 from orgchange.domain.findings import Finding
 from orgchange.domain.messages import text
+from projections.decisions import DecisionReader, DecisionRow
 from projections.delegations import Gap
 from projections.reports import ReportRow
 from projections.rows import ChangeRow, UnitRow
@@ -87,20 +88,23 @@ class ReviewPack:
     noted_paragraph: str | None = None
     previous_meeting: date | None = None
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # by change id
+    # Delegated decisions reported to the meeting (docs/decisions.md#who-is-told).
+    decisions: list[DecisionRow] = field(default_factory=list)
 
     # --- building ------------------------------------------------------------------
 
     @classmethod
     def for_meeting(cls, app: OrgChange, board: str, meeting: date) -> ReviewPack:
         reports = app.read_model.reports.reports(board, meeting)
-        if not reports:
+        decisions = DecisionReader(app.engine).reported_to_meeting(board, meeting)
+        if not reports and not decisions:
             app.read_model.require_unit(board)
             raise NotFound(text("NOT_FOUND:meeting", board=board, meeting=meeting))
-        report = reports[0]
-        changes = app.read_model.changes_by_id(report.change_ids)
+        changes = app.read_model.changes_by_id(reports[0].change_ids) if reports else []
         previous = app.read_model.reports.previous_meeting(board, meeting)
         pack = cls._build(app, board, meeting, changes, previous)
-        pack.noted_paragraph = report.noted_paragraph
+        pack.noted_paragraph = reports[0].noted_paragraph if reports else None
+        pack.decisions = decisions
         return pack
 
     @classmethod
@@ -230,6 +234,7 @@ class ReviewPack:
         out.append("</header>")
         out.append(self._changes_html())
         out.append(self._findings_html())
+        out.append(self._decisions_html())
         out.append(self._charts_html(limits))
         out.append(self._delegations_html())
         out.append(self._corrections_html())
@@ -316,6 +321,35 @@ class ReviewPack:
             for change, f in listed
         )
         out.append("</ul></section>")
+        return "".join(out)
+
+    def _decisions_html(self) -> str:
+        """The delegated decisions reported to the meeting (Anmälda delegationsbeslut), those whose
+        check found something first: they lacked support in the delegationsordning of their day."""
+        e = html_text
+        if not self.decisions:
+            return ""
+        ordered = sorted(self.decisions, key=lambda d: (not d.findings, d.date, d.id))
+        with_findings = sum(1 for d in ordered if d.findings)
+        out = [
+            f"<section id='decisions'><h2>Anmälda delegationsbeslut ({len(ordered)})</h2>",
+            f"<p class='meta'>{with_findings} av {len(ordered)} med anmärkning.</p>" if with_findings else "",
+            "<ol class='decisions'>",
+        ]
+        for d in ordered:
+            amount = f", {d.amount:,.0f} kr".replace(",", " ") if d.amount is not None else ""
+            reference = f", {e(d.reference)}" if d.reference else ""
+            out.append(
+                f"<li class='decision{' finding' if d.findings else ''}' data-decision='{e(d.id)}'>"
+                f"{e(d.date.isoformat())} {e(d.id)}: {e(d.matter)} — {e(d.decided_by)} enligt "
+                f"{e(d.delegation_id or d.delegation_ref)}{reference}{amount}"
+            )
+            if d.findings:
+                out.append("<ul class='findings'>")
+                out.extend(f"<li class='finding'>{e(f)}</li>" for f in d.findings)
+                out.append("</ul>")
+            out.append("</li>")
+        out.append("</ol></section>")
         return "".join(out)
 
     def _delegations_html(self) -> str:

@@ -1,0 +1,505 @@
+"""Reading spreadsheets: CSV and XLSX tables, a column mapping, every value with its line and column.
+
+A kommun's data comes as a spreadsheet: an HR system's export of its units, a
+delegationsordning typed into a table. `read_table` reads one such table into
+`TableRow`s: per field the value and the column it came from, and the row's line in
+the file, so that whoever uses the rows can say exactly where something is wrong
+("rad 4, kolumn 'Överordnad'") in Swedish or English, with a stable code
+(docs/baseline.md#spreadsheets, docs/errors.md#spreadsheets).
+
+* CSV: UTF-8 (with or without the byte order mark Excel writes); the separator, `,`
+  `;` or a tab, is whichever the header line holds most of.
+* XLSX: read with openpyxl, read-only and with the values the cells last showed
+  (`data_only`: a formula's result, not its text).
+
+Everything expensive is bounded before it starts: the file's size, and for an XLSX
+the number and unpacked size of the parts of its zip (a zip bomb is refused before a
+byte is unpacked); then the rows, the columns and the length of a cell while reading.
+
+A mapping (YAML) names the column of each field, and may give fields a constant value
+and translate values (`Förvaltning` → `office`):
+
+    columns: {key: Enhetskod, name: Enhetsnamn, parent: Överordnad enhet}
+    constants: {kind: unit}
+    values: {kind: {Förvaltning: office, Enhet: unit}}
+    sheet: Organisation        # XLSX: which sheet (default: the first)
+    header_row: 1              # which row holds the headers (default: the first)
+
+Without a mapping each field's column is the one whose header is the field's name.
+Headers and mapped values are compared without regard to case or surrounding space.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orgchange.application.errors import MalformedInput
+from orgchange.domain import messages
+from orgchange.domain.messages import Text
+
+__all__ = [
+    "Cell",
+    "ColumnMapping",
+    "Field",
+    "TableError",
+    "TableRow",
+    "load_mapping",
+    "read_table",
+]
+
+# --- the bounds ------------------------------------------------------------------------
+# A kommun's units (some 2,000) or its delegationsordning (some 500 points) are far below.
+MAX_FILE_BYTES = 20 * 2**20
+MAX_ROWS = 20_000
+MAX_COLUMNS = 200
+MAX_CELL_CHARACTERS = 4_000
+# An XLSX is a zip: its parts, and what they unpack to, at most this many and this much.
+MAX_ZIP_ENTRIES = 2_000
+MAX_UNPACKED_BYTES = 100 * 2**20
+MAX_MAPPING_BYTES = 64 * 2**10
+MAX_PROBLEMS = 20
+
+SEPARATORS = (",", ";", "\t")
+
+UNREADABLE = "TABLE_UNREADABLE"
+TOO_LARGE = "TABLE_TOO_LARGE"
+HEADER = "TABLE_HEADER"
+MISSING_COLUMN = "TABLE_MISSING_COLUMN"
+VALUE = "TABLE_VALUE"
+MAPPING = "MAPPING_INVALID"
+
+
+class TableError(MalformedInput):
+    """A table (or its mapping) that cannot be read as asked; each problem names where it is.
+
+    A `MalformedInput`: the command line exits 2, and nothing is recorded.
+    """
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field the caller wants from each row.
+
+    `required`: its column must be there (or a constant given), and every row must have a
+    value in it; an optional field's column may be missing and its cells empty (None).
+    """
+
+    name: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One field's value in one row, and the column it came from (None: a constant of the mapping)."""
+
+    value: str | None
+    column: str | None
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of the table: its line in the file (CSV: the line it starts on; XLSX: its row
+    number) and, per field, its value and its column."""
+
+    source: str
+    line: int
+    cells: Mapping[str, Cell]
+
+    def get(self, name: str) -> str | None:
+        cell = self.cells.get(name)
+        return cell.value if cell is not None else None
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.get(name)
+
+    def column(self, name: str) -> str | None:
+        cell = self.cells.get(name)
+        return cell.column if cell is not None else None
+
+    def where(self, name: str | None = None) -> Text:
+        """'rad 4, kolumn 'Överordnad'' — the place of this row's `name` field (or of the row)."""
+        column = self.column(name) if name is not None else None
+        if column is None:
+            return messages.text("TABLE_VALUE:row", source=self.source, line=self.line)
+        return messages.text("TABLE_VALUE:cell", source=self.source, line=self.line, column=column)
+
+    def problem(self, name: str | None, reason: str | Text) -> Text:
+        """A problem with this row's `name` field, in words naming the line and the column."""
+        return messages.text("TABLE_VALUE", where=self.where(name), reason=reason)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column holds each field; constants; translations of values (see the module)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    sheet: str | None = None
+    header_row: int = 1
+
+
+def _folded(value: str) -> str:
+    """A header or value as compared: NFC, case folded, inner space collapsed, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the mapping --------------------------------------------------------------------------
+
+
+def load_mapping(path: str | Path) -> ColumnMapping:
+    """A mapping file read and checked for form (`MAPPING_INVALID` names what is wrong)."""
+    source = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MAPPING_BYTES + 1)
+    except OSError as error:
+        raise TableError(
+            [messages.text("MAPPING_INVALID:unreadable", source=source, reason=error.strerror)]
+        ) from None
+    if len(data) > MAX_MAPPING_BYTES:
+        raise TableError([messages.text("MAPPING_INVALID:too-large", source=source, limit=MAX_MAPPING_BYTES)])
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError(
+            [messages.text("MAPPING_INVALID:not-yaml", source=source, problem="UTF-8")]
+        ) from None
+    return parse_mapping(content, source)
+
+
+def parse_mapping(content: str, source: str = "mapping") -> ColumnMapping:
+    try:
+        for event in yaml.parse(content, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise TableError([messages.text("MAPPING_INVALID:not-yaml", source=source, problem="&/*")])
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise TableError(
+            [messages.text("MAPPING_INVALID:not-yaml", source=source, problem=_shown(problem))]
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TableError([messages.text("MAPPING_INVALID:not-a-mapping", source=source)])
+    problems: list[str | Text] = []
+    known = ("columns", "constants", "values", "sheet", "header_row")
+    unknown = sorted(str(key) for key in data if key not in known)
+    if unknown:
+        problems.append(messages.text("MAPPING_INVALID:unknown", source=source, names=", ".join(unknown)))
+
+    def texts(name: str) -> dict[str, str]:
+        value = data.get(name) or {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str | int) and not isinstance(v, bool)
+            for k, v in value.items()
+        ):
+            problems.append(messages.text("MAPPING_INVALID:texts", source=source, name=name))
+            return {}
+        return {k.strip(): str(v).strip() for k, v in value.items()}
+
+    columns = texts("columns")
+    constants = texts("constants")
+    values: dict[str, dict[str, str]] = {}
+    raw_values = data.get("values") or {}
+    if not isinstance(raw_values, dict):
+        problems.append(messages.text("MAPPING_INVALID:values", source=source))
+    else:
+        for name, table in raw_values.items():
+            if (
+                not isinstance(name, str)
+                or not isinstance(table, dict)
+                or not all(
+                    isinstance(k, str | int) and not isinstance(k, bool) and isinstance(v, str)
+                    for k, v in table.items()
+                )
+            ):
+                problems.append(messages.text("MAPPING_INVALID:values", source=source))
+                continue
+            values[name.strip()] = {_folded(str(k)): v.strip() for k, v in table.items()}
+    sheet = data.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        problems.append(messages.text("MAPPING_INVALID:sheet", source=source))
+        sheet = None
+    header_row = data.get("header_row", 1)
+    if not isinstance(header_row, int) or isinstance(header_row, bool) or not 1 <= header_row <= 100:
+        problems.append(messages.text("MAPPING_INVALID:header-row", source=source))
+        header_row = 1
+    for name in set(columns) & set(constants):
+        problems.append(messages.text("MAPPING_INVALID:both", source=source, field=name))
+    if problems:
+        raise TableError(problems)
+    return ColumnMapping(columns, constants, values, sheet, header_row)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def read_table(
+    path: str | Path, mapping: ColumnMapping | None, fields: Sequence[Field | str]
+) -> list[TableRow]:
+    """The rows of the CSV or XLSX file `path`, each with the `fields` asked for.
+
+    A field given as text is required. Blank rows are left out. Raises `TableError`
+    naming every problem found (at most `MAX_PROBLEMS`), by line and column.
+    """
+    wanted = [f if isinstance(f, Field) else Field(f) for f in fields]
+    mapping = mapping or ColumnMapping()
+    source = str(path)
+    names = {f.name for f in wanted}
+    stray = sorted((set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - names)
+    if stray:
+        raise TableError(
+            [messages.text("MAPPING_INVALID:field", names=", ".join(stray), fields=", ".join(sorted(names)))]
+        )
+    suffix = Path(path).suffix.casefold()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:kind", source=source, suffix=_shown(suffix or "–"))]
+        )
+    try:
+        size = Path(path).stat().st_size
+    except OSError as error:
+        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
+    if size > MAX_FILE_BYTES:
+        raise TableError([messages.text("TABLE_TOO_LARGE:bytes", source=source, limit=f"{MAX_FILE_BYTES:,}")])
+    raw = (
+        _xlsx_rows(path, source, mapping.sheet)
+        if suffix in (".xlsx", ".xlsm")
+        else _csv_rows(path, source, mapping.header_row)
+    )
+    return _rows(raw, source, mapping, wanted)
+
+
+def _rows(
+    raw: Iterator[tuple[int, list[str | None]]], source: str, mapping: ColumnMapping, wanted: list[Field]
+) -> list[TableRow]:
+    header: list[str | None] | None = None
+    for line, cells in raw:
+        if line == mapping.header_row:
+            header = cells
+            break
+    if header is None or not any(header):
+        raise TableError([messages.text("TABLE_HEADER:none", source=source, line=mapping.header_row)])
+    positions = _columns(header, source, mapping, wanted)
+    rows: list[TableRow] = []
+    problems: list[str | Text] = []
+    for line, cells in raw:
+        if not any(cells):
+            continue  # a blank row
+        if len(rows) >= MAX_ROWS:
+            raise TableError([messages.text("TABLE_TOO_LARGE:rows", source=source, limit=f"{MAX_ROWS:,}")])
+        row_cells: dict[str, Cell] = {}
+        for wanted_field in wanted:
+            name = wanted_field.name
+            if name in mapping.constants:
+                row_cells[name] = Cell(mapping.constants[name], None)
+                continue
+            position = positions.get(name)
+            if position is None:
+                row_cells[name] = Cell(None, None)
+                continue
+            value = cells[position] if position < len(cells) else None
+            column = header[position] or ""
+            translation = mapping.values.get(name)
+            if value is not None and translation is not None:
+                value = translation.get(_folded(value), value)
+            row_cells[name] = Cell(value, column)
+        row = TableRow(source, line, row_cells)
+        for wanted_field in wanted:
+            if wanted_field.required and row.get(wanted_field.name) is None:
+                problems.append(row.problem(wanted_field.name, messages.text("TABLE_VALUE:empty")))
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(messages.text("malformed-input:more"))
+            break
+        rows.append(row)
+    if problems:
+        raise TableError(problems)
+    return rows
+
+
+def _columns(
+    header: list[str | None], source: str, mapping: ColumnMapping, wanted: list[Field]
+) -> dict[str, int]:
+    """Each wanted field's column, by its position in the header row."""
+    where: dict[str, list[int]] = {}
+    for position, name in enumerate(header):
+        if name:
+            where.setdefault(_folded(name), []).append(position)
+    found: dict[str, int] = {}
+    problems: list[str | Text] = []
+    for wanted_field in wanted:
+        if wanted_field.name in mapping.constants:
+            continue
+        column = mapping.columns.get(wanted_field.name, wanted_field.name)
+        positions = where.get(_folded(column), [])
+        if len(positions) > 1:
+            problems.append(messages.text("TABLE_HEADER:repeated", source=source, column=column))
+        elif positions:
+            found[wanted_field.name] = positions[0]
+        elif wanted_field.required:
+            headers = ", ".join(f"'{_shown(name, 40)}'" for name in header if name)
+            problems.append(
+                messages.text(
+                    "TABLE_MISSING_COLUMN",
+                    source=source,
+                    field=wanted_field.name,
+                    column=column,
+                    headers=_shown(headers, 300),
+                )
+            )
+    if problems:
+        raise TableError(problems)
+    return found
+
+
+def _cell(value: Any, source: str, line: int) -> str | None:
+    """A cell as text: numbers without a needless '.0', dates as YYYY-MM-DD, blanks as None."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime):
+        text = value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    elif isinstance(value, date):
+        text = value.isoformat()
+    else:
+        text = str(value).strip()
+    if len(text) > MAX_CELL_CHARACTERS:
+        raise TableError(
+            [
+                messages.text(
+                    "TABLE_TOO_LARGE:cell", source=source, line=line, limit=f"{MAX_CELL_CHARACTERS:,}"
+                )
+            ]
+        )
+    return unicodedata.normalize("NFC", text)
+
+
+def _csv_rows(path: str | Path, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
+    data = Path(path).read_bytes()
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise TableError([messages.text("TABLE_UNREADABLE:not-utf8", source=source, line=line)]) from None
+    if "\x00" in content:
+        raise TableError([messages.text("TABLE_UNREADABLE:nul", source=source)])
+    # The separator is the one the header line holds most of (lines before it may be a title).
+    header = content.split("\n", header_row)[:header_row][-1]
+    separator = max(SEPARATORS, key=header.count)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=separator, strict=True)
+    return _csv_records(reader, source)
+
+
+def _csv_records(reader: Any, source: str) -> Iterator[tuple[int, list[str | None]]]:
+    start = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise TableError(
+                [messages.text("TABLE_UNREADABLE:csv", source=source, line=start, problem=_shown(error))]
+            ) from None
+        if len(record) > MAX_COLUMNS:
+            raise TableError(
+                [messages.text("TABLE_TOO_LARGE:columns", source=source, line=start, limit=MAX_COLUMNS)]
+            )
+        yield start, [_cell(value, source, start) for value in record]
+        start = reader.line_num + 1
+
+
+def _xlsx_rows(path: str | Path, source: str, sheet: str | None) -> Iterator[tuple[int, list[str | None]]]:
+    _check_zip(path, source)
+    import openpyxl  # only when an XLSX is read
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(error))]
+        ) from None
+    except Exception as error:  # noqa: BLE001 - openpyxl's XML parser raises its own kinds
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(type(error).__name__))]
+        ) from None
+    if sheet is not None and sheet not in workbook.sheetnames:
+        workbook.close()
+        raise TableError(
+            [
+                messages.text(
+                    "TABLE_UNREADABLE:sheet",
+                    source=source,
+                    sheet=sheet,
+                    sheets=", ".join(workbook.sheetnames),
+                )
+            ]
+        )
+    worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+    return _xlsx_records(workbook, worksheet, source)
+
+
+def _xlsx_records(workbook: Any, worksheet: Any, source: str) -> Iterator[tuple[int, list[str | None]]]:
+    try:
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS + 100:
+                raise TableError(
+                    [messages.text("TABLE_TOO_LARGE:rows", source=source, limit=f"{MAX_ROWS:,}")]
+                )
+            values = list(values)
+            while values and values[-1] is None:
+                values.pop()
+            if len(values) > MAX_COLUMNS:
+                raise TableError(
+                    [messages.text("TABLE_TOO_LARGE:columns", source=source, line=number, limit=MAX_COLUMNS)]
+                )
+            yield number, [_cell(value, source, number) for value in values]
+    except TableError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged sheet's XML
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(type(error).__name__))]
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _check_zip(path: str | Path, source: str) -> None:
+    """An XLSX's zip, refused before anything is unpacked if it holds too many or too large parts.
+
+    The sizes are those the zip declares: Python's zipfile never unpacks more than a part
+    declares (it fails instead), so they bound the work of reading it.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries: Iterable[zipfile.ZipInfo] = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(error))]
+        ) from None
+    entries = list(entries)
+    if len(entries) > MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+        raise TableError(
+            [messages.text("TABLE_TOO_LARGE:unpacked", source=source, limit=f"{MAX_UNPACKED_BYTES:,}")]
+        )

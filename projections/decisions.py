@@ -1,0 +1,693 @@
+"""Delegated decisions: their rows, their checks as known over time, and their reports.
+
+The decisions are events of their own streams (orgchange.domain.decisions); these tables are
+their read model, made by the migration 0006_decisions and rebuilt from the events by
+`orgchange rebuild` (docs/decisions.md#storage). A decision's check against the
+delegationsordning of its day is kept bitemporally in `decision_checks`: a row holds from
+the instant the register came to know it (`recorded_from`) until a later change of the
+delegationsordning made another (`recorded_to`), so `knownAt` shows the findings as known then.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from orgchange.domain.decisions import (
+    Checked,
+    DelegatedDecisionEntry,
+    Holder,
+    Situation,
+    Terms,
+    check,
+)
+
+from . import tables as t
+from .delegations import DelegationReader, DelegationRow
+from .rows import Reader, believed, chunks
+from .tables import UTCDateTime
+
+metadata = MetaData()
+
+delegated_decisions = Table(
+    "delegated_decisions",
+    metadata,
+    Column("decision_id", String(100), primary_key=True),
+    Column("seq", Integer, nullable=False),  # recording order
+    Column("delegation_ref", String(200), nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("decision_date", Date, nullable=False),
+    Column("matter", Text, nullable=False),
+    Column("reference", String(200)),
+    Column("amount", Float),
+    Column("acting_as_substitute", Boolean, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("content", Text, nullable=False),  # the entry as recorded (idempotency)
+    # The check as now known (the believed row of decision_checks), for fast lists.
+    Column("delegation_id", String(64)),
+    Column("board_id", String(64)),
+    Column("report_to", String(64)),
+    Column("not_reported", Boolean, nullable=False),
+    Column("finding_count", Integer, nullable=False),
+    Index("ix_delegated_decisions_report_to", "report_to", "decision_date"),
+    Index("ix_delegated_decisions_board", "board_id", "decision_date"),
+    Index("ix_delegated_decisions_delegation", "delegation_id"),
+    Index("ix_delegated_decisions_decided_by", "decided_by"),
+    Index("ix_delegated_decisions_date", "decision_date"),
+)
+
+decision_checks = Table(
+    "decision_checks",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", String(100), nullable=False),
+    Column("delegation_id", String(64)),
+    Column("board_id", String(64)),
+    Column("report_to", String(64)),
+    Column("not_reported", Boolean, nullable=False),
+    Column("findings", Text, nullable=False),  # a JSON list of sentences
+    Column("recorded_from", UTCDateTime, nullable=False),
+    Column("recorded_to", UTCDateTime),
+    Index("ix_decision_checks_decision", "decision_id", "recorded_to"),
+)
+
+decision_reports = Table(
+    "decision_reports",
+    metadata,
+    Column("decision_id", String(100), primary_key=True),
+    Column("to_id", String(64), primary_key=True),
+    Column("meeting", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_decision_reports_meeting", "to_id", "meeting"),
+)
+
+decision_report_meetings = Table(
+    "decision_report_meetings",
+    metadata,
+    Column("to_id", String(64), primary_key=True),
+    Column("meeting", Date, primary_key=True),
+    Column("noted_paragraph", String(200)),
+    Column("noted_at", UTCDateTime),
+)
+
+DECISION_TABLES = (delegated_decisions, decision_checks, decision_reports, decision_report_meetings)
+
+
+# --- the check against the read models -----------------------------------------------------
+
+
+def _terms(row: DelegationRow) -> Terms:
+    return Terms(
+        id=row.id,
+        code=row.code,
+        board=row.board_id,
+        to=row.to_id,
+        limit=row.limit,
+        substitute=row.substitute_id,
+        parent=row.parent_delegation_id,
+        reporting=row.reporting,
+        reserved_matter=row.reserved_matter,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+class Checker(DelegationReader):
+    """Checks decisions against the delegationsordning as known at one instant (None: now).
+
+    What it reads is kept per decision date, so a batch of thousands of decisions asks the
+    database once per day it covers, not once per decision.
+    """
+
+    def __init__(self, bind: Connection, known_at: datetime | None):
+        super().__init__(bind)
+        self.known_at = known_at
+        self._days: dict[date, dict[str, DelegationRow]] = {}
+        self._life_cache: dict[str, Terms | None] = {}
+        self._subs: dict[str, list[Terms]] = {}
+        self._holders: dict[tuple[date, str], Holder] = {}
+
+    def _on(self, day: date) -> dict[str, DelegationRow]:
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = {d.id: d for d in self.delegations(day, known_at=self.known_at)}
+        return found
+
+    def _resolve(self, ref: str, day: date) -> DelegationRow | None:
+        on_day = self._on(day)
+        if ref in on_day:
+            return on_day[ref]
+        coded = sorted((d for d in on_day.values() if d.code == ref), key=lambda d: d.id)
+        return coded[0] if coded else None
+
+    def _life(self, ref: str) -> Terms | None:
+        if ref not in self._life_cache:
+            v = t.delegation_versions
+            rows = self._all(
+                select(v.c.delegation_id)
+                .where(or_(v.c.delegation_id == ref, v.c.code == ref), believed(v, self.known_at))
+                .order_by(v.c.delegation_id)
+            )
+            ids = list(dict.fromkeys(r[0] for r in rows))
+            key = ref if ref in ids else (ids[0] if ids else None)
+            history = self.history(key, self.known_at) if key else []
+            self._life_cache[ref] = _terms(history[-1]) if history else None
+        return self._life_cache[ref]
+
+    def _subdelegations(self, delegation_id: str) -> list[Terms]:
+        if delegation_id not in self._subs:
+            v = t.delegation_versions
+            keys = sorted(
+                {
+                    r[0]
+                    for r in self._all(
+                        select(v.c.delegation_id).where(
+                            v.c.parent_delegation_id == delegation_id, believed(v, self.known_at)
+                        )
+                    )
+                }
+            )
+            found = []
+            for key in keys:
+                for row in self.history(key, self.known_at):
+                    found.append(_terms(row))
+            self._subs[delegation_id] = found
+        return self._subs[delegation_id]
+
+    def _holders_on(self, keys: set[str], day: date) -> dict[str, Holder]:
+        missing = {k for k in keys if (day, k) not in self._holders}
+        if missing:
+            for key, d in self.delegates(missing, day, self.known_at).items():
+                self._holders[(day, key)] = Holder(key, d.title, d.in_effect, d.ended, d.is_committee)
+        return {k: self._holders[(day, k)] for k in keys}
+
+    def situation(self, decision: DelegatedDecisionEntry) -> Situation:
+        day = decision.date
+        row = self._resolve(decision.delegation, day)
+        delegation = _terms(row) if row else None
+        life = None if row else self._life(decision.delegation)
+        parent = None
+        subs: dict[str, list[Terms]] = {}
+        keys = {decision.decided_by}
+        if delegation is not None:
+            keys.add(delegation.to)
+            if delegation.parent:
+                parent_row = self._on(day).get(delegation.parent)
+                parent = _terms(parent_row) if parent_row else None
+                if parent is not None:
+                    keys.add(parent.to)
+            for sub in self._subdelegations(delegation.id):
+                subs.setdefault(sub.to, []).append(sub)
+        return Situation(delegation, life, parent, subs, self._holders_on(keys, day))
+
+    def check(self, decision: DelegatedDecisionEntry) -> Checked:
+        return check(decision, self.situation(decision))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    entry: DelegatedDecisionEntry
+    recorded_at: datetime
+
+
+def entry_of(content: str) -> DelegatedDecisionEntry:
+    return DelegatedDecisionEntry.model_validate(json.loads(content))
+
+
+def content_of(entry: DelegatedDecisionEntry) -> str:
+    return json.dumps(entry.canonical(), sort_keys=True, ensure_ascii=False)
+
+
+def recorded_contents(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    d = delegated_decisions
+    found: dict[str, str] = {}
+    for chunk in chunks(list(ids)):
+        found.update(
+            (row[0], row[1])
+            for row in connection.execute(
+                select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))
+            )
+        )
+    return found
+
+
+def _check_row(decision_id: str, board: str | None, checked: Checked, at: datetime) -> dict[str, Any]:
+    return {
+        "decision_id": decision_id,
+        "delegation_id": checked.delegation_id,
+        "board_id": board,
+        "report_to": checked.report_to,
+        "not_reported": checked.not_reported,
+        "findings": json.dumps(list(checked.findings), ensure_ascii=False),
+        "recorded_from": at,
+        "recorded_to": None,
+    }
+
+
+def _board_of(checker: Checker, checked: Checked, day: date) -> str | None:
+    if checked.delegation_id is None:
+        return None
+    row = checker._on(day).get(checked.delegation_id)
+    if row is not None:
+        return row.board_id
+    life = checker._life(checked.delegation_id)
+    return life.board if life else None
+
+
+def write_decisions(
+    connection: Connection, entries: Sequence[DelegatedDecisionEntry], recorded_by: str, at: datetime
+) -> None:
+    """Insert new decisions with their first check, as the register knows it at `at`."""
+    if not entries:
+        return
+    checker = Checker(connection, at)
+    d = delegated_decisions
+    seq = connection.execute(select(func.coalesce(func.max(d.c.seq), 0))).scalar_one()
+    decisions, checks = [], []
+    for entry in entries:
+        seq += 1
+        checked = checker.check(entry)
+        board = _board_of(checker, checked, entry.date)
+        decisions.append(
+            {
+                "decision_id": entry.id,
+                "seq": seq,
+                "delegation_ref": entry.delegation,
+                "decided_by": entry.decided_by,
+                "decision_date": entry.date,
+                "matter": entry.matter,
+                "reference": entry.reference,
+                "amount": entry.amount,
+                "acting_as_substitute": entry.acting_as_substitute,
+                "recorded_at": at,
+                "recorded_by": recorded_by,
+                "content": content_of(entry),
+                "delegation_id": checked.delegation_id,
+                "board_id": board,
+                "report_to": checked.report_to,
+                "not_reported": checked.not_reported,
+                "finding_count": len(checked.findings),
+            }
+        )
+        checks.append(_check_row(entry.id, board, checked, at))
+    for chunk in _rows_in_chunks(decisions):
+        connection.execute(insert(d), chunk)
+    for chunk in _rows_in_chunks(checks):
+        connection.execute(insert(decision_checks), chunk)
+
+
+def _rows_in_chunks(rows: list[dict[str, Any]], size: int = 2000) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def affected_by(connection: Connection, at: datetime) -> list[str]:
+    """The decisions whose check the register's transaction at `at` may have changed: those
+    under (or naming) a delegation it changed, or its parent or vidaredelegations, and those
+    decided by or under a post or committee it changed. Nothing else is re-checked."""
+    touched: dict[str, set[str]] = {}
+    for table, key in (
+        (t.delegation_versions, "delegation_id"),
+        (t.position_versions, "position_id"),
+        (t.unit_versions, "unit_id"),
+    ):
+        query = select(table.c[key]).where(or_(table.c.recorded_from == at, table.c.recorded_to == at))
+        touched[key] = {r[0] for r in connection.execute(query)}
+    delegations = touched["delegation_id"]
+    holders = touched["position_id"] | touched["unit_id"]
+    if not delegations and not holders:
+        return []
+    v = t.delegation_versions
+    related = set(delegations)
+    conditions = []
+    if delegations:
+        conditions += [
+            v.c.parent_delegation_id.in_(sorted(delegations)),
+            v.c.delegation_id.in_(sorted(delegations)),
+        ]
+    if holders:
+        conditions += [v.c.to_id.in_(sorted(holders)), v.c.substitute_id.in_(sorted(holders))]
+    rows = connection.execute(
+        select(v.c.delegation_id, v.c.parent_delegation_id, v.c.code).where(
+            v.c.recorded_to.is_(None), or_(*conditions)
+        )
+    ).all()
+    codes = set()
+    for key, parent, code in rows:
+        related.add(key)
+        if parent:
+            related.add(parent)
+        if code:
+            codes.add(code)
+    # vidaredelegations of what is related (their delegate's mandate rests on it)
+    if related:
+        for (key,) in connection.execute(
+            select(v.c.delegation_id).where(
+                v.c.recorded_to.is_(None), v.c.parent_delegation_id.in_(sorted(related))
+            )
+        ):
+            related.add(key)
+    d = delegated_decisions
+    refs = sorted(related | codes)
+    found: set[str] = set()
+    for chunk in chunks(sorted(related)):
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.in_(chunk)))
+        )
+    for chunk in chunks(refs):
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_ref.in_(chunk)))
+        )
+    for chunk in chunks(sorted(holders)):
+        found.update(
+            r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.decided_by.in_(chunk)))
+        )
+    found.update(r[0] for r in connection.execute(select(d.c.decision_id).where(d.c.delegation_id.is_(None))))
+    return sorted(found)
+
+
+def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -> int:
+    """Check the decisions again as the register knows them at `at`; a check that came out
+    otherwise closes the believed row and adds the new one. Returns how many changed."""
+    if not decision_ids:
+        return 0
+    checker = Checker(connection, at)
+    d, c = delegated_decisions, decision_checks
+    changed = 0
+    for chunk in chunks(list(decision_ids)):
+        current = {
+            r.decision_id: r
+            for r in connection.execute(
+                select(c).where(c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None))
+            )
+        }
+        stored = connection.execute(
+            select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))
+        ).all()
+        for decision_id, content in stored:
+            entry = entry_of(content)
+            checked = checker.check(entry)
+            board = _board_of(checker, checked, entry.date)
+            row = _check_row(decision_id, board, checked, at)
+            old = current.get(decision_id)
+            same = old is not None and all(
+                getattr(old, k) == row[k]
+                for k in ("delegation_id", "board_id", "report_to", "not_reported", "findings")
+            )
+            if same:
+                continue
+            changed += 1
+            if old is not None:
+                connection.execute(update(c).where(c.c.row_id == old.row_id).values(recorded_to=at))
+            connection.execute(insert(c).values(**row))
+            connection.execute(
+                update(d)
+                .where(d.c.decision_id == decision_id)
+                .values(
+                    delegation_id=checked.delegation_id,
+                    board_id=board,
+                    report_to=checked.report_to,
+                    not_reported=checked.not_reported,
+                    finding_count=len(checked.findings),
+                )
+            )
+    return changed
+
+
+def write_report(
+    connection: Connection, to: str, meeting: date, decision_ids: Sequence[str], at: datetime
+) -> None:
+    r, m = decision_reports, decision_report_meetings
+    connection.execute(
+        insert(r),
+        [{"decision_id": i, "to_id": to, "meeting": meeting, "recorded_at": at} for i in decision_ids],
+    )
+    exists = connection.execute(select(m.c.to_id).where(m.c.to_id == to, m.c.meeting == meeting)).first()
+    if exists is None:
+        connection.execute(insert(m).values(to_id=to, meeting=meeting))
+
+
+def write_note(connection: Connection, to: str, meeting: date, paragraph: str, at: datetime) -> None:
+    m = decision_report_meetings
+    connection.execute(
+        update(m)
+        .where(m.c.to_id == to, m.c.meeting == meeting)
+        .values(noted_paragraph=paragraph, noted_at=at)
+    )
+
+
+def clear(connection: Connection) -> None:
+    for table in DECISION_TABLES:
+        connection.execute(delete(table))
+
+
+def register_instants(connection: Connection, since: datetime) -> list[datetime]:
+    """The instants after `since` at which the register changed posts, committees or delegations."""
+    found: set[datetime] = set()
+    for table in (t.delegation_versions, t.position_versions, t.unit_versions):
+        for column in (table.c.recorded_from, table.c.recorded_to):
+            found.update(r[0] for r in connection.execute(select(column).distinct().where(column > since)))
+    return sorted(found)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: str
+    delegation_id: str | None
+    delegation_ref: str
+    decided_by: str
+    date: dt.date
+    matter: str
+    reference: str | None
+    amount: float | None
+    acting_as_substitute: bool
+    board_id: str | None
+    report_to: str | None
+    not_reported: bool
+    findings: tuple[str, ...]
+    reported_to: str | None
+    reported_at: dt.date | None  # the meeting it was reported to
+    noted_paragraph: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class DecisionPage:
+    rows: list[DecisionRow]
+    total: int
+    has_next: bool
+    end_cursor: str | None
+
+
+def cursor_of(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"decision:{offset}".encode()).decode()
+
+
+def offset_of(cursor: str | None) -> int | None:
+    """The offset a cursor names; None for a cursor that is not one of these."""
+    if cursor is None:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        value = int(number)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if kind == "decision" and value >= 0 else None
+
+
+class DecisionReader(Reader):
+    def page(
+        self,
+        *,
+        board: str | None = None,
+        decided_by: str | None = None,
+        delegation: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        unreported: bool | None = None,
+        with_findings: bool | None = None,
+        known_at: datetime | None = None,
+        first: int = 100,
+        offset: int = 0,
+        ids: Sequence[str] | None = None,
+    ) -> DecisionPage:
+        d, c, r = delegated_decisions, decision_checks, decision_reports
+        if known_at is None:
+            source = select(
+                d,
+                d.c.finding_count.label("n_findings"),
+                d.c.delegation_id.label("c_delegation_id"),
+                d.c.board_id.label("c_board_id"),
+                d.c.report_to.label("c_report_to"),
+                d.c.not_reported.label("c_not_reported"),
+            )
+            checks = d.c
+            delegation_col, board_col, report_col, not_reported_col = (
+                d.c.delegation_id,
+                d.c.board_id,
+                d.c.report_to,
+                d.c.not_reported,
+            )
+            findings_col = d.c.finding_count
+        else:
+            joined = d.join(c, and_(c.c.decision_id == d.c.decision_id, believed(c, known_at)))
+            source = select(
+                d,
+                c.c.findings.label("c_findings"),
+                c.c.delegation_id.label("c_delegation_id"),
+                c.c.board_id.label("c_board_id"),
+                c.c.report_to.label("c_report_to"),
+                c.c.not_reported.label("c_not_reported"),
+            ).select_from(joined)
+            checks = c.c
+            delegation_col, board_col, report_col, not_reported_col = (
+                c.c.delegation_id,
+                c.c.board_id,
+                c.c.report_to,
+                c.c.not_reported,
+            )
+            findings_col = None
+            source = source.where(d.c.recorded_at <= known_at)
+        del checks
+        conditions: list[Any] = []
+        if ids is not None:
+            conditions.append(d.c.decision_id.in_(list(ids)))
+        if board is not None:
+            conditions.append(or_(report_col == board, and_(board_col == board, not_reported_col.is_(True))))
+        if decided_by is not None:
+            conditions.append(d.c.decided_by == decided_by)
+        if delegation is not None:
+            conditions.append(delegation_col == delegation)
+        if start is not None:
+            conditions.append(d.c.decision_date >= start)
+        if end is not None:
+            conditions.append(d.c.decision_date <= end)
+        reported = select(r.c.decision_id).where(r.c.decision_id == d.c.decision_id)
+        if known_at is not None:
+            reported = reported.where(r.c.recorded_at <= known_at)
+        if unreported:
+            conditions += [report_col.is_not(None), ~reported.exists()]
+        elif unreported is False:
+            conditions.append(reported.exists())
+        if with_findings is not None:
+            if findings_col is not None:
+                conditions.append(findings_col > 0 if with_findings else findings_col == 0)
+            else:
+                empty = c.c.findings == "[]"
+                conditions.append(~empty if with_findings else empty)
+        query = source.where(*conditions)
+        with self._connection() as connection:
+            total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            rows = connection.execute(
+                query.order_by(d.c.decision_date, d.c.seq).offset(offset).limit(first)
+            ).all()
+            decision_rows = self._rows(connection, rows, known_at)
+        has_next = offset + len(rows) < total
+        end_cursor = cursor_of(offset + len(rows)) if rows else None
+        return DecisionPage(decision_rows, total, has_next, end_cursor)
+
+    def _rows(
+        self, connection: Connection, rows: Sequence[Any], known_at: datetime | None
+    ) -> list[DecisionRow]:
+        ids = [row.decision_id for row in rows]
+        c, r, m = decision_checks, decision_reports, decision_report_meetings
+        findings: dict[str, str] = {}
+        if known_at is None:
+            for chunk in chunks(ids):
+                query = select(c.c.decision_id, c.c.findings).where(
+                    c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None)
+                )
+                findings.update((row[0], row[1]) for row in connection.execute(query))
+        reports: dict[str, tuple[str, date, str | None]] = {}
+        for chunk in chunks(ids):
+            query = (
+                select(r.c.decision_id, r.c.to_id, r.c.meeting, m.c.noted_paragraph, m.c.noted_at)
+                .select_from(r.outerjoin(m, and_(m.c.to_id == r.c.to_id, m.c.meeting == r.c.meeting)))
+                .where(r.c.decision_id.in_(chunk))
+            )
+            if known_at is not None:
+                query = query.where(r.c.recorded_at <= known_at)
+            for decision_id, to, meeting, paragraph, noted_at in connection.execute(query):
+                noted = (
+                    paragraph if known_at is None or (noted_at is not None and noted_at <= known_at) else None
+                )
+                reports[decision_id] = (to, meeting, noted)
+        out = []
+        for row in rows:
+            text = row.c_findings if known_at is not None else findings.get(row.decision_id, "[]")
+            report = reports.get(row.decision_id)
+            out.append(
+                DecisionRow(
+                    id=row.decision_id,
+                    delegation_id=row.c_delegation_id,
+                    delegation_ref=row.delegation_ref,
+                    decided_by=row.decided_by,
+                    date=row.decision_date,
+                    matter=row.matter,
+                    reference=row.reference,
+                    amount=row.amount,
+                    acting_as_substitute=row.acting_as_substitute,
+                    board_id=row.c_board_id,
+                    report_to=row.c_report_to,
+                    not_reported=row.c_not_reported,
+                    findings=tuple(json.loads(text)),
+                    reported_to=report[0] if report else None,
+                    reported_at=report[1] if report else None,
+                    noted_paragraph=report[2] if report else None,
+                    recorded_at=row.recorded_at,
+                    recorded_by=row.recorded_by,
+                )
+            )
+        return out
+
+    def reported_to_meeting(self, to: str, meeting: date) -> list[DecisionRow]:
+        r = decision_reports
+        with self._connection() as connection:
+            ids = [
+                row[0]
+                for row in connection.execute(
+                    select(r.c.decision_id).where(r.c.to_id == to, r.c.meeting == meeting)
+                )
+            ]
+        if not ids:
+            return []
+        return self.page(ids=ids, first=len(ids)).rows
+
+    def existing(self, ids: Sequence[str]) -> dict[str, DecisionRow]:
+        if not ids:
+            return {}
+        return {row.id: row for row in self.page(ids=ids, first=len(ids)).rows}

@@ -1,0 +1,273 @@
+"""The spreadsheet reader (orgchange/application/tables.py): CSV and XLSX read alike, a mapping's columns,
+constants and value tables, and every problem named by its line and column with a stable code.
+
+A kommun's data comes from HR systems and Excel: whoever fixes a refused sheet needs to be told
+the row and the column to look at, and a hostile or runaway file must be refused before the
+work of reading it starts (docs/baseline.md#spreadsheets)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from orgchange.application import tables
+from orgchange.application.tables import ColumnMapping, Field, TableError, parse_mapping, read_table
+from orgchange.domain.messages import SWEDISH, Text
+
+FIELDS = [Field("key"), Field("name"), Field("parent", required=False)]
+
+
+def _codes(error: TableError) -> list[str]:
+    return [problem.code for problem in error.reasons if isinstance(problem, Text)]
+
+
+def _xlsx(path: Path, rows: list[list[object]], title: str | None = None) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    if title:
+        sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_a_csv_with_semicolons_and_a_byte_order_mark_reads_like_one_with_commas(tmp_path: Path) -> None:
+    """Swedish Excel saves CSV with ';' and a BOM; the HR system's export may use ','."""
+    semicolons = tmp_path / "a.csv"
+    semicolons.write_bytes(
+        "\ufeffkey;name;parent\nks;Kommunstyrelsen;\nslk;Stadsledningskontoret;ks\n".encode()
+    )
+    commas = tmp_path / "b.csv"
+    commas.write_text(
+        'key,name,parent\nks,Kommunstyrelsen,\nslk,"Stadsledningskontoret",ks\n', encoding="utf-8"
+    )
+
+    read = [read_table(path, None, FIELDS) for path in (semicolons, commas)]
+
+    assert [[(r.line, r["key"], r["name"], r["parent"]) for r in rows] for rows in read] == [
+        [(2, "ks", "Kommunstyrelsen", None), (3, "slk", "Stadsledningskontoret", "ks")]
+    ] * 2
+    assert read[0][1].column("name") == "name"
+
+
+def test_an_xlsx_reads_like_the_csv_of_the_same_table_numbers_and_all(tmp_path: Path) -> None:
+    """Excel stores a code typed as 101 as the number 101.0: it must read as '101', not '101.0'."""
+    sheet = _xlsx(
+        tmp_path / "org.xlsx",
+        [
+            ["key", "name", "parent"],
+            [101, "Kommunstyrelsen", None],
+            [None, None, None],
+            ["slk", "Stadsledningskontoret", 101],
+        ],
+    )
+    csv_file = tmp_path / "org.csv"
+    csv_file.write_text(
+        "key,name,parent\n101,Kommunstyrelsen,\n,,\nslk,Stadsledningskontoret,101\n", encoding="utf-8"
+    )
+
+    from_xlsx = read_table(sheet, None, FIELDS)
+    from_csv = read_table(csv_file, None, FIELDS)
+
+    assert [(r.line, dict(r.cells)) for r in from_xlsx] == [(r.line, dict(r.cells)) for r in from_csv]
+    assert [r.line for r in from_xlsx] == [2, 4]  # the blank row is skipped but counted
+
+
+def test_a_mapping_names_columns_gives_constants_and_translates_values(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Rubrik från HR-systemet\nEnhetskod;Benämning ; Typ\nA1;Socialförvaltningen;FV\nA2;Äldreomsorg;enh\n",
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        "columns: {key: enhetskod, name: BENÄMNING, kind: typ}\n"
+        "constants: {parent: ks}\n"
+        "values: {kind: {fv: office, ENH: unit}}\n"
+        "header_row: 2\n"
+    )
+
+    rows = read_table(path, mapping, [*FIELDS, Field("kind")])
+
+    assert [(r.line, r["key"], r["name"], r["kind"], r["parent"]) for r in rows] == [
+        (3, "A1", "Socialförvaltningen", "office", "ks"),
+        (4, "A2", "Äldreomsorg", "unit", "ks"),
+    ]
+    assert (rows[0].column("name"), rows[0].column("parent")) == ("Benämning", None)
+
+
+def test_a_missing_required_column_is_named_with_the_headers_there_are(tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text("key,namn\nks,Kommunstyrelsen\n", encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_MISSING_COLUMN"]
+    assert refused.value.problems == [
+        f"{path}: the column 'name' (name) is missing; the headers are 'key', 'namn' (TABLE_MISSING_COLUMN)"
+    ]
+
+
+def test_a_header_written_twice_is_refused_rather_than_one_of_them_chosen(tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text("key,name,Name\nks,Kommunstyrelsen,KS\n", encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_HEADER"]
+
+
+def test_an_empty_required_cell_is_named_by_line_and_column_in_swedish(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "org.xlsx", [["Kod", "Namn"], ["ks", "Kommunstyrelsen"], ["slk", "  "]])
+    mapping = ColumnMapping(columns={"key": "Kod", "name": "Namn"})
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, mapping, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_VALUE"]
+    assert (
+        refused.value.reasons[0].render(SWEDISH)
+        == f"{path} rad 3, kolumn 'Namn': värdet saknas (TABLE_VALUE)"
+    )
+
+
+def test_a_mapping_that_names_a_field_nobody_asked_for_is_refused(tmp_path: Path) -> None:
+    """A typo in a mapping ('nmae') would otherwise leave the field to its default column silently."""
+    path = tmp_path / "org.csv"
+    path.write_text("key,name\nks,KS\n", encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, parse_mapping("columns: {nmae: Namn}"), FIELDS)
+
+    assert _codes(refused.value) == ["MAPPING_INVALID"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "- a\n- b\n",
+        "columns: [key]\n",
+        "columns: {key: Kod}\nheader_row: 0\n",
+        "a: &x 1\nb: *x\n",
+        "columns: {key: [\n",
+    ],
+)
+def test_a_mapping_that_is_not_one_is_refused_with_its_code(content: str) -> None:
+    with pytest.raises(TableError) as refused:
+        parse_mapping(content, "m.yaml")
+
+    assert set(_codes(refused.value)) == {"MAPPING_INVALID"}
+
+
+def test_a_csv_that_is_not_utf8_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_bytes("key,name\nks,Kommunstyrelsen\nsf,Socialförvaltningen\n".encode("cp1252"))
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_UNREADABLE"]
+    assert "line 3" in refused.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    "name, content", [("org.xlsx", b"not a zip at all"), ("org.ods", b"x"), ("org.csv", b"a,\x00b\n")]
+)
+def test_a_file_that_is_not_a_table_is_refused_not_a_traceback(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_UNREADABLE"]
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An XLSX is a zip: a few kilobytes may unpack to gigabytes. The sizes the zip declares decide."""
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 * 2**20))
+    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 2**20)  # a small bound for a small, fast file
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert path.stat().st_size < 2**20 / 50  # it really is a bomb: small packed, large unpacked
+    assert _codes(refused.value) == ["TABLE_TOO_LARGE"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_too_many_rows_or_columns_or_too_long_a_cell_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 4)
+    monkeypatch.setattr(tables, "MAX_CELL_CHARACTERS", 10)
+    cases = {
+        "rows": [["key", "name"]] + [[f"k{i}", "n"] for i in range(4)],
+        "columns": [["key", "name", "a", "b", "c"], ["k", "n"]],
+        "cell": [["key", "name"], ["k", "n" * 11]],
+    }
+    for case, rows in cases.items():
+        path = tmp_path / f"{case}{suffix}"
+        if suffix == ".csv":
+            path.write_text("".join(",".join(map(str, row)) + "\n" for row in rows), encoding="utf-8")
+        else:
+            _xlsx(path, rows)
+        with pytest.raises(TableError) as refused:
+            read_table(path, None, FIELDS)
+        assert _codes(refused.value) == ["TABLE_TOO_LARGE"], case
+
+
+def test_a_csv_file_larger_than_the_bound_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "org.csv"
+    path.write_text("key,name\n" + "k,n\n" * 30, encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_TOO_LARGE"]
+
+
+def test_a_sheet_is_chosen_by_name_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "org.xlsx"
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.append(["nothing"])
+    second = workbook.create_sheet("Enheter")
+    second.append(["key", "name"])
+    second.append(["ks", "Kommunstyrelsen"])
+    workbook.save(path)
+
+    rows = read_table(path, ColumnMapping(sheet="Enheter"), FIELDS)
+    with pytest.raises(TableError) as refused:
+        read_table(path, ColumnMapping(sheet="Blad9"), FIELDS)
+
+    assert [(r.line, r["key"]) for r in rows] == [(2, "ks")]
+    assert _codes(refused.value) == ["TABLE_UNREADABLE"]
+    assert "Enheter" in refused.value.problems[0]
+
+
+def test_a_quoted_cell_over_several_lines_keeps_the_line_its_row_starts_on(tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text('key,name\nks,"Kommun-\nstyrelsen"\nslk,\n', encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert refused.value.problems == [f"{path} line 4, column 'name': the value is missing (TABLE_VALUE)"]
