@@ -65,7 +65,7 @@ MAX_COLUMNS = 200
 MAX_CELL_CHARACTERS = 4_000
 # An XLSX is a zip: its parts, and what they unpack to, at most this many and this much.
 MAX_ZIP_ENTRIES = 2_000
-MAX_UNPACKED_BYTES = 100 * 2**20
+MAX_UNPACKED_BYTES = 50 * 2**20
 MAX_MAPPING_BYTES = 64 * 2**10
 MAX_PROBLEMS = 20
 
