@@ -295,3 +295,13 @@ def test_a_table_with_many_bad_rows_names_the_first_twenty_and_says_there_are_mo
     assert len(refused.value.problems) == tables.MAX_PROBLEMS + 1
     assert refused.value.problems[0].startswith(f"{path} line 2, column 'name'")
     assert refused.value.problems[-1] == "… (further problems not shown)"
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "missing.xlsx", "a-directory.csv"])
+def test_a_file_that_is_missing_or_a_directory_is_refused_with_its_code(tmp_path: Path, name: str) -> None:
+    (tmp_path / "a-directory.csv").mkdir()
+
+    with pytest.raises(TableError) as refused:
+        read_table(tmp_path / name, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_UNREADABLE"]

@@ -402,7 +402,10 @@ def _cell(value: Any, source: str, line: int) -> str | None:
 
 
 def _csv_rows(path: str | Path, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
