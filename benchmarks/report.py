@@ -45,6 +45,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         check("organisation, a new day: p50 ≤ 200 ms", db, new["p50_ms"], 200, "ms", True)
         check("organisation, asked before: p50 ≤ 2 × raw SQL", db, before["ratio_to_raw"], 2, "× raw", True)
         check("unit: p50 ≤ 5 ms", db, run["unit"]["p50_ms"], 5, "ms", True)
+        for asked in run.get("page", {}).values():
+            if asked["unit_page"] and "unit" in asked["fields"]:
+                what = (
+                    "the unit page's query (unit with parent, children, posts; history; changes): p50 ≤ 10 ms"
+                )
+                check(what, db, asked["p50_ms"], 10, "ms", True)
         rec = run["recording"]
         ratio = round(rec["long_history"]["p50_ms"] / rec["short_history"]["p50_ms"], 2)
         check("recording: a long history costs as a short one (p50 ratio ≤ 1.5)", db, ratio, 1.5, "×", True)
@@ -106,6 +112,22 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {rec['long_history']['p50_ms']} ({rec['long_history_versions']} versions) / "
             f"{rec['short_history']['p50_ms']} ({rec['short_history_versions']}) |"
         )
+    if any(run.get("page") for run in results["runs"]):
+        lines += [
+            "",
+            "The web page's own queries (read from orgchange/web/*.js by benchmarks/page_queries.py), "
+            "over HTTP as a signed-in registrar, p50 / p95 in ms:",
+            "",
+            "| database | units / changes | where | asks for | when | p50 | p95 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for run in results["runs"]:
+            for asked in run.get("page", {}).values():
+                lines.append(
+                    f"| {run['database']} | {run['units']:,} / {run['changes']:,} | {asked['where']} "
+                    f"| {', '.join(asked['fields']) or 'unit × 25'} | {asked['what']} "
+                    f"| {asked['p50_ms']} | {asked['p95_ms']} |"
+                )
     if results["history"]:
         lines += [
             "",
