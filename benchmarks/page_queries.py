@@ -313,7 +313,8 @@ def entry_stub(query: PageQuery) -> str:
         if query.dynamic
         else f"Vars(lambda s: {{{pairs}}}"
     )
-    return f'    "{query.key}": {kind}, "{", ".join(query.fields)} ({query.where})"),'
+    label = ", ".join(query.fields) or "built at run time"
+    return f'    "{query.key}": {kind}, "{label} ({query.where})"),'
 
 
 def asked(query: PageQuery, entry: Entry, sample: Sample) -> tuple[str, dict[str, Any]]:

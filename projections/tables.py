@@ -88,7 +88,7 @@ def _bitemporal(name: str, key: str, *columns: Column, indexes: tuple = ()) -> T
 # columns of the day and the belief: the key (as `=` or `IN`), `recorded_to` (`IS NULL`: the
 # current belief) and `valid_from` (`<= day`), so that a unit's children, a unit's posts and a
 # board's or a delegate's delegations are index seeks that read the rows of those keys only,
-# never a scan of the table (tests/test_query_plans.py; docs/architecture.md#access-paths).
+# never a scan of the table (tests/test_query_plans.py; the README, "Speed and scale").
 # The revision 0004_access_paths makes them in a database of an earlier version.
 unit_versions = _bitemporal(
     "unit_versions",
