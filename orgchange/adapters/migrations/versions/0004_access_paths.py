@@ -76,7 +76,7 @@ def _mark(fingerprint: str) -> None:
 def _replace(table: str, drop: tuple[str, ...] | None, name: str, columns: tuple[str, ...]) -> None:
     found = sa.inspect(op.get_bind()).get_indexes(table)
     for index in found:
-        if drop is not None and tuple(index["column_names"]) == drop:
+        if drop is not None and tuple(index["column_names"]) == drop and index["name"]:
             op.drop_index(index["name"], table_name=table)
     if not any(tuple(index["column_names"]) == columns for index in found):
         op.create_index(name, table, list(columns))
@@ -96,7 +96,7 @@ def downgrade() -> None:
     for table, name, columns, replaces in ACCESS_PATHS:
         found = sa.inspect(op.get_bind()).get_indexes(table)
         for index in found:
-            if tuple(index["column_names"]) == columns:
+            if tuple(index["column_names"]) == columns and index["name"]:
                 op.drop_index(index["name"], table_name=table)
         if replaces is not None:
             op.create_index(name, table, list(replaces))
