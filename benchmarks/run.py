@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from . import report
+from . import page_queries, report
 from .baselines import RawSql, raw_read
 from .generate import END, START, Sizes, generate, write_change_file
 from .load import UNIT  # the same question as the load test asks most
@@ -339,6 +339,7 @@ def queries_over_http(url: str, token: str, options: Options) -> dict[str, Any]:
             [_timed_call(lambda b=b, d=d: raw.delegations(d, b)) for b, d in asked],
         )
         figures["diagrams"] = diagrams(server, raw, rng, days)
+        figures["page"] = page(server, raw, token, options)
         figures["recording"] = recording(server, raw, token)
         figures["server_peak_memory_mib"] = round(server.peak_memory_mib())
         figures["load_work"] = {
@@ -387,6 +388,77 @@ def diagrams(server: Server, raw: RawSql, rng: random.Random, days: list[date]) 
         ),
         "units_in_effect": len(rows),
     }
+
+
+def page(server: Server, raw: RawSql, token: str, options: Options) -> dict[str, Any]:
+    """Every query of the web page (`benchmarks/page_queries.py`, read from orgchange/web/*.js),
+    each asked `samples` times over HTTP as a signed-in registrar, about units, boards and days
+    drawn at random (each pair at most once, so that no answer comes from the answer cache)."""
+    rng = random.Random(13)
+    days = random_days(rng, 60)
+    on_day = {d: raw.organisation(d) for d in days}
+    pairs = [(key, d) for d in days for key, *_ in rng.sample(on_day[d], min(20, len(on_day[d])))]
+    boards = {d: [key for key, _, kind, *_ in on_day[d] if kind == "board"] for d in days}
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    made = server.client.post(
+        "/drafts",
+        headers=headers,
+        content=json.dumps(
+            {
+                "name": "Benchmark",
+                "file": {
+                    "format": "orgchange/v1",
+                    "changes": [
+                        {
+                            "type": "rename_unit",
+                            "effective": (END + timedelta(days=400)).isoformat(),
+                            "unit": pairs[0][0],
+                            "name": "Ett nytt namn",
+                        }
+                    ],
+                },
+            }
+        ),
+    )
+    if made.status_code not in (200, 201):
+        raise SystemExit(f"POST /drafts: {made.status_code} {made.text[:300]}")
+    draft = made.json()["id"]
+
+    def asked(document: str, variables: dict[str, Any]) -> float:
+        started = time.perf_counter()
+        response = server.client.post(
+            "/graphql", json={"query": document, "variables": variables}, headers=headers
+        )
+        took = time.perf_counter() - started
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            raise SystemExit(f"{document[:200]} {variables}: {response.status_code} {response.text[:500]}")
+        return took
+
+    found: dict[str, Any] = {}
+    for query, entry in page_queries.measured():
+        chosen = rng.sample(pairs, min(options.samples, entry.at_most or options.samples, len(pairs)))
+        times = []
+        for n, (key, d) in enumerate(chosen):
+            sample = page_queries.Sample(
+                unit=key,
+                day=d,
+                board=rng.choice(boards[d] or [key]),
+                units_on_day=[row[0] for row in on_day[d]],
+                draft=draft,
+                rng=rng,
+            )
+            document, variables = page_queries.asked(query, entry, sample)
+            took = asked(document, variables)
+            if n:  # the first time a document is asked, the server parses and validates it
+                times.append(took)
+        found[query.key] = {
+            "where": query.where,
+            "fields": query.fields,
+            "what": entry.what,
+            "unit_page": entry.unit_page,
+        } | percentiles(times)
+    return found
 
 
 def recording(server: Server, raw: RawSql, token: str) -> dict[str, Any]:

@@ -84,6 +84,12 @@ def _bitemporal(name: str, key: str, *columns: Column, indexes: tuple = ()) -> T
     )
 
 
+# Every access path of the read side by another key than the version's own ends in the
+# columns of the day and the belief: the key (as `=` or `IN`), `recorded_to` (`IS NULL`: the
+# current belief) and `valid_from` (`<= day`), so that a unit's children, a unit's posts and a
+# board's or a delegate's delegations are index seeks that read the rows of those keys only,
+# never a scan of the table (tests/test_query_plans.py; the README, "Speed and scale").
+# The revision 0004_access_paths makes them in a database of an earlier version.
 unit_versions = _bitemporal(
     "unit_versions",
     "unit_id",
@@ -92,6 +98,7 @@ unit_versions = _bitemporal(
     Column("parent_id", KEY),
     Column("owner_id", KEY),
     Column("supervisor_id", KEY),  # a company's board with uppsikt
+    indexes=(Index("ix_unit_versions_parent", "parent_id", "recorded_to", "valid_from"),),
 )
 
 position_versions = _bitemporal(
@@ -100,7 +107,7 @@ position_versions = _bitemporal(
     Column("title", String(200), nullable=False),
     Column("unit_id", KEY, nullable=False),
     Column("director", Boolean, nullable=False),
-    indexes=(Index("ix_position_versions_unit", "unit_id", "recorded_to"),),
+    indexes=(Index("ix_position_versions_unit", "unit_id", "recorded_to", "valid_from"),),
 )
 
 delegation_versions = _bitemporal(
@@ -118,8 +125,8 @@ delegation_versions = _bitemporal(
     Column("reserved_matter", Boolean, nullable=False),
     Column("parent_delegation_id", KEY),
     indexes=(
-        Index("ix_delegation_versions_board", "board_id", "recorded_to"),
-        Index("ix_delegation_versions_to", "to_id", "recorded_to"),
+        Index("ix_delegation_versions_board", "board_id", "recorded_to", "valid_from"),
+        Index("ix_delegation_versions_to", "to_id", "recorded_to", "valid_from"),
     ),
 )
 

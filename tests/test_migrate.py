@@ -8,6 +8,7 @@ and `orgchange migrate` migrate it (docs/upgrading.md).
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import subprocess
@@ -154,6 +155,52 @@ def test_read_models_of_an_earlier_version_are_rebuilt_beside_the_old_ones_which
         assert not app.status.needs_migration
         leftovers = [n for n in inspect(app.engine).get_table_names() if "__" in n]
         assert leftovers == []
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+def _as_version_0_3_left_its_access_paths(url: str) -> None:
+    """Read models of the shape before 0004_access_paths: its four indexes as they were then."""
+    revision = importlib.import_module("orgchange.adapters.migrations.versions.0004_access_paths")
+    statements = ["UPDATE alembic_version SET version_num = '0003_web_sessions'"]
+    for table, name, _, replaced in revision.ACCESS_PATHS:
+        statements.append(f"DROP INDEX {name}")
+        if replaced is not None:
+            statements.append(f"CREATE INDEX {name} ON {table} ({', '.join(replaced)})")
+    statements += [
+        f"UPDATE read_model_schema SET fingerprint = '{revision.BEFORE}'",
+        f"UPDATE schema_versions SET fingerprint = '{revision.BEFORE}'",
+    ]
+    _execute(url, *statements)
+
+
+def test_read_models_of_the_shape_before_the_access_paths_get_their_indexes_in_place_not_rebuilt(
+    database_url,
+):
+    """A large register's upgrade costs four indexes, not a rebuild of every read model: the
+    revision makes them, the read models are then of this version's shape, and they answer
+    as before (the older wording left in them shows that nothing was rebuilt)."""
+    with opened(database_url) as app:
+        app.record_changes(base_organisation(), "test")
+        organisation = app.read_model.organisation(date(2013, 1, 1))
+    _as_version_0_3_left_its_access_paths(database_url)
+    _execute(database_url, f"UPDATE change_log SET summary = '{OLDER_WORDING}'")
+
+    app = OrgChange(database_url, migrate=False)
+    try:
+        assert app.status.needs_migration
+        done = app.migrate()
+
+        assert done == [f"tabellerna uppgraderade till {schema.head()}"]
+        assert not app.status.needs_migration
+        assert app.read_model.organisation(date(2013, 1, 1)) == organisation
+        assert {c.summary for c in app.read_model.changes().rows} == {OLDER_WORDING}
+        found = inspect(app.engine)
+        for table in (tables.unit_versions, tables.position_versions, tables.delegation_versions):
+            made = sorted(tuple(index["column_names"]) for index in found.get_indexes(table.name))
+            wanted = sorted(tuple(c.name for c in index.columns) for index in table.indexes)
+            assert made == wanted
     finally:
         app.close()
         app.engine.dispose()
