@@ -119,6 +119,8 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
   let drawn = new Map(); // id → the node's <g>, kept across draws
   let scale = 1, x = 0, y = 0, direction = "tb";
   let fitted = false;
+  // Once the visitor has panned or zoomed, a new date keeps their view; until then it is fitted.
+  let moved = false;
 
   const apply = () => viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${scale.toFixed(4)})`);
   let extent = { width: 1, height: 1 };
@@ -130,6 +132,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     apply();
   };
   const zoom = (factor, cx = box.clientWidth / 2, cy = box.clientHeight / 2) => {
+    moved = true;
     const next = Math.min(Math.max(scale * factor, 0.05), 6);
     x = cx - ((cx - x) * next) / scale; y = cy - ((cy - y) * next) / scale; scale = next; apply();
   };
@@ -152,6 +155,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
   box.addEventListener("pointerdown", (event) => {
     if (event.target.closest("a, [role=button]")) return;
     drag = { px: event.clientX, py: event.clientY, x, y };
+    moved = true;
     box.setPointerCapture(event.pointerId);
   });
   box.addEventListener("pointermove", (event) => {
@@ -165,7 +169,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     const keys = { "+": () => zoom(1.2), "=": () => zoom(1.2), "-": () => zoom(1 / 1.2), 0: fitView,
       ArrowLeft: () => { x += step; apply(); }, ArrowRight: () => { x -= step; apply(); },
       ArrowUp: () => { y += step; apply(); }, ArrowDown: () => { y -= step; apply(); } };
-    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+    if (keys[event.key]) { event.preventDefault(); moved = event.key !== "0"; keys[event.key](); }
   });
   // A node's buttons work by click and by Enter or Space (they are role=button, not <button>).
   const act = (target) => {
@@ -183,7 +187,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     const action = event.target.closest("button")?.dataset.action;
     if (action === "zoom-in") zoom(1.25);
     else if (action === "zoom-out") zoom(0.8);
-    else if (action === "fit") fitView();
+    else if (action === "fit") { moved = false; fitView(); }
     else if (action === "open-all") { for (const id of visibleIds()) if (below.has(id)) open.add(id); draw(true); }
     else if (action === "collapse") { open = initialOpen(); draw(true); }
     else if (action === "unfocus") focusOn(null);
@@ -383,7 +387,13 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
       let g = drawn.get(unit.id);
       const fresh = !g;
       if (fresh) { g = nodeFor(unit); drawn.set(unit.id, g); nodes.append(g); }
-      fillNode(g, unit, pathIds.has(unit.id));
+      // A node is filled again only when what it shows has changed (a draw after opening a
+      // branch touches the nodes whose button changed, not every node on the screen).
+      const path = pathIds.has(unit.id);
+      const signature = [unit.name, unit.kind, unit.ownerId, units.get(unit.ownerId)?.name, path, unit.id === focused,
+        open.has(unit.id), childrenOf(unit.id).length, marks.added.has(unit.id), marks.renamed.get(unit.id),
+        marks.moved.has(unit.id), direction, postsBox.checked && unit.positions ? unit.positions.map((q) => q.title).join("|") : ""].join("\u0001");
+      if (g.signature !== signature) { fillNode(g, unit, path); g.signature = signature; }
       g.layoutX = px; g.layoutY = py;
       g.style.transform = `translate(${px}px, ${py}px)`;
       if (fresh) g.classList.add("entering");
@@ -398,6 +408,8 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
       return el("path", { d, class: owned ? "edge owner" : "edge" });
     }));
     svg.setAttribute("data-nodes", String(placed.length));
+    // Gliding thousands of nodes costs more than it shows: only a chart of a few hundred glides.
+    svg.classList.toggle("many", placed.length > 400);
     unfocus.hidden = !focused;
     if (!keepView || !fitted) { fitView(); fitted = true; }
   }
@@ -475,7 +487,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
       if (focused) { open.add(focused); for (const a of ancestors(focused)) open.add(a); }
       drawLegend(new Set(list.map((u) => u.kind)));
       describeChanges(previousDay, diff, removedNames);
-      draw(!first && focus === undefined);
+      draw(moved && focus === undefined);
       if (focused) centreOn(focused);
     },
     focus: focusOn,

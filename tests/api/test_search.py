@@ -156,8 +156,7 @@ def test_a_search_reads_a_range_of_the_index_not_every_name(tmp_path: Path, samp
     with engine.connect() as connection:
         plan = connection.execute(
             text(
-                "EXPLAIN QUERY PLAN SELECT kind, entity_id FROM search_names "
-                "WHERE words >= :p AND words < :e"
+                "EXPLAIN QUERY PLAN SELECT kind, entity_id FROM search_names WHERE words >= :p AND words < :e"
             ),
             {"p": "valf", "e": "valf\U0010ffff"},
         ).all()
