@@ -22,6 +22,9 @@ const STACK_OVER = 3;
 const OPEN_LEVELS = 2;
 // The most changes revealed (their branches opened) when the date moves.
 const REVEAL_AT_MOST = 60;
+// The smallest zoom at which a node's name can be read; a chart that fits only smaller is
+// shown from its top (or from what changed), the rest a pan away.
+const READABLE = 0.6;
 const KIND_ORDER = ["council", "board", "committee", "office", "area", "unit", "group", "company"];
 
 const el = (name, attributes = {}, text = null) => {
@@ -124,11 +127,22 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
 
   const apply = () => viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${scale.toFixed(4)})`);
   let extent = { width: 1, height: 1 };
-  const fitView = () => {
+  // The whole chart in view when it can be read so; otherwise a readable zoom on `target`
+  // (a change just marked, the unit in focus) or on the top of the chart. `all`: the whole
+  // chart whatever its size (the button "Anpassa", the key 0).
+  let preferred = null;
+  const fitView = (all = false) => {
     const width = box.clientWidth || 800, height = box.clientHeight || 600;
-    scale = Math.min(width / (extent.width + 40), height / (extent.height + 40), 1.2);
-    scale = Math.max(scale, 0.05);
-    x = (width - extent.width * scale) / 2; y = 20 * scale;
+    const whole = Math.max(Math.min(width / (extent.width + 40), height / (extent.height + 40), 1.2), 0.02);
+    const target = drawn.get(preferred) || drawn.get(focused) || drawn.get(roots()[0]?.id);
+    if (all || whole >= READABLE || !target) {
+      scale = whole;
+      x = (width - extent.width * scale) / 2; y = 20 * scale;
+    } else {
+      scale = READABLE;
+      x = width / 2 - (target.layoutX + W / 2) * scale;
+      y = Math.min(20, height / 3 - target.layoutY * scale);
+    }
     apply();
   };
   const zoom = (factor, cx = box.clientWidth / 2, cy = box.clientHeight / 2) => {
@@ -166,7 +180,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
   box.addEventListener("keydown", (event) => {
     if (event.target !== box) return;
     const step = 60;
-    const keys = { "+": () => zoom(1.2), "=": () => zoom(1.2), "-": () => zoom(1 / 1.2), 0: fitView,
+    const keys = { "+": () => zoom(1.2), "=": () => zoom(1.2), "-": () => zoom(1 / 1.2), 0: () => fitView(true),
       ArrowLeft: () => { x += step; apply(); }, ArrowRight: () => { x -= step; apply(); },
       ArrowUp: () => { y += step; apply(); }, ArrowDown: () => { y -= step; apply(); } };
     if (keys[event.key]) { event.preventDefault(); moved = event.key !== "0"; keys[event.key](); }
@@ -187,7 +201,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     const action = event.target.closest("button")?.dataset.action;
     if (action === "zoom-in") zoom(1.25);
     else if (action === "zoom-out") zoom(0.8);
-    else if (action === "fit") { moved = false; fitView(); }
+    else if (action === "fit") { moved = false; fitView(true); }
     else if (action === "open-all") { for (const id of visibleIds()) if (below.has(id)) open.add(id); draw(true); }
     else if (action === "collapse") { open = initialOpen(); draw(true); }
     else if (action === "unfocus") focusOn(null);
@@ -245,8 +259,8 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     const leaves = kids.every((k) => !k.kids.length);
     if (leaves && kids.length > STACK_OVER) {
       let height = h + LEVEL / 2;
-      const offsets = kids.map((k) => { const at = height; height += k.h + 8; return at; });
-      node.w = INDENT + W; node.h = height - 8;
+      const offsets = kids.map((k) => { const at = height; height += k.h + 14; return at; });
+      node.w = INDENT + W; node.h = height - 14;
       node.place = (ox, oy) => {
         put(node, ox, oy);
         kids.forEach((k, i) => {
@@ -424,7 +438,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     focused = id && units.has(id) ? id : null;
     if (focused) { open.add(focused); for (const k of childrenOf(focused)) if (childrenOf(k.id).length <= 12) open.add(k.id); }
     onFocus(focused);
-    fitted = false;
+    fitted = false; preferred = null;
     draw();
     if (focused) drawn.get(focused)?.querySelector("a.name")?.focus({ preventScroll: true });
   }
@@ -485,6 +499,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
       if (focus !== undefined) focused = focus && units.has(focus) ? focus : null;
       else if (focused && !units.has(focused)) focused = null;
       if (focused) { open.add(focused); for (const a of ancestors(focused)) open.add(a); }
+      preferred = changed.find((id) => !focused || id === focused || ancestors(id).includes(focused)) || null;
       drawLegend(new Set(list.map((u) => u.kind)));
       describeChanges(previousDay, diff, removedNames);
       draw(moved && focus === undefined);
