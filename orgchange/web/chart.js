@@ -321,7 +321,8 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     }
     const width = direction === "lr" ? Math.max(0, ...trees.map((t) => t.w)) : offset;
     const height = direction === "lr" ? offset : Math.max(0, ...trees.map((t) => t.h));
-    return { placed, links, width, height };
+    // The buttons that open a branch stick out of their node: to the right (lr), below (tb).
+    return { placed, links, width: width + (direction === "lr" ? 40 : 0), height: height + 12 };
   }
 
   // --- drawing -------------------------------------------------------------------------

@@ -61,7 +61,8 @@ function build() {
       <input id="search-input" type="text" role="combobox" autocomplete="off" spellcheck="false"
         aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" maxlength="${MAX_TEXT}"
         aria-describedby="search-help">
-      <select id="search-scope" aria-label="Var söka">
+      <label for="search-scope" class="visually-hidden">Var söka</label>
+      <select id="search-scope">
         <option value="day">på visat datum</option><option value="all">i hela historien</option></select>
     </div>
     <span id="search-help" class="visually-hidden">Även tidigare namn. Välj med pil upp och ned och Enter.</span>
