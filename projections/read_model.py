@@ -13,6 +13,7 @@ from .delegations import DelegationReader
 from .findings import FindingReader
 from .queries import OrganisationReader
 from .reports import ReportReader
+from .search import SearchReader
 
 
 class ReadModel(OrganisationReader):
@@ -23,3 +24,4 @@ class ReadModel(OrganisationReader):
         self.delegations = DelegationReader(bind)
         self.findings = FindingReader(bind)
         self.reports = ReportReader(bind)
+        self.search = SearchReader(bind)

@@ -234,6 +234,30 @@ audit_log = Table(
     Index("ix_audit_log_recorded", "recorded_at"),
 )
 
+# Every name of every unit and post, one row per word it starts a word at (projections.search):
+# `words` is the folded name from that word on, compared byte by byte (the collation "C" on
+# PostgreSQL, SQLite's own) so that a B-tree range finds a prefix. The current belief only.
+SEARCH_WORDS_LENGTH = 200
+search_names = Table(
+    "search_names",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # unit | position
+    Column("entity_id", KEY, primary_key=True),
+    Column("valid_from", Date, primary_key=True),  # the first day of the name
+    Column(
+        "words",
+        String(SEARCH_WORDS_LENGTH).with_variant(String(SEARCH_WORDS_LENGTH, collation="C"), "postgresql"),
+        primary_key=True,
+    ),
+    Column("whole", Boolean, nullable=False),  # `words` is the whole name (it starts at its first word)
+    Column("name", String(200), nullable=False),
+    Column("valid_to", Date),  # the day after the name's last day; null: still in use
+    Column("life_from", Date, nullable=False),  # the unit's or post's whole life
+    Column("life_last", Date, nullable=False),  # its last day (9999-12-31: open-ended)
+    Column("unit_id", KEY),  # a post's unit while it had the name
+    Index("ix_search_names_words", "words"),
+)
+
 # Which event the read models reflect; written in the same transaction as they are.
 projection_state = Table(
     "projection_state",
@@ -274,6 +298,7 @@ READ_MODEL_TABLES = (
     reports,
     report_items,
     audit_log,
+    search_names,
     projection_state,
 )
 
@@ -290,7 +315,8 @@ read_model_schema = Table(
 # into them change (a summary's wording, a derived column), so a database written by an
 # earlier version is rebuilt rather than left saying what the code no longer would.
 # 2: areas are "verksamhetsområdet" and groups "ledningsgruppen" in summaries.
-CONTENT_VERSION = 2
+# 3: the names of units and posts for search (`search_names`).
+CONTENT_VERSION = 3
 
 
 def schema_fingerprint() -> str:

@@ -19,7 +19,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
@@ -37,6 +37,7 @@ from orgchange.domain.summaries import summarise, units_touched
 
 from . import intervals
 from . import tables as t
+from .search import search_rows
 
 Values = tuple[Any, ...]
 CHUNK = 500
@@ -139,6 +140,10 @@ class RowStore:
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         raise NotImplementedError
 
+    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        """The rows of `search_names` for these units or posts become `rows` (current belief only)."""
+        raise NotImplementedError
+
     def note_report(self, board: str, meeting: Any, paragraph: str, at: datetime) -> None:
         raise NotImplementedError
 
@@ -181,6 +186,12 @@ class DatabaseRows(RowStore):
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         bulk_insert(self.session.connection(), table, rows)
+
+    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        names = t.search_names
+        for chunk in _chunks(keys):
+            self.session.execute(delete(names).where(names.c.kind == kind, names.c.entity_id.in_(chunk)))
+        self.insert(names, rows)
 
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         self.session.execute(
@@ -225,6 +236,7 @@ class MemoryRows(RowStore):
         self.changes: dict[str, dict[str, Any]] = {}
         self.reports: dict[tuple[str, Any], dict[str, Any]] = {}
         self.state: dict[str, int] | None = None
+        self.names: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._keys: dict[str, str] = {table.name: key for table, key, _, _ in SYNCED}
 
     def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
@@ -252,6 +264,12 @@ class MemoryRows(RowStore):
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         self.changes[change_id].update(cancelled_by=by, cancelled_at=at)
 
+    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        for key in keys:
+            self.names[(kind, key)] = []
+        for row in rows:
+            self.names[(kind, row["entity_id"])].append(row)
+
     def upsert_report(self, board: str, meeting: Any, reference: str | None) -> None:
         if (board, meeting) not in self.reports:
             row = {
@@ -274,6 +292,7 @@ class MemoryRows(RowStore):
         """Insert the rows into the read models, or into the tables `into` names for them."""
         into = into or {}
         target = DatabaseRows(session)
+        self.rows[t.search_names.name] = [row for rows in self.names.values() for row in rows]
         for table in t.READ_MODEL_TABLES:
             if table is t.projection_state:
                 continue
@@ -314,6 +333,14 @@ class ReadModelWriter:
             keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
             if keys:
                 self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
+        for kind, keys_changed, versions in (
+            ("unit", dirty.units, timeline.units),
+            ("position", dirty.positions, timeline.positions),
+        ):
+            if keys_changed:
+                keys = sorted(keys_changed)
+                rows = [row for k in keys for row in search_rows(kind, k, versions.get(k, ()))]
+                store.replace_names(kind, keys, rows)
         batch = _LogBatch(
             ended=ended_by_change(timeline, dirty.positions, dirty.units, dirty.delegations),
             delegations_to=DelegationsTo(timeline),

@@ -32,13 +32,31 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
 # Each view of app.js, at an address that shows what it has (a chart, a history, a list),
 # and what shows that it has loaded.
 VISITS = {
-    "organisation": ("#/organisation?datum=2016-12-31", "#chart svg"),
+    "organisation": ("#/organisation?datum=2016-12-31", "#chart svg g.node"),
     "enhet": ("#/enhet/va-och-avfall?datum=2017-03-01", "#history li"),
     "jamfor": ("#/jamfor?fran=2016-12-31&till=2017-01-01", "#added li"),
     "andringar": ("#/andringar", "main li"),
     "delegationer": ("#/delegationer?datum=2017-03-01&namnd=ntn", "main table"),
     "granskning": ("#/granskning", "main form"),
     "tillganglighet": ("#/tillganglighet", "main h2"),
+}
+
+
+# States of a view that draw more than it does at first: the chart in focus mode with the
+# posts shown and the changes since another day marked, and the search box with its hits open.
+STATES = {
+    "organisation-focus-posts-marks": (
+        "#/organisation?datum=2016-12-31&fokus=slk&befattningar=1",
+        "#chart g.node.focused",
+        "page.fill('#datum', '2017-01-01'); page.dispatch_event('#datum', 'change');"
+        "page.wait_for_selector('#chart-changes p')",
+    ),
+    "search-hits": (
+        "#/enhet/va-och-avfall?datum=2016-06-01",
+        "#history li",
+        "page.fill('#search-input', 'enhet'); page.wait_for_selector('#search-results li[role=option]');"
+        "page.keyboard.press('ArrowDown')",
+    ),
 }
 
 
@@ -94,6 +112,23 @@ def test_a_view_of_the_page_has_no_wcag_2_1_aa_violations_that_axe_can_find(serv
         results = axe.run(page, options=WCAG_21_AA).response
         if results["violations"]:
             save_screenshot(page, f"accessibility-{view}")
+    assert results["violations"] == [], "\n" + _readable(results["violations"])
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_the_chart_and_the_search_have_no_wcag_2_1_aa_violations_that_axe_can_find(server, state):  # noqa: F811
+    address, loaded, steps = STATES[state]
+    axe = Axe()
+    with browser_page() as page:
+        page.goto(f"{server}/{address}")
+        page.wait_for_selector(loaded)
+        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        for step in steps.split(";"):
+            eval(step.strip(), {"page": page})
+        page.wait_for_timeout(300)
+        results = axe.run(page, options=WCAG_21_AA).response
+        if results["violations"]:
+            save_screenshot(page, f"accessibility-{state}")
     assert results["violations"] == [], "\n" + _readable(results["violations"])
 
 

@@ -59,13 +59,24 @@ def server(tmp_path_factory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-# True once the diagram, zoomed to fit, lies inside its panel (a pixel of rounding allowed).
+# True once the chart, zoomed to fit, lies inside its panel (a pixel of rounding allowed).
 DIAGRAM_FITS = """() => {
-  const panel = document.querySelector('#chart .diagram'), svg = document.querySelector('#chart svg');
-  if (!panel || !svg) return false;
-  const outer = panel.getBoundingClientRect(), inner = svg.getBoundingClientRect();
+  const panel = document.querySelector('#chart .diagram'), drawn = document.querySelector('#chart svg g.viewport');
+  if (!panel || !drawn || !drawn.querySelector('g.node')) return false;
+  const outer = panel.getBoundingClientRect(), inner = drawn.getBoundingClientRect();
   return inner.width > 0 && inner.left >= outer.left - 1 && inner.right <= outer.right + 1
     && inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1;
+}"""
+
+
+# True once the node of a unit lies inside the chart's panel: shown, not a pan away.
+NODE_IN_VIEW = """unit => {
+  const panel = document.querySelector('#chart .diagram');
+  const node = document.querySelector(`#chart g.node[data-unit="${unit}"]`);
+  if (!panel || !node) return false;
+  const outer = panel.getBoundingClientRect(), inner = node.getBoundingClientRect();
+  return inner.width > 0 && inner.left >= outer.left && inner.right <= outer.right
+    && inner.top >= outer.top && inner.bottom <= outer.bottom;
 }"""
 
 
@@ -90,15 +101,18 @@ def test_moving_the_date_shows_a_unit_disappear_and_a_company_appear(server):
         page.fill("#datum", "2017-01-01")
         page.dispatch_event("#datum", "change")
         page.wait_for_selector('#tree [data-unit="nacka-vatten-och-avfall-ab"]')
-        page.wait_for_function(
-            "() => (document.querySelector('#chart svg') || {}).textContent?.includes('2017-01-01')"
-        )
+        # The chart marks the company as new since the day drawn before, and the unit as ended.
+        company = page.locator('#chart g.node.mark-added[data-unit="nacka-vatten-och-avfall-ab"]')
+        company.wait_for()
         after = units_in_tree(page)
         assert "va-och-avfall" not in after
+        assert page.locator('#chart g.node[data-unit="va-och-avfall"]').count() == 0
+        assert "VA- och avfallsenheten" in page.inner_text("#chart-changes")
         assert page.locator("#org-date").inner_text() == "2017-01-01"
         assert "datum=2017-01-01" in page.url  # the link holds the date
-        assert "Nacka vatten och avfall AB" in page.locator("#chart svg").text_content()
-        page.wait_for_function(DIAGRAM_FITS)  # the whole chart is in view, not cropped
+        assert "Nacka vatten och avfall AB" in company.text_content()
+        # What changed is in view, at a readable size (the whole chart would be too small to read).
+        page.wait_for_function(NODE_IN_VIEW, arg="nacka-vatten-och-avfall-ab")
         save_screenshot(page, "web-organisation-2017-01-01")
 
 
@@ -235,20 +249,24 @@ def test_keyboard_users_can_skip_to_the_content(server):
 
 
 def test_on_a_tablet_the_page_fits_the_screen(server):
+    # Where a unit's node is drawn, and that of a unit under it.
+    places = """() => ['kf', 'ks'].map(id => document.querySelector(`#chart g.node[data-unit="${id}"]`)
+        .getBoundingClientRect()).map(r => ({x: r.left, y: r.top}))"""
     with browser_page(width=768, height=1024) as page:
         page.goto(f"{server}/#/organisation?datum=2017-03-01")
-        page.wait_for_selector("#chart svg")
+        page.wait_for_selector('#chart g.node[data-unit="ks"]')
         page.wait_for_function(DIAGRAM_FITS)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        # upright, the chart is drawn left to right, where its labels come out larger
+        # upright, the chart is drawn left to right: the board to the right of the council
         assert page.input_value("#riktning") == "lr" and "riktning=lr" in page.url
-        label_height = "document.querySelector('#chart svg text').getBoundingClientRect().height"
-        left_to_right = page.evaluate(label_height)
+        council, board = page.evaluate(places)
+        assert board["x"] > council["x"] + 100
         page.select_option("#riktning", "tb")
-        page.wait_for_selector("#chart .canvas[data-src]:not([data-src*=leftToRight]) svg")
-        page.wait_for_function(DIAGRAM_FITS)
-        assert "riktning=tb" in page.url
-        assert left_to_right > 1.5 * page.evaluate(label_height)
+        page.wait_for_function("() => location.hash.includes('riktning=tb')")
+        page.wait_for_timeout(600)  # the nodes glide to their new places
+        page.wait_for_function(NODE_IN_VIEW, arg="kf")  # too wide to read whole: shown from the top
+        council, board = page.evaluate(places)
+        assert board["y"] > council["y"] + 20  # top to bottom: under it
         save_screenshot(page, "web-tablet")
 
 

@@ -19,9 +19,11 @@ from orgchange.application.errors import NotFound
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 from orgchange.domain.messages import text
+from orgchange.domain.messages import text as message
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
+from projections.search import MAX_HITS, MAX_TEXT
 
 from . import decisions as deciding
 from . import drafts as drafting
@@ -42,6 +44,7 @@ from .types import (
     PageInfo,
     RegisterInfo,
     Report,
+    SearchHit,
     StaleOutput,
     Unit,
     UnitVersion,
@@ -301,6 +304,25 @@ class Query:
             str(board) if board is not None else None,
         )
         return [DelegationGap.from_row(gap) for gap in sorted(gaps, key=lambda g: (g.since, g.delegation_id))]
+
+    @strawberry.field(
+        description=(
+            "Units and posts with a name (the one in use or a former one) that has a word "
+            "beginning with `text` (case and accents ignored). With `asOf`: those in effect that "
+            "day, by a name they had by then. Names in use come first. At most `first` hits."
+        )
+    )
+    async def search(
+        self, info: Info, text: str, as_of: dt.date | None = strawberry.UNSET, first: int | None = 20
+    ) -> list[SearchHit]:
+        first = 20 if first is None else first
+        if not 0 <= first <= MAX_HITS:
+            raise bad_argument("first", str(message("BAD_USER_INPUT:first", limit=MAX_HITS)))
+        if len(text) > MAX_TEXT:
+            raise bad_argument("text", str(message("BAD_USER_INPUT:search-text", limit=MAX_TEXT)))
+        reader = info.context.orgchange.read_model.search
+        hits = await run_in_threadpool(reader.search, text, given(as_of), first)
+        return [SearchHit.from_row(hit) for hit in hits]
 
     @strawberry.field(description="Changes reported to the board, by meeting (or for one meeting).")
     async def reports(

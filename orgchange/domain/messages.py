@@ -1126,6 +1126,10 @@ MESSAGES: dict[str, Template] = {
     "BAD_USER_INPUT:first": T(
         "'first' måste vara mellan 0 och {limit}", "'first' must be between 0 and {limit}"
     ),
+    "BAD_USER_INPUT:search-text": T(
+        "söktexten får vara högst {limit} tecken lång",
+        "the search text may be at most {limit} characters long",
+    ),
     "BAD_USER_INPUT:no-unit": T(
         "det finns ingen enhet '{key}' i registret", "there is no unit '{key}' in the register"
     ),

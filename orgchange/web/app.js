@@ -11,6 +11,7 @@
 import * as auth from "./auth.js";
 import { installDrafts } from "./drafts.js";
 import { decisionsView } from "./decisions.js";
+import { createChart } from "./chart.js";
 
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
@@ -284,6 +285,8 @@ const views = {};
 views.organisation = async ({ params }) => {
   const day = dateParam(params, "datum", "Datumet") || today();
   const root = keyParam(params, "rot", "Delen att visa") || "";
+  const focus = keyParam(params, "fokus", "Enheten att fokusera på") || root || "";
+  const withPosts = checked(params, "befattningar", (v) => v === "1", "Befattningarna", "1") === "1";
   // A tall, narrow screen (a tablet held upright) reads a chart best drawn left to right.
   const direction = checked(params, "riktning", (v) => v === "lr" || v === "tb", "Riktningen", "lr eller tb")
     || (window.innerWidth < 900 ? "lr" : "tb");
@@ -291,46 +294,62 @@ views.organisation = async ({ params }) => {
   const chooser = dateControls("datum", "Datum", day, info);
   main.innerHTML = `<h1>Organisationen <span id="org-date">${esc(day)}</span></h1>
     <form class="controls">${chooser.html}
-      <label for="rot">Visa del under<select id="rot"><option value="">Hela organisationen</option></select></label>
+      <label for="rot">Fokusera på<select id="rot"><option value="">Hela organisationen</option></select></label>
       <label for="riktning">Schemats riktning<select id="riktning">
         <option value="tb">Uppifrån och ned</option><option value="lr"${direction === "lr" ? " selected" : ""}>Vänster till höger</option>
       </select></label>
+      <a id="print-link" class="small" href="diagrams/orgchart.svg">Schemat som SVG för utskrift</a>
     </form>
     <div class="layout">
       <section class="panel" aria-labelledby="tree-h"><h2 id="tree-h">Enheter (<span id="count">…</span>)</h2>
         <ul class="tree" id="tree" aria-label="Organisationsträd"></ul></section>
       <section class="panel" aria-labelledby="chart-h"><h2 id="chart-h">Organisationsschema</h2>
-        <div id="chart">${diagramPanel("Organisationsschema")}</div></section>
+        <div id="chart"></div></section>
     </div>`;
-  let latest = 0;
-  const load = async (when) => {
+  const chart = createChart(document.getElementById("chart"), {
+    kindName: (kind) => KIND[kind] || kind,
+    unitHref: (id) => hashOf("enhet", { datum: chart?.day || day }, id),
+    onFocus: (id) => {
+      document.getElementById("rot").value = id || "";
+      if (chart) replaceParams(orgParams(chart.day));
+    },
+  });
+  const orgParams = (when) => ({ datum: when, fokus: chart?.focused || "", riktning: document.getElementById("riktning").value,
+    befattningar: chart?.postsToggle.checked ? "1" : "" });
+  chart.postsToggle.checked = withPosts;
+  let latest = 0, drawnDay = null;
+  const load = async (when, { focusOn } = {}) => {
     const request = ++latest;
     const isCurrent = () => request === latest;
-    const direction = document.getElementById("riktning").value;
-    const lr = direction === "lr";
-    replaceParams({ datum: when, rot: document.getElementById("rot").value, riktning: direction });
+    const posts = chart.postsToggle.checked;
     document.getElementById("org-date").textContent = when;
-    const data = await gql(
-      "query($d: Date!) { organisation(asOf: $d) { units { id name kind parentId ownerId } } }", { d: when });
+    const previous = drawnDay && drawnDay !== when ? drawnDay : null;
+    const data = await gql(`query($d: Date!${previous ? ", $p: Date!" : ""}) {
+        organisation(asOf: $d) { units { id name kind parentId ownerId ${posts ? "positions { id title director }" : ""} } }
+        ${previous ? "diff(from: $p, to: $d) { added removed renamed { id from to } moved { id fromParent toParent } } before: organisation(asOf: $p) { units { id name } }" : ""} }`,
+    previous ? { d: when, p: previous } : { d: when });
     if (!isCurrent()) return;
-    drawTree(data.organisation.units, when, document.getElementById("rot").value);
+    const units = data.organisation.units;
+    const earlier = new Map((data.before?.units || []).map((u) => [u.id, u.name]));
+    chart.setData(units, when, { diff: data.diff || null, previousDay: previous, dir: document.getElementById("riktning").value,
+      removedNames: (data.diff?.removed || []).map((k) => earlier.get(k) || k), focus: focusOn });
+    drawnDay = when;
+    replaceParams(orgParams(when));
+    document.getElementById("print-link").setAttribute("href",
+      withQuery("diagrams/orgchart.svg", { asOf: when, root: chart.focused || "" }));
+    drawTree(units, when, "");
     const select = document.getElementById("rot");
-    const chosen = select.value;
-    select.innerHTML = `<option value="">Hela organisationen</option>` + data.organisation.units
-      .filter((u) => ["council", "board", "office", "area", "company"].includes(u.kind))
+    select.innerHTML = `<option value="">Hela organisationen</option>` + units
+      .filter((u) => ["council", "board", "office", "area", "company"].includes(u.kind) || u.id === chart.focused)
       .sort((a, b) => a.name.localeCompare(b.name, "sv"))
-      .map((u) => `<option value="${attr(u.id)}"${u.id === chosen ? " selected" : ""}>${esc(u.name)}</option>`).join("");
-    const url = withQuery("diagrams/orgchart.svg", { asOf: when, root: select.value, leftToRight: lr ? "true" : "" });
-    await showDiagram(document.getElementById("chart"), url, isCurrent);
-    if (!isCurrent()) return;
-    say(`Organisationen ${when}: ${data.organisation.units.length} enheter`);
+      .map((u) => `<option value="${attr(u.id)}"${u.id === chart.focused ? " selected" : ""}>${esc(u.name)}</option>`).join("");
+    say(`Organisationen ${when}: ${units.length} enheter`);
   };
-  document.getElementById("rot").innerHTML += root ? `<option value="${attr(root)}" selected>${esc(root)}</option>` : "";
-  for (const id of ["rot", "riktning"]) {
-    document.getElementById(id).addEventListener("change", () => load(document.getElementById("datum").value));
-  }
-  chooser.bind(load);
-  await load(day);
+  document.getElementById("rot").addEventListener("change", (event) => chart.focus(event.target.value || null));
+  document.getElementById("riktning").addEventListener("change", () => load(document.getElementById("datum").value));
+  chart.postsToggle.addEventListener("change", () => load(document.getElementById("datum").value));
+  chooser.bind((when) => load(when));
+  await load(day, { focusOn: focus || null });
 };
 
 function drawTree(units, day, root) {
@@ -361,7 +380,8 @@ const DELEGATION_FIELDS = "id code matter fromId toId legalBasis limit substitut
 
 views.enhet = async ({ arg, params }) => {
   if (!isKey(arg)) throw new BadAddress(`Enheten i adressen (${excerpt(String(arg ?? ""))}) är inte en nyckel i registret.`);
-  const day = dateParam(params, "datum", "Datumet") || today();
+  const day = dateParam(params, "datum", "Datumet") || await dayOfUnit(arg);
+  if (!params.get("datum")) replaceParams({ datum: day }); // the link holds the day shown
   const info = await register();
   const data = await gql(`query($id: ID!, $d: Date!) {
       unit(id: $id, asOf: $d) { id name kind parent { id name } owner { id name } children { id name kind }
@@ -395,7 +415,8 @@ views.enhet = async ({ arg, params }) => {
   const named = (unitRow) => `<a href="${attr(hashOf("enhet", { datum: day }, unitRow.id))}">${esc(unitRow.name)}</a>`;
   const life = history.length ? lifeSpan(history[0].validFrom, history[history.length - 1].validTo) : "";
   main.innerHTML = `<h1>${esc(name)} <span class="muted small">(${esc(arg)})</span></h1>
-    <form class="controls">${chooser.html}</form>
+    <form class="controls">${chooser.html}
+      ${unit ? `<a id="in-chart" href="${attr(hashOf("organisation", { datum: day, fokus: arg }))}">Visa i organisationsschemat</a>` : ""}</form>
     ${unit ? "" : `<p class="error">Enheten är inte i kraft ${esc(day)}. ${life ? "Den fanns " + esc(life) + "." : ""}</p>`}
     <div class="layout">
       <section class="panel" aria-labelledby="facts-h"><h2 id="facts-h">${esc(day)}</h2>
@@ -420,6 +441,17 @@ views.enhet = async ({ arg, params }) => {
     </div>`;
   chooser.bind((when) => go("enhet", { datum: when }, arg));
 };
+
+// Without a date in the address, a unit's page shows a day on which the unit existed:
+// today while it is in effect, its last day if it has ended, its first if it is yet to start.
+async function dayOfUnit(key) {
+  const { unitHistory } = await gql("query($id: ID!) { unitHistory(id: $id) { validFrom validTo } }", { id: key });
+  const now = today();
+  if (!unitHistory.length) return now;
+  const first = unitHistory[0].validFrom, end = unitHistory[unitHistory.length - 1].validTo;
+  if (end && end <= now) return addDays(end, -1);
+  return first > now ? first : now;
+}
 
 // "2012-01-01 – t.o.m. 2016-12-31": the last day a unit was in effect, not the day after it
 // (the register's `validTo`, which is exclusive); "tills vidare" while it is in effect.

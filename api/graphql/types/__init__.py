@@ -12,6 +12,7 @@ from .diff import Moved, MovedPosition, OrgDiff, PositionDiff, Reclassified, Ren
 from .finding import DelegationFinding, Finding
 from .register import RegisterInfo, StaleOutput
 from .report import Report
+from .search import SearchHit
 from .unit import Organisation, Position, Unit, UnitVersion
 from .vocabulary import Term, Vocabulary
 
@@ -37,6 +38,7 @@ __all__ = [
     "RegisterInfo",
     "Renamed",
     "Report",
+    "SearchHit",
     "StaleOutput",
     "Term",
     "Unit",
