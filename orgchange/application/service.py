@@ -279,6 +279,7 @@ class OrgChange(Application):
             if found is not None:
                 self._snapshot_version = max(self._snapshot_version or 0, found.version)
                 cache.put(REGISTER_ID, found)
+                log.info("the register read from its snapshot at version %d", found.version)
 
     # --- snapshots -------------------------------------------------------------------
 
