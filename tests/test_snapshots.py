@@ -377,7 +377,8 @@ def test_the_rebuild_of_the_read_models_needs_no_snapshot(sqlite_url: str, sampl
         count = app.rebuild()
         assert count == app.event_count()
         assert app.read_model.last_event_id() == before
-        assert app.read_model.unit("snap-x") is not None
+        history = app.read_model.unit_history("snap-x")
+        assert [row.name for row in history] == ["Enheten efter ögonblicksbilden", "Enheten, omdöpt"]
 
 
 # --- writers and snapshots at once ------------------------------------------------------------

@@ -140,12 +140,15 @@ def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
     for cls in VALUE_CLASSES.values():
         if dataclasses.is_dataclass(cls):
             names = [f.name for f in dataclasses.fields(cls) if f.init]
-            values = operator.attrgetter(*names)
-            if len(names) == 1:
-                reducers[cls] = lambda obj, c=cls, v=values: (c, (v(obj),))
-            else:
-                reducers[cls] = lambda obj, c=cls, v=values: (c, v(obj))
+            reducers[cls] = _reducer(cls, names)
     return reducers
+
+
+def _reducer(cls: type, names: list[str]) -> Callable[[Any], tuple]:
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda obj: (cls, (values(obj),))
+    return lambda obj: (cls, values(obj))
 
 
 _REDUCERS = _dataclass_reducers()

@@ -225,7 +225,8 @@ class OrgChange(Application):
                 register = self.register()
             except (PersistenceError, DBAPIError) as error:
                 raise _unavailable(error) from error
-            known = set(register.log)
+            # (the file's ids that were recorded before: a set of the whole log would cost the register)
+            known = {c.id for c in changes if c.id is not None and c.id in register.log}
             recorded_at = self._next_instant(register)
             ids = register.record(changes, recorded_by, recorded_at, progress)
             before = register.organisation
@@ -257,29 +258,37 @@ class OrgChange(Application):
         """
         try:
             with collection_paused():
-                self._seed_from_snapshot()
-                return self.repository.get(REGISTER_ID)
+                starting = self._seed_from_snapshot()
+                working: Register = self.repository.get(REGISTER_ID)
         except AggregateNotFoundError:
             return Register.start()
+        if starting:  # read from many events, perhaps: the next start should not have to
+            self._snapshot_if_due(working)
+        return working
 
-    def _seed_from_snapshot(self) -> None:
+    def _seed_from_snapshot(self) -> bool:
+        """Put the newest usable snapshot's register in the cache if there is no register there;
+        True if there was none (the register is read in now)."""
         cache = self.repository.cache
         assert cache is not None  # event_store_environment turns the aggregate cache on
         with self._loading_lock:
             try:
                 cache.get(REGISTER_ID)
-                return  # in memory already
+                return False  # in memory already
             except KeyError:
                 pass
             try:
                 found = self.register_snapshots.latest(at_most=self.register_event_count())
             except (PersistenceError, DBAPIError) as error:
                 log.warning("no snapshot of the register read: %s", error)
-                return
+                return True
+            if self._snapshot_version is None:
+                self._snapshot_version = found.version if found is not None else 0
             if found is not None:
                 self._snapshot_version = max(self._snapshot_version or 0, found.version)
                 cache.put(REGISTER_ID, found)
                 log.info("the register read from its snapshot at version %d", found.version)
+            return True
 
     # --- snapshots -------------------------------------------------------------------
 
@@ -532,6 +541,8 @@ class OrgChange(Application):
         if group and register is not None:
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
         self._swap_in(store)
+        if register is not None:  # folded from every event: a snapshot of it costs no reading
+            self._snapshot_if_due(register)
         return count
 
     def _swap_in(self, store: MemoryRows) -> None:

@@ -21,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if "register_snapshots" in sa.inspect(op.get_bind()).get_table_names():  # (alembic_version was lost)
+        return
     op.create_table(
         "register_snapshots",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
