@@ -486,3 +486,23 @@ def test_the_shape_of_the_state_is_the_same_in_every_process() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert other.stdout.strip() == snapshots.state_shape()
+
+
+def test_the_interval_is_the_setting_orgchange_snapshot_interval(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator sets it in the environment like every other setting (docs/operations.md)."""
+    from orgchange.application.config import get_settings
+
+    monkeypatch.setenv("ORGCHANGE_SNAPSHOT_INTERVAL", "7")
+    get_settings.cache_clear()
+    try:
+        app = OrgChange(sqlite_url)
+        try:
+            assert app.snapshot_interval == 7
+        finally:
+            app.close()
+            app.engine.dispose()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
