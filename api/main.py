@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     metrics = Metrics()
     app.state.metrics = metrics
     metrics.positions = lambda: (application.last_event_id(), application.read_model.last_event_id())
+    metrics.snapshot_age = application.snapshot_age
     app.state.recorder.on_recorded = metrics.events_recorded.inc
 
     def graphql_answered(answered: str) -> Callable[[dict[str, Any]], None]:

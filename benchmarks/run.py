@@ -274,6 +274,7 @@ def bench(kind: str, size: str, units: int, changes: int, options: Options) -> d
             "raw_append_seconds": round(appended, 1),
             "ratio_to_raw_append": round(seconds / appended, 2),
         }
+        result["snapshot"] = snapshot_figures(url)
         seconds, memory, output = timed(orgchange(url, "rebuild"))
         events, read_seconds = raw_read(url)
         result["rebuild"] = {
@@ -288,6 +289,26 @@ def bench(kind: str, size: str, units: int, changes: int, options: Options) -> d
         _, _, token = timed(orgchange(url, "token", "create", "benchmark", "--role", "registrar"))
         result.update(queries_over_http(url, token.strip().splitlines()[-1], options))
     return result
+
+
+def snapshot_figures(url: str) -> dict[str, Any] | None:
+    """The snapshot `orgchange import` left (it waits for it: the import's time includes it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT register_version, size, seconds FROM register_snapshots "
+                    "WHERE digest IS NOT NULL ORDER BY register_version DESC LIMIT 1"
+                )
+            ).first()
+    finally:
+        engine.dispose()
+    if row is None:
+        return None
+    return {"version": row[0], "size_mib": round(row[1] / 2**20, 1), "seconds": round(row[2], 1)}
 
 
 def queries_over_http(url: str, token: str, options: Options) -> dict[str, Any]:

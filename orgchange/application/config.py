@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     workers: int = 1
     # A process on a read replica: it answers queries and refuses to record (503).
     read_only: bool = False
+    # Events between snapshots of the register, taken in the background after a write: a
+    # process that starts reads the newest snapshot and the events after it (0: none taken;
+    # docs/operations.md#snapshots).
+    snapshot_interval: NonNegativeInt = 1_000
     # The language of the command line's messages: sv (Swedish) or en (English). The HTTP
     # service answers in the language of each request's Accept-Language instead.
     language: str = DEFAULT_LANGUAGE

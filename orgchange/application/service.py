@@ -8,7 +8,10 @@ a change accepted is visible to the next query.
 
 from __future__ import annotations
 
+import copy
+import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +40,8 @@ from orgchange.adapters.eventstore import (
     register_transcodings,
     tune_connections,
 )
+from orgchange.adapters.snapshots import SnapshotInfo, SnapshotStore
+from orgchange.application.config import get_settings
 from orgchange.application import decisions
 from orgchange.application.errors import (
     ConcurrentWriteError,
@@ -60,6 +65,7 @@ MAX_ATTEMPTS = 8
 ANALYZE_AFTER = 1000  # events in one transaction: enough to change the read models' statistics
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+log = logging.getLogger("orgchange.snapshots")
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ class OrgChange(Application):
         max_attempts: int = MAX_ATTEMPTS,
         read_only: bool = False,
         migrate: bool = True,
+        snapshot_interval: int | None = None,
     ):
         """The register in the database at `database_url`.
 
@@ -123,6 +130,10 @@ class OrgChange(Application):
         decides (`orgchange serve` refuses to start). A database without a recorded event
         is made at this version either way; one of a newer version is never changed, and
         every write to it is refused (`DATABASE_TOO_NEW`).
+
+        `snapshot_interval`: events between snapshots of the register (0: none taken; default
+        `ORGCHANGE_SNAPSHOT_INTERVAL`). A snapshot is taken in a thread of its own after the
+        write that made it due has committed; the register is read from the newest one.
         """
         super().__init__(env=event_store_environment(database_url, read_only))
         self.max_attempts = max_attempts  # of a write that keeps losing the race for the next version
@@ -137,6 +148,14 @@ class OrgChange(Application):
         # Called (by tests) when a rebuild's new tables are full, before they are swapped in.
         self.before_swap: Callable[[], None] | None = None
         self.status = database_status(self.engine)
+        self.register_snapshots = SnapshotStore(self.engine)
+        self.snapshot_interval = (
+            get_settings().snapshot_interval if snapshot_interval is None else snapshot_interval
+        )
+        self._snapshot_version: int | None = None  # the newest snapshot's version (None: not asked yet)
+        self._snapshot_thread: threading.Thread | None = None
+        self._snapshot_lock = threading.Lock()
+        self._loading_lock = threading.Lock()
         if not read_only and self.status.too_new is None and (migrate or not self.status.has_events):
             self.migrate()
 
@@ -207,7 +226,8 @@ class OrgChange(Application):
                 register = self.register()
             except (PersistenceError, DBAPIError) as error:
                 raise _unavailable(error) from error
-            known = set(register.log)
+            # (the file's ids that were recorded before: a set of the whole log would cost the register)
+            known = {c.id for c in changes if c.id is not None and c.id in register.log}
             recorded_at = self._next_instant(register)
             ids = register.record(changes, recorded_by, recorded_at, progress)
             before = register.organisation
@@ -230,12 +250,125 @@ class OrgChange(Application):
         raise ConcurrentWriteError(messages.text("CONCURRENT_WRITE"))
 
     def register(self) -> Register:
-        """A working copy of the register, brought up to date with the event store."""
+        """A working copy of the register, brought up to date with the event store.
+
+        The process keeps the register in memory between commands (the aggregate cache),
+        fast-forwarded by the events other processes recorded. The first command reads it
+        from the newest usable snapshot and the events after it, or from every event if
+        there is no snapshot it can use (`SnapshotStore.latest`).
+        """
         try:
             with collection_paused():
-                return self.repository.get(REGISTER_ID)
+                starting = self._seed_from_snapshot()
+                working: Register = self.repository.get(REGISTER_ID)
         except AggregateNotFoundError:
             return Register.start()
+        if starting:  # read from many events, perhaps: the next start should not have to
+            self._snapshot_if_due(working)
+        return working
+
+    def _seed_from_snapshot(self) -> bool:
+        """Put the newest usable snapshot's register in the cache if there is no register there;
+        True if there was none (the register is read in now)."""
+        cache = self.repository.cache
+        if cache is None:  # (turned off: the register is read from its events every time)
+            return False
+        with self._loading_lock:
+            try:
+                cache.get(REGISTER_ID)
+                return False  # in memory already
+            except KeyError:
+                pass
+            try:
+                found = self.register_snapshots.latest(at_most=self.register_event_count())
+            except (PersistenceError, DBAPIError) as error:
+                log.warning("no snapshot of the register read: %s", error)
+                return True
+            if self._snapshot_version is None:
+                self._snapshot_version = found.version if found is not None else 0
+            if found is not None:
+                self._snapshot_version = max(self._snapshot_version or 0, found.version)
+                cache.put(REGISTER_ID, found)
+                log.info("the register read from its snapshot at version %d", found.version)
+            return True
+
+    # --- snapshots -------------------------------------------------------------------
+
+    def snapshot_now(self) -> SnapshotInfo | None:
+        """Take a snapshot of the register as it stands now, in this thread (None: nothing to take)."""
+        self._writing()
+        register = self.register()
+        if register.version is None or register.version == 0 or not register.log:
+            return None
+        return self._take_snapshot(register)
+
+    def _take_snapshot(self, register: Register) -> SnapshotInfo | None:
+        with self._snapshot_lock:
+            if register.version <= (self._snapshot_version or 0):
+                return None  # this process (or a snapshot it read) has one as new already
+            info = self.register_snapshots.take(register)
+            if info is not None:
+                self._snapshot_version = info.register_version
+                log.info(
+                    "snapshot of the register at version %d taken: %d bytes in %.2f s",
+                    info.register_version,
+                    info.size,
+                    info.seconds,
+                )
+            return info
+
+    def _snapshot_if_due(self, register: Register) -> None:
+        """Start a snapshot of `register` in a thread of its own if enough events were recorded
+        since the last one. Called after the write committed: it never holds up a writer, and a
+        writer that commits meanwhile only makes the snapshot older than the register."""
+        interval = self.snapshot_interval
+        if interval <= 0 or self.read_only:
+            return
+        if self._snapshot_version is None:
+            self._snapshot_version = self._newest_snapshot_version()
+        if register.version - self._snapshot_version < interval:
+            return
+        running = self._snapshot_thread
+        if running is not None and running.is_alive():
+            return  # one at a time; the next write that finds one due starts the next
+        working = copy.deepcopy(register)  # the cached register is fast-forwarded in place later
+        thread = threading.Thread(
+            target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=True
+        )
+        self._snapshot_thread = thread
+        thread.start()
+
+    def _newest_snapshot_version(self) -> int:
+        try:
+            return self.register_snapshots.newest_version()
+        except DBAPIError:
+            return 0
+
+    def _snapshot_in_background(self, register: Register) -> None:
+        try:
+            self._take_snapshot(register)
+        except Exception as error:  # a snapshot is an optimisation: the events are saved
+            log.warning("snapshot of the register at version %d not taken: %s", register.version, error)
+
+    def wait_for_snapshot(self, timeout: float | None = None) -> None:
+        """Wait until the snapshot being taken in the background (if any) is written."""
+        running = self._snapshot_thread
+        if running is not None:
+            running.join(timeout)
+
+    def snapshot_age(self) -> float | None:
+        """Seconds since the newest finished snapshot was taken (None: there is none)."""
+        try:
+            found = self.register_snapshots.finished()
+        except DBAPIError:
+            return None
+        if not found:
+            return None
+        return (datetime.now(UTC) - found[0].taken_at).total_seconds()
+
+    def close(self) -> None:
+        self.wait_for_snapshot()
+        super().close()
 
     def _next_instant(self, register: Register) -> datetime:
         # Recorded instants strictly increase, so each transaction is one instant.
@@ -251,6 +384,7 @@ class OrgChange(Application):
         # The saved copy is the register as it now stands; keep it for the next command.
         cache = self.repository.cache
         assert cache is not None  # event_store_environment turns the aggregate cache on
+        self._snapshot_if_due(register)  # (before the cache has it: the copy is of this version)
         cache.put(REGISTER_ID, register)
         if len(recordings) >= ANALYZE_AFTER:
             self._refresh_statistics()
@@ -413,6 +547,8 @@ class OrgChange(Application):
         self._swap_in(store)
         with self.datastore.transaction(commit=True) as session:  # the decisions' own streams
             decisions.rebuild_decisions(self, session.connection(), total)
+        if register is not None:  # folded from every event: a snapshot of it costs no reading
+            self._snapshot_if_due(register)
         return count
 
     def _swap_in(self, store: MemoryRows) -> None:

@@ -213,6 +213,65 @@ class Register(Aggregate):
         new._pending_events = []
         return new
 
+    # --- snapshots ---------------------------------------------------------------
+
+    # What a snapshot holds of the register (`snapshot_state`): the aggregate's identity and
+    # version, the log, the reports, and the settled timeline's versions and indexes. A
+    # timeline entry is kept as (day, seq, change id): its change is the one the log holds.
+    SNAPSHOT_TIMELINE = (
+        "units",
+        "positions",
+        "delegations",
+        "predecessors",
+        *Timeline._INDEXES,
+    )
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The register's state as plain values, for a snapshot; the timeline is settled first.
+
+        Call it on a copy that no other thread changes (`copy.deepcopy`): settling re-folds
+        what replayed events owe, and the dicts are read while the snapshot is written.
+        """
+        timeline = self.timeline
+        return {
+            "id": self.id,
+            "version": self.version,
+            "created_on": self.created_on,
+            "modified_on": self.modified_on,
+            "organisation": self.organisation,
+            "log": self.log,
+            "reports": self.reports,
+            "timeline": {name: getattr(timeline, name) for name in self.SNAPSHOT_TIMELINE},
+            "entries": [(day, seq, change.id or "") for day, seq, change in timeline.entries],
+        }
+
+    @classmethod
+    def from_snapshot_state(cls, state: dict[str, Any]) -> Register:
+        """The register a snapshot holds, as replaying its events up to its version would leave it."""
+        register = cls.__new__(cls)
+        register._id = state["id"]
+        register._version = state["version"]
+        register._created_on = state["created_on"]
+        register._modified_on = state["modified_on"]
+        register._pending_events = []
+        register.organisation = state["organisation"]
+        register.log = state["log"]
+        register.reports = state["reports"]
+        timeline = Timeline()
+        for name in cls.SNAPSHOT_TIMELINE:
+            setattr(timeline, name, state["timeline"][name])
+        log = register.log
+        entries: list[Any] = []
+        for day, seq, change_id in state["entries"]:
+            change = log[change_id].change
+            if not isinstance(change, DatedChange):
+                raise TypeError(f"the timeline's entry {change_id} is no dated change")
+            entries.append((day, seq, change))
+        timeline.entries = entries
+        timeline.deferring = True  # as after replaying stored events
+        register._timeline = timeline
+        return register
+
     def collect_events(self) -> list[Any]:
         # The library pops pending events from the front, one by one: quadratic in a
         # file of 200,000 changes.

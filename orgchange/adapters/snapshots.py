@@ -1,0 +1,507 @@
+"""Snapshots of the register: its state at one version, stored beside the events.
+
+A process that starts reads the newest usable snapshot and the events after it, instead
+of replaying the whole history (docs/operations.md#snapshots). A snapshot is a cache:
+events are never derived from it, a rebuild never reads it, and one that cannot be
+trusted is skipped (with a log line) for an older one or for the events alone.
+
+Stored in two tables (migration 0004): `register_snapshots`, one row per snapshot —
+the register's version, the format version, the shape of the state's classes, the
+digest and size of the payload — and `register_snapshot_parts`, the payload in parts
+of at most `PART_BYTES`. The parts are written first, each in a transaction of its
+own (a writer of events waits for SQLite's lock for one part at most), and the row's
+digest last: a snapshot without a digest is unfinished (its writer is still at it, or
+was killed) and is never read.
+
+The payload is the register's `snapshot_state`, pickled by one pickler in chunks (the
+log's references to changes are written once, however often they are shared) and
+compressed with zlib. It is read back by an unpickler that makes nothing but the
+register's own value classes and dates, so a payload that was tampered with cannot run
+code. A snapshot is used only if
+* its `format` is `SNAPSHOT_FORMAT` (raised by hand when the fold's results change for
+  the same events: a snapshot of the old fold would not be what replay gives), and
+* its `shape` is this code's `state_shape()` (the classes pickled, their fields and
+  types: a class that gained or lost a field makes older snapshots unreadable), and
+* its digest matches the parts read, and the payload unpickles to a register of the
+  version its row names.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import io
+import logging
+import operator
+import pickle
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from types import ModuleType
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+
+from orgchange.domain import changes, records
+from orgchange.domain import register as register_module
+from orgchange.domain.register import Register
+
+log = logging.getLogger("orgchange.snapshots")
+
+# Raised by hand whenever the same events would fold to another state than before (a rule's
+# effect changed): snapshots of another format are skipped, and the state comes from events.
+SNAPSHOT_FORMAT = 1
+SNAPSHOTS_TABLE = "register_snapshots"
+PARTS_TABLE = "register_snapshot_parts"
+PART_BYTES = 4 * 1024 * 1024  # compressed bytes per stored part
+CHUNK_ITEMS = 5_000  # entries of a dict pickled at a time, between which other threads run
+KEEP = 2  # finished snapshots kept: the newest, and one to fall back on
+ABANDONED_AFTER = timedelta(hours=1)  # an unfinished snapshot this old was given up
+
+metadata = MetaData()
+snapshots_table = Table(
+    SNAPSHOTS_TABLE,
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("register_version", Integer, nullable=False),
+    Column("format", Integer, nullable=False),
+    Column("shape", String(64), nullable=False),
+    Column("taken_at", DateTime, nullable=False),  # naive UTC
+    Column("parts", Integer),
+    Column("size", BigInteger),  # compressed bytes
+    Column("seconds", Float),  # the time taking it took
+    Column("digest", String(64)),  # SHA-256 of the parts in order; NULL: unfinished
+    Index("ix_register_snapshots_version", "register_version"),
+)
+parts_table = Table(
+    PARTS_TABLE,
+    metadata,
+    Column("snapshot_id", Integer, primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+_STATE_MODULES: tuple[ModuleType, ...] = (changes, records, register_module)
+
+
+def _value_classes() -> dict[tuple[str, str], type]:
+    """The classes a snapshot may hold: the domain's value classes, and dates and instants."""
+    allowed: dict[tuple[str, str], type] = {
+        ("datetime", "date"): date,
+        ("datetime", "datetime"): datetime,
+        ("datetime", "timedelta"): timedelta,
+        ("datetime", "timezone"): timezone,
+        ("uuid", "UUID"): UUID,
+    }
+    for module in _STATE_MODULES:
+        for name, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and value.__module__ == module.__name__
+                and (dataclasses.is_dataclass(value) or issubclass(value, BaseModel))
+            ):
+                allowed[(module.__name__, name)] = value
+    return allowed
+
+
+VALUE_CLASSES = _value_classes()
+
+
+def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
+    """Frozen slotted dataclasses pickled as their class and their fields' values, made again by
+    calling the class: the standard library's way asks `dataclasses.fields` once per object,
+    which at hundreds of thousands of versions is most of a snapshot's time."""
+    reducers: dict[type, Callable[[Any], tuple]] = {}
+    for cls in VALUE_CLASSES.values():
+        if dataclasses.is_dataclass(cls):
+            names = [f.name for f in dataclasses.fields(cls) if f.init]
+            reducers[cls] = _reducer(cls, names)
+    return reducers
+
+
+def _reducer(cls: type, names: list[str]) -> Callable[[Any], tuple]:
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda obj: (cls, (values(obj),))
+    return lambda obj: (cls, values(obj))
+
+
+_REDUCERS = _dataclass_reducers()
+
+
+def state_shape() -> str:
+    """A digest of what a snapshot's payload is made of: each class, its fields and their types."""
+    lines = [f"format {SNAPSHOT_FORMAT}", "timeline " + " ".join(Register.SNAPSHOT_TIMELINE)]
+    for (module, name), cls in sorted(VALUE_CLASSES.items()):
+        if dataclasses.is_dataclass(cls):
+            fields = [f"{f.name}:{f.type}" for f in dataclasses.fields(cls)]
+        elif issubclass(cls, BaseModel):
+            fields = [f"{key}:{info.annotation}" for key, info in cls.model_fields.items()]
+        else:
+            fields = []
+        lines.append(f"{module}.{name}({', '.join(fields)})")
+    # (a validator's function is named by its address, which differs from process to process)
+    shape = re.sub(r" at 0x[0-9a-fA-F]+", "", "\n".join(lines))
+    return hashlib.sha256(shape.encode()).hexdigest()
+
+
+class UnreadableSnapshot(Exception):
+    """A snapshot that is not used: why, in one line."""
+
+
+class _ValuesOnly(pickle.Unpickler):
+    """Makes the register's value classes and nothing else (no function, no other class)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = VALUE_CLASSES.get((module, name))
+        if found is None:
+            raise UnreadableSnapshot(f"the payload names {module}.{name}, which a snapshot never holds")
+        return found
+
+
+# --- the payload ---------------------------------------------------------------------------
+
+
+def encode(
+    state: dict[str, Any],
+    part_bytes: int = PART_BYTES,
+    pause: Callable[[], None] = lambda: time.sleep(0),
+) -> Iterator[bytes]:
+    """The payload of `state` (`Register.snapshot_state`), as compressed parts.
+
+    The pickle is written a chunk at a time, and `pause` is called between chunks: the
+    thread that takes a snapshot lets the server's threads run (pickling holds Python's lock).
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_REDUCERS}
+    compressor = zlib.compressobj(1)
+    pending = bytearray()
+
+    def drain() -> Iterator[bytes]:
+        pending.extend(compressor.compress(buffer.getbuffer()))
+        buffer.seek(0)
+        buffer.truncate()
+        while len(pending) >= part_bytes:
+            yield bytes(pending[:part_bytes])
+            del pending[:part_bytes]
+        pause()
+
+    def dump_mapping(mapping: dict) -> Iterator[bytes]:
+        pickler.dump(len(mapping))
+        chunk: list = []
+        for item in mapping.items():
+            chunk.append(item)
+            if len(chunk) == CHUNK_ITEMS:
+                pickler.dump(chunk)
+                chunk = []
+                yield from drain()
+        if chunk:
+            pickler.dump(chunk)
+        pickler.dump(None)  # the mapping's end
+
+    small = {k: v for k, v in state.items() if k not in ("log", "reports", "timeline", "entries")}
+    pickler.dump(small)
+    yield from dump_mapping(state["log"])
+    yield from dump_mapping(state["reports"])
+    pickler.dump(list(state["timeline"]))
+    for mapping in state["timeline"].values():
+        yield from dump_mapping(mapping)
+    entries = state["entries"]
+    pickler.dump(len(entries))
+    for start in range(0, len(entries), CHUNK_ITEMS * 4):
+        pickler.dump(entries[start : start + CHUNK_ITEMS * 4])
+        yield from drain()
+    yield from drain()
+    pending.extend(compressor.flush())
+    while pending:
+        yield bytes(pending[:part_bytes])
+        del pending[:part_bytes]
+
+
+class _Decompressed(io.RawIOBase):
+    """The decompressed bytes of compressed parts, as a stream the unpickler reads."""
+
+    def __init__(self, parts: Iterable[bytes]):
+        self._parts = iter(parts)
+        self._decompressor = zlib.decompressobj()
+        self._ready = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while self._at >= len(self._ready):
+            part = next(self._parts, None)
+            if part is None:
+                rest = self._decompressor.flush()
+                if not rest:
+                    return 0
+                self._ready, self._at = rest, 0
+            else:
+                self._ready, self._at = self._decompressor.decompress(part), 0
+        size = min(len(target), len(self._ready) - self._at)
+        target[:size] = self._ready[self._at : self._at + size]
+        self._at += size
+        return size
+
+
+def decode(parts: Iterable[bytes]) -> dict[str, Any]:
+    """The state `encode` wrote (raises if it cannot be read whole)."""
+    unpickler = _ValuesOnly(io.BufferedReader(_Decompressed(parts), buffer_size=1 << 20))
+
+    def mapping() -> dict:
+        count = unpickler.load()
+        found: dict = {}
+        while (chunk := unpickler.load()) is not None:
+            found.update(chunk)
+        if len(found) != count:
+            raise UnreadableSnapshot(f"a mapping of {count} entries holds {len(found)}")
+        return found
+
+    state = unpickler.load()
+    if not isinstance(state, dict):
+        raise UnreadableSnapshot("the payload does not begin with the register's fields")
+    state["log"] = mapping()
+    state["reports"] = mapping()
+    names = unpickler.load()
+    state["timeline"] = {name: mapping() for name in names}
+    count = unpickler.load()
+    entries: list = []
+    while len(entries) < count:
+        entries.extend(unpickler.load())
+    state["entries"] = entries
+    return state
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A finished snapshot, as its row describes it."""
+
+    id: int
+    register_version: int
+    format: int
+    shape: str
+    taken_at: datetime  # aware, UTC
+    parts: int
+    size: int
+    seconds: float
+    digest: str
+
+
+def _digest(parts: Iterable[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part)
+    return hasher.hexdigest()
+
+
+class SnapshotStore:
+    """Where the register's snapshots are written and read (the two tables of migration 0004)."""
+
+    def __init__(self, engine: Engine, part_bytes: int = PART_BYTES):
+        self.engine = engine
+        self.part_bytes = part_bytes
+        # Called (by tests) with each part's number once it is written, before the next.
+        self.after_part: Callable[[int], None] | None = None
+        self._present = False
+
+    def available(self) -> bool:
+        """Whether the tables are there (not before the database is migrated to 0004)."""
+        if not self._present:
+            try:
+                with self.engine.connect() as connection:
+                    names = set(inspect(connection).get_table_names())
+            except DBAPIError:
+                return False
+            self._present = {SNAPSHOTS_TABLE, PARTS_TABLE} <= names
+        return self._present
+
+    # --- reading --------------------------------------------------------------------
+
+    def finished(self, at_most: int | None = None) -> list[SnapshotInfo]:
+        """The finished snapshots (of versions up to `at_most`), newest first."""
+        if not self.available():
+            return []
+        t = snapshots_table
+        query = select(t).where(t.c.digest.is_not(None))
+        if at_most is not None:
+            query = query.where(t.c.register_version <= at_most)
+        query = query.order_by(t.c.register_version.desc(), t.c.id.desc())
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            SnapshotInfo(
+                id=row["id"],
+                register_version=row["register_version"],
+                format=row["format"],
+                shape=row["shape"],
+                taken_at=row["taken_at"].replace(tzinfo=UTC),
+                parts=row["parts"],
+                size=row["size"],
+                seconds=row["seconds"],
+                digest=row["digest"],
+            )
+            for row in rows
+        ]
+
+    def latest(self, at_most: int) -> Register | None:
+        """The register from the newest usable snapshot of a version up to `at_most`, or None.
+
+        A snapshot that cannot be used is skipped with a line in the log saying why, and
+        the next older one is tried; with none left, the register comes from the events.
+        """
+        shape = state_shape()
+        for info in self.finished(at_most):
+            try:
+                return self._read(info, shape)
+            except Exception as error:  # whatever is wrong with it, the events are still right
+                log.warning(
+                    "snapshot %d of the register at version %d skipped: %s",
+                    info.id,
+                    info.register_version,
+                    error,
+                )
+        return None
+
+    def _read(self, info: SnapshotInfo, shape: str) -> Register:
+        if info.format != SNAPSHOT_FORMAT:
+            raise UnreadableSnapshot(
+                f"it is of format {info.format}, and this version reads format {SNAPSHOT_FORMAT}"
+            )
+        if info.shape != shape:
+            raise UnreadableSnapshot("its state's classes are not this version's (their fields changed)")
+        hasher = hashlib.sha256()
+        read = 0
+
+        def parts() -> Iterator[bytes]:
+            nonlocal read
+            for number in range(info.parts):
+                with self.engine.connect() as connection:
+                    data = connection.execute(
+                        select(parts_table.c.data).where(
+                            parts_table.c.snapshot_id == info.id, parts_table.c.part == number
+                        )
+                    ).scalar()
+                if data is None:
+                    raise UnreadableSnapshot(f"its part {number} is missing")
+                data = bytes(data)
+                hasher.update(data)
+                read += len(data)
+                yield data
+
+        # The digest is of every part, so it is known only at the end: the state is checked then.
+        stream = parts()
+        state = decode(stream)
+        for _ in stream:  # what the unpickler did not need (nothing, unless the stream is corrupt)
+            pass
+        if read != info.size or hasher.hexdigest() != info.digest:
+            raise UnreadableSnapshot("its payload does not match its digest (the stored bytes changed)")
+        if state.get("version") != info.register_version:
+            raise UnreadableSnapshot(
+                f"its payload is of version {state.get('version')}, not {info.register_version}"
+            )
+        return Register.from_snapshot_state(state)
+
+    # --- writing --------------------------------------------------------------------
+
+    def take(self, register: Register) -> SnapshotInfo | None:
+        """Write a snapshot of `register` (a copy no other thread changes); None if there are no tables.
+
+        Each part is a transaction of its own; the row is finished (its digest written) last.
+        """
+        if not self.available():
+            return None
+        started = time.perf_counter()
+        state = register.snapshot_state()
+        version = state["version"]
+        shape = state_shape()
+        taken_at = datetime.now(UTC).replace(tzinfo=None)
+        with self.engine.begin() as connection:
+            made = connection.execute(
+                insert(snapshots_table).values(
+                    register_version=version, format=SNAPSHOT_FORMAT, shape=shape, taken_at=taken_at
+                )
+            ).inserted_primary_key
+            assert made is not None  # an insert of one row
+            snapshot_id = made[0]
+        hasher = hashlib.sha256()
+        count = size = 0
+        for data in encode(state, self.part_bytes):
+            with self.engine.begin() as connection:
+                connection.execute(insert(parts_table).values(snapshot_id=snapshot_id, part=count, data=data))
+            if self.after_part is not None:
+                self.after_part(count)
+            hasher.update(data)
+            count += 1
+            size += len(data)
+        seconds = time.perf_counter() - started
+        digest = hasher.hexdigest()
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(snapshots_table)
+                .where(snapshots_table.c.id == snapshot_id)
+                .values(parts=count, size=size, seconds=seconds, digest=digest)
+            )
+        self.prune()
+        at = taken_at.replace(tzinfo=UTC)
+        return SnapshotInfo(snapshot_id, version, SNAPSHOT_FORMAT, shape, at, count, size, seconds, digest)
+
+    def prune(self) -> None:
+        """Drop all but the `KEEP` newest finished snapshots, and unfinished ones long abandoned."""
+        t = snapshots_table
+        with self.engine.begin() as connection:
+            newest_first = (t.c.register_version.desc(), t.c.id.desc())
+            finished = (
+                connection.execute(select(t.c.id).where(t.c.digest.is_not(None)).order_by(*newest_first))
+                .scalars()
+                .all()
+            )
+            cutoff = datetime.now(UTC).replace(tzinfo=None) - ABANDONED_AFTER
+            abandoned = (
+                connection.execute(select(t.c.id).where(t.c.digest.is_(None), t.c.taken_at < cutoff))
+                .scalars()
+                .all()
+            )
+            dropped = list(finished[KEEP:]) + list(abandoned)
+            if dropped:
+                connection.execute(delete(parts_table).where(parts_table.c.snapshot_id.in_(dropped)))
+                connection.execute(delete(t).where(t.c.id.in_(dropped)))
+
+    def newest_version(self) -> int:
+        """The version of the newest finished snapshot (0: none)."""
+        if not self.available():
+            return 0
+        t = snapshots_table
+        with self.engine.connect() as connection:
+            found = connection.execute(select(func.max(t.c.register_version)).where(t.c.digest.is_not(None)))
+            return found.scalar() or 0

@@ -1,0 +1,508 @@
+"""Snapshots of the register (orgchange/adapters/snapshots.py, docs/operations.md#snapshots).
+
+A process that starts reads the newest usable snapshot and the events after it. These
+tests hold that to what matters: the state it gets is the state replaying every event
+gives, on both databases; a snapshot that cannot be trusted (corrupt, of an older format,
+of other classes, naming a class it must not) is skipped with a line in the log and the
+answers stay right; and a process killed while it writes one loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.engine import make_url
+
+from orgchange.adapters import snapshots
+from orgchange.adapters.snapshots import parts_table, snapshots_table
+from orgchange.application import OrgChange
+from orgchange.domain.changes import Change, EstablishUnit, RenameUnit
+from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.register import REGISTER_ID, Register
+from tests.strategies import cut_points, split, valid_changes
+from tests.support import POSTGRES_ADMIN_URL, ROOT
+
+SHRINK = os.environ.get("ORGCHANGE_HYPOTHESIS_SHRINK", "") == "1"
+PHASES = tuple(p for p in Phase if SHRINK or p not in (Phase.shrink, Phase.explain))
+SCALE = float(os.environ.get("ORGCHANGE_HYPOTHESIS_SCALE", "1"))
+PROPERTY_SETTINGS = settings(
+    max_examples=max(1, round(15 * SCALE)),
+    deadline=None,
+    phases=PHASES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def replayed(app: OrgChange) -> Register:
+    """The register from every stored event, one after another: no cache, no snapshot."""
+    register: Any = None
+    for event in app.repository.event_store.get(REGISTER_ID):
+        register = event.mutate(register)
+    assert isinstance(register, Register)
+    return register
+
+
+def assert_same_state(found: Register, expected: Register) -> None:
+    """Every part of the two registers' states equal, part by part (so a failure names the part)."""
+    a, b = found.snapshot_state(), expected.snapshot_state()
+    assert a.keys() == b.keys()
+    for name in a:
+        if name == "timeline":
+            for part in a[name]:
+                assert a[name][part] == b[name][part], f"timeline.{part}"
+        else:
+            assert a[name] == b[name], name
+
+
+@contextmanager
+def opened_app(url: str, interval: int = 0) -> Iterator[OrgChange]:
+    """The application as a process that starts would open it (nothing in memory yet)."""
+    app = OrgChange(url, snapshot_interval=interval)
+    try:
+        yield app
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+@contextmanager
+def empty_database(kind: str) -> Iterator[str]:
+    """A new, empty database of the kind: a SQLite file, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{Path(directory) / 'orgchange.db'}"
+        return
+    import uuid
+
+    name = f"orgchange_snap_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def sample_with_snapshot(url: str, sample_file) -> tuple[int, list[Change]]:
+    """The sample recorded, a snapshot of it taken, and two changes recorded after it (the tail).
+
+    Returns the snapshot's version and the tail's changes."""
+    with opened_app(url) as app:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        info = app.snapshot_now()
+        assert info is not None
+        tail: list[Change] = [
+            EstablishUnit.model_validate(
+                {
+                    "type": "establish_unit",
+                    "id": "tail-1",
+                    "effective": "2019-01-01",
+                    "unit": "snap-x",
+                    "name": "Enheten efter ögonblicksbilden",
+                    "kind": "unit",
+                    "parent": "kf",
+                }
+            ),
+            RenameUnit.model_validate(
+                {
+                    "type": "rename_unit",
+                    "id": "tail-2",
+                    "effective": "2019-02-01",
+                    "unit": "snap-x",
+                    "name": "Enheten, omdöpt",
+                }
+            ),
+        ]
+        app.record_changes(tail, "test")
+        return info.register_version, tail
+
+
+def assert_answers_right(app: OrgChange) -> None:
+    """The register the process works with equals replay, and it still judges changes by the rules:
+    a unit under a parent that does not exist is refused, a new unit and its rename are recorded."""
+    assert_same_state(app.register(), replayed(app))
+    with pytest.raises(ChangeRejected) as refused:
+        app.record_changes(
+            [
+                EstablishUnit.model_validate(
+                    {
+                        "type": "establish_unit",
+                        "id": "bad-1",
+                        "effective": "2019-03-01",
+                        "unit": "snap-y",
+                        "name": "Utan förälder",
+                        "kind": "unit",
+                        "parent": "no-such-unit",
+                    }
+                )
+            ],
+            "test",
+        )
+    assert refused.value.rule == "in-effect"
+    result = app.record_changes(
+        [
+            EstablishUnit.model_validate(
+                {
+                    "type": "establish_unit",
+                    "id": "after-1",
+                    "effective": "2019-03-01",
+                    "unit": "snap-z",
+                    "name": "Enheten efter starten",
+                    "kind": "unit",
+                    "parent": "kf",
+                }
+            ),
+            RenameUnit.model_validate(
+                {
+                    "type": "rename_unit",
+                    "id": "after-2",
+                    "effective": "2019-04-01",
+                    "unit": "snap-z",
+                    "name": "Enheten efter starten, omdöpt",
+                }
+            ),
+        ],
+        "test",
+    )
+    assert result.recorded == ["after-1", "after-2"]
+    assert_same_state(app.register(), replayed(app))
+
+
+def skipped_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "orgchange.snapshots" and "skipped" in r.getMessage()
+    ]
+
+
+# --- snapshot + tail equals every event ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@PROPERTY_SETTINGS
+@given(data=st.data(), changes=valid_changes(max_changes=30))
+def test_the_register_from_a_snapshot_and_the_events_after_it_equals_the_register_from_every_event(
+    kind: str, data: st.DataObject, changes: list[Change], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The snapshot is a cache of what the events say: whichever file of a random register it was
+    taken after, and however many files were recorded after it, a process that starts from it
+    must hold what replaying every event gives — retroactive changes, cancellations and
+    corrections in the tail included."""
+    files = split(changes, data.draw(cut_points(len(changes))))
+    at = data.draw(st.integers(1, len(files)), label="files before the snapshot")
+    with empty_database(kind) as url:
+        with opened_app(url) as app:
+            for part in files[:at]:
+                app.record_changes(part, "hypothesis")
+            taken = app.snapshot_now()
+            for part in files[at:]:
+                app.record_changes(part, "hypothesis")
+        assert taken is not None
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(url) as app:
+            register = app.register()
+            assert f"the register read from its snapshot at version {taken.register_version}" in caplog.text
+            assert not skipped_lines(caplog)
+            assert_same_state(register, replayed(app))
+            assert register.version == app.register_event_count()
+
+
+def test_snapshots_are_taken_by_event_count_after_the_write_and_the_newest_is_read(
+    sqlite_url: str, sample_file
+) -> None:
+    """`ORGCHANGE_SNAPSHOT_INTERVAL` events after the last snapshot, a write starts the next in the
+    background; a process that starts reads the newest, and only the newest two are kept."""
+    changes = sample_file.changes
+    with opened_app(sqlite_url, interval=40) as app:
+        for start in range(0, len(changes), 20):
+            app.record_changes(changes[start : start + 20], "test", sample_file.organisation)
+            app.wait_for_snapshot()
+        kept = app.register_snapshots.finished()
+        version = app.register_event_count()
+    assert len(kept) == snapshots.KEEP
+    newest = kept[0].register_version
+    assert version - newest < 40 + 20  # (a file may carry it past the interval)
+    assert kept[1].register_version <= newest - 40
+    with opened_app(sqlite_url) as app:
+        assert app.register_snapshots.latest(app.register_event_count()) is not None
+        assert_same_state(app.register(), replayed(app))
+
+
+def test_no_snapshot_is_taken_when_the_interval_is_zero(sqlite_url: str, sample_file) -> None:
+    """0 turns them off: a database where nobody wants them holds none."""
+    with opened_app(sqlite_url, interval=0) as app:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        app.wait_for_snapshot()
+        assert app.register_snapshots.finished() == []
+
+
+# --- a snapshot that cannot be trusted ------------------------------------------------------------
+
+
+def test_a_corrupt_snapshot_is_skipped_with_a_log_line_and_the_answers_stay_right(
+    database_url: str, sample_file, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stored bytes that changed (a disk, a restore gone wrong) must not become the register's
+    state: the digest finds it, and the register comes from the events."""
+    sample_with_snapshot(database_url, sample_file)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        data = connection.execute(select(parts_table.c.data)).scalar_one()
+        flipped = bytes(data[:100]) + bytes([data[100] ^ 0xFF]) + bytes(data[101:])
+        connection.execute(update(parts_table).values(data=flipped))
+    engine.dispose()
+    with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(database_url) as app:
+        assert_answers_right(app)
+    lines = skipped_lines(caplog)
+    assert len(lines) == 1 and "skipped" in lines[0]
+    assert "read from its snapshot" not in caplog.text
+
+
+def test_a_snapshot_of_an_older_format_is_skipped_with_a_log_line_and_the_answers_stay_right(
+    database_url: str, sample_file, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A snapshot written when the fold gave other results is not what replay gives now: its
+    format names that, and it is not read."""
+    sample_with_snapshot(database_url, sample_file)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(update(snapshots_table).values(format=snapshots.SNAPSHOT_FORMAT - 1))
+    engine.dispose()
+    with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(database_url) as app:
+        assert_answers_right(app)
+    lines = skipped_lines(caplog)
+    assert len(lines) == 1
+    assert f"format {snapshots.SNAPSHOT_FORMAT - 1}" in lines[0]
+
+
+def test_a_snapshot_of_classes_with_other_fields_is_skipped(
+    sqlite_url: str, sample_file, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A version whose value classes gained or lost a field would read an older pickle into objects
+    without it; the shape recorded with the snapshot tells, and it is skipped."""
+    sample_with_snapshot(sqlite_url, sample_file)
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(update(snapshots_table).values(shape="0" * 64))
+    engine.dispose()
+    with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(sqlite_url) as app:
+        assert_answers_right(app)
+    assert "fields changed" in skipped_lines(caplog)[0]
+
+
+def test_a_snapshot_that_names_a_class_it_never_holds_is_skipped_and_runs_nothing(
+    sqlite_url: str, sample_file, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whoever can write to the database could store a pickle that calls a function as it is read;
+    the unpickler makes the register's value classes only, so it is refused before anything runs,
+    even with a digest that matches."""
+    sample_with_snapshot(sqlite_url, sample_file)
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    import hashlib
+    import zlib
+
+    data = zlib.compress(pickle.dumps(Payload()))
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(update(parts_table).values(data=data))
+        connection.execute(
+            update(snapshots_table).values(size=len(data), digest=hashlib.sha256(data).hexdigest())
+        )
+    engine.dispose()
+    with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(sqlite_url) as app:
+        assert_answers_right(app)
+    assert not marker.exists()
+    assert "which a snapshot never holds" in skipped_lines(caplog)[0]
+
+
+def test_when_the_newest_snapshot_is_corrupt_the_one_before_it_is_read(
+    sqlite_url: str, sample_file, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two are kept so that one bad snapshot costs the events since the one before, not all of them."""
+    older, tail = sample_with_snapshot(sqlite_url, sample_file)
+    with opened_app(sqlite_url) as app:
+        newer = app.snapshot_now()
+    assert newer is not None and newer.register_version > older
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(parts_table).where(parts_table.c.snapshot_id == newer.id).values(data=b"not a snapshot")
+        )
+    engine.dispose()
+    with caplog.at_level(logging.INFO, logger="orgchange.snapshots"), opened_app(sqlite_url) as app:
+        register = app.register()
+        assert f"read from its snapshot at version {older}" in caplog.text
+        assert_same_state(register, replayed(app))
+    assert len(skipped_lines(caplog)) == 1
+
+
+def test_the_rebuild_of_the_read_models_needs_no_snapshot(sqlite_url: str, sample_file) -> None:
+    """Snapshots are a cache of the write side: with every one of them corrupt, a rebuild still gives
+    the read models the events give."""
+    sample_with_snapshot(sqlite_url, sample_file)
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(update(parts_table).values(data=b"garbage"))
+    engine.dispose()
+    with opened_app(sqlite_url) as app:
+        before = app.read_model.last_event_id()
+        count = app.rebuild()
+        assert count == app.event_count()
+        assert app.read_model.last_event_id() == before
+        history = app.read_model.unit_history("snap-x")
+        assert [row.name for row in history] == ["Enheten efter ögonblicksbilden", "Enheten, omdöpt"]
+
+
+# --- writers and snapshots at once ------------------------------------------------------------
+
+
+def test_a_writer_is_not_held_up_by_a_snapshot_and_records_while_one_is_written(
+    sqlite_url: str, sample_file
+) -> None:
+    """The snapshot is written in a thread of its own after the write that made it due: with that
+    thread held between two parts, the writer's next file is recorded; the snapshot then finishes,
+    of the version it was started at, and a process that starts reads it and the later events."""
+    with opened_app(sqlite_url, interval=50) as app:
+        app.register_snapshots.part_bytes = 2_000
+        part_written, go_on = threading.Event(), threading.Event()
+
+        def hold(number: int) -> None:
+            part_written.set()
+            assert go_on.wait(30)
+
+        app.register_snapshots.after_part = hold
+        app.record_changes(sample_file.changes[:100], "test", sample_file.organisation)
+        assert part_written.wait(30)
+        started_at = app.register_event_count()
+        app.record_changes(sample_file.changes[100:], "test")  # while the snapshot is held
+        assert app.register_snapshots.finished() == []  # unfinished: never read
+        go_on.set()
+        app.wait_for_snapshot()
+        (taken,) = app.register_snapshots.finished()
+        assert taken.register_version == started_at < app.register_event_count()
+    with opened_app(sqlite_url) as app:
+        assert_same_state(app.register(), replayed(app))
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    from orgchange.application import OrgChange
+    from orgchange.application.changefile import parse_change_file
+    from tests.support import SAMPLE
+
+    sample = parse_change_file(SAMPLE.read_bytes(), str(SAMPLE))
+    app = OrgChange(sys.argv[1], snapshot_interval=50)
+    app.register_snapshots.part_bytes = 1_000
+
+    def hold(number):
+        if number == 2:
+            print("part written", flush=True)
+            time.sleep(600)  # killed here, mid-snapshot
+
+    app.register_snapshots.after_part = hold
+    app.record_changes(sample.changes, "test", sample.organisation)
+    print("recorded", app.register_event_count(), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_process_killed_while_it_writes_a_snapshot_loses_nothing_and_the_next_start_is_right(
+    database_url: str, sample_file
+) -> None:
+    """SIGKILL in the middle of a snapshot (some parts written, the row not finished): every event
+    recorded is there, the unfinished snapshot is never read, the next process starts from the
+    events and records, and its own snapshot is then read by the one after it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, database_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        assert process.stdout is not None
+        while not (any(line.startswith("recorded") for line in lines) and "part written\n" in lines):
+            line = process.stdout.readline()
+            assert line, f"the writer ended early: {process.stderr.read() if process.stderr else ''}"
+            lines.append(line)
+        recorded = int(next(line for line in lines if line.startswith("recorded")).split()[1])
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    assert process.returncode == -signal.SIGKILL
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(snapshots_table.c.digest, snapshots_table.c.parts)).all()
+        written = connection.execute(select(parts_table.c.part)).scalars().all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(None, None)] and len(written) == 3  # killed mid-way
+    with opened_app(database_url) as app:
+        assert app.register_event_count() == recorded
+        assert app.register_snapshots.finished() == []
+        assert_answers_right(app)
+        assert app.snapshot_now() is not None
+    with opened_app(database_url) as app:
+        assert app.register_snapshots.latest(app.register_event_count()) is not None
+        assert_same_state(app.register(), replayed(app))
+
+
+def test_the_shape_of_the_state_is_the_same_in_every_process() -> None:
+    """The shape is compared across processes (the one that wrote a snapshot, the one that starts);
+    were it to name something of one process only (a function's address), no snapshot would ever
+    be read."""
+    script = "from orgchange.adapters.snapshots import state_shape; print(state_shape())"
+    other = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert other.stdout.strip() == snapshots.state_shape()
+
+
+def test_the_interval_is_the_setting_orgchange_snapshot_interval(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator sets it in the environment like every other setting (docs/operations.md)."""
+    from orgchange.application.config import get_settings
+
+    monkeypatch.setenv("ORGCHANGE_SNAPSHOT_INTERVAL", "7")
+    get_settings.cache_clear()
+    try:
+        app = OrgChange(sqlite_url)
+        try:
+            assert app.snapshot_interval == 7
+        finally:
+            app.close()
+            app.engine.dispose()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
