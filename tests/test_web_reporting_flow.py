@@ -66,7 +66,7 @@ def test_the_secretary_reports_two_changes_to_a_meeting_notes_it_and_opens_its_r
         page.wait_for_selector(f"#note-{MEETING}-paragraph-error:not([hidden])")
         page.fill(f"#note-{MEETING}-paragraph", "§ 301")
         page.click(f"#note-{MEETING} button")
-        page.wait_for_selector("#report-result")
+        page.wait_for_selector("#report-result:has-text('är noterad')")  # the report's own result is gone
         settled(page, "Anmälan till Kommunstyrelsen")
         assert (
             page.inner_text("#report-result") == f"Anmälan till Kommunstyrelsen {MEETING} är noterad, § 301."

@@ -726,12 +726,12 @@ views.tillganglighet = async () => {
       tillgänglighet till digital offentlig service kräver av en kommuns digitala service.</p>
     <h2>Hur sidan testas</h2>
     <p>Varje vy av sidan – Organisation, en enhets historik, Jämför datum, Ändringslogg,
-      Delegationsordning, Granskning och den här redogörelsen – kontrolleras automatiskt med
+      Delegationsordning, Granskning, en ändrings sida, Anmälan och den här redogörelsen – kontrolleras automatiskt med
       verktyget axe-core mot dess regler för WCAG 2.1 A och AA (bland annat kontrast, namn och
       etiketter på kontroller, rubrikstruktur, språk och ARIA-roller), i webbläsaren Chromium, varje
       gång registrets programvara testas, liksom inloggningsformuläret (som visas när servern inte har
       öppen läsning), före och efter ett felaktigt försök: felet är kopplat till fältet och fokus flyttas
-      dit. Inga fel får finnas för att testet ska godkännas.</p>
+      dit, och registratorns formulär för att makulera, rätta och anmäla ändringar, även med felen visade. Inga fel får finnas för att testet ska godkännas.</p>
     <h2>Vad som inte testas</h2>
     <p>En automatisk kontroll hittar bara en del av bristerna. Det här har inte testats:</p>
     <ul>
