@@ -8,10 +8,10 @@ from typing import Any
 from cross_web import HTTPException
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from graphql import ExecutionResult
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http import process_result as strawberry_process_result
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from .catalogued import request_refused, said

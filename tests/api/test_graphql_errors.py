@@ -45,9 +45,16 @@ def test_an_internal_failure_is_masked(api: Api, monkeypatch) -> None:
 
     response = api.graphql('{ reports(board: "ks") { meeting } }')
 
-    assert response.status_code == 200
+    swedish = api.client.post(
+        "/graphql", json={"query": '{ reports(board: "ks") { meeting } }'}, headers={"Accept-Language": "sv"}
+    )
+
+    assert response.status_code == swedish.status_code == 200
     assert response.json()["errors"][0]["message"] == INTERNAL_ERROR_MESSAGE
-    assert "hunter2" not in response.text
+    assert swedish.json()["errors"][0]["message"] == "Ett fel i servern; det är loggat."
+    assert response.json()["errors"][0]["extensions"] == swedish.json()["errors"][0]["extensions"]
+    assert swedish.json()["errors"][0]["extensions"] == {"code": "INTERNAL_ERROR"}
+    assert "hunter2" not in response.text + swedish.text
     assert "Traceback" not in response.text
     assert "RuntimeError" not in response.text
 
