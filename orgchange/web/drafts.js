@@ -285,7 +285,8 @@ async function fillLists(day, entries) {
     const list = document.getElementById(id);
     if (list) list.innerHTML = items.map(([k, v]) => option(k, v)).join("");
   }
-  for (const [k, v] of units) known.units.set(k, v);
+  for (const u of data.organisation.units) known.units.set(u.id, u.name);
+  for (const [k, v] of made.units) known.units.set(k, v);
   for (const [k, v] of posts) known.posts.set(k, v);
   for (const [k, v] of delegations) known.delegations.set(k, v);
   for (const [k, v] of changes) known.changes.set(k, v);
