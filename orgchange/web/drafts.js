@@ -707,13 +707,18 @@ function save(file, what, name = null) {
       ctx.say(`Sparat: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
       return true;
     } catch (error) {
-      if (error instanceof auth.SignInNeeded) throw error;
+      if (error instanceof auth.SignInNeeded) { signInAgain(); return false; }
       saveRefused(error, what, file);
       return false;
     }
   };
   state.saving = state.saving.then(run, run);
   return state.saving;
+}
+
+// The session ended while the draft was open: the page draws the view again, which asks to sign in.
+function signInAgain() {
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
 }
 
 // A save the service refused. DRAFT_CHANGED: someone else saved the draft first: nothing of this
@@ -804,7 +809,7 @@ async function record() {
     document.getElementById("recorded-notice")?.setAttribute("tabindex", "-1");
     document.getElementById("recorded-notice")?.focus();
   } catch (error) {
-    if (error instanceof auth.SignInNeeded) throw error;
+    if (error instanceof auth.SignInNeeded) { signInAgain(); return; }
     const why = document.getElementById("record-why");
     why.className = "error"; why.setAttribute("role", "alert");
     why.textContent = `Utkastet registrerades inte: ${error.message}`;
