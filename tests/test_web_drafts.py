@@ -261,6 +261,10 @@ def test_a_registrar_drafts_a_merger_mends_the_delegation_it_breaks_and_records_
         assert "trafik-och-park" in page.inner_text("#added")
         assert "trafikchef" in page.inner_text("#abolished")
         assert page.locator("#sentences li").count() == 3
+        page.wait_for_function(  # the service's charts before and after, drawn
+            "() => ['chart-before', 'chart-after'].every((id) => {"
+            " const i = document.getElementById(id); return i && i.complete && i.naturalWidth > 0; })"
+        )
         save_screenshot(page, "web-drafts-gap")
 
         revision = _revision(page)

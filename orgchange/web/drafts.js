@@ -285,7 +285,8 @@ async function fillLists(day, entries) {
     const list = document.getElementById(id);
     if (list) list.innerHTML = items.map(([k, v]) => option(k, v)).join("");
   }
-  for (const [k, v] of units) known.units.set(k, v);
+  for (const u of data.organisation.units) known.units.set(u.id, u.name);
+  for (const [k, v] of made.units) known.units.set(k, v);
   for (const [k, v] of posts) known.posts.set(k, v);
   for (const [k, v] of delegations) known.delegations.set(k, v);
   for (const [k, v] of changes) known.changes.set(k, v);
@@ -706,13 +707,18 @@ function save(file, what, name = null) {
       ctx.say(`Sparat: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
       return true;
     } catch (error) {
-      if (error instanceof auth.SignInNeeded) throw error;
+      if (error instanceof auth.SignInNeeded) { signInAgain(); return false; }
       saveRefused(error, what, file);
       return false;
     }
   };
   state.saving = state.saving.then(run, run);
   return state.saving;
+}
+
+// The session ended while the draft was open: the page draws the view again, which asks to sign in.
+function signInAgain() {
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
 }
 
 // A save the service refused. DRAFT_CHANGED: someone else saved the draft first: nothing of this
@@ -803,7 +809,7 @@ async function record() {
     document.getElementById("recorded-notice")?.setAttribute("tabindex", "-1");
     document.getElementById("recorded-notice")?.focus();
   } catch (error) {
-    if (error instanceof auth.SignInNeeded) throw error;
+    if (error instanceof auth.SignInNeeded) { signInAgain(); return; }
     const why = document.getElementById("record-why");
     why.className = "error"; why.setAttribute("role", "alert");
     why.textContent = `Utkastet registrerades inte: ${error.message}`;
