@@ -519,7 +519,8 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
                     finding_count=len(checked.findings),
                 )
             )
-        for part in chunks(closed):
+        for start in range(0, len(closed), 500):
+            part = closed[start : start + 500]
             connection.execute(update(c).where(c.c.row_id.in_(part)).values(recorded_to=at))
         bulk_insert(connection, c, rows)
     return changed
