@@ -76,6 +76,9 @@ delegated_decisions = Table(
     Column("report_to", String(64)),
     Column("not_reported", Boolean, nullable=False),
     Column("finding_count", Integer, nullable=False),
+    # The board (or post) whose list shows it: `report_to`, or the board that decided not to hear of it.
+    Column("listed_for", String(64)),
+    Index("ix_delegated_decisions_listed", "listed_for", "decision_date"),
     Index("ix_delegated_decisions_report_to", "report_to", "decision_date"),
     Index("ix_delegated_decisions_board", "board_id", "decision_date"),
     Index("ix_delegated_decisions_delegation", "delegation_id"),
@@ -360,6 +363,11 @@ def _check_row(decision_id: str, board: str | None, checked: Checked, at: dateti
     }
 
 
+def listed_for(checked: Checked, board: str | None) -> str | None:
+    """Whose list shows the decision: where it is reported, or the board that decided not to hear of it."""
+    return checked.report_to or (board if checked.not_reported else None)
+
+
 def _board_of(checker: Checker, checked: Checked, day: date) -> str | None:
     return checker.board_of(checked, day)
 
@@ -398,6 +406,7 @@ def write_decisions(
                 "report_to": checked.report_to,
                 "not_reported": checked.not_reported,
                 "finding_count": len(checked.findings),
+                "listed_for": listed_for(checked, board),
             }
         )
         checks.append(_check_row(entry.id, board, checked, at))
@@ -517,6 +526,7 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
                     report_to=checked.report_to,
                     not_reported=checked.not_reported,
                     finding_count=len(checked.findings),
+                    listed_for=listed_for(checked, board),
                 )
             )
         for start in range(0, len(closed), 500):
@@ -668,7 +678,9 @@ class DecisionReader(Reader):
         conditions: list[Any] = []
         if ids is not None:
             conditions.append(d.c.decision_id.in_(list(ids)))
-        if board is not None:
+        if board is not None and known_at is None:
+            conditions.append(d.c.listed_for == board)
+        elif board is not None:
             conditions.append(or_(report_col == board, and_(board_col == board, not_reported_col.is_(True))))
         if decided_by is not None:
             conditions.append(d.c.decided_by == decided_by)
