@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 
+from orgchange.adapters.bulk import bulk_insert
 from orgchange.domain.decisions import (
     Checked,
     DelegatedDecisionEntry,
@@ -49,7 +50,6 @@ from orgchange.domain.decisions import (
 )
 
 from . import tables as t
-from .delegations import DelegationReader, DelegationRow
 from .rows import Reader, believed, chunks
 from .tables import UTCDateTime
 
@@ -76,6 +76,9 @@ delegated_decisions = Table(
     Column("report_to", String(64)),
     Column("not_reported", Boolean, nullable=False),
     Column("finding_count", Integer, nullable=False),
+    # The board (or post) whose list shows it: `report_to`, or the board that decided not to hear of it.
+    Column("listed_for", String(64)),
+    Index("ix_delegated_decisions_listed", "listed_for", "decision_date"),
     Index("ix_delegated_decisions_report_to", "report_to", "decision_date"),
     Index("ix_delegated_decisions_board", "board_id", "decision_date"),
     Index("ix_delegated_decisions_delegation", "delegation_id"),
@@ -123,112 +126,198 @@ DECISION_TABLES = (delegated_decisions, decision_checks, decision_reports, decis
 # --- the check against the read models -----------------------------------------------------
 
 
-def _terms(row: DelegationRow) -> Terms:
-    return Terms(
-        id=row.id,
-        code=row.code,
-        board=row.board_id,
-        to=row.to_id,
-        limit=row.limit,
-        substitute=row.substitute_id,
-        parent=row.parent_delegation_id,
-        reporting=row.reporting,
-        reserved_matter=row.reserved_matter,
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-    )
+@dataclass(frozen=True)
+class _Version:
+    """One believed version of a delegation's terms, with the days it holds."""
+
+    terms: Terms  # valid_from/valid_to: the delegation's whole life
+    start: date
+    end: date | None
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
 
 
-class Checker(DelegationReader):
+class Checker(Reader):
     """Checks decisions against the delegationsordning as known at one instant (None: now).
 
-    What it reads is kept per decision date, so a batch of thousands of decisions asks the
-    database once per day it covers, not once per decision.
+    The delegations believed at that instant are read once, in one query, and the posts and
+    committees they (and the decisions) name once more: a batch of thousands of decisions,
+    or a re-check after a change, costs a few queries, not a few per decision.
     """
 
     def __init__(self, bind: Connection, known_at: datetime | None):
         super().__init__(bind)
         self.known_at = known_at
-        self._days: dict[date, dict[str, DelegationRow]] = {}
-        self._life_cache: dict[str, Terms | None] = {}
-        self._subs: dict[str, list[Terms]] = {}
-        self._holders: dict[tuple[date, str], Holder] = {}
+        self._versions: dict[str, list[_Version]] | None = None
+        self._by_code: dict[str, list[str]] = {}
+        self._children: dict[str, list[str]] = {}
+        self._holders: dict[str, tuple[date, date | None, bool, list[tuple[date, str]]]] = {}
+        self._situations: dict[tuple[str, str, date], Situation] = {}
 
-    def _on(self, day: date) -> dict[str, DelegationRow]:
-        found = self._days.get(day)
-        if found is None:
-            found = self._days[day] = {d.id: d for d in self.delegations(day, known_at=self.known_at)}
-        return found
+    # --- reading, once -----------------------------------------------------------------
 
-    def _resolve(self, ref: str, day: date) -> DelegationRow | None:
-        on_day = self._on(day)
-        if ref in on_day:
-            return on_day[ref]
-        coded = sorted((d for d in on_day.values() if d.code == ref), key=lambda d: d.id)
-        return coded[0] if coded else None
+    def _load(self) -> dict[str, list[_Version]]:
+        if self._versions is not None:
+            return self._versions
+        v = t.delegation_versions
+        query = (
+            select(
+                v.c.delegation_id,
+                v.c.board_id,
+                v.c.to_id,
+                v.c.code,
+                v.c.limit_text,
+                v.c.substitute_id,
+                v.c.parent_delegation_id,
+                v.c.reporting,
+                v.c.reserved_matter,
+                v.c.valid_from,
+                v.c.valid_to,
+            )
+            .where(believed(v, self.known_at))
+            .order_by(v.c.delegation_id, v.c.valid_from)
+        )
+        raw: dict[str, list[Any]] = {}
+        for row in self._all(query):
+            raw.setdefault(row.delegation_id, []).append(row)
+        versions: dict[str, list[_Version]] = {}
+        for key, rows in raw.items():
+            start = rows[0].valid_from
+            end = None if any(r.valid_to is None for r in rows) else max(r.valid_to for r in rows)
+            versions[key] = [
+                _Version(
+                    Terms(
+                        id=key,
+                        code=r.code,
+                        board=r.board_id,
+                        to=r.to_id,
+                        limit=r.limit_text,
+                        substitute=r.substitute_id,
+                        parent=r.parent_delegation_id,
+                        reporting=r.reporting,
+                        reserved_matter=r.reserved_matter,
+                        valid_from=start,
+                        valid_to=end,
+                    ),
+                    r.valid_from,
+                    r.valid_to,
+                )
+                for r in rows
+            ]
+            for r in rows:
+                if r.code:
+                    self._by_code.setdefault(r.code, [])
+                    if key not in self._by_code[r.code]:
+                        self._by_code[r.code].append(key)
+                if r.parent_delegation_id:
+                    children = self._children.setdefault(r.parent_delegation_id, [])
+                    if key not in children:
+                        children.append(key)
+        self._versions = versions
+        return versions
+
+    def _load_holders(self, keys: set[str]) -> None:
+        missing = sorted(k for k in keys if k not in self._holders)
+        if not missing:
+            return
+        for table, key, label, committee in (
+            (t.position_versions, "position_id", "title", False),
+            (t.unit_versions, "unit_id", "name", True),
+        ):
+            for chunk in chunks(missing):
+                query = (
+                    select(table.c[key], table.c[label], table.c.valid_from, table.c.valid_to)
+                    .where(table.c[key].in_(chunk), believed(table, self.known_at))
+                    .order_by(table.c[key], table.c.valid_from)
+                )
+                rows: dict[str, list[Any]] = {}
+                for row in self._all(query):
+                    rows.setdefault(row[0], []).append(row)
+                for k, found in rows.items():
+                    end = None if any(r[3] is None for r in found) else max(r[3] for r in found)
+                    self._holders[k] = (found[0][2], end, committee, [(r[2], r[1]) for r in found])
+
+    # --- on a day ----------------------------------------------------------------------
+
+    def _version(self, key: str, day: date) -> Terms | None:
+        for version in self._load().get(key, ()):
+            if version.holds(day):
+                return version.terms
+        return None
+
+    def _resolve(self, ref: str, day: date) -> Terms | None:
+        found = self._version(ref, day)
+        if found is not None:
+            return found
+        for key in sorted(self._by_code.get(ref, [])):
+            terms = self._version(key, day)
+            if terms is not None and terms.code == ref:
+                return terms
+        return None
 
     def _life(self, ref: str) -> Terms | None:
-        if ref not in self._life_cache:
-            v = t.delegation_versions
-            rows = self._all(
-                select(v.c.delegation_id)
-                .where(or_(v.c.delegation_id == ref, v.c.code == ref), believed(v, self.known_at))
-                .order_by(v.c.delegation_id)
-            )
-            ids = list(dict.fromkeys(r[0] for r in rows))
-            key = ref if ref in ids else (ids[0] if ids else None)
-            history = self.history(key, self.known_at) if key else []
-            self._life_cache[ref] = _terms(history[-1]) if history else None
-        return self._life_cache[ref]
+        versions = self._load()
+        key = ref if ref in versions else next(iter(sorted(self._by_code.get(ref, []))), None)
+        if key is None or key not in versions:
+            return None
+        return versions[key][-1].terms
 
     def _subdelegations(self, delegation_id: str) -> list[Terms]:
-        if delegation_id not in self._subs:
-            v = t.delegation_versions
-            keys = sorted(
-                {
-                    r[0]
-                    for r in self._all(
-                        select(v.c.delegation_id).where(
-                            v.c.parent_delegation_id == delegation_id, believed(v, self.known_at)
-                        )
-                    )
-                }
-            )
-            found = []
-            for key in keys:
-                for row in self.history(key, self.known_at):
-                    found.append(_terms(row))
-            self._subs[delegation_id] = found
-        return self._subs[delegation_id]
+        """Each version of each vidaredelegation of the delegation, with the days it held."""
+        found = []
+        for key in sorted(self._children.get(delegation_id, [])):
+            for version in self._load()[key]:
+                if version.terms.parent != delegation_id:
+                    continue
+                found.append(
+                    Terms(**{**version.terms.__dict__, "valid_from": version.start, "valid_to": version.end})
+                )
+        return found
 
-    def _holders_on(self, keys: set[str], day: date) -> dict[str, Holder]:
-        missing = {k for k in keys if (day, k) not in self._holders}
-        if missing:
-            for key, d in self.delegates(missing, day, self.known_at).items():
-                self._holders[(day, key)] = Holder(key, d.title, d.in_effect, d.ended, d.is_committee)
-        return {k: self._holders[(day, k)] for k in keys}
+    def _holder(self, key: str, day: date) -> Holder:
+        known = self._holders.get(key)
+        if known is None:
+            return Holder(key, key, False, None, False)
+        start, end, committee, titles = known
+        title = next((name for since, name in reversed(titles) if since <= day), titles[0][1])
+        alive = start <= day and (end is None or day < end)
+        return Holder(key, title, alive, end, committee)
 
     def situation(self, decision: DelegatedDecisionEntry) -> Situation:
         day = decision.date
-        row = self._resolve(decision.delegation, day)
-        delegation = _terms(row) if row else None
-        life = None if row else self._life(decision.delegation)
+        delegation = self._resolve(decision.delegation, day)
+        life = None if delegation else self._life(decision.delegation)
         parent = None
         subs: dict[str, list[Terms]] = {}
         keys = {decision.decided_by}
         if delegation is not None:
             keys.add(delegation.to)
             if delegation.parent:
-                parent_row = self._on(day).get(delegation.parent)
-                parent = _terms(parent_row) if parent_row else None
+                parent = self._version(delegation.parent, day)
                 if parent is not None:
                     keys.add(parent.to)
             for sub in self._subdelegations(delegation.id):
                 subs.setdefault(sub.to, []).append(sub)
-        return Situation(delegation, life, parent, subs, self._holders_on(keys, day))
+        self._load_holders(keys)
+        return Situation(delegation, life, parent, subs, {k: self._holder(k, day) for k in keys})
+
+    def prepare(self, decisions: Sequence[DelegatedDecisionEntry]) -> None:
+        """Read the posts and committees a batch names in one go."""
+        keys = {d.decided_by for d in decisions}
+        for versions in self._load().values():
+            for version in versions:
+                keys.add(version.terms.to)
+        self._load_holders(keys)
 
     def check(self, decision: DelegatedDecisionEntry) -> Checked:
         return check(decision, self.situation(decision))
+
+    def board_of(self, checked: Checked, day: date) -> str | None:
+        if checked.delegation_id is None:
+            return None
+        terms = self._version(checked.delegation_id, day) or self._life(checked.delegation_id)
+        return terms.board if terms else None
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -274,14 +363,13 @@ def _check_row(decision_id: str, board: str | None, checked: Checked, at: dateti
     }
 
 
+def listed_for(checked: Checked, board: str | None) -> str | None:
+    """Whose list shows the decision: where it is reported, or the board that decided not to hear of it."""
+    return checked.report_to or (board if checked.not_reported else None)
+
+
 def _board_of(checker: Checker, checked: Checked, day: date) -> str | None:
-    if checked.delegation_id is None:
-        return None
-    row = checker._on(day).get(checked.delegation_id)
-    if row is not None:
-        return row.board_id
-    life = checker._life(checked.delegation_id)
-    return life.board if life else None
+    return checker.board_of(checked, day)
 
 
 def write_decisions(
@@ -291,6 +379,7 @@ def write_decisions(
     if not entries:
         return
     checker = Checker(connection, at)
+    checker.prepare(entries)
     d = delegated_decisions
     seq = connection.execute(select(func.coalesce(func.max(d.c.seq), 0))).scalar_one()
     decisions, checks = [], []
@@ -317,18 +406,12 @@ def write_decisions(
                 "report_to": checked.report_to,
                 "not_reported": checked.not_reported,
                 "finding_count": len(checked.findings),
+                "listed_for": listed_for(checked, board),
             }
         )
         checks.append(_check_row(entry.id, board, checked, at))
-    for chunk in _rows_in_chunks(decisions):
-        connection.execute(insert(d), chunk)
-    for chunk in _rows_in_chunks(checks):
-        connection.execute(insert(decision_checks), chunk)
-
-
-def _rows_in_chunks(rows: list[dict[str, Any]], size: int = 2000) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+    bulk_insert(connection, d, decisions)
+    bulk_insert(connection, decision_checks, checks)
 
 
 def affected_by(connection: Connection, at: datetime) -> list[str]:
@@ -404,32 +487,36 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
     checker = Checker(connection, at)
     d, c = delegated_decisions, decision_checks
     changed = 0
-    for chunk in chunks(list(decision_ids)):
+    for chunk in chunks(list(decision_ids), 2000):
         current = {
             r.decision_id: r
-            for r in connection.execute(
-                select(c).where(c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None))
-            )
+            for part in chunks(list(chunk))
+            for r in connection.execute(select(c).where(c.c.decision_id.in_(part), c.c.recorded_to.is_(None)))
         }
-        stored = connection.execute(
-            select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(chunk))
-        ).all()
-        for decision_id, content in stored:
-            entry = entry_of(content)
+        stored = [
+            (decision_id, entry_of(content))
+            for part in chunks(list(chunk))
+            for decision_id, content in connection.execute(
+                select(d.c.decision_id, d.c.content).where(d.c.decision_id.in_(part))
+            )
+        ]
+        checker.prepare([entry for _, entry in stored])
+        closed: list[int] = []
+        rows: list[dict[str, Any]] = []
+        for decision_id, entry in stored:
             checked = checker.check(entry)
             board = _board_of(checker, checked, entry.date)
             row = _check_row(decision_id, board, checked, at)
             old = current.get(decision_id)
-            same = old is not None and all(
+            if old is not None and all(
                 getattr(old, k) == row[k]
                 for k in ("delegation_id", "board_id", "report_to", "not_reported", "findings")
-            )
-            if same:
+            ):
                 continue
             changed += 1
             if old is not None:
-                connection.execute(update(c).where(c.c.row_id == old.row_id).values(recorded_to=at))
-            connection.execute(insert(c).values(**row))
+                closed.append(old.row_id)
+            rows.append(row)
             connection.execute(
                 update(d)
                 .where(d.c.decision_id == decision_id)
@@ -439,8 +526,13 @@ def recheck(connection: Connection, decision_ids: Sequence[str], at: datetime) -
                     report_to=checked.report_to,
                     not_reported=checked.not_reported,
                     finding_count=len(checked.findings),
+                    listed_for=listed_for(checked, board),
                 )
             )
+        for start in range(0, len(closed), 500):
+            part = closed[start : start + 500]
+            connection.execute(update(c).where(c.c.row_id.in_(part)).values(recorded_to=at))
+        bulk_insert(connection, c, rows)
     return changed
 
 
@@ -586,7 +678,9 @@ class DecisionReader(Reader):
         conditions: list[Any] = []
         if ids is not None:
             conditions.append(d.c.decision_id.in_(list(ids)))
-        if board is not None:
+        if board is not None and known_at is None:
+            conditions.append(d.c.listed_for == board)
+        elif board is not None:
             conditions.append(or_(report_col == board, and_(board_col == board, not_reported_col.is_(True))))
         if decided_by is not None:
             conditions.append(d.c.decided_by == decided_by)

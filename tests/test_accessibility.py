@@ -37,6 +37,7 @@ VISITS = {
     "jamfor": ("#/jamfor?fran=2016-12-31&till=2017-01-01", "#added li"),
     "andringar": ("#/andringar", "main li"),
     "delegationer": ("#/delegationer?datum=2017-03-01&namnd=ntn", "main table"),
+    "delegationsbeslut": ("#/delegationsbeslut?namnd=ntn", "#decisions table"),
     "granskning": ("#/granskning", "main form"),
     "tillganglighet": ("#/tillganglighet", "main h2"),
 }

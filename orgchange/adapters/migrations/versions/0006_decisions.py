@@ -42,6 +42,10 @@ def upgrade() -> None:
             sa.Column("report_to", sa.String(64)),
             sa.Column("not_reported", sa.Boolean, nullable=False),
             sa.Column("finding_count", sa.Integer, nullable=False),
+            sa.Column("listed_for", sa.String(64)),
+        )
+        op.create_index(
+            "ix_delegated_decisions_listed", "delegated_decisions", ["listed_for", "decision_date"]
         )
         op.create_index(
             "ix_delegated_decisions_report_to", "delegated_decisions", ["report_to", "decision_date"]
