@@ -506,3 +506,64 @@ def test_the_interval_is_the_setting_orgchange_snapshot_interval(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_a_generated_register_read_from_its_snapshot_judges_a_write_as_the_whole_history_would(
+    sqlite_url: str,
+) -> None:
+    """The benchmark's generator makes a register of many units, moves, merges and delegations in
+    files of 500; snapshots are taken as they are recorded. A process that starts from the newest
+    snapshot holds what replay holds, refuses a change that breaks a rule and records one that
+    keeps them — the same answers the register gave before snapshots existed."""
+    import json
+
+    from benchmarks.generate import Sizes, generate
+    from orgchange.application.changefile import parse_change_file
+
+    document, _ = generate(Sizes(units=200, changes=3_000, seed=3))
+    parsed = parse_change_file(json.dumps(document).encode(), "generated.json")
+    with opened_app(sqlite_url, interval=1_000) as app:
+        for start in range(0, len(parsed.changes), 500):
+            app.record_changes(parsed.changes[start : start + 500], "test", parsed.organisation)
+            app.wait_for_snapshot()
+        assert app.register_snapshots.finished()
+    with opened_app(sqlite_url) as app:
+        register = app.register()
+        assert_same_state(register, replayed(app))
+        alive = sorted(k for k, v in register.timeline.units.items() if v[-1].valid_to is None)
+        head = register.timeline.head
+        assert head is not None
+        with pytest.raises(ChangeRejected) as refused:
+            app.record_changes(
+                [
+                    EstablishUnit.model_validate(
+                        {
+                            "type": "establish_unit",
+                            "id": "big-1",
+                            "effective": head.isoformat(),
+                            "unit": alive[0],
+                            "name": "Samma nyckel",
+                            "kind": "unit",
+                            "parent": alive[1],
+                        }
+                    )
+                ],
+                "test",
+            )
+        assert refused.value.rule == "unique-key"
+        renamed = app.record_changes(
+            [
+                RenameUnit.model_validate(
+                    {
+                        "type": "rename_unit",
+                        "id": "big-2",
+                        "effective": head.isoformat(),
+                        "unit": alive[0],
+                        "name": "Ett nytt namn",
+                    }
+                )
+            ],
+            "test",
+        )
+        assert renamed.recorded == ["big-2"]
+        assert_same_state(app.register(), replayed(app))

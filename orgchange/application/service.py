@@ -156,6 +156,7 @@ class OrgChange(Application):
         self._snapshot_thread: threading.Thread | None = None
         self._snapshot_lock = threading.Lock()
         self._loading_lock = threading.Lock()
+        self._starting_lock = threading.Lock()
         if not read_only and self.status.too_new is None and (migrate or not self.status.has_events):
             self.migrate()
 
@@ -328,15 +329,16 @@ class OrgChange(Application):
             self._snapshot_version = self._newest_snapshot_version()
         if register.version - self._snapshot_version < interval:
             return
-        running = self._snapshot_thread
-        if running is not None and running.is_alive():
-            return  # one at a time; the next write that finds one due starts the next
-        working = copy.deepcopy(register)  # the cached register is fast-forwarded in place later
-        thread = threading.Thread(
-            target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=True
-        )
-        self._snapshot_thread = thread
-        thread.start()
+        with self._starting_lock:  # (the server's threads write at once)
+            running = self._snapshot_thread
+            if running is not None and running.is_alive():
+                return  # one at a time; the next write that finds one due starts the next
+            working = copy.deepcopy(register)  # the cached register is fast-forwarded in place later
+            thread = threading.Thread(
+                target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=True
+            )
+            self._snapshot_thread = thread
+            thread.start()
 
     def _newest_snapshot_version(self) -> int:
         try:

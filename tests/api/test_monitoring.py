@@ -169,3 +169,12 @@ def test_readiness_fails_with_a_code_when_the_database_is_unreachable_and_logs_t
     assert live.status_code == 200  # the process itself is fine: no restart for a database outage
     logged = [json.loads(line) for line in lines.getvalue().splitlines()]
     assert any(entry["requestId"] == "ready-check-1" and entry["level"] == "ERROR" for entry in logged)
+
+
+def test_metrics_tell_the_age_of_the_newest_snapshot_once_there_is_one(api: Api, demo_app: OrgChange) -> None:
+    """An operator sees whether snapshots are being taken (docs/operations.md#snapshots): no gauge
+    while there is none, then the seconds since the newest was taken."""
+    assert not any(name == "orgchange_snapshot_age_seconds" for name, _ in samples(api))
+    assert demo_app.snapshot_now() is not None
+    (age,) = [v for (name, _), v in samples(api).items() if name == "orgchange_snapshot_age_seconds"]
+    assert 0 <= age < 600
