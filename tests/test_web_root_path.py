@@ -113,8 +113,8 @@ def test_the_page_works_under_the_root_path_and_asks_nothing_outside_it(served: 
         )
         page.goto(f"{served.base}/#/organisation?datum=2017-03-01")
         page.wait_for_selector('#tree [data-unit="ks"]')
-        page.wait_for_selector("#chart svg")
-        assert "Kommunstyrelsen" in page.locator("#chart svg").text_content()
+        page.wait_for_selector("#chart svg.orgchart")
+        assert "Kommunstyrelsen" in page.locator("#chart svg.orgchart").text_content()
         save_screenshot(page, "web-root-path-organisation")
 
         page.click('nav a[data-nav="andringar"]')

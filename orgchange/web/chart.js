@@ -448,7 +448,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     legend.replaceChildren();
     for (const kind of KIND_ORDER.filter((k) => present.has(k))) {
       const item = document.createElement("li");
-      const mini = el("svg", { width: 34, height: 18, "aria-hidden": "true", class: `node kind-${kind}` });
+      const mini = el("svg", { width: 34, height: 18, "aria-hidden": "true", class: `swatch kind-${kind}` });
       const shape = outline(kind, 32, 16);
       mini.append(shape);
       item.append(mini, ` ${kindName(kind)}`);
