@@ -5,7 +5,7 @@ of replaying the whole history (docs/operations.md#snapshots). A snapshot is a c
 events are never derived from it, a rebuild never reads it, and one that cannot be
 trusted is skipped (with a log line) for an older one or for the events alone.
 
-Stored in two tables (migration 0004): `register_snapshots`, one row per snapshot —
+Stored in two tables (migration 0005_register_snapshots): `register_snapshots`, one row per snapshot —
 the register's version, the format version, the shape of the state's classes, the
 digest and size of the payload — and `register_snapshot_parts`, the payload in parts
 of at most `PART_BYTES`. The parts are written first, each in a transaction of its

@@ -41,8 +41,8 @@ from orgchange.adapters.eventstore import (
     tune_connections,
 )
 from orgchange.adapters.snapshots import SnapshotInfo, SnapshotStore
-from orgchange.application.config import get_settings
 from orgchange.application import decisions
+from orgchange.application.config import get_settings
 from orgchange.application.errors import (
     ConcurrentWriteError,
     DatabaseNeedsMigration,

@@ -254,6 +254,7 @@ REQUEST_CODES: dict[str, Template] = {
     "USAGE_ERROR": T(
         "kommandoraden är fel: ett okänt kommando eller en okänd flagga, ett saknat eller felaktigt argument",
         "the command line is wrong: an unknown command or option, a missing or invalid argument",
+    ),
     # Delegated decisions (docs/decisions.md).
     "DECISIONS_MALFORMED": T(
         "beslutsfilen eller ett beslut i den går inte att läsa",
@@ -1645,6 +1646,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "USAGE_ERROR:open-data-only": T(
         "{options}: bara med --format {formats}", "{options}: only with --format {formats}"
+    ),
     # Delegated decisions.
     "DECISIONS_MALFORMED": T(
         "beslutsfilen går inte att läsa (DECISIONS_MALFORMED)",

@@ -117,7 +117,10 @@ def test_a_delegations_diagram_or_document_of_an_unknown_board_is_404(api: Api) 
     ):
         response = api.client.get(path)
         assert response.status_code == 404, path
-        assert response.json() == {"detail": "there is no unit 'ingen-sadan' in the register", "code": "NOT_FOUND"}
+        assert response.json() == {
+            "detail": "there is no unit 'ingen-sadan' in the register",
+            "code": "NOT_FOUND",
+        }
     known = api.client.get("/diagrams/delegations.dot?asOf=2017-10-15&board=ks")
     assert known.status_code == 200 and "Kommunstyrelsen" in known.text
 

@@ -6,7 +6,7 @@ the register's read models, because their events are not the register's.
 Instants are stored as naive UTC (`DateTime`), as `projections.tables.UTCDateTime` writes them.
 
 Revision ID: 0006_decisions
-Revises: 0005_search_names
+Revises: 0005_register_snapshots
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_decisions"
-down_revision = "0003_web_sessions"  # DEV-ONLY
+down_revision = "0005_register_snapshots"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ the events after it instead of the whole history. It is a cache of what the even
 never an event, never read by a rebuild, and dropped without loss (docs/operations.md#snapshots).
 Instants are naive UTC (`DateTime`).
 
-Revision ID: 0004_register_snapshots
-Revises: 0003_web_sessions
+Revision ID: 0005_register_snapshots
+Revises: 0004_access_paths
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_register_snapshots"
-down_revision = "0003_web_sessions"
+revision = "0005_register_snapshots"
+down_revision = "0004_access_paths"
 branch_labels = None
 depends_on = None
 
