@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from orgchange.adapters import schema
@@ -178,29 +179,41 @@ def _as_version_0_3_left_its_access_paths(url: str) -> None:
 def test_read_models_of_the_shape_before_the_access_paths_get_their_indexes_in_place_not_rebuilt(
     database_url,
 ):
-    """A large register's upgrade costs four indexes, not a rebuild of every read model: the
-    revision makes them, the read models are then of this version's shape, and they answer
-    as before (the older wording left in them shows that nothing was rebuilt)."""
+    """A large register's upgrade past 0004_access_paths costs four indexes, not a rebuild of
+    every read model: the revision makes them in place and marks the read models as of the
+    shape after it, leaving every row as it was (the older wording left in them shows that
+    nothing was rebuilt). Whether a later revision's read models then need a rebuild is
+    that revision's business (the search names of this version do)."""
     with opened(database_url) as app:
         app.record_changes(base_organisation(), "test")
         organisation = app.read_model.organisation(date(2013, 1, 1))
     _as_version_0_3_left_its_access_paths(database_url)
     _execute(database_url, f"UPDATE change_log SET summary = '{OLDER_WORDING}'")
+    revision = importlib.import_module("orgchange.adapters.migrations.versions.0004_access_paths")
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config = schema._config(connection)
+            command.upgrade(config, "0004_access_paths")
+        with engine.connect() as connection:
+            fingerprint = connection.execute(text("SELECT fingerprint FROM read_model_schema")).scalar()
+            summaries = {row[0] for row in connection.execute(text("SELECT summary FROM change_log"))}
+        assert fingerprint == revision.AFTER
+        assert summaries == {OLDER_WORDING}
+        found = inspect(engine)
+        for table, _, columns, replaced in revision.ACCESS_PATHS:
+            made = {tuple(index["column_names"]) for index in found.get_indexes(table)}
+            assert columns in made
+            assert replaced is None or replaced not in made
+    finally:
+        engine.dispose()
 
     app = OrgChange(database_url, migrate=False)
     try:
-        assert app.status.needs_migration
-        done = app.migrate()
-
-        assert done == [f"tabellerna uppgraderade till {schema.head()}"]
+        app.migrate()
         assert not app.status.needs_migration
         assert app.read_model.organisation(date(2013, 1, 1)) == organisation
-        assert {c.summary for c in app.read_model.changes().rows} == {OLDER_WORDING}
-        found = inspect(app.engine)
-        for table in (tables.unit_versions, tables.position_versions, tables.delegation_versions):
-            made = sorted(tuple(index["column_names"]) for index in found.get_indexes(table.name))
-            wanted = sorted(tuple(c.name for c in index.columns) for index in table.indexes)
-            assert made == wanted
     finally:
         app.close()
         app.engine.dispose()
