@@ -558,6 +558,11 @@ def write_note(connection: Connection, to: str, meeting: date, paragraph: str, a
     )
 
 
+def any_recorded(connection: Connection) -> bool:
+    d = delegated_decisions
+    return connection.execute(select(d.c.decision_id).limit(1)).first() is not None
+
+
 def clear(connection: Connection) -> None:
     for table in DECISION_TABLES:
         connection.execute(delete(table))

@@ -368,7 +368,10 @@ def record_decisions(
 
 
 def recheck_after(connection: Connection, recorded_at: datetime) -> int:
-    """After a change of the register at `recorded_at`: check again the decisions it touches."""
+    """After a change of the register at `recorded_at`: check again the decisions it touches
+    (a register without decisions pays one look at an empty table)."""
+    if not dm.any_recorded(connection):
+        return 0
     return dm.recheck(connection, dm.affected_by(connection, recorded_at), recorded_at)
 
 
@@ -467,23 +470,14 @@ def note_decision_report(app: OrgChange, to: str, meeting: date, paragraph: str,
 
 # --- rebuilding ------------------------------------------------------------------------------
 
-DECISION_TOPICS = [e.TOPIC for e in (DecisionsRecorded, DecisionsReported, DecisionReportNoted)]
 
-
-def rebuild_decisions(app: OrgChange, connection: Connection, total: int) -> None:
-    """The decisions' read model made anew from their events, in `connection`'s transaction,
-    after the register's read models: each decision checked as the register knew it when it
-    was recorded, and again at every later change of the register that touched it — the
-    same rows the incremental path wrote."""
+def rebuild_decisions(connection: Connection, events: Sequence[Any], total: int) -> None:
+    """The decisions' read model made anew from their events (`events`, in the order they were
+    stored), in `connection`'s transaction, after the register's read models: each decision
+    checked as the register knew it when it was recorded, and again at every later change of
+    the register that touched it — the same rows the incremental path wrote."""
     dm.clear(connection)
-    events: list[Any] = []
-    start: int | None = 1
-    while True:
-        batch = app.recorder.select_notifications(start, limit=2000, stop=total, topics=DECISION_TOPICS)
-        events.extend(app.mapper.to_domain_event(n) for n in batch)
-        if len(batch) < 2000:
-            break
-        start = batch[-1].id + 1
+    events = [e for e in events if isinstance(e, DecisionsRecorded | DecisionsReported | DecisionReportNoted)]
     if not events:
         return
     instants = dm.register_instants(connection, events[0].timestamp - timedelta(microseconds=1))

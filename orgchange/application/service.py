@@ -521,6 +521,7 @@ class OrgChange(Application):
         total = self.last_event_id()
         register: Register | None = None
         group: list = []
+        others: list = []
         last_id = 0
         count = 0
         start: int | None = 1
@@ -529,6 +530,7 @@ class OrgChange(Application):
             for notification in batch:
                 event = self.mapper.to_domain_event(notification)
                 if event.originator_id != REGISTER_ID:
+                    others.append(event)  # delegated decisions: their own streams
                     continue
                 assert isinstance(event, Register.Event)  # the register's own events
                 if group and event.timestamp != group[-1].timestamp:
@@ -548,7 +550,7 @@ class OrgChange(Application):
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
         self._swap_in(store)
         with self.datastore.transaction(commit=True) as session:  # the decisions' own streams
-            decisions.rebuild_decisions(self, session.connection(), total)
+            decisions.rebuild_decisions(session.connection(), others, total)
         if register is not None:  # folded from every event: a snapshot of it costs no reading
             self._snapshot_if_due(register)
         return count

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
-from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
@@ -87,14 +86,6 @@ DECISION_EVENTS: tuple[type[DecisionsRecorded] | type[DecisionsReported] | type[
 )
 for _event_class in DECISION_EVENTS:
     register_topic(_event_class.TOPIC, _event_class)
-
-
-def stream_id() -> UUID:
-    """Each recording is a stream of its own, so that writers of decisions never wait for each
-    other or for the register."""
-    from uuid import uuid4
-
-    return uuid4()
 
 
 # --- the check -------------------------------------------------------------------------------
