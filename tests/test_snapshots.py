@@ -567,3 +567,22 @@ def test_a_generated_register_read_from_its_snapshot_judges_a_write_as_the_whole
         )
         assert renamed.recorded == ["big-2"]
         assert_same_state(app.register(), replayed(app))
+
+
+def test_orgchange_import_ends_only_once_its_snapshot_is_written(sqlite_url: str) -> None:
+    """The command line's process ends right after the import; the snapshot it made due is written
+    before it does, so the server started next reads it instead of every event."""
+    from tests.support import SAMPLE
+
+    env = {**os.environ, "ORGCHANGE_SNAPSHOT_INTERVAL": "50"}
+    subprocess.run(
+        [sys.executable, "-m", "orgchange", "--db", sqlite_url, "import", str(SAMPLE)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    with opened_app(sqlite_url) as app:
+        (taken,) = app.register_snapshots.finished()
+        assert taken.register_version == app.register_event_count()

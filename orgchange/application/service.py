@@ -334,8 +334,9 @@ class OrgChange(Application):
             if running is not None and running.is_alive():
                 return  # one at a time; the next write that finds one due starts the next
             working = copy.deepcopy(register)  # the cached register is fast-forwarded in place later
+            # Not a daemon: a command line that ends (`orgchange import`) waits for it to be written.
             thread = threading.Thread(
-                target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=True
+                target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=False
             )
             self._snapshot_thread = thread
             thread.start()
@@ -355,8 +356,8 @@ class OrgChange(Application):
     def wait_for_snapshot(self, timeout: float | None = None) -> None:
         """Wait until the snapshot being taken in the background (if any) is written."""
         running = self._snapshot_thread
-        if running is not None:
-            running.join(timeout)
+        if running is not None and running is not threading.current_thread():
+            running.join(timeout)  # (the application may be let go by the snapshot's own thread)
 
     def snapshot_age(self) -> float | None:
         """Seconds since the newest finished snapshot was taken (None: there is none)."""
