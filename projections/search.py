@@ -32,6 +32,8 @@ from .rows import Reader
 # The longest text a search takes, in characters, and the most hits it gives.
 MAX_TEXT = 100
 MAX_HITS = 100
+# The most rows of `search_names` one search reads (docs/graphql.md#search).
+CANDIDATES = 1_000
 # Beyond every character a folded name holds: the end of a prefix's range.
 _END = "\U0010ffff"
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -130,16 +132,18 @@ class SearchReader(Reader):
         conditions = [s.c.words >= prefix, s.c.words < prefix + _END]
         if as_of is not None:
             conditions += [s.c.life_from <= as_of, s.c.life_last >= as_of, s.c.valid_from <= as_of]
+        # Bounded before it starts: at most CANDIDATES rows, read in the index's order, are
+        # ranked; only a text of a letter or two in a large register matches more.
+        c = select(s).where(*conditions).order_by(s.c.words).limit(CANDIDATES).subquery()
         in_use = case(
-            (and_(s.c.valid_from <= day, or_(s.c.valid_to.is_(None), s.c.valid_to > day)), 1), else_=0
+            (and_(c.c.valid_from <= day, or_(c.c.valid_to.is_(None), c.c.valid_to > day)), 1), else_=0
         )
-        starts = func.max(case((s.c.whole, 1), else_=0))
-        key = (s.c.kind, s.c.entity_id, s.c.name, s.c.valid_from, s.c.valid_to, s.c.unit_id)
+        starts = func.max(case((c.c.whole, 1), else_=0))
+        key = (c.c.kind, c.c.entity_id, c.c.name, c.c.valid_from, c.c.valid_to, c.c.unit_id)
         query = (
             select(*key, in_use.label("in_use"), starts.label("starts"))
-            .where(*conditions)
             .group_by(*key)
-            .order_by(in_use.desc(), starts.desc(), s.c.name, s.c.kind, s.c.entity_id, s.c.valid_from)
+            .order_by(in_use.desc(), starts.desc(), c.c.name, c.c.kind, c.c.entity_id, c.c.valid_from)
             .limit(first)
         )
         with self._connection() as connection:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from orgchange.application import OrgChange
+from projections import search
 from projections.search import MAX_HITS, MAX_TEXT, fold, word_suffixes
 from tests.test_web import sample_changes
 
@@ -163,3 +164,13 @@ def test_a_search_reads_a_range_of_the_index_not_every_name(tmp_path: Path, samp
     engine.dispose()
     details = " ".join(str(row[-1]) for row in plan)
     assert "ix_search_names_words" in details and "SCAN search_names" not in details, details
+
+
+def test_a_search_reads_a_bounded_number_of_names_however_many_match(api: Api, monkeypatch) -> None:
+    """A text of one letter matches most names of a large register: the rows read are capped
+    before the query runs (docs/graphql.md#search), and what is found still matches."""
+    unbounded = _search(api, "e", first=MAX_HITS)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    bounded = _search(api, "e", first=MAX_HITS)
+    assert 0 < len(bounded) <= 3 < len(unbounded)
+    assert all(any(w.startswith("e") for w in fold(h["name"]).split()) for h in bounded)
