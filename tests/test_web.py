@@ -116,6 +116,19 @@ def test_moving_the_date_shows_a_unit_disappear_and_a_company_appear(server):
         save_screenshot(page, "web-organisation-2017-01-01")
 
 
+def test_the_org_chart_view_links_to_the_printed_chart_of_its_day_on_a4_and_a3(server):
+    with browser_page() as page:
+        page.goto(f"{server}/#/organisation?datum=2017-03-01")
+        page.wait_for_selector("#tree [data-unit]")
+        a4 = page.get_attribute("#book-a4", "href")
+        a3 = page.get_attribute("#book-a3", "href")
+        assert a4 == "diagrams/orgchart.pdf?asOf=2017-03-01&paper=a4"
+        assert a3 == "diagrams/orgchart.pdf?asOf=2017-03-01&paper=a3"
+        response = page.request.get(f"{server}/{a3}")
+        assert response.status == 200
+        assert response.headers["content-type"] == "application/pdf"
+
+
 def test_the_slider_moves_the_date(server):
     with browser_page() as page:
         page.goto(f"{server}/#/organisation?datum=2017-01-01")

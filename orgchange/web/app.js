@@ -299,6 +299,8 @@ views.organisation = async ({ params }) => {
         <option value="tb">Uppifrån och ned</option><option value="lr"${direction === "lr" ? " selected" : ""}>Vänster till höger</option>
       </select></label>
       <a id="print-link" class="small" href="diagrams/orgchart.svg">Schemat som SVG för utskrift</a>
+      <a id="book-a4" class="small" href="diagrams/orgchart.pdf">Utskrift i delar (PDF, A4)</a>
+      <a id="book-a3" class="small" href="diagrams/orgchart.pdf?paper=a3">(A3)</a>
     </form>
     <div class="layout">
       <section class="panel" aria-labelledby="tree-h"><h2 id="tree-h">Enheter (<span id="count">…</span>)</h2>
@@ -337,6 +339,11 @@ views.organisation = async ({ params }) => {
     replaceParams(orgParams(when));
     document.getElementById("print-link").setAttribute("href",
       withQuery("diagrams/orgchart.svg", { asOf: when, root: chart.focused || "" }));
+    for (const paper of ["a4", "a3"]) {
+      // The printed chart: an overview, then a page per office and area (docs/cli.md#the-printed-org-chart).
+      document.getElementById(`book-${paper}`).setAttribute("href",
+        withQuery("diagrams/orgchart.pdf", { asOf: when, root: chart.focused || "", paper }));
+    }
     drawTree(units, when, "");
     const select = document.getElementById("rot");
     select.innerHTML = `<option value="">Hela organisationen</option>` + units
