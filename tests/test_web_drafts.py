@@ -545,3 +545,32 @@ def test_the_workspace_has_a_form_for_every_change_type_a_draft_can_hold_with_al
         model = CHANGE_CLASSES[change_type]
         keys = {field.alias or name for name, field in model.model_fields.items() if name != "type"}
         assert fields == keys, change_type
+
+
+def test_the_findings_a_draft_would_create_are_shown_per_board(served):
+    """A delegation granted on a repealed act (KL (1991:900)) is a finding of the board that grants
+    it: the preview lists it under that board, before anything is recorded."""
+    url, token = served
+    grant = {
+        "type": "grant_delegation",
+        "effective": "2019-01-01",
+        "delegation": "ntn-n9",
+        "from": "ntn",
+        "to": "trafikchef",
+        "matter": "Beslut om parkeringstillstånd",
+        "legal_basis": "KL (1991:900) 6 kap. 33 §",
+        "decision": {"body": "ntn", "date": "2018-12-10"},
+    }
+    draft = _draft(url, token, "Parkering", {"format": "orgchange/v1", "changes": [grant]})
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#findings li.finding")
+        board = page.locator('#findings h3[data-board="ntn"]')
+        board.wait_for()
+        page.wait_for_function(  # named as soon as the page has read the register's names
+            "() => document.querySelector('#findings h3[data-board=ntn]')?.textContent === 'Natur- och trafiknämnden'"
+        )
+        [finding] = page.locator("#findings li.finding").all()
+        assert finding.get_attribute("data-code") == "REPEALED_ACT"
+        assert "KL (1991:900)" in finding.inner_text()

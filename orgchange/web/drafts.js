@@ -263,7 +263,7 @@ function draftMade(entries) {
 }
 
 // Names of keys as far as the page knows them (the register on a day, and the draft).
-const known = { units: new Map(), posts: new Map(), delegations: new Map(), changes: new Map() };
+const known = { units: new Map(), posts: new Map(), delegations: new Map(), changes: new Map(), boardOf: new Map() };
 
 async function fillLists(day, entries) {
   const data = await organisationOn(isDate(day) ? day : today());
@@ -289,6 +289,7 @@ async function fillLists(day, entries) {
   for (const [k, v] of made.units) known.units.set(k, v);
   for (const [k, v] of posts) known.posts.set(k, v);
   for (const [k, v] of delegations) known.delegations.set(k, v);
+  for (const d of data.delegations) known.boardOf.set(d.id, d.fromId);
   for (const [k, v] of changes) known.changes.set(k, v);
   resolveAll();
 }
@@ -425,7 +426,7 @@ const DRAFT = `id name status revision createdBy createdAt updatedAt basedOn rec
                         positions { established abolished moved { id fromUnit toUnit } } }
             changes { changeId type effective summary }
             gaps { board gap { delegationId since reason missingDelegateId } fixes reasons }
-            closed { delegationId since reason } findings { code subjectId reason } }`;
+            closed { delegationId since reason } findings { code subjectKind subjectId reason } }`;
 
 // The open draft: as last saved, with its check and preview; `editing` the change open in the form.
 let state = null;
@@ -824,6 +825,29 @@ function nameOf(key) {
   return made.units.get(key) || made.posts.get(key) || (known.units.get(key) || known.posts.get(key) || key).replace(/ \(i utkastet\)$/, "");
 }
 
+// The findings the draft would create, per board: a delegation's board, or the body that decides
+// the change the finding is about; the rest under "Övriga".
+function findingsHtml(preview) {
+  const entries = state.draft.changes;
+  const boardOf = (f) => {
+    if (f.subjectKind === "delegation") {
+      return entries.find((e) => e?.type === "grant_delegation" && e.delegation === f.subjectId)?.from
+        || known.boardOf.get(f.subjectId) || "";
+    }
+    const at = preview.changes.findIndex((c) => c.changeId === f.subjectId);
+    const entry = at >= 0 ? entries[at] : entries.find((e) => e?.id === f.subjectId);
+    return entry?.decision?.body || "";
+  };
+  const groups = new Map();
+  for (const f of preview.findings) {
+    const board = boardOf(f);
+    if (!groups.has(board)) groups.set(board, []);
+    groups.get(board).push(f);
+  }
+  return [...groups].map(([board, list]) => `<h3 data-board="${attr(board)}">${esc(board ? nameOf(board) : "Övriga")}</h3>
+    <ul>${list.map((f) => `<li class="finding" data-code="${attr(f.code)}">${esc(f.reason)}</li>`).join("")}</ul>`).join("");
+}
+
 function drawPreview() {
   const area = document.getElementById("preview-area");
   const { draft } = state;
@@ -889,8 +913,7 @@ function drawPreview() {
       ${gapsHtml || '<p id="no-gaps">Ingen delegation blir utan delegat.</p>'}
       ${preview.closed.length ? `<p id="closed-gaps">Får delegat igen: ${esc(preview.closed.map((g) => g.delegationId).join(", "))}</p>` : ""}</section>
     <section class="panel" id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Nya anmärkningar (${esc(preview.findings.length)})</h2>
-      ${preview.findings.length ? `<ul>${preview.findings.map((f) => `<li class="finding" data-code="${attr(f.code)}">${esc(f.reason)}</li>`).join("")}</ul>`
-    : "<p>Ändringarnas beslut ger inga anmärkningar.</p>"}</section>`;
+      ${findingsHtml(preview) || "<p>Ändringarnas beslut ger inga anmärkningar.</p>"}</section>`;
   area.querySelectorAll("[data-fix]").forEach((button) => button.addEventListener("click", () => {
     const [g, i] = button.dataset.fix.split(":").map(Number);
     const fix = structuredClone(preview.gaps[g].fixes[i]);
