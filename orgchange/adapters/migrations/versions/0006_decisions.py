@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_decisions"
-down_revision = "0003_web_sessions"  # DEV-ONLY
+down_revision = "0005_search_names"
 branch_labels = None
 depends_on = None
 
