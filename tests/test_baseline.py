@@ -18,7 +18,7 @@ import yaml
 
 from orgchange.application import baseline
 from orgchange.application.baseline import DelegatesUnmatched, as_key, kind_of
-from orgchange.application.changefile import parse_change_file
+from orgchange.application.changefile import dump_change_file, parse_change_file
 from orgchange.application.documents.charts import OrgChart, chart_json, chart_text
 from orgchange.application.tables import TableError
 from tests.support import opened
@@ -120,6 +120,8 @@ def test_a_good_spreadsheet_gives_the_same_chart_as_the_equivalent_change_file(t
         by_hand.record_changes(parse_change_file(_change_file(EQUIVALENT)).changes, "test")
         charts = [OrgChart.load(app.read_model, DAY) for app in (imported, by_hand)]
 
+    # The change file written with -o is the changes recorded.
+    assert parse_change_file(dump_change_file(made.entries, None)).changes == made.changes
     assert chart_text(charts[0]) == chart_text(charts[1])
     assert chart_json(charts[0]) == chart_json(charts[1])
     assert charts[0].positions == charts[1].positions
@@ -230,10 +232,19 @@ def test_the_dry_run_prints_the_chart_it_would_make_and_records_nothing(sqlite_u
 # --- the delegationsordning -----------------------------------------------------------------
 
 DELEGATIONS = [
-    ["Nr", "Ärende", "Delegat", "Ersättare", "Begränsning", "Lagrum", "Anmälan"],
-    ["2.1", "Upphandling", " kommundirektör ", "EKONOMICHEF", "Högst 2 000 000 kr", "LOU", "Månadsvis"],
-    ["2.2", "Attest", "Ekonomichef", None, None, None, None],
-    ["3.1", "Anställning", "Personalchef", None, None, None, None],
+    ["Nr", "Ärende", "Delegat", "Ersättare", "Begränsning", "Lagrum", "Anmälan", "Vidaredelegering"],
+    [
+        "2.1",
+        "Upphandling",
+        " kommundirektör ",
+        "EKONOMICHEF",
+        "Högst 2 000 000 kr",
+        "KL (2017:725) 7 kap. 5 §",
+        "Månadsvis",
+        "Ja",
+    ],
+    ["2.2", "Attest", "Ekonomichef", None, None, None, None, "nej"],
+    ["3.1", "Anställning", "Personalchef", None, None, None, None, None],
 ]
 DELEGATION_MAPPING = EXAMPLES / "delegationsordning-mapping.yaml"
 
@@ -303,7 +314,7 @@ def test_with_partial_the_matched_delegations_are_recorded_and_the_unmatched_lis
     with opened(url) as app:
         rows = app.read_model.delegations.delegations(DAY, board="110")
     assert [(r.code, r.to_id, r.substitute_id, r.limit, r.legal_basis) for r in rows] == [
-        ("2.1", "200-chef", "210-chef", "Högst 2 000 000 kr", "LOU"),
+        ("2.1", "200-chef", "210-chef", "Högst 2 000 000 kr", "KL (2017:725) 7 kap. 5 §"),
         ("2.2", "210-chef", None, None, None),
     ]
 
@@ -361,4 +372,45 @@ def test_a_code_or_name_becomes_a_key_of_the_register() -> None:
         "a-10-2",
         "are-ostersund",
         "",
+    ]
+
+
+def test_the_examples_import_whole_with_every_delegate_matched(tmp_path: Path) -> None:
+    """The examples are what a kommun copies first: they must work as shipped."""
+    with opened(f"sqlite:///{tmp_path / 'o.db'}") as app:
+        units = baseline.import_units(
+            app, str(EXAMPLES / "hr-export.csv"), DAY, str(EXAMPLES / "hr-export-mapping.yaml")
+        )
+        baseline.record(lambda changes: app.record_changes(changes, "test"), units)
+        made = baseline.import_delegations(
+            app,
+            str(EXAMPLES / "delegationsordning-ks.csv"),
+            "1100",
+            DAY,
+            str(DELEGATION_MAPPING),
+            partial=False,
+        )
+        baseline.record(lambda changes: app.record_changes(changes, "test"), made)
+        rows = app.read_model.delegations.delegations(DAY, board="1100")
+
+    assert [(r.code, r.to_id, r.further_delegation) for r in rows] == [
+        ("1.1", "1110", False),
+        ("2.1", "1200-chef", True),
+        ("2.2", "1210-chef", False),
+        ("3.1", "1220-chef", True),
+    ]
+
+
+def test_a_further_delegation_that_is_neither_yes_nor_no_is_named(tmp_path: Path) -> None:
+    table = _write_csv(
+        tmp_path / "do.csv",
+        [["matter", "delegate", "further_delegation"], ["Attest", "Ekonomichef", "kanske"]],
+    )
+
+    with opened(f"sqlite:///{tmp_path / 'o.db'}") as app, pytest.raises(TableError) as refused:
+        _with_organisation(app)
+        baseline.import_delegations(app, str(table), "110", DAY, None, partial=False)
+
+    assert refused.value.problems == [
+        f"{table} line 2, column 'further_delegation': 'kanske' is neither yes nor no (TABLE_VALUE)"
     ]

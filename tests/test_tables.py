@@ -271,3 +271,37 @@ def test_a_quoted_cell_over_several_lines_keeps_the_line_its_row_starts_on(tmp_p
         read_table(path, None, FIELDS)
 
     assert refused.value.problems == [f"{path} line 4, column 'name': the value is missing (TABLE_VALUE)"]
+
+
+def test_an_optional_column_the_mapping_names_must_be_there(tmp_path: Path) -> None:
+    """Without the column the field would be empty on every row, and a misspelt header never noticed."""
+    path = tmp_path / "org.csv"
+    path.write_text("key,name\nks,KS\n", encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, ColumnMapping(columns={"parent": "Överordnad"}), FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_MISSING_COLUMN"]
+    assert "'Överordnad' (parent)" in refused.value.problems[0]
+
+
+def test_a_table_with_many_bad_rows_names_the_first_twenty_and_says_there_are_more(tmp_path: Path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text("key,name\n" + "".join(f"k{i},\n" for i in range(50)), encoding="utf-8")
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert len(refused.value.problems) == tables.MAX_PROBLEMS + 1
+    assert refused.value.problems[0].startswith(f"{path} line 2, column 'name'")
+    assert refused.value.problems[-1] == "… (further problems not shown)"
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "missing.xlsx", "a-directory.csv"])
+def test_a_file_that_is_missing_or_a_directory_is_refused_with_its_code(tmp_path: Path, name: str) -> None:
+    (tmp_path / "a-directory.csv").mkdir()
+
+    with pytest.raises(TableError) as refused:
+        read_table(tmp_path / name, None, FIELDS)
+
+    assert _codes(refused.value) == ["TABLE_UNREADABLE"]

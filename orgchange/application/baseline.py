@@ -56,7 +56,11 @@ DELEGATION_FIELDS = [
     Field("limit", required=False),
     Field("legal_basis", required=False),
     Field("reporting", required=False),
+    Field("further_delegation", required=False),
 ]
+# What a table may write for yes and no (further_delegation), without regard to case.
+YES = frozenset({"ja", "j", "yes", "y", "true", "x", "1"})
+NO = frozenset({"nej", "n", "no", "false", "-", "0"})
 
 # The words a table may use for a kind, besides the register's own names of it (`UNIT_KINDS`):
 # compared without regard to case and surrounding space.
@@ -164,6 +168,7 @@ _FIELD_OF = {
     "legal_basis": "legal_basis",
     "reporting": "reporting",
     "delegation": "code",
+    "further_delegation": "further_delegation",
 }
 _FIELD_OF["code"] = "code"  # (not in the literal: a dict's "code" key reads as an error code)
 
@@ -354,7 +359,7 @@ def _checked(baseline: Baseline) -> None:
                 message = str(problem["msg"]).removeprefix("Value error, ")
                 problems.append(row.problem(name, messages.text("TABLE_VALUE:change", problem=message)))
     if problems:
-        raise TableError(problems[:20])
+        raise TableError(problems)
 
 
 # --- the delegationsordning --------------------------------------------------------------------
@@ -440,6 +445,15 @@ def delegations_from_table(
             )
             continue
         keys[key] = row
+        further = _folded(row.get("further_delegation") or "nej")
+        if further not in YES | NO:
+            problems.append(
+                row.problem(
+                    "further_delegation",
+                    messages.text("TABLE_VALUE:yes-no", value=row.get("further_delegation")),
+                )
+            )
+            continue
         delegate, missing = match(row, "delegate", with_committees=True)
         substitute, missing_substitute = match(row, "substitute", with_committees=False)
         missing_here = [m for m in (missing, missing_substitute) if m is not None]
@@ -465,6 +479,8 @@ def delegations_from_table(
             "reporting": row.get("reporting"),
         }
         entry.update({name: value for name, value in optional.items() if value is not None})
+        if further in YES:
+            entry["further_delegation"] = True
         baseline.entries.append(entry)
         baseline.origins.append(row)
     if problems:

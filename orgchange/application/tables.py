@@ -65,7 +65,7 @@ MAX_COLUMNS = 200
 MAX_CELL_CHARACTERS = 4_000
 # An XLSX is a zip: its parts, and what they unpack to, at most this many and this much.
 MAX_ZIP_ENTRIES = 2_000
-MAX_UNPACKED_BYTES = 100 * 2**20
+MAX_UNPACKED_BYTES = 50 * 2**20
 MAX_MAPPING_BYTES = 64 * 2**10
 MAX_PROBLEMS = 20
 
@@ -82,8 +82,14 @@ MAPPING = "MAPPING_INVALID"
 class TableError(MalformedInput):
     """A table (or its mapping) that cannot be read as asked; each problem names where it is.
 
-    A `MalformedInput`: the command line exits 2, and nothing is recorded.
+    A `MalformedInput`: the command line exits 2, and nothing is recorded. At most
+    `MAX_PROBLEMS` problems are kept, and a line saying there were more.
     """
+
+    def __init__(self, problems: list[str | Text]):
+        if len(problems) > MAX_PROBLEMS:
+            problems = [*problems[:MAX_PROBLEMS], messages.text("malformed-input:more")]
+        super().__init__(problems)
 
 
 @dataclass(frozen=True)
@@ -325,8 +331,7 @@ def _rows(
         for wanted_field in wanted:
             if wanted_field.required and row.get(wanted_field.name) is None:
                 problems.append(row.problem(wanted_field.name, messages.text("TABLE_VALUE:empty")))
-        if len(problems) >= MAX_PROBLEMS:
-            problems.append(messages.text("malformed-input:more"))
+        if len(problems) > MAX_PROBLEMS:
             break
         rows.append(row)
     if problems:
@@ -353,7 +358,9 @@ def _columns(
             problems.append(messages.text("TABLE_HEADER:repeated", source=source, column=column))
         elif positions:
             found[wanted_field.name] = positions[0]
-        elif wanted_field.required:
+        elif wanted_field.required or wanted_field.name in mapping.columns:
+            # An optional field the mapping names must be there too: a misspelt header in a
+            # mapping would otherwise leave the field empty on every row without a word.
             headers = ", ".join(f"'{_shown(name, 40)}'" for name in header if name)
             problems.append(
                 messages.text(
@@ -395,7 +402,10 @@ def _cell(value: Any, source: str, line: int) -> str | None:
 
 
 def _csv_rows(path: str | Path, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -1540,6 +1540,7 @@ MESSAGES: dict[str, Template] = {
         "'{value}' kan inte bli en nyckel (bokstäver, siffror och -)",
         "'{value}' cannot become a key (letters, digits and -)",
     ),
+    "TABLE_VALUE:yes-no": T("'{value}' är varken ja eller nej", "'{value}' is neither yes nor no"),
     "TABLE_VALUE:change": T("{problem}", "{problem}"),
     "TABLE_VALUE:ambiguous-parent": T(
         "'{parent}' är namnet på flera enheter i registret: {units}; ange överordnad med nyckel",
