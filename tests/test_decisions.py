@@ -449,3 +449,13 @@ def test_an_xlsx_export_is_read_with_the_same_mapping(org: OrgChange, tmp_path: 
     workbook.save(path)
     csv_entries = load_decisions(export_file(tmp_path, good_rows(3)), MAPPING)
     assert load_decisions(path, MAPPING) == csv_entries
+
+
+def test_the_shipped_example_export_imports_over_the_sample(demo_app: OrgChange) -> None:
+    """examples/decisions works as shipped: its mapping reads its export, and F.1's grant of
+    85 000 kronor is within the limit while N.2 after 2017-01-01 lacks support."""
+    export = MAPPING.parent / "arendesystem-export.csv"
+    assert len(record_decisions(demo_app, load_decisions(export, MAPPING), "test").recorded) == 3
+    found = findings_of(demo_app)
+    assert found["FRN-2017-0102"] == () and found["NTN-2016-0301"] == ()
+    assert "innehade inte delegation N.2" in found["NTN-2017-0101"][0]
