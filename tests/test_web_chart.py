@@ -34,6 +34,14 @@ def base(register: Register) -> Iterator[str]:
         yield url
 
 
+# True when the node of a unit lies inside the chart's panel.
+IN_VIEW = """unit => {
+  const outer = document.querySelector('#chart .diagram').getBoundingClientRect();
+  const inner = document.querySelector(`#chart g.node[data-unit="${unit}"]`).getBoundingClientRect();
+  return inner.left >= outer.left && inner.right <= outer.right && inner.top >= outer.top && inner.bottom <= outer.bottom;
+}"""
+
+
 def save_chart(page, name: str) -> None:
     """The chart alone (the whole page of a 2,000-unit register is too tall to picture quickly)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -107,13 +115,16 @@ def test_a_branch_opens_and_closes(base: str, register: Register):
         shown = {c["id"] for c in children}
         assert shown and not any(page.locator(f'#chart g.node[data-unit="{c}"]').count() for c in shown)
 
-        toggle.press("Enter")  # by keyboard, as a button
+        toggle.focus()  # reached with the keyboard, it is brought into view
+        assert page.evaluate(IN_VIEW, unit)
+        toggle.press("Enter")  # and works as a button
         page.wait_for_selector(f'#chart [data-toggle="{unit}"][aria-expanded="true"]')
         drawn = set(
             page.eval_on_selector_all("#chart g.node[data-unit]", "gs => gs.map(g => g.dataset.unit)")
         )
         assert shown <= drawn  # every unit under it, none left out
 
+        assert page.evaluate(IN_VIEW, unit)  # the branch opened around it: it stayed in view
         page.click(f'#chart [data-toggle="{unit}"]')  # and by mouse
         page.wait_for_selector(f'#chart [data-toggle="{unit}"][aria-expanded="false"]')
         for child in shown:

@@ -125,7 +125,7 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
   // Once the visitor has panned or zoomed, a new date keeps their view; until then it is fitted.
   let moved = false;
 
-  const apply = () => viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${scale.toFixed(4)})`);
+  const apply = () => { viewport.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px) scale(${scale.toFixed(4)})`; };
   let extent = { width: 1, height: 1 };
   // The whole chart in view when it can be read so; otherwise a readable zoom on `target`
   // (a change just marked, the unit in focus) or on the top of the chart. `all`: the whole
@@ -194,6 +194,17 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     return false;
   };
   nodes.addEventListener("click", (event) => { if (act(event.target)) event.preventDefault(); });
+  // A node reached with the keyboard is brought into view (the chart pans to it).
+  nodes.addEventListener("focusin", (event) => {
+    const g = event.target.closest("g.node");
+    if (!g) return;
+    const outer = box.getBoundingClientRect(), inner = g.getBoundingClientRect();
+    if (inner.left < outer.left || inner.right > outer.right || inner.top < outer.top || inner.bottom > outer.bottom) {
+      x = box.clientWidth / 2 - (g.layoutX + W / 2) * scale;
+      y = box.clientHeight / 2 - (g.layoutY + H / 2) * scale;
+      apply();
+    }
+  });
   nodes.addEventListener("keydown", (event) => {
     if ((event.key === "Enter" || event.key === " ") && act(event.target)) event.preventDefault();
   });
@@ -429,10 +440,23 @@ export function createChart(host, { kindName = (k) => k, unitHref = () => "#", o
     if (!keepView || !fitted) { fitView(); fitted = true; }
   }
 
+  // The unit whose branch opens or closes stays where it is on the screen; the rest moves.
   function toggleBranch(id) {
+    const before = drawn.get(id);
+    const [bx, by] = before ? [before.layoutX, before.layoutY] : [0, 0];
     if (open.has(id)) open.delete(id); else open.add(id);
     draw(true);
-    drawn.get(id)?.querySelector("[data-toggle]")?.focus();
+    const after = drawn.get(id);
+    if (before && after) {
+      // The view glides with the nodes, so that the unit does not move at all.
+      if (!svg.classList.contains("many")) {
+        viewport.classList.add("gliding");
+        clearTimeout(toggleBranch.timer);
+        toggleBranch.timer = setTimeout(() => viewport.classList.remove("gliding"), 500);
+      }
+      x -= (after.layoutX - bx) * scale; y -= (after.layoutY - by) * scale; apply();
+    }
+    after?.querySelector("[data-toggle]")?.focus({ preventScroll: true });
   }
 
   function focusOn(id) {
