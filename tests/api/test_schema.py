@@ -82,12 +82,13 @@ def test_every_type_field_and_argument_of_the_contract_is_served() -> None:
 def test_the_contract_file_is_the_one_checked() -> None:
     # Guard against an empty or truncated copy making the test above vacuous.
     contract = build_schema(CONTRACT.read_text(encoding="utf-8"))
-    assert len(contract.query_type.fields) == 12
-    assert len(contract.mutation_type.fields) == 7
+    assert len(contract.query_type.fields) == 13
+    assert len(contract.mutation_type.fields) == 8
     assert len(contract.type_map["Unit"].fields) == 12
     assert len(contract.type_map["OrgDiff"].fields) == 6
     assert "reportTo" in contract.type_map["Change"].fields
     assert len(contract.type_map["Draft"].fields) == 6
     assert len(contract.type_map["SearchHit"].fields) == 6
+    assert len(contract.type_map["DelegatedDecision"].fields) == 10
     first = contract.query_type.fields["changes"].args["first"]
     assert _default(first) == "100"
