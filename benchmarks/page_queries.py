@@ -85,7 +85,9 @@ _CALL = re.compile(r"(?<![\w$])(?:[\w$]+\.)?gql\s*\(")
 
 
 def documents(web: Path = WEB) -> list[PageQuery]:
-    """Every document passed to `gql(…)` in the page's JavaScript files, in file order."""
+    """Every query passed to `gql(…)` in the page's JavaScript files, in file order. Mutations
+    are left out: a write is measured as a write (`run.py`'s recording), not asked again and
+    again with a sample's variables."""
     sources = {path.name: path.read_text(encoding="utf-8") for path in sorted(web.glob("*.js"))}
     constants: dict[str, str] = {}
     for source in sources.values():
@@ -102,7 +104,9 @@ def documents(web: Path = WEB) -> list[PageQuery]:
             parts, expressions = literal
             text, dynamic = _filled(parts, expressions, constants)
             line = source.count("\n", 0, match.start()) + 1
-            found.append(PageQuery(name, line, " ".join(text.split()), dynamic))
+            query = PageQuery(name, line, " ".join(text.split()), dynamic)
+            if not query.mutation:  # writes are measured by the write benchmarks (run.py's recording)
+                found.append(query)
     return found
 
 
@@ -224,6 +228,7 @@ class Sample:
     units_on_day: list[str]  # other units in effect on `day` (for the page's batches of names)
     draft: str | None  # a draft's id, if the benchmark made one
     rng: random.Random = field(repr=False)
+    change: str | None = None  # a recorded change's id (a change's page)
 
     @property
     def d(self) -> str:
@@ -269,6 +274,18 @@ def _unit_names(s: Sample) -> tuple[str, dict[str, Any]]:
     return f"query({heads}) {{ {body} }}", variables
 
 
+def _organisation_view(s: Sample) -> tuple[str, dict[str, Any]]:
+    """As the org chart view asks when the date slider moves a day: the organisation of the new
+    day, the diff from the day drawn before and that day's names (app.js, `load`)."""
+    before = (s.day - timedelta(days=1)).isoformat()
+    document = (
+        "query($d: Date!, $p: Date!) { organisation(asOf: $d) { units { id name kind parentId ownerId } } "
+        "diff(from: $p, to: $d) { added removed renamed { id from to } moved { id fromParent toParent } } "
+        "before: organisation(asOf: $p) { units { id name } } }"
+    )
+    return document, {"d": s.d, "p": before}
+
+
 # Each document of the page by its key, with what to ask it with. A new or changed query in
 # orgchange/web/*.js makes tests/test_benchmark_queries.py fail with the line to add here.
 VARIABLES: dict[str, Entry] = {
@@ -277,7 +294,6 @@ VARIABLES: dict[str, Entry] = {
     "ddabd1215f": Vars(lambda s: {}, "the register's name and span, once a page load"),
     "7e59073ba9": Vars(lambda s: {}, "the first change (when `register` fails)"),
     "86ae398f46": Vars(lambda s: {"d": s.d}, "the boards of a day (delegations, review)"),
-    "5000fa17e9": Vars(lambda s: {"d": s.d}, "the organisation view: the whole register on a day"),
     "015e674ddb": Vars(
         lambda s: {"id": s.unit, "d": s.d},
         "the unit page: unit with parent, owner, children, posts, delegations; history; changes",
@@ -298,8 +314,29 @@ VARIABLES: dict[str, Entry] = {
     ),
     "e387b73d8a": Vars(lambda s: {"d": s.d, "b": s.board}, "the delegationsordning of a board"),
     "833af465a5": Vars(lambda s: {"b": s.board}, "review: a board's reports and what is unreported"),
-    "812f467ecf": Vars(lambda s: {}, "the list of drafts"),
-    "df632a6a58": Vars(lambda s: {"id": s.draft}, "a draft: its check and preview", at_most=10),
+    "f358db2187": Built(_organisation_view, "the org chart view: the slider moves a day (organisation, diff)"),
+    "9cfcc2cfbc": Vars(lambda s: {"id": s.unit}, "the unit page without a day: the unit's life, for its day"),
+    # changepage.js
+    "8e6d38384a": Vars(lambda s: {"id": s.change}, "a change's page: the change in full"),
+    "83e57aef52": Vars(
+        lambda s: {"a": s.d, "b": s.year_before}, "a change's page: the names of its units on two days"
+    ),
+    # decisions.js
+    "5f95ac6d97": Vars(
+        lambda s: {"b": s.board, "f": s.year_before, "t": s.d, "u": None, "w": None},
+        "Delegationsbeslut: a board's delegated decisions of a year",
+    ),
+    # drafts.js
+    "e0bd69aedb": Vars(
+        lambda s: {"d": s.d, "from": s.year_before},
+        "a draft's form: units, posts and delegations of a day to choose by name; later changes",
+        at_most=20,
+    ),
+    "fb70b9aa71": Vars(lambda s: {"id": s.change}, "a draft's form: the change a correction names"),
+    "fb5cae1c4c": Vars(lambda s: {}, "the list of drafts"),
+    "5ff4371834": Vars(lambda s: {"id": s.draft}, "a draft: its check and preview", at_most=10),
+    # reporting.js
+    "d0f90eacb1": Vars(lambda s: {"b": s.board}, "Anmälan: what is still to be reported to a board, its reports"),
 }
 
 

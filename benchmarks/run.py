@@ -444,6 +444,13 @@ def page(server: Server, raw: RawSql, token: str, options: Options) -> dict[str,
     if made.status_code not in (200, 201):
         raise SystemExit(f"POST /drafts: {made.status_code} {made.text[:300]}")
     draft = made.json()["id"]
+    # A recorded change, for the change's page (the newest, as the change log links it).
+    first_change = server.client.post(
+        "/graphql",
+        json={"query": "{ changes(first: 1) { edges { node { id } } } }"},
+        headers=headers,
+    ).json()["data"]["changes"]["edges"]
+    change = first_change[0]["node"]["id"] if first_change else None
 
     def asked(document: str, variables: dict[str, Any]) -> float:
         started = time.perf_counter()
@@ -468,6 +475,7 @@ def page(server: Server, raw: RawSql, token: str, options: Options) -> dict[str,
                 units_on_day=[row[0] for row in on_day[d]],
                 draft=draft,
                 rng=rng,
+                change=change,
             )
             document, variables = page_queries.asked(query, entry, sample)
             took = asked(document, variables)

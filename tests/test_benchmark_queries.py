@@ -104,6 +104,7 @@ def test_every_document_of_the_page_is_answered_with_the_benchmarks_variables(
         headers={"Authorization": f"Bearer {tokens.registrar}"},
     )
     assert made.status_code in (200, 201), made.text
+    change = api.data("{ changes(first: 1) { edges { node { id } } } }")["changes"]["edges"][0]["node"]["id"]
     sample = page_queries.Sample(
         unit=keys[3],
         day=date.fromisoformat(DAY),
@@ -111,6 +112,7 @@ def test_every_document_of_the_page_is_answered_with_the_benchmarks_variables(
         units_on_day=keys,
         draft=made.json()["id"],
         rng=random.Random(1),
+        change=change,
     )
 
     answered = []
