@@ -314,7 +314,9 @@ VARIABLES: dict[str, Entry] = {
     ),
     "e387b73d8a": Vars(lambda s: {"d": s.d, "b": s.board}, "the delegationsordning of a board"),
     "833af465a5": Vars(lambda s: {"b": s.board}, "review: a board's reports and what is unreported"),
-    "f358db2187": Built(_organisation_view, "the org chart view: the slider moves a day (organisation, diff)"),
+    "f358db2187": Built(
+        _organisation_view, "the org chart view: the slider moves a day (organisation, diff)"
+    ),
     "9cfcc2cfbc": Vars(lambda s: {"id": s.unit}, "the unit page without a day: the unit's life, for its day"),
     # changepage.js
     "8e6d38384a": Vars(lambda s: {"id": s.change}, "a change's page: the change in full"),
@@ -336,7 +338,9 @@ VARIABLES: dict[str, Entry] = {
     "fb5cae1c4c": Vars(lambda s: {}, "the list of drafts"),
     "5ff4371834": Vars(lambda s: {"id": s.draft}, "a draft: its check and preview", at_most=10),
     # reporting.js
-    "d0f90eacb1": Vars(lambda s: {"b": s.board}, "Anmälan: what is still to be reported to a board, its reports"),
+    "d0f90eacb1": Vars(
+        lambda s: {"b": s.board}, "Anmälan: what is still to be reported to a board, its reports"
+    ),
 }
 
 
