@@ -62,9 +62,15 @@ def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
+def _is_proposal(path: str) -> bool:
+    """A draft's decision document (`/drafts/{id}/proposal.html`): a printable document with its
+    styles inline, like the review packs, not the page."""
+    return path.startswith("/drafts/") and path.endswith("/proposal.html")
+
+
 def policy_for(path: str, html: bool) -> tuple[str, bytes]:
     """The Content-Security-Policy and X-Frame-Options of a response to `path`."""
-    if path.startswith(DOCUMENT_PREFIXES):
+    if path.startswith(DOCUMENT_PREFIXES) or _is_proposal(path):
         if path.startswith(FRAMED_PREFIX):
             return FRAMED_DOCUMENT_POLICY, b"SAMEORIGIN"
         return DOCUMENT_POLICY, b"DENY"

@@ -292,9 +292,9 @@ def _in_language(sqlite_url: str, language: str | None, *args: str) -> subproces
         (("import",), "Fel: Argumentet 'FILES...' saknas.", "Error: Missing argument 'FILES...'."),
         (("kartan",), "Fel: Kommandot 'kartan' finns inte.", "Error: No such command 'kartan'."),
         (
-            ("chart", "--as-of", "2017-03-01", "--format", "pdf"),
-            "Fel: Ogiltigt värde för '--format': 'pdf' är inte en av 'text', 'json', 'dot', 'svg', 'png'.",
-            "Error: Invalid value for '--format': 'pdf' is not one of 'text', 'json', 'dot', 'svg', 'png'.",
+            ("chart", "--as-of", "2017-03-01", "--format", "gif"),
+            "Fel: Ogiltigt värde för '--format': 'gif' är inte en av 'text', 'json', 'dot', 'svg', 'png', 'pdf'.",
+            "Error: Invalid value for '--format': 'gif' is not one of 'text', 'json', 'dot', 'svg', 'png', 'pdf'.",
         ),
         (
             ("chart", "--as-of"),

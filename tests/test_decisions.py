@@ -327,6 +327,20 @@ def test_reporting_decisions_to_a_meeting_and_noting_it(org: OrgChange) -> None:
         note_decision_report(org, "ntn", meeting, "§ 43", "test")
 
 
+def test_decisions_cannot_be_reported_to_a_meeting_before_they_were_taken(org: OrgChange) -> None:
+    """A report is made after the decision: a meeting before it is a mistake that could not be
+    undone (a decision is reported once), so it is refused and nothing is reported."""
+    from datetime import date
+
+    record(org, decision("d1", "N.1", "forvaltningschef", "2016-06-01"))
+    with pytest.raises(DecisionsRefused) as refused:
+        report_decisions(org, "ntn", date(1000, 1, 1), ["d1"], "test")
+    assert refused.value.code == "DECISION_REPORT_REFUSED" and "1000-01-01" in str(refused.value)
+    assert [row.reported_at for row in listing(org, board="ntn")] == [None]
+    report_decisions(org, "ntn", date(2016, 6, 1), ["d1"], "test")
+    assert [row.reported_at for row in listing(org, board="ntn")] == [date(2016, 6, 1)]
+
+
 @pytest.mark.parametrize(
     "number",
     ["811218-9876", "19811218-9876", "8112189876", "198112189876", "811278-9873", "811218+9876"],

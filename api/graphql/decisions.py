@@ -143,7 +143,7 @@ async def delegated_decisions(
         raise bad_argument("to", str(text("BAD_USER_INPUT:before", to=end, start=start)))
     offset = offset_of(_given(after))
     if offset is None or offset >= 2**31:
-        raise bad_argument("after", f"'{after}' is not a cursor this service gave out")
+        raise bad_argument("after", str(text("BAD_USER_INPUT:cursor", cursor=str(after)[:60])))
     reader = DecisionReader(info.context.orgchange.engine)
 
     def page() -> Any:

@@ -70,6 +70,11 @@ RESULT_TOO_LARGE = "RESULT_TOO_LARGE"
 
 # A list without `first` is assumed to hold this many items (a board's units, a unit's posts …).
 LIST_ESTIMATE = 10
+# Fields whose every call costs the database work of its own beyond the items it returns: a
+# count over everything the filters select and a page found by its offset (delegatedDecisions
+# over hundreds of thousands of decisions). Each call is charged this much more, so that one
+# request cannot ask for the same work under many aliases (docs/security.md).
+CALL_COSTS: dict[tuple[str, str], int] = {("Query", "delegatedDecisions"): 5_000}
 # Measures are exact up to here and stop growing beyond it: a document of 5,000 tokens can
 # describe an answer of 2^2,000 values, a number no message should print.
 CEILING = 10**15
@@ -192,7 +197,7 @@ class _Measuring:
             if parent.name.startswith("__"):  # a list of the schema's own: as long as it is
                 factor = _introspection_lists(self.schema).get((parent.name, name), LIST_ESTIMATE)
         below = self._cost(field.selection_set, named, own_page if not is_list else None)
-        return min(1 + factor * below, CEILING)
+        return min(1 + CALL_COSTS.get((parent.name, name), 0) + factor * below, CEILING)
 
     # depth and aliases (as strawberry's QueryDepthLimiter and MaxAliasesLimiter count them)
 

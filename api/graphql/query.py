@@ -80,7 +80,7 @@ def _id(key: str | None) -> strawberry.ID | None:
 def _in_range(seq: int, cursor: str) -> None:
     """A cursor's place must fit the database's integers (64 bits): beyond, no cursor we gave."""
     if not 0 <= seq < 2**63:
-        raise ValueError(f"'{cursor}' is not a cursor this service gave out")
+        raise ValueError(str(text("BAD_USER_INPUT:cursor", cursor=cursor[:60])))
 
 
 def _page_size(first: int | None) -> int:

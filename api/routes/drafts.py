@@ -21,7 +21,12 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.changefile import dump_change_file
-from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
+from orgchange.application.documents.graphviz import (
+    DiagramBusy,
+    DiagramNotDrawn,
+    DiagramTooLarge,
+    RenderLimits,
+)
 from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.documents.proposal import change_chart, proposal_html
 from orgchange.application.drafts import (
@@ -389,7 +394,7 @@ async def proposal(
 @router.get(
     "/{draft_id}/chart/{state}.svg",
     summary="The draft's org chart, before or after",
-    responses={200: {"content": {"image/svg+xml": {}}}, **_answers(404, 503)},
+    responses={200: {"content": {"image/svg+xml": {}}}, **_answers(404, 422, 503)},
     description=(
         "The part of the organisation the draft touches, before it (`before`, the day before its "
         "last effective day) or after it (`after`), as SVG: the units it adds, ends, renames, moves "
@@ -419,6 +424,13 @@ async def change_chart_svg(
         return busy.response()
     except DiagramBusy as error:
         return _busy(error)
+    except DiagramTooLarge as error:
+        body = {"detail": str(error), "code": error.code, "size": error.size, "limit": error.limit}
+        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    except DiagramNotDrawn as error:
+        return JSONResponse(
+            {"detail": str(error), "code": error.code}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
     if isinstance(svg, JSONResponse):
         return svg
     if isinstance(svg, str):  # the draft's name: it has no preview

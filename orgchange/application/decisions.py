@@ -409,6 +409,15 @@ def report_decisions(
                         "DECISION_REPORT_REFUSED:already", ident=decision_id, meeting=row.reported_at
                     )
                 )
+            elif meeting < row.date:  # a report is made after the decision, never before it
+                problems.append(
+                    messages.text(
+                        "DECISION_REPORT_REFUSED:before-decision",
+                        ident=decision_id,
+                        meeting=meeting,
+                        day=row.date,
+                    )
+                )
         if problems:
             raise DecisionsRefused("DECISION_REPORT_REFUSED", problems[:MAX_PROBLEMS])
         at = _instant()

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from .messages import text
+
 FIRST_DAY = date(1000, 1, 1)
 LAST_DAY = date(9998, 12, 31)
 
 
-def within_calendar(day: date, what: str = "a day") -> date:
-    """`day`, or a ValueError saying the register's range."""
+def within_calendar(day: date) -> date:
+    """`day`, or a ValueError saying the register's range (in the language spoken)."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{what} must be between {FIRST_DAY} and {LAST_DAY}: {day}")
+        raise ValueError(
+            str(text("INVALID_PARAMETER:out-of-calendar", first=FIRST_DAY, last=LAST_DAY, day=day))
+        )
     return day

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .calendar import within_calendar
+from .messages import text
 from .text import AS_STORED, line_at_the_door, lines_at_the_door
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -43,9 +44,9 @@ def _iso_date(value: Any) -> Any:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"'{value}' is not a day of the calendar") from None
+            raise ValueError(str(text("INVALID_PARAMETER:calendar-date", value=value))) from None
         return within_calendar(day)
-    raise ValueError("expected a calendar date written YYYY-MM-DD")
+    raise ValueError(str(text("INVALID_PARAMETER:date", value=repr(value)[:60])))
 
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=64)]

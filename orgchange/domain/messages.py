@@ -988,6 +988,10 @@ MESSAGES: dict[str, Template] = {
     "INVALID_PARAMETER:date": T(
         "inte ett datum skrivet ÅÅÅÅ-MM-DD: {value}", "not a date written YYYY-MM-DD: {value}"
     ),
+    "INVALID_PARAMETER:out-of-calendar": T(
+        "ett datum måste ligga mellan {first} och {last}: {day}",
+        "a day must be between {first} and {last}: {day}",
+    ),
     "INVALID_PARAMETER:calendar-date": T(
         "inte ett datum i kalendern: {value}", "not a calendar date: {value}"
     ),
@@ -1124,6 +1128,10 @@ MESSAGES: dict[str, Template] = {
         "the server is printing as many PDFs as it may at once; try again in {seconds} seconds",
     ),
     # GraphQL arguments.
+    "BAD_USER_INPUT:cursor": T(
+        "'{cursor}' är ingen markör som tjänsten har lämnat ut",
+        "'{cursor}' is not a cursor this service gave out",
+    ),
     "BAD_USER_INPUT:first": T(
         "'first' måste vara mellan 0 och {limit}", "'first' must be between 0 and {limit}"
     ),
@@ -1726,6 +1734,10 @@ MESSAGES: dict[str, Template] = {
         "decision '{ident}' is reported to {report_to}, not to '{to}'",
     ),
     "DECISION_REPORT_REFUSED:nobody": T("ingen (ska inte anmälas)", "nobody (not to be reported)"),
+    "DECISION_REPORT_REFUSED:before-decision": T(
+        "beslutet '{ident}' togs {day} och kan inte anmälas till ett sammanträde före det ({meeting})",
+        "decision '{ident}' was taken on {day} and cannot be reported to a meeting before it ({meeting})",
+    ),
     "DECISION_REPORT_REFUSED:already": T(
         "beslutet '{ident}' anmäldes redan till sammanträdet {meeting}",
         "decision '{ident}' was reported already, to the meeting of {meeting}",

@@ -45,7 +45,7 @@ const hashOf = (view, params = {}, arg = "") => withQuery(`#/${view}${arg ? "/" 
 const today = () => new Date().toISOString().slice(0, 10);
 // A calendar day written YYYY-MM-DD (2017-02-30 is none).
 const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text || "")
-  && new Date(text + "T00:00:00Z").toISOString().slice(0, 10) === text;
+  && ((day) => !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text)(new Date(text + "T00:00:00Z"));
 // A unit's (or board's) key, as the register writes them.
 const isKey = (text) => /^[a-z0-9][a-z0-9-]{0,63}$/.test(text || "");
 const addDays = (day, n) => {
@@ -733,7 +733,9 @@ views.tillganglighet = async () => {
       tillgänglighet till digital offentlig service kräver av en kommuns digitala service.</p>
     <h2>Hur sidan testas</h2>
     <p>Varje vy av sidan – Organisation, en enhets historik, Jämför datum, Ändringslogg,
-      Delegationsordning, Granskning, en ändrings sida, Anmälan och den här redogörelsen – kontrolleras automatiskt med
+      Delegationsordning, Delegationsbeslut, Granskning, en ändrings sida, anmälan av ändringar,
+      registratorns utkast med formulären för varje slags ändring och förhandsvisningen, sökrutan
+      och den här redogörelsen – kontrolleras automatiskt med
       verktyget axe-core mot dess regler för WCAG 2.1 A och AA (bland annat kontrast, namn och
       etiketter på kontroller, rubrikstruktur, språk och ARIA-roller), i webbläsaren Chromium, varje
       gång registrets programvara testas, liksom inloggningsformuläret (som visas när servern inte har

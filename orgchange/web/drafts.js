@@ -30,7 +30,7 @@ const attr = (value) => esc(value).replace(/`/g, "&#96;");
 const segment = (value) => encodeURIComponent(String(value ?? ""));
 const today = () => new Date().toISOString().slice(0, 10);
 const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text || "")
-  && new Date(text + "T00:00:00Z").toISOString().slice(0, 10) === text;
+  && ((day) => !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text)(new Date(text + "T00:00:00Z"));
 const addDays = (day, n) => {
   const d = new Date(day + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10);
 };

@@ -728,3 +728,18 @@ def test_a_draft_opens_from_a_yaml_change_file_and_refuses_a_name_with_control_c
     assert "control characters" in refused["message"]
     assert in_swedish["extensions"]["code"] == "DRAFT_INVALID"
     assert "styrtecken" in in_swedish["message"]
+
+
+def test_a_drafts_chart_too_large_to_draw_is_refused_with_its_code_not_an_error(
+    app, make_api, tokens: Tokens
+) -> None:
+    """The before/after chart of a draft is bounded like every diagram: over the limit it is a 422
+    naming the limit, never a server error."""
+    small = make_api(app, diagram_max_nodes=1)
+    assert small.post_changes(json.dumps(BASE), tokens.registrar, "application/json").status_code == 200
+    draft = new_draft(small, tokens.registrar, MERGE)
+
+    response = small.client.get(f"/drafts/{draft['id']}/chart/after.svg", headers=auth(tokens.registrar))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "DIAGRAM_TOO_LARGE" and response.json()["limit"] == 1

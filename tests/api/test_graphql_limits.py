@@ -166,3 +166,14 @@ def test_fifteen_largest_pages_by_a_variable_with_a_small_default_are_refused(ap
     [error] = api.errors(query, {"n": MAX_PAGE_SIZE})
 
     assert error["extensions"]["code"] == QUERY_TOO_COSTLY
+
+
+def test_the_same_costly_list_asked_under_many_aliases_is_refused_before_it_runs(api: Api) -> None:
+    """Each call of delegatedDecisions counts and pages in the database whatever it returns:
+    a request may not repeat that work under a dozen aliases (docs/security.md)."""
+    one = "delegatedDecisions(first: 100) { totalCount edges { node { id } } }"
+    aliased = "{ " + " ".join(f"a{i}: {one}" for i in range(12)) + " }"
+
+    assert api.data("{ " + one + " }")["delegatedDecisions"]["totalCount"] >= 0
+    [error] = api.errors(aliased)
+    assert error["extensions"]["code"] == QUERY_TOO_COSTLY

@@ -291,6 +291,8 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/drafts/{draft_id}/record",
         "/drafts/{draft_id}/discard",
         "/drafts/{draft_id}/proposal.{fmt}",
+        "/drafts/{draft_id}/chart/{state}.svg",
+        "/decisions",
         "/session",
     }
     post = spec["paths"]["/changes"]["post"]

@@ -89,6 +89,26 @@ def test_every_route_answers_with_the_security_headers(api: Api, tokens: Tokens)
         assert policy["default-src"] == "'none'" and "script-src" not in policy, label
 
 
+def test_a_drafts_decision_document_is_served_as_a_document_its_inline_styles_allowed(
+    api: Api, tokens: Tokens
+) -> None:
+    """The proposal is a printable page with its styles inline, like a review pack: under the
+    documents' policy (no script at all), not the page's, which would block its styles."""
+    auth = {"Authorization": f"Bearer {tokens.registrar}"}
+    made = api.client.post(
+        "/drafts", json={"name": "Prov", "file": {"format": "orgchange/v1", "changes": []}}, headers=auth
+    )
+    assert made.status_code == 201, made.text
+
+    page = api.client.get(f"/drafts/{made.json()['id']}/proposal.html", headers=auth)
+
+    assert page.status_code == 200
+    policy = _directives(page.headers["content-security-policy"])
+    assert policy["default-src"] == "'none'" and "script-src" not in policy
+    assert "'unsafe-inline'" in policy["style-src"]
+    assert "<style>" in page.text
+
+
 def test_an_unexpected_error_carries_the_headers_too(demo_app, make_api) -> None:
     api = make_api(demo_app)
 

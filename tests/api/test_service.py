@@ -83,7 +83,7 @@ def test_orgchart_diagram(api: Api) -> None:
     naive = api.client.get(
         "/diagrams/orgchart.dot", params={"asOf": "2017-03-01", "knownAt": "2017-03-01T00:00:00"}
     )
-    bad_format = api.client.get("/diagrams/orgchart.pdf", params={"asOf": "2017-03-01"})
+    bad_format = api.client.get("/diagrams/orgchart.gif", params={"asOf": "2017-03-01"})
 
     assert dot.status_code == 200
     assert dot.headers["content-type"].startswith("text/vnd.graphviz")

@@ -84,6 +84,8 @@ BEYOND_THE_SCHEMA = {
     # does not exist, a date out of its life) are checked after the outer form; the
     # reader and POST /changes are fuzzed for those in test_fuzz_input.py
     "POST /changes",
+    # likewise each decision of a decisions file (its own fields, a personnummer in any of them)
+    "POST /decisions",
     # `to` must not be before `from`
     "GET /reports/{board}/review.{fmt}",
     # a draft's name is text without control characters, not blank; its file a change file in
@@ -113,6 +115,11 @@ USER_ERROR_CODES = {
     "DRAFT_INVALID",
     "DRAFT_LIMIT",
     "DRAFT_TOO_LARGE",
+    # delegated decisions (docs/errors.md)
+    "DECISIONS_MALFORMED",
+    "PERSONAL_DATA",
+    "DECISION_CONFLICT",
+    "DECISION_REPORT_REFUSED",
 }
 
 
