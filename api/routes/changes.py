@@ -163,6 +163,22 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def unsupported_media_type() -> JSONResponse:
+    """415: a body of a media type other than JSON or YAML (POST /changes, POST /decisions)."""
+    return JSONResponse(
+        {
+            "detail": str(
+                text(
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
+                )
+            ),
+            "code": "UNSUPPORTED_MEDIA_TYPE",
+        },
+        status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    )
+
+
 @router.post(
     "/changes",
     summary="Record a change file",
@@ -201,18 +217,7 @@ async def record_change_file(
         return JSONResponse(problem, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     media_type = _media_type(request)
     if media_type not in ACCEPTED_MEDIA_TYPES:
-        return JSONResponse(
-            {
-                "detail": str(
-                    text(
-                        "UNSUPPORTED_MEDIA_TYPE",
-                        types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
-                    )
-                ),
-                "code": "UNSUPPORTED_MEDIA_TYPE",
-            },
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
+        return unsupported_media_type()
     # The size limit is enforced while the body arrives (api.limits.BodySizeLimit).
     body = await request.body()
     try:

@@ -12,10 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from orgchange.application import decisions
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable
 from orgchange.domain.decisions import FORMAT
-from orgchange.domain.messages import text
 
 from ..dependencies import OrgChangeDep, WriterDep
-from .changes import ACCEPTED_MEDIA_TYPES, _media_type
+from .changes import ACCEPTED_MEDIA_TYPES, _media_type, unsupported_media_type
 
 router = APIRouter(tags=["decisions"])
 log = logging.getLogger(__name__)
@@ -76,18 +75,7 @@ async def record_decisions(
     request: Request, caller: WriterDep, orgchange: OrgChangeDep
 ) -> RecordedDecisions | JSONResponse:
     if _media_type(request) not in ACCEPTED_MEDIA_TYPES:
-        return JSONResponse(
-            {
-                "detail": str(
-                    text(
-                        "UNSUPPORTED_MEDIA_TYPE",
-                        types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
-                    )
-                ),
-                "code": "UNSUPPORTED_MEDIA_TYPE",
-            },
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        )
+        return unsupported_media_type()
     body = await request.body()
 
     def record() -> decisions.DecisionsResult:
