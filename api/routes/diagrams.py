@@ -13,14 +13,12 @@ thread, and is stopped when the client goes away.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.documents.chart_book import ChartBook
@@ -34,15 +32,16 @@ from orgchange.application.documents.graphviz import (
     DiagramTooLarge,
     RenderLimits,
 )
-from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.errors import NotFound
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..gate import Busy
 from ..limits import ClientGone, while_connected
 from ..params import DAY_SCHEMA, KEY_SCHEMA, AsOf, KnownAt, LimitMessage, day
+from ..printing import CLIENT_CLOSED_REQUEST, busy, not_drawn, printed
 
 router = APIRouter(prefix="/diagrams", tags=["diagrams"])
+T = TypeVar("T")
 
 Format = Literal["svg", "png", "dot"]
 ChartFormat = Literal["svg", "png", "dot", "pdf"]
@@ -55,8 +54,6 @@ MEDIA_TYPES = {
 }
 # A depth beyond any organisation's; the number only keeps the parameter's value small.
 MAX_DEPTH = 100
-# nginx's name for it: the client closed its connection before the answer (never seen by it).
-CLIENT_CLOSED_REQUEST = 499
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
     404: {"description": "A unit asked for is not in effect on `asOf`."},
@@ -90,32 +87,28 @@ async def compare_with_param(
     return None if value is None else day("compareWith", value)
 
 
-async def _picture(request: Request, fmt: ChartFormat, draw: Callable[[threading.Event], bytes]) -> Response:
-    # Drawing runs Graphviz as a subprocess: off the event loop, like the queries, and
-    # stopped (`cancelled`) when nobody waits for the picture any more.
+async def _drawn(request: Request, draw: Callable[[threading.Event], T]) -> T | Response:
+    """What `draw` makes, or the answer that says why it was not made. Drawing runs Graphviz as a
+    subprocess: off the event loop, like the queries, and stopped (`cancelled`) when nobody
+    waits for the picture any more."""
     cancelled = threading.Event()
     try:
-        picture = await while_connected(request, run_in_threadpool(draw, cancelled), cancelled.set)
+        return await while_connected(request, run_in_threadpool(draw, cancelled), cancelled.set)
     except (ClientGone, DiagramCancelled):
         return Response(status_code=CLIENT_CLOSED_REQUEST)
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
     except GraphvizMissing as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
-    except DiagramTooLarge as error:
-        body = {"detail": str(error), "code": error.code, "size": error.size, "limit": error.limit}
-        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    except DiagramNotDrawn as error:
-        return JSONResponse(
-            {"detail": str(error), "code": error.code}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
-        )
+    except (DiagramTooLarge, DiagramNotDrawn) as error:
+        return not_drawn(error)
     except DiagramBusy as error:
-        return JSONResponse(
-            {"detail": str(error), "code": error.code},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(error.retry_after)},
-        )
-    return Response(picture, media_type=MEDIA_TYPES[fmt])
+        return busy(error)
+
+
+async def _picture(request: Request, fmt: Format, draw: Callable[[threading.Event], bytes]) -> Response:
+    picture = await _drawn(request, draw)
+    return picture if isinstance(picture, Response) else Response(picture, media_type=MEDIA_TYPES[fmt])
 
 
 async def _book(request: Request, draw: Callable[[threading.Event], str], name: str) -> Response:
@@ -123,28 +116,10 @@ async def _book(request: Request, draw: Callable[[threading.Event], str], name: 
     process's review gate, api/gate.py), then printed by the process's one browser."""
     try:
         async with request.app.state.review_gate.turn():
-            page = await _picture(request, "pdf", lambda cancelled: draw(cancelled).encode("utf-8"))
-    except Busy as busy:
-        return busy.response()
-    if page.status_code != status.HTTP_200_OK:
-        return page
-    printer: Printer = request.app.state.printer
-    printing = asyncio.ensure_future(printer.print(bytes(page.body).decode("utf-8")))
-    try:
-        pdf = await while_connected(request, printing, printing.cancel)
-    except ClientGone:
-        return Response(status_code=CLIENT_CLOSED_REQUEST)
-    except PrinterBusy as error:
-        return JSONResponse(
-            {"detail": str(error), "code": error.code},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(error.retry_after)},
-        )
-    except PdfUnavailable as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
-    return Response(
-        pdf, media_type=MEDIA_TYPES["pdf"], headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
-    )
+            page = await _drawn(request, draw)
+    except Busy as refused:
+        return refused.response()
+    return page if isinstance(page, Response) else await printed(request, page, name)
 
 
 def _limits(request: Request) -> RenderLimits:

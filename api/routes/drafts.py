@@ -42,9 +42,9 @@ from ..dependencies import DraftsDep, WriterDep
 from ..drafting import check_json, draft_json, preview_json
 from ..gate import Busy
 from ..limits import ClientGone, while_connected
+from ..printing import CLIENT_CLOSED_REQUEST, busy, not_drawn
 from ..recording import problem_of
 from .changes import ACCEPTED_MEDIA_TYPES
-from .diagrams import CLIENT_CLOSED_REQUEST
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 log = logging.getLogger(__name__)
@@ -366,10 +366,10 @@ async def proposal(
     try:
         async with request.app.state.review_gate.turn():
             page = await _run(build)
-    except Busy as busy:
-        return busy.response()
+    except Busy as refused:
+        return refused.response()
     except DiagramBusy as error:
-        return _busy(error)
+        return busy(error)
     if isinstance(page, JSONResponse):
         return page
     if fmt == "html":
@@ -381,7 +381,7 @@ async def proposal(
     except ClientGone:
         return Response(status_code=CLIENT_CLOSED_REQUEST)
     except PrinterBusy as error:
-        return _busy(error)
+        return busy(error)
     except PdfUnavailable as error:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
     return Response(
@@ -420,17 +420,12 @@ async def change_chart_svg(
     try:
         async with request.app.state.review_gate.turn():
             svg = await _run(build)
-    except Busy as busy:
-        return busy.response()
+    except Busy as refused:
+        return refused.response()
     except DiagramBusy as error:
-        return _busy(error)
-    except DiagramTooLarge as error:
-        body = {"detail": str(error), "code": error.code, "size": error.size, "limit": error.limit}
-        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    except DiagramNotDrawn as error:
-        return JSONResponse(
-            {"detail": str(error), "code": error.code}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
-        )
+        return busy(error)
+    except (DiagramTooLarge, DiagramNotDrawn) as error:
+        return not_drawn(error)
     if isinstance(svg, JSONResponse):
         return svg
     if isinstance(svg, str):  # the draft's name: it has no preview
@@ -439,11 +434,3 @@ async def change_chart_svg(
             status_code=status.HTTP_404_NOT_FOUND,
         )
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
-
-
-def _busy(error: PrinterBusy | DiagramBusy) -> JSONResponse:
-    return JSONResponse(
-        {"detail": str(error), "code": error.code},
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(error.retry_after)},
-    )

@@ -11,18 +11,15 @@ are tracked as outputs that may go stale (`orgchange outputs`, `staleOutputs`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.documents.graphviz import DiagramBusy, RenderLimits
-from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.documents.review import ReviewPack
 from orgchange.application.errors import NotFound
 from orgchange.domain.messages import text
@@ -31,9 +28,8 @@ from projections.rows import ChangeRow
 
 from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..gate import Busy
-from ..limits import ClientGone, while_connected
 from ..params import DAY_SCHEMA, INVALID, KEY_SCHEMA, LimitMessage, Message, day, invalid
-from .diagrams import CLIENT_CLOSED_REQUEST
+from ..printing import busy, printed
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -235,34 +231,12 @@ async def _pack(request: Request, fmt: Format, build: Callable[[], ReviewPack], 
         # A turn of the process's review gate (api/gate.py): packs are built a few at a time.
         async with request.app.state.review_gate.turn():
             page = await run_in_threadpool(lambda: build().as_html(limits=limits))
-    except Busy as busy:
-        return busy.response()
+    except Busy as refused:
+        return refused.response()
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
     except DiagramBusy as error:
-        return _busy(error)
+        return busy(error)
     if fmt == "html":
         return Response(page, media_type=MEDIA_TYPES["html"])
-    printer: Printer = request.app.state.printer
-    printing = asyncio.ensure_future(printer.print(page))
-    try:
-        pdf = await while_connected(request, printing, printing.cancel)
-    except ClientGone:
-        return Response(status_code=CLIENT_CLOSED_REQUEST)
-    except PrinterBusy as error:
-        return _busy(error)
-    except PdfUnavailable as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
-    return Response(
-        pdf,
-        media_type=MEDIA_TYPES["pdf"],
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
-    )
-
-
-def _busy(error: PrinterBusy | DiagramBusy) -> JSONResponse:
-    return JSONResponse(
-        {"detail": str(error), "code": error.code},
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(error.retry_after)},
-    )
+    return await printed(request, page, name)
