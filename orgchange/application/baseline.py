@@ -536,3 +536,14 @@ def chart_with(app: Any, baseline: Baseline) -> Any:
         return OrgChart.load(model, baseline.as_of)
 
     return record(lambda changes: app.try_out(changes, lambda model: None, look_after), baseline)
+
+
+def delegations_with(app: Any, baseline: Baseline, board: str) -> Any:
+    """The board's delegationsordning on the baseline's day as it would be with its changes
+    recorded (nothing is): the delegations, their gaps and findings."""
+    from orgchange.application.documents.delegationsordning import Delegationsordning
+
+    def look_after(model: Any, register: Any, ids: list[str], before: Any) -> Delegationsordning:
+        return Delegationsordning.load(model, baseline.as_of, board)
+
+    return record(lambda changes: app.try_out(changes, lambda model: None, look_after), baseline)
