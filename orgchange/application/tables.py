@@ -54,7 +54,10 @@ __all__ = [
     "TableError",
     "TableRow",
     "load_mapping",
+    "parse_mapping",
     "read_table",
+    "read_table_data",
+    "table_kind",
 ]
 
 # --- the bounds ------------------------------------------------------------------------
@@ -190,6 +193,9 @@ def load_mapping(path: str | Path) -> ColumnMapping:
 
 
 def parse_mapping(content: str, source: str = "mapping") -> ColumnMapping:
+    """A mapping's YAML text read and checked for form (`MAPPING_INVALID` names what is wrong)."""
+    if len(content) > MAX_MAPPING_BYTES or len(content.encode("utf-8", "surrogatepass")) > MAX_MAPPING_BYTES:
+        raise TableError([messages.text("MAPPING_INVALID:too-large", source=source, limit=MAX_MAPPING_BYTES)])
     try:
         for event in yaml.parse(content, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -265,30 +271,51 @@ def read_table(
     A field given as text is required. Blank rows are left out. Raises `TableError`
     naming every problem found (at most `MAX_PROBLEMS`), by line and column.
     """
-    wanted = [f if isinstance(f, Field) else Field(f) for f in fields]
-    mapping = mapping or ColumnMapping()
     source = str(path)
-    names = {f.name for f in wanted}
-    stray = sorted((set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - names)
-    if stray:
-        raise TableError(
-            [messages.text("MAPPING_INVALID:field", names=", ".join(stray), fields=", ".join(sorted(names)))]
-        )
-    suffix = Path(path).suffix.casefold()
-    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        raise TableError(
-            [messages.text("TABLE_UNREADABLE:kind", source=source, suffix=_shown(suffix or "–"))]
-        )
+    kind = table_kind(Path(path).suffix, source)
     try:
         size = Path(path).stat().st_size
     except OSError as error:
         raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
     if size > MAX_FILE_BYTES:
         raise TableError([messages.text("TABLE_TOO_LARGE:bytes", source=source, limit=f"{MAX_FILE_BYTES:,}")])
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
+    return read_table_data(data, kind, source, mapping, fields)
+
+
+def table_kind(suffix: str, source: str) -> str:
+    """'csv' or 'xlsx' for a file name's suffix (`.csv`, `.txt`, `.xlsx`, `.xlsm`); else `TableError`."""
+    folded = suffix.casefold()
+    if folded in (".csv", ".txt"):
+        return "csv"
+    if folded in (".xlsx", ".xlsm"):
+        return "xlsx"
+    raise TableError([messages.text("TABLE_UNREADABLE:kind", source=source, suffix=_shown(suffix or "–"))])
+
+
+def read_table_data(
+    data: bytes, kind: str, source: str, mapping: ColumnMapping | None, fields: Sequence[Field | str]
+) -> list[TableRow]:
+    """The rows of a table given as its bytes (`kind`: 'csv' or 'xlsx'), named `source` in
+    messages: what `read_table` does once it has read a file, and what an upload over HTTP gets."""
+    wanted = [f if isinstance(f, Field) else Field(f) for f in fields]
+    mapping = mapping or ColumnMapping()
+    names = {f.name for f in wanted}
+    stray = sorted((set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - names)
+    if stray:
+        raise TableError(
+            [messages.text("MAPPING_INVALID:field", names=", ".join(stray), fields=", ".join(sorted(names)))]
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise TableError([messages.text("TABLE_TOO_LARGE:bytes", source=source, limit=f"{MAX_FILE_BYTES:,}")])
     raw = (
-        _xlsx_rows(path, source, mapping.sheet)
-        if suffix in (".xlsx", ".xlsm")
-        else _csv_rows(path, source, mapping.header_row)
+        _xlsx_rows(data, source, mapping.sheet)
+        if kind == "xlsx"
+        else _csv_rows(data, source, mapping.header_row)
     )
     return _rows(raw, source, mapping, wanted)
 
@@ -401,11 +428,7 @@ def _cell(value: Any, source: str, line: int) -> str | None:
     return unicodedata.normalize("NFC", text)
 
 
-def _csv_rows(path: str | Path, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
+def _csv_rows(data: bytes, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -439,13 +462,13 @@ def _csv_records(reader: Any, source: str) -> Iterator[tuple[int, list[str | Non
         start = reader.line_num + 1
 
 
-def _xlsx_rows(path: str | Path, source: str, sheet: str | None) -> Iterator[tuple[int, list[str | None]]]:
-    _check_zip(path, source)
+def _xlsx_rows(data: bytes, source: str, sheet: str | None) -> Iterator[tuple[int, list[str | None]]]:
+    _check_zip(data, source)
     import openpyxl  # only when an XLSX is read
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
         raise TableError(
             [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(error))]
@@ -495,14 +518,14 @@ def _xlsx_records(workbook: Any, worksheet: Any, source: str) -> Iterator[tuple[
         workbook.close()
 
 
-def _check_zip(path: str | Path, source: str) -> None:
+def _check_zip(data: bytes, source: str) -> None:
     """An XLSX's zip, refused before anything is unpacked if it holds too many or too large parts.
 
     The sizes are those the zip declares: Python's zipfile never unpacks more than a part
     declares (it fails instead), so they bound the work of reading it.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries: Iterable[zipfile.ZipInfo] = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise TableError(

@@ -1036,6 +1036,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "UNSUPPORTED_MEDIA_TYPE": T("skicka ändringsfilen som {types}", "send the change file as {types}"),
     "UNSUPPORTED_MEDIA_TYPE:or": T(" eller ", " or "),
+    "UNSUPPORTED_MEDIA_TYPE:table": T("skicka tabellen som {types}", "send the table as {types}"),
     "malformed-input:dry-run": T(
         "frågeparametern 'dryRun' är true eller false", "the query parameter 'dryRun' is true or false"
     ),
@@ -1800,6 +1801,12 @@ MESSAGES: dict[str, Template] = {
     "TABLE_TOO_LARGE:columns": T(
         "{source} rad {line} har fler än {limit} kolumner (TABLE_TOO_LARGE)",
         "{source} line {line} has more than {limit} columns (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:changes": T(
+        "{source} ger {count} ändringar, fler än {limit} som en begäran får registrera; läs in den med "
+        "kommandot orgchange baseline (TABLE_TOO_LARGE)",
+        "{source} makes {count} changes, more than the {limit} one request may record; import it with the "
+        "command orgchange baseline (TABLE_TOO_LARGE)",
     ),
     "TABLE_TOO_LARGE:cell": T(
         "{source} rad {line} har en cell med fler än {limit} tecken (TABLE_TOO_LARGE)",
