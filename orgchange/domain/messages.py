@@ -1802,6 +1802,18 @@ MESSAGES: dict[str, Template] = {
         "{source} rad {line} har fler än {limit} kolumner (TABLE_TOO_LARGE)",
         "{source} line {line} has more than {limit} columns (TABLE_TOO_LARGE)",
     ),
+    "TABLE_TOO_LARGE:cells": T(
+        "{source} har fler än {limit} celler (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} cells (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:row-elements": T(
+        "{source} rad {line} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} line {line} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:elements": T(
+        "{source} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
     "TABLE_TOO_LARGE:changes": T(
         "{source} ger {count} ändringar, fler än {limit} som en begäran får registrera; läs in den med "
         "kommandot orgchange baseline (TABLE_TOO_LARGE)",
@@ -1873,6 +1885,10 @@ MESSAGES: dict[str, Template] = {
     "MAPPING_INVALID:too-large": T(
         "mappningen {source} är större än {limit} byte (MAPPING_INVALID)",
         "the mapping {source} is larger than {limit} bytes (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:too-deep": T(
+        "mappningen {source} är nästlad djupare än {limit} nivåer (MAPPING_INVALID)",
+        "the mapping {source} nests deeper than {limit} levels (MAPPING_INVALID)",
     ),
     "MAPPING_INVALID:not-yaml": T(
         "mappningen {source} är inte YAML: {problem} (MAPPING_INVALID)",

@@ -298,9 +298,13 @@ def test_a_table_over_the_bounds_is_refused_with_table_too_large_rows_and_change
     assert units(app) == []
 
 
-def test_a_mapping_that_is_not_one_is_refused_with_its_code(empty_api: Api, tokens: Tokens) -> None:
+@pytest.mark.parametrize("mapping", ["columns: [a, b", "columns: " + "[" * 3_000 + "]" * 3_000])
+def test_a_mapping_that_is_not_one_is_refused_with_its_code(
+    empty_api: Api, tokens: Tokens, mapping: str
+) -> None:
+    """Deep nesting too: it took the YAML composer past Python's recursion limit, a 500."""
     response = post(
-        empty_api, "organisation", HR_EXPORT, tokens.registrar, asOf="2027-01-01", mapping="columns: [a, b"
+        empty_api, "organisation", HR_EXPORT, tokens.registrar, asOf="2027-01-01", mapping=mapping
     )
 
     assert response.status_code == 422 and response.json()["code"] == "MAPPING_INVALID", response.text
