@@ -124,19 +124,26 @@ function loadVocabulary() {
   return vocabularyLoaded;
 }
 
+// The register's name, first and last day: asked once (a promise, so that the question asked
+// beside the vocabulary in `render` and a view's own are one), again after signing in or out.
 let registerInfo = null;
-async function register() {
-  if (registerInfo) return registerInfo;
+function register() {
+  registerInfo ??= askRegister().catch((error) => { registerInfo = null; throw error; });
+  return registerInfo;
+}
+
+async function askRegister() {
+  let info;
   try {
-    registerInfo = (await gql("{ register { organisation firstEffective lastEffective } }")).register;
+    info = (await gql("{ register { organisation firstEffective lastEffective } }")).register;
   } catch (error) {
     if (error instanceof auth.SignInNeeded) throw error;
     const first = await gql("{ changes(first: 1) { edges { node { effective } } } }");
     const start = first.changes.edges[0]?.node.effective || today();
-    registerInfo = { organisation: null, firstEffective: start, lastEffective: today() };
+    info = { organisation: null, firstEffective: start, lastEffective: today() };
   }
-  if (registerInfo.organisation) document.getElementById("org-name").textContent = registerInfo.organisation;
-  return registerInfo;
+  if (info.organisation) document.getElementById("org-name").textContent = info.organisation;
+  return info;
 }
 
 async function boards(day) {
@@ -874,6 +881,7 @@ async function render() {
   main.setAttribute("aria-busy", "true");
   try {
     await auth.ready;
+    register().catch(() => {}); // beside the vocabulary, not after it: nearly every view needs both
     await loadVocabulary();
     await view(current);
     gateEditing(main);
