@@ -841,20 +841,50 @@ def baseline_import(obj: Context, file: str, as_of: date, mapping, dry_run: bool
     is_flag=True,
     help="Record the rows whose delegates were matched; list the others (and exit 0).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the board's delegationsordning as it would be and the titles left unmatched; record nothing.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
 @pass_context
 def baseline_delegations(
-    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, output
+    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, dry_run: bool, output
 ) -> None:
     from orgchange.application import baseline as tables_in
 
     with _user_errors():
-        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial)
-        for problem in made.unmatched:
-            _echo(f"not recorded: {problem}", err=True)
+        # A dry run matches what it can and lists the rest, whether or not --partial is given:
+        # it shows both halves of the answer; its exit code says whether recording would go ahead.
+        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial or dry_run)
         if output:
             _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        if dry_run:
+            _dry_run_delegations(obj, made, board, file, partial)
+            return
+        for problem in made.unmatched:
+            _echo(f"not recorded: {problem}", err=True)
         _record_baseline(obj, made, file)
+
+
+def _dry_run_delegations(obj: Context, made, board: str, source: str, partial: bool) -> None:
+    """The delegationsordning the table would make and the titles it left unmatched; exit 1 if
+    recording would be refused (unmatched titles without --partial)."""
+    from orgchange.application import baseline as tables_in
+
+    document = tables_in.delegations_with(obj.app, made, board)
+    click.echo(for_terminal(document.as_text()), nl=False)
+    for problem in made.unmatched:
+        _echo(f"unmatched: {problem}")
+    valid = f"{source}: {len(made.changes)} delegation(s) valid"
+    if made.unmatched and not partial:
+        _echo(
+            f"{valid}, {len(made.unmatched)} delegate(s) unmatched: recording would be refused "
+            "(resolve them, or use --partial); nothing was recorded (dry run)."
+        )
+        sys.exit(1)
+    left_out = f", {len(made.unmatched)} row(s) would be left out" if made.unmatched else ""
+    _echo(f"{valid}{left_out}; nothing was recorded (dry run).")
 
 
 def _record_baseline(obj: Context, made, source: str) -> None:

@@ -1040,6 +1040,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "UNSUPPORTED_MEDIA_TYPE": T("skicka ändringsfilen som {types}", "send the change file as {types}"),
     "UNSUPPORTED_MEDIA_TYPE:or": T(" eller ", " or "),
+    "UNSUPPORTED_MEDIA_TYPE:table": T("skicka tabellen som {types}", "send the table as {types}"),
     "malformed-input:dry-run": T(
         "frågeparametern 'dryRun' är true eller false", "the query parameter 'dryRun' is true or false"
     ),
@@ -1830,6 +1831,24 @@ MESSAGES: dict[str, Template] = {
         "{source} rad {line} har fler än {limit} kolumner (TABLE_TOO_LARGE)",
         "{source} line {line} has more than {limit} columns (TABLE_TOO_LARGE)",
     ),
+    "TABLE_TOO_LARGE:cells": T(
+        "{source} har fler än {limit} celler (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} cells (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:row-elements": T(
+        "{source} rad {line} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} line {line} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:elements": T(
+        "{source} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:changes": T(
+        "{source} ger {count} ändringar, fler än {limit} som en begäran får registrera; läs in den med "
+        "kommandot orgchange baseline (TABLE_TOO_LARGE)",
+        "{source} makes {count} changes, more than the {limit} one request may record; import it with the "
+        "command orgchange baseline (TABLE_TOO_LARGE)",
+    ),
     "TABLE_TOO_LARGE:cell": T(
         "{source} rad {line} har en cell med fler än {limit} tecken (TABLE_TOO_LARGE)",
         "{source} line {line} has a cell of more than {limit} characters (TABLE_TOO_LARGE)",
@@ -1895,6 +1914,10 @@ MESSAGES: dict[str, Template] = {
     "MAPPING_INVALID:too-large": T(
         "mappningen {source} är större än {limit} byte (MAPPING_INVALID)",
         "the mapping {source} is larger than {limit} bytes (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:too-deep": T(
+        "mappningen {source} är nästlad djupare än {limit} nivåer (MAPPING_INVALID)",
+        "the mapping {source} nests deeper than {limit} levels (MAPPING_INVALID)",
     ),
     "MAPPING_INVALID:not-yaml": T(
         "mappningen {source} är inte YAML: {problem} (MAPPING_INVALID)",
