@@ -153,7 +153,10 @@ class Checker(Reader):
         self._by_code: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
         self._holders: dict[str, tuple[date, date | None, bool, list[tuple[date, str]]]] = {}
+        # A situation depends only on (delegation named, decided by, day): a file's thousands
+        # of decisions share a few hundred of them, so each is made once per checker.
         self._situations: dict[tuple[str, str, date], Situation] = {}
+        self._boards: dict[tuple[str, date], str | None] = {}
 
     # --- reading, once -----------------------------------------------------------------
 
@@ -285,6 +288,13 @@ class Checker(Reader):
         return Holder(key, title, alive, end, committee)
 
     def situation(self, decision: DelegatedDecisionEntry) -> Situation:
+        key = (decision.delegation, decision.decided_by, decision.date)
+        found = self._situations.get(key)
+        if found is None:
+            found = self._situations[key] = self._situation(decision)
+        return found
+
+    def _situation(self, decision: DelegatedDecisionEntry) -> Situation:
         day = decision.date
         delegation = self._resolve(decision.delegation, day)
         life = None if delegation else self._life(decision.delegation)
@@ -316,8 +326,11 @@ class Checker(Reader):
     def board_of(self, checked: Checked, day: date) -> str | None:
         if checked.delegation_id is None:
             return None
-        terms = self._version(checked.delegation_id, day) or self._life(checked.delegation_id)
-        return terms.board if terms else None
+        key = (checked.delegation_id, day)
+        if key not in self._boards:
+            terms = self._version(checked.delegation_id, day) or self._life(checked.delegation_id)
+            self._boards[key] = terms.board if terms else None
+        return self._boards[key]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -350,17 +363,23 @@ def recorded_contents(connection: Connection, ids: Sequence[str]) -> dict[str, s
     return found
 
 
-def _check_row(decision_id: str, board: str | None, checked: Checked, at: datetime) -> dict[str, Any]:
+def _check_row(
+    decision_id: str, board: str | None, checked: Checked, at: Any, findings: str | None = None
+) -> dict[str, Any]:
     return {
         "decision_id": decision_id,
         "delegation_id": checked.delegation_id,
         "board_id": board,
         "report_to": checked.report_to,
         "not_reported": checked.not_reported,
-        "findings": json.dumps(list(checked.findings), ensure_ascii=False),
+        "findings": findings if findings is not None else _findings_text(checked.findings),
         "recorded_from": at,
         "recorded_to": None,
     }
+
+
+def _findings_text(findings: tuple[str, ...]) -> str:
+    return json.dumps(list(findings), ensure_ascii=False)
 
 
 def listed_for(checked: Checked, board: str | None) -> str | None:
@@ -373,20 +392,35 @@ def _board_of(checker: Checker, checked: Checked, day: date) -> str | None:
 
 
 def write_decisions(
-    connection: Connection, entries: Sequence[DelegatedDecisionEntry], recorded_by: str, at: datetime
+    connection: Connection,
+    entries: Sequence[DelegatedDecisionEntry],
+    recorded_by: str,
+    at: datetime,
+    canonicals: Sequence[dict[str, Any]] | None = None,
 ) -> None:
-    """Insert new decisions with their first check, as the register knows it at `at`."""
+    """Insert new decisions with their first check, as the register knows it at `at`.
+
+    `canonicals`: each entry's `canonical()`, where the caller already made them (for the
+    event). The rows go in by the bulk path, two statements for the whole batch; the instant
+    is converted for the driver once, not once per row."""
     if not entries:
         return
     checker = Checker(connection, at)
     checker.prepare(entries)
     d = delegated_decisions
     seq = connection.execute(select(func.coalesce(func.max(d.c.seq), 0))).scalar_one()
+    processor = d.c.recorded_at.type.bind_processor(connection.dialect)
+    stored_at = processor(at) if processor is not None else at
+    texts: dict[tuple[str, ...], str] = {}
     decisions, checks = [], []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         seq += 1
         checked = checker.check(entry)
         board = _board_of(checker, checked, entry.date)
+        findings = texts.get(checked.findings)
+        if findings is None:
+            findings = texts[checked.findings] = _findings_text(checked.findings)
+        canonical = canonicals[index] if canonicals is not None else entry.canonical()
         decisions.append(
             {
                 "decision_id": entry.id,
@@ -398,9 +432,9 @@ def write_decisions(
                 "reference": entry.reference,
                 "amount": entry.amount,
                 "acting_as_substitute": entry.acting_as_substitute,
-                "recorded_at": at,
+                "recorded_at": stored_at,
                 "recorded_by": recorded_by,
-                "content": content_of(entry),
+                "content": json.dumps(canonical, sort_keys=True, ensure_ascii=False),
                 "delegation_id": checked.delegation_id,
                 "board_id": board,
                 "report_to": checked.report_to,
@@ -409,9 +443,9 @@ def write_decisions(
                 "listed_for": listed_for(checked, board),
             }
         )
-        checks.append(_check_row(entry.id, board, checked, at))
-    bulk_insert(connection, d, decisions)
-    bulk_insert(connection, decision_checks, checks)
+        checks.append(_check_row(entry.id, board, checked, stored_at, findings))
+    bulk_insert(connection, d, decisions, ready=("recorded_at",))
+    bulk_insert(connection, decision_checks, checks, ready=("recorded_from",))
 
 
 def affected_by(connection: Connection, at: datetime) -> list[str]:

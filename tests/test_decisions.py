@@ -357,6 +357,39 @@ def test_a_personnummer_or_samordningsnummer_with_a_valid_check_digit_is_refused
     assert listing(org) == []
 
 
+def test_decisions_of_one_body_sharing_post_delegation_and_day_are_each_checked_on_their_own(
+    org: OrgChange,
+) -> None:
+    """The check is made once per delegation, post and day of a body; the amount and the
+    substitute's part still count per decision."""
+    day = "2016-06-01"
+    record(
+        org,
+        decision("a", "N.1", "forvaltningschef", day, amount=50_000),
+        decision("b", "N.1", "forvaltningschef", day, amount=250_000),
+        decision("c", "N.1", "forvaltningschef", day, amount=50_000),
+        decision("d", "N.1", "forvaltningschef", day, acting_as_substitute=True),
+        decision("e", "N.1", "bitradande", day, acting_as_substitute=True),
+    )
+    found = findings_of(org)
+    assert found["a"] == found["c"] == found["e"] == ()
+    assert len(found["b"]) == 1 and "250 000 kr" in found["b"][0]
+    assert len(found["d"]) == 1 and "var inte ersättare" in found["d"][0]
+
+
+def test_a_personnummer_deep_in_a_large_body_is_found_and_named(org: OrgChange) -> None:
+    items = [
+        decision(f"d{n}", "N.1", "forvaltningschef", "2016-06-01", reference=f"NTN 2016/{n}")
+        for n in range(1, 2001)
+    ]
+    items[1499] = {**items[1499], "reference": "Dnr 19811218-9876"}
+    with pytest.raises(DecisionsRefused) as refused:
+        record(org, *items)
+    assert refused.value.code == "PERSONAL_DATA"
+    assert "#1500 (d1500)" in str(refused.value) and "reference" in str(refused.value)
+    assert listing(org) == []
+
+
 def test_a_number_with_an_invalid_check_digit_is_no_personnummer(org: OrgChange) -> None:
     """A diarienummer-like number that fails the Luhn check is recorded."""
     assert find_identity_number("811218-9875") is None
