@@ -78,8 +78,9 @@ delegated_decisions = Table(
     Column("finding_count", Integer, nullable=False),
     # The board (or post) whose list shows it: `report_to`, or the board that decided not to hear of it.
     Column("listed_for", String(64)),
-    Index("ix_delegated_decisions_listed", "listed_for", "decision_date"),
-    Index("ix_delegated_decisions_report_to", "report_to", "decision_date"),
+    # A list's whole order (keyset paging: a page is a search that stops when full), 0007.
+    Index("ix_delegated_decisions_listed", "listed_for", "decision_date", "seq", "decision_id"),
+    Index("ix_delegated_decisions_report_to", "report_to", "decision_date", "seq", "decision_id"),
     Index("ix_delegated_decisions_board", "board_id", "decision_date"),
     Index("ix_delegated_decisions_delegation", "delegation_id"),
     Index("ix_delegated_decisions_decided_by", "decided_by"),
@@ -634,34 +635,64 @@ class DecisionRow:
     noted_paragraph: str | None
     recorded_at: datetime
     recorded_by: str
+    seq: int = 0  # recording order
+
+    @property
+    def position(self) -> Position:
+        return (self.date, self.seq, self.id)
 
 
 @dataclass(frozen=True)
 class DecisionPage:
     rows: list[DecisionRow]
-    total: int
+    total: int | None  # None: not counted (asked only when wanted: a count reads every match)
     has_next: bool
     end_cursor: str | None
 
 
-def cursor_of(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"decision:{offset}".encode()).decode()
+# A place in a list by decision date: (date, recording order, id). The id breaks ties, so the
+# place is exact even where two writers gave two decisions the same recording order.
+Position = tuple[date, int, str]
+CURSOR_KIND = "decision"
 
 
-def offset_of(cursor: str | None) -> int | None:
-    """The offset a cursor names; None for a cursor that is not one of these."""
+def cursor_of(place: int | Position) -> str:
+    """A cursor after `place`: a position (keyset: the next page is an index search from it,
+    at any depth); an offset is what cursors were before, still read (`position_of`)."""
+    if isinstance(place, int):
+        return base64.urlsafe_b64encode(f"{CURSOR_KIND}:{place}".encode()).decode()
+    day, seq, ident = place
+    return base64.urlsafe_b64encode(f"{CURSOR_KIND}@{day.isoformat()}@{seq}@{ident}".encode()).decode()
+
+
+def position_of(cursor: str | None) -> Position | int | None:
+    """Where a cursor points: a position, an offset (a cursor of the earlier kind, still
+    honoured), 0 for none; None for a cursor that is not one of these."""
     if cursor is None:
         return 0
     try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        value = int(number)
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if decoded.startswith(CURSOR_KIND + "@"):
+            _, day, seq, ident = decoded.split("@", 3)
+            number = int(seq)
+            if not ident or not 0 <= number < 2**31:
+                return None
+            return (date.fromisoformat(day), number, ident)
+        kind, _, text = decoded.partition(":")
+        value = int(text)
     except (ValueError, UnicodeDecodeError):
         return None
-    return value if kind == "decision" and value >= 0 else None
+    return value if kind == CURSOR_KIND and 0 <= value < 2**31 else None
+
+
+def offset_of(cursor: str | None) -> int | None:
+    """The offset a cursor of the earlier kind names (0 for none); None for any other."""
+    place = position_of(cursor)
+    return place if isinstance(place, int) else None
 
 
 class DecisionReader(Reader):
-    def page(
+    def _query(
         self,
         *,
         board: str | None = None,
@@ -672,10 +703,8 @@ class DecisionReader(Reader):
         unreported: bool | None = None,
         with_findings: bool | None = None,
         known_at: datetime | None = None,
-        first: int = 100,
-        offset: int = 0,
         ids: Sequence[str] | None = None,
-    ) -> DecisionPage:
+    ) -> Any:
         d, c, r = delegated_decisions, decision_checks, decision_reports
         if known_at is None:
             source = select(
@@ -742,15 +771,59 @@ class DecisionReader(Reader):
             else:
                 empty = c.c.findings == "[]"
                 conditions.append(~empty if with_findings else empty)
-        query = source.where(*conditions)
+        return source.where(*conditions)
+
+    def count(self, **filters: Any) -> int:
+        """How many decisions the filters of `page` match (a read of every match: asked for
+        only where a count is wanted)."""
+        query = self._query(**filters)
         with self._connection() as connection:
-            total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = connection.execute(
-                query.order_by(d.c.decision_date, d.c.seq).offset(offset).limit(first)
-            ).all()
-            decision_rows = self._rows(connection, rows, known_at)
-        has_next = offset + len(rows) < total
-        end_cursor = cursor_of(offset + len(rows)) if rows else None
+            return connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+    def page(
+        self,
+        *,
+        first: int = 100,
+        after: Position | int = 0,
+        offset: int = 0,
+        count: bool = False,
+        **filters: Any,
+    ) -> DecisionPage:
+        """A page of the decisions matching `filters`, by decision date and recording order.
+
+        `after`: a position (the next page starts right after it, through the index of the
+        list: the cost of a page does not grow with its depth), or an offset (cursors of the
+        earlier kind). `count`: also count every match (`total`); otherwise `total` is None."""
+        d = delegated_decisions
+        base = query = self._query(**filters)
+        skip = offset
+        if isinstance(after, tuple):
+            day, seq, ident = after
+            # The day bounds the index range; the rest sorts out the ties of that day.
+            query = query.where(
+                d.c.decision_date >= day,
+                or_(
+                    d.c.decision_date > day,
+                    d.c.seq > seq,
+                    and_(d.c.seq == seq, d.c.decision_id > ident),
+                ),
+            )
+        else:
+            skip += after
+        ordered = query.order_by(d.c.decision_date, d.c.seq, d.c.decision_id)
+        if skip:
+            ordered = ordered.offset(skip)
+        with self._connection() as connection:
+            rows = connection.execute(ordered.limit(first + 1)).all()
+            has_next = len(rows) > first
+            rows = rows[:first]
+            decision_rows = self._rows(connection, rows, filters.get("known_at"))
+            total = (
+                connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+                if count
+                else None
+            )
+        end_cursor = cursor_of(decision_rows[-1].position) if decision_rows else None
         return DecisionPage(decision_rows, total, has_next, end_cursor)
 
     def _rows(
@@ -803,6 +876,7 @@ class DecisionReader(Reader):
                     noted_paragraph=report[2] if report else None,
                     recorded_at=row.recorded_at,
                     recorded_by=row.recorded_by,
+                    seq=row.seq,
                 )
             )
         return out
