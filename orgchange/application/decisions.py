@@ -375,6 +375,11 @@ def record_decisions(
                         decisions=canonicals,
                         recorded_by=recorded_by,
                     )
+                    # The event first: saving it takes the writers' lock that a change of the
+                    # register takes too (PostgreSQL: the events table's lock; SQLite: the
+                    # database's), held to the commit. So the check below sees every change
+                    # committed before it, and a change committed after it waits for these
+                    # decisions and re-checks them: no check made before a change survives it.
                     before, last = _save(app, event)
                     dm.write_decisions(connection, new, recorded_by, at, canonicals)
                     _bump_stamp(connection, before, last)
