@@ -811,6 +811,11 @@ class DecisionReader(Reader):
         else:
             skip += after
         ordered = query.order_by(d.c.decision_date, d.c.seq, d.c.decision_id)
+        if filters.get("known_at") is None:  # the findings as now known, in the same read
+            c = decision_checks
+            ordered = ordered.outerjoin_from(
+                d, c, and_(c.c.decision_id == d.c.decision_id, c.c.recorded_to.is_(None))
+            ).add_columns(c.c.findings.label("c_findings"))
         if skip:
             ordered = ordered.offset(skip)
         with self._connection() as connection:
@@ -830,14 +835,7 @@ class DecisionReader(Reader):
         self, connection: Connection, rows: Sequence[Any], known_at: datetime | None
     ) -> list[DecisionRow]:
         ids = [row.decision_id for row in rows]
-        c, r, m = decision_checks, decision_reports, decision_report_meetings
-        findings: dict[str, str] = {}
-        if known_at is None:
-            for chunk in chunks(ids):
-                query = select(c.c.decision_id, c.c.findings).where(
-                    c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None)
-                )
-                findings.update((row[0], row[1]) for row in connection.execute(query))
+        r, m = decision_reports, decision_report_meetings  # (the findings came with the rows)
         reports: dict[str, tuple[str, date, str | None]] = {}
         for chunk in chunks(ids):
             query = (
@@ -854,7 +852,7 @@ class DecisionReader(Reader):
                 reports[decision_id] = (to, meeting, noted)
         out = []
         for row in rows:
-            text = row.c_findings if known_at is not None else findings.get(row.decision_id, "[]")
+            text = row.c_findings or "[]"
             report = reports.get(row.decision_id)
             out.append(
                 DecisionRow(
