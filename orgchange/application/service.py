@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     Recording,
 )
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
@@ -549,16 +549,17 @@ class OrgChange(Application):
             start = batch[-1].id + 1
         if group and register is not None:
             self.writer.write(store, register, group, group[-1].timestamp, last_id)
-        self._swap_in(store)
-        with self.datastore.transaction(commit=True) as session:  # the decisions' own streams
-            decisions.rebuild_decisions(session.connection(), others, total)
+        # The decisions' own streams, checked against the new read models in the transaction
+        # that swaps them in: a failure of either leaves both as they were.
+        self._swap_in(store, lambda connection: decisions.rebuild_decisions(connection, others, total))
         if register is not None:  # folded from every event: a snapshot of it costs no reading
             self._snapshot_if_due(register)
         return count
 
-    def _swap_in(self, store: MemoryRows) -> None:
+    def _swap_in(self, store: MemoryRows, then: Callable[[Connection], None] | None = None) -> None:
         """The rows into new tables, which then replace the read models in one transaction;
-        until it commits the old ones answer every query (blue/green)."""
+        until it commits the old ones answer every query (blue/green). `then`: more work on
+        the swapped-in read models in the same transaction (the decisions' read model)."""
         try:
             made = tables.new_tables(self.engine)
         except DBAPIError as error:
@@ -569,6 +570,8 @@ class OrgChange(Application):
                 if self.before_swap is not None:
                     self.before_swap()
                 tables.swap_in(session.connection(), made)
+                if then is not None:
+                    then(session.connection())
         except (PersistenceError, DBAPIError) as error:
             tables.drop_new_tables(self.engine, made)
             raise _unavailable(error) from error  # the old read models are left as they were
