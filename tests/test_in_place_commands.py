@@ -9,6 +9,9 @@ worth of services lose nothing and agree with the stored events.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
 from datetime import date
 
@@ -20,6 +23,7 @@ from orgchange.application import OrgChange
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable
 from orgchange.domain.errors import ChangeRejected
 from tests.builders import base_organisation, change
+from tests.support import ROOT
 from tests.test_snapshots import assert_same_state, replayed
 
 
@@ -44,7 +48,9 @@ def test_a_refused_command_leaves_the_register_in_memory_as_the_stored_events_gi
         [_unit("y"), _unit("z", parent="nope")],  # a file refused half-way (its first change accepted)
         # retroactive, and every later day checked: va is dissolved before its later rename
         [change("dissolve_unit", id="d", effective="2013-01-01", unit="va")],
-        [change("cancel_change", id="c", change="va", reason="fel")],  # va's establishment cancelled: conflicts
+        [
+            change("cancel_change", id="c", change="va", reason="fel")
+        ],  # va's establishment cancelled: conflicts
     ]
     for changes in refused:
         with pytest.raises(ChangeRejected):
@@ -175,3 +181,36 @@ def test_writers_in_threads_of_two_services_stay_consistent(app, database_url):
     finally:
         other.close()
         other.engine.dispose()
+
+
+def test_a_server_leaves_the_register_it_read_in_to_reference_counting(sqlite_url):
+    """In a serving process the register read in at the first command is frozen out of the cyclic
+    collector (a full collection would walk all of it); a command line's process is left as it is."""
+    app = OrgChange(sqlite_url)
+    try:
+        app.record_changes(base_organisation(), "setup")
+    finally:
+        app.close()
+        app.engine.dispose()
+    script = textwrap.dedent(
+        f"""
+        import gc, sys
+        from orgchange.adapters.collection import tune_for_serving
+        from orgchange.application import OrgChange
+        from tests.builders import change
+        serving = sys.argv[1] == "serve"
+        if serving:
+            tune_for_serving()
+        app = OrgChange({sqlite_url!r})
+        before = gc.get_freeze_count()
+        app.record_changes([change("rename_unit", id="r" + sys.argv[1], effective="2015-01-01", unit="va",
+                                   name="VA " + sys.argv[1])], "test")
+        print(gc.get_freeze_count() - before)
+        """
+    )
+    for mode, frozen in (("serve", True), ("command", False)):
+        done = subprocess.run(
+            [sys.executable, "-c", script, mode], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert (int(done.stdout.split()[-1]) > 0) is frozen, mode

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters import schema
-from orgchange.adapters.collection import collection_paused
+from orgchange.adapters.collection import collection_paused, keep_for_good
 from orgchange.adapters.eventstore import (
     EVENTS_TABLE,
     BulkInsertRecorder,
@@ -298,6 +298,7 @@ class OrgChange(Application):
         # nothing is dirty for this process's writer.
         current.timeline.take_dirty()
         if starting:  # read from many events, perhaps: the next start should not have to
+            keep_for_good()
             self._snapshot_if_due(current)
         return current
 
