@@ -22,6 +22,7 @@ from orgchange.adapters.eventstore import EVENTS_TABLE
 from orgchange.application import OrgChange
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable
 from orgchange.domain.errors import ChangeRejected
+from orgchange.domain.register import REGISTER_ID
 from tests.builders import base_organisation, change
 from tests.support import ROOT
 from tests.test_snapshots import assert_same_state, replayed
@@ -214,3 +215,40 @@ def test_a_server_leaves_the_register_it_read_in_to_reference_counting(sqlite_ur
         )
         assert done.returncode == 0, done.stderr
         assert (int(done.stdout.split()[-1]) > 0) is frozen, mode
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_first_write_after_a_start_reads_the_snapshot_and_the_events_after_it_never_the_history(
+    kind, request, sample_file
+):
+    """The events the snapshot holds are deleted from the store before the process starts (a
+    process that replayed the history could not read the register at all): the first write
+    after the start is recorded, on the register the snapshot and the tail give."""
+    url = request.getfixturevalue(f"{kind}_url")
+    app = OrgChange(url, snapshot_interval=0)
+    try:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        taken = app.snapshot_now()
+        assert taken is not None
+        app.record_changes([_unit("tail", parent="kf")], "test")
+        table = app.recorder.events_record_cls.__table__
+        with app.engine.begin() as connection:
+            deleted = connection.execute(
+                table.delete().where(
+                    table.c.originator_id == REGISTER_ID, table.c.originator_version <= taken.register_version
+                )
+            ).rowcount
+        assert deleted == taken.register_version
+    finally:
+        app.close()
+        app.engine.dispose()
+    started = OrgChange(url, snapshot_interval=0)
+    try:
+        started.record_changes([_unit("after-start", parent="kf")], "test")
+        register = started.register()
+        assert register.version == taken.register_version + 2
+        assert {"tail", "after-start"} <= register.log.keys()
+        assert "after-start" in {u.id for u in started.read_model.organisation(date(2014, 1, 1))}
+    finally:
+        started.close()
+        started.engine.dispose()
