@@ -608,12 +608,13 @@ class OrgChange(Application):
         until it commits the old ones answer every query (blue/green). `then`: more work on
         the swapped-in read models in the same transaction (the decisions' read model)."""
         try:
-            made = tables.new_tables(self.engine)
+            made = tables.new_tables(self.engine, indexed=False)  # indexed once full
         except DBAPIError as error:
             raise _unavailable(error) from error
         try:
             with self.datastore.transaction(commit=True) as session:
                 store.flush(session, into=made)
+                tables.index_new_tables(session.connection(), made)
                 if self.before_swap is not None:
                     self.before_swap()
                 tables.swap_in(session.connection(), made)
