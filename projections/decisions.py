@@ -78,8 +78,9 @@ delegated_decisions = Table(
     Column("finding_count", Integer, nullable=False),
     # The board (or post) whose list shows it: `report_to`, or the board that decided not to hear of it.
     Column("listed_for", String(64)),
-    Index("ix_delegated_decisions_listed", "listed_for", "decision_date"),
-    Index("ix_delegated_decisions_report_to", "report_to", "decision_date"),
+    # A list's whole order (keyset paging: a page is a search that stops when full), 0007.
+    Index("ix_delegated_decisions_listed", "listed_for", "decision_date", "seq", "decision_id"),
+    Index("ix_delegated_decisions_report_to", "report_to", "decision_date", "seq", "decision_id"),
     Index("ix_delegated_decisions_board", "board_id", "decision_date"),
     Index("ix_delegated_decisions_delegation", "delegation_id"),
     Index("ix_delegated_decisions_decided_by", "decided_by"),
@@ -153,7 +154,10 @@ class Checker(Reader):
         self._by_code: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
         self._holders: dict[str, tuple[date, date | None, bool, list[tuple[date, str]]]] = {}
+        # A situation depends only on (delegation named, decided by, day): a file's thousands
+        # of decisions share a few hundred of them, so each is made once per checker.
         self._situations: dict[tuple[str, str, date], Situation] = {}
+        self._boards: dict[tuple[str, date], str | None] = {}
 
     # --- reading, once -----------------------------------------------------------------
 
@@ -285,6 +289,13 @@ class Checker(Reader):
         return Holder(key, title, alive, end, committee)
 
     def situation(self, decision: DelegatedDecisionEntry) -> Situation:
+        key = (decision.delegation, decision.decided_by, decision.date)
+        found = self._situations.get(key)
+        if found is None:
+            found = self._situations[key] = self._situation(decision)
+        return found
+
+    def _situation(self, decision: DelegatedDecisionEntry) -> Situation:
         day = decision.date
         delegation = self._resolve(decision.delegation, day)
         life = None if delegation else self._life(decision.delegation)
@@ -316,8 +327,11 @@ class Checker(Reader):
     def board_of(self, checked: Checked, day: date) -> str | None:
         if checked.delegation_id is None:
             return None
-        terms = self._version(checked.delegation_id, day) or self._life(checked.delegation_id)
-        return terms.board if terms else None
+        key = (checked.delegation_id, day)
+        if key not in self._boards:
+            terms = self._version(checked.delegation_id, day) or self._life(checked.delegation_id)
+            self._boards[key] = terms.board if terms else None
+        return self._boards[key]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -350,17 +364,23 @@ def recorded_contents(connection: Connection, ids: Sequence[str]) -> dict[str, s
     return found
 
 
-def _check_row(decision_id: str, board: str | None, checked: Checked, at: datetime) -> dict[str, Any]:
+def _check_row(
+    decision_id: str, board: str | None, checked: Checked, at: Any, findings: str | None = None
+) -> dict[str, Any]:
     return {
         "decision_id": decision_id,
         "delegation_id": checked.delegation_id,
         "board_id": board,
         "report_to": checked.report_to,
         "not_reported": checked.not_reported,
-        "findings": json.dumps(list(checked.findings), ensure_ascii=False),
+        "findings": findings if findings is not None else _findings_text(checked.findings),
         "recorded_from": at,
         "recorded_to": None,
     }
+
+
+def _findings_text(findings: tuple[str, ...]) -> str:
+    return json.dumps(list(findings), ensure_ascii=False)
 
 
 def listed_for(checked: Checked, board: str | None) -> str | None:
@@ -373,20 +393,35 @@ def _board_of(checker: Checker, checked: Checked, day: date) -> str | None:
 
 
 def write_decisions(
-    connection: Connection, entries: Sequence[DelegatedDecisionEntry], recorded_by: str, at: datetime
+    connection: Connection,
+    entries: Sequence[DelegatedDecisionEntry],
+    recorded_by: str,
+    at: datetime,
+    canonicals: Sequence[dict[str, Any]] | None = None,
 ) -> None:
-    """Insert new decisions with their first check, as the register knows it at `at`."""
+    """Insert new decisions with their first check, as the register knows it at `at`.
+
+    `canonicals`: each entry's `canonical()`, where the caller already made them (for the
+    event). The rows go in by the bulk path, two statements for the whole batch; the instant
+    is converted for the driver once, not once per row."""
     if not entries:
         return
     checker = Checker(connection, at)
     checker.prepare(entries)
     d = delegated_decisions
     seq = connection.execute(select(func.coalesce(func.max(d.c.seq), 0))).scalar_one()
+    processor = d.c.recorded_at.type.bind_processor(connection.dialect)
+    stored_at = processor(at) if processor is not None else at
+    texts: dict[tuple[str, ...], str] = {}
     decisions, checks = [], []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         seq += 1
         checked = checker.check(entry)
         board = _board_of(checker, checked, entry.date)
+        findings = texts.get(checked.findings)
+        if findings is None:
+            findings = texts[checked.findings] = _findings_text(checked.findings)
+        canonical = canonicals[index] if canonicals is not None else entry.canonical()
         decisions.append(
             {
                 "decision_id": entry.id,
@@ -398,9 +433,9 @@ def write_decisions(
                 "reference": entry.reference,
                 "amount": entry.amount,
                 "acting_as_substitute": entry.acting_as_substitute,
-                "recorded_at": at,
+                "recorded_at": stored_at,
                 "recorded_by": recorded_by,
-                "content": content_of(entry),
+                "content": json.dumps(canonical, sort_keys=True, ensure_ascii=False),
                 "delegation_id": checked.delegation_id,
                 "board_id": board,
                 "report_to": checked.report_to,
@@ -409,9 +444,9 @@ def write_decisions(
                 "listed_for": listed_for(checked, board),
             }
         )
-        checks.append(_check_row(entry.id, board, checked, at))
-    bulk_insert(connection, d, decisions)
-    bulk_insert(connection, decision_checks, checks)
+        checks.append(_check_row(entry.id, board, checked, stored_at, findings))
+    bulk_insert(connection, d, decisions, ready=("recorded_at",))
+    bulk_insert(connection, decision_checks, checks, ready=("recorded_from",))
 
 
 def affected_by(connection: Connection, at: datetime) -> list[str]:
@@ -600,34 +635,64 @@ class DecisionRow:
     noted_paragraph: str | None
     recorded_at: datetime
     recorded_by: str
+    seq: int = 0  # recording order
+
+    @property
+    def position(self) -> Position:
+        return (self.date, self.seq, self.id)
 
 
 @dataclass(frozen=True)
 class DecisionPage:
     rows: list[DecisionRow]
-    total: int
+    total: int | None  # None: not counted (asked only when wanted: a count reads every match)
     has_next: bool
     end_cursor: str | None
 
 
-def cursor_of(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"decision:{offset}".encode()).decode()
+# A place in a list by decision date: (date, recording order, id). The id breaks ties, so the
+# place is exact even where two writers gave two decisions the same recording order.
+Position = tuple[date, int, str]
+CURSOR_KIND = "decision"
 
 
-def offset_of(cursor: str | None) -> int | None:
-    """The offset a cursor names; None for a cursor that is not one of these."""
+def cursor_of(place: int | Position) -> str:
+    """A cursor after `place`: a position (keyset: the next page is an index search from it,
+    at any depth); an offset is what cursors were before, still read (`position_of`)."""
+    if isinstance(place, int):
+        return base64.urlsafe_b64encode(f"{CURSOR_KIND}:{place}".encode()).decode()
+    day, seq, ident = place
+    return base64.urlsafe_b64encode(f"{CURSOR_KIND}@{day.isoformat()}@{seq}@{ident}".encode()).decode()
+
+
+def position_of(cursor: str | None) -> Position | int | None:
+    """Where a cursor points: a position, an offset (a cursor of the earlier kind, still
+    honoured), 0 for none; None for a cursor that is not one of these."""
     if cursor is None:
         return 0
     try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        value = int(number)
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if decoded.startswith(CURSOR_KIND + "@"):
+            _, day, seq, ident = decoded.split("@", 3)
+            number = int(seq)
+            if not ident or not 0 <= number < 2**31:
+                return None
+            return (date.fromisoformat(day), number, ident)
+        kind, _, text = decoded.partition(":")
+        value = int(text)
     except (ValueError, UnicodeDecodeError):
         return None
-    return value if kind == "decision" and value >= 0 else None
+    return value if kind == CURSOR_KIND and 0 <= value < 2**31 else None
+
+
+def offset_of(cursor: str | None) -> int | None:
+    """The offset a cursor of the earlier kind names (0 for none); None for any other."""
+    place = position_of(cursor)
+    return place if isinstance(place, int) else None
 
 
 class DecisionReader(Reader):
-    def page(
+    def _query(
         self,
         *,
         board: str | None = None,
@@ -638,10 +703,8 @@ class DecisionReader(Reader):
         unreported: bool | None = None,
         with_findings: bool | None = None,
         known_at: datetime | None = None,
-        first: int = 100,
-        offset: int = 0,
         ids: Sequence[str] | None = None,
-    ) -> DecisionPage:
+    ) -> Any:
         d, c, r = delegated_decisions, decision_checks, decision_reports
         if known_at is None:
             source = select(
@@ -708,29 +771,71 @@ class DecisionReader(Reader):
             else:
                 empty = c.c.findings == "[]"
                 conditions.append(~empty if with_findings else empty)
-        query = source.where(*conditions)
+        return source.where(*conditions)
+
+    def count(self, **filters: Any) -> int:
+        """How many decisions the filters of `page` match (a read of every match: asked for
+        only where a count is wanted)."""
+        query = self._query(**filters)
         with self._connection() as connection:
-            total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = connection.execute(
-                query.order_by(d.c.decision_date, d.c.seq).offset(offset).limit(first)
-            ).all()
-            decision_rows = self._rows(connection, rows, known_at)
-        has_next = offset + len(rows) < total
-        end_cursor = cursor_of(offset + len(rows)) if rows else None
+            return connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+    def page(
+        self,
+        *,
+        first: int = 100,
+        after: Position | int = 0,
+        offset: int = 0,
+        count: bool = False,
+        **filters: Any,
+    ) -> DecisionPage:
+        """A page of the decisions matching `filters`, by decision date and recording order.
+
+        `after`: a position (the next page starts right after it, through the index of the
+        list: the cost of a page does not grow with its depth), or an offset (cursors of the
+        earlier kind). `count`: also count every match (`total`); otherwise `total` is None."""
+        d = delegated_decisions
+        base = query = self._query(**filters)
+        skip = offset
+        if isinstance(after, tuple):
+            day, seq, ident = after
+            # The day bounds the index range; the rest sorts out the ties of that day.
+            query = query.where(
+                d.c.decision_date >= day,
+                or_(
+                    d.c.decision_date > day,
+                    d.c.seq > seq,
+                    and_(d.c.seq == seq, d.c.decision_id > ident),
+                ),
+            )
+        else:
+            skip += after
+        ordered = query.order_by(d.c.decision_date, d.c.seq, d.c.decision_id)
+        if filters.get("known_at") is None:  # the findings as now known, in the same read
+            c = decision_checks
+            ordered = ordered.outerjoin_from(
+                d, c, and_(c.c.decision_id == d.c.decision_id, c.c.recorded_to.is_(None))
+            ).add_columns(c.c.findings.label("c_findings"))
+        if skip:
+            ordered = ordered.offset(skip)
+        with self._connection() as connection:
+            rows = connection.execute(ordered.limit(first + 1)).all()
+            has_next = len(rows) > first
+            rows = rows[:first]
+            decision_rows = self._rows(connection, rows, filters.get("known_at"))
+            total = (
+                connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+                if count
+                else None
+            )
+        end_cursor = cursor_of(decision_rows[-1].position) if decision_rows else None
         return DecisionPage(decision_rows, total, has_next, end_cursor)
 
     def _rows(
         self, connection: Connection, rows: Sequence[Any], known_at: datetime | None
     ) -> list[DecisionRow]:
         ids = [row.decision_id for row in rows]
-        c, r, m = decision_checks, decision_reports, decision_report_meetings
-        findings: dict[str, str] = {}
-        if known_at is None:
-            for chunk in chunks(ids):
-                query = select(c.c.decision_id, c.c.findings).where(
-                    c.c.decision_id.in_(chunk), c.c.recorded_to.is_(None)
-                )
-                findings.update((row[0], row[1]) for row in connection.execute(query))
+        r, m = decision_reports, decision_report_meetings  # (the findings came with the rows)
         reports: dict[str, tuple[str, date, str | None]] = {}
         for chunk in chunks(ids):
             query = (
@@ -747,7 +852,7 @@ class DecisionReader(Reader):
                 reports[decision_id] = (to, meeting, noted)
         out = []
         for row in rows:
-            text = row.c_findings if known_at is not None else findings.get(row.decision_id, "[]")
+            text = row.c_findings or "[]"
             report = reports.get(row.decision_id)
             out.append(
                 DecisionRow(
@@ -769,6 +874,7 @@ class DecisionReader(Reader):
                     noted_paragraph=report[2] if report else None,
                     recorded_at=row.recorded_at,
                     recorded_by=row.recorded_by,
+                    seq=row.seq,
                 )
             )
         return out

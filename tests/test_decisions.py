@@ -303,6 +303,140 @@ changes:
     assert (findings_of(org), findings_of(org, known_at=before), listing(org)) == incremental
 
 
+def test_a_rebuild_whose_decisions_fail_leaves_the_register_and_the_decisions_as_they_were(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decisions' read model is made in the transaction that swaps in the register's: a
+    failure while making it leaves both old (here marked by hand, to tell old from new)."""
+    from sqlalchemy import delete, inspect, update
+
+    from projections import decisions as dm
+    from projections import tables as t
+
+    record(
+        org,
+        decision("a", "N.2", "enhetschef", "2016-06-01"),
+        decision("b", "N.1", "forvaltningschef", "2016-06-01"),
+    )
+    report_decisions(org, "ntn", __import__("datetime").date(2016, 9, 1), ["b"], "test")
+    with org.engine.begin() as connection:
+        connection.execute(
+            update(t.unit_versions).where(t.unit_versions.c.unit_id == "ntn").values(name="Gammal")
+        )
+        connection.execute(delete(dm.delegated_decisions).where(dm.delegated_decisions.c.decision_id == "a"))
+
+    def names() -> tuple[set[str], set[str]]:
+        with org.engine.connect() as connection:
+            units = {
+                r[0]
+                for r in connection.execute(
+                    select(t.unit_versions.c.name).where(t.unit_versions.c.unit_id == "ntn")
+                )
+            }
+            ids = {r[0] for r in connection.execute(select(dm.delegated_decisions.c.decision_id))}
+        return units, ids
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("the disk filled up")
+
+    monkeypatch.setattr(dm, "write_report", fail)
+    with pytest.raises(RuntimeError):
+        org.rebuild()
+    assert names() == ({"Gammal"}, {"b"})
+    assert [n for n in inspect(org.engine).get_table_names() if "__" in n] == []
+
+    monkeypatch.undo()
+    org.rebuild()
+    assert names() == ({"Natur- och trafiknämnden"}, {"a", "b"})
+
+
+RETROACTIVE = """
+format: orgchange/v1
+changes:
+  - {id: n2-handlaggare, type: amend_delegation, effective: 2016-01-01, delegation: n2, to: handlaggare}
+"""
+
+
+def _concurrently(first, then, inside_first) -> None:  # noqa: ANN001
+    """`first` in a thread, held (sleeping) inside its transaction by `inside_first` once it has
+    written; `then` in this thread meanwhile. Both must end without error."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            first()
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            errors.append(error)
+            inside_first.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inside_first.wait(30)
+    then()
+    thread.join(60)
+    assert errors == []
+
+
+def test_a_decision_recorded_while_the_delegation_is_changed_is_checked_against_the_change(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change holds the writers' lock (its events saved, its re-check made, not yet
+    committed) when a decision under the delegation is recorded: the decision waits for the
+    lock and is checked against the delegationsordning as changed, not as it was before."""
+    import threading
+    import time
+
+    from orgchange.application import decisions as deciding
+
+    inside = threading.Event()
+    original = deciding.recheck_after
+
+    def held(connection, at):  # noqa: ANN001, ANN202
+        found = original(connection, at)
+        inside.set()
+        time.sleep(0.8)
+        return found
+
+    monkeypatch.setattr(deciding, "recheck_after", held)
+    _concurrently(
+        lambda: org.record_changes(parse_change_file(RETROACTIVE).changes, "test"),
+        lambda: record(org, decision("d", "N.2", "enhetschef", "2016-06-01")),
+        inside,
+    )
+    (finding,) = findings_of(org)["d"]
+    assert "Enhetschef VA innehade inte delegation N.2" in finding
+
+
+def test_a_change_of_the_delegation_made_while_a_decision_is_recorded_rechecks_that_decision(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other way round: the decisions hold the lock (written with their first check, not
+    yet committed) when the change is recorded; the change waits and then re-checks them."""
+    import threading
+    import time
+
+    from projections import decisions as dm
+
+    inside = threading.Event()
+    original = dm.write_decisions
+
+    def held(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        original(*args, **kwargs)
+        inside.set()
+        time.sleep(0.8)
+
+    monkeypatch.setattr(dm, "write_decisions", held)
+    _concurrently(
+        lambda: record(org, decision("d", "N.2", "enhetschef", "2016-06-01")),
+        lambda: org.record_changes(parse_change_file(RETROACTIVE).changes, "test"),
+        inside,
+    )
+    (finding,) = findings_of(org)["d"]
+    assert "Enhetschef VA innehade inte delegation N.2" in finding
+
+
 def test_reporting_decisions_to_a_meeting_and_noting_it(org: OrgChange) -> None:
     """Reported once, to the board they belong to; the § noted once."""
     from datetime import date
@@ -354,6 +488,39 @@ def test_a_personnummer_or_samordningsnummer_with_a_valid_check_digit_is_refused
     assert refused.value.code == "PERSONAL_DATA"
     assert "#1 (d1)" in str(refused.value) and "matter" in str(refused.value)
     assert number[-4:] not in str(refused.value)  # the refusal does not repeat the number
+    assert listing(org) == []
+
+
+def test_decisions_of_one_body_sharing_post_delegation_and_day_are_each_checked_on_their_own(
+    org: OrgChange,
+) -> None:
+    """The check is made once per delegation, post and day of a body; the amount and the
+    substitute's part still count per decision."""
+    day = "2016-06-01"
+    record(
+        org,
+        decision("a", "N.1", "forvaltningschef", day, amount=50_000),
+        decision("b", "N.1", "forvaltningschef", day, amount=250_000),
+        decision("c", "N.1", "forvaltningschef", day, amount=50_000),
+        decision("d", "N.1", "forvaltningschef", day, acting_as_substitute=True),
+        decision("e", "N.1", "bitradande", day, acting_as_substitute=True),
+    )
+    found = findings_of(org)
+    assert found["a"] == found["c"] == found["e"] == ()
+    assert len(found["b"]) == 1 and "250 000 kr" in found["b"][0]
+    assert len(found["d"]) == 1 and "var inte ersättare" in found["d"][0]
+
+
+def test_a_personnummer_deep_in_a_large_body_is_found_and_named(org: OrgChange) -> None:
+    items = [
+        decision(f"d{n}", "N.1", "forvaltningschef", "2016-06-01", reference=f"NTN 2016/{n}")
+        for n in range(1, 2001)
+    ]
+    items[1499] = {**items[1499], "reference": "Dnr 19811218-9876"}
+    with pytest.raises(DecisionsRefused) as refused:
+        record(org, *items)
+    assert refused.value.code == "PERSONAL_DATA"
+    assert "#1500 (d1500)" in str(refused.value) and "reference" in str(refused.value)
     assert listing(org) == []
 
 

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from orgchange.application import decisions
 from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable
 from orgchange.domain.messages import text
-from projections.decisions import DecisionReader, DecisionRow, cursor_of, offset_of
+from projections.decisions import DecisionReader, DecisionRow, cursor_of, position_of
 
 from .context import Info
 from .errors import bad_argument, database_unavailable
@@ -111,7 +111,11 @@ class DelegatedDecisionEdge:
 class DelegatedDecisionConnection:
     edges: list[DelegatedDecisionEdge]
     page_info: PageInfo
-    total_count: int
+    counter: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field  # counted only when asked for: a count reads every match
+    async def total_count(self) -> int:
+        return await run_in_threadpool(self.counter)
 
 
 QUERY_DESCRIPTION = (
@@ -141,34 +145,34 @@ async def delegated_decisions(
     start, end = _given(from_), _given(to)
     if start is not None and end is not None and start > end:
         raise bad_argument("to", str(text("BAD_USER_INPUT:before", to=end, start=start)))
-    offset = offset_of(_given(after))
-    if offset is None or offset >= 2**31:
+    after_given = _given(after)
+    place = position_of(after_given)
+    if place is None:
         raise bad_argument("after", str(text("BAD_USER_INPUT:cursor", cursor=str(after)[:60])))
     reader = DecisionReader(info.context.orgchange.engine)
+    filters: dict[str, Any] = {
+        "board": _str(board),
+        "decided_by": _str(decided_by),
+        "delegation": _str(delegation),
+        "start": start,
+        "end": end,
+        "unreported": _given(unreported),
+        "with_findings": _given(with_findings),
+        "known_at": _given(known_at),
+    }
 
     def page() -> Any:
-        return reader.page(
-            board=_str(board),
-            decided_by=_str(decided_by),
-            delegation=_str(delegation),
-            start=start,
-            end=end,
-            unreported=_given(unreported),
-            with_findings=_given(with_findings),
-            known_at=_given(known_at),
-            first=first,
-            offset=offset,
-        )
+        return reader.page(first=first, after=place, **filters)
 
     found = await run_in_threadpool(page)
     edges = [
-        DelegatedDecisionEdge(node=DelegatedDecision.from_row(row), cursor=cursor_of(offset + i + 1))
-        for i, row in enumerate(found.rows)
+        DelegatedDecisionEdge(node=DelegatedDecision.from_row(row), cursor=cursor_of(row.position))
+        for row in found.rows
     ]
     return DelegatedDecisionConnection(
         edges=edges,
         page_info=PageInfo(has_next_page=found.has_next, end_cursor=found.end_cursor),
-        total_count=found.total,
+        counter=lambda: reader.count(**filters),
     )
 
 

@@ -34,7 +34,7 @@ from orgchange.domain.decisions import (
 )
 from orgchange.domain.errors import OrgChangeError
 from orgchange.domain.messages import Text
-from orgchange.domain.personal_data import scan
+from orgchange.domain.personal_data import may_hold_identity_number, scan
 from projections import decisions as dm
 from projections import tables as t
 
@@ -80,6 +80,23 @@ def _label(index: int, item: Any) -> Text:
     )
 
 
+def _flat_texts(item: dict[Any, Any]) -> list[str] | None:
+    """The keys and texts of a decision given as a flat mapping (as a decision is), integers as
+    text (as `scan` reads them); None for anything nested, which takes the general path."""
+    texts: list[str] = []
+    for key, value in item.items():
+        if not isinstance(key, str):
+            return None
+        texts.append(key)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            texts.append(str(value))
+        elif value is not None and not isinstance(value, float | bool):
+            return None
+    return texts
+
+
 def parse_decision(item: Any, index: int, where: Text | None = None) -> DelegatedDecisionEntry:
     """One decision of a body or file, or `DecisionsRefused` naming it (and `where`, for a row)."""
     label = where or _label(index, item)
@@ -87,9 +104,10 @@ def parse_decision(item: Any, index: int, where: Text | None = None) -> Delegate
         raise DecisionsRefused(
             "DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:not-a-mapping", label=label)]
         )
-    if holds_nul(item):
+    flat = _flat_texts(item)
+    if holds_nul(item) if flat is None else any("\x00" in text for text in flat):
         raise DecisionsRefused("DECISIONS_MALFORMED", [messages.text("DECISIONS_MALFORMED:nul", label=label)])
-    found = list(scan(item))
+    found = list(scan(item)) if flat is None or may_hold_identity_number(flat) else []
     if found:
         raise DecisionsRefused(
             "PERSONAL_DATA",
@@ -245,11 +263,12 @@ def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> lis
     for row in rows:
         item: dict[str, Any] = {}
         bad = False
-        for name, _ in TABLE_FIELDS:
-            value = row.get(name)
+        values = [(name, row.get(name)) for name, _ in TABLE_FIELDS]
+        suspect = may_hold_identity_number(value for _, value in values if value is not None)
+        for name, value in values:
             if value is None:
                 continue
-            found = list(scan(value))
+            found = list(scan(value)) if suspect else []
             if found:
                 problems.append(
                     row.problem(name, messages.text("PERSONAL_DATA:cell", number=found[0].masked))
@@ -348,15 +367,21 @@ def record_decisions(
                 new = [e for e in unique if e.id not in known]
                 if new:
                     at = _instant()
+                    canonicals = [e.canonical() for e in new]
                     event = DecisionsRecorded(  # type: ignore[call-arg]
                         originator_id=uuid4(),
                         originator_version=1,
                         timestamp=at,
-                        decisions=[e.canonical() for e in new],
+                        decisions=canonicals,
                         recorded_by=recorded_by,
                     )
+                    # The event first: saving it takes the writers' lock that a change of the
+                    # register takes too (PostgreSQL: the events table's lock; SQLite: the
+                    # database's), held to the commit. So the check below sees every change
+                    # committed before it, and a change committed after it waits for these
+                    # decisions and re-checks them: no check made before a change survives it.
                     before, last = _save(app, event)
-                    dm.write_decisions(connection, new, recorded_by, at)
+                    dm.write_decisions(connection, new, recorded_by, at, canonicals)
                     _bump_stamp(connection, before, last)
             return DecisionsResult(ids, [e.id for e in new], [i for i in dict.fromkeys(ids) if i in known])
         except SAIntegrityError:  # another writer recorded one of the ids at the same moment

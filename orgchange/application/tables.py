@@ -352,6 +352,19 @@ def _rows(
     if header is None or not any(header):
         raise TableError([messages.text("TABLE_HEADER:none", source=source, line=mapping.header_row)])
     positions = _columns(header, source, mapping, wanted)
+    # Per field, once: a constant, or its column's position, header and translation.
+    plan: list[tuple[str, Cell | None, int | None, str, Mapping[str, str] | None]] = []
+    for wanted_field in wanted:
+        name = wanted_field.name
+        if name in mapping.constants:
+            plan.append((name, Cell(mapping.constants[name], None), None, "", None))
+            continue
+        position = positions.get(name)
+        if position is None:
+            plan.append((name, Cell(None, None), None, "", None))
+            continue
+        plan.append((name, None, position, header[position] or "", mapping.values.get(name)))
+    required = [f.name for f in wanted if f.required]
     rows: list[TableRow] = []
     problems: list[str | Text] = []
     for line, cells in raw:
@@ -360,25 +373,20 @@ def _rows(
         if len(rows) >= MAX_ROWS:
             raise TableError([messages.text("TABLE_TOO_LARGE:rows", source=source, limit=f"{MAX_ROWS:,}")])
         row_cells: dict[str, Cell] = {}
-        for wanted_field in wanted:
-            name = wanted_field.name
-            if name in mapping.constants:
-                row_cells[name] = Cell(mapping.constants[name], None)
+        width = len(cells)
+        for name, constant, position, column, translation in plan:
+            if constant is not None:
+                row_cells[name] = constant
                 continue
-            position = positions.get(name)
-            if position is None:
-                row_cells[name] = Cell(None, None)
-                continue
-            value = cells[position] if position < len(cells) else None
-            column = header[position] or ""
-            translation = mapping.values.get(name)
+            assert position is not None
+            value = cells[position] if position < width else None
             if value is not None and translation is not None:
                 value = translation.get(_folded(value), value)
             row_cells[name] = Cell(value, column)
         row = TableRow(source, line, row_cells)
-        for wanted_field in wanted:
-            if wanted_field.required and row.get(wanted_field.name) is None:
-                problems.append(row.problem(wanted_field.name, messages.text("TABLE_VALUE:empty")))
+        for name in required:
+            if row_cells[name].value is None:
+                problems.append(row.problem(name, messages.text("TABLE_VALUE:empty")))
         if len(problems) > MAX_PROBLEMS:
             break
         rows.append(row)
@@ -426,6 +434,19 @@ def _columns(
 
 def _cell(value: Any, source: str, line: int) -> str | None:
     """A cell as text: numbers without a needless '.0', dates as YYYY-MM-DD, blanks as None."""
+    if type(value) is str:  # a CSV's every cell: the common case first
+        text = value.strip()
+        if not text:
+            return None
+        if len(text) > MAX_CELL_CHARACTERS:
+            raise TableError(
+                [
+                    messages.text(
+                        "TABLE_TOO_LARGE:cell", source=source, line=line, limit=f"{MAX_CELL_CHARACTERS:,}"
+                    )
+                ]
+            )
+        return text if text.isascii() else unicodedata.normalize("NFC", text)
     if value is None or isinstance(value, str) and not value.strip():
         return None
     if isinstance(value, bool):

@@ -112,6 +112,10 @@ REQUEST_CODES: dict[str, Template] = {
     "DIAGRAM_FAILED": T("Graphviz gav upp", "Graphviz gave up"),
     "DIAGRAM_BUSY": T("alla turer att rita är upptagna", "every turn to draw is taken"),
     "PDF_BUSY": T("alla turer att skriva ut PDF är upptagna", "every turn to print a PDF is taken"),
+    "PDF_UNAVAILABLE": T(
+        "det finns ingen webbläsare som kan skriva ut PDF här", "no browser here can print a PDF"
+    ),
+    "GRAPHVIZ_MISSING": T("Graphviz är inte installerat här", "Graphviz is not installed here"),
     "REVIEW_BUSY": T(
         "alla turer att bygga granskningsunderlag är upptagna", "every turn to build a review pack is taken"
     ),
@@ -1123,6 +1127,31 @@ MESSAGES: dict[str, Template] = {
     "DIAGRAM_BUSY": T(
         "servern ritar så många diagram som den får på en gång; försök igen om {seconds} sekunder",
         "the server is drawing as many diagrams as it may at once; try again in {seconds} seconds",
+    ),
+    "PDF_UNAVAILABLE": T(
+        "PDF kräver en huvudlös Chromium (Debian: apt-get install chromium); HTML fungerar utan den",
+        "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it",
+    ),
+    "PDF_UNAVAILABLE:not-started": T(
+        "PDF kräver en huvudlös Chromium, men webbläsaren i {executable} startade inte; HTML fungerar utan den",
+        "PDF needs a headless Chromium, but the browser at {executable} did not start; the HTML works without it",
+    ),
+    "PDF_UNAVAILABLE:playwright": T(
+        "PDF kräver Python-paketet 'playwright' (ett beroende)",
+        "PDF needs the Python package 'playwright' (a dependency)",
+    ),
+    "PDF_UNAVAILABLE:timed-out": T(
+        "webbläsaren skrev inte ut PDF:en inom {seconds} sekunder",
+        "the browser did not finish printing the PDF within {seconds} seconds",
+    ),
+    "PDF_UNAVAILABLE:failed": T(
+        "webbläsaren kunde inte skriva ut PDF:en", "the browser could not print the PDF"
+    ),
+    "GRAPHVIZ_MISSING": T(
+        "{format} kräver Graphviz program 'dot', som inte är installerat här "
+        "(Debian: apt-get install graphviz); formatet DOT fungerar utan det",
+        "{format} needs Graphviz's 'dot' program, which is not installed here "
+        "(Debian: apt-get install graphviz); the DOT format works without it",
     ),
     "PDF_BUSY": T(
         "servern skriver ut så många PDF:er som den får på en gång; försök igen om {seconds} sekunder",

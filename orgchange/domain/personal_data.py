@@ -12,7 +12,7 @@ diarienummer or an amount rarely passes all three tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,6 +57,13 @@ def find_identity_number(value: str) -> str | None:
         if _real_day(yymmdd, century) and luhn_valid(yymmdd + tail):
             return match.group(0)
     return None
+
+
+def may_hold_identity_number(texts: Iterable[str]) -> bool:
+    """Whether any of `texts` holds something shaped like a personal identity number (before
+    its date and check digit are looked at): one search over them all, so that the many
+    values holding none cost one regular-expression pass, and only the rest are scanned."""
+    return _CANDIDATE.search("\n".join(texts)) is not None
 
 
 @dataclass(frozen=True)

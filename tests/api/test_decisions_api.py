@@ -160,6 +160,95 @@ def test_record_decisions_mutation_takes_the_same_file_as_post_decisions(api: Ap
     assert error["extensions"]["code"] == "FORBIDDEN"
 
 
+def _same_day_decisions(count: int) -> str:
+    """`count` decisions on two days, most of them on the same day (ties in the order)."""
+    items = [
+        {"id": f"T-{n:03}", "delegation": "N.1", "decided_by": "trafikchef", "matter": "Yttrande"}
+        | {"date": "2016-05-02" if n % 3 else "2016-05-01"}
+        for n in range(count)
+    ]
+    return json.dumps({"format": "orgchange-decisions/v1", "decisions": items})
+
+
+def test_a_page_starts_right_after_the_last_decision_of_the_one_before_even_among_ties(
+    api: Api, tokens: Tokens
+) -> None:
+    """Keyset paging: pages of 7 over 40 decisions on two days give each once, in order, and a
+    decision recorded meanwhile before the cursor does not shift the next page."""
+    assert post(api, _same_day_decisions(40), tokens.registrar, "application/json").status_code == 200
+    whole = [e["node"]["id"] for e in api.data(LIST, {"first": 100})["delegatedDecisions"]["edges"]]
+    first = api.data(LIST, {"first": 7})["delegatedDecisions"]
+    late = {
+        "format": "orgchange-decisions/v1",
+        "decisions": [
+            {
+                "id": "A-late",
+                "delegation": "N.1",
+                "decided_by": "trafikchef",
+                "date": "2016-04-01",
+                "matter": "x",
+            }
+        ],
+    }
+    assert post(api, json.dumps(late), tokens.registrar, "application/json").status_code == 200
+    seen = [e["node"]["id"] for e in first["edges"]]
+    after = first["pageInfo"]["endCursor"]
+    while after is not None:
+        page = api.data(LIST, {"first": 7, "after": after})["delegatedDecisions"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        assert page["edges"][-1]["cursor"] == page["pageInfo"]["endCursor"]
+        after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
+    assert seen == whole and len(whole) == 40
+
+
+def test_a_cursor_of_the_earlier_kind_an_offset_still_pages(api: Api, tokens: Tokens) -> None:
+    """Cursors given out before keyset paging named an offset; they still start there."""
+    import base64
+
+    post(api, _same_day_decisions(12), tokens.registrar, "application/json")
+    whole = [e["node"]["id"] for e in api.data(LIST, {"first": 100})["delegatedDecisions"]["edges"]]
+    old = base64.urlsafe_b64encode(b"decision:5").decode()
+    page = api.data(LIST, {"first": 4, "after": old})["delegatedDecisions"]
+    assert [e["node"]["id"] for e in page["edges"]] == whole[5:9]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = api.data(LIST, {"first": 100, "after": page["pageInfo"]["endCursor"]})["delegatedDecisions"]
+    assert [e["node"]["id"] for e in rest["edges"]] == whole[9:]
+
+
+def test_the_list_counts_its_decisions_only_when_total_count_is_asked(api: Api, tokens: Tokens) -> None:
+    from sqlalchemy import event
+
+    post(api, SAMPLE.read_bytes(), tokens.registrar)
+    counts: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if "count(" in statement.lower() and "delegated_decisions" in statement:
+            counts.append(statement)
+
+    event.listen(api.orgchange.engine, "before_cursor_execute", seen)
+    try:
+        api.data('{ delegatedDecisions(board: "ntn", first: 5) { edges { node { id } } } }')
+        assert counts == []
+        total = api.data('{ delegatedDecisions(board: "ntn", first: 1) { totalCount } }')
+        assert len(counts) == 1
+    finally:
+        event.remove(api.orgchange.engine, "before_cursor_execute", seen)
+    assert total["delegatedDecisions"]["totalCount"] >= 2
+
+
+def test_a_cursor_naming_an_impossible_day_or_order_is_a_clear_error(api: Api) -> None:
+    import base64
+
+    for raw in (
+        b"decision@2016-02-30@1@x",
+        b"decision@2016-02-01@-1@x",
+        b"decision@2016-02-01@1@",
+        b"decision:-3",
+    ):
+        (error,) = api.errors(LIST, {"after": base64.urlsafe_b64encode(raw).decode()})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", raw
+
+
 def test_a_bad_cursor_is_a_clear_error(api: Api) -> None:
     """A cursor this service did not give out is named, not a server error."""
     (error,) = api.errors(LIST, {"after": "not-a-cursor"})
