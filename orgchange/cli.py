@@ -150,6 +150,24 @@ LINES: dict[str, messages.Template] = {
     "audit:cancelled-by": T(" (makulerad genom {change})", " (cancelled by {change})"),
     "audit:unknown": T("(inte registrerat)", "(not recorded)"),
     "aborted": T("Avbrutet!", "Aborted!"),
+    # baseline import and baseline delegations (docs/baseline.md)
+    "baseline:dry-run": T(
+        "{source}: {count} ändring(ar) giltiga; ingenting registrerades (provkörning).",
+        "{source}: {count} change(s) valid; nothing was recorded (dry run).",
+    ),
+    "baseline:not-recorded": T("inte registrerad: {problem}", "not recorded: {problem}"),
+    "baseline:unmatched": T("ingen motsvarighet: {problem}", "unmatched: {problem}"),
+    "baseline:refused": T(
+        "{source}: {count} delegation(er) giltiga, {unmatched} delegat(er) utan motsvarighet: registreringen "
+        "skulle avvisas (rätta dem, eller använd --partial); ingenting registrerades (provkörning).",
+        "{source}: {count} delegation(s) valid, {unmatched} delegate(s) unmatched: recording would be "
+        "refused (resolve them, or use --partial); nothing was recorded (dry run).",
+    ),
+    "baseline:delegations": T(
+        "{source}: {count} delegation(er) giltiga{left_out}; ingenting registrerades (provkörning).",
+        "{source}: {count} delegation(s) valid{left_out}; nothing was recorded (dry run).",
+    ),
+    "baseline:left-out": T(", {count} rad(er) skulle utelämnas", ", {count} row(s) would be left out"),
 }
 del T
 
@@ -820,7 +838,7 @@ def baseline_import(obj: Context, file: str, as_of: date, mapping, dry_run: bool
             _write(dump_change_file(made.entries, None).encode("utf-8"), output)
         if dry_run:
             click.echo(for_terminal(chart_text(tables_in.chart_with(obj.app, made))), nl=False)
-            _echo(f"{file}: {len(made.changes)} change(s) valid; nothing was recorded (dry run).")
+            _echo(_line("baseline:dry-run", source=file, count=len(made.changes)))
             return
         _record_baseline(obj, made, file)
 
@@ -863,7 +881,7 @@ def baseline_delegations(
             _dry_run_delegations(obj, made, board, file, partial)
             return
         for problem in made.unmatched:
-            _echo(f"not recorded: {problem}", err=True)
+            _echo(_line("baseline:not-recorded", problem=problem), err=True)
         _record_baseline(obj, made, file)
 
 
@@ -875,16 +893,14 @@ def _dry_run_delegations(obj: Context, made, board: str, source: str, partial: b
     document = tables_in.delegations_with(obj.app, made, board)
     click.echo(for_terminal(document.as_text()), nl=False)
     for problem in made.unmatched:
-        _echo(f"unmatched: {problem}")
-    valid = f"{source}: {len(made.changes)} delegation(s) valid"
+        _echo(_line("baseline:unmatched", problem=problem))
     if made.unmatched and not partial:
         _echo(
-            f"{valid}, {len(made.unmatched)} delegate(s) unmatched: recording would be refused "
-            "(resolve them, or use --partial); nothing was recorded (dry run)."
+            _line("baseline:refused", source=source, count=len(made.changes), unmatched=len(made.unmatched))
         )
         sys.exit(1)
-    left_out = f", {len(made.unmatched)} row(s) would be left out" if made.unmatched else ""
-    _echo(f"{valid}{left_out}; nothing was recorded (dry run).")
+    left_out = _line("baseline:left-out", count=len(made.unmatched)) if made.unmatched else ""
+    _echo(_line("baseline:delegations", source=source, count=len(made.changes), left_out=left_out))
 
 
 def _record_baseline(obj: Context, made, source: str) -> None:
@@ -892,10 +908,7 @@ def _record_baseline(obj: Context, made, source: str) -> None:
 
     settings = get_settings()
     result = record(lambda changes: obj.app.record_changes(changes, settings.recorded_by()), made)
-    click.echo(
-        f"{source}: {len(result.recorded)} change(s) recorded, "
-        f"{len(result.skipped)} already recorded and skipped"
-    )
+    _echo(_line("recorded", source=source, recorded=len(result.recorded), skipped=len(result.skipped)))
 
 
 def _remember(obj: Context, output: str | None, kind: str, description: str, start: date, end=None) -> None:

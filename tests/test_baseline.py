@@ -91,12 +91,12 @@ def _change_file(changes: list[dict]) -> str:
     return yaml.safe_dump({"format": "orgchange/v1", "changes": dated}, allow_unicode=True)
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
+def _cli(database_url: str, *args: str, language: str = "en") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "ORGCHANGE_DATABASE_URL": database_url,
         "ORGCHANGE_USER": "registrator",
-        "ORGCHANGE_LANGUAGE": "en",
+        "ORGCHANGE_LANGUAGE": language,
     }
     return subprocess.run(
         [sys.executable, "-m", "orgchange", *args], capture_output=True, text=True, env=env, timeout=120
@@ -518,3 +518,23 @@ def test_the_delegations_dry_run_refuses_what_the_register_would_refuse(tmp_path
     assert f"{other} line 2" in dry.stderr, dry.stderr
     assert "recorded before with different content" in dry.stderr
     assert "Nothing was recorded." in dry.stderr
+
+
+def test_the_delegations_dry_run_speaks_swedish_by_default(tmp_path: Path) -> None:
+    table = _write_csv(tmp_path / "do.csv", DELEGATIONS)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with opened(url) as app:
+        _with_organisation(app)
+    args = ["--board", "110", "--as-of", "2027-01-01", "--mapping", str(DELEGATION_MAPPING), "--dry-run"]
+
+    dry = _cli(url, "baseline", "delegations", str(table), *args, language="sv")
+
+    assert dry.returncode == 1, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert (
+        f"ingen motsvarighet: {table} rad 4, kolumn 'Delegat': ingen befattning heter 'Personalchef'" in lines
+    )
+    assert lines[-1] == (
+        f"{table}: 2 delegation(er) giltiga, 1 delegat(er) utan motsvarighet: registreringen skulle avvisas "
+        "(rätta dem, eller använd --partial); ingenting registrerades (provkörning)."
+    )
