@@ -234,6 +234,7 @@ TABLE_FIELDS = (
 )
 YES = {"ja", "j", "yes", "y", "true", "1", "x", "sant"}
 NO = {"nej", "n", "no", "false", "0", "falskt"}
+YES_OR_NO = YES | NO
 
 
 def _amount(text: str) -> float:
@@ -285,7 +286,7 @@ def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> lis
                     bad = True
             elif name == "acting_as_substitute":
                 folded = value.strip().casefold()
-                if folded in YES | NO:
+                if folded in YES_OR_NO:
                     item[name] = folded in YES
                 else:
                     problems.append(
