@@ -39,6 +39,7 @@ from .limits import BodySizeLimit
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
+from .routes import baseline as baseline_routes
 from .routes import changes, diagrams, documents, health, opendata, reports, session, web
 from .routes import decisions as decision_routes
 from .routes import drafts as draft_routes
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_exception_handler(StarletteHTTPException, catalogued_http_error)
     app.include_router(changes.router)
     app.include_router(decision_routes.router)
+    app.include_router(baseline_routes.router, dependencies=[Depends(no_nul_in_parameters)])
     app.include_router(health.router)
     app.include_router(metrics_route.router)
     app.include_router(session.router)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import HTTPException, Request, Response, status
+from fastapi import Request, Response, status
 from fastapi.responses import JSONResponse
 
+from orgchange.application.documents.diagrams import GraphvizMissing
 from orgchange.application.documents.graphviz import DiagramBusy, DiagramNotDrawn, DiagramTooLarge
 from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 
@@ -28,6 +29,14 @@ def busy(error: PrinterBusy | DiagramBusy) -> JSONResponse:
         {"detail": str(error), "code": error.code},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+def unavailable(error: PdfUnavailable | GraphvizMissing) -> JSONResponse:
+    """503: this server has no browser to print with (`PDF_UNAVAILABLE`) or no Graphviz to draw
+    with (`GRAPHVIZ_MISSING`); the HTML and DOT forms still work."""
+    return JSONResponse(
+        {"detail": str(error), "code": error.code}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
     )
 
 
@@ -52,7 +61,7 @@ async def printed(request: Request, page: str, name: str) -> Response:
     except PrinterBusy as error:
         return busy(error)
     except PdfUnavailable as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
+        return unavailable(error)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -10,7 +10,8 @@ time; the time to open every level of the chart; the time for the chart to follo
 slider one day on (a new organisation and its diff, marked). Then the latency of GraphQL
 `search` over HTTP, for prefixes of real names, on this register and (with
 `--search-units`) on a larger one. Prints a table and writes the figures to
-benchmarks/results/chart-YYYY-MM-DD.json. tests/test_web_chart.py runs the same steps
+benchmarks/results/chart-YYYY-MM-DD.json, with each opening's time and the load average
+(/proc/loadavg) before it. tests/test_web_chart.py runs the same steps
 against a loose bound; the figures belong here.
 """
 
@@ -149,6 +150,14 @@ def search_latencies(base: str, changes: list[dict[str, Any]], n: int = 40) -> l
     return times
 
 
+def load_average() -> list[float]:
+    """The machine's load average over 1, 5 and 15 minutes (/proc/loadavg): the machine is shared."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
@@ -174,13 +183,15 @@ def main(argv: list[str] | None = None) -> None:
             "system": platform.platform(),
         },
         "units": options.units,
+        "load_average_at_start": load_average(),
     }
     with tempfile.TemporaryDirectory() as folder:
         register = make_register(options.units, Path(folder))
         with served(register.url) as base:
-            openings, levels, moves = [], [], []
+            openings, levels, moves, loads = [], [], [], []
             for _ in range(options.runs):
                 with browser_page() as page:
+                    loads.append(load_average())
                     openings.append(open_chart(page, base, register.day))
                     result["nodes_drawn_at_first"] = int(page.get_attribute("#chart svg", "data-nodes") or 0)
                     moves.append(move_one_day(page))
@@ -189,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
             result["chart_opens_seconds"] = {
                 "median": round(statistics.median(openings), 3),
                 "max": round(max(openings), 3),
+                "runs": [round(t, 3) for t in openings],
+                "load_average_before_each": loads,
             }
             result["slider_one_day_seconds"] = {
                 "median": round(statistics.median(moves), 3),
@@ -216,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
                     "p95": _p(times, 0.95),
                     "n": len(times),
                 }
+    result["load_average_at_end"] = load_average()
     print(json.dumps(result, indent=1))
     output = options.output or RESULTS / f"chart-{date.today().isoformat()}.json"
     output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

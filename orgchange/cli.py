@@ -69,6 +69,106 @@ DAY = Day()
 INSTANT = Instant()
 
 
+# What the command line says when all went well, in the language of ORGCHANGE_LANGUAGE
+# (the refusals are in the register's catalogue, orgchange/domain/messages.py, and start
+# with `error:` in both languages, docs/cli.md#language).
+T = messages.Template
+LINES: dict[str, messages.Template] = {
+    "recorded": T(
+        "{source}: {recorded} ändring(ar) registrerade, {skipped} redan registrerade och överhoppade",
+        "{source}: {recorded} change(s) recorded, {skipped} already recorded and skipped",
+    ),
+    "renamed": T(
+        "{source}: organisationen heter nu '{name}' ({was})",
+        "{source}: the organisation's name is now '{name}' ({was})",
+    ),
+    "renamed:was": T("den hette '{name}'", "it was '{name}'"),
+    "renamed:none": T("den hade inget namn", "it had none"),
+    "dry-run": T(
+        "{source}: giltig; ingenting registrerades (provkörning).",
+        "{source}: valid; nothing was recorded (dry run).",
+    ),
+    "gap-opened": T(
+        "  skulle lämnas utan delegat: {delegation} från {since}: {reason}",
+        "  would leave without delegate: {delegation} from {since}: {reason}",
+    ),
+    "gap-closed": T(
+        "  skulle få en delegat igen: {delegation}", "  would give a delegate again: {delegation}"
+    ),
+    "no-gaps": T("  ingen delegation lämnas utan delegat", "  no delegation is left without a delegate"),
+    "finding": T(
+        "  iakttagelse {code} {subject}{since}: {reason}", "  finding {code} {subject}{since}: {reason}"
+    ),
+    "finding:since": T(" från {day}", " from {day}"),
+    "register-runs": T(
+        "Registret sträcker sig från {first} till {last}. Prova: orgchange chart --as-of 2017-03-01",
+        "The register runs from {first} to {last}. Try: orgchange chart --as-of 2017-03-01",
+    ),
+    "output:changed-by": T("INAKTUELL (ändrad av {changes})", "STALE (changed by {changes})"),
+    "output:current": T("aktuell", "current"),
+    "output": T(
+        "#{id} {kind}: {description} [{start}..{end}] gjord {made} av {by} → {location}: {state}",
+        "#{id} {kind}: {description} [{start}..{end}] made {made} by {by} → {location}: {state}",
+    ),
+    "diff": T("Ändringar mellan {start} och {end}:", "Changes between {start} and {end}:"),
+    "diff:renamed": T("  ~ {key}: bytte namn {old} → {new}", "  ~ {key}: renamed {old} → {new}"),
+    "diff:moved": T("  > {key}: flyttad från {old} till {new}", "  > {key}: moved from {old} to {new}"),
+    "diff:reclassified": T(
+        "  * {key}: ändrad från {old} till {new}", "  * {key}: reclassified from {old} to {new}"
+    ),
+    "diff:post-established": T("  + befattning {key}", "  + post {key}"),
+    "diff:post-abolished": T("  - befattning {key}", "  - post {key}"),
+    "diff:post-moved": T(
+        "  > befattning {key}: flyttad från {old} till {new}", "  > post {key}: moved from {old} to {new}"
+    ),
+    "diff:none": T("  (inga ändringar)", "  (no changes)"),
+    "rebuilt": T(
+        "Läsmodellerna byggdes om från {count} händelse(r).", "Read models rebuilt from {count} event(s)."
+    ),
+    "backup": T(
+        "Skrev {file}: en säkerhetskopia ({kind}) till och med händelse {event}.",
+        "Wrote {file}: a {kind} backup up to event {event}.",
+    ),
+    "restored": T(
+        "Återställde {file}: registret till och med händelse {event}.",
+        "Restored {file}: the register up to event {event}.",
+    ),
+    "migrated:nothing": T(
+        "Databasen är redan av den här versionen; inget behövde göras.",
+        "The database is of this version already; nothing needed doing.",
+    ),
+    "token:none": T("'{name}' har ingen giltig token", "'{name}' has no active token"),
+    "token:revoked": T("Token för '{name}' är återkallad.", "The token of '{name}' is revoked."),
+    "token:listed": T(
+        "{name}\t{role}\tskapad {created}\t{state}", "{name}\t{role}\tcreated {created}\t{state}"
+    ),
+    "token:active": T("giltig", "active"),
+    "token:was-revoked": T("återkallad {when}", "revoked {when}"),
+    "audit:cancelled": T("makulerade {change}", "cancelled {change}"),
+    "audit:named": T("namngav organisationen", "named the organisation"),
+    "audit:recorded": T("registrerade {change}", "recorded {change}"),
+    "audit:cancelled-by": T(" (makulerad genom {change})", " (cancelled by {change})"),
+    "audit:unknown": T("(inte registrerat)", "(not recorded)"),
+    "aborted": T("Avbrutet!", "Aborted!"),
+}
+del T
+
+
+def _line(key: str, /, **params: Any) -> str:
+    """One of the command line's own `LINES` in the language of the command line."""
+    language = messages.current_language()
+    return (
+        LINES[key]
+        .in_language(language)
+        .format_map(
+            {
+                name: messages.render(value, language) if isinstance(value, messages.Text) else value
+                for name, value in params.items()
+            }
+        )
+    )
+
+
 def _echo(message: str, err: bool = False) -> None:
     """A line for people: text from the register in it cannot drive the terminal."""
     click.echo(for_terminal(message), err=err)
@@ -178,14 +278,11 @@ def _record_file(obj: Context, change_file, source: str) -> None:
         change_file.organisation,
         progress=_progress_bar(f"Recording {Path(source).name}"),
     )
-    click.echo(
-        f"{source}: {len(result.recorded)} change(s) recorded, "
-        f"{len(result.skipped)} already recorded and skipped"
-    )
+    _echo(_line("recorded", source=source, recorded=len(result.recorded), skipped=len(result.skipped)))
     if result.renamed is not None:
         before = result.renamed.before
-        was = f"it was '{before}'" if before is not None else "it had none"
-        click.echo(f"{source}: the organisation's name is now '{result.renamed.after}' ({was})")
+        was = _line("renamed:was", name=before) if before is not None else _line("renamed:none")
+        _echo(_line("renamed", source=source, name=result.renamed.after, was=was))
 
 
 @cli.command("import", help="Record the changes of one or more change files (each atomically).")
@@ -207,16 +304,18 @@ def import_(obj: Context, files: tuple[str, ...], dry_run: bool) -> None:
 
 
 def _show_impact(source: str, impact) -> None:
-    _echo(f"{source}: valid; nothing was recorded (dry run).")
+    _echo(_line("dry-run", source=source))
     for gap in impact.opened:
-        _echo(f"  would leave without delegate: {gap.delegation_id} from {gap.since}: {gap.reason}")
+        _echo(_line("gap-opened", delegation=gap.delegation_id, since=gap.since, reason=gap.reason))
     for gap in impact.closed:
-        _echo(f"  would give a delegate again: {gap.delegation_id}")
+        _echo(_line("gap-closed", delegation=gap.delegation_id))
     if not (impact.opened or impact.closed):
-        click.echo("  no delegation is left without a delegate")
+        _echo(_line("no-gaps"))
     for finding in impact.findings:  # reported, never refused
-        since = f" from {finding.since}" if finding.since else ""
-        _echo(f"  finding {finding.code} {finding.subject}{since}: {finding.reason}")
+        since = _line("finding:since", day=finding.since) if finding.since else ""
+        _echo(
+            _line("finding", code=finding.code, subject=finding.subject, since=since, reason=finding.reason)
+        )
 
 
 @cli.command(help="Record the bundled sample register (Nacka 2012–2018).")
@@ -227,7 +326,7 @@ def demo(obj: Context) -> None:
         _record_file(obj, parse_change_file(text, SAMPLE), SAMPLE)
         _record_sample_decisions(obj)
         first, last = obj.app.read_model.first_and_last_effective()
-        click.echo(f"The register runs from {first} to {last}. Try: orgchange chart --as-of 2017-03-01")
+        _echo(_line("register-runs", first=first, last=last))
 
 
 def _record_sample_decisions(obj: Context) -> None:
@@ -371,11 +470,24 @@ def outputs(obj: Context, stale: bool) -> None:
         for out in all_outputs(obj.app.engine):
             if stale and out.id not in changed:
                 continue
-            state = f"STALE (changed by {', '.join(changed[out.id])})" if out.id in changed else "current"
+            state = (
+                _line("output:changed-by", changes=", ".join(changed[out.id]))
+                if out.id in changed
+                else _line("output:current")
+            )
             _echo(
-                f"#{out.id} {out.kind}: {out.description} [{out.covers_from}..{out.covers_to}] "
-                f"made {out.generated_at:%Y-%m-%d %H:%M} by {out.generated_by} "
-                f"→ {out.location or '-'}: {state}"
+                _line(
+                    "output",
+                    id=out.id,
+                    kind=out.kind,
+                    description=out.description,
+                    start=out.covers_from,
+                    end=out.covers_to,
+                    made=f"{out.generated_at:%Y-%m-%d %H:%M}",
+                    by=out.generated_by,
+                    location=out.location or "-",
+                    state=state,
+                )
             )
 
 
@@ -413,25 +525,25 @@ def diff(obj: Context, start: date, end: date, known_at, fmt: str) -> None:
                 )
             )
             return
-        click.echo(f"Changes between {start} and {end}:")
+        _echo(_line("diff", start=start, end=end))
         for key in result.added:
-            click.echo(f"  + {key}")
+            _echo(f"  + {key}")
         for key in result.removed:
-            click.echo(f"  - {key}")
+            _echo(f"  - {key}")
         for key, old, new in result.renamed:
-            _echo(f"  ~ {key}: renamed {old!r} → {new!r}")
+            _echo(_line("diff:renamed", key=key, old=repr(old), new=repr(new)))
         for key, old, new in result.moved:
-            click.echo(f"  > {key}: moved from {old} to {new}")
+            _echo(_line("diff:moved", key=key, old=old, new=new))
         for key, old, new in result.reclassified:
-            click.echo(f"  * {key}: reclassified from {old} to {new}")
+            _echo(_line("diff:reclassified", key=key, old=old, new=new))
         for key in result.positions.established:
-            click.echo(f"  + post {key}")
+            _echo(_line("diff:post-established", key=key))
         for key in result.positions.abolished:
-            click.echo(f"  - post {key}")
+            _echo(_line("diff:post-abolished", key=key))
         for key, old, new in result.positions.moved:
-            click.echo(f"  > post {key}: moved from {old} to {new}")
+            _echo(_line("diff:post-moved", key=key, old=old, new=new))
         if not result:
-            click.echo("  (no changes)")
+            _echo(_line("diff:none"))
 
 
 OPEN_DATA_FORMATS: tuple[ExportFormat, ...] = ("jsonld", "turtle", "popolo")
@@ -495,7 +607,7 @@ def _export_open_data(obj: Context, output, fmt: ExportFormat, as_of, known_at, 
 def rebuild(obj: Context) -> None:
     with _user_errors():
         count = obj.app.rebuild(progress=_progress_bar("Rebuilding read models"))
-        click.echo(f"Read models rebuilt from {count} event(s).")
+        _echo(_line("rebuilt", count=count))
 
 
 @cli.command(help="Write a consistent copy of the running register to FILE (docs/operations.md).")
@@ -506,7 +618,7 @@ def backup(obj: Context, file: Path) -> None:
 
     with _user_errors(), _backup_errors():
         info = take_backup(obj.database_url, file)
-        click.echo(f"Wrote {file}: a {info.kind} backup up to event {info.last_event_id}.")
+        _echo(_line("backup", file=file, kind=info.kind, event=info.last_event_id))
 
 
 @cli.command(help="Restore the backup FILE into an empty database.")
@@ -517,7 +629,7 @@ def restore(obj: Context, file: Path) -> None:
 
     with _user_errors(), _backup_errors():
         info = restore_backup(obj.database_url, file)
-        click.echo(f"Restored {file}: the register up to event {info.last_event_id}.")
+        _echo(_line("restored", file=file, event=info.last_event_id))
 
 
 @contextmanager
@@ -578,9 +690,9 @@ def migrate(obj: Context) -> None:
 
 def _report_migration(done: list[str], err: bool) -> None:
     if not done:
-        click.echo("Databasen är redan av den här versionen; inget behövde göras.", err=err)
-    for step in done:
-        click.echo(f"Klart: {step}.", err=err)
+        _echo(_line("migrated:nothing"), err=err)
+    for step in done:  # the steps are named in Swedish (OrgChange.migrate)
+        _echo(f"Klart: {step}.", err=err)
 
 
 @cli.group(help="API tokens for writing (and for reading when reads are not public).")
@@ -607,8 +719,8 @@ def token_revoke(obj: Context, name: str) -> None:
 
     with _user_errors():
         if not revoke_token(obj.app, name):
-            _fail(f"'{name}' has no active token", 1)
-        click.echo(f"The token of '{name}' is revoked.")
+            _fail(_line("token:none", name=name), 1)
+        _echo(_line("token:revoked", name=name))
 
 
 @token.command("list", help="Every token, without secrets.")
@@ -618,8 +730,13 @@ def token_list(obj: Context) -> None:
 
     with _user_errors():
         for info in list_tokens(obj.app):
-            state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-            click.echo(f"{info.name}\t{info.role.value}\tcreated {info.created_at:%Y-%m-%d %H:%M}\t{state}")
+            state = (
+                _line("token:was-revoked", when=f"{info.revoked_at:%Y-%m-%d %H:%M}")
+                if info.revoked_at
+                else _line("token:active")
+            )
+            created = f"{info.created_at:%Y-%m-%d %H:%M}"
+            _echo(_line("token:listed", name=info.name, role=info.role.value, created=created, state=state))
 
 
 @cli.command(
@@ -663,13 +780,13 @@ def audit(obj: Context, recorded_by: str | None, start, end, fmt: str) -> None:
             return
         for entry in entries:
             if entry.cancels:
-                action = f"cancelled {entry.cancels}"
+                action = _line("audit:cancelled", change=entry.cancels)
             elif entry.id is None:
-                action = "named the organisation"
+                action = _line("audit:named")
             else:
-                action = f"recorded {entry.id}"
-            note = f" (cancelled by {entry.cancelled_by})" if entry.cancelled_by else ""
-            who = entry.recorded_by if entry.recorded_by is not None else "(not recorded)"
+                action = _line("audit:recorded", change=entry.id)
+            note = _line("audit:cancelled-by", change=entry.cancelled_by) if entry.cancelled_by else ""
+            who = entry.recorded_by if entry.recorded_by is not None else _line("audit:unknown")
             when = entry.recorded_at.isoformat()
             _echo(f"{when}\t{who}\t{action}{note}\t{entry.type}: {entry.summary}")
 
@@ -724,20 +841,50 @@ def baseline_import(obj: Context, file: str, as_of: date, mapping, dry_run: bool
     is_flag=True,
     help="Record the rows whose delegates were matched; list the others (and exit 0).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the board's delegationsordning as it would be and the titles left unmatched; record nothing.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the change file to FILE.")
 @pass_context
 def baseline_delegations(
-    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, output
+    obj: Context, file: str, board: str, as_of: date, mapping, partial: bool, dry_run: bool, output
 ) -> None:
     from orgchange.application import baseline as tables_in
 
     with _user_errors():
-        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial)
-        for problem in made.unmatched:
-            _echo(f"not recorded: {problem}", err=True)
+        # A dry run matches what it can and lists the rest, whether or not --partial is given:
+        # it shows both halves of the answer; its exit code says whether recording would go ahead.
+        made = tables_in.import_delegations(obj.app, file, board, as_of, mapping, partial or dry_run)
         if output:
             _write(dump_change_file(made.entries, None).encode("utf-8"), output)
+        if dry_run:
+            _dry_run_delegations(obj, made, board, file, partial)
+            return
+        for problem in made.unmatched:
+            _echo(f"not recorded: {problem}", err=True)
         _record_baseline(obj, made, file)
+
+
+def _dry_run_delegations(obj: Context, made, board: str, source: str, partial: bool) -> None:
+    """The delegationsordning the table would make and the titles it left unmatched; exit 1 if
+    recording would be refused (unmatched titles without --partial)."""
+    from orgchange.application import baseline as tables_in
+
+    document = tables_in.delegations_with(obj.app, made, board)
+    click.echo(for_terminal(document.as_text()), nl=False)
+    for problem in made.unmatched:
+        _echo(f"unmatched: {problem}")
+    valid = f"{source}: {len(made.changes)} delegation(s) valid"
+    if made.unmatched and not partial:
+        _echo(
+            f"{valid}, {len(made.unmatched)} delegate(s) unmatched: recording would be refused "
+            "(resolve them, or use --partial); nothing was recorded (dry run)."
+        )
+        sys.exit(1)
+    left_out = f", {len(made.unmatched)} row(s) would be left out" if made.unmatched else ""
+    _echo(f"{valid}{left_out}; nothing was recorded (dry run).")
 
 
 def _record_baseline(obj: Context, made, source: str) -> None:
@@ -926,7 +1073,7 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except click.Abort:
-        click.echo("Aborted!", err=True)
+        click.echo(_line("aborted"), err=True)
         sys.exit(1)
     # Without standalone mode click hands back the exit code of `ctx.exit` (0 after --help).
     sys.exit(answer if isinstance(answer, int) else 0)

@@ -236,7 +236,7 @@ def test_the_sign_in_form_ties_its_error_to_its_field_and_moves_the_focus_there(
 # The drafts workspace (drafts.js) in each of its states: the list with its forms, a draft with its
 # preview (charts, gaps and the one-click fixes), the form of a change with a broken rule shown at
 # its field, and the form of every change type.
-WORKSPACE_STATES = ("list", "preview", "rule-at-field", "every-change-form")
+WORKSPACE_STATES = ("list", "preview", "rule-at-field", "every-change-form", "spreadsheet-unmatched")
 EVERY_TYPE = [
     "establish_unit", "rename_unit", "reclassify_unit", "move_unit", "merge_units", "split_unit",
     "dissolve_unit", "spin_off_unit", "establish_position", "move_position", "abolish_position",
@@ -254,13 +254,23 @@ def _axe_violations(axe: Axe, page, name: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("state", WORKSPACE_STATES)
-def test_the_drafts_workspace_has_no_wcag_2_1_aa_violations_that_axe_can_find(served, state):  # noqa: F811
+def test_the_drafts_workspace_has_no_wcag_2_1_aa_violations_that_axe_can_find(served, state, tmp_path):  # noqa: F811
     url, token = served
     axe = Axe()
     violations: list[dict] = []
     with browser_page() as page:
         _signed_in(page, url, token)
-        if state == "list":
+        if state == "spreadsheet-unmatched":  # "Läs in kalkylblad som utkast" with a title left unmatched
+            table = tmp_path / "delegationsordning.csv"
+            table.write_text("code;matter;delegate\n1;Attest;Chef för månbasen\n", encoding="utf-8")
+            page.goto(f"{url}/#/utkast")
+            page.select_option("#sheet-kind", "delegations")
+            page.fill("#sheet-board", "ks")
+            page.set_input_files("#sheet-file", str(table))
+            page.get_by_role("button", name="Läs in som utkast").click()
+            page.wait_for_selector("#sheet-unmatched li")
+            violations = _axe_violations(axe, page, "drafts-spreadsheet-unmatched")
+        elif state == "list":
             _draft(url, token, "Tillgänglighet, listan", WITHOUT_THE_LAWYER)
             page.goto(f"{url}/#/utkast")
             page.wait_for_selector("#drafts li[data-draft]")

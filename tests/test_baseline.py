@@ -414,3 +414,107 @@ def test_a_further_delegation_that_is_neither_yes_nor_no_is_named(tmp_path: Path
     assert refused.value.problems == [
         f"{table} line 2, column 'further_delegation': 'kanske' is neither yes nor no (TABLE_VALUE)"
     ]
+
+
+def _delegations_cli(url: str, table: Path, *more: str) -> subprocess.CompletedProcess:
+    return _cli(
+        url,
+        "baseline",
+        "delegations",
+        str(table),
+        "--board",
+        "110",
+        "--as-of",
+        "2027-01-01",
+        "--mapping",
+        str(DELEGATION_MAPPING),
+        *more,
+    )
+
+
+def test_the_delegations_dry_run_prints_what_it_would_record_and_the_unmatched_titles_and_records_nothing(
+    tmp_path: Path,
+) -> None:
+    """A registrar sees the whole answer at once: the delegations that matched and the titles that
+    did not; the exit code says that recording would be refused, and nothing is recorded."""
+    table = _write_csv(tmp_path / "do.csv", DELEGATIONS)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with opened(url) as app:
+        _with_organisation(app)
+
+    dry = _delegations_cli(url, table, "--dry-run")
+    with opened(url) as app:
+        recorded = app.read_model.delegations.delegations(DAY)
+
+    assert dry.returncode == 1, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert "Kommunstyrelsen" in lines
+    assert "  2.1 Upphandling → Kommundirektör" in lines
+    assert "  2.2 Attest → Ekonomichef" in lines
+    assert not any("Anställning" in line for line in lines)
+    assert f"unmatched: {table} line 4, column 'Delegat': no post is titled 'Personalchef'" in lines
+    assert lines[-1] == (
+        f"{table}: 2 delegation(s) valid, 1 delegate(s) unmatched: recording would be refused "
+        "(resolve them, or use --partial); nothing was recorded (dry run)."
+    )
+    assert recorded == []
+
+
+def test_the_delegations_dry_run_with_partial_says_which_rows_would_be_left_out_and_exits_0(
+    tmp_path: Path,
+) -> None:
+    table = _write_csv(tmp_path / "do.csv", DELEGATIONS)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with opened(url) as app:
+        _with_organisation(app)
+
+    dry = _delegations_cli(url, table, "--dry-run", "--partial")
+    with opened(url) as app:
+        recorded = app.read_model.delegations.delegations(DAY)
+
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[-1] == (
+        f"{table}: 2 delegation(s) valid, 1 row(s) would be left out; nothing was recorded (dry run)."
+    )
+    assert recorded == []
+
+
+def test_the_delegations_dry_run_of_a_table_that_matches_whole_exits_0_and_a_real_run_then_records_it(
+    tmp_path: Path,
+) -> None:
+    table = _write_csv(tmp_path / "do.csv", DELEGATIONS[:3])
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with opened(url) as app:
+        _with_organisation(app)
+
+    dry = _delegations_cli(url, table, "--dry-run")
+    with opened(url) as app:
+        after_dry = app.read_model.delegations.delegations(DAY)
+    real = _delegations_cli(url, table)
+    with opened(url) as app:
+        after_real = app.read_model.delegations.delegations(DAY)
+
+    assert dry.returncode == 0, dry.stderr
+    assert "unmatched" not in dry.stdout
+    assert dry.stdout.splitlines()[-1] == f"{table}: 2 delegation(s) valid; nothing was recorded (dry run)."
+    assert after_dry == []
+    assert real.returncode == 0, real.stderr
+    assert [r.code for r in after_real] == ["2.1", "2.2"]
+
+
+def test_the_delegations_dry_run_refuses_what_the_register_would_refuse(tmp_path: Path) -> None:
+    """A dry run is checked by the code that records: a row whose change id was recorded before with
+    other content is refused in the dry run too, naming the row."""
+    table = _write_csv(tmp_path / "do.csv", DELEGATIONS[:3])
+    other = _write_csv(tmp_path / "other.csv", [DELEGATIONS[0], ["2.1", "Något annat", "Ekonomichef"]])
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with opened(url) as app:
+        _with_organisation(app)
+    assert _delegations_cli(url, table).returncode == 0
+
+    dry = _delegations_cli(url, other, "--dry-run")
+
+    assert dry.returncode == 1, dry.stdout
+    assert f"{other} line 2" in dry.stderr, dry.stderr
+    assert "recorded before with different content" in dry.stderr
+    assert "Nothing was recorded." in dry.stderr

@@ -342,3 +342,27 @@ def test_help_and_a_command_that_succeeds_still_exit_0(sqlite_url):
     assert _in_language(sqlite_url, None, "chart", "--help").returncode == 0
     assert _in_language(sqlite_url, None, "chart", "--as-of", "2017-03-01").returncode == 0
     assert _in_language(sqlite_url, None, "chart", "--as-of", "2017-02-30").returncode == 2
+
+
+def test_what_the_command_line_says_when_all_goes_well_is_swedish_by_default_and_english_when_asked(
+    sqlite_url,
+):
+    demo = _in_language(sqlite_url, None, "demo")
+    again = _in_language(sqlite_url, "en", "demo")
+    diff = _in_language(sqlite_url, None, "diff", "2016-12-31", "2017-01-01")
+    diff_en = _in_language(sqlite_url, "en", "diff", "2016-12-31", "2017-01-01")
+    refused = _in_language(sqlite_url, None, "token", "revoke", "ingen")
+
+    assert demo.returncode == 0, demo.stderr
+    assert (
+        "nacka-2012-2018.yaml: " in demo.stdout
+        and " ändring(ar) registrerade, 0 redan registrerade" in demo.stdout
+    )
+    assert "Registret sträcker sig från 2012-" in demo.stdout
+    assert "0 change(s) recorded, " in again.stdout and "already recorded and skipped" in again.stdout
+    assert "Ändringar mellan 2016-12-31 och 2017-01-01:" in diff.stdout
+    assert "flyttad från" in diff.stdout or "bytte namn" in diff.stdout or "  + " in diff.stdout
+    assert "Changes between 2016-12-31 and 2017-01-01:" in diff_en.stdout
+    assert "change(s) recorded" not in demo.stdout + diff.stdout
+    assert refused.returncode == 1
+    assert "error: 'ingen' har ingen giltig token" in refused.stderr

@@ -7,6 +7,7 @@ work of reading it starts (docs/baseline.md#spreadsheets)."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -305,3 +306,152 @@ def test_a_file_that_is_missing_or_a_directory_is_refused_with_its_code(tmp_path
         read_table(tmp_path / name, None, FIELDS)
 
     assert _codes(refused.value) == ["TABLE_UNREADABLE"]
+
+
+# --- hostile and odd workbooks: refused (or read right) before the work of reading them starts ---
+
+
+def _rewritten_sheet(source: Path, target: Path, change) -> Path:
+    """`source` with its first sheet's XML passed through `change`: what a program other than
+    openpyxl (or an attacker) may write."""
+    with zipfile.ZipFile(source) as packed, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in packed.infolist():
+            data = packed.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            out.writestr(item, data)
+    return target
+
+
+def _with_dimension(ref: bytes):
+    return lambda xml: re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="' + ref + b'"/>', xml)
+
+
+ORGANISATION = [["key", "name", "parent"], ["kf", "Kommunfullmäktige", None], ["ks", "Kommunstyrelsen", "kf"]]
+
+
+def test_a_sheet_whose_dimension_says_it_is_smaller_than_it_is_is_read_whole(tmp_path: Path) -> None:
+    """openpyxl trusts `<dimension>` and stopped at its last row: the rows below vanished without a word."""
+    plain = _xlsx(tmp_path / "plain.xlsx", ORGANISATION)
+    forged = _rewritten_sheet(plain, tmp_path / "forged.xlsx", _with_dimension(b"A1:A1"))
+
+    rows = read_table(forged, None, FIELDS)
+
+    assert [(row.line, row["key"], row["parent"]) for row in rows] == [(2, "kf", None), (3, "ks", "kf")]
+
+
+def test_a_forged_dimension_of_the_whole_sheet_neither_pads_the_rows_nor_changes_what_is_read(
+    tmp_path: Path,
+) -> None:
+    """`A1:XFD1048576` made openpyxl pad every row to 16,384 cells: seconds of work for nothing."""
+    plain = _xlsx(tmp_path / "plain.xlsx", ORGANISATION)
+    forged = _rewritten_sheet(plain, tmp_path / "forged.xlsx", _with_dimension(b"A1:XFD1048576"))
+
+    assert read_table(forged, None, FIELDS) == [
+        tables.TableRow(str(forged), row.line, row.cells) for row in read_table(plain, None, FIELDS)
+    ]
+
+
+def test_a_value_in_the_last_row_and_column_of_a_sheet_is_refused_naming_its_row_at_once(
+    tmp_path: Path,
+) -> None:
+    """A forged dimension and one cell at XFD1048576: openpyxl handed over a million rows of
+    16,384 cells (12 s) before the row bound refused them; the cell is refused by its place."""
+
+    def far(xml: bytes) -> bytes:
+        cell = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+        return _with_dimension(b"A1:XFD1048576")(xml).replace(b"</sheetData>", cell + b"</sheetData>")
+
+    forged = _rewritten_sheet(_xlsx(tmp_path / "plain.xlsx", ORGANISATION), tmp_path / "far.xlsx", far)
+
+    with pytest.raises(TableError) as refused:
+        read_table(forged, None, FIELDS)
+
+    assert refused.value.problems == [f"{forged} line 1048576 has more than 200 columns (TABLE_TOO_LARGE)"]
+
+
+def test_empty_cells_past_the_last_column_a_style_on_a_far_column_are_no_columns(tmp_path: Path) -> None:
+    def styled(xml: bytes) -> bytes:
+        return re.sub(
+            rb"(<row r=\"(\d+)\"[^>]*>)", lambda m: m.group(1) + b'<c r="ZZ' + m.group(2) + b'" s="0"/>', xml
+        )
+
+    forged = _rewritten_sheet(_xlsx(tmp_path / "plain.xlsx", ORGANISATION), tmp_path / "styled.xlsx", styled)
+
+    assert [row["key"] for row in read_table(forged, None, FIELDS)] == ["kf", "ks"]
+
+
+@pytest.mark.parametrize(
+    "cells, words",
+    [
+        (b"<c/>" * 70_000, "line 3 has more than 65,536 XML elements"),
+        (b"<x/>" * 70_000, "line 3 has more than 65,536 XML elements"),
+    ],
+    ids=["cells", "other-elements"],
+)
+def test_a_row_of_a_great_many_elements_is_refused_before_openpyxl_builds_it(
+    tmp_path: Path, cells: bytes, words: str
+) -> None:
+    """openpyxl builds a row whole before anyone may look at it: 12 MB of `<c/>` in one row took
+    it 24 s and 1 GB. The XML is counted as it streams by, and the row refused by its number."""
+    row = b'<row r="3">' + cells + b"</row>"
+    forged = _rewritten_sheet(
+        _xlsx(tmp_path / "plain.xlsx", ORGANISATION[:2]),
+        tmp_path / "wide.xlsx",
+        lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>"),
+    )
+
+    with pytest.raises(TableError) as refused:
+        read_table(forged, None, FIELDS)
+
+    assert refused.value.problems == [f"{forged} {words} (TABLE_TOO_LARGE)"]
+
+
+def test_more_cells_than_the_bound_are_refused_by_counting_not_by_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "MAX_CELLS", 10)
+    path = _xlsx(tmp_path / "org.xlsx", [["key", "name"]] + [[f"k{i}", "n"] for i in range(5)])
+
+    with pytest.raises(TableError) as refused:
+        read_table(path, None, FIELDS)
+
+    assert refused.value.problems == [f"{path} has more than 10 cells (TABLE_TOO_LARGE)"]
+
+
+def test_a_csv_with_two_byte_order_marks_reads_its_first_header(tmp_path: Path) -> None:
+    """Saved by Excel with a BOM, then converted by a tool that added another: the second stuck,
+    invisible, to the first header, and the column 'key' was said to be missing."""
+    path = tmp_path / "org.csv"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfkey;name\nks;Kommunstyrelsen\n")
+
+    rows = read_table(path, None, FIELDS)
+
+    assert [(row["key"], row["name"], row.column("key")) for row in rows] == [
+        ("ks", "Kommunstyrelsen", "key")
+    ]
+
+
+def test_a_mapping_with_two_byte_order_marks_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfcolumns: {key: Kod}\n")
+
+    assert tables.load_mapping(path).columns == {"key": "Kod"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "columns: " + "[" * 5_000 + "]" * 5_000,
+        "columns: " + "{a: " * 5_000 + "1" + "}" * 5_000,
+        "values:\n" + "".join("  " * (level + 1) + f"l{level}:\n" for level in range(12)),
+    ],
+    ids=["flow-sequences", "flow-mappings", "block-mappings"],
+)
+def test_a_deeply_nested_mapping_is_refused_with_its_code_not_a_recursion_error(content: str) -> None:
+    """Thousands of levels took the YAML composer's recursion past Python's limit: a traceback
+    on the command line and a 500 over HTTP. A mapping nests three levels."""
+    with pytest.raises(TableError) as refused:
+        parse_mapping(content, "m.yaml")
+
+    assert refused.value.problems == ["the mapping m.yaml nests deeper than 8 levels (MAPPING_INVALID)"]

@@ -574,3 +574,101 @@ def test_the_findings_a_draft_would_create_are_shown_per_board(served):
         [finding] = page.locator("#findings li.finding").all()
         assert finding.get_attribute("data-code") == "REPEALED_ACT"
         assert "KL (1991:900)" in finding.inner_text()
+
+
+# --- a spreadsheet read in as a draft (docs/baseline.md#over-http) ------------------------------
+
+
+def test_a_spreadsheet_of_units_is_read_in_as_a_draft_and_nothing_is_recorded(served, tmp_path):
+    """The registrar's start from a spreadsheet: the table goes to the dry run, the change file it
+    answers opens as a draft, checked against the register; the register itself is untouched."""
+    url, token = served
+    table = tmp_path / "nya enheter.csv"
+    table.write_text(
+        "Kod;Namn;Typ;Överordnad;Chef\n"
+        "it-stod;IT-stöd;enhet;Stödenheterna;IT-chef\n"
+        "it-drift;IT-drift;enhet;it-stod;\n",
+        encoding="utf-8-sig",
+    )
+    mapping = tmp_path / "mappning.yaml"
+    mapping.write_text(
+        "columns: {key: Kod, name: Namn, kind: Typ, parent: Överordnad, manager_title: Chef}\n",
+        encoding="utf-8",
+    )
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.wait_for_selector("#open-sheet")
+        assert page.locator("#sheet-board").is_hidden()
+        page.set_input_files("#sheet-file", str(table))
+        page.set_input_files("#sheet-mapping", str(mapping))
+        page.fill("#sheet-as-of", "2019-02-01")
+        page.get_by_role("button", name="Läs in som utkast").click()
+        page.wait_for_selector("#draft-changes > li[data-type]")
+
+        assert page.inner_text("main h1") == "Utkast: Utgångsläge 2019-02-01 (nya enheter.csv)"
+        assert [li.get_attribute("data-type") for li in page.locator("#draft-changes > li").all()] == [
+            "establish_unit",
+            "establish_position",
+            "establish_unit",
+        ]
+        page.wait_for_selector("#check-ok")
+        save_screenshot(page, "web-draft-from-spreadsheet")
+
+    unit = httpx.post(f"{url}/graphql", json={"query": '{ unit(id: "it-stod", asOf: "2019-02-01") { id } }'})
+    assert unit.json()["data"]["unit"] is None
+
+
+def test_a_spreadsheet_that_cannot_be_read_is_refused_in_the_form_naming_its_line(served, tmp_path):
+    url, token = served
+    table = tmp_path / "enheter.csv"
+    table.write_text("key,name,kind,parent\nx,X,enhet,ingen-sadan-enhet\n", encoding="utf-8")
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.set_input_files("#sheet-file", str(table))
+        page.fill("#sheet-as-of", "2019-02-01")
+        page.get_by_role("button", name="Läs in som utkast").click()
+        page.wait_for_selector("#sheet-problems li")
+
+        assert (
+            page.inner_text("#open-sheet-error")
+            == "Kalkylbladet kunde inte läsas in; ingenting registrerades."
+        )
+        assert page.inner_text("#sheet-problems li").startswith(
+            "enheter.csv rad 2, kolumn 'parent': 'ingen-sadan-enhet' finns varken i tabellen eller i registret"
+        )
+        assert page.locator("#draft-changes").count() == 0
+
+
+def test_a_delegationsordning_with_an_unmatched_title_lists_it_before_the_matched_rows_open_as_a_draft(
+    served, tmp_path
+):
+    url, token = served
+    table = tmp_path / "delegationsordning.csv"
+    table.write_text(
+        "code;matter;delegate\n1;Yttranden i brådskande ärenden;Stadsdirektör\n2;Attest;Chef för månbasen\n",
+        encoding="utf-8",
+    )
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.select_option("#sheet-kind", "delegations")
+        page.fill("#sheet-board", "ks")
+        page.set_input_files("#sheet-file", str(table))
+        page.fill("#sheet-as-of", "2019-02-01")
+        page.get_by_role("button", name="Läs in som utkast").click()
+        page.wait_for_selector("#sheet-unmatched li")
+
+        assert page.locator("#sheet-unmatched li").all_inner_texts() == [
+            "delegationsordning.csv rad 3, kolumn 'delegate': ingen befattning heter 'Chef för månbasen'"
+        ]
+        assert page.locator("#draft-changes").count() == 0
+        page.get_by_role("button", name="Öppna de matchade som utkast").click()
+        page.wait_for_selector("#draft-changes > li[data-type]")
+        assert page.inner_text("main h1") == (
+            "Utkast: Delegationsordning ks från 2019-02-01 (delegationsordning.csv)"
+        )
+        assert [li.get_attribute("data-type") for li in page.locator("#draft-changes > li").all()] == [
+            "grant_delegation"
+        ]

@@ -163,14 +163,17 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def unsupported_media_type() -> JSONResponse:
-    """415: a body of a media type other than JSON or YAML (POST /changes, POST /decisions)."""
+def unsupported_media_type(
+    types: tuple[str, ...] = ACCEPTED_MEDIA_TYPES[:2], table: bool = False
+) -> JSONResponse:
+    """415: a body of a media type other than JSON or YAML (POST /changes, POST /decisions), or
+    than those `types` a route takes (POST /baseline/…: CSV or XLSX)."""
     return JSONResponse(
         {
             "detail": str(
                 text(
-                    "UNSUPPORTED_MEDIA_TYPE",
-                    types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(ACCEPTED_MEDIA_TYPES[:2]),
+                    "UNSUPPORTED_MEDIA_TYPE:table" if table else "UNSUPPORTED_MEDIA_TYPE",
+                    types=str(text("UNSUPPORTED_MEDIA_TYPE:or")).join(types),
                 )
             ),
             "code": "UNSUPPORTED_MEDIA_TYPE",

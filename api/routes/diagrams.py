@@ -38,7 +38,7 @@ from ..dependencies import OrgChangeDep, ReaderAccessDep
 from ..gate import Busy
 from ..limits import ClientGone, while_connected
 from ..params import DAY_SCHEMA, KEY_SCHEMA, AsOf, KnownAt, LimitMessage, day
-from ..printing import CLIENT_CLOSED_REQUEST, busy, not_drawn, printed
+from ..printing import CLIENT_CLOSED_REQUEST, busy, not_drawn, printed, unavailable
 
 router = APIRouter(prefix="/diagrams", tags=["diagrams"])
 T = TypeVar("T")
@@ -99,7 +99,7 @@ async def _drawn(request: Request, draw: Callable[[threading.Event], T]) -> T | 
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from None
     except GraphvizMissing as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
+        return unavailable(error)
     except (DiagramTooLarge, DiagramNotDrawn) as error:
         return not_drawn(error)
     except DiagramBusy as error:

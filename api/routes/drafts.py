@@ -8,7 +8,6 @@ Recording goes through the path of `POST /changes` (`ChangeRecorder`), all or no
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -21,13 +20,13 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.changefile import dump_change_file
+from orgchange.application.documents.diagrams import GraphvizMissing
 from orgchange.application.documents.graphviz import (
     DiagramBusy,
     DiagramNotDrawn,
     DiagramTooLarge,
     RenderLimits,
 )
-from orgchange.application.documents.pdf import PdfUnavailable, Printer, PrinterBusy
 from orgchange.application.documents.proposal import change_chart, proposal_html
 from orgchange.application.drafts import (
     Check,
@@ -41,8 +40,7 @@ from orgchange.domain.messages import text
 from ..dependencies import DraftsDep, WriterDep
 from ..drafting import check_json, draft_json, preview_json
 from ..gate import Busy
-from ..limits import ClientGone, while_connected
-from ..printing import CLIENT_CLOSED_REQUEST, busy, not_drawn
+from ..printing import busy, not_drawn, printed, unavailable
 from ..recording import problem_of
 from .changes import ACCEPTED_MEDIA_TYPES
 
@@ -374,21 +372,7 @@ async def proposal(
         return page
     if fmt == "html":
         return Response(page, media_type="text/html; charset=utf-8")
-    printer: Printer = request.app.state.printer
-    printing = asyncio.ensure_future(printer.print(page))
-    try:
-        pdf = await while_connected(request, printing, printing.cancel)
-    except ClientGone:
-        return Response(status_code=CLIENT_CLOSED_REQUEST)
-    except PrinterBusy as error:
-        return busy(error)
-    except PdfUnavailable as error:
-        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="beslutsunderlag-{draft_id}.pdf"'},
-    )
+    return await printed(request, page, f"beslutsunderlag-{draft_id}")
 
 
 @router.get(
@@ -426,6 +410,8 @@ async def change_chart_svg(
         return busy(error)
     except (DiagramTooLarge, DiagramNotDrawn) as error:
         return not_drawn(error)
+    except GraphvizMissing as error:
+        return unavailable(error)
     if isinstance(svg, JSONResponse):
         return svg
     if isinstance(svg, str):  # the draft's name: it has no preview

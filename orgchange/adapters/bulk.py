@@ -10,10 +10,12 @@ executemany, or on PostgreSQL by COPY, the bulk load PostgreSQL is built for.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import sqlite3
+from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table
 from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
@@ -31,9 +33,9 @@ def bulk_insert(
         return
     dialect = connection.dialect
     names = list(rows[0])
-    processors = [None if name in ready else table.c[name].type.bind_processor(dialect) for name in names]
+    processors = [None if name in ready else _converter(table.c[name].type, dialect) for name in names]
     converting = [(i, processor) for i, processor in enumerate(processors) if processor is not None]
-    values = []
+    values: list[tuple[Any, ...]] = []
     for row in rows:
         row_values = [row[name] for name in names]
         for i, processor in converting:
@@ -56,3 +58,34 @@ def bulk_insert(
         return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([marker] * len(names))})", values)
+
+
+MEMO_LIMIT = 100_000  # distinct values remembered per column type and database dialect
+
+
+@lru_cache(maxsize=256)
+def _converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's own bind processor, once per distinct value (a rebuild's rows share
+    their days and their instant); on SQLite a day or an instant then also as the sqlite3
+    driver would adapt it (to ISO text), which the driver would otherwise do for every row."""
+    processor = column_type.bind_processor(dialect)
+    impl = getattr(column_type, "impl_instance", column_type)
+    adapting = dialect.name == "sqlite" and isinstance(impl, Date | DateTime)
+    if not adapting and (processor is None or not isinstance(impl, Date | DateTime | Boolean)):
+        return processor
+    done: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return done[value]
+        except KeyError:
+            pass
+        converted = processor(value) if processor is not None else value
+        if adapting and converted is not None:
+            converted = sqlite3.adapt(converted, sqlite3.PrepareProtocol)
+        if len(done) >= MEMO_LIMIT:
+            done.clear()
+        done[value] = converted
+        return converted
+
+    return convert

@@ -132,26 +132,64 @@ def _value_classes() -> dict[tuple[str, str], type]:
 VALUE_CLASSES = _value_classes()
 
 
-def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
-    """Frozen slotted dataclasses pickled as their class and their fields' values, made again by
-    calling the class: the standard library's way asks `dataclasses.fields` once per object,
-    which at hundreds of thousands of versions is most of a snapshot's time."""
+# Strings up to this length are written once per snapshot however many values hold them (keys,
+# names, paragraphs): the register read from it then holds one object for each.
+SHARED_STRING = 80
+
+
+def _reducers() -> dict[type, Callable[[Any], tuple]]:
+    """How the value classes are pickled in one snapshot (a new set for each: they share what they
+    have written).
+
+    Frozen slotted dataclasses as their class and their fields' values, made again by calling
+    the class: the standard library's way asks `dataclasses.fields` once per object, which at
+    hundreds of thousands of versions is most of a snapshot's time. Pydantic models (the changes
+    and their decisions) as pydantic pickles them, but with the set of the fields given shared
+    by every model that gave the same fields (pydantic keeps one per object: at 200,000 changes,
+    400,000 sets and some 85 MiB). Equal short strings and dates are written as one object
+    (pickle writes an object once, and refers to it after): a register read from the snapshot
+    holds one of each, not one per value that names it. The values read back are equal to the
+    ones written; only their sharing differs."""
+    canonical: dict[Any, Any] = {}
+
+    def same(value: Any) -> Any:
+        kind = type(value)
+        if kind is date or (kind is str and len(value) <= SHARED_STRING):
+            return canonical.setdefault(value, value)
+        return value
+
+    def fields_set(names: set[str]) -> set[str]:
+        key = frozenset(names)
+        found = canonical.get(key)
+        if found is None:
+            found = canonical[key] = set(names)
+        return found
+
+    def dataclass_reducer(cls: type, names: list[str]) -> Callable[[Any], tuple]:
+        values = operator.attrgetter(*names)
+        if len(names) == 1:
+            return lambda obj: (cls, (same(values(obj)),))
+        return lambda obj: (cls, tuple(map(same, values(obj))))
+
+    def model_reducer(cls: type) -> Callable[[Any], tuple]:
+        return lambda obj: (
+            copyreg.__newobj__,  # type: ignore[attr-defined]
+            (cls,),
+            {
+                "__dict__": {key: same(value) for key, value in obj.__dict__.items()},
+                "__pydantic_extra__": obj.__pydantic_extra__,
+                "__pydantic_fields_set__": fields_set(obj.__pydantic_fields_set__),
+                "__pydantic_private__": obj.__pydantic_private__,
+            },
+        )
+
     reducers: dict[type, Callable[[Any], tuple]] = {}
     for cls in VALUE_CLASSES.values():
         if dataclasses.is_dataclass(cls):
-            names = [f.name for f in dataclasses.fields(cls) if f.init]
-            reducers[cls] = _reducer(cls, names)
+            reducers[cls] = dataclass_reducer(cls, [f.name for f in dataclasses.fields(cls) if f.init])
+        elif issubclass(cls, BaseModel):
+            reducers[cls] = model_reducer(cls)
     return reducers
-
-
-def _reducer(cls: type, names: list[str]) -> Callable[[Any], tuple]:
-    values = operator.attrgetter(*names)
-    if len(names) == 1:
-        return lambda obj: (cls, (values(obj),))
-    return lambda obj: (cls, values(obj))
-
-
-_REDUCERS = _dataclass_reducers()
 
 
 def state_shape() -> str:
@@ -199,7 +237,7 @@ def encode(
     """
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, **_REDUCERS}
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers()}
     compressor = zlib.compressobj(1)
     pending = bytearray()
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orgchange.application.tables import Field, TableError, TableRow
+from orgchange.application.tables import ColumnMapping, Field, TableError, TableRow, read_table_data
 from orgchange.domain import messages
 from orgchange.domain.changes import Change, change_adapter
 from orgchange.domain.errors import ChangeRejected, OrgChangeError
@@ -37,8 +37,10 @@ __all__ = [
     "DelegatesUnmatched",
     "as_key",
     "delegations_from_table",
+    "delegations_of_upload",
     "kind_of",
     "units_from_table",
+    "units_of_upload",
 ]
 
 UNIT_FIELDS = [
@@ -520,12 +522,41 @@ def import_delegations(
 
     mapping = load_mapping(mapping_path) if mapping_path else None
     rows = read_table(path, mapping, DELEGATION_FIELDS)
+    return _delegations_of(app, rows, board, as_of, path, partial)
+
+
+def units_of_upload(
+    app: Any, data: bytes, kind: str, source: str, as_of: date, mapping: ColumnMapping | None
+) -> Baseline:
+    """`import_units` of a table given as its bytes (`kind`: 'csv' or 'xlsx'): an upload over HTTP."""
+    rows = read_table_data(data, kind, source, mapping, UNIT_FIELDS)
+    return units_from_table(rows, as_of, app.read_model.organisation(as_of), source)
+
+
+def delegations_of_upload(
+    app: Any,
+    data: bytes,
+    kind: str,
+    source: str,
+    board: str,
+    as_of: date,
+    mapping: ColumnMapping | None,
+    partial: bool,
+) -> Baseline:
+    """`import_delegations` of a table given as its bytes: an upload over HTTP."""
+    rows = read_table_data(data, kind, source, mapping, DELEGATION_FIELDS)
+    return _delegations_of(app, rows, board, as_of, source, partial)
+
+
+def _delegations_of(
+    app: Any, rows: Sequence[TableRow], board: str, as_of: date, source: str, partial: bool
+) -> Baseline:
     units = app.read_model.organisation(as_of)
     if not any(unit.id == board and unit.kind in ("board", "committee") for unit in units):
         raise TableError([messages.text("TABLE_REFERENCE:board", board=board, day=as_of)])
     ids = [unit.id for unit in organisation_of(board, units)]
     positions = app.read_model.positions(ids, as_of)
-    return delegations_from_table(rows, board, as_of, units, positions, path, partial)
+    return delegations_from_table(rows, board, as_of, units, positions, source, partial)
 
 
 def chart_with(app: Any, baseline: Baseline) -> Any:
@@ -534,5 +565,16 @@ def chart_with(app: Any, baseline: Baseline) -> Any:
 
     def look_after(model: Any, register: Any, ids: list[str], before: Any) -> OrgChart:
         return OrgChart.load(model, baseline.as_of)
+
+    return record(lambda changes: app.try_out(changes, lambda model: None, look_after), baseline)
+
+
+def delegations_with(app: Any, baseline: Baseline, board: str) -> Any:
+    """The board's delegationsordning on the baseline's day as it would be with its changes
+    recorded (nothing is): the delegations, their gaps and findings."""
+    from orgchange.application.documents.delegationsordning import Delegationsordning
+
+    def look_after(model: Any, register: Any, ids: list[str], before: Any) -> Delegationsordning:
+        return Delegationsordning.load(model, baseline.as_of, board)
 
     return record(lambda changes: app.try_out(changes, lambda model: None, look_after), baseline)

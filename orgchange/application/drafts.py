@@ -520,16 +520,16 @@ class Drafts:
     ) -> list[tuple[int, ChangeRejected]]:
         """Every change of the draft the register refuses (at most `MAX_REFUSED`), each with its
         place in the draft: after the first, the draft is checked again without the changes
-        refused so far, on a working copy of the register (the rules are the domain's; nothing
+        refused so far, on the register in memory and undone after (the rules are the domain's; nothing
         is written). A change that needs a refused one is refused too, in its own words."""
         places = list(range(1, len(changes) + 1))
         found = [(first.index, first)]
         del places[first.index - 1]
         while places and len(found) < MAX_REFUSED:
-            register = self.orgchange.register()
             try:
-                at = self.orgchange._next_instant(register)
-                register.record([changes[i - 1] for i in places], recorded_by, at)
+                with self.orgchange._command(keep=False) as register:  # (undone: nothing is written)
+                    at = self.orgchange._next_instant(register)
+                    register.record([changes[i - 1] for i in places], recorded_by, at)
             except ChangeRejected as rejected:
                 place = places.pop(rejected.index - 1)
                 found.append((place, replace(rejected, index=place)))

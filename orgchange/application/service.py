@@ -13,7 +13,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters import schema
-from orgchange.adapters.collection import collection_paused
+from orgchange.adapters.collection import collection_paused, keep_for_good
 from orgchange.adapters.eventstore import (
     EVENTS_TABLE,
     BulkInsertRecorder,
@@ -157,6 +158,9 @@ class OrgChange(Application):
         self._snapshot_lock = threading.Lock()
         self._loading_lock = threading.Lock()
         self._starting_lock = threading.Lock()
+        # Held by a command from reading the register in memory to committing (or rolling back):
+        # commands of this process are recorded on the one register in place, one at a time.
+        self._writers_lock = threading.RLock()
         if not read_only and self.status.too_new is None and (migrate or not self.status.has_events):
             self.migrate()
 
@@ -224,21 +228,18 @@ class OrgChange(Application):
     ) -> RecordResult:
         for attempt in range(self.max_attempts):
             try:
-                register = self.register()
-            except (PersistenceError, DBAPIError) as error:
-                raise _unavailable(error) from error
-            # (the file's ids that were recorded before: a set of the whole log would cost the register)
-            known = {c.id for c in changes if c.id is not None and c.id in register.log}
-            recorded_at = self._next_instant(register)
-            ids = register.record(changes, recorded_by, recorded_at, progress)
-            before = register.organisation
-            renamed = (
-                Renaming(before, organisation)
-                if organisation and register.name(organisation, recorded_by, recorded_at)
-                else None
-            )
-            try:
-                self._save_with_read_models(register, recorded_at)
+                with self._command(keep=True) as register:
+                    # (the file's ids recorded before: a set of the whole log would cost the register)
+                    known = {c.id for c in changes if c.id is not None and c.id in register.log}
+                    recorded_at = self._next_instant(register)
+                    ids = register.record(changes, recorded_by, recorded_at, progress)
+                    before = register.organisation
+                    renamed = (
+                        Renaming(before, organisation)
+                        if organisation and register.name(organisation, recorded_by, recorded_at)
+                        else None
+                    )
+                    self._save_with_read_models(register, recorded_at)
             except (IntegrityError, SAIntegrityError, OperationalError, SAOperationalError) as error:
                 if not _is_write_conflict(error):
                     raise _unavailable(error) from error
@@ -250,8 +251,34 @@ class OrgChange(Application):
             return RecordResult(ids, recorded, [i for i in dict.fromkeys(ids) if i in known], renamed)
         raise ConcurrentWriteError(messages.text("CONCURRENT_WRITE"))
 
-    def register(self) -> Register:
-        """A working copy of the register, brought up to date with the event store.
+    @contextmanager
+    def _command(self, keep: bool) -> Iterator[Register]:
+        """The register in memory, for one command recorded on it in place under the writers' lock.
+
+        Nothing of the register is copied: the command's writes are journalled (`Register.begin`)
+        and undone exactly if it is refused, fails, or is not to be kept (`keep=False`: a dry run,
+        a draft's check); a command that is kept ends the journal once its transaction has
+        committed (`_save_with_read_models`), and is then never undone. Other processes' commands
+        reach this register as the events they stored (fast-forwarded on the next command).
+        """
+        with self._writers_lock:
+            register = self._current_register()
+            point = register.begin()
+            try:
+                yield register
+            except BaseException:
+                if register._journal is not None:  # (not committed)
+                    register.rollback_to(point)
+                raise
+            else:
+                if register._journal is not None and not keep:
+                    register.rollback_to(point)
+            finally:
+                register.end()
+
+    def _current_register(self) -> Register:
+        """The register in memory (no copy), brought up to date with the event store; the caller
+        holds the writers' lock.
 
         The process keeps the register in memory between commands (the aggregate cache),
         fast-forwarded by the events other processes recorded. The first command reads it
@@ -261,12 +288,30 @@ class OrgChange(Application):
         try:
             with collection_paused():
                 starting = self._seed_from_snapshot()
-                working: Register = self.repository.get(REGISTER_ID)
+                current: Register = self.repository.get(REGISTER_ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return Register.start()
+        except (PersistenceError, DBAPIError) as error:
+            raise _unavailable(error) from error
+        # What the fast-forwarded events (or every event, read in) owe is folded in now, not in the
+        # next command's journal; their read models were written with them, in their transaction:
+        # nothing is dirty for this process's writer.
+        current.timeline.take_dirty()
         if starting:  # read from many events, perhaps: the next start should not have to
-            self._snapshot_if_due(working)
-        return working
+            keep_for_good()
+            self._snapshot_if_due(current)
+        return current
+
+    def register(self) -> Register:
+        """A working copy of the register, brought up to date with the event store (for reading;
+        commands record on the register in memory itself, `_command`)."""
+        with self._writers_lock:
+            return copy.deepcopy(self._current_register())
+
+    def organisation(self) -> str | None:
+        """The organisation's name, as the register in memory has it (no copy)."""
+        with self._writers_lock:
+            return self._current_register().organisation
 
     def _seed_from_snapshot(self) -> bool:
         """Put the newest usable snapshot's register in the cache if there is no register there;
@@ -384,7 +429,8 @@ class OrgChange(Application):
             return
         with self.datastore.transaction(commit=True) as session:
             recordings = self._save_and_write(session, register, recorded_at)
-        # The saved copy is the register as it now stands; keep it for the next command.
+        register.end()  # committed: from here on the command is never undone
+        # The register as it now stands; kept for the next command.
         cache = self.repository.cache
         assert cache is not None  # event_store_environment turns the aggregate cache on
         self._snapshot_if_due(register)  # (before the cache has it: the copy is of this version)
@@ -467,18 +513,19 @@ class OrgChange(Application):
         from the code that records.
         """
         self._writing()
-        register = self.register()
-        recorded_at = self._next_instant(register)
         try:
-            with self.datastore.transaction(commit=True) as session:
-                model = ReadModel(session.connection())
-                before = look_before(model)
-                ids = register.record(changes, recorded_by, recorded_at)
-                if register._pending_events:
-                    self._save_and_write(session, register, recorded_at)
-                raise _DryRunFinished(look_after(model, register, ids, before))
+            with self._command(keep=False) as register:  # (undone when the answer is in)
+                recorded_at = self._next_instant(register)
+                with self.datastore.transaction(commit=True) as session:
+                    model = ReadModel(session.connection())
+                    before = look_before(model)
+                    ids = register.record(changes, recorded_by, recorded_at)
+                    if register._pending_events:
+                        self._save_and_write(session, register, recorded_at)
+                    raise _DryRunFinished(look_after(model, register, ids, before))
         except _DryRunFinished as finished:
             return finished.answer
+        raise AssertionError("a dry run ends with its answer")  # pragma: no cover
 
     def impact_of(self, change_id: str) -> Impact:
         """The gaps a recorded change opened (it ended their delegate) or closed (it
@@ -561,12 +608,13 @@ class OrgChange(Application):
         until it commits the old ones answer every query (blue/green). `then`: more work on
         the swapped-in read models in the same transaction (the decisions' read model)."""
         try:
-            made = tables.new_tables(self.engine)
+            made = tables.new_tables(self.engine, indexed=False)  # indexed once full
         except DBAPIError as error:
             raise _unavailable(error) from error
         try:
             with self.datastore.transaction(commit=True) as session:
                 store.flush(session, into=made)
+                tables.index_new_tables(session.connection(), made)
                 if self.before_swap is not None:
                     self.before_swap()
                 tables.swap_in(session.connection(), made)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
+import pyexpat
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -54,7 +55,10 @@ __all__ = [
     "TableError",
     "TableRow",
     "load_mapping",
+    "parse_mapping",
     "read_table",
+    "read_table_data",
+    "table_kind",
 ]
 
 # --- the bounds ------------------------------------------------------------------------
@@ -66,7 +70,13 @@ MAX_CELL_CHARACTERS = 4_000
 # An XLSX is a zip: its parts, and what they unpack to, at most this many and this much.
 MAX_ZIP_ENTRIES = 2_000
 MAX_UNPACKED_BYTES = 50 * 2**20
+# What openpyxl is given to build, counted in the XML before it starts (`_count_xml`): far above
+# 20,000 rows of a dozen columns, far below what takes it more than a few seconds.
+MAX_CELLS = 300_000
+MAX_XML_ELEMENTS = 1_000_000
+MAX_ROW_ELEMENTS = 4 * 16_384  # a sheet's 16,384 columns (A to XFD), a cell and its value each
 MAX_MAPPING_BYTES = 64 * 2**10
+MAX_MAPPING_DEPTH = 8  # a mapping nests three levels (values → field → value)
 MAX_PROBLEMS = 20
 
 SEPARATORS = (",", ";", "\t")
@@ -156,8 +166,9 @@ class ColumnMapping:
 
 
 def _folded(value: str) -> str:
-    """A header or value as compared: NFC, case folded, inner space collapsed, trimmed."""
-    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+    """A header or value as compared: NFC, case folded, inner space collapsed, trimmed, without
+    byte order marks (U+FEFF, invisible, left at a cell's start by a converted file)."""
+    return " ".join(unicodedata.normalize("NFC", value.replace("\ufeff", "")).casefold().split())
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -190,10 +201,26 @@ def load_mapping(path: str | Path) -> ColumnMapping:
 
 
 def parse_mapping(content: str, source: str = "mapping") -> ColumnMapping:
+    """A mapping's YAML text read and checked for form (`MAPPING_INVALID` names what is wrong)."""
+    if len(content) > MAX_MAPPING_BYTES or len(content.encode("utf-8", "surrogatepass")) > MAX_MAPPING_BYTES:
+        raise TableError([messages.text("MAPPING_INVALID:too-large", source=source, limit=MAX_MAPPING_BYTES)])
+    content = content.lstrip("\ufeff")  # a byte order mark, or two (an editor's and a converter's)
     try:
+        # Scanned as events before anything is built of them: no anchors or aliases (a billion
+        # laughs), and no nesting deeper than a mapping has (a few levels; thousands would take
+        # the composer's recursion past Python's limit).
+        depth = 0
         for event in yaml.parse(content, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise TableError([messages.text("MAPPING_INVALID:not-yaml", source=source, problem="&/*")])
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_MAPPING_DEPTH:
+                    raise TableError(
+                        [messages.text("MAPPING_INVALID:too-deep", source=source, limit=MAX_MAPPING_DEPTH)]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         data = yaml.safe_load(content)
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -265,30 +292,51 @@ def read_table(
     A field given as text is required. Blank rows are left out. Raises `TableError`
     naming every problem found (at most `MAX_PROBLEMS`), by line and column.
     """
-    wanted = [f if isinstance(f, Field) else Field(f) for f in fields]
-    mapping = mapping or ColumnMapping()
     source = str(path)
-    names = {f.name for f in wanted}
-    stray = sorted((set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - names)
-    if stray:
-        raise TableError(
-            [messages.text("MAPPING_INVALID:field", names=", ".join(stray), fields=", ".join(sorted(names)))]
-        )
-    suffix = Path(path).suffix.casefold()
-    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        raise TableError(
-            [messages.text("TABLE_UNREADABLE:kind", source=source, suffix=_shown(suffix or "–"))]
-        )
+    kind = table_kind(Path(path).suffix, source)
     try:
         size = Path(path).stat().st_size
     except OSError as error:
         raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
     if size > MAX_FILE_BYTES:
         raise TableError([messages.text("TABLE_TOO_LARGE:bytes", source=source, limit=f"{MAX_FILE_BYTES:,}")])
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
+    return read_table_data(data, kind, source, mapping, fields)
+
+
+def table_kind(suffix: str, source: str) -> str:
+    """'csv' or 'xlsx' for a file name's suffix (`.csv`, `.txt`, `.xlsx`, `.xlsm`); else `TableError`."""
+    folded = suffix.casefold()
+    if folded in (".csv", ".txt"):
+        return "csv"
+    if folded in (".xlsx", ".xlsm"):
+        return "xlsx"
+    raise TableError([messages.text("TABLE_UNREADABLE:kind", source=source, suffix=_shown(suffix or "–"))])
+
+
+def read_table_data(
+    data: bytes, kind: str, source: str, mapping: ColumnMapping | None, fields: Sequence[Field | str]
+) -> list[TableRow]:
+    """The rows of a table given as its bytes (`kind`: 'csv' or 'xlsx'), named `source` in
+    messages: what `read_table` does once it has read a file, and what an upload over HTTP gets."""
+    wanted = [f if isinstance(f, Field) else Field(f) for f in fields]
+    mapping = mapping or ColumnMapping()
+    names = {f.name for f in wanted}
+    stray = sorted((set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - names)
+    if stray:
+        raise TableError(
+            [messages.text("MAPPING_INVALID:field", names=", ".join(stray), fields=", ".join(sorted(names)))]
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise TableError([messages.text("TABLE_TOO_LARGE:bytes", source=source, limit=f"{MAX_FILE_BYTES:,}")])
     raw = (
-        _xlsx_rows(path, source, mapping.sheet)
-        if suffix in (".xlsx", ".xlsm")
-        else _csv_rows(path, source, mapping.header_row)
+        _xlsx_rows(data, source, mapping.sheet)
+        if kind == "xlsx"
+        else _csv_rows(data, source, mapping.header_row)
     )
     return _rows(raw, source, mapping, wanted)
 
@@ -422,16 +470,15 @@ def _cell(value: Any, source: str, line: int) -> str | None:
     return unicodedata.normalize("NFC", text)
 
 
-def _csv_rows(path: str | Path, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise TableError([messages.text("TABLE_UNREADABLE", source=source, reason=error.strerror)]) from None
+def _csv_rows(data: bytes, source: str, header_row: int) -> Iterator[tuple[int, list[str | None]]]:
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise TableError([messages.text("TABLE_UNREADABLE:not-utf8", source=source, line=line)]) from None
+    # A second byte order mark (a file saved by Excel, then converted again) would else stick
+    # to the first header, invisible, and the column would be "missing".
+    content = content.lstrip("\ufeff")
     if "\x00" in content:
         raise TableError([messages.text("TABLE_UNREADABLE:nul", source=source)])
     # The separator is the one the header line holds most of (lines before it may be a title).
@@ -460,13 +507,13 @@ def _csv_records(reader: Any, source: str) -> Iterator[tuple[int, list[str | Non
         start = reader.line_num + 1
 
 
-def _xlsx_rows(path: str | Path, source: str, sheet: str | None) -> Iterator[tuple[int, list[str | None]]]:
-    _check_zip(path, source)
+def _xlsx_rows(data: bytes, source: str, sheet: str | None) -> Iterator[tuple[int, list[str | None]]]:
+    _check_zip(data, source)
     import openpyxl  # only when an XLSX is read
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
         raise TableError(
             [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(error))]
@@ -492,19 +539,22 @@ def _xlsx_rows(path: str | Path, source: str, sheet: str | None) -> Iterator[tup
 
 
 def _xlsx_records(workbook: Any, worksheet: Any, source: str) -> Iterator[tuple[int, list[str | None]]]:
+    # The sheet's own `<dimension ref="A1:D20"/>` is not trusted: openpyxl pads every row to its
+    # width and stops at its last row, so a forged `A1:XFD1048576` made each row 16,384 cells
+    # (seconds of work before a refusal) and a dimension too small made rows below it vanish
+    # without a word. Without it every row is as wide as its last cell, and rows are counted here.
+    # Rows are read no wider than the bound: `_count_xml` found every cell past it empty.
+    worksheet.reset_dimensions()
     try:
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        rows = worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for number, row in enumerate(rows, start=1):
             if number > MAX_ROWS + 100:
                 raise TableError(
                     [messages.text("TABLE_TOO_LARGE:rows", source=source, limit=f"{MAX_ROWS:,}")]
                 )
-            values = list(values)
+            values = list(row)
             while values and values[-1] is None:
                 values.pop()
-            if len(values) > MAX_COLUMNS:
-                raise TableError(
-                    [messages.text("TABLE_TOO_LARGE:columns", source=source, line=number, limit=MAX_COLUMNS)]
-                )
             yield number, [_cell(value, source, number) for value in values]
     except TableError:
         raise
@@ -516,14 +566,14 @@ def _xlsx_records(workbook: Any, worksheet: Any, source: str) -> Iterator[tuple[
         workbook.close()
 
 
-def _check_zip(path: str | Path, source: str) -> None:
+def _check_zip(data: bytes, source: str) -> None:
     """An XLSX's zip, refused before anything is unpacked if it holds too many or too large parts.
 
     The sizes are those the zip declares: Python's zipfile never unpacks more than a part
     declares (it fails instead), so they bound the work of reading it.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries: Iterable[zipfile.ZipInfo] = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise TableError(
@@ -534,3 +584,87 @@ def _check_zip(path: str | Path, source: str) -> None:
         raise TableError(
             [messages.text("TABLE_TOO_LARGE:unpacked", source=source, limit=f"{MAX_UNPACKED_BYTES:,}")]
         )
+    _count_xml(data, source)
+
+
+def _count_xml(data: bytes, source: str) -> None:
+    """An XLSX's XML counted, as a stream, before openpyxl builds anything of it.
+
+    openpyxl builds each row whole, and every shared string, before anyone may look: 12 MB of
+    `<c/>` in one row took it 24 s and 1 GB. Here every XML part is read by expat, in C, with
+    a count per element, and refused at the first of: more than `MAX_XML_ELEMENTS` elements,
+    or `MAX_ROW_ELEMENTS` in one row; more than `MAX_CELLS` cells (or shared strings); a value
+    in a column past `MAX_COLUMNS` (an empty cell there, a style on a far column, is no
+    column). Parts that are not XML (images) are left alone; XML that expat cannot read is no
+    XLSX openpyxl could read either.
+    """
+    state: dict[str, Any] = {"elements": 0, "cells": 0, "in_row": 0, "row": 0, "position": 0, "ref": ""}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        state["elements"] += 1
+        state["in_row"] += 1
+        local = name.rpartition(" ")[2]
+        if local == "row":
+            state["in_row"] = state["position"] = 0
+            written = attributes.get("r", "")
+            state["row"] = int(written) if written.isdigit() and len(written) < 9 else state["row"] + 1
+        elif local in ("c", "si"):
+            state["cells"] += 1
+            state["position"] += 1
+            state["ref"] = attributes.get("r", "")
+        elif local in ("v", "is", "f") and _column_of(state["ref"], state["position"]) > MAX_COLUMNS:
+            raise _TooMany(
+                messages.text("TABLE_TOO_LARGE:columns", source=source, limit=MAX_COLUMNS, line=state["row"])
+            )
+        if state["cells"] > MAX_CELLS:
+            raise _TooMany(messages.text("TABLE_TOO_LARGE:cells", source=source, limit=f"{MAX_CELLS:,}"))
+        if state["in_row"] > MAX_ROW_ELEMENTS:
+            raise _TooMany(
+                messages.text(
+                    "TABLE_TOO_LARGE:row-elements",
+                    source=source,
+                    limit=f"{MAX_ROW_ELEMENTS:,}",
+                    line=state["row"],
+                )
+            )
+        if state["elements"] > MAX_XML_ELEMENTS:
+            raise _TooMany(
+                messages.text("TABLE_TOO_LARGE:elements", source=source, limit=f"{MAX_XML_ELEMENTS:,}")
+            )
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for entry in archive.infolist():
+                with archive.open(entry) as part:
+                    head = part.read(64)
+                    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                        continue
+                    state.update(in_row=0, row=0, position=0, ref="")
+                    parser = pyexpat.ParserCreate(namespace_separator=" ")
+                    parser.StartElementHandler = start
+                    parser.Parse(head, False)
+                    while chunk := part.read(2**16):
+                        parser.Parse(chunk, False)
+                    parser.Parse(b"", True)
+    except _TooMany as too_many:
+        raise TableError([too_many.reason]) from None
+    except (pyexpat.ExpatError, zipfile.BadZipFile, OSError, ValueError, RuntimeError) as error:
+        raise TableError(
+            [messages.text("TABLE_UNREADABLE:xlsx", source=source, problem=_shown(error))]
+        ) from None
+
+
+def _column_of(ref: str, position: int) -> int:
+    """The column (1 = A) of a cell reference (`XFD7`), or its position in the row without one."""
+    letters = ref.rstrip("0123456789")
+    if not letters or not letters.isalpha() or not letters.isascii() or len(letters) > 3:
+        return position
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return column
+
+
+class _TooMany(Exception):
+    def __init__(self, reason: Text):
+        self.reason = reason

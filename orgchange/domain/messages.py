@@ -112,6 +112,10 @@ REQUEST_CODES: dict[str, Template] = {
     "DIAGRAM_FAILED": T("Graphviz gav upp", "Graphviz gave up"),
     "DIAGRAM_BUSY": T("alla turer att rita är upptagna", "every turn to draw is taken"),
     "PDF_BUSY": T("alla turer att skriva ut PDF är upptagna", "every turn to print a PDF is taken"),
+    "PDF_UNAVAILABLE": T(
+        "det finns ingen webbläsare som kan skriva ut PDF här", "no browser here can print a PDF"
+    ),
+    "GRAPHVIZ_MISSING": T("Graphviz är inte installerat här", "Graphviz is not installed here"),
     "REVIEW_BUSY": T(
         "alla turer att bygga granskningsunderlag är upptagna", "every turn to build a review pack is taken"
     ),
@@ -1036,6 +1040,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "UNSUPPORTED_MEDIA_TYPE": T("skicka ändringsfilen som {types}", "send the change file as {types}"),
     "UNSUPPORTED_MEDIA_TYPE:or": T(" eller ", " or "),
+    "UNSUPPORTED_MEDIA_TYPE:table": T("skicka tabellen som {types}", "send the table as {types}"),
     "malformed-input:dry-run": T(
         "frågeparametern 'dryRun' är true eller false", "the query parameter 'dryRun' is true or false"
     ),
@@ -1122,6 +1127,31 @@ MESSAGES: dict[str, Template] = {
     "DIAGRAM_BUSY": T(
         "servern ritar så många diagram som den får på en gång; försök igen om {seconds} sekunder",
         "the server is drawing as many diagrams as it may at once; try again in {seconds} seconds",
+    ),
+    "PDF_UNAVAILABLE": T(
+        "PDF kräver en huvudlös Chromium (Debian: apt-get install chromium); HTML fungerar utan den",
+        "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it",
+    ),
+    "PDF_UNAVAILABLE:not-started": T(
+        "PDF kräver en huvudlös Chromium, men webbläsaren i {executable} startade inte; HTML fungerar utan den",
+        "PDF needs a headless Chromium, but the browser at {executable} did not start; the HTML works without it",
+    ),
+    "PDF_UNAVAILABLE:playwright": T(
+        "PDF kräver Python-paketet 'playwright' (ett beroende)",
+        "PDF needs the Python package 'playwright' (a dependency)",
+    ),
+    "PDF_UNAVAILABLE:timed-out": T(
+        "webbläsaren skrev inte ut PDF:en inom {seconds} sekunder",
+        "the browser did not finish printing the PDF within {seconds} seconds",
+    ),
+    "PDF_UNAVAILABLE:failed": T(
+        "webbläsaren kunde inte skriva ut PDF:en", "the browser could not print the PDF"
+    ),
+    "GRAPHVIZ_MISSING": T(
+        "{format} kräver Graphviz program 'dot', som inte är installerat här "
+        "(Debian: apt-get install graphviz); formatet DOT fungerar utan det",
+        "{format} needs Graphviz's 'dot' program, which is not installed here "
+        "(Debian: apt-get install graphviz); the DOT format works without it",
     ),
     "PDF_BUSY": T(
         "servern skriver ut så många PDF:er som den får på en gång; försök igen om {seconds} sekunder",
@@ -1801,6 +1831,24 @@ MESSAGES: dict[str, Template] = {
         "{source} rad {line} har fler än {limit} kolumner (TABLE_TOO_LARGE)",
         "{source} line {line} has more than {limit} columns (TABLE_TOO_LARGE)",
     ),
+    "TABLE_TOO_LARGE:cells": T(
+        "{source} har fler än {limit} celler (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} cells (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:row-elements": T(
+        "{source} rad {line} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} line {line} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:elements": T(
+        "{source} har fler än {limit} XML-element (TABLE_TOO_LARGE)",
+        "{source} has more than {limit} XML elements (TABLE_TOO_LARGE)",
+    ),
+    "TABLE_TOO_LARGE:changes": T(
+        "{source} ger {count} ändringar, fler än {limit} som en begäran får registrera; läs in den med "
+        "kommandot orgchange baseline (TABLE_TOO_LARGE)",
+        "{source} makes {count} changes, more than the {limit} one request may record; import it with the "
+        "command orgchange baseline (TABLE_TOO_LARGE)",
+    ),
     "TABLE_TOO_LARGE:cell": T(
         "{source} rad {line} har en cell med fler än {limit} tecken (TABLE_TOO_LARGE)",
         "{source} line {line} has a cell of more than {limit} characters (TABLE_TOO_LARGE)",
@@ -1866,6 +1914,10 @@ MESSAGES: dict[str, Template] = {
     "MAPPING_INVALID:too-large": T(
         "mappningen {source} är större än {limit} byte (MAPPING_INVALID)",
         "the mapping {source} is larger than {limit} bytes (MAPPING_INVALID)",
+    ),
+    "MAPPING_INVALID:too-deep": T(
+        "mappningen {source} är nästlad djupare än {limit} nivåer (MAPPING_INVALID)",
+        "the mapping {source} nests deeper than {limit} levels (MAPPING_INVALID)",
     ),
     "MAPPING_INVALID:not-yaml": T(
         "mappningen {source} är inte YAML: {problem} (MAPPING_INVALID)",

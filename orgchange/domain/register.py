@@ -11,9 +11,11 @@ concurrency on the aggregate's version.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -23,7 +25,7 @@ from eventsourcing.utils import register_topic
 from .changes import CancelChange, Change, CorrectChange, DatedChange, NoteReport, ReportChanges
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
 from .messages import a_kind, text
-from .timeline import Timeline
+from .timeline import _ABSENT, Journal, Timeline, _put_back
 
 REGISTER_ID: UUID = uuid5(NAMESPACE_URL, "urn:orgchange:register")
 
@@ -55,6 +57,18 @@ class Report:
     reference: str | None = None
     noted_paragraph: str | None = None
     noted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Savepoint:
+    """Where `Register.rollback_to` puts the register back to (`Register.savepoint`)."""
+
+    journal: int
+    version: int
+    modified_on: datetime
+    pending: int
+    organisation: str | None
+    timeline: tuple
 
 
 # The names the register's events are stored under (docs/upgrading.md). A stored topic is a
@@ -122,8 +136,10 @@ class Register(Aggregate):
             register._timeline.withdraw(self.change.change)
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
             target = register.log[self.change.change]
-            register.log[target.change.id or ""] = replace(
-                target, cancelled_by=self.change.id, cancelled_at=self.timestamp
+            register._put(
+                register.log,
+                target.change.id or "",
+                replace(target, cancelled_by=self.change.id, cancelled_at=self.timestamp),
             )
 
     class ChangeCorrected(Aggregate.Event):
@@ -144,7 +160,9 @@ class Register(Aggregate):
             register._timeline.replace(c.change, c.replacement, self.originator_version)
             register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
             target = register.log[c.change]
-            register.log[c.change] = replace(target, cancelled_by=c.id, cancelled_at=self.timestamp)
+            register._put(
+                register.log, c.change, replace(target, cancelled_by=c.id, cancelled_at=self.timestamp)
+            )
 
     class ReplacementRecorded(Aggregate.Event):
         """The replacement of a `correct_change`, logged as a change of its own (its fold is done)."""
@@ -168,10 +186,14 @@ class Register(Aggregate):
             c = self.change
             key = (c.to, c.meeting)
             report = register.reports.get(key) or Report(c.to, c.meeting, (), c.reference)
-            register.reports[key] = replace(
-                report,
-                change_ids=report.change_ids + tuple(c.changes),
-                reference=report.reference or c.reference,
+            register._put(
+                register.reports,
+                key,
+                replace(
+                    report,
+                    change_ids=report.change_ids + tuple(c.changes),
+                    reference=report.reference or c.reference,
+                ),
             )
             register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
 
@@ -184,8 +206,10 @@ class Register(Aggregate):
         def apply(self, register: Register) -> None:
             c = self.change
             key = (c.to, c.meeting)
-            register.reports[key] = replace(
-                register.reports[key], noted_paragraph=c.paragraph, noted_at=self.timestamp
+            register._put(
+                register.reports,
+                key,
+                replace(register.reports[key], noted_paragraph=c.paragraph, noted_at=self.timestamp),
             )
             register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
 
@@ -199,6 +223,10 @@ class Register(Aggregate):
         self._timeline.deferring = True
         self.log: dict[str, Recorded] = {}
         self.reports: dict[tuple[str, date], Report] = {}
+        self._journal = None
+
+    # The undo journal of the command being recorded in place (`begin`), shared with the timeline.
+    _journal: Journal | None = None
 
     @classmethod
     def start(cls, organisation: str | None = None) -> Register:
@@ -211,6 +239,7 @@ class Register(Aggregate):
         new.log = dict(self.log)
         new.reports = dict(self.reports)
         new._pending_events = []
+        new._journal = None
         return new
 
     # --- snapshots ---------------------------------------------------------------
@@ -254,6 +283,7 @@ class Register(Aggregate):
         register._created_on = state["created_on"]
         register._modified_on = state["modified_on"]
         register._pending_events = []
+        register._journal = None
         register.organisation = state["organisation"]
         register.log = state["log"]
         register.reports = state["reports"]
@@ -328,32 +358,80 @@ class Register(Aggregate):
     ) -> list[str]:
         timeline = self._timeline
         if len(changes) > 1:
-            saved = self._working_state()
-            try:
-                ids = self._record_all(changes, recorded_by, recorded_at, progress)
-                timeline.settle()
-                return ids
-            except (ChangeRejected, RuleViolation):
-                self._restore(saved)
-        timeline = self._timeline  # (put back, if the first attempt failed)
+            with self._in_place() as saved:
+                try:
+                    ids = self._record_all(changes, recorded_by, recorded_at, progress)
+                    timeline.settle()
+                    return ids
+                except (ChangeRejected, RuleViolation):
+                    self.rollback_to(saved)
         timeline.deferring = False
         try:
             return self._record_all(changes, recorded_by, recorded_at, progress)
         finally:
             timeline.deferring = True
 
-    def _working_state(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_timeline"] = self._timeline.copy()
-        state["_timeline"].dirty = self._timeline.dirty.copy()
-        state["log"] = dict(self.log)
-        state["reports"] = dict(self.reports)
-        state["_pending_events"] = list(self._pending_events)
-        return state
+    # --- recording in place, with an undo journal ----------------------------------------
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        self.__dict__.clear()
-        self.__dict__.update(state)
+    def begin(self) -> Savepoint:
+        """Start a command on this register in place: every write to its state from now on is
+        journalled, so that `rollback_to` can undo it exactly; ended by `end`.
+
+        A command then costs the change, not the register: nothing of the register's size is
+        copied (the journal holds one entry per key written, the savepoint a few scalars).
+        The caller holds the writers' lock from here to `end`: nobody else reads or writes
+        the register in between.
+        """
+        if self._journal is not None:
+            raise RuntimeError("a command is being recorded on this register already")
+        journal: Journal = []
+        self._journal = self._timeline.journal = journal
+        return self.savepoint()
+
+    def end(self) -> None:
+        """The command is over (committed, or rolled back): the journal is let go."""
+        self._journal = self._timeline.journal = None
+
+    def savepoint(self) -> Savepoint:
+        """The register as it stands, to come back to with `rollback_to` (needs `begin`)."""
+        journal = self._journal
+        if journal is None:
+            raise RuntimeError("a savepoint needs a command begun on the register (begin)")
+        return Savepoint(
+            len(journal),
+            self._version,
+            self._modified_on,
+            len(self._pending_events),
+            self.organisation,
+            self._timeline.savepoint(),
+        )
+
+    def rollback_to(self, point: Savepoint) -> None:
+        """Undo every write since `point`, newest first: the register is as it was then, exactly."""
+        self._timeline.undo_to(point.timeline)  # (the journal is shared: the register's writes too)
+        self._version = point.version
+        self._modified_on = point.modified_on
+        del self._pending_events[point.pending :]
+        self.organisation = point.organisation
+
+    @contextmanager
+    def _in_place(self) -> Iterator[Savepoint]:
+        """A savepoint, within the command begun by the caller or, if none was, within one
+        begun (and ended) here: `record` called on a register of its own works as before."""
+        if self._journal is not None:
+            yield self.savepoint()
+            return
+        point = self.begin()
+        try:
+            yield point
+        finally:
+            self.end()
+
+    def _put(self, store: dict, key: Any, value: Any) -> None:
+        """`store[key] = value`, journalled while a command is being recorded."""
+        if self._journal is not None:
+            self._journal.append(partial(_put_back, store, key, store.get(key, _ABSENT)))
+        store[key] = value
 
     def _record_all(
         self,
@@ -496,7 +574,7 @@ class Register(Aggregate):
         return None
 
     def log_change(self, change: Change, seq: int, at: datetime, by: str) -> None:
-        self.log[change.id or ""] = Recorded(change, seq, at, by)
+        self._put(self.log, change.id or "", Recorded(change, seq, at, by))
 
 
 EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (

@@ -13,10 +13,11 @@ The change types are handled in `units.py`, `positions.py` and
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 from .changes import DatedChange
@@ -81,6 +82,20 @@ def _entry_day(entry: Entry) -> date:
     return entry[0]
 
 
+_ABSENT: Any = object()  # (a key the dict did not hold, in the undo journal)
+
+
+def _put_back(store: dict, key: Any, value: Any) -> None:
+    """Undo one write to a dict: the value it held before, or no value."""
+    if value is _ABSENT:
+        store.pop(key, None)
+    else:
+        store[key] = value
+
+
+Journal = list[Callable[[], object]]
+
+
 def _cut(versions: tuple, day: date) -> tuple:
     """The versions as they stood before any change effective on or after `day`."""
     kept = tuple(v for v in versions if v.valid_from < day)
@@ -140,6 +155,9 @@ class Timeline:
         # Ids of the changes being recorded now and not yet folded in: only these meet the
         # `AT_RECORDING` checks (empty while stored events replay).
         self.checking: set[str] = set()
+        # The undo journal of the command being recorded (None: none is), newest last: each
+        # entry puts back one write to this timeline's state (`Register.savepoint`).
+        self.journal: Journal | None = None
 
     # --- copying ------------------------------------------------------------
 
@@ -155,6 +173,7 @@ class Timeline:
         new.deferring = self.deferring
         new.owed = self.owed
         new.checking = self.checking
+        new.journal = None  # a copy is nobody's working state: nothing to undo in it
         return new
 
     def __deepcopy__(self, memo: dict) -> Timeline:
@@ -163,6 +182,53 @@ class Timeline:
     def take_dirty(self) -> Dirty:
         dirty, self.dirty = self.dirty, Dirty()
         return dirty
+
+    # --- the undo journal (a command recorded in place, `Register.savepoint`) ------------
+
+    def savepoint(self) -> tuple[int, Dirty, date | None, bool]:
+        """Where `undo_to` puts this timeline back to: the journal's length and the few scalars.
+
+        Costs the keys dirty since the read models were last written, not the register."""
+        assert self.journal is not None, "a savepoint needs a journal (Register.begin)"
+        return len(self.journal), self.dirty.copy(), self.owed, self.deferring
+
+    def undo_to(self, point: tuple[int, Dirty, date | None, bool]) -> None:
+        """Undo every write since `point`, newest first: the state is as it was then, exactly."""
+        length, dirty, owed, deferring = point
+        journal = self.journal
+        assert journal is not None
+        while len(journal) > length:
+            journal.pop()()
+        self.dirty, self.owed, self.deferring = dirty.copy(), owed, deferring
+
+    def _append(self, entry: Entry) -> None:
+        entries = self.entries
+        entries.append(entry)
+        if self.journal is not None:
+            self.journal.append(entries.pop)
+
+    def _insort(self, entry: Entry) -> None:
+        entries = self.entries
+        index = bisect_right(entries, _entry_order(entry), key=_entry_order)
+        entries.insert(index, entry)
+        if self.journal is not None:
+            self.journal.append(partial(entries.__delitem__, index))
+
+    def _remove(self, index: int) -> None:
+        entries = self.entries
+        entry = entries.pop(index)
+        if self.journal is not None:
+            self.journal.append(partial(entries.insert, index, entry))
+
+    def _put(self, store: dict, key: Any, value: Any) -> None:
+        if self.journal is not None:
+            self.journal.append(partial(_put_back, store, key, store.get(key, _ABSENT)))
+        store[key] = value
+
+    def _drop(self, store: dict, key: Any) -> None:
+        if self.journal is not None:
+            self.journal.append(partial(_put_back, store, key, store.get(key, _ABSENT)))
+        del store[key]
 
     # --- the fold -------------------------------------------------------------
 
@@ -175,12 +241,12 @@ class Timeline:
         entry: Entry = (change.effective, seq, change)
         if self.owed is None and (not self.entries or change.effective >= self.entries[-1][0]):
             self._handle(change)
-            self.entries.append(entry)
+            self._append(entry)
         elif self.deferring:
             if change.effective >= self.entries[-1][0]:
-                self.entries.append(entry)  # in order: owed only if an earlier change is
+                self._append(entry)  # in order: owed only if an earlier change is
             else:
-                insort(self.entries, entry, key=_entry_order)
+                self._insort(entry)
             self._owe(change.effective)
         else:
             self.settle()
@@ -193,7 +259,7 @@ class Timeline:
         index = next(i for i, e in enumerate(self.entries) if e[2].id == change_id)
         removed = self.entries[index][2]
         if self.deferring:
-            del self.entries[index]
+            self._remove(index)
             self._owe(removed.effective)
         else:
             self._refold(removed.effective, remove=index)
@@ -212,8 +278,8 @@ class Timeline:
         entry: Entry = (replacement.effective, seq, replacement)
         day = min(removed.effective, replacement.effective)
         if self.deferring:
-            del self.entries[index]
-            insort(self.entries, entry, key=_entry_order)
+            self._remove(index)
+            self._insort(entry)
             self._owe(day)
         else:
             self._refold(day, insert=entry, remove=index)
@@ -234,6 +300,8 @@ class Timeline:
             self._refold(self.owed)
 
     def _owe(self, day: date) -> None:
+        if self.journal is not None:
+            self.journal.append(partial(setattr, self, "owed", self.owed))
         self.owed = day if self.owed is None else min(self.owed, day)
 
     def _handle(self, change: DatedChange) -> None:
@@ -293,7 +361,11 @@ class Timeline:
             before, after = getattr(self, name), getattr(fresh, name)
             store.update(key for key in keys if before.get(key) != after.get(key))
         for name in ("units", "positions", "delegations", "predecessors", "entries", *self._INDEXES):
+            if self.journal is not None:  # (the dicts before the re-fold are left as they were)
+                self.journal.append(partial(setattr, self, name, getattr(self, name)))
             setattr(self, name, getattr(fresh, name))
+        if self.journal is not None:
+            self.journal.append(partial(setattr, self, "owed", self.owed))
         self.owed = None
 
     def rewound(self, day: date, cut: int | None = None) -> Timeline:
@@ -342,7 +414,7 @@ class Timeline:
 
     def set_unit(self, key: str, versions: tuple[UnitVersion, ...]) -> None:
         before = _current(self.units.get(key))
-        self.units[key] = versions
+        self._put(self.units, key, versions)
         after = _current(versions)
         self._reindex(self.children, key, before and before.parent, after and after.parent)
         self._reindex(self.companies, key, before and before.owner, after and after.owner)
@@ -351,14 +423,14 @@ class Timeline:
 
     def set_position(self, key: str, versions: tuple[PositionVersion, ...]) -> None:
         before = _current(self.positions.get(key))
-        self.positions[key] = versions
+        self._put(self.positions, key, versions)
         after = _current(versions)
         self._reindex(self.staff, key, before and before.unit, after and after.unit)
         self.dirty.positions.add(key)
 
     def set_delegation(self, key: str, versions: tuple[DelegationVersion, ...]) -> None:
         before = _current(self.delegations.get(key))
-        self.delegations[key] = versions
+        self._put(self.delegations, key, versions)
         after = _current(versions)
         self._reindex(self.granted, key, before and before.board, after and after.board)
         self._reindex(self.received, key, before and before.to, after and after.to)
@@ -366,21 +438,20 @@ class Timeline:
         self.dirty.delegations.add(key)
 
     def add_link(self, link: Link) -> None:
-        self.predecessors[link.successor] = self.predecessors.get(link.successor, ()) + (link,)
+        self._put(self.predecessors, link.successor, self.predecessors.get(link.successor, ()) + (link,))
         self.dirty.links.add(link.successor)
 
-    @staticmethod
-    def _reindex(index: dict[str, frozenset[str]], key: str, old: str | None, new: str | None) -> None:
+    def _reindex(self, index: dict[str, frozenset[str]], key: str, old: str | None, new: str | None) -> None:
         if old == new:
             return
         if old is not None:
             remaining = index[old] - {key}
             if remaining:
-                index[old] = remaining
+                self._put(index, old, remaining)
             else:
-                del index[old]
+                self._drop(index, old)
         if new is not None:
-            index[new] = index.get(new, frozenset()) | {key}
+            self._put(index, new, index.get(new, frozenset()) | {key})
 
     # --- reading the head of the fold ---------------------------------------------
 

@@ -366,6 +366,26 @@ async function listView() {
           accept=".yaml,.yml,.json,application/json,application/yaml" aria-describedby="open-file-error"></label>
         <button type="submit">Öppna som utkast</button>
         <span class="field-error" id="open-file-error" hidden></span></form>
+      <form class="controls spreadsheet" id="open-sheet" novalidate aria-labelledby="open-sheet-h">
+        <h2 id="open-sheet-h" class="form-title">Läs in kalkylblad som utkast</h2>
+        <p class="small muted form-title">En tabell över organisationen (en rad per enhet) eller över en nämnds
+          delegationsordning (en rad per punkt) blir ett utkast som du granskar innan något registreras.</p>
+        <label for="sheet-kind">Tabellen innehåller<select id="sheet-kind">
+          <option value="organisation">Organisationen (enheter och chefer)</option>
+          <option value="delegations">En nämnds delegationsordning</option></select></label>
+        <label for="sheet-file">Kalkylblad (CSV eller XLSX)<input type="file" id="sheet-file" required
+          accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+          aria-describedby="open-sheet-error"></label>
+        <label for="sheet-as-of">Gäller från<input type="date" id="sheet-as-of" required value="${attr(today())}"
+          aria-describedby="open-sheet-error"></label>
+        <label for="sheet-board" id="sheet-board-label" hidden>Nämnd (nyckel)<input id="sheet-board" list="dl-sheet-boards"
+          maxlength="64" aria-describedby="open-sheet-error" placeholder="t.ex. ks"></label>
+        <datalist id="dl-sheet-boards"></datalist>
+        <label for="sheet-mapping">Kolumnmappning (YAML, valfri)<input type="file" id="sheet-mapping"
+          accept=".yaml,.yml,application/yaml"></label>
+        <button type="submit">Läs in som utkast</button>
+        <span class="field-error" id="open-sheet-error" hidden></span>
+        <div id="sheet-unmatched-area" class="form-title" aria-live="polite"></div></form>
     </div>
     <h2>Öppna utkast (${esc(open.length)})</h2><ul id="drafts" class="drafts">${open.map(row).join("") || "<li>Inga öppna utkast.</li>"}</ul>
     <h2>Registrerade och kastade (${esc(closed.length)})</h2><ul id="closed-drafts" class="drafts">${closed.map(row).join("") || "<li>Inga.</li>"}</ul>`;
@@ -383,6 +403,7 @@ async function listView() {
       location.hash = hashOf(made.createDraft.id);
     } catch (error) { tell("new-draft-error", field, error.message); }
   });
+  installSpreadsheetForm(tell);
   document.getElementById("open-file").addEventListener("submit", async () => {
     const field = document.getElementById("open-file-input");
     const file = field.files[0];
@@ -392,6 +413,102 @@ async function listView() {
       location.hash = hashOf(await openFileAsDraft(file));
     } catch (error) { tell("open-file-error", field, error.message); }
   });
+}
+
+// --- a spreadsheet as a draft (docs/baseline.md#over-http) -------------------------------
+//
+// The table goes to the service's dry run (`POST /baseline/organisation|delegations?dryRun=true`),
+// which reads it as the command line does and answers the change file it would make; that file
+// opens as a new draft, to be checked, previewed and recorded like any other. Nothing is recorded
+// here. Titles of a delegationsordning that match no post are listed first: the registrar may
+// correct the table, or open the rows that matched.
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+function installSpreadsheetForm(tell) {
+  const form = document.getElementById("open-sheet");
+  const kind = document.getElementById("sheet-kind");
+  const boardLabel = document.getElementById("sheet-board-label");
+  const showBoard = () => { boardLabel.hidden = kind.value !== "delegations"; };
+  kind.addEventListener("change", showBoard);
+  showBoard();
+  gql("query($d: Date!) { organisation(asOf: $d) { units { id name kind } } }", { d: today() }).then((data) => {
+    const boards = data.organisation.units.filter((u) => u.kind === "board" || u.kind === "committee");
+    document.getElementById("dl-sheet-boards").innerHTML = boards
+      .map((u) => `<option value="${attr(u.id)}">${esc(u.name)}</option>`).join("");
+  }, () => {});
+  form.addEventListener("submit", async () => {
+    const file = document.getElementById("sheet-file");
+    const asOf = document.getElementById("sheet-as-of");
+    const board = document.getElementById("sheet-board");
+    const area = document.getElementById("sheet-unmatched-area");
+    area.innerHTML = "";
+    for (const field of [file, asOf, board]) field.removeAttribute("aria-invalid");
+    tell("open-sheet-error", null, "");
+    const table = file.files[0];
+    if (!table) { tell("open-sheet-error", file, "Välj ett kalkylblad (CSV eller XLSX)."); return; }
+    const suffix = (table.name.match(/\.([a-z]+)$/i) || [])[1]?.toLowerCase();
+    if (suffix !== "csv" && suffix !== "xlsx") {
+      tell("open-sheet-error", file, "Kalkylbladet ska vara en .csv- eller .xlsx-fil."); return;
+    }
+    if (!isDate(asOf.value)) { tell("open-sheet-error", asOf, "Ange dagen tabellen gäller från (ÅÅÅÅ-MM-DD)."); return; }
+    const delegations = kind.value === "delegations";
+    if (delegations && !board.value.trim()) {
+      tell("open-sheet-error", board, "Ange nämnden vars delegationsordning tabellen är."); return;
+    }
+    const params = new URLSearchParams({ asOf: asOf.value, dryRun: "true", filename: table.name });
+    if (delegations) params.set("board", board.value.trim());
+    const mapping = document.getElementById("sheet-mapping").files[0];
+    try {
+      if (mapping) {
+        if (mapping.size > 16_000) { tell("open-sheet-error", null, "Kolumnmappningen är för stor."); return; }
+        params.set("mapping", await mapping.text());
+      }
+      ctx.say("Läser in kalkylbladet…");
+      const response = await auth.request(`baseline/${delegations ? "delegations" : "organisation"}?${params}`, {
+        method: "POST",
+        headers: { "Content-Type": suffix === "csv" ? "text/csv" : XLSX_TYPE, Accept: "application/json" },
+        body: table,
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        const problems = body.errors || [body.detail || `Servern svarade ${response.status}`];
+        tell("open-sheet-error", null, `Kalkylbladet kunde inte läsas in; ingenting registrerades.`);
+        area.innerHTML = `<ul id="sheet-problems" class="problems">${problems.map((p) => `<li>${esc(p)}</li>`).join("")}</ul>`;
+        return;
+      }
+      const name = delegations
+        ? `Delegationsordning ${board.value.trim()} från ${asOf.value} (${table.name})`
+        : `Utgångsläge ${asOf.value} (${table.name})`;
+      if (!body.unmatched?.length) {
+        location.hash = hashOf(await draftOf(name, body.changeFile));
+        return;
+      }
+      area.innerHTML = `<p id="sheet-unmatched-intro">${esc(body.unmatched.length)} delegater motsvarar ingen befattning,
+          eller flera. Rätta tabellen (skriv befattningens titel eller nyckel) och läs in den igen, eller öppna de
+          ${esc(body.changeFile.changes.length)} punkter som matchade som utkast.</p>
+        <ul id="sheet-unmatched">${body.unmatched.map((u) => `<li>${esc(u)}</li>`).join("")}</ul>
+        <button type="button" id="sheet-open-matched">Öppna de matchade som utkast</button>`;
+      document.getElementById("sheet-open-matched").addEventListener("click", async () => {
+        try {
+          location.hash = hashOf(await draftOf(name, body.changeFile));
+        } catch (error) { tell("open-sheet-error", null, error.message); }
+      });
+      document.getElementById("sheet-unmatched-intro").focus?.();
+      ctx.say(`${body.unmatched.length} delegater motsvarar ingen befattning`);
+    } catch (error) { tell("open-sheet-error", null, error.message); }
+  });
+}
+
+// A change file (as the service answered it) as a new draft named `name`.
+async function draftOf(name, file) {
+  const made = await auth.request("drafts", {
+    method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ name: name.slice(0, 200), file }),
+  });
+  const draft = await made.json().catch(() => ({}));
+  if (!made.ok) throw new Error(draft.detail || `Servern svarade ${made.status}`);
+  return draft.id;
 }
 
 // A change file as a new draft, named after the file: made empty, then given the file as it is

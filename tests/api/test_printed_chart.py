@@ -47,3 +47,20 @@ def test_a_printed_chart_of_more_pages_than_allowed_is_refused_with_its_code(dem
     assert body["code"] == "DIAGRAM_TOO_LARGE"
     assert body["limit"] == 2
     assert "root=" in body["detail"]
+
+
+def test_without_graphviz_a_picture_is_503_with_its_code_and_the_dot_form_still_works(
+    api, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
+
+    svg = api.client.get("/diagrams/orgchart.svg?asOf=2017-02-01", headers={"Accept-Language": "sv"})
+    in_english = api.client.get("/diagrams/orgchart.svg?asOf=2017-02-01")
+    dot = api.client.get("/diagrams/orgchart.dot?asOf=2017-02-01")
+
+    assert svg.status_code == 503
+    assert svg.json()["code"] == "GRAPHVIZ_MISSING"
+    assert svg.json()["detail"].startswith("SVG kräver Graphviz program 'dot'")
+    assert in_english.json()["detail"].startswith("SVG needs Graphviz's 'dot' program")
+    assert dot.status_code == 200
+    assert dot.text.startswith("digraph")

@@ -293,6 +293,8 @@ def test_openapi_documents_the_rest_part(api: Api) -> None:
         "/drafts/{draft_id}/proposal.{fmt}",
         "/drafts/{draft_id}/chart/{state}.svg",
         "/decisions",
+        "/baseline/organisation",
+        "/baseline/delegations",
         "/session",
     }
     post = spec["paths"]["/changes"]["post"]

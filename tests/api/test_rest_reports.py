@@ -122,18 +122,23 @@ def test_the_review_pack_as_pdf(api: Api) -> None:
     assert response.content.startswith(b"%PDF-")
 
 
-def test_without_a_browser_the_pdf_is_503_and_the_html_still_works(
+def test_without_a_browser_the_pdf_is_503_with_its_code_and_the_html_still_works(
     api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
     monkeypatch.setenv("ORGCHANGE_CHROMIUM", str(tmp_path / "no-such-browser"))
 
-    pdf = api.client.get("/reports/ks/2017-02-06.pdf")
+    pdf = api.client.get("/reports/ks/2017-02-06.pdf", headers={"Accept-Language": "sv"})
+    in_english = api.client.get("/reports/ks/2017-02-06.pdf")
     html = api.client.get("/reports/ks/2017-02-06.html")
 
     assert pdf.status_code == 503
     assert pdf.json() == {
-        "detail": "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it"
+        "code": "PDF_UNAVAILABLE",
+        "detail": "PDF kräver en huvudlös Chromium (Debian: apt-get install chromium); HTML fungerar utan den",
     }
+    assert in_english.json()["detail"] == (
+        "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it"
+    )
     assert html.status_code == 200
 
 

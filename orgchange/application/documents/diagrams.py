@@ -55,6 +55,8 @@ SUPERVISION_COLOUR = "#7030a0"
 class GraphvizMissing(OrgChangeError):
     """SVG/PNG were asked for, but Graphviz's `dot` program is not installed."""
 
+    code = "GRAPHVIZ_MISSING"
+
 
 def _safe(key: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "_", key)
@@ -187,10 +189,7 @@ def render(
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format {fmt!r}; use one of {', '.join(FORMATS)}")
     if shutil.which("dot") is None:
-        raise GraphvizMissing(
-            f"{fmt.upper()} needs Graphviz's 'dot' program, which is not installed here "
-            "(Debian: apt-get install graphviz); the DOT format works without it"
-        )
+        raise GraphvizMissing(messages.text("GRAPHVIZ_MISSING", format=fmt.upper()))
     limits = limits or RenderLimits.from_environment()
     nodes, edges = size(graph)
     if nodes > limits.max_nodes or edges > 2 * limits.max_nodes:

@@ -49,13 +49,15 @@ FLAGS = (
 )
 RETRY_AFTER_SECONDS = 5
 PRINTS_PER_PAGE = 100  # a tab is replaced after this many prints, whatever its renderer holds on to
-UNAVAILABLE = "PDF needs a headless Chromium (Debian: apt-get install chromium); the HTML works without it"
+UNAVAILABLE = "PDF_UNAVAILABLE"
 
 log = logging.getLogger(__name__)
 
 
 class PdfUnavailable(OrgChangeError):
     """No headless browser to print with, or it could not print this page."""
+
+    code = "PDF_UNAVAILABLE"
 
 
 class PrinterBusy(OrgChangeError):
@@ -154,12 +156,12 @@ class Printer:
                     return pdf
                 except TimeoutError:
                     raise PdfUnavailable(
-                        f"the browser did not finish printing the PDF within {self.timeout:g} seconds"
+                        text("PDF_UNAVAILABLE:timed-out", seconds=f"{self.timeout:g}")
                     ) from None
                 except Exception as error:  # the browser died under the page: start it again, once
                     if self._browser_alive() or attempt == 1:
                         log.warning("printing a PDF failed: %s", error)
-                        raise PdfUnavailable("the browser could not print the PDF") from None
+                        raise PdfUnavailable(text("PDF_UNAVAILABLE:failed")) from None
                     log.warning("the browser for PDFs stopped while printing; starting it again")
                 finally:
                     if not kept:
@@ -186,11 +188,11 @@ class Printer:
     async def _start(self) -> None:
         executable = browser()
         if executable is None:
-            raise PdfUnavailable(UNAVAILABLE)
+            raise PdfUnavailable(text(UNAVAILABLE))
         try:
             from playwright.async_api import async_playwright
         except ImportError:
-            raise PdfUnavailable("PDF needs the Python package 'playwright' (a dependency)") from None
+            raise PdfUnavailable(text("PDF_UNAVAILABLE:playwright")) from None
         try:
             self._playwright = await async_playwright().start()
             # One renderer process per turn, and no spare one started ahead of need.
@@ -206,7 +208,7 @@ class Printer:
         except Exception as error:
             log.warning("the browser for PDFs could not be started: %s", error)
             await self._stop()
-            raise PdfUnavailable(f"{UNAVAILABLE} (the browser at {executable} did not start)") from None
+            raise PdfUnavailable(text("PDF_UNAVAILABLE:not-started", executable=executable)) from None
         self.launches += 1
         log.info("started a headless browser for PDFs (%s)", executable)
 

@@ -210,4 +210,4 @@ class OpenData:
 
 def load(app: OrgChange, as_of: date | None = None, known_at: datetime | None = None) -> OpenData:
     """The export's content from an application (the organisation's name from its register)."""
-    return OpenData.load(app.read_model, as_of, known_at, app.register().organisation)
+    return OpenData.load(app.read_model, as_of, known_at, app.organisation())
