@@ -524,6 +524,29 @@ def test_a_personnummer_deep_in_a_large_body_is_found_and_named(org: OrgChange) 
     assert listing(org) == []
 
 
+def test_after_a_large_recording_the_planner_knows_the_decisions_tables(org: OrgChange) -> None:
+    """A file's ids are looked up among the decisions recorded before it; planned with the
+    statistics of an empty table, PostgreSQL read the whole table per thousand ids and the
+    import of a year grew with its square. After 1,000 or more decisions its statistics are
+    made anew; SQLite finds the ids through the primary key whatever it knows."""
+    from sqlalchemy import text
+
+    items = [decision(f"s{n}", "N.1", "forvaltningschef", "2016-06-01") for n in range(1_200)]
+    record(org, *items)
+    with org.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            tuples = connection.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'delegated_decisions'")
+            ).scalar_one()
+            assert tuples >= 1_000
+        else:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT content FROM delegated_decisions WHERE decision_id IN (?, ?)",
+                ("s1", "s2"),
+            ).fetchall()
+            assert any("SEARCH" in row[-1] for row in plan), plan
+
+
 def test_a_number_with_an_invalid_check_digit_is_no_personnummer(org: OrgChange) -> None:
     """A diarienummer-like number that fails the Luhn check is recorded."""
     assert find_identity_number("811218-9875") is None

@@ -21,6 +21,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
 from orgchange.domain import messages
@@ -234,6 +235,7 @@ TABLE_FIELDS = (
 )
 YES = {"ja", "j", "yes", "y", "true", "1", "x", "sant"}
 NO = {"nej", "n", "no", "false", "0", "falskt"}
+YES_OR_NO = YES | NO
 
 
 def _amount(text: str) -> float:
@@ -285,7 +287,7 @@ def _entries_of_table(tables: Any, path: str | Path, mapping: str | Path) -> lis
                     bad = True
             elif name == "acting_as_substitute":
                 folded = value.strip().casefold()
-                if folded in YES | NO:
+                if folded in YES_OR_NO:
                     item[name] = folded in YES
                 else:
                     problems.append(
@@ -383,6 +385,8 @@ def record_decisions(
                     before, last = _save(app, event)
                     dm.write_decisions(connection, new, recorded_by, at, canonicals)
                     _bump_stamp(connection, before, last)
+            if len(new) >= ANALYZE_AFTER:
+                _refresh_statistics(app)
             return DecisionsResult(ids, [e.id for e in new], [i for i in dict.fromkeys(ids) if i in known])
         except SAIntegrityError:  # another writer recorded one of the ids at the same moment
             time.sleep(0.01 * 2**attempt)
@@ -390,6 +394,24 @@ def record_decisions(
     from .errors import ConcurrentWriteError
 
     raise ConcurrentWriteError()
+
+
+ANALYZE_AFTER = 1000  # decisions in one recording: enough to change the tables' statistics
+
+
+def _refresh_statistics(app: OrgChange) -> None:
+    """Let PostgreSQL's planner see the decisions' tables as they now are, after a large
+    recording. Planned with the statistics of an empty table, the look-up of a file's ids
+    (`recorded_contents`) scanned the whole table once per thousand ids: the import of a year
+    then grew with the square of the decisions already recorded."""
+    if app.engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(table.name for table in dm.DECISION_TABLES)
+    try:
+        with app.engine.begin() as connection:
+            connection.exec_driver_sql(f"ANALYZE {names}")
+    except DBAPIError:  # statistics are an optimisation: the decisions are recorded
+        pass
 
 
 def recheck_after(connection: Connection, recorded_at: datetime) -> int:
