@@ -185,8 +185,9 @@ def test_writers_in_threads_of_two_services_stay_consistent(app, database_url):
 
 
 def test_a_server_leaves_the_register_it_read_in_to_reference_counting(sqlite_url):
-    """In a serving process the register read in at the first command is frozen out of the cyclic
-    collector (a full collection would walk all of it); a command line's process is left as it is."""
+    """In a serving process a large register read in at the first command is frozen out of the
+    cyclic collector (a full collection would walk all of it); a small one, or a command line's
+    process, is left as it is."""
     app = OrgChange(sqlite_url)
     try:
         app.record_changes(base_organisation(), "setup")
@@ -196,7 +197,9 @@ def test_a_server_leaves_the_register_it_read_in_to_reference_counting(sqlite_ur
     script = textwrap.dedent(
         f"""
         import gc, sys
+        from orgchange.adapters import collection
         from orgchange.adapters.collection import tune_for_serving
+        collection.FREEZE_AT = int(sys.argv[2])
         from orgchange.application import OrgChange
         from tests.builders import change
         serving = sys.argv[1] == "serve"
@@ -204,14 +207,24 @@ def test_a_server_leaves_the_register_it_read_in_to_reference_counting(sqlite_ur
             tune_for_serving()
         app = OrgChange({sqlite_url!r})
         before = gc.get_freeze_count()
-        app.record_changes([change("rename_unit", id="r" + sys.argv[1], effective="2015-01-01", unit="va",
-                                   name="VA " + sys.argv[1])], "test")
+        run = sys.argv[1] + sys.argv[2]
+        app.record_changes([change("rename_unit", id="r" + run, effective="2015-01-01", unit="va",
+                                   name="VA " + run)], "test")
         print(gc.get_freeze_count() - before)
         """
     )
-    for mode, frozen in (("serve", True), ("command", False)):
+    changes = len(base_organisation())
+    for mode, at, frozen in (
+        ("serve", changes, True),
+        ("serve", changes + 2, False),  # (a small register: left to the collector)
+        ("command", changes, False),
+    ):
         done = subprocess.run(
-            [sys.executable, "-c", script, mode], cwd=ROOT, capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", script, mode, str(at)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr
         assert (int(done.stdout.split()[-1]) > 0) is frozen, mode

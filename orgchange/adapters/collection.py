@@ -57,14 +57,20 @@ def tune_for_serving() -> None:
     _serving = True
 
 
-def keep_for_good() -> None:
+# A register of fewer changes is walked by a full collection in milliseconds: not frozen (what
+# is frozen is never collected, and garbage cycles alive at that moment would stay for good).
+FREEZE_AT = 10_000
+
+
+def keep_for_good(changes: int) -> None:
     """In a serving process, leave what it holds now to reference counting alone (`gc.freeze`).
 
     Called when the register has been read in: its millions of objects live as long as the
     process (a command changes the register in place), and every full collection would
     otherwise walk them all — at 200,000 changes about a second, several on a loaded machine,
     in the middle of some request. What a command replaces is freed by its reference count
-    (the register's values hold no cycles). Only in a server (`tune_for_serving`): a short
-    command line, or the tests, leave the collector as it is."""
-    if _serving:
+    (the register's values hold no cycles). Only in a server (`tune_for_serving`) and for a
+    register of `FREEZE_AT` changes or more: a short command line, or a small register, leave
+    the collector as it is."""
+    if _serving and changes >= FREEZE_AT:
         gc.freeze()

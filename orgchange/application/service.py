@@ -298,7 +298,7 @@ class OrgChange(Application):
         # nothing is dirty for this process's writer.
         current.timeline.take_dirty()
         if starting:  # read from many events, perhaps: the next start should not have to
-            keep_for_good()
+            keep_for_good(len(current.log))
             self._snapshot_if_due(current)
         return current
 
