@@ -223,3 +223,29 @@ def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
         event.remove(engine, "before_cursor_execute", check)
 
     assert on_loop == []
+
+
+UNIT_CHANGES = """
+query ($id: ID!) { changes(unitId: $id, first: 2) { edges { node { id type } } pageInfo { hasNextPage } } }
+"""
+UNIT_CHANGES_COUNTED = """
+query ($id: ID!) { changes(unitId: $id, first: 2) { edges { node { id } } ...counted } }
+fragment counted on ChangeConnection { n: totalCount }
+"""
+
+
+def test_a_page_of_changes_counts_every_matching_change_only_when_totalcount_is_asked(empty_api: Api) -> None:
+    """The unit page lists a unit's changes without their number: no COUNT for it. Asked for
+    (here through a fragment and an alias), the number is every matching change, on all pages."""
+    empty_api.orgchange.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
+    empty_api.data(UNIT_CHANGES, {"id": "u-1"})  # warm the pool
+    with counting_statements(empty_api.orgchange) as statements:
+        page = empty_api.data(UNIT_CHANGES, {"id": "u-1"})["changes"]
+    assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
+    assert not [s for s in statements if "count(" in s.lower()]
+
+    with counting_statements(empty_api.orgchange) as statements:
+        counted = empty_api.data(UNIT_CHANGES_COUNTED, {"id": "u-1"})["changes"]
+    every = empty_api.data(UNIT_CHANGES.replace("first: 2", "first: 100"), {"id": "u-1"})["changes"]
+    assert counted["n"] == len(every["edges"]) > 2
+    assert len([s for s in statements if "count(" in s.lower()]) == 1
