@@ -91,9 +91,9 @@ def _page_size(first: int | None) -> int:
 
 
 async def _require_units(info: Info, argument: str, *keys: str) -> None:
-    known = await run_in_threadpool(info.context.reader.known_units, keys)
-    for key in keys:
-        if key not in known:
+    known = await info.context.loaders.known_unit.load_many(keys)
+    for key, is_known in zip(keys, known, strict=True):
+        if not is_known:
             raise bad_argument(argument, str(text("BAD_USER_INPUT:no-unit", key=key)))
 
 

@@ -249,3 +249,20 @@ def test_a_page_of_changes_counts_every_matching_change_only_when_totalcount_is_
     every = empty_api.data(UNIT_CHANGES.replace("first: 2", "first: 100"), {"id": "u-1"})["changes"]
     assert counted["n"] == len(every["edges"]) > 2
     assert len([s for s in statements if "count(" in s.lower()]) == 1
+
+
+UNIT_HISTORY_AND_CHANGES = """
+query ($id: ID!) { unitHistory(id: $id) { validFrom name } changes(unitId: $id, first: 5) { edges { node { id } } } }
+"""
+
+
+def test_root_fields_naming_the_same_unit_ask_once_whether_it_is_recorded(empty_api: Api) -> None:
+    """The unit page asks for a unit's history and its changes: one look-up tells both that the
+    unit is recorded; an unknown unit is still told as such."""
+    empty_api.orgchange.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
+    empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})  # warm the pool
+    with counting_statements(empty_api.orgchange) as statements:
+        empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})
+    assert len([s for s in statements if "DISTINCT" in s]) == 1
+    errors = empty_api.errors(UNIT_HISTORY_AND_CHANGES, {"id": "u-nowhere"})
+    assert errors and all("u-nowhere" in error["message"] for error in errors)
