@@ -268,10 +268,65 @@ class OrganisationReader(Reader):
         after: str | None = None,
         types: Sequence[str] | None = None,
         reported_to: str | None = None,
+        count: bool = True,
     ) -> ChangePage:
-        """A page of the change log; `types` and `reported_to` (a board) narrow it, as the others do."""
+        """A page of the change log; `types` and `reported_to` (a board) narrow it, as the others do.
+
+        `count=False`: the page only, without counting every change that matches (`total` is
+        then None; `count_changes` counts them when someone asks)."""
         log = t.change_log
-        conditions = []
+        conditions = self._change_conditions(start, end, unit_id, known_at, types, reported_to)
+        with self._connection() as connection:
+            total = (
+                connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
+                if count
+                else None
+            )
+            page_conditions = list(conditions)
+            if after is not None:
+                day, seq = decode_cursor(after)
+                page_conditions.append(
+                    or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq))
+                )
+            query = select(log).where(*page_conditions).order_by(log.c.effective, log.c.seq).limit(first + 1)
+            rows = list(connection.execute(query))
+        has_next = len(rows) > first
+        rows = rows[:first]
+        ids = [r.change_id for r in rows]
+        unit_ids, effects = self.change_units(ids), self._change_effects(ids)
+        page = [
+            change_row(row, known_at, unit_ids.get(row.change_id, ()), effects.get(row.change_id, ()))
+            for row in rows
+        ]
+        end_cursor = encode_cursor(page[-1].effective, page[-1].seq) if page else None
+        return ChangePage(page, total, has_next, end_cursor)
+
+    def count_changes(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        unit_id: str | None = None,
+        known_at: datetime | None = None,
+        types: Sequence[str] | None = None,
+        reported_to: str | None = None,
+    ) -> int:
+        """How many changes of the log `changes` would list with these filters, on all pages."""
+        log = t.change_log
+        conditions = self._change_conditions(start, end, unit_id, known_at, types, reported_to)
+        with self._connection() as connection:
+            return connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
+
+    @staticmethod
+    def _change_conditions(
+        start: date | None,
+        end: date | None,
+        unit_id: str | None,
+        known_at: datetime | None,
+        types: Sequence[str] | None,
+        reported_to: str | None,
+    ) -> list[Any]:
+        log = t.change_log
+        conditions: list[Any] = []
         if known_at is not None:
             conditions.append(log.c.recorded_at <= known_at)
         if types is not None:
@@ -291,26 +346,7 @@ class OrganisationReader(Reader):
             conditions.append(
                 log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit_id))
             )
-        with self._connection() as connection:
-            total = connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
-            page_conditions = list(conditions)
-            if after is not None:
-                day, seq = decode_cursor(after)
-                page_conditions.append(
-                    or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq))
-                )
-            query = select(log).where(*page_conditions).order_by(log.c.effective, log.c.seq).limit(first + 1)
-            rows = list(connection.execute(query))
-        has_next = len(rows) > first
-        rows = rows[:first]
-        ids = [r.change_id for r in rows]
-        unit_ids, effects = self.change_units(ids), self._change_effects(ids)
-        page = [
-            change_row(row, known_at, unit_ids.get(row.change_id, ()), effects.get(row.change_id, ()))
-            for row in rows
-        ]
-        end_cursor = encode_cursor(page[-1].effective, page[-1].seq) if page else None
-        return ChangePage(page, total, has_next, end_cursor)
+        return conditions
 
     def change(self, change_id: str) -> ChangeRow | None:
         log = t.change_log

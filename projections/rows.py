@@ -100,7 +100,7 @@ class ChangeRow:
 @dataclass(frozen=True)
 class ChangePage:
     rows: list[ChangeRow]
-    total: int
+    total: int | None  # None: not counted (asked for the page alone)
     has_next: bool
     end_cursor: str | None
 

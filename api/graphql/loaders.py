@@ -95,6 +95,10 @@ class Loaders:
             reader.delegations_from, list, budget
         )
         self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
+        # Whether a key is a recorded unit (for a clear error about an unknown one): the root
+        # fields of one query that name the same unit (the unit page's unitHistory and changes)
+        # ask once, together.
+        self.known_unit: DataLoader[str, bool] = DataLoader(load_fn=self._known_units)
         self._days: dict[Viewpoint, _Day] = {}
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:
@@ -129,6 +133,10 @@ class Loaders:
     ) -> dict[str, tuple[list[str], list[str]]]:
         predecessors, successors = self.reader.links(ids, as_of, known_at)
         return {key: (predecessors.get(key, []), successors.get(key, [])) for key in ids}
+
+    async def _known_units(self, keys: list[str]) -> list[bool]:
+        known = await run_in_threadpool(self.reader.known_units, keys)
+        return [key in known for key in keys]
 
     async def _changes(self, ids: list[str]) -> list[ChangeRow | None]:
         rows = await run_in_threadpool(self.read_model.changes_by_id, ids)

@@ -91,9 +91,9 @@ def _page_size(first: int | None) -> int:
 
 
 async def _require_units(info: Info, argument: str, *keys: str) -> None:
-    known = await run_in_threadpool(info.context.reader.known_units, keys)
-    for key in keys:
-        if key not in known:
+    known = await info.context.loaders.known_unit.load_many(keys)
+    for key, is_known in zip(keys, known, strict=True):
+        if not is_known:
             raise bad_argument(argument, str(text("BAD_USER_INPUT:no-unit", key=key)))
 
 
@@ -179,16 +179,11 @@ class Query:
                 raise bad_argument("after", str(error)) from None
         if unit_id is not None:
             await _require_units(info, "unitId", str(unit_id))
+        read_model = info.context.orgchange.read_model
+        unit_key = str(unit_id) if unit_id is not None else None
+        board = str(reported_to) if reported_to is not None else None
         page = await run_in_threadpool(
-            info.context.orgchange.read_model.changes,
-            from_,
-            to,
-            str(unit_id) if unit_id is not None else None,
-            known_at,
-            first,
-            after,
-            types,
-            str(reported_to) if reported_to is not None else None,
+            read_model.changes, from_, to, unit_key, known_at, first, after, types, board, count=False
         )
         edges = [
             ChangeEdge(node=Change.from_row(row), cursor=encode_cursor(row.effective, row.seq))
@@ -197,7 +192,7 @@ class Query:
         return ChangeConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
-            total_count=page.total,
+            total=lambda: read_model.count_changes(from_, to, unit_key, known_at, types, board),
         )
 
     @strawberry.field(
@@ -227,13 +222,14 @@ class Query:
                 raise bad_argument("after", str(error)) from None
         reader = AuditReader(info.context.orgchange.engine)
         page = await run_in_threadpool(reader.entries, recorded_by, from_, to, first, after)
+        assert page.total is not None  # the audit trail's pages are always counted
         return ChangeConnection(
             edges=[
                 ChangeEdge(node=Change.from_row(row), cursor=encode_audit_cursor(row.seq))
                 for row in page.rows
             ],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
-            total_count=page.total,
+            total=page.total,
         )
 
     @strawberry.field(description="One change by id (an extension); null if there is none.")

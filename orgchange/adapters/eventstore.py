@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
+from orgchange.adapters.decoding import BulkDecoder
 from orgchange.domain.changes import CHANGE_TYPES, Change, change_from_canonical
 from orgchange.domain.errors import OrgChangeError
 from orgchange.domain.messages import text
@@ -127,6 +128,18 @@ class VersionedMapper(Mapper):
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", event_state)
         return domain_event
+
+    def decode_many(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        """The events of `stored_events`, as `to_domain_event` gives them, decoded together:
+        what they share converted once (`decoding.BulkDecoder`), for a read of the whole register."""
+        if self.cipher or self.compressor or not isinstance(self.transcoder, JSONTranscoder):
+            return [self.to_domain_event(stored) for stored in stored_events]
+        decoder = self._bulk_decoder
+        if decoder is None:
+            decoder = self._bulk_decoder = BulkDecoder(self.transcoder, self.to_domain_event)
+        return decoder.decode(stored_events)
+
+    _bulk_decoder: BulkDecoder | None = None
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

@@ -37,6 +37,7 @@ from orgchange.adapters.collection import collection_paused, keep_for_good
 from orgchange.adapters.eventstore import (
     EVENTS_TABLE,
     BulkInsertRecorder,
+    VersionedMapper,
     event_store_environment,
     register_transcodings,
     tune_connections,
@@ -111,6 +112,7 @@ class OrgChange(Application):
 
     name = "OrgChange"
     recorder: BulkInsertRecorder  # what event_store_environment's persistence module makes
+    mapper: VersionedMapper  # event_store_environment's MAPPER_TOPIC
 
     def __init__(
         self,
@@ -575,8 +577,7 @@ class OrgChange(Application):
         start: int | None = 1
         while True:
             batch = self.recorder.select_notifications(start, limit=2000, stop=total)
-            for notification in batch:
-                event = self.mapper.to_domain_event(notification)
+            for notification, event in zip(batch, self.mapper.decode_many(batch), strict=True):
                 if event.originator_id != REGISTER_ID:
                     others.append(event)  # delegated decisions: their own streams
                     continue

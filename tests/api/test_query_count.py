@@ -223,3 +223,46 @@ def test_no_statement_runs_on_the_event_loop(api: Api, tokens: Tokens) -> None:
         event.remove(engine, "before_cursor_execute", check)
 
     assert on_loop == []
+
+
+UNIT_CHANGES = """
+query ($id: ID!) { changes(unitId: $id, first: 2) { edges { node { id type } } pageInfo { hasNextPage } } }
+"""
+UNIT_CHANGES_COUNTED = """
+query ($id: ID!) { changes(unitId: $id, first: 2) { edges { node { id } } ...counted } }
+fragment counted on ChangeConnection { n: totalCount }
+"""
+
+
+def test_a_page_of_changes_counts_every_matching_change_only_when_totalcount_is_asked(empty_api: Api) -> None:
+    """The unit page lists a unit's changes without their number: no COUNT for it. Asked for
+    (here through a fragment and an alias), the number is every matching change, on all pages."""
+    empty_api.orgchange.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
+    empty_api.data(UNIT_CHANGES, {"id": "u-1"})  # warm the pool
+    with counting_statements(empty_api.orgchange) as statements:
+        page = empty_api.data(UNIT_CHANGES, {"id": "u-1"})["changes"]
+    assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
+    assert not [s for s in statements if "count(" in s.lower()]
+
+    with counting_statements(empty_api.orgchange) as statements:
+        counted = empty_api.data(UNIT_CHANGES_COUNTED, {"id": "u-1"})["changes"]
+    every = empty_api.data(UNIT_CHANGES.replace("first: 2", "first: 100"), {"id": "u-1"})["changes"]
+    assert counted["n"] == len(every["edges"]) > 2
+    assert len([s for s in statements if "count(" in s.lower()]) == 1
+
+
+UNIT_HISTORY_AND_CHANGES = """
+query ($id: ID!) { unitHistory(id: $id) { validFrom name } changes(unitId: $id, first: 5) { edges { node { id } } } }
+"""
+
+
+def test_root_fields_naming_the_same_unit_ask_once_whether_it_is_recorded(empty_api: Api) -> None:
+    """The unit page asks for a unit's history and its changes: one look-up tells both that the
+    unit is recorded; an unknown unit is still told as such."""
+    empty_api.orgchange.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
+    empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})  # warm the pool
+    with counting_statements(empty_api.orgchange) as statements:
+        empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})
+    assert len([s for s in statements if "DISTINCT" in s]) == 1
+    errors = empty_api.errors(UNIT_HISTORY_AND_CHANGES, {"id": "u-nowhere"})
+    assert errors and all("u-nowhere" in error["message"] for error in errors)

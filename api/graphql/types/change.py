@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import cast
 
 import strawberry
@@ -218,4 +219,11 @@ class PageInfo:
 class ChangeConnection:
     edges: list[ChangeEdge]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="Changes matching the filters, on all pages.")
+    # The number, or how to count it: counted only if the query asks for it (a unit's changes
+    # on its page do not, and counting every change of a unit costs more than its page).
+    total: strawberry.Private[int | Callable[[], int]]
+
+    @strawberry.field(description="Changes matching the filters, on all pages.")
+    async def total_count(self) -> int:
+        total = self.total
+        return total if isinstance(total, int) else await run_in_threadpool(total)
