@@ -1578,6 +1578,10 @@ MESSAGES: dict[str, Template] = {
         "variabeln '{name}': text får inte innehålla tecknet U+0000 (NUL)",
         "variable '{name}': text cannot contain the character U+0000 (NUL)",
     ),
+    "BAD_USER_INPUT:surrogate-variable": T(
+        "variabeln '{name}': texten innehåller en halv surrogatpar-kod ({code}), som inte är något tecken",
+        "variable '{name}': the text holds half of a surrogate pair ({code}), which is not a character",
+    ),
     "NOT_FOUND:change": T(
         "ingen organisationsändring '{id}' har registrerats", "no organisational change '{id}' was recorded"
     ),
