@@ -15,6 +15,7 @@ parameters (`{key}`, `{day}`) in both languages. A parameter may be a `Text` its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -2055,7 +2056,13 @@ def _rendered(value: Any, language: str) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return "; ".join(_rendered(part, language) for part in value)
-    return str(value)
+    shown = str(value)
+    # Half of a surrogate pair (JSON's "\ud800" alone, in an id or a key the message repeats)
+    # is shown as U+FFFD: no answer could be encoded as UTF-8 with it.
+    return shown if shown.isascii() else _LONE_SURROGATE.sub("\ufffd", shown)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def render(message: str | Text, language: str | None = None) -> str:

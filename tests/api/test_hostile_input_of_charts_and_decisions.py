@@ -4,8 +4,9 @@ each refused with a stable code and clear words, on both databases, nothing run 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, Tokens
 
 DECISIONS = "query($after: String) { delegatedDecisions(first: 2, after: $after) { edges { node { id } } } }"
 
@@ -33,3 +34,45 @@ def test_half_a_surrogate_pair_in_a_graphql_variable_is_refused_naming_the_varia
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "'board'" in errors[0]["message"] and "U+D800" in errors[0]["message"]
     assert response.json().get("data") is None
+
+
+def _post(api: Api, path: str, body: str, token: str) -> Any:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    return api.client.post(path, content=body, headers=headers)
+
+
+def test_a_decision_whose_id_is_half_a_surrogate_pair_is_refused_in_words_not_with_a_500(
+    api: Api, tokens: Tokens
+) -> None:
+    """The refusal repeats the id; half a surrogate pair in it is shown as U+FFFD, so that the
+    answer can be written as UTF-8 at all. Nothing is recorded."""
+    item = '{"id": "\\udc00", "delegation": "N.2", "decided_by": "va-chef", "date": "2017-03-05", '
+    item += '"matter": "x", "reference": "r"}'
+    before = api.event_count()
+    response = _post(
+        api,
+        "/decisions",
+        '{"format": "orgchange-decisions/v1", "decisions": [' + item + "]}",
+        tokens.registrar,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "DECISIONS_MALFORMED"
+    assert "decision #1 (\ufffd)" in response.json()["errors"][0]
+    unknown_key = '{"format": "orgchange-decisions/v1", "decisions": [{"\\ud800": 1}]}'
+    response = _post(api, "/decisions", unknown_key, tokens.registrar)
+    assert response.status_code == 422, response.text
+    assert api.event_count() == before
+
+
+def test_a_change_whose_id_is_half_a_surrogate_pair_is_refused_in_words_not_with_a_500(
+    api: Api, tokens: Tokens
+) -> None:
+    change = '{"id": "\\ud800", "type": "rename_unit", "effective": "2019-01-01", "unit": "ks", "name": "x", '
+    change += '"decision": {"body": "kf", "date": "2018-01-01", "paragraph": "§ 1"}}'
+    before = api.event_count()
+    response = _post(
+        api, "/changes", '{"format": "orgchange/v1", "changes": [' + change + "]}", tokens.registrar
+    )
+    assert response.status_code == 422, response.text
+    assert "change #1 (\ufffd)" in response.json()["errors"][0]
+    assert api.event_count() == before
