@@ -903,6 +903,10 @@ MESSAGES: dict[str, Template] = {
     "malformed-input:too-deep": T(
         "{source}: filen är för djupt nästlad", "{source}: the file is nested too deeply"
     ),
+    "malformed-input:long-number": T(
+        "{source}: ett tal har fler än {limit} siffror",
+        "{source}: a number has more than {limit} digits",
+    ),
     "malformed-input:not-yaml": T(
         "{source}: inte giltig YAML eller JSON{where}: {problem}",
         "{source}: not valid YAML or JSON{where}: {problem}",

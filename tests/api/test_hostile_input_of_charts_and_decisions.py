@@ -76,3 +76,27 @@ def test_a_change_whose_id_is_half_a_surrogate_pair_is_refused_in_words_not_with
     assert response.status_code == 422, response.text
     assert "change #1 (\ufffd)" in response.json()["errors"][0]
     assert api.event_count() == before
+
+
+def test_a_number_of_five_thousand_digits_in_a_json_body_is_refused_in_words_not_with_a_500(
+    api: Api, tokens: Tokens
+) -> None:
+    """Python converts at most 4,300 digits to an integer; JSON's reader raises a plain ValueError
+    past that. Refused as malformed input, naming the limit; nothing recorded."""
+    huge = "9" * 5000
+    item = '{"id": "H-1", "delegation": "N.2", "decided_by": "va-chef", "date": "2017-03-05", '
+    item += f'"matter": "x", "reference": "r", "amount": {huge}}}'
+    before = api.event_count()
+    response = _post(
+        api,
+        "/decisions",
+        '{"format": "orgchange-decisions/v1", "decisions": [' + item + "]}",
+        tokens.registrar,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "DECISIONS_MALFORMED"
+    assert "more than 4300 digits" in response.json()["errors"][0]
+    response = _post(api, "/changes", f'{{"format": "orgchange/v1", "changes": [{huge}]}}', tokens.registrar)
+    assert response.status_code == 422, response.text
+    assert "more than 4300 digits" in response.json()["errors"][0]
+    assert api.event_count() == before
