@@ -26,6 +26,7 @@ from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange, drafts, tokens
 from orgchange.application.config import Settings, get_settings
 from orgchange.application.documents.pdf import Printer
+from orgchange.domain.messages import speaking, text
 from projections.batches import BatchReader
 
 from . import headers
@@ -34,7 +35,7 @@ from .gate import Gate
 from .graphql.bounds import GraphQLRequestBounds
 from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
-from .language import AnswerLanguage
+from .language import AnswerLanguage, negotiate
 from .limits import BodySizeLimit
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
@@ -322,9 +323,15 @@ def _plain_answer(status: int, reason: str, text: str, code: str) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-_SLOW_HEADERS = _plain_answer(
-    408, "Request Timeout", "the request headers did not arrive in time", "REQUEST_TIMEOUT"
-)
+def _language_of(head: bytes) -> str:
+    """The language the request's `Accept-Language` asks for, from as much of its head as has
+    arrived (Swedish, the service's default, without one): the protocol answers before any
+    middleware has read the headers, and answers in the same language as the rest."""
+    for line in head.split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"accept-language":
+            return negotiate(value.decode("latin-1").strip())
+    return negotiate(None)
 
 
 class BoundedH11Protocol(NoDelayH11Protocol):
@@ -372,13 +379,10 @@ class BoundedH11Protocol(NoDelayH11Protocol):
         if size <= limit:
             return False
         self._stop_header_timer()
+        with speaking(_language_of(self._head)):
+            words = str(text("HEADERS_TOO_LARGE", limit=f"{limit:,}"))
         self.transport.write(
-            _plain_answer(
-                431,
-                "Request Header Fields Too Large",
-                f"the request line and headers are larger than {limit:,} bytes",
-                "HEADERS_TOO_LARGE",
-            )
+            _plain_answer(431, "Request Header Fields Too Large", words, "HEADERS_TOO_LARGE")
         )
         self.transport.close()
         return True
@@ -409,7 +413,9 @@ class BoundedH11Protocol(NoDelayH11Protocol):
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
         if self.conn.our_state is h11.IDLE:  # nothing of a response sent on this request yet
-            self.transport.write(_SLOW_HEADERS)
+            with speaking(_language_of(self._head)):
+                words = str(text("REQUEST_TIMEOUT"))
+            self.transport.write(_plain_answer(408, "Request Timeout", words, "REQUEST_TIMEOUT"))
         self.transport.close()
 
 

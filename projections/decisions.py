@@ -48,6 +48,7 @@ from orgchange.domain.decisions import (
     Terms,
     check,
 )
+from orgchange.domain.text import refused
 
 from . import tables as t
 from .rows import Reader, believed, chunks
@@ -675,7 +676,9 @@ def position_of(cursor: str | None) -> Position | int | None:
         if decoded.startswith(CURSOR_KIND + "@"):
             _, day, seq, ident = decoded.split("@", 3)
             number = int(seq)
-            if not ident or not 0 <= number < 2**31:
+            # The id is compared in the database: text no decision id can hold (a NUL, which
+            # PostgreSQL cannot even compare) makes it a cursor the service never gave out.
+            if not ident or refused(ident) is not None or not 0 <= number < 2**31:
                 return None
             return (date.fromisoformat(day), number, ident)
         kind, _, text = decoded.partition(":")

@@ -672,3 +672,32 @@ def test_a_delegationsordning_with_an_unmatched_title_lists_it_before_the_matche
         assert [li.get_attribute("data-type") for li in page.locator("#draft-changes > li").all()] == [
             "grant_delegation"
         ]
+
+
+def test_a_column_mapping_too_long_to_send_is_refused_in_the_form_before_anything_is_sent(served, tmp_path):
+    """The mapping travels in the query string, which with the headers must stay within 16 KiB:
+    a mapping of 11,500 bytes of Swedish comments is 18,000 characters once URL-encoded. The form says so in
+    words a registrar can act on, instead of the protocol's 431 or a broken connection."""
+    url, token = served
+    table = tmp_path / "enheter.csv"
+    table.write_text("key,name,kind,parent\nx,X,enhet,ks\n", encoding="utf-8")
+    mapping = tmp_path / "mappning.yaml"
+    mapping.write_text(
+        "".join(f"# kolumnen för överordnad enhet, rad {n}: så här läses den\n" for n in range(200))
+        + "columns: {key: key}\n",
+        encoding="utf-8",
+    )
+    assert 10_000 < mapping.stat().st_size < 16_000
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast")
+        page.wait_for_selector("#open-sheet")
+        page.set_input_files("#sheet-file", str(table))
+        page.set_input_files("#sheet-mapping", str(mapping))
+        page.fill("#sheet-as-of", "2019-02-01")
+        page.get_by_role("button", name="Läs in som utkast").click()
+        page.wait_for_selector("#open-sheet-error", state="visible")
+        page.wait_for_timeout(1000)  # whatever the service would answer has come by now
+
+        assert page.inner_text("#open-sheet-error").startswith("Kolumnmappningen är för lång")
+        assert page.locator("#draft-changes").count() == 0

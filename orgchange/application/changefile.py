@@ -8,6 +8,7 @@ the register are checked when the changes are recorded.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,11 @@ def _load_text(text: str | bytes, source: str, loader: type | None = None) -> An
             ) from None
         except json.JSONDecodeError:
             pass  # maybe YAML flow style; let the YAML reader say what is wrong
+        except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+            limit = sys.get_int_max_str_digits()
+            raise MalformedInput(
+                [messages.text("malformed-input:long-number", source=source, limit=limit)]
+            ) from None
         except RecursionError:
             raise MalformedInput([messages.text("malformed-input:too-deep", source=source)]) from None
     loader = loader or YAML_LOADER

@@ -15,6 +15,7 @@ parameters (`{key}`, `{day}`) in both languages. A parameter may be a `Text` its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -902,6 +903,10 @@ MESSAGES: dict[str, Template] = {
     "malformed-input:too-deep": T(
         "{source}: filen är för djupt nästlad", "{source}: the file is nested too deeply"
     ),
+    "malformed-input:long-number": T(
+        "{source}: ett tal har fler än {limit} siffror",
+        "{source}: a number has more than {limit} digits",
+    ),
     "malformed-input:not-yaml": T(
         "{source}: inte giltig YAML eller JSON{where}: {problem}",
         "{source}: not valid YAML or JSON{where}: {problem}",
@@ -1578,6 +1583,10 @@ MESSAGES: dict[str, Template] = {
         "variabeln '{name}': text får inte innehålla tecknet U+0000 (NUL)",
         "variable '{name}': text cannot contain the character U+0000 (NUL)",
     ),
+    "BAD_USER_INPUT:surrogate-variable": T(
+        "variabeln '{name}': texten innehåller en halv surrogatpar-kod ({code}), som inte är något tecken",
+        "variable '{name}': the text holds half of a surrogate pair ({code}), which is not a character",
+    ),
     "NOT_FOUND:change": T(
         "ingen organisationsändring '{id}' har registrerats", "no organisational change '{id}' was recorded"
     ),
@@ -2051,7 +2060,13 @@ def _rendered(value: Any, language: str) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return "; ".join(_rendered(part, language) for part in value)
-    return str(value)
+    shown = str(value)
+    # Half of a surrogate pair (JSON's "\ud800" alone, in an id or a key the message repeats)
+    # is shown as U+FFFD: no answer could be encoded as UTF-8 with it.
+    return shown if shown.isascii() else _LONE_SURROGATE.sub("\ufffd", shown)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def render(message: str | Text, language: str | None = None) -> str:

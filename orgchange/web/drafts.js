@@ -424,6 +424,7 @@ async function listView() {
 // correct the table, or open the rows that matched.
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const MAX_QUERY_CHARACTERS = 12_000; // of the 16 KiB of request line and headers, room for the headers
 
 function installSpreadsheetForm(tell) {
   const form = document.getElementById("open-sheet");
@@ -463,6 +464,13 @@ function installSpreadsheetForm(tell) {
       if (mapping) {
         if (mapping.size > 16_000) { tell("open-sheet-error", null, "Kolumnmappningen är för stor."); return; }
         params.set("mapping", await mapping.text());
+        // It travels in the query string, which with the headers must stay within the service's
+        // 16 KiB (docs/security.md#slow-clients): URL-encoded, å or a space takes 3–6 characters.
+        if (params.toString().length > MAX_QUERY_CHARACTERS) {
+          tell("open-sheet-error", null, "Kolumnmappningen är för lång för att skickas med tabellen: ta bort "
+            + "kommentarer och rader som inte behövs (högst omkring 4 000 tecken med å, ä, ö och mellanslag).");
+          return;
+        }
       }
       ctx.say("Läser in kalkylbladet…");
       const response = await auth.request(`baseline/${delegations ? "delegations" : "organisation"}?${params}`, {

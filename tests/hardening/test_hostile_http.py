@@ -5,6 +5,7 @@ do not arrive — carrying the security headers every other answer carries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -84,6 +85,38 @@ def test_headers_that_do_not_arrive_get_the_security_headers_with_their_408(samp
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b'"code": "REQUEST_TIMEOUT"' in answer
     assert_security_headers(answer)
+
+
+def _detail(answer: bytes) -> str:
+    return json.loads(answer.split(b"\r\n\r\n", 1)[1])["detail"]
+
+
+def test_the_protocols_own_431_and_408_speak_swedish_by_default_and_english_when_asked(
+    sample_server: Server,
+) -> None:
+    """The web page's column mapping travels in the query string: one too large for the request
+    line is answered by the protocol itself, in the service's language like every other answer
+    (English when the part of the head that arrived asks for it)."""
+    mapping = b"POST /baseline/organisation?mapping=" + b"%20" * 8_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    padded = b"GET /health HTTP/1.1\r\nAccept-Language: en\r\nX-Padding: " + b"a" * 20_000 + b"\r\n\r\n"
+    for request, words in [
+        (mapping, "begärans rad och rubriker är större än 16,384 byte"),
+        (padded, "the request line and headers are larger than 16,384 bytes"),
+    ]:
+        with sample_server.connect() as connection:
+            connection.sendall(request)
+            answer = read_to_the_end(connection)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert _detail(answer) == words
+    for accept, words in [
+        (b"", "begärans rubriker kom inte fram i tid"),
+        (b"Accept-Language: en\r\n", "the request headers did not arrive in time"),
+    ]:
+        with sample_server.connect() as connection:
+            connection.sendall(b"GET /health HTTP/1.1\r\n" + accept)
+            answer = read_to_the_end(connection)
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert _detail(answer) == words
 
 
 def test_a_trailing_slash_with_a_hostile_host_is_not_redirected_to_it(sample_server: Server) -> None:
