@@ -33,7 +33,7 @@ from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import Text, text
 
 from ..dependencies import RecorderDep, WriterDep
-from ..params import DAY_SCHEMA, KEY_SCHEMA, day, invalid
+from ..params import DAY_SCHEMA, KEY_SCHEMA, Message, day, invalid
 from ..recording import ChangeRecorder
 from .changes import DRY_RUN_VALUES, _media_type, unsupported_media_type
 
@@ -96,7 +96,9 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "The body is larger than allowed."},
     415: {"description": "The body is neither CSV (`text/csv`) nor XLSX."},
     422: {
-        "model": BaselineNotRecorded,
+        # A parameter is refused as every route refuses one (`detail`, `code`), before the body is
+        # read; the mapping and the table as a table (`errors`, `code`).
+        "model": BaselineNotRecorded | Message,
         "description": "A parameter, the mapping or the table refused; nothing recorded.",
     },
     503: {"description": "The database cannot be used; retry."},
