@@ -324,9 +324,9 @@ VARIABLES: dict[str, Entry] = {
         lambda s: {"a": s.d, "b": s.year_before}, "a change's page: the names of its units on two days"
     ),
     # decisions.js
-    "5f95ac6d97": Vars(
-        lambda s: {"b": s.board, "f": s.year_before, "t": s.d, "u": None, "w": None},
-        "Delegationsbeslut: a board's delegated decisions of a year",
+    "5445119333": Vars(
+        lambda s: {"b": s.board, "f": s.year_before, "t": s.d, "u": None, "w": None, "after": None},
+        "Delegationsbeslut: a board's delegated decisions of a year, the first page of 100 and the counts",
     ),
     # drafts.js
     "e0bd69aedb": Vars(

@@ -30,6 +30,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# The database each served address reads, for a test that adds to what its module's server holds.
+SERVED: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The Nacka sample served by a real `orgchange serve` process."""
@@ -44,6 +48,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVED[url] = env["ORGCHANGE_DATABASE_URL"]
     try:
         for _ in range(100):
             try:

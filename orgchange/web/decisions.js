@@ -3,11 +3,17 @@
 // day (docs/decisions.md). The page's own helpers are handed in by app.js, so that text from
 // the API reaches the page only through them (`esc`, `attr`, `hashOf`).
 
-const LIST = `query($b: ID, $f: Date, $t: Date, $u: Boolean, $w: Boolean) {
-  delegatedDecisions(board: $b, from: $f, to: $t, unreported: $u, withFindings: $w, first: 500) {
+// A page of 100 at a time ("Visa fler" asks for the next): a board's year holds thousands,
+// and a meeting's month a few hundred to a few thousand.
+const LIST = `query($b: ID, $f: Date, $t: Date, $u: Boolean, $w: Boolean, $after: String) {
+  delegatedDecisions(board: $b, from: $f, to: $t, unreported: $u, withFindings: $w, first: 100, after: $after) {
     totalCount
+    pageInfo { hasNextPage endCursor }
     edges { node { id delegationId delegationRef decidedBy date matter reference amount reportTo
                    findings reportedAt notReported } }
+  }
+  flagged: delegatedDecisions(board: $b, from: $f, to: $t, unreported: $u, withFindings: true, first: 0) {
+    totalCount
   }
 }`;
 
@@ -33,10 +39,59 @@ export async function decisionsView({ params }, page) {
       <button type="submit">Visa</button>
     </form>
     <p id="decision-summary" aria-live="polite"></p>
-    <div id="decisions" class="table-wrap"></div>`;
+    <div id="decisions" class="table-wrap"></div>
+    <p><button type="button" id="decisions-more" hidden>Visa fler</button></p>`;
   const form = document.getElementById("decision-filter");
+  const more = document.getElementById("decisions-more");
+  let shown = [];
+  let chosen = {};
+  let next = null;
+  let total = 0;
+  let flagged = 0; // of all `total`, not only those shown
+  let asked = 0; // the filter's generation: a page that arrives after the filter changed is dropped
+  const delegationLink = (n) => {
+    const label = n.delegationId || n.delegationRef;
+    // The delegationsordning as it stood on the decision's day, of the board the decision belongs to.
+    const where = hashOf("delegationer", { datum: n.date, namnd: chosen.namnd });
+    return `<a href="${attr(where)}" data-delegation="${attr(label)}">${esc(label)}</a>`;
+  };
+  const told = (n) => (n.notReported ? '<span class="muted">anmäls inte</span>'
+    : `${esc(n.reportTo || "")}${n.reportedAt ? `<br><span class="small muted">anmält ${esc(n.reportedAt)}</span>` : ""}`);
+  const row = (n) => `
+        <tr data-decision="${attr(n.id)}"${n.findings.length ? ' class="finding"' : ""}><td>${esc(n.date)}</td>
+          <td>${esc(n.id)}${n.reference ? `<br><span class="small muted">${esc(n.reference)}</span>` : ""}</td>
+          <td>${esc(n.matter)}${n.findings.length ? `<ul class="findings">${n.findings.map((f) =>
+            `<li><span class="badge finding">anmärkning</span> ${esc(f)}</li>`).join("")}</ul>` : ""}</td>
+          <td>${esc(n.decidedBy)}</td><td>${delegationLink(n)}</td><td>${esc(kronor(n.amount))}</td><td>${told(n)}</td></tr>`;
+  const draw = () => {
+    const count = shown.length < total ? `de första ${shown.length} av ${total}` : `${shown.length}`;
+    document.getElementById("decision-summary").textContent = `${count} beslut, ${flagged} med anmärkning.`;
+    document.getElementById("decisions").innerHTML = shown.length ? `<table class="data"><thead><tr>
+        <th scope="col">Datum</th><th scope="col">Beslut</th><th scope="col">Ärende</th><th scope="col">Beslutat av</th>
+        <th scope="col">Delegation</th><th scope="col">Belopp</th><th scope="col">Anmäls till</th></tr></thead><tbody>${shown.map(row).join("")}
+        </tbody></table>` : "<p>Inga delegationsbeslut.</p>";
+    more.hidden = !next;
+    say(`Delegationsbeslut: ${shown.length} visade av ${total}, ${flagged} med anmärkning`);
+  };
+  const fetchPage = async (after) => {
+    const data = await gql(LIST, {
+      b: chosen.namnd || null,
+      f: chosen.fran || null,
+      t: chosen.till || null,
+      u: chosen.oanmalda ? true : null,
+      w: chosen.anmarkningar ? true : null,
+      after,
+    });
+    const listed = data.delegatedDecisions;
+    return {
+      nodes: listed.edges.map((e) => e.node),
+      total: listed.totalCount,
+      flagged: data.flagged.totalCount,
+      next: listed.pageInfo.hasNextPage ? listed.pageInfo.endCursor : null,
+    };
+  };
   const load = async () => {
-    const chosen = {
+    chosen = {
       namnd: document.getElementById("namnd").value,
       fran: document.getElementById("fran").value,
       till: document.getElementById("till").value,
@@ -44,38 +99,26 @@ export async function decisionsView({ params }, page) {
       oanmalda: document.getElementById("oanmalda").checked ? "ja" : "",
     };
     replaceParams(chosen);
-    const data = await gql(LIST, {
-      b: chosen.namnd || null,
-      f: chosen.fran || null,
-      t: chosen.till || null,
-      u: chosen.oanmalda ? true : null,
-      w: chosen.anmarkningar ? true : null,
-    });
-    const nodes = data.delegatedDecisions.edges.map((e) => e.node);
-    const withFindings = nodes.filter((n) => n.findings.length).length;
-    const shown = nodes.length < data.delegatedDecisions.totalCount
-      ? `de första ${nodes.length} av ${data.delegatedDecisions.totalCount}` : `${nodes.length}`;
-    document.getElementById("decision-summary").textContent =
-      `${shown} beslut, ${withFindings} med anmärkning.`;
-    const delegationLink = (n) => {
-      const label = n.delegationId || n.delegationRef;
-      // The delegationsordning as it stood on the decision's day, of the board the decision belongs to.
-      const where = hashOf("delegationer", { datum: n.date, namnd: chosen.namnd });
-      return `<a href="${attr(where)}" data-delegation="${attr(label)}">${esc(label)}</a>`;
-    };
-    const told = (n) => (n.notReported ? '<span class="muted">anmäls inte</span>'
-      : `${esc(n.reportTo || "")}${n.reportedAt ? `<br><span class="small muted">anmält ${esc(n.reportedAt)}</span>` : ""}`);
-    document.getElementById("decisions").innerHTML = nodes.length ? `<table class="data"><thead><tr>
-        <th scope="col">Datum</th><th scope="col">Beslut</th><th scope="col">Ärende</th><th scope="col">Beslutat av</th>
-        <th scope="col">Delegation</th><th scope="col">Belopp</th><th scope="col">Anmäls till</th></tr></thead><tbody>${nodes.map((n) => `
-        <tr data-decision="${attr(n.id)}"${n.findings.length ? ' class="finding"' : ""}><td>${esc(n.date)}</td>
-          <td>${esc(n.id)}${n.reference ? `<br><span class="small muted">${esc(n.reference)}</span>` : ""}</td>
-          <td>${esc(n.matter)}${n.findings.length ? `<ul class="findings">${n.findings.map((f) =>
-            `<li><span class="badge finding">anmärkning</span> ${esc(f)}</li>`).join("")}</ul>` : ""}</td>
-          <td>${esc(n.decidedBy)}</td><td>${delegationLink(n)}</td><td>${esc(kronor(n.amount))}</td><td>${told(n)}</td></tr>`).join("")}
-        </tbody></table>` : "<p>Inga delegationsbeslut.</p>";
-    say(`Delegationsbeslut: ${nodes.length} visade, ${withFindings} med anmärkning`);
+    asked += 1;
+    const mine = asked;
+    const got = await fetchPage(null);
+    if (mine !== asked) return;
+    ({ total, flagged, next } = got);
+    shown = got.nodes;
+    draw();
   };
+  more.addEventListener("click", () => {
+    if (!next) return;
+    more.disabled = true;
+    const mine = asked;
+    fetchPage(next).then((got) => {
+      if (mine !== asked) return;
+      ({ total, flagged, next } = got);
+      shown = shown.concat(got.nodes);
+      draw();
+    })
+      .catch(page.failure).finally(() => { more.disabled = false; });
+  });
   form.addEventListener("submit", (event) => { event.preventDefault(); load().catch(page.failure); });
   for (const id of ["namnd", "anmarkningar", "oanmalda"]) {
     document.getElementById(id).addEventListener("change", () => load().catch(page.failure));
