@@ -68,6 +68,7 @@ TARGETS = {
     "import": "≥ 5,000 decisions/s",
     "list": "p50 ≤ 100 ms",
     "recheck": "touches only the decisions under the changed delegations",
+    "reorganisation": "a change of the organisation costs the same however many decisions are recorded",
 }
 
 
@@ -256,6 +257,33 @@ def timed_recheck(app: OrgChange) -> dict[str, Any]:
     }
 
 
+def timed_reorganisation(app: OrgChange, phase: str) -> dict[str, Any]:
+    """A rename of each unit of the kind `unit` alive at the end of the sample, each a change
+    of the organisation recorded alone (in this process): asked before any decision is recorded
+    and again with the register full of them, so that the two can be set side by side (the
+    same units, each renamed once per phase, so that neither phase has the longer histories)."""
+    units = [u.id for u in app.read_model.organisation(date(2019, 1, 1)) if u.kind == "unit"]
+    day = {"before": date(2019, 1, 1), "between": date(2019, 7, 1)}.get(phase, date(2020, 1, 1))
+    times: list[float] = []
+    before = loadavg()
+    for n, unit in enumerate(units):
+        change = parse_change_file(
+            f"format: orgchange/v1\nchanges:\n  - {{id: bench-rename-{phase}-{n}, type: rename_unit, "
+            f"effective: {(day + timedelta(days=n)).isoformat()}, unit: {unit}, name: Enhet {phase} {n}}}\n"
+        )
+        began = time.perf_counter()
+        app.record_changes(change.changes, "benchmark")
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "max_ms": round(times[-1], 1),
+        "n": len(times),
+        "loadavg_before": before,
+        "loadavg_after": loadavg(),
+    }
+
+
 def run(url: str, count: int, list_size: int, rounds: int, cache: Path) -> dict[str, Any]:
     from .chart import served
 
@@ -266,13 +294,21 @@ def run(url: str, count: int, list_size: int, rounds: int, cache: Path) -> dict[
     cache.mkdir(parents=True, exist_ok=True)
     mapping.write_text("columns: {}\n", encoding="utf-8")
     result: dict[str, Any] = {"date": date.today().isoformat(), "database": database, "targets": TARGETS}
+    result["reorganisation_without_decisions"] = timed_reorganisation(app, "before")
+    print(database, "reorganisation, no decisions", result["reorganisation_without_decisions"], flush=True)
     result["import_json"] = timed_import(app, files(cache, "json", "JSON", 0, count, FILE_SIZE), None)
     print(database, "import JSON", result["import_json"], flush=True)
     result["import_csv"] = timed_import(app, files(cache, "csv", "CSV", 0, count, FILE_SIZE), mapping)
     print(database, "import CSV", result["import_csv"], flush=True)
+    result["reorganisation_with_imported_decisions"] = timed_reorganisation(app, "between")
+    imported = result["reorganisation_with_imported_decisions"]
+    print(database, f"reorganisation, {2 * count} decisions", imported, flush=True)
     fill(app, cache, 2 * count, list_size)
     recorded = deciding.decision_count(app)
     result["recorded"] = recorded
+    result["reorganisation_with_decisions"] = timed_reorganisation(app, "after")
+    with_them = result["reorganisation_with_decisions"]
+    print(database, f"reorganisation, {recorded} decisions", with_them, flush=True)
     os.environ["ORGCHANGE_ANSWER_CACHE_MB"] = "0"
     with served(url) as base:
         result["list_month_web_view"] = timed_list(base, web_view_query(), "ntn", rounds)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -85,6 +85,8 @@ delegated_decisions = Table(
     Index("ix_delegated_decisions_board", "board_id", "decision_date"),
     Index("ix_delegated_decisions_delegation", "delegation_id"),
     Index("ix_delegated_decisions_decided_by", "decided_by"),
+    # The decisions naming a delegation by its code, re-checked when it changes (0008).
+    Index("ix_delegated_decisions_ref", "delegation_ref"),
     Index("ix_delegated_decisions_date", "decision_date"),
 )
 
@@ -450,16 +452,25 @@ def write_decisions(
     bulk_insert(connection, decision_checks, checks, ready=("recorded_from",))
 
 
-def affected_by(connection: Connection, at: datetime) -> list[str]:
+def affected_by(
+    connection: Connection, at: datetime, changed: Mapping[str, set[str]] | None = None
+) -> list[str]:
     """The decisions whose check the register's transaction at `at` may have changed: those
     under (or naming) a delegation it changed, or its parent or vidaredelegations, and those
-    decided by or under a post or committee it changed. Nothing else is re-checked."""
+    decided by or under a post or committee it changed. Nothing else is re-checked.
+
+    What the transaction changed is `changed` (the keys per key column, from the writer that
+    has just written it) when given; else it is read from the version tables by the recording
+    instant, which no index serves (a rebuild's catching up, not a write's path)."""
     touched: dict[str, set[str]] = {}
     for table, key in (
         (t.delegation_versions, "delegation_id"),
         (t.position_versions, "position_id"),
         (t.unit_versions, "unit_id"),
     ):
+        if changed is not None:
+            touched[key] = set(changed.get(key, ()))
+            continue
         query = select(table.c[key]).where(or_(table.c.recorded_from == at, table.c.recorded_to == at))
         touched[key] = {r[0] for r in connection.execute(query)}
     delegations = touched["delegation_id"]

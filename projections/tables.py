@@ -128,6 +128,11 @@ delegation_versions = _bitemporal(
     indexes=(
         Index("ix_delegation_versions_board", "board_id", "recorded_to", "valid_from"),
         Index("ix_delegation_versions_to", "to_id", "recorded_to", "valid_from"),
+        # The re-check of delegated decisions after a write (projections/decisions.py
+        # `affected_by`): the vidaredelegations of a delegation, and the delegations a post
+        # stands in for, 0008.
+        Index("ix_delegation_versions_parent", "parent_delegation_id", "recorded_to", "valid_from"),
+        Index("ix_delegation_versions_substitute", "substitute_id", "recorded_to", "valid_from"),
     ),
 )
 

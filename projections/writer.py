@@ -326,13 +326,20 @@ class ReadModelWriter:
         events: Iterable[Any],
         recorded_at: datetime,
         last_event_id: int,
-    ) -> None:
+    ) -> dict[str, set[str]]:
+        """Returns, per key column (`unit_id`, `position_id`, `delegation_id`, `successor_id`),
+        the keys whose rows the transaction closed or added: what it changed, for the re-check
+        of delegated decisions, known without asking the tables by their recording instant."""
         timeline = register.timeline
         dirty = timeline.take_dirty()
+        changed: dict[str, set[str]] = {}
         for table, key, attribute, to_row in SYNCED:
             keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
-            if keys:
+            changed[key] = (
                 self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
+                if keys
+                else set()
+            )
         for kind, keys_changed, versions in (
             ("unit", dirty.units, timeline.units),
             ("position", dirty.positions, timeline.positions),
@@ -353,6 +360,7 @@ class ReadModelWriter:
         store.insert(t.report_items, batch.report_items)
         store.insert(t.audit_log, batch.audit)
         store.track(last_event_id, register.version)
+        return changed
 
     @staticmethod
     def _sync(
@@ -363,24 +371,31 @@ class ReadModelWriter:
         versions_by_key: dict[str, tuple],
         to_row: Callable[[Any], dict[str, Any]],
         at: datetime,
-    ) -> None:
+    ) -> set[str]:
+        """Close the believed rows of `keys` that the register no longer holds and add those it
+        holds anew; returns the keys that had either."""
         believed = store.believed(table, key, keys)
         closing: list[Any] = []
         inserting: list[dict[str, Any]] = []
+        changed: set[str] = set()
         for k in keys:
             have = believed.get(k, {})
             wanted: dict[Values, dict[str, Any]] = {}
             for version in versions_by_key.get(k, ()):
                 row = {key: k, **to_row(version)}
                 wanted[_values(table, key, row)] = row
+            before = len(closing), len(inserting)
             closing.extend(handle for values, handle in have.items() if values not in wanted)
             inserting.extend(
                 {**row, "recorded_from": at, "recorded_to": None}
                 for values, row in wanted.items()
                 if values not in have
             )
+            if (len(closing), len(inserting)) != before:
+                changed.add(k)
         store.close(table, closing, at)
         store.insert(table, inserting)
+        return changed
 
     @staticmethod
     def _log(store: RowStore, register: Register, event: Any, batch: _LogBatch) -> None:

@@ -393,8 +393,8 @@ def test_a_decision_recorded_while_the_delegation_is_changed_is_checked_against_
     inside = threading.Event()
     original = deciding.recheck_after
 
-    def held(connection, at):  # noqa: ANN001, ANN202
-        found = original(connection, at)
+    def held(connection, at, changed=None):  # noqa: ANN001, ANN202
+        found = original(connection, at, changed)
         inside.set()
         time.sleep(0.8)
         return found

@@ -219,6 +219,50 @@ def test_read_models_of_the_shape_before_the_access_paths_get_their_indexes_in_p
         app.engine.dispose()
 
 
+def test_read_models_before_the_recheck_paths_get_their_three_indexes_in_place_not_rebuilt(database_url):
+    """0008_recheck_paths: read models of the shape before it (and a decisions' table without
+    the index of a delegation's code) get the three indexes the re-check after a write reads
+    through, in place — every row as it was (the older wording shows nothing was rebuilt) —
+    and the read models are then of this version's shape."""
+    revision = importlib.import_module("orgchange.adapters.migrations.versions.0008_recheck_paths")
+    with opened(database_url) as app:
+        app.record_changes(base_organisation(), "test")
+        organisation = app.read_model.organisation(date(2013, 1, 1))
+    statements = ["UPDATE alembic_version SET version_num = '0007_decision_pages'"]
+    statements += [
+        f"DROP INDEX {name}" for _, name, _ in (*revision.READ_MODEL_PATHS, revision.DECISION_PATH)
+    ]
+    statements += [
+        f"UPDATE read_model_schema SET fingerprint = '{revision.BEFORE}'",
+        f"UPDATE schema_versions SET fingerprint = '{revision.BEFORE}'",
+        f"UPDATE change_log SET summary = '{OLDER_WORDING}'",
+    ]
+    _execute(database_url, *statements)
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "0008_recheck_paths")
+        with engine.connect() as connection:
+            fingerprint = connection.execute(text("SELECT fingerprint FROM read_model_schema")).scalar()
+            summaries = {row[0] for row in connection.execute(text("SELECT summary FROM change_log"))}
+        found = inspect(engine)
+        for table, _, columns in (*revision.READ_MODEL_PATHS, revision.DECISION_PATH):
+            assert columns in {tuple(index["column_names"]) for index in found.get_indexes(table)}
+    finally:
+        engine.dispose()
+    assert fingerprint == revision.AFTER == tables.schema_fingerprint()
+    assert summaries == {OLDER_WORDING}
+
+    app = OrgChange(database_url, migrate=False)
+    try:
+        assert not app.status.needs_migration
+        assert app.read_model.organisation(date(2013, 1, 1)) == organisation
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
 def test_a_rebuild_that_fails_leaves_the_old_read_models_and_no_new_tables(database_url):
     with opened(database_url) as app:
         app.record_changes(base_organisation(), "test")

@@ -37,8 +37,8 @@ def test_the_decisions_view_highlights_a_decision_without_support_and_links_to_i
 
 
 def test_the_decisions_view_shows_a_hundred_at_a_time_and_the_next_hundred_on_asking(
-    server,
-    tmp_path: Path,  # noqa: F811
+    server,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     """A board with 230 decisions in a year: the first 100 are drawn with the counts of all of
     them (and of those with findings, not only among the shown), "Visa fler" adds the next 100

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -414,12 +414,16 @@ def _refresh_statistics(app: OrgChange) -> None:
         pass
 
 
-def recheck_after(connection: Connection, recorded_at: datetime) -> int:
+def recheck_after(
+    connection: Connection, recorded_at: datetime, changed: Mapping[str, set[str]] | None = None
+) -> int:
     """After a change of the register at `recorded_at`: check again the decisions it touches
-    (a register without decisions pays one look at an empty table)."""
+    (a register without decisions pays one look at an empty table). `changed`: the keys whose
+    versions the transaction closed or added, per key column, as the read models' writer
+    returns them; without it (a rebuild) they are read from the version tables."""
     if not dm.any_recorded(connection):
         return 0
-    return dm.recheck(connection, dm.affected_by(connection, recorded_at), recorded_at)
+    return dm.recheck(connection, dm.affected_by(connection, recorded_at, changed), recorded_at)
 
 
 # --- reporting -------------------------------------------------------------------------------

@@ -451,7 +451,7 @@ class OrgChange(Application):
                 )
             )
         recordings = self.save(register)
-        self.writer.write(
+        changed = self.writer.write(
             DatabaseRows(session),
             register,
             [r.domain_event for r in recordings],
@@ -459,7 +459,7 @@ class OrgChange(Application):
             recordings[-1].notification.id,
         )
         # Delegated decisions under what the transaction changed are checked again (docs/decisions.md).
-        decisions.recheck_after(session.connection(), recorded_at)
+        decisions.recheck_after(session.connection(), recorded_at, changed)
         return recordings
 
     def _refresh_statistics(self) -> None:
