@@ -452,27 +452,16 @@ def write_decisions(
     bulk_insert(connection, decision_checks, checks, ready=("recorded_from",))
 
 
-def affected_by(
-    connection: Connection, at: datetime, changed: Mapping[str, set[str]] | None = None
-) -> list[str]:
-    """The decisions whose check the register's transaction at `at` may have changed: those
-    under (or naming) a delegation it changed, or its parent or vidaredelegations, and those
-    decided by or under a post or committee it changed. Nothing else is re-checked.
+def affected_by(connection: Connection, changed: Mapping[str, set[str]]) -> list[str]:
+    """The decisions whose check a transaction of the register may have changed: those under
+    (or naming) a delegation it changed, or its parent or vidaredelegations, and those decided
+    by or under a post or committee it changed. Nothing else is re-checked.
 
-    What the transaction changed is `changed` (the keys per key column, from the writer that
-    has just written it) when given; else it is read from the version tables by the recording
-    instant, which no index serves (a rebuild's catching up, not a write's path)."""
-    touched: dict[str, set[str]] = {}
-    for table, key in (
-        (t.delegation_versions, "delegation_id"),
-        (t.position_versions, "position_id"),
-        (t.unit_versions, "unit_id"),
-    ):
-        if changed is not None:
-            touched[key] = set(changed.get(key, ()))
-            continue
-        query = select(table.c[key]).where(or_(table.c.recorded_from == at, table.c.recorded_to == at))
-        touched[key] = {r[0] for r in connection.execute(query)}
+    What the transaction changed is `changed`: the keys whose versions it closed or added,
+    per key column, as the writer that has just written it tells (a rebuild: as
+    `register_changes` reads them) — not read back from the version tables by the recording
+    instant, which no index serves."""
+    touched = {key: set(changed.get(key, ())) for key in ("delegation_id", "position_id", "unit_id")}
     delegations = touched["delegation_id"]
     holders = touched["position_id"] | touched["unit_id"]
     if not delegations and not holders:
@@ -615,13 +604,20 @@ def clear(connection: Connection) -> None:
         connection.execute(delete(table))
 
 
-def register_instants(connection: Connection, since: datetime) -> list[datetime]:
-    """The instants after `since` at which the register changed posts, committees or delegations."""
-    found: set[datetime] = set()
-    for table in (t.delegation_versions, t.position_versions, t.unit_versions):
+def register_changes(connection: Connection, since: datetime) -> dict[datetime, dict[str, set[str]]]:
+    """The instants after `since` at which the register changed posts, committees or
+    delegations, each with the keys whose versions it closed or added then (per key column,
+    as the writer tells a write's): one read of each version table, for a rebuild's catching up."""
+    found: dict[datetime, dict[str, set[str]]] = {}
+    for table, key in (
+        (t.delegation_versions, "delegation_id"),
+        (t.position_versions, "position_id"),
+        (t.unit_versions, "unit_id"),
+    ):
         for column in (table.c.recorded_from, table.c.recorded_to):
-            found.update(r[0] for r in connection.execute(select(column).distinct().where(column > since)))
-    return sorted(found)
+            for at, k in connection.execute(select(column, table.c[key]).distinct().where(column > since)):
+                found.setdefault(at, {}).setdefault(key, set()).add(k)
+    return found
 
 
 # --- reading ---------------------------------------------------------------------------------

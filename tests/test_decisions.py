@@ -393,7 +393,7 @@ def test_a_decision_recorded_while_the_delegation_is_changed_is_checked_against_
     inside = threading.Event()
     original = deciding.recheck_after
 
-    def held(connection, at, changed=None):  # noqa: ANN001, ANN202
+    def held(connection, at, changed):  # noqa: ANN001, ANN202
         found = original(connection, at, changed)
         inside.set()
         time.sleep(0.8)

@@ -414,16 +414,14 @@ def _refresh_statistics(app: OrgChange) -> None:
         pass
 
 
-def recheck_after(
-    connection: Connection, recorded_at: datetime, changed: Mapping[str, set[str]] | None = None
-) -> int:
+def recheck_after(connection: Connection, recorded_at: datetime, changed: Mapping[str, set[str]]) -> int:
     """After a change of the register at `recorded_at`: check again the decisions it touches
     (a register without decisions pays one look at an empty table). `changed`: the keys whose
     versions the transaction closed or added, per key column, as the read models' writer
-    returns them; without it (a rebuild) they are read from the version tables."""
+    returns them."""
     if not dm.any_recorded(connection):
         return 0
-    return dm.recheck(connection, dm.affected_by(connection, recorded_at, changed), recorded_at)
+    return dm.recheck(connection, dm.affected_by(connection, changed), recorded_at)
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -540,13 +538,15 @@ def rebuild_decisions(connection: Connection, events: Sequence[Any], total: int)
     events = [e for e in events if isinstance(e, DecisionsRecorded | DecisionsReported | DecisionReportNoted)]
     if not events:
         return
-    instants = dm.register_instants(connection, events[0].timestamp - timedelta(microseconds=1))
+    changes = dm.register_changes(connection, events[0].timestamp - timedelta(microseconds=1))
+    instants = sorted(changes)
     position = 0
 
     def catch_up(until: datetime | None) -> None:
         nonlocal position
         while position < len(instants) and (until is None or instants[position] < until):
-            recheck_after(connection, instants[position])
+            at = instants[position]
+            recheck_after(connection, at, changes[at])
             position += 1
 
     for event in events:
