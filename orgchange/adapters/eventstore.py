@@ -196,14 +196,21 @@ class BulkInsertRecorder(SQLAlchemyApplicationRecorder):
         ]
         bulk_insert(connection, table, rows, ready={"originator_id"})
         # By (aggregate, version), which is unique: rows another writer added since `before`
-        # (if the lock did not keep them out) cannot be taken for these.
+        # (if the lock did not keep them out) cannot be taken for these. The search is a range
+        # of the unique index of (aggregate, version) from the lowest version inserted: with
+        # `id > before` alone it walked every event of the aggregate (the register is one
+        # aggregate: at 200,000 changes, 16 ms of a 22 ms write).
         ids: dict[tuple[UUID | str, int], int] = {}
         marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        lowest: dict[UUID | str, int] = {}
+        for e in stored_events:
+            version = e.originator_version
+            lowest[e.originator_id] = min(version, lowest.get(e.originator_id, version))
         for originator, stored in as_stored.items():
             found = connection.exec_driver_sql(
                 f"SELECT originator_version, id FROM {table.name} "
-                f"WHERE originator_id = {marker} AND id > {marker}",
-                (stored, before),
+                f"WHERE originator_id = {marker} AND originator_version >= {marker} AND id > {marker}",
+                (stored, lowest[originator], before),
             ).fetchall()
             ids.update({(originator, version): id_ for version, id_ in found})
         self._notify_channel(session)
