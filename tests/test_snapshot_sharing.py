@@ -10,8 +10,15 @@ written, part by part, and a change read back must behave as one made from its f
 from __future__ import annotations
 
 import copy
+import io
+import pickle
+import zlib
+from datetime import date
 
-from orgchange.adapters.snapshots import decode, encode
+import pytest
+from pydantic import ValidationError
+
+from orgchange.adapters.snapshots import UnreadableSnapshot, _model, decode, encode
 from orgchange.domain.changes import change_adapter
 from tests.builders import base_organisation, change
 from tests.builders import register as new_register
@@ -72,3 +79,49 @@ def test_a_change_read_back_is_copied_and_compared_as_one_made_from_its_file():
     renamed = read.with_id("another")
     assert renamed.id == "another" and read.id == "va"
     assert "id" in read.model_fields_set and read.model_fields_set == again.model_fields_set
+
+
+def test_a_change_is_read_back_from_its_fields_without_pydantics_dict_of_attributes():
+    """Each model is written as a call of `_model` with its class, its values and its given
+    fields, not as pydantic pickles it (a dict of four attributes per model, which the unpickler
+    keeps until the payload ends): what is read back is the same model."""
+    state, back = _round_trip(base_organisation())
+    payload = b"".join(encode(state))
+    assert b"_model" in zlib.decompress(payload)
+    read = back["log"]["va"].change
+    assert type(read) is type(state["log"]["va"].change) and read == state["log"]["va"].change
+    assert read.__pydantic_extra__ is None and read.__pydantic_private__ is None
+    with pytest.raises(ValidationError):  # still frozen
+        read.id = "another"
+
+
+def test_a_snapshot_written_with_pydantics_own_pickling_is_read_the_same():
+    """A snapshot taken before models were written as `_model` calls holds pydantic's form."""
+    state, _ = _round_trip(base_organisation())
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)  # pydantic's reducer
+    pickler.dump({k: v for k, v in state.items() if k not in ("log", "reports", "timeline", "entries")})
+    for mapping in (state["log"], state["reports"]):
+        pickler.dump(len(mapping))
+        pickler.dump(list(mapping.items()))
+        pickler.dump(None)
+    pickler.dump(list(state["timeline"]))
+    for mapping in state["timeline"].values():
+        pickler.dump(len(mapping))
+        pickler.dump(list(mapping.items()))
+        pickler.dump(None)
+    pickler.dump(len(state["entries"]))
+    pickler.dump(state["entries"])
+    back = decode([zlib.compress(buffer.getvalue())])
+    assert b"_model" not in buffer.getvalue()
+    assert back["log"] == state["log"] and back["entries"] == state["entries"]
+
+
+def test_a_payload_that_makes_something_else_than_a_model_with_model_is_refused():
+    class Forged:
+        def __reduce__(self):
+            return (_model, (date, {"year": 2020}, set()))
+
+    payload = pickle.dumps(Forged(), protocol=pickle.HIGHEST_PROTOCOL)
+    with pytest.raises(UnreadableSnapshot, match="not one of the register's"):
+        decode([zlib.compress(payload)])
