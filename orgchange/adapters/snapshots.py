@@ -144,10 +144,11 @@ def _reducers() -> dict[type, Callable[[Any], tuple]]:
     Frozen slotted dataclasses as their class and their fields' values, made again by calling
     the class: the standard library's way asks `dataclasses.fields` once per object, which at
     hundreds of thousands of versions is most of a snapshot's time. Pydantic models (the changes
-    and their decisions) as pydantic pickles them, but with the set of the fields given shared
-    by every model that gave the same fields (pydantic keeps one per object: at 200,000 changes,
-    400,000 sets and some 85 MiB). Equal short strings and dates are written as one object
-    (pickle writes an object once, and refers to it after): a register read from the snapshot
+    and their decisions) as a call of `_model` with their class, values and the set of the
+    fields given, that set shared by every model that gave the same fields (pydantic keeps one
+    per object: at 200,000 changes, 400,000 sets and some 85 MiB). Equal short strings and
+    dates are written as one object (pickle writes an object once, and refers to it after): a
+    register read from the snapshot
     holds one of each, not one per value that names it. The values read back are equal to the
     ones written; only their sharing differs."""
     canonical: dict[Any, Any] = {}
