@@ -148,9 +148,8 @@ def _reducers() -> dict[type, Callable[[Any], tuple]]:
     fields given, that set shared by every model that gave the same fields (pydantic keeps one
     per object: at 200,000 changes, 400,000 sets and some 85 MiB). Equal short strings and
     dates are written as one object (pickle writes an object once, and refers to it after): a
-    register read from the snapshot
-    holds one of each, not one per value that names it. The values read back are equal to the
-    ones written; only their sharing differs."""
+    register read from the snapshot holds one of each, not one per value that names it. The
+    values read back are equal to the ones written; only their sharing differs."""
     canonical: dict[Any, Any] = {}
 
     def same(value: Any) -> Any:
