@@ -37,6 +37,7 @@ from .graphql.cache import AnswerCache, CachedGraphQL, Stamp
 from .graphql.router import graphql_router
 from .language import AnswerLanguage, negotiate
 from .limits import BodySizeLimit
+from .loading import RegisterLoading
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
 from .recording import ChangeRecorder
@@ -94,9 +95,15 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
         # Read models may lag the events after an upgrade or a crash; answer nothing stale.
         await run_in_threadpool(application.catch_up)
         tune_for_serving()
+        loading = None
+        if settings.load_register_at_start and not application.read_only:
+            loading = app.state.register_loading = RegisterLoading(application)
+            loading.start()
         try:
             yield
         finally:
+            if loading is not None:  # (the application is closed below)
+                await run_in_threadpool(loading.wait)
             await app.state.printer.close()
             stamp = getattr(app.state, "answer_stamp", None)
             if stamp is not None:

@@ -1,8 +1,9 @@
 """`GET /health`, `/health/live` and `/health/ready`: is the service up, and may it be asked?
 
 * `/health/live`: the process answers (nothing else is looked at): restart it if not.
-* `/health/ready`: the database answers, and the read models reflect every event:
-  send it requests if so, else 503 with a code.
+* `/health/ready`: the database answers, the read models reflect every event, and a
+  server that writes has read the register in (`api/loading.py`): send it requests if
+  so, else 503 with a code.
 * `/health`: the status and the positions, for people and older probes.
 
 Each reads at most two single rows by index (the last event's id, the read models'
@@ -52,7 +53,10 @@ class HealthStatus(BaseModel):
 class Unavailable(BaseModel):
     status: str
     detail: str
-    code: str = Field(description="DATABASE_UNAVAILABLE or READ_MODELS_BEHIND (docs/errors.md#other-routes).")
+    code: str = Field(
+        description="DATABASE_UNAVAILABLE, READ_MODELS_BEHIND or REGISTER_LOADING "
+        "(docs/errors.md#other-routes)."
+    )
 
 
 class Live(BaseModel):
@@ -69,6 +73,8 @@ class Ready(BaseModel):
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 READ_MODELS_BEHIND = "READ_MODELS_BEHIND"
+REGISTER_LOADING = "REGISTER_LOADING"
+LOADING_WAIT_SECONDS = 1.0  # how long a readiness probe waits for the register being read in
 UNREACHABLE = "DATABASE_UNAVAILABLE:unreachable"
 
 
@@ -93,9 +99,10 @@ async def live() -> Live:
     "/health/ready",
     summary="Readiness",
     description=(
-        "The database answers and the read models reflect every event: 200. Otherwise 503 "
-        "with `code` DATABASE_UNAVAILABLE or READ_MODELS_BEHIND. Two rows read by index, no "
-        "count. When reads are not public, the positions only with a valid token."
+        "The database answers, the read models reflect every event and (on a server that "
+        "writes) the register is read in: 200. Otherwise 503 with `code` DATABASE_UNAVAILABLE, "
+        "READ_MODELS_BEHIND or REGISTER_LOADING. Two rows read by index, no count. When reads "
+        "are not public, the positions only with a valid token."
     ),
     response_model=Ready,
     response_model_by_alias=True,
@@ -111,6 +118,14 @@ async def ready(request: Request, orgchange: OrgChangeDep, settings: SettingsDep
         return _unavailable("unavailable", text(UNREACHABLE))
     if projected < last:
         return _unavailable("read models behind", text(READ_MODELS_BEHIND, projected=projected, last=last))
+    # (a small register is read in within the second: a probe right after the start waits for it)
+    loading = getattr(request.app.state, "register_loading", None)
+    if (
+        loading is not None
+        and not loading.done.is_set()
+        and not await loop.run_in_executor(HEALTH_THREADS, loading.wait, LOADING_WAIT_SECONDS)
+    ):
+        return _unavailable("register loading", text(REGISTER_LOADING, seconds=round(loading.seconds())))
     if not settings.public_read and not await loop.run_in_executor(
         HEALTH_THREADS, _has_valid_token, request, orgchange
     ):

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # process that starts reads the newest snapshot and the events after it (0: none taken;
     # docs/operations.md#snapshots).
     snapshot_interval: NonNegativeInt = 1_000
+    # A server that accepts writes reads the register in as it starts, in a thread of its own,
+    # and is not ready (`/health/ready`) until it has: the first write then costs a write.
+    # Off: the first write reads it in (a server that is rarely written to keeps less memory).
+    load_register_at_start: bool = True
     # The language of the command line's messages: sv (Swedish) or en (English). The HTTP
     # service answers in the language of each request's Accept-Language instead.
     language: str = DEFAULT_LANGUAGE

@@ -310,6 +310,13 @@ class OrgChange(Application):
         with self._writers_lock:
             return copy.deepcopy(self._current_register())
 
+    def load_register(self) -> None:
+        """Read the register into memory now (from its newest snapshot and the events after it),
+        so that the first command after a start does not wait for it (a server does this as it
+        starts: `api.main`). Does nothing more than the first command would have done."""
+        with self._writers_lock:
+            self._current_register()
+
     def organisation(self) -> str | None:
         """The organisation's name, as the register in memory has it (no copy)."""
         with self._writers_lock:

@@ -169,6 +169,9 @@ REQUEST_CODES: dict[str, Template] = {
     "READ_MODELS_BEHIND": T(
         "läsmodellerna speglar inte varje händelse än", "the read models do not reflect every event yet"
     ),
+    "REGISTER_LOADING": T(
+        "registret läses in sedan servern startade", "the register is being read in since the server started"
+    ),
     # Versions of the database.
     "DATABASE_NEEDS_MIGRATION": T(
         "databasen är skriven av en tidigare version och behöver uppgraderas",
@@ -1249,6 +1252,12 @@ MESSAGES: dict[str, Template] = {
     "READ_MODELS_BEHIND": T(
         "läsmodellerna speglar händelse {projected}, händelselagret håller {last}",
         "the read models reflect event {projected}, the event store holds {last}",
+    ),
+    "REGISTER_LOADING": T(
+        "registret läses in i minnet sedan servern startade för {seconds} s sedan; den första "
+        "registreringen väntar annars på det",
+        "the register is being read into memory since the server started {seconds} s ago; the "
+        "first write would otherwise wait for it",
     ),
     # Versions of the database (docs/upgrading.md).
     "DATABASE_NEEDS_MIGRATION": T(

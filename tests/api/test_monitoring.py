@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from api.observability import JsonFormatter
 from orgchange.application import OrgChange
+from orgchange.domain.register import REGISTER_ID
 from tests.support import POSTGRES_ADMIN_URL
 
 from .conftest import Api, Tokens
@@ -178,3 +179,76 @@ def test_metrics_tell_the_age_of_the_newest_snapshot_once_there_is_one(api: Api,
     assert demo_app.snapshot_now() is not None
     (age,) = [v for (name, _), v in samples(api).items() if name == "orgchange_snapshot_age_seconds"]
     assert 0 <= age < 600
+
+
+def _recorded_and_reopened(url: str, sample_file) -> OrgChange:
+    """The sample recorded, and the application opened again as a process that starts would."""
+    recorder = OrgChange(url)
+    recorder.record_changes(sample_file.changes, "test", sample_file.organisation)
+    recorder.close()
+    recorder.engine.dispose()
+    return OrgChange(url)
+
+
+def _register_in_memory(orgchange: OrgChange) -> bool:
+    try:
+        orgchange.repository.cache.get(REGISTER_ID)
+    except KeyError:
+        return False
+    return True
+
+
+def test_a_server_that_writes_reads_the_register_in_as_it_starts_and_is_ready_once_it_has(
+    database_url: str, sample_file, make_api
+) -> None:
+    """The first write after a start does not read the register in: the server did, before it was
+    ready (`api/loading.py`)."""
+    orgchange = _recorded_and_reopened(database_url, sample_file)
+    try:
+        assert not _register_in_memory(orgchange)
+        api = make_api(orgchange)
+        ready = api.client.get("/health/ready")
+        assert ready.status_code == 200
+        assert _register_in_memory(orgchange)
+    finally:
+        orgchange.close()
+        orgchange.engine.dispose()
+
+
+def test_readiness_is_refused_with_register_loading_until_the_register_is_read_in(
+    database_url: str, sample_file, make_api
+) -> None:
+    orgchange = _recorded_and_reopened(database_url, sample_file)
+    try:
+        orgchange._writers_lock.acquire()  # a command holds it: the loading waits its turn
+        try:
+            api = make_api(orgchange)
+            waiting = api.client.get("/health/ready")
+            swedish = api.client.get("/health/ready", headers={"Accept-Language": "sv"})
+            assert api.client.get("/health/live").status_code == 200
+            assert api.client.get("/health").status_code == 200
+        finally:
+            orgchange._writers_lock.release()
+        assert waiting.status_code == 503
+        assert waiting.json()["code"] == "REGISTER_LOADING"
+        assert "being read in" in waiting.json()["detail"]
+        assert swedish.json()["detail"].startswith("registret läses in i minnet")
+        api.client.app.state.register_loading.wait(30)
+        assert api.client.get("/health/ready").status_code == 200
+        assert _register_in_memory(orgchange)
+    finally:
+        orgchange.close()
+        orgchange.engine.dispose()
+
+
+def test_a_server_told_not_to_read_the_register_in_at_start_leaves_it_to_the_first_write(
+    database_url: str, sample_file, make_api
+) -> None:
+    orgchange = _recorded_and_reopened(database_url, sample_file)
+    try:
+        api = make_api(orgchange, load_register_at_start=False)
+        assert api.client.get("/health/ready").status_code == 200
+        assert not _register_in_memory(orgchange)
+    finally:
+        orgchange.close()
+        orgchange.engine.dispose()
