@@ -148,8 +148,11 @@ def free_port() -> int:
 class Server:
     """`orgchange serve` on loopback, in a process (and workers) of its own."""
 
-    def __init__(self, url: str, workers: int = 1):
+    def __init__(self, url: str, workers: int = 1, ready: bool = True):
+        """Started and answering: with `ready`, once `/health/ready` says so (the register read
+        in, as a load balancer would wait for); without, once `/health` answers at all."""
         self.port = free_port()
+        self.started = time.perf_counter()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORGCHANGE_")}
         command = orgchange(url, "serve", "--port", str(self.port), "--workers", str(workers))
@@ -160,13 +163,14 @@ class Server:
         deadline = time.monotonic() + 300
         while True:
             try:
-                if self.client.get("/health").status_code == 200:
+                if self.client.get("/health/ready" if ready else "/health").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise SystemExit("orgchange serve did not start")
-            time.sleep(0.2)
+            time.sleep(0.05)
+        self.answering_after = time.perf_counter() - self.started  # seconds from the start
 
     def graphql(self, query: str, variables: dict[str, Any]) -> tuple[float, Any]:
         started = time.perf_counter()

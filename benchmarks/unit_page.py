@@ -1,6 +1,6 @@
 """The unit page's queries alone, over HTTP, on a database already imported: a quick check.
 
-    .venv/bin/python -m benchmarks.unit_page sqlite:///register.db [--samples 60]
+    .venv/bin/python -m benchmarks.unit_page sqlite:///register.db [--samples 60] [--runs 3] [-o FILE]
 
 Starts `orgchange serve` on the database and asks the queries the web page sends when
 someone clicks a unit (`benchmarks/page_queries.py`, the entries marked `unit_page`), and
@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 from . import page_queries
 from .baselines import RawSql
-from .run import Server, percentiles, random_days
+from .run import Server, machine, percentiles, random_days
 
 CHILDREN = "query ($id: ID!, $d: Date!) { unit(id: $id, asOf: $d) { id name children { id } } }"
 
@@ -58,8 +59,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
     parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=1, help="servers started one after another")
+    parser.add_argument("-o", "--output", type=Path, help="also write the runs here, with the load average")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.url, args.samples), indent=1))
+    runs = []
+    for _ in range(args.runs):
+        before = Path("/proc/loadavg").read_text().split()[:3]
+        found = measure(args.url, args.samples)
+        runs.append({"loadavg": [before, Path("/proc/loadavg").read_text().split()[:3]], "p": found})
+        print(json.dumps(found, indent=1))
+    if args.output:
+        kind = "postgres" if args.url.startswith("postgresql") else "sqlite"
+        answer = {"machine": machine(), "database": kind, "samples": args.samples, "runs": runs}
+        args.output.write_text(json.dumps(answer, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,12 +6,14 @@
 For each size and database, in a fresh database: `orgchange import` of the generated file
 (the same registers as `benchmarks.run`: 1,000 units / 10,000 changes, 10,000 / 200,000,
 20,000 / 500,000), the snapshot it leaves (size, time to take it); then `orgchange serve`
-on loopback, started `--starts` times: each time the first one-change `POST /changes` after
-the server answers `/health` (the register read from its snapshot and the events after
-it), then `--writes` one-change writes (renames, alternating between a unit with a long
-history and one with a short one) for p50/p95; the server's peak resident memory (VmHWM)
-over all of it. The load average (`/proc/loadavg`) is recorded before and after each figure:
-the machine is shared. Prints a Markdown table and writes JSON.
+on loopback, started `--starts` times: each time the first one-change `POST /changes` as soon
+as the server answers `/health` (it waits for the register, which the server reads from its
+snapshot and the events after it as it starts), then `--writes` one-change writes (renames,
+alternating between a unit with a long history and one with a short one) for p50/p95; then
+started `--starts` times more, each time waiting for `/health/ready` as a load balancer would:
+the seconds from the start to ready, and the first write after it. The server's peak
+resident memory (VmHWM) over all of it. The load average (`/proc/loadavg`) is recorded
+before and after each figure: the machine is shared. Prints a Markdown table and writes JSON.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def bench(kind: str, size: str, options: Options, writes: int, starts: int) -> d
         load_writes: list[list[float]] = []
         for _ in range(starts):
             load_start = _load()
-            server = Server(url)
+            server = Server(url, ready=False)
             try:
                 writer = Writer(server, token, offset)
                 first = writer.rename(short)
@@ -123,7 +125,26 @@ def bench(kind: str, size: str, options: Options, writes: int, starts: int) -> d
                 peak = max(peak, server.peak_memory_mib())
             finally:
                 server.stop()
+        readies: list[dict[str, Any]] = []
+        for _ in range(starts):
+            load_start = _load()
+            server = Server(url, ready=True)
+            try:
+                writer = Writer(server, token, offset)
+                first = writer.rename(short)
+                readies.append(
+                    {
+                        "ready_after_start_ms": round(1000 * server.answering_after),
+                        "first_write_ms": round(1000 * first),
+                        "loadavg": [load_start, _load()],
+                    }
+                )
+                offset = writer.n
+                peak = max(peak, server.peak_memory_mib())
+            finally:
+                server.stop()
         result["first_write_after_start"] = firsts
+        result["first_write_after_ready"] = readies
         result["write"] = {**percentiles(times), "loadavg": load_writes}
         result["long_history_versions"], result["short_history_versions"] = counts[long], counts[short]
         result["server_peak_memory_mib"] = round(peak)
@@ -183,17 +204,22 @@ def targets(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def markdown(runs: list[dict[str, Any]]) -> str:
     lines = [
-        "| database | changes | write p50 / p95 (ms) | first write after start (ms) | server peak RSS (MiB) "
+        "| database | changes | write p50 / p95 (ms) | first write after start (ms) "
+        "| ready after start, then first write (ms) | server peak RSS (MiB) "
         "| snapshot (MiB / s) | load average |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         snap = r["snapshot"] or {}
         firsts = ", ".join(str(f["ms"]) for f in r["first_write_after_start"])
+        readies = ", ".join(
+            f"{f['ready_after_start_ms']} + {f['first_write_ms']}"
+            for f in r.get("first_write_after_ready", [])
+        )
         loads = [x[0] for x in r["write"]["loadavg"]]
         lines.append(
             f"| {r['database']} | {r['changes']:,} | {r['write']['p50_ms']} / {r['write']['p95_ms']} "
-            f"| {firsts} "
+            f"| {firsts} | {readies} "
             f"| {r['server_peak_memory_mib']} | {snap.get('size_mib')} / {snap.get('seconds')} "
             f"| {min(loads):.1f}–{max(loads):.1f} |"
         )

@@ -25,13 +25,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy import Engine, Select, Table, and_, bindparam, func, or_, select
 
 from . import tables as t
 from .delegations import DelegationRow, delegation_row
-from .rows import Life, PositionRow, UnitRow, believed, in_effect, position_row, unit_row, versions_on
+from .rows import Life, PositionRow, UnitRow, believed, position_row, unit_row, versions_on
 
 # Below this many ids a batch is sent as an IN list; above it, as the day's slice.
 # Well under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits.
@@ -47,6 +48,74 @@ def _sorted_lists(found: dict[str, list[Any]], key: Any) -> dict[str, list[Any]]
     for items in found.values():
         items.sort(key=key)
     return found
+
+
+# --- statements for a few keys, built once --------------------------------------------------
+#
+# A click on a unit asks a dozen of these, each for one or a few keys. Built anew on each
+# call, SQLAlchemy constructs the statement's clauses and works out its cache key every time
+# (about a millisecond a page on the benchmark's register); built once with bound parameters
+# (`:day`, `:known_at`, an expanding `:keys`), the statement is looked up in the compiled
+# cache at once. The parameters of one call: `_few(day, keys, known_at)`.
+
+
+def _believed_param(table: Table, at_instant: bool) -> Any:
+    """As `rows.believed`, with the instant as the parameter `:known_at`."""
+    if not at_instant:
+        return table.c.recorded_to.is_(None)
+    known_at = bindparam("known_at", type_=table.c.recorded_from.type)
+    return and_(
+        table.c.recorded_from <= known_at,
+        or_(table.c.recorded_to.is_(None), table.c.recorded_to > known_at),
+    )
+
+
+def _keys_param(table: Table, column: str) -> Any:
+    return table.c[column].in_(bindparam("keys", expanding=True, type_=table.c[column].type))
+
+
+@cache
+def _few_on_day(table: Table, column: str, at_instant: bool) -> Select:
+    """The versions of `table` in effect on `:day`, of the keys `:keys` of `column`."""
+    day = bindparam("day", type_=table.c.valid_from.type)
+    return select(table).where(
+        _believed_param(table, at_instant),
+        table.c.valid_from <= day,
+        or_(table.c.valid_to.is_(None), table.c.valid_to > day),
+        _keys_param(table, column),
+    )
+
+
+@cache
+def _few_lives(table: Table, key: str, at_instant: bool) -> Select:
+    """The whole life of each of the keys `:keys` (`_life_query`)."""
+    return _life_query(table, key).where(_keys_param(table, key), _believed_param(table, at_instant))
+
+
+@cache
+def _few_links(at_instant: bool) -> Select:
+    """The links of the units `:keys`, either way."""
+    link = t.unit_links
+    keys = bindparam("keys", expanding=True, type_=link.c.successor_id.type)
+    return select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
+        or_(link.c.successor_id.in_(keys), link.c.predecessor_id.in_(keys)),
+        _believed_param(link, at_instant),
+    )
+
+
+@cache
+def _recorded(table: Table, column: str) -> Select:
+    """Which of the keys `:keys` of `column` have ever been recorded."""
+    return select(table.c[column]).where(_keys_param(table, column)).distinct()
+
+
+def _few(as_of: date | None, keys: Iterable[str], known_at: datetime | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"keys": sorted(keys)}
+    if as_of is not None:
+        params["day"] = as_of
+    if known_at is not None:
+        params["known_at"] = known_at
+    return params
 
 
 def _life_query(table: Any, key: str) -> Select:
@@ -65,37 +134,37 @@ class BatchReader:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def _rows(self, query: Any) -> list[Any]:
+    def _rows(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         with self.engine.connect() as connection:
-            return list(connection.execute(query))
+            return list(connection.execute(query, params))
 
     def _units_in_effect(self, as_of: date, known_at: datetime | None) -> Any:
         v = t.unit_versions
         return versions_on(v, as_of, known_at, columns=[v.c.unit_id])
 
-    @staticmethod
-    def _on_day(table: Any, column: str, wanted: set[str], as_of: date, known_at: datetime | None) -> Any:
-        """Versions on the day: of the `wanted` keys of `column` if they are few, else the whole day."""
+    def _on_day(
+        self, table: Table, column: str, wanted: set[str], as_of: date, known_at: datetime | None
+    ) -> list[Any]:
+        """Versions on the day: of the `wanted` keys of `column` if they are few, else the whole
+        day (the caller keeps the wanted ones)."""
         if len(wanted) <= IN_LIST_LIMIT:
-            return select(table).where(
-                believed(table, known_at), in_effect(table, as_of), table.c[column].in_(sorted(wanted))
-            )
-        return versions_on(table, as_of, known_at)
+            query = _few_on_day(table, column, known_at is not None)
+            return self._rows(query, _few(as_of, wanted, known_at))
+        return self._rows(versions_on(table, as_of, known_at))
 
     # --- units on a day ------------------------------------------------------------
 
     def units(self, ids: Sequence[str], as_of: date, known_at: datetime | None) -> dict[str, UnitRow]:
         wanted = set(ids)
-        query = self._on_day(t.unit_versions, "unit_id", wanted, as_of, known_at)
-        return {row.unit_id: unit_row(row) for row in self._rows(query) if row.unit_id in wanted}
+        rows = self._on_day(t.unit_versions, "unit_id", wanted, as_of, known_at)
+        return {row.unit_id: unit_row(row) for row in rows if row.unit_id in wanted}
 
     def children(
         self, parent_ids: Sequence[str], as_of: date, known_at: datetime | None
     ) -> dict[str, list[UnitRow]]:
         wanted = set(parent_ids)
-        query = self._on_day(t.unit_versions, "parent_id", wanted, as_of, known_at)
         found: dict[str, list[UnitRow]] = defaultdict(list)
-        for row in self._rows(query):
+        for row in self._on_day(t.unit_versions, "parent_id", wanted, as_of, known_at):
             if row.parent_id in wanted:
                 found[row.parent_id].append(unit_row(row))
         return _sorted_lists(found, key=lambda unit: unit.id)
@@ -104,9 +173,8 @@ class BatchReader:
         self, unit_ids: Sequence[str], as_of: date, known_at: datetime | None
     ) -> dict[str, list[PositionRow]]:
         wanted = set(unit_ids)
-        query = self._on_day(t.position_versions, "unit_id", wanted, as_of, known_at)
         found: dict[str, list[PositionRow]] = defaultdict(list)
-        for row in self._rows(query):
+        for row in self._on_day(t.position_versions, "unit_id", wanted, as_of, known_at):
             if row.unit_id in wanted:
                 found[row.unit_id].append(position_row(row))
         return _sorted_lists(found, key=lambda position: position.id)
@@ -117,11 +185,14 @@ class BatchReader:
         """Each unit's whole life: established .. ended (None while still in effect)."""
         v = t.unit_versions
         wanted = set(ids)
-        scope = sorted(wanted) if len(wanted) <= IN_LIST_LIMIT else self._units_in_effect(as_of, known_at)
-        query = _life_query(v, "unit_id").where(v.c.unit_id.in_(scope), believed(v, known_at))
+        if len(wanted) <= IN_LIST_LIMIT:
+            rows = self._rows(_few_lives(v, "unit_id", known_at is not None), _few(None, wanted, known_at))
+        else:
+            scope = self._units_in_effect(as_of, known_at)
+            rows = self._rows(_life_query(v, "unit_id").where(v.c.unit_id.in_(scope), believed(v, known_at)))
         return {
             key: Life(start, None if open_versions else end)
-            for key, start, end, open_versions in self._rows(query)
+            for key, start, end, open_versions in rows
             if key in wanted
         }
 
@@ -131,17 +202,20 @@ class BatchReader:
         """(predecessors, successors) of each unit."""
         link = t.unit_links
         wanted = set(ids)
-        scope: Any = (
-            sorted(wanted) if len(wanted) <= IN_LIST_LIMIT else self._units_in_effect(as_of, known_at)
-        )
-        query = select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
-            or_(link.c.successor_id.in_(scope), link.c.predecessor_id.in_(scope)),
-            believed(link, known_at),
-        )
+        if len(wanted) <= IN_LIST_LIMIT:
+            rows = self._rows(_few_links(known_at is not None), _few(None, wanted, known_at))
+        else:
+            scope = self._units_in_effect(as_of, known_at)
+            rows = self._rows(
+                select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
+                    or_(link.c.successor_id.in_(scope), link.c.predecessor_id.in_(scope)),
+                    believed(link, known_at),
+                )
+            )
         predecessors: dict[str, list[str]] = defaultdict(list)
         successors: dict[str, list[str]] = defaultdict(list)
         # Oldest link first; keys break ties.
-        for _, predecessor, successor in sorted(tuple(row) for row in self._rows(query)):
+        for _, predecessor, successor in sorted(tuple(row) for row in rows):
             if successor in wanted:
                 predecessors[successor].append(predecessor)
             if predecessor in wanted:
@@ -152,21 +226,18 @@ class BatchReader:
 
     def known_units(self, ids: Iterable[str]) -> set[str]:
         """Which of `ids` the register has ever recorded as units (any time, any belief)."""
-        v = t.unit_versions
-        wanted = sorted(set(ids))
+        wanted = set(ids)
         if not wanted:
             return set()
-        query = select(v.c.unit_id).where(v.c.unit_id.in_(wanted)).distinct()
-        return {row.unit_id for row in self._rows(query)}
+        return {row[0] for row in self._rows(_recorded(t.unit_versions, "unit_id"), _few(None, wanted, None))}
 
     def known_delegates(self, ids: Iterable[str]) -> set[str]:
         """Which of `ids` are recorded positions or units (a delegate is one or the other)."""
-        p = t.position_versions
-        wanted = sorted(set(ids))
+        wanted = set(ids)
         if not wanted:
             return set()
-        positions = select(p.c.position_id).where(p.c.position_id.in_(wanted)).distinct()
-        return {row.position_id for row in self._rows(positions)} | self.known_units(wanted)
+        positions = self._rows(_recorded(t.position_versions, "position_id"), _few(None, wanted, None))
+        return {row[0] for row in positions} | self.known_units(wanted)
 
     # --- delegations to and from (the delegationsordning itself is projections.delegations) ---
 
@@ -192,21 +263,22 @@ class BatchReader:
         """
         d = t.delegation_versions
         wanted = set(keys)
-        query = self._on_day(d, column, wanted, as_of, known_at)
-        rows = [row for row in self._rows(query) if row._mapping[column] in wanted]
+        on_day = self._on_day(d, column, wanted, as_of, known_at)
+        rows = [row for row in on_day if row._mapping[column] in wanted]
         found: dict[str, list[DelegationRow]] = defaultdict(list)
         if not rows:
             return found
-        ids = sorted({row.delegation_id for row in rows})
-        scope: Any = (
-            ids if len(ids) <= IN_LIST_LIMIT else versions_on(d, as_of, known_at, columns=[d.c.delegation_id])
-        )
-        lives = {
-            key: (start, None if open_versions else end)
-            for key, start, end, open_versions in self._rows(
+        ids = {row.delegation_id for row in rows}
+        if len(ids) <= IN_LIST_LIMIT:
+            life_rows = self._rows(
+                _few_lives(d, "delegation_id", known_at is not None), _few(None, ids, known_at)
+            )
+        else:
+            scope = versions_on(d, as_of, known_at, columns=[d.c.delegation_id])
+            life_rows = self._rows(
                 _life_query(d, "delegation_id").where(d.c.delegation_id.in_(scope), believed(d, known_at))
             )
-        }
+        lives = {key: (start, None if open_versions else end) for key, start, end, open_versions in life_rows}
         for row in rows:
             start, end = lives[row.delegation_id]
             found[row._mapping[column]].append(delegation_row(row, start, end))

@@ -39,6 +39,7 @@ from orgchange.adapters.eventstore import (
     BulkInsertRecorder,
     VersionedMapper,
     event_store_environment,
+    reading_engine,
     register_transcodings,
     tune_connections,
 )
@@ -147,7 +148,8 @@ class OrgChange(Application):
         self.engine = engine
         tune_connections(self.engine)
         self.writer = ReadModelWriter()
-        self.read_model = ReadModel(self.engine)
+        self.reading_engine = reading_engine(self.engine)
+        self.read_model = ReadModel(self.reading_engine)
         # Called (by tests) when a rebuild's new tables are full, before they are swapped in.
         self.before_swap: Callable[[], None] | None = None
         self.status = database_status(self.engine)

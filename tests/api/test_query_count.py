@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from orgchange.adapters.eventstore import POOL_SIZE
 from orgchange.application import OrgChange
 from orgchange.application.changefile import parse_change
 
@@ -266,3 +267,43 @@ def test_root_fields_naming_the_same_unit_ask_once_whether_it_is_recorded(empty_
     assert len([s for s in statements if "DISTINCT" in s]) == 1
     errors = empty_api.errors(UNIT_HISTORY_AND_CHANGES, {"id": "u-nowhere"})
     assert errors and all("u-nowhere" in error["message"] for error in errors)
+
+
+UNIT_PAGE = """
+query ($id: ID!, $d: Date!) {
+  unit(id: $id, asOf: $d) { id name kind parent { id name } owner { id name } children { id name kind }
+    positions { id title director delegations { id code matter } } validFrom validTo predecessors successors
+    delegationsGranted { id code } delegationsReceived { id code } }
+  unitHistory(id: $id) { validFrom validTo name kind parentId changeId }
+  changes(unitId: $id, first: 100) { edges { node { id type effective summary } } }
+}
+"""
+
+
+def test_a_click_on_a_unit_opens_and_closes_no_connection_of_its_own(empty_api: Api) -> None:
+    """The unit page asks about ten things of the database at once; the pool keeps enough
+    connections for them, so none is opened (a PostgreSQL backend, a SQLite file with a cold
+    page cache) and closed again on each click: the pool grows once to what a page needs."""
+    app = empty_api.orgchange
+    app.record_changes(_generated_units(0, 100, "2020-01-01"), "test")
+    opened: list[object] = []
+    closed: list[object] = []
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        opened.append(dbapi_connection)
+
+    def on_close(dbapi_connection: Any, record: Any) -> None:
+        closed.append(dbapi_connection)
+
+    empty_api.data(UNIT_PAGE, {"id": "u-1", "d": "2020-06-01"})
+    event.listen(app.engine, "connect", on_connect)
+    event.listen(app.engine.pool, "close", on_close)
+    try:
+        for n in range(2, 32):
+            data = empty_api.data(UNIT_PAGE, {"id": f"u-{n}", "d": "2020-06-01"})
+            assert data["unit"]["parent"]["id"] == f"u-{(n - 1) // BRANCHING}"
+    finally:
+        event.remove(app.engine, "connect", on_connect)
+        event.remove(app.engine.pool, "close", on_close)
+    assert closed == []
+    assert len(opened) <= POOL_SIZE
