@@ -192,3 +192,28 @@ def test_unit_history_of_an_unknown_unit_is_a_clear_error(api: Api) -> None:
 
     assert errors[0]["message"] == "there is no unit 'bygglov' in the register"
     assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "id"}
+
+
+UNIT_BY_FRAGMENTS = """
+fragment life on Unit { validFrom validTo predecessors successors }
+query ($id: ID!, $asOf: Date!) {
+  unit(id: $id, asOf: $asOf) {
+    id name kind parentId ownerId parent { id }
+    ... on Unit { children { id } }
+    positions { id title unitId director }
+    ...life
+  }
+}
+"""
+
+
+def test_a_unit_asked_alone_agrees_with_the_organisation_of_its_day(api: Api) -> None:
+    """Each unit asked on its own (as the unit page asks, its fields partly through fragments)
+    has the parent, children, posts, life and links the whole organisation of the day gives
+    it: the DataLoaders' statements for a few keys and those for a whole day agree."""
+    units = _by_id(api.data(ORGANISATION, {"asOf": "2017-03-01"})["organisation"]["units"])
+    assert len(units) > 20
+    for key, unit in units.items():
+        alone = api.data(UNIT_BY_FRAGMENTS, {"id": key, "asOf": "2017-03-01"})["unit"]
+        assert alone == {k: v for k, v in unit.items() if k in alone}, key
+        assert set(alone) == set(unit), key
