@@ -110,35 +110,27 @@ def bench(kind: str, size: str, options: Options, writes: int, starts: int) -> d
         peak = 0.0
         offset = 0
         load_writes: list[list[float]] = []
-        for _ in range(starts):
-            load_start = _load()
-            server = Server(url, ready=False)
-            try:
-                writer = Writer(server, token, offset)
-                first = writer.rename(short)
-                firsts.append({"ms": round(1000 * first), "loadavg": [load_start, _load()]})
-                load_writes.append(_load())
-                for n in range(writes):
-                    times.append(writer.rename(long if n % 2 else short))
-                load_writes.append(_load())
-                offset = writer.n
-                peak = max(peak, server.peak_memory_mib())
-            finally:
-                server.stop()
         readies: list[dict[str, Any]] = []
-        for _ in range(starts):
+        for ready in [False] * starts + [True] * starts:
             load_start = _load()
-            server = Server(url, ready=True)
+            server = Server(url, ready=ready)
             try:
                 writer = Writer(server, token, offset)
                 first = writer.rename(short)
-                readies.append(
-                    {
-                        "ready_after_start_ms": round(1000 * server.answering_after),
-                        "first_write_ms": round(1000 * first),
-                        "loadavg": [load_start, _load()],
-                    }
-                )
+                if ready:
+                    readies.append(
+                        {
+                            "ready_after_start_ms": round(1000 * server.answering_after),
+                            "first_write_ms": round(1000 * first),
+                            "loadavg": [load_start, _load()],
+                        }
+                    )
+                else:
+                    firsts.append({"ms": round(1000 * first), "loadavg": [load_start, _load()]})
+                    load_writes.append(_load())
+                    for n in range(writes):
+                        times.append(writer.rename(long if n % 2 else short))
+                    load_writes.append(_load())
                 offset = writer.n
                 peak = max(peak, server.peak_memory_mib())
             finally:

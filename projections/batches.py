@@ -28,11 +28,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, Engine, Select, Table, bindparam, func, or_, select
 
 from . import tables as t
 from .delegations import DelegationRow, delegation_row
-from .rows import Life, PositionRow, UnitRow, believed, position_row, unit_row, versions_on
+from .rows import Life, PositionRow, UnitRow, believed, in_effect, position_row, unit_row, versions_on
 
 # Below this many ids a batch is sent as an IN list; above it, as the day's slice.
 # Well under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits.
@@ -59,54 +59,42 @@ def _sorted_lists(found: dict[str, list[Any]], key: Any) -> dict[str, list[Any]]
 # cache at once. The parameters of one call: `_few(day, keys, known_at)`.
 
 
-def _believed_param(table: Table, at_instant: bool) -> Any:
-    """As `rows.believed`, with the instant as the parameter `:known_at`."""
-    if not at_instant:
-        return table.c.recorded_to.is_(None)
-    known_at = bindparam("known_at", type_=table.c.recorded_from.type)
-    return and_(
-        table.c.recorded_from <= known_at,
-        or_(table.c.recorded_to.is_(None), table.c.recorded_to > known_at),
-    )
+def _known_at(table: Table, at_instant: bool) -> BindParameter[Any] | None:
+    """The instant of knowledge as the parameter `:known_at`, or None for now."""
+    return bindparam("known_at", type_=table.c.recorded_from.type) if at_instant else None
 
 
-def _keys_param(table: Table, column: str) -> Any:
-    return table.c[column].in_(bindparam("keys", expanding=True, type_=table.c[column].type))
+def _keys(table: Table, column: str) -> BindParameter[Any]:
+    return bindparam("keys", expanding=True, type_=table.c[column].type)
 
 
 @cache
 def _few_on_day(table: Table, column: str, at_instant: bool) -> Select:
     """The versions of `table` in effect on `:day`, of the keys `:keys` of `column`."""
-    day = bindparam("day", type_=table.c.valid_from.type)
     return select(table).where(
-        _believed_param(table, at_instant),
-        table.c.valid_from <= day,
-        or_(table.c.valid_to.is_(None), table.c.valid_to > day),
-        _keys_param(table, column),
+        believed(table, _known_at(table, at_instant)),
+        in_effect(table, bindparam("day", type_=table.c.valid_from.type)),
+        table.c[column].in_(_keys(table, column)),
     )
 
 
 @cache
 def _few_lives(table: Table, key: str, at_instant: bool) -> Select:
-    """The whole life of each of the keys `:keys` (`_life_query`)."""
-    return _life_query(table, key).where(_keys_param(table, key), _believed_param(table, at_instant))
+    """The whole life of each of the keys `:keys`."""
+    return _lives_query(table, key, _keys(table, key), _known_at(table, at_instant))
 
 
 @cache
 def _few_links(at_instant: bool) -> Select:
     """The links of the units `:keys`, either way."""
     link = t.unit_links
-    keys = bindparam("keys", expanding=True, type_=link.c.successor_id.type)
-    return select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
-        or_(link.c.successor_id.in_(keys), link.c.predecessor_id.in_(keys)),
-        _believed_param(link, at_instant),
-    )
+    return _links_query(_keys(link, "successor_id"), _known_at(link, at_instant))
 
 
 @cache
 def _recorded(table: Table, column: str) -> Select:
     """Which of the keys `:keys` of `column` have ever been recorded."""
-    return select(table.c[column]).where(_keys_param(table, column)).distinct()
+    return select(table.c[column]).where(table.c[column].in_(_keys(table, column))).distinct()
 
 
 def _few(as_of: date | None, keys: Iterable[str], known_at: datetime | None) -> dict[str, Any]:
@@ -116,6 +104,20 @@ def _few(as_of: date | None, keys: Iterable[str], known_at: datetime | None) -> 
     if known_at is not None:
         params["known_at"] = known_at
     return params
+
+
+def _lives_query(table: Table, key: str, scope: Any, known_at: Any) -> Select:
+    """(key, first day, end, open versions) of each key in `scope`, believed at `known_at`."""
+    return _life_query(table, key).where(table.c[key].in_(scope), believed(table, known_at))
+
+
+def _links_query(scope: Any, known_at: Any) -> Select:
+    """The links either way of the units in `scope`, believed at `known_at`."""
+    link = t.unit_links
+    return select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
+        or_(link.c.successor_id.in_(scope), link.c.predecessor_id.in_(scope)),
+        believed(link, known_at),
+    )
 
 
 def _life_query(table: Any, key: str) -> Select:
@@ -188,8 +190,7 @@ class BatchReader:
         if len(wanted) <= IN_LIST_LIMIT:
             rows = self._rows(_few_lives(v, "unit_id", known_at is not None), _few(None, wanted, known_at))
         else:
-            scope = self._units_in_effect(as_of, known_at)
-            rows = self._rows(_life_query(v, "unit_id").where(v.c.unit_id.in_(scope), believed(v, known_at)))
+            rows = self._rows(_lives_query(v, "unit_id", self._units_in_effect(as_of, known_at), known_at))
         return {
             key: Life(start, None if open_versions else end)
             for key, start, end, open_versions in rows
@@ -200,18 +201,11 @@ class BatchReader:
         self, ids: Sequence[str], as_of: date, known_at: datetime | None
     ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """(predecessors, successors) of each unit."""
-        link = t.unit_links
         wanted = set(ids)
         if len(wanted) <= IN_LIST_LIMIT:
             rows = self._rows(_few_links(known_at is not None), _few(None, wanted, known_at))
         else:
-            scope = self._units_in_effect(as_of, known_at)
-            rows = self._rows(
-                select(link.c.link_date, link.c.predecessor_id, link.c.successor_id).where(
-                    or_(link.c.successor_id.in_(scope), link.c.predecessor_id.in_(scope)),
-                    believed(link, known_at),
-                )
-            )
+            rows = self._rows(_links_query(self._units_in_effect(as_of, known_at), known_at))
         predecessors: dict[str, list[str]] = defaultdict(list)
         successors: dict[str, list[str]] = defaultdict(list)
         # Oldest link first; keys break ties.
@@ -275,9 +269,7 @@ class BatchReader:
             )
         else:
             scope = versions_on(d, as_of, known_at, columns=[d.c.delegation_id])
-            life_rows = self._rows(
-                _life_query(d, "delegation_id").where(d.c.delegation_id.in_(scope), believed(d, known_at))
-            )
+            life_rows = self._rows(_lives_query(d, "delegation_id", scope, known_at))
         lives = {key: (start, None if open_versions else end) for key, start, end, open_versions in life_rows}
         for row in rows:
             start, end = lives[row.delegation_id]

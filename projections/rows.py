@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import CompoundSelect, Connection, Engine, Table, and_, or_, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Connection, Engine, Table, and_, or_, select, union_all
 
 from . import intervals
 
@@ -154,8 +154,8 @@ def change_row(
     )
 
 
-def believed(table: Table, known_at: datetime | None) -> Any:
-    """Rows the register believed at `known_at` (now, when None)."""
+def believed(table: Table, known_at: datetime | BindParameter[Any] | None) -> Any:
+    """Rows the register believed at `known_at` (now, when None; or a bound parameter)."""
     if known_at is None:
         return table.c.recorded_to.is_(None)
     return and_(
@@ -164,7 +164,7 @@ def believed(table: Table, known_at: datetime | None) -> Any:
     )
 
 
-def in_effect(table: Table, day: date) -> Any:
+def in_effect(table: Table, day: date | BindParameter[Any]) -> Any:
     """Versions in effect on `day`; for a few keys at a time (a whole day is `versions_on`)."""
     return and_(
         table.c.valid_from <= day,
