@@ -78,6 +78,16 @@ LINES: dict[str, messages.Template] = {
         "{source}: {recorded} ändring(ar) registrerade, {skipped} redan registrerade och överhoppade",
         "{source}: {recorded} change(s) recorded, {skipped} already recorded and skipped",
     ),
+    "decisions-recorded": T(
+        "{source}: {recorded} beslut registrerade, {skipped} redan registrerade och överhoppade",
+        "{source}: {recorded} decision(s) recorded, {skipped} already recorded and skipped",
+    ),
+    "decisions-sample": T(
+        "{source}: {recorded} delegationsbeslut registrerade (illustrativa), "
+        "{skipped} redan registrerade och överhoppade",
+        "{source}: {recorded} delegated decision(s) recorded (illustrative), "
+        "{skipped} already recorded and skipped",
+    ),
     "renamed": T(
         "{source}: organisationen heter nu '{name}' ({was})",
         "{source}: the organisation's name is now '{name}' ({was})",
@@ -355,10 +365,8 @@ def _record_sample_decisions(obj: Context) -> None:
         body = resources.files("orgchange").joinpath("sample", DECISIONS_SAMPLE).read_bytes()
         entries = decisions.parse_decisions(body, DECISIONS_SAMPLE)
         result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
-        click.echo(
-            f"{DECISIONS_SAMPLE}: {len(result.recorded)} delegated decision(s) recorded (illustrative), "
-            f"{len(result.skipped)} already recorded and skipped"
-        )
+        recorded, skipped = len(result.recorded), len(result.skipped)
+        _echo(_line("decisions-sample", source=DECISIONS_SAMPLE, recorded=recorded, skipped=skipped))
 
 
 @cli.command(help="The org chart as of a date.")
@@ -957,9 +965,10 @@ def decisions_import(obj: Context, file: str, mapping: str | None) -> None:
     with _user_errors(), _decision_errors():
         entries = decisions.load_decisions(file, mapping)
         result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
-        click.echo(
-            f"{file}: {len(result.recorded)} decision(s) recorded, "
-            f"{len(result.skipped)} already recorded and skipped"
+        _echo(
+            _line(
+                "decisions-recorded", source=file, recorded=len(result.recorded), skipped=len(result.skipped)
+            )
         )
 
 

@@ -352,6 +352,11 @@ def test_what_the_command_line_says_when_all_goes_well_is_swedish_by_default_and
     diff = _in_language(sqlite_url, None, "diff", "2016-12-31", "2017-01-01")
     diff_en = _in_language(sqlite_url, "en", "diff", "2016-12-31", "2017-01-01")
     refused = _in_language(sqlite_url, None, "token", "revoke", "ingen")
+    sample = (
+        Path(__file__).resolve().parent.parent / "orgchange" / "sample" / "nacka-decisions-2016-2018.yaml"
+    )
+    decisions = _in_language(sqlite_url, None, "decisions", "import", str(sample))
+    decisions_en = _in_language(sqlite_url, "en", "decisions", "import", str(sample))
 
     assert demo.returncode == 0, demo.stderr
     assert (
@@ -359,10 +364,16 @@ def test_what_the_command_line_says_when_all_goes_well_is_swedish_by_default_and
         and " ändring(ar) registrerade, 0 redan registrerade" in demo.stdout
     )
     assert "Registret sträcker sig från 2012-" in demo.stdout
+    assert " delegationsbeslut registrerade (illustrativa), 0 redan registrerade" in demo.stdout
+    assert " delegated decision(s) recorded (illustrative), " in again.stdout
     assert "0 change(s) recorded, " in again.stdout and "already recorded and skipped" in again.stdout
     assert "Ändringar mellan 2016-12-31 och 2017-01-01:" in diff.stdout
     assert "flyttad från" in diff.stdout or "bytte namn" in diff.stdout or "  + " in diff.stdout
     assert "Changes between 2016-12-31 and 2017-01-01:" in diff_en.stdout
     assert "change(s) recorded" not in demo.stdout + diff.stdout
+    assert "decision(s) recorded" not in demo.stdout
+    assert decisions.returncode == 0, decisions.stderr
+    assert ": 0 beslut registrerade, 12 redan registrerade och överhoppade" in decisions.stdout
+    assert ": 0 decision(s) recorded, 12 already recorded and skipped" in decisions_en.stdout
     assert refused.returncode == 1
     assert "error: 'ingen' har ingen giltig token" in refused.stderr
