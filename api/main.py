@@ -39,7 +39,13 @@ from .language import AnswerLanguage, negotiate
 from .limits import BodySizeLimit
 from .loading import RegisterLoading
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
-from .params import catalogued_http_error, no_nul_in_parameters, plain_validation_error
+from .params import (
+    DATABASE_FAILURES,
+    catalogued_http_error,
+    database_unavailable,
+    no_nul_in_parameters,
+    plain_validation_error,
+)
 from .recording import ChangeRecorder
 from .routes import baseline as baseline_routes
 from .routes import changes, diagrams, documents, health, opendata, reports, session, web
@@ -81,7 +87,16 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     settings = settings or get_settings()
     owns_orgchange = orgchange is None
     application = (
-        orgchange if orgchange is not None else OrgChange(settings.database_url, read_only=settings.read_only)
+        orgchange
+        if orgchange is not None
+        else OrgChange(
+            settings.database_url,
+            read_only=settings.read_only,
+            snapshot_interval=settings.snapshot_interval,
+            pool_size=settings.database_pool_size,
+            pool_overflow=settings.database_pool_overflow,
+            pool_timeout=settings.database_pool_timeout_seconds,
+        )
     )
 
     @asynccontextmanager
@@ -126,7 +141,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     )
     app.state.settings = settings
     app.state.orgchange = application
-    app.state.reader = BatchReader(application.engine)
+    app.state.reader = BatchReader(application.reading_engine)
     app.state.recorder = ChangeRecorder(application, settings.max_changes_per_request)
     app.state.drafts = drafts.Drafts(
         application,
@@ -193,6 +208,8 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_exception_handler(RequestValidationError, plain_validation_error)
     app.add_exception_handler(Refusal, refusal_response)
     app.add_exception_handler(StarletteHTTPException, catalogued_http_error)
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, database_unavailable)
     app.include_router(changes.router)
     app.include_router(decision_routes.router)
     app.include_router(baseline_routes.router, dependencies=[Depends(no_nul_in_parameters)])

@@ -8,17 +8,22 @@ part is `{"detail": "<plain message>"}` (see `plain_validation_error`).
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgchange.application.dates import parse_date, parse_datetime
+from orgchange.application.errors import DatabaseUnavailable
 from orgchange.domain.messages import Text, text
 
 
@@ -40,6 +45,9 @@ class LimitMessage(BaseModel):
 
 def invalid(detail: str | Text) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+log = logging.getLogger(__name__)
 
 
 def refusal(status_code: int, message: Text, headers: dict[str, str] | None = None) -> HTTPException:
@@ -84,6 +92,30 @@ async def catalogued_http_error(request: Request, error: Exception) -> Response:
     return JSONResponse(
         {"detail": error.detail, "code": code}, status_code=error.status_code, headers=error.headers
     )
+
+
+# What a route meets when the database cannot be used: the driver's errors (the server is down,
+# the disk is full), eventsourcing's wrapping of them, and no free connection in the pool
+# within `database_pool_timeout_seconds`.
+DATABASE_FAILURES: tuple[type[Exception], ...] = (DBAPIError, PersistenceError, PoolTimeout)
+RETRY_AFTER_SECONDS = "5"
+
+
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """503 DATABASE_UNAVAILABLE in the request's language, for any route: the database's own
+    words (hosts, paths, SQL) go to the log only."""
+    log.error("%s %s: the database cannot be used: %s", request.method, request.url.path[:200], _first(error))
+    message = text(DatabaseUnavailable.KEY)
+    return JSONResponse(
+        {"detail": message.render(), "code": message.code},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+def _first(error: Exception) -> str:
+    lines = str(error).splitlines()
+    return lines[0][:500] if lines else type(error).__name__
 
 
 def day(name: str, value: str) -> date:

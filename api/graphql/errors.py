@@ -15,6 +15,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from strawberry.extensions import MaskErrors
 
 from orgchange.application.errors import DatabaseUnavailable
@@ -65,7 +66,7 @@ class MaskInternalErrors(MaskErrors):
     same plain words (`DATABASE_UNAVAILABLE`)."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if isinstance(error.original_error, PersistenceError | DBAPIError):
+        if isinstance(error.original_error, PersistenceError | DBAPIError | PoolTimeout):
             masked = catalogued(text(DatabaseUnavailable.KEY), *(error.nodes or ()))
         else:
             masked = catalogued(text(INTERNAL_ERROR), *(error.nodes or ()))

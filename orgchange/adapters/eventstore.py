@@ -304,31 +304,52 @@ def _stored_uuid(value: UUID | str, connection: Any) -> Any:
 EVENTS_TABLE = "orgchange_events"  # eventsourcing-sqlalchemy's name for the application's events
 
 
-# Connections a process keeps open, and how many more it may open for a moment. One click on
-# a unit in the web page asks up to ten things of the database at once (the DataLoaders of
+# Connections a process keeps open, and how many more it may open for a moment (the defaults
+# of the settings `database_pool_size` and `database_pool_overflow`). One click on a unit in
+# the web page asks up to ten things of the database at once (the DataLoaders of
 # api/graphql/loaders.py, each in a thread); with SQLAlchemy's default of five kept open, the
 # rest were opened and closed on every request: a new PostgreSQL backend each time, or a new
 # SQLite connection whose page cache starts empty and that reads the schema again.
 POOL_SIZE = 10
 POOL_OVERFLOW = 20
+POOL_TIMEOUT = 30.0  # seconds a read waits for a connection when every one is in use
+# The environment's keys for them (eventsourcing's persistence settings are named in `env`).
+POOL_SIZE_KEY = "SQLALCHEMY_POOL_SIZE"
+POOL_OVERFLOW_KEY = "SQLALCHEMY_MAX_OVERFLOW"
+POOL_TIMEOUT_KEY = "SQLALCHEMY_POOL_TIMEOUT"
 
 
 class PooledDatastore(SQLAlchemyDatastore):
     """eventsourcing-sqlalchemy's datastore, with a pool sized for the API's concurrent reads."""
 
+    pool_size = POOL_SIZE
+    max_overflow = POOL_OVERFLOW
+    pool_timeout = POOL_TIMEOUT
+
     def __init__(self, *, url: str | None = None, **kwargs: Any):
         if url and not (":memory:" in url or "mode=memory" in url):
-            kwargs.setdefault("pool_size", POOL_SIZE)
-            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+            kwargs.setdefault("pool_size", self.pool_size)
+            kwargs.setdefault("max_overflow", self.max_overflow)
+            kwargs.setdefault("pool_timeout", self.pool_timeout)
         super().__init__(url=url, **kwargs)
 
 
 class EventStoreFactory(SQLAlchemyFactory):
     """The eventsourcing-sqlalchemy persistence module, with the bulk-inserting recorder and
-    a connection pool sized for the API (`PooledDatastore`)."""
+    a connection pool sized for the API (`PooledDatastore`, sizes from the environment)."""
 
     application_recorder_class = BulkInsertRecorder
-    datastore_class = PooledDatastore
+
+    def __init__(self, env: Any):
+        sizes = {
+            "pool_size": int(env.get(POOL_SIZE_KEY) or POOL_SIZE),
+            "max_overflow": int(env.get(POOL_OVERFLOW_KEY) or POOL_OVERFLOW),
+            "pool_timeout": float(env.get(POOL_TIMEOUT_KEY) or POOL_TIMEOUT),
+        }
+        self.datastore_class = cast(
+            "type[PooledDatastore]", type("SizedDatastore", (PooledDatastore,), sizes)
+        )
+        super().__init__(env)
 
 
 def normalise_database_url(url: str) -> str:
@@ -357,9 +378,18 @@ def normalise_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def event_store_environment(database_url: str, read_only: bool = False) -> dict[str, str]:
+def event_store_environment(
+    database_url: str,
+    read_only: bool = False,
+    pool_size: int = POOL_SIZE,
+    pool_overflow: int = POOL_OVERFLOW,
+    pool_timeout: float = POOL_TIMEOUT,
+) -> dict[str, str]:
     """The eventsourcing settings (named explicitly, so stray variables cannot interfere)."""
     return {
+        POOL_SIZE_KEY: str(pool_size),
+        POOL_OVERFLOW_KEY: str(pool_overflow),
+        POOL_TIMEOUT_KEY: repr(float(pool_timeout)),
         "PERSISTENCE_MODULE": f"{__name__}:{EventStoreFactory.__name__}",
         "MAPPER_TOPIC": f"{__name__}:{VersionedMapper.__name__}",
         "SQLALCHEMY_URL": normalise_database_url(database_url),

@@ -6,9 +6,17 @@ import getpass
 import os
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orgchange.application.errors import MalformedInput
@@ -47,6 +55,14 @@ class Settings(BaseSettings):
     # and is not ready (`/health/ready`) until it has: the first write then costs a write.
     # Off: the first write reads it in (a server that is rarely written to keeps less memory).
     load_register_at_start: bool = True
+    # Connections to the database each process keeps open, how many more it may open for a
+    # moment when many requests come together, and how long a read waits for one when every
+    # one is in use before it is answered 503 (docs/operations.md#database-connections): on
+    # PostgreSQL, the sum of the first two times the processes must fit under `max_connections`.
+    # At least 2: one stays with the answers' stamp (api/graphql/cache.py, `Stamp`).
+    database_pool_size: Annotated[int, Field(ge=2)] = 10
+    database_pool_overflow: NonNegativeInt = 20
+    database_pool_timeout_seconds: PositiveFloat = 30.0
     # The language of the command line's messages: sv (Swedish) or en (English). The HTTP
     # service answers in the language of each request's Accept-Language instead.
     language: str = DEFAULT_LANGUAGE

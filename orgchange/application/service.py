@@ -122,6 +122,9 @@ class OrgChange(Application):
         read_only: bool = False,
         migrate: bool = True,
         snapshot_interval: int | None = None,
+        pool_size: int | None = None,
+        pool_overflow: int | None = None,
+        pool_timeout: float | None = None,
     ):
         """The register in the database at `database_url`.
 
@@ -138,8 +141,18 @@ class OrgChange(Application):
         `snapshot_interval`: events between snapshots of the register (0: none taken; default
         `ORGCHANGE_SNAPSHOT_INTERVAL`). A snapshot is taken in a thread of its own after the
         write that made it due has committed; the register is read from the newest one.
+
+        `pool_size`, `pool_overflow`, `pool_timeout`: connections kept open, how many more may
+        be opened for a moment, and the seconds a statement waits for one when all are in use
+        (default `ORGCHANGE_DATABASE_POOL_SIZE`, `…_POOL_OVERFLOW`, `…_POOL_TIMEOUT_SECONDS`).
         """
-        super().__init__(env=event_store_environment(database_url, read_only))
+        settings = get_settings()
+        pool = (
+            settings.database_pool_size if pool_size is None else pool_size,
+            settings.database_pool_overflow if pool_overflow is None else pool_overflow,
+            settings.database_pool_timeout_seconds if pool_timeout is None else pool_timeout,
+        )
+        super().__init__(env=event_store_environment(database_url, read_only, *pool))
         self.max_attempts = max_attempts  # of a write that keeps losing the race for the next version
         self.read_only = read_only
         self.datastore = self.recorder.datastore
@@ -155,7 +168,7 @@ class OrgChange(Application):
         self.status = database_status(self.engine)
         self.register_snapshots = SnapshotStore(self.engine)
         self.snapshot_interval = (
-            get_settings().snapshot_interval if snapshot_interval is None else snapshot_interval
+            settings.snapshot_interval if snapshot_interval is None else snapshot_interval
         )
         self._snapshot_version: int | None = None  # the newest snapshot's version (None: not asked yet)
         self._snapshot_thread: threading.Thread | None = None

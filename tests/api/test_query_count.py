@@ -307,3 +307,32 @@ def test_a_click_on_a_unit_opens_and_closes_no_connection_of_its_own(empty_api: 
         event.remove(app.engine.pool, "close", on_close)
     assert closed == []
     assert len(opened) <= POOL_SIZE
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether the driver's connection holds a transaction open (psycopg, or sqlite3)."""
+    info = getattr(dbapi_connection, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):  # psycopg: IDLE is 0
+        return int(info.transaction_status) != 0
+    return bool(dbapi_connection.in_transaction)
+
+
+def test_a_click_on_a_unit_reads_outside_any_transaction(empty_api: Api) -> None:
+    """Each read of the unit page is a statement on its own: no BEGIN is sent before it and no
+    ROLLBACK after it (three round trips where one does, on PostgreSQL). The DataLoaders'
+    statements and the root fields' alike."""
+    app = empty_api.orgchange
+    app.record_changes(_generated_units(0, 40, "2020-01-01"), "test")
+    seen: list[tuple[str, bool]] = []
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, _in_transaction(conn.connection.dbapi_connection)))
+
+    event.listen(app.engine, "after_cursor_execute", after)
+    try:
+        data = empty_api.data(UNIT_PAGE, {"id": "u-7", "d": "2020-06-01"})
+    finally:
+        event.remove(app.engine, "after_cursor_execute", after)
+    assert data["unit"]["parent"]["id"] == "u-1"
+    assert len(seen) >= 8  # the page's reads were seen
+    assert [statement for statement, open_ in seen if open_] == []

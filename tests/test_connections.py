@@ -1,0 +1,138 @@
+"""The connection pool: its sizes are settings, and a small one still answers every read.
+
+docs/operations.md#database-connections: on PostgreSQL the connections of every process must
+fit under `max_connections`, so an operator with many workers sizes the pool down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.main import create_app
+from orgchange.adapters.eventstore import POOL_OVERFLOW, POOL_SIZE
+from orgchange.application import OrgChange
+from orgchange.application.config import Settings, get_settings
+from tests.builders import base_organisation
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    get_settings.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _sizes(app: OrgChange) -> tuple[int, int]:
+    pool = app.engine.pool
+    return pool.size(), pool._max_overflow  # type: ignore[attr-defined]
+
+
+def test_a_process_keeps_ten_connections_and_may_open_twenty_more_unless_told_otherwise(
+    database_url: str, environment: pytest.MonkeyPatch
+) -> None:
+    app = OrgChange(database_url)
+    try:
+        assert _sizes(app) == (POOL_SIZE, POOL_OVERFLOW) == (10, 20)
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+def test_the_pool_sizes_are_the_settings_orgchange_database_pool_size_and_overflow(
+    database_url: str, environment: pytest.MonkeyPatch
+) -> None:
+    environment.setenv("ORGCHANGE_DATABASE_POOL_SIZE", "3")
+    environment.setenv("ORGCHANGE_DATABASE_POOL_OVERFLOW", "0")
+    app = OrgChange(database_url)
+    try:
+        assert _sizes(app) == (3, 0)
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+@pytest.mark.parametrize("size", ["0", "1", "ten"])
+def test_a_pool_of_fewer_than_two_connections_is_refused_before_anything_starts(
+    environment: pytest.MonkeyPatch, size: str
+) -> None:
+    """One connection stays with the stamp of the answers (api/graphql/cache.py): with a pool of
+    one, every read would wait for a connection that never comes back."""
+    environment.setenv("ORGCHANGE_DATABASE_POOL_SIZE", size)
+    with pytest.raises(ValueError, match="database_pool_size"):
+        get_settings()
+
+
+def test_a_server_with_two_connections_and_none_more_answers_the_unit_page_whole(database_url: str) -> None:
+    """The page asks about ten things at once; with two connections they wait their turn for one
+    (the pool's own timeout is 30 s) instead of failing, and the answer is the same."""
+    settings = Settings(database_url=database_url, database_pool_size=2, database_pool_overflow=0)
+    app = OrgChange(database_url, pool_size=2, pool_overflow=0)
+    app.record_changes(base_organisation(), "test")
+    query = """query ($d: Date!) { unit(id: "ks", asOf: $d) { id name parent { id } children { id name }
+      positions { id title } validFrom predecessors successors delegationsGranted { id } }
+      unitHistory(id: "ks") { name } changes(unitId: "ks", first: 10) { edges { node { id } } } }"""
+    try:
+        with TestClient(create_app(settings)) as client:
+            served = client.app.state.orgchange  # type: ignore[attr-defined]
+            assert _sizes(served) == (2, 0)
+            answers = [
+                client.post("/graphql", json={"query": query, "variables": {"d": "2020-01-01"}}).json()
+                for _ in range(5)
+            ]
+        assert all("errors" not in a for a in answers), answers[0]
+        assert answers[0]["data"]["unit"]["id"] == "ks"
+        assert answers[0]["data"]["unit"]["children"]
+        assert all(a == answers[0] for a in answers)
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_words(
+    database_url: str,
+) -> None:
+    """Every connection held elsewhere for longer than `database_pool_timeout_seconds`: the
+    routes answer 503 DATABASE_UNAVAILABLE (with Retry-After) and GraphQL its error code, in the
+    request's language, after the timeout — never a 500 or the pool's own words."""
+    app = OrgChange(database_url)
+    app.record_changes(base_organisation(), "test")
+    app.close()
+    app.engine.dispose()
+    settings = Settings(
+        database_url=database_url,
+        database_pool_size=2,  # one for the answers' stamp, one for the routes
+        database_pool_overflow=0,
+        database_pool_timeout_seconds=0.3,
+        answer_cache_mb=0,
+        load_register_at_start=False,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        served: OrgChange = client.app.state.orgchange  # type: ignore[attr-defined]
+        assert client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"}).status_code == 200
+        held = served.engine.connect()  # the routes' only connection
+        held.exec_driver_sql("SELECT 1")
+        try:
+            diagram = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
+            english = client.get(
+                "/diagrams/orgchart.dot", params={"asOf": "2020-01-01"}, headers={"Accept-Language": "en"}
+            )
+            asked = client.post("/graphql", json={"query": '{ unit(id: "ks", asOf: "2020-01-01") { id } }'})
+        finally:
+            held.close()
+        again = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
+    assert diagram.status_code == 503
+    assert diagram.headers["retry-after"] == "5"
+    assert diagram.json() == {
+        "detail": "databasen kan inte användas just nu; ingenting registrerades",
+        "code": "DATABASE_UNAVAILABLE",
+    }
+    assert english.status_code == 503
+    assert english.json()["code"] == "DATABASE_UNAVAILABLE"
+    assert "QueuePool" not in english.text and "databasen" not in english.text
+    errors = asked.json()["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["DATABASE_UNAVAILABLE"]
+    assert again.status_code == 200  # the connection back, the same route answers again
