@@ -246,7 +246,17 @@ class Context:
     def open(self, migrate: bool):
         from orgchange.application import OrgChange
 
-        return OrgChange(self.database_url, read_only=get_settings().read_only, migrate=migrate)
+        # One thread that may record many changes at once: a snapshot they make due is taken by
+        # a child process while they are written (OrgChange, `snapshot_in_child`).
+        return OrgChange(
+            self.database_url, read_only=get_settings().read_only, migrate=migrate, snapshot_in_child=True
+        )
+
+    def close(self) -> None:
+        """At the command's end: a snapshot still being written is waited for, so that the
+        process that starts next reads it."""
+        if self._app is not None:
+            self._app.wait_for_snapshot()
 
 
 def _refuse_other_versions(app: Any) -> None:
@@ -278,6 +288,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
         sys.exit(2)
     set_language(language)  # every message of this command, in ORGCHANGE_LANGUAGE
     ctx.obj = Context(database_url)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _progress_bar(label: str) -> Callable[[int, int], None] | None:

@@ -230,6 +230,97 @@ def test_the_register_from_a_snapshot_and_the_events_after_it_equals_the_registe
             assert register.version == app.register_event_count()
 
 
+@contextmanager
+def child_snapshots(url: str, interval: int) -> Iterator[OrgChange]:
+    """The application as the command line opens it: snapshots taken by a forked child while the
+    write is written. The parent's own way of taking them fails the test if it is used."""
+    app = OrgChange(url, snapshot_interval=interval, snapshot_in_child=True)
+
+    def not_here(register: Register) -> None:
+        raise AssertionError("the snapshot was taken in the parent, not by a child")
+
+    app.register_snapshots.take = not_here  # type: ignore[method-assign]
+    try:
+        yield app
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@PROPERTY_SETTINGS
+@given(data=st.data(), changes=valid_changes(max_changes=30))
+def test_a_snapshot_a_child_process_took_while_the_write_was_written_equals_every_event(
+    kind: str, data: st.DataObject, changes: list[Change]
+) -> None:
+    """`orgchange import` forks a child that snapshots the register while the parent writes the
+    events and read models (`ForkedSnapshot`): the child's copy is the register as the
+    committed events leave it, and a process that starts from it holds what replay gives."""
+    files = split(changes, data.draw(cut_points(len(changes))))
+    interval = data.draw(st.integers(1, max(1, len(changes))), label="interval")
+    with empty_database(kind) as url:
+        with child_snapshots(url, interval) as app:
+            for part in files:
+                app.record_changes(part, "hypothesis")
+            app.wait_for_snapshot()
+            version = app.register_event_count()
+            kept = app.register_snapshots.finished()
+        if version < interval:
+            assert kept == []
+            return
+        assert kept and kept[0].register_version <= version
+        assert kept[0].register_version > version - interval - len(max(files, key=len))
+        with opened_app(url) as app:
+            assert app.register_snapshots.latest(version) is not None
+            assert_same_state(app.register(), replayed(app))
+
+
+def test_a_write_that_is_rolled_back_leaves_no_snapshot_from_its_child(
+    database_url: str, sample_file
+) -> None:
+    """The child is forked before the write's transaction: when that fails, it is told so and
+    writes nothing — a snapshot of events that were never kept would be a lie."""
+    with child_snapshots(database_url, interval=1) as app:
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the read models cannot be written")
+
+        app.writer.write = failing  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        app.wait_for_snapshot()
+        assert app.register_event_count() == 0
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(snapshots_table.c.id)).all() == []
+    engine.dispose()
+
+
+def test_a_child_killed_while_it_writes_its_snapshot_loses_nothing_and_the_next_start_is_right(
+    database_url: str, sample_file
+) -> None:
+    """SIGKILL to the child after its first part: the parent's write is kept whole, the snapshot is
+    left unfinished and never read, and the next process starts from the events."""
+    with child_snapshots(database_url, interval=1) as app:
+        app.register_snapshots.part_bytes = 2048  # several parts
+        app.register_snapshots.after_part = lambda number: os.kill(os.getpid(), signal.SIGKILL)
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        child = app._snapshot_child
+        assert child is not None and child.pid != os.getpid()
+        assert child.wait() is False  # it died
+        recorded = app.register_event_count()
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(snapshots_table.c.digest)).scalars().all()
+        written = connection.execute(select(parts_table.c.part)).scalars().all()
+    engine.dispose()
+    assert rows == [None] and written == [0]  # killed after its first part
+    with opened_app(database_url) as app:
+        assert app.register_event_count() == recorded > 0
+        assert app.register_snapshots.finished() == []
+        assert_answers_right(app)
+
+
 def test_snapshots_are_taken_by_event_count_after_the_write_and_the_newest_is_read(
     sqlite_url: str, sample_file
 ) -> None:

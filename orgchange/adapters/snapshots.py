@@ -28,14 +28,17 @@ code. A snapshot is used only if
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import hashlib
 import io
 import logging
 import operator
+import os
 import pickle
 import re
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -510,7 +513,10 @@ class SnapshotStore:
             return None
         started = time.perf_counter()
         state = register.snapshot_state()
-        version = state["version"]
+        return self._write(state["version"], encode(state, self.part_bytes), started)
+
+    def _write(self, version: int, parts: Iterable[bytes], started: float) -> SnapshotInfo:
+        """The row (unfinished), then each part as it comes, then the digest that finishes it."""
         shape = state_shape()
         taken_at = datetime.now(UTC).replace(tzinfo=None)
         with self.engine.begin() as connection:
@@ -523,7 +529,7 @@ class SnapshotStore:
             snapshot_id = made[0]
         hasher = hashlib.sha256()
         count = size = 0
-        for data in encode(state, self.part_bytes):
+        for data in parts:
             with self.engine.begin() as connection:
                 connection.execute(insert(parts_table).values(snapshot_id=snapshot_id, part=count, data=data))
             if self.after_part is not None:
@@ -572,3 +578,90 @@ class SnapshotStore:
         with self.engine.connect() as connection:
             found = connection.execute(select(func.max(t.c.register_version)).where(t.c.digest.is_not(None)))
             return found.scalar() or 0
+
+
+# --- taken by a child process ------------------------------------------------------------------
+
+
+def can_fork() -> bool:
+    """Whether snapshots may be taken by a forked child: Linux only (macOS's system libraries
+    are not safe to use in a child forked from a process with threads)."""
+    return sys.platform == "linux" and hasattr(os, "fork")
+
+
+class ForkedSnapshot:
+    """A snapshot of the register encoded by a child process while this one goes on writing.
+
+    The way Redis's BGSAVE works: `os.fork` gives the child the register as it stands at that
+    instant (its memory shared with the parent's, copied page by page only where either
+    writes), and the child's pickling runs on another core — a thread would wait for Python's
+    lock instead. A command of the command line that records many changes (`orgchange import`)
+    forks before it writes its events and read models, so the snapshot is made while they are
+    written, not after them.
+
+    The events may still be rolled back, so the child writes nothing until told: `commit`
+    once the transaction has committed, `abort` otherwise (a parent that dies tells it the
+    same as abort). What it writes is an ordinary snapshot, finished by its digest last: a
+    child killed on the way leaves an unfinished one, which is never read.
+    """
+
+    def __init__(self, store: SnapshotStore, register: Register):
+        self.version = register.version
+        read_end, self._write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the parent's code
+            os.close(self._write_end)
+            os._exit(_snapshot_in_child(store, register, read_end))
+        os.close(read_end)
+        self.pid = pid
+        self._written: bool | None = None
+
+    def commit(self) -> None:
+        """The register's events are committed: the child may write its snapshot."""
+        self._tell(b"y")
+
+    def abort(self) -> None:
+        """The events were rolled back: the child ends without writing."""
+        self._tell(b"n")
+
+    def _tell(self, word: bytes) -> None:
+        if self._write_end < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.write(self._write_end, word)
+        with contextlib.suppress(OSError):
+            os.close(self._write_end)
+        self._write_end = -1
+
+    def wait(self) -> bool:
+        """Whether the child wrote its snapshot, once it has ended (an untold child is aborted)."""
+        if self._written is None:
+            self.abort()
+            _, status = os.waitpid(self.pid, 0)
+            self._written = os.waitstatus_to_exitcode(status) == 0
+        return self._written
+
+
+def _snapshot_in_child(store: SnapshotStore, register: Register, read_end: int) -> int:
+    """The child's work; its exit status: 0 written, 3 told not to, 1 failed (logged)."""
+    try:
+        store.engine.dispose(close=False)  # the parent's connections stay the parent's
+        started = time.perf_counter()
+        state = register.snapshot_state()
+        parts = list(encode(state, store.part_bytes, pause=lambda: None))
+        with os.fdopen(read_end, "rb") as pipe:
+            word = pipe.read(1)
+        if word != b"y":
+            return 3
+        info = store._write(state["version"], parts, started)
+        log.info(
+            "snapshot of the register at version %d taken by process %d: %d bytes in %.2f s",
+            info.register_version,
+            os.getpid(),
+            info.size,
+            info.seconds,
+        )
+        return 0
+    except BaseException as error:  # an optimisation only: the parent's events are saved
+        log.warning("snapshot of the register at version %d not taken: %s", register.version, error)
+        return 1

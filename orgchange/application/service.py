@@ -43,7 +43,7 @@ from orgchange.adapters.eventstore import (
     register_transcodings,
     tune_connections,
 )
-from orgchange.adapters.snapshots import SnapshotInfo, SnapshotStore
+from orgchange.adapters.snapshots import ForkedSnapshot, SnapshotInfo, SnapshotStore, can_fork
 from orgchange.application import decisions
 from orgchange.application.config import get_settings
 from orgchange.application.errors import (
@@ -125,6 +125,7 @@ class OrgChange(Application):
         pool_size: int | None = None,
         pool_overflow: int | None = None,
         pool_timeout: float | None = None,
+        snapshot_in_child: bool = False,
     ):
         """The register in the database at `database_url`.
 
@@ -141,6 +142,12 @@ class OrgChange(Application):
         `snapshot_interval`: events between snapshots of the register (0: none taken; default
         `ORGCHANGE_SNAPSHOT_INTERVAL`). A snapshot is taken in a thread of its own after the
         write that made it due has committed; the register is read from the newest one.
+
+        `snapshot_in_child`: a snapshot made due by a write is encoded by a forked child process
+        while the write's events and read models are written (`ForkedSnapshot`; Linux only,
+        elsewhere a thread after the commit as by default). For a process of one thread that
+        records much at once — the command line — not for the server, whose threads a fork
+        would copy mid-step.
 
         `pool_size`, `pool_overflow`, `pool_timeout`: connections kept open, how many more may
         be opened for a moment, and the seconds a statement waits for one when all are in use
@@ -172,6 +179,8 @@ class OrgChange(Application):
         )
         self._snapshot_version: int | None = None  # the newest snapshot's version (None: not asked yet)
         self._snapshot_thread: threading.Thread | None = None
+        self.snapshot_in_child = snapshot_in_child and can_fork()
+        self._snapshot_child: ForkedSnapshot | None = None
         self._snapshot_lock = threading.Lock()
         self._loading_lock = threading.Lock()
         self._starting_lock = threading.Lock()
@@ -423,7 +432,9 @@ class OrgChange(Application):
             log.warning("snapshot of the register at version %d not taken: %s", register.version, error)
 
     def wait_for_snapshot(self, timeout: float | None = None) -> None:
-        """Wait until the snapshot being taken in the background (if any) is written."""
+        """Wait until the snapshot being taken in the background (if any) is written (a child's
+        is waited for whole)."""
+        self._wait_for_child()
         running = self._snapshot_thread
         if running is not None and running is not threading.current_thread():
             running.join(timeout)  # (the application may be let go by the snapshot's own thread)
@@ -451,16 +462,45 @@ class OrgChange(Application):
     def _save_with_read_models(self, register: Register, recorded_at: datetime) -> None:
         if not register._pending_events:
             return
-        with self.datastore.transaction(commit=True) as session:
-            recordings = self._save_and_write(session, register, recorded_at)
+        child = self._fork_snapshot_if_due(register)
+        try:
+            with self.datastore.transaction(commit=True) as session:
+                recordings = self._save_and_write(session, register, recorded_at)
+        except BaseException:
+            if child is not None:
+                child.abort()  # the events are not kept: neither is a snapshot of them
+            raise
         register.end()  # committed: from here on the command is never undone
         # The register as it now stands; kept for the next command.
         cache = self.repository.cache
         assert cache is not None  # event_store_environment turns the aggregate cache on
-        self._snapshot_if_due(register)  # (before the cache has it: the copy is of this version)
+        if child is not None:
+            child.commit()
+        else:
+            self._snapshot_if_due(register)  # (before the cache has it: the copy is of this version)
         cache.put(REGISTER_ID, register)
         if len(recordings) >= ANALYZE_AFTER:
             self._refresh_statistics()
+
+    def _fork_snapshot_if_due(self, register: Register) -> ForkedSnapshot | None:
+        """A child that snapshots `register` as it will stand once its pending events are saved,
+        if that makes a snapshot due and this process takes them in a child (`snapshot_in_child`)."""
+        if not self.snapshot_in_child or self.snapshot_interval <= 0 or self.read_only:
+            return None
+        self._wait_for_child()  # one at a time (and the last one's version is known)
+        if self._snapshot_version is None:
+            self._snapshot_version = self._newest_snapshot_version()
+        if register.version - self._snapshot_version < self.snapshot_interval:
+            return None
+        if not self.register_snapshots.available():
+            return None
+        self._snapshot_child = ForkedSnapshot(self.register_snapshots, register)
+        return self._snapshot_child
+
+    def _wait_for_child(self) -> None:
+        child, self._snapshot_child = self._snapshot_child, None
+        if child is not None and child.wait():
+            self._snapshot_version = max(self._snapshot_version or 0, child.version)
 
     def _save_and_write(self, session: Any, register: Register, recorded_at: datetime) -> list[Recording]:
         """Save the register's new events and write them into the read models, in `session`'s
