@@ -41,7 +41,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .graphql.bounds import DECODED
-from .graphql.cache import GRAPHQL_KEY, answered_from_events, request_key
+from .graphql.cache import GRAPHQL_KEY, UNCACHEABLE, answered_from_events, request_key
 from .graphql.documents import DEFAULT_MAX_TOKENS
 from .observability import READ
 from .paths import route_path
@@ -199,7 +199,7 @@ class HttpCaching:
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if message["status"] == 200:
+                if message["status"] == 200 and not scope.get(UNCACHEABLE):
                     message = {**message, "headers": _replaced(message.get("headers", []), headers)}
                 else:
                     message = {

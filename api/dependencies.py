@@ -25,7 +25,7 @@ from orgchange.domain.messages import Text, text
 from projections.batches import BatchReader
 
 from .observability import CALLER
-from .params import refusal
+from .params import DATABASE_RETRY, refusal
 from .recording import ChangeRecorder
 from .sessions import (
     CSRF_HEADER,
@@ -103,7 +103,9 @@ async def current_caller(
             )
     except SQLAlchemyError:
         log.exception("looking up an API token or a session: the database cannot be used")
-        raise refusal(status.HTTP_503_SERVICE_UNAVAILABLE, text(DatabaseUnavailable.KEY)) from None
+        raise refusal(
+            status.HTTP_503_SERVICE_UNAVAILABLE, text(DatabaseUnavailable.KEY), DATABASE_RETRY
+        ) from None
     if session is not None:
         if request.method not in SAFE_METHODS:
             refuse_cross_site(request, settings)

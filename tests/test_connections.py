@@ -6,6 +6,7 @@ fit under `max_connections`, so an operator with many workers sizes the pool dow
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -55,14 +56,27 @@ def test_the_pool_sizes_are_the_settings_orgchange_database_pool_size_and_overfl
         app.engine.dispose()
 
 
-@pytest.mark.parametrize("size", ["0", "1", "ten"])
-def test_a_pool_of_fewer_than_two_connections_is_refused_before_anything_starts(
-    environment: pytest.MonkeyPatch, size: str
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_POOL_SIZE", "0"),
+        ("DATABASE_POOL_SIZE", "1"),
+        ("DATABASE_POOL_SIZE", "ten"),
+        ("DATABASE_POOL_OVERFLOW", "-1"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "0"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "inf"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "nan"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "1e10"),
+    ],
+)
+def test_a_pool_setting_out_of_bounds_is_refused_before_anything_starts(
+    environment: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    """One connection stays with the stamp of the answers (api/graphql/cache.py): with a pool of
-    one, every read would wait for a connection that never comes back."""
-    environment.setenv("ORGCHANGE_DATABASE_POOL_SIZE", size)
-    with pytest.raises(ValueError, match="database_pool_size"):
+    """A pool of one would leave no connection for the routes (one stays with the answers' stamp,
+    api/graphql/cache.py); an infinite or enormous wait is past what the driver's queue can wait
+    (Python's TIMEOUT_MAX) and would make a full pool a 500."""
+    environment.setenv(f"ORGCHANGE_{name}", value)
+    with pytest.raises(ValueError, match=name.lower()):
         get_settings()
 
 
@@ -121,13 +135,15 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
                 "/diagrams/orgchart.dot", params={"asOf": "2020-01-01"}, headers={"Accept-Language": "en"}
             )
             asked = client.post("/graphql", json={"query": '{ unit(id: "ks", asOf: "2020-01-01") { id } }'})
+            health = client.get("/health")
         finally:
             held.close()
+        asked_again = client.post("/graphql", json={"query": '{ unit(id: "ks", asOf: "2020-01-01") { id } }'})
         again = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
     assert diagram.status_code == 503
     assert diagram.headers["retry-after"] == "5"
     assert diagram.json() == {
-        "detail": "databasen kan inte användas just nu; ingenting registrerades",
+        "detail": "databasen kan inte användas just nu; försök igen om en stund",
         "code": "DATABASE_UNAVAILABLE",
     }
     assert english.status_code == 503
@@ -135,4 +151,38 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
     assert "QueuePool" not in english.text and "databasen" not in english.text
     errors = asked.json()["errors"]
     assert [e["extensions"]["code"] for e in errors] == ["DATABASE_UNAVAILABLE"]
+    # An answer that says the database failed is kept by nobody: no ETag to send back, no-store.
+    assert "etag" not in asked.headers
+    assert asked.headers["cache-control"] == "no-store"
+    assert asked_again.status_code == 200 and asked_again.json()["data"]["unit"]["id"] == "ks"
+    assert health.status_code == 503 and health.headers["retry-after"] == "5"
     assert again.status_code == 200  # the connection back, the same route answers again
+
+
+def test_a_request_that_finds_the_answers_stamp_busy_waits_no_longer_than_for_a_connection(
+    database_url: str,
+) -> None:
+    """Cacheable reads first ask the stamp of the answers, on its own connection behind a lock; a
+    database that stops answering would hold that lock and queue every read behind it. They wait
+    no longer than for a connection of the pool, and are then answered without an ETag."""
+    app = OrgChange(database_url)
+    app.record_changes(base_organisation(), "test")
+    app.close()
+    app.engine.dispose()
+    settings = Settings(
+        database_url=database_url, database_pool_timeout_seconds=0.3, load_register_at_start=False
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        stamp = client.app.state.answer_stamp  # type: ignore[attr-defined]
+        assert stamp._lock.acquire(timeout=5)  # as a stamp query that hangs would hold it
+        try:
+            started = time.monotonic()
+            answer = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
+            took = time.monotonic() - started
+        finally:
+            stamp._lock.release()
+        tagged = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
+    assert answer.status_code == 200 and "digraph" in answer.text
+    assert "etag" not in answer.headers
+    assert 0.3 <= took < 5
+    assert "etag" in tagged.headers

@@ -32,6 +32,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,6 +69,10 @@ FROM_EVENTS = frozenset(
 HEADER = "x-orgchange-cache"
 # The request's key and stamp, when api/caching.py has worked them out already (for its ETag).
 GRAPHQL_KEY = "orgchange.graphql_key"
+# Set in the request's scope when its answer must not be kept by anyone (an ETag, a browser, a
+# shared cache): it holds an error that says the database failed, which a moment later it may not.
+UNCACHEABLE = "orgchange.uncacheable"
+TRANSIENT_CODES = frozenset({"DATABASE_UNAVAILABLE", "INTERNAL_ERROR"})
 
 
 class AnswerCache:
@@ -158,6 +163,9 @@ def request_key(body: bytes, max_tokens: int = DEFAULT_MAX_TOKENS, decoded: Any 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+DEFAULT_STAMP_WAIT = 30.0  # seconds, where the pool does not say (SQLite in memory)
+
+
 class Stamp:
     """The last event the read models reflect, read on one connection of its own.
 
@@ -170,17 +178,21 @@ class Stamp:
         self.engine = engine
         self._connection: Connection | None = None
         self._lock = Lock()
+        timeout = getattr(engine.pool, "timeout", None)  # QueuePool's wait for a connection
+        self._wait = float(timeout()) if callable(timeout) else DEFAULT_STAMP_WAIT
         state = t.projection_state
         self._query = select(state.c.last_event_id).where(state.c.name == "read_models")
 
     def __call__(self) -> int:
-        with self._lock:
+        # Requests wait here, not in the pool: bounded like the pool's own wait, so that a
+        # database that stops answering makes them 503 in time rather than a queue without end.
+        if not self._lock.acquire(timeout=self._wait):
+            raise PoolTimeout(f"the answers' stamp was busy for {self._wait} s")
+        try:
             for attempt in range(2):
                 try:
                     if self._connection is None:
-                        self._connection = self.engine.connect().execution_options(
-                            isolation_level="AUTOCOMMIT"
-                        )
+                        self._connection = self._open()
                     found = self._connection.execute(self._query).scalar()
                     return found or 0
                 except SQLAlchemyError:
@@ -188,10 +200,20 @@ class Stamp:
                     if attempt == 1:
                         raise
             raise AssertionError("unreachable")
+        finally:
+            self._lock.release()
+
+    def _open(self) -> Connection:
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self.engine.dialect.name == "postgresql":  # its own connection: its statement bounded
+            connection.exec_driver_sql(f"SET statement_timeout = {int(self._wait * 1000)}")
+        return connection
 
     def close(self) -> None:
         if self._connection is not None:
             with suppress(SQLAlchemyError):
+                if self.engine.dialect.name == "postgresql":
+                    self._connection.invalidate()  # not back to the pool with its statement_timeout
                 self._connection.close()
             self._connection = None
 

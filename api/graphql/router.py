@@ -14,6 +14,7 @@ from strawberry.http import process_result as strawberry_process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from .cache import TRANSIENT_CODES, UNCACHEABLE
 from .catalogued import request_refused, said
 from .context import get_context
 from .schema import schema
@@ -39,7 +40,11 @@ class OrgChangeGraphQLRouter(GraphQLRouter):
         answer = strawberry_process_result(result)
         errors = getattr(result, "errors", None)
         if isinstance(answer, dict) and errors:
-            answer["errors"] = [said(error) for error in errors]
+            shown = [said(error) for error in errors]
+            answer["errors"] = list[object](shown)
+            codes = {(e.get("extensions") or {}).get("code") for e in shown}
+            if codes & TRANSIENT_CODES:  # true now, not for as long as the register is unchanged
+                request.scope[UNCACHEABLE] = True
         return answer
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

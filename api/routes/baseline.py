@@ -33,7 +33,7 @@ from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import Text, text
 
 from ..dependencies import RecorderDep, WriterDep
-from ..params import DAY_SCHEMA, KEY_SCHEMA, Message, day, invalid
+from ..params import DATABASE_RETRY, DAY_SCHEMA, KEY_SCHEMA, Message, day, invalid
 from ..recording import ChangeRecorder
 from .changes import DRY_RUN_VALUES, _media_type, unsupported_media_type
 
@@ -295,6 +295,7 @@ async def _answer(
         return JSONResponse(
             {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=DATABASE_RETRY,
         )
 
 

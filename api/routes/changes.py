@@ -19,6 +19,7 @@ from orgchange.domain.messages import text
 from projections.delegations import Gap
 
 from ..dependencies import RecorderDep, WriterDep
+from ..params import DATABASE_RETRY
 from ..recording import problem_of
 
 router = APIRouter(tags=["changes"])
@@ -237,6 +238,7 @@ async def record_change_file(
         return JSONResponse(
             {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=DATABASE_RETRY,
         )
     renamed = result.renamed
     return RecordedChanges(

@@ -14,6 +14,7 @@ from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailab
 from orgchange.domain.decisions import FORMAT
 
 from ..dependencies import OrgChangeDep, WriterDep
+from ..params import DATABASE_RETRY
 from .changes import ACCEPTED_MEDIA_TYPES, _media_type, unsupported_media_type
 
 router = APIRouter(tags=["decisions"])
@@ -98,5 +99,6 @@ async def record_decisions(
         return JSONResponse(
             {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=DATABASE_RETRY,
         )
     return RecordedDecisions(ids=result.ids, recorded=result.recorded, skipped=result.skipped)

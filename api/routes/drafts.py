@@ -40,6 +40,7 @@ from orgchange.domain.messages import text
 from ..dependencies import DraftsDep, WriterDep
 from ..drafting import check_json, draft_json, preview_json
 from ..gate import Busy
+from ..params import DATABASE_RETRY
 from ..printing import busy, not_drawn, printed, unavailable
 from ..recording import problem_of
 from .changes import ACCEPTED_MEDIA_TYPES
@@ -111,11 +112,17 @@ async def _run(work: Callable[[], T]) -> T | JSONResponse:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
     except DatabaseUnavailable as error:
         log.error("drafts: %s", error)
-        return JSONResponse({"detail": error.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return JSONResponse(
+            {"detail": error.MESSAGE, "code": DatabaseUnavailable.KEY},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=DATABASE_RETRY,
+        )
     except DBAPIError:
         log.exception("drafts: the database cannot be used")
         return JSONResponse(
-            {"detail": DatabaseUnavailable.MESSAGE}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+            {"detail": DatabaseUnavailable.MESSAGE, "code": DatabaseUnavailable.KEY},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=DATABASE_RETRY,
         )
 
 

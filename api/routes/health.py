@@ -29,6 +29,7 @@ from orgchange.application.tokens import authenticate
 from orgchange.domain.messages import Text, text
 
 from ..dependencies import OrgChangeDep, SettingsDep
+from ..params import DATABASE_RETRY
 
 router = APIRouter(tags=["service"])
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def _unavailable(state: str, detail: Text) -> JSONResponse:
     return JSONResponse(
         {"status": state, "detail": detail.render(), "code": detail.code},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers=DATABASE_RETRY,
     )
 
 

@@ -25,6 +25,7 @@ from orgchange.domain.messages import text
 from orgchange.domain.text import refused
 
 from ..dependencies import OrgChangeDep, SettingsDep
+from ..params import DATABASE_RETRY
 from ..sessions import (
     SESSION_COOKIE,
     AttemptLimit,
@@ -151,7 +152,7 @@ async def sign_in(
             raise Refusal(status.HTTP_401_UNAUTHORIZED, text(SIGN_IN_REFUSED))
         session_id, csrf = await run_in_threadpool(create_session, orgchange.engine, identity)
     except SQLAlchemyError:
-        raise Refusal(503, text(DatabaseUnavailable.KEY)) from None
+        raise Refusal(503, text(DatabaseUnavailable.KEY), DATABASE_RETRY) from None
     response.set_cookie(
         SESSION_COOKIE,
         session_id,

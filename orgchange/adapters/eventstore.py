@@ -313,6 +313,7 @@ EVENTS_TABLE = "orgchange_events"  # eventsourcing-sqlalchemy's name for the app
 POOL_SIZE = 10
 POOL_OVERFLOW = 20
 POOL_TIMEOUT = 30.0  # seconds a read waits for a connection when every one is in use
+CONNECT_TIMEOUT = 10  # seconds PostgreSQL may take to accept a new connection
 # The environment's keys for them (eventsourcing's persistence settings are named in `env`).
 POOL_SIZE_KEY = "SQLALCHEMY_POOL_SIZE"
 POOL_OVERFLOW_KEY = "SQLALCHEMY_MAX_OVERFLOW"
@@ -331,6 +332,9 @@ class PooledDatastore(SQLAlchemyDatastore):
             kwargs.setdefault("pool_size", self.pool_size)
             kwargs.setdefault("max_overflow", self.max_overflow)
             kwargs.setdefault("pool_timeout", self.pool_timeout)
+        if url and url.startswith("postgresql"):
+            # A server that does not answer a new connection: given up after this, not never.
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
         super().__init__(url=url, **kwargs)
 
 

@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     # At least 2: one stays with the answers' stamp (api/graphql/cache.py, `Stamp`).
     database_pool_size: Annotated[int, Field(ge=2)] = 10
     database_pool_overflow: NonNegativeInt = 20
-    database_pool_timeout_seconds: PositiveFloat = 30.0
+    # (a finite number of seconds up to an hour: a longer wait is no answer)
+    database_pool_timeout_seconds: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 30.0
     # The language of the command line's messages: sv (Swedish) or en (English). The HTTP
     # service answers in the language of each request's Accept-Language instead.
     language: str = DEFAULT_LANGUAGE
