@@ -99,7 +99,6 @@ async def catalogued_http_error(request: Request, error: Exception) -> Response:
 # within `database_pool_timeout_seconds`.
 DATABASE_FAILURES: tuple[type[Exception], ...] = (DBAPIError, PersistenceError, PoolTimeout)
 RETRY_AFTER_SECONDS = "5"
-READ_UNAVAILABLE = "DATABASE_UNAVAILABLE:read"
 # On every 503 DATABASE_UNAVAILABLE: when to ask again (the database may be back, a connection free).
 DATABASE_RETRY = {"Retry-After": RETRY_AFTER_SECONDS}
 
@@ -108,8 +107,7 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
     """503 DATABASE_UNAVAILABLE in the request's language, for any route: the database's own
     words (hosts, paths, SQL) go to the log only."""
     log.error("%s %s: the database cannot be used: %s", request.method, request.url.path[:200], _first(error))
-    # A read is told to try again; a write, as every refused write is, that nothing was recorded.
-    message = text(READ_UNAVAILABLE if request.method in ("GET", "HEAD") else DatabaseUnavailable.KEY)
+    message = text(DatabaseUnavailable.KEY)
     return JSONResponse(
         {"detail": message.render(), "code": message.code},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -143,7 +143,7 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
     assert diagram.status_code == 503
     assert diagram.headers["retry-after"] == "5"
     assert diagram.json() == {
-        "detail": "databasen kan inte användas just nu; försök igen om en stund",
+        "detail": "databasen kan inte användas just nu; ingenting registrerades",
         "code": "DATABASE_UNAVAILABLE",
     }
     assert english.status_code == 503

@@ -204,16 +204,11 @@ class Stamp:
             self._lock.release()
 
     def _open(self) -> Connection:
-        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if self.engine.dialect.name == "postgresql":  # its own connection: its statement bounded
-            connection.exec_driver_sql(f"SET statement_timeout = {int(self._wait * 1000)}")
-        return connection
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def close(self) -> None:
         if self._connection is not None:
             with suppress(SQLAlchemyError):
-                if self.engine.dialect.name == "postgresql":
-                    self._connection.invalidate()  # not back to the pool with its statement_timeout
                 self._connection.close()
             self._connection = None
 

@@ -67,8 +67,7 @@ class MaskInternalErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, PersistenceError | DBAPIError | PoolTimeout):
-            # (a failed write is a DatabaseUnavailable by then, said by `database_unavailable`)
-            masked = catalogued(text("DATABASE_UNAVAILABLE:read"), *(error.nodes or ()))
+            masked = catalogued(text(DatabaseUnavailable.KEY), *(error.nodes or ()))
         else:
             masked = catalogued(text(INTERNAL_ERROR), *(error.nodes or ()))
         masked.path = error.path

@@ -113,14 +113,14 @@ async def _run(work: Callable[[], T]) -> T | JSONResponse:
     except DatabaseUnavailable as error:
         log.error("drafts: %s", error)
         return JSONResponse(
-            {"detail": error.MESSAGE, "code": DatabaseUnavailable.KEY},
+            {"detail": error.MESSAGE},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers=DATABASE_RETRY,
         )
     except DBAPIError:
         log.exception("drafts: the database cannot be used")
         return JSONResponse(
-            {"detail": DatabaseUnavailable.MESSAGE, "code": DatabaseUnavailable.KEY},
+            {"detail": DatabaseUnavailable.MESSAGE},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers=DATABASE_RETRY,
         )

@@ -1249,10 +1249,6 @@ MESSAGES: dict[str, Template] = {
         "the metrics need 'Authorization: Bearer' the server's metrics token",
     ),
     "DATABASE_UNAVAILABLE:unreachable": T("databasen kan inte nås", "the database cannot be reached"),
-    "DATABASE_UNAVAILABLE:read": T(
-        "databasen kan inte användas just nu; försök igen om en stund",
-        "the database cannot be used right now; try again in a moment",
-    ),
     "READ_MODELS_BEHIND": T(
         "läsmodellerna speglar händelse {projected}, händelselagret håller {last}",
         "the read models reflect event {projected}, the event store holds {last}",
