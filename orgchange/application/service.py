@@ -400,12 +400,7 @@ class OrgChange(Application):
         """Start a snapshot of `register` in a thread of its own if enough events were recorded
         since the last one. Called after the write committed: it never holds up a writer, and a
         writer that commits meanwhile only makes the snapshot older than the register."""
-        interval = self.snapshot_interval
-        if interval <= 0 or self.read_only:
-            return
-        if self._snapshot_version is None:
-            self._snapshot_version = self._newest_snapshot_version()
-        if register.version - self._snapshot_version < interval:
+        if not self._snapshot_due(register):
             return
         with self._starting_lock:  # (the server's threads write at once)
             running = self._snapshot_thread
@@ -418,6 +413,15 @@ class OrgChange(Application):
             )
             self._snapshot_thread = thread
             thread.start()
+
+    def _snapshot_due(self, register: Register) -> bool:
+        """Whether `register` is `snapshot_interval` events or more past the newest snapshot (never
+        when snapshots are off or the process only reads)."""
+        if self.snapshot_interval <= 0 or self.read_only:
+            return False
+        if self._snapshot_version is None:
+            self._snapshot_version = self._newest_snapshot_version()
+        return register.version - self._snapshot_version >= self.snapshot_interval
 
     def _newest_snapshot_version(self) -> int:
         try:
@@ -485,14 +489,10 @@ class OrgChange(Application):
     def _fork_snapshot_if_due(self, register: Register) -> ForkedSnapshot | None:
         """A child that snapshots `register` as it will stand once its pending events are saved,
         if that makes a snapshot due and this process takes them in a child (`snapshot_in_child`)."""
-        if not self.snapshot_in_child or self.snapshot_interval <= 0 or self.read_only:
+        if not self.snapshot_in_child:
             return None
         self._wait_for_child()  # one at a time (and the last one's version is known)
-        if self._snapshot_version is None:
-            self._snapshot_version = self._newest_snapshot_version()
-        if register.version - self._snapshot_version < self.snapshot_interval:
-            return None
-        if not self.register_snapshots.available():
+        if not self._snapshot_due(register) or not self.register_snapshots.available():
             return None
         self._snapshot_child = ForkedSnapshot(self.register_snapshots, register)
         return self._snapshot_child
