@@ -36,6 +36,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgchange.adapters.eventstore import POOL_TIMEOUT
 from projections import tables as t
 
 from ..limits import send_json
@@ -163,7 +164,7 @@ def request_key(body: bytes, max_tokens: int = DEFAULT_MAX_TOKENS, decoded: Any 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-DEFAULT_STAMP_WAIT = 30.0  # seconds, where the pool does not say (SQLite in memory)
+DEFAULT_STAMP_WAIT = POOL_TIMEOUT  # seconds, where the pool does not say (SQLite in memory)
 
 
 class Stamp:
