@@ -18,14 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from orgchange.application import OrgChange
 from orgchange.application.config import Settings
 from orgchange.application.drafts import Drafts
-from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.sessions import csrf_matches, find_session
 from orgchange.application.tokens import Caller, authenticate
 from orgchange.domain.messages import Text, text
 from projections.batches import BatchReader
 
 from .observability import CALLER
-from .params import DATABASE_RETRY, refusal
+from .params import DATABASE_RETRY, refusal, unavailable_text
 from .recording import ChangeRecorder
 from .sessions import (
     CSRF_HEADER,
@@ -104,7 +103,7 @@ async def current_caller(
     except SQLAlchemyError:
         log.exception("looking up an API token or a session: the database cannot be used")
         raise refusal(
-            status.HTTP_503_SERVICE_UNAVAILABLE, text(DatabaseUnavailable.KEY), DATABASE_RETRY
+            status.HTTP_503_SERVICE_UNAVAILABLE, unavailable_text(request.method), DATABASE_RETRY
         ) from None
     if session is not None:
         if request.method not in SAFE_METHODS:

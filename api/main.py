@@ -26,6 +26,7 @@ from orgchange.adapters.collection import tune_for_serving
 from orgchange.application import OrgChange, drafts, tokens
 from orgchange.application.config import Settings, get_settings
 from orgchange.application.documents.pdf import Printer
+from orgchange.application.errors import DatabaseUnavailable
 from orgchange.domain.messages import speaking, text
 from projections.batches import BatchReader
 
@@ -44,6 +45,7 @@ from .params import (
     catalogued_http_error,
     database_unavailable,
     no_nul_in_parameters,
+    nothing_recorded,
     plain_validation_error,
 )
 from .recording import ChangeRecorder
@@ -210,6 +212,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     app.add_exception_handler(StarletteHTTPException, catalogued_http_error)
     for failure in DATABASE_FAILURES:
         app.add_exception_handler(failure, database_unavailable)
+    app.add_exception_handler(DatabaseUnavailable, nothing_recorded)  # from every route that writes
     app.include_router(changes.router)
     app.include_router(decision_routes.router)
     app.include_router(baseline_routes.router, dependencies=[Depends(no_nul_in_parameters)])

@@ -105,13 +105,37 @@ DATABASE_RETRY = {"Retry-After": RETRY_AFTER_SECONDS}
 
 async def database_unavailable(request: Request, error: Exception) -> Response:
     """503 DATABASE_UNAVAILABLE in the request's language, for any route: the database's own
-    words (hosts, paths, SQL) go to the log only."""
+    words (hosts, paths, SQL) go to the log only. A read (GET, HEAD) is told to try again; any
+    other request also that nothing was recorded."""
     log.error("%s %s: the database cannot be used: %s", request.method, request.url.path[:200], _first(error))
-    message = text(DatabaseUnavailable.KEY)
+    message = unavailable_text(request.method)
     return JSONResponse(
         {"detail": message.render(), "code": message.code},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers=DATABASE_RETRY,
+    )
+
+
+READS = frozenset({"GET", "HEAD"})
+
+
+def unavailable_text(method: str) -> Text:
+    """DATABASE_UNAVAILABLE's words for a request of `method`: a read is told to try again, any
+    other request that nothing was recorded."""
+    return text("DATABASE_UNAVAILABLE:read" if method in READS else DatabaseUnavailable.KEY)
+
+
+async def nothing_recorded(request: Request, error: Exception) -> Response:
+    """A write the application refused because the database cannot take it (`DatabaseUnavailable`
+    and its kinds: down, full, a read replica, a database of another version): 503
+    `DATABASE_UNAVAILABLE` with the kind's own words, from every route that writes. `Retry-After`
+    only where asking again may help: a read replica or a database of another version stays so."""
+    assert isinstance(error, DatabaseUnavailable)
+    log.error("%s %s: nothing was recorded: %s", request.method, request.url.path[:200], error.detail[:500])
+    return JSONResponse(
+        {"detail": error.MESSAGE, "code": DatabaseUnavailable.KEY},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers=DATABASE_RETRY if error.TRANSIENT else None,
     )
 
 

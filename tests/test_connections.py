@@ -16,6 +16,7 @@ from api.main import create_app
 from orgchange.adapters.eventstore import POOL_OVERFLOW, POOL_SIZE
 from orgchange.application import OrgChange
 from orgchange.application.config import Settings, get_settings
+from orgchange.application.tokens import create_token
 from tests.builders import base_organisation
 
 
@@ -142,8 +143,8 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
         again = client.get("/diagrams/orgchart.dot", params={"asOf": "2020-01-01"})
     assert diagram.status_code == 503
     assert diagram.headers["retry-after"] == "5"
-    assert diagram.json() == {
-        "detail": "databasen kan inte användas just nu; ingenting registrerades",
+    assert diagram.json() == {  # a read: nothing was asked to be recorded
+        "detail": "databasen kan inte användas just nu; försök igen om en stund",
         "code": "DATABASE_UNAVAILABLE",
     }
     assert english.status_code == 503
@@ -157,6 +158,57 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
     assert asked_again.status_code == 200 and asked_again.json()["data"]["unit"]["id"] == "ks"
     assert health.status_code == 503 and health.headers["retry-after"] == "5"
     assert again.status_code == 200  # the connection back, the same route answers again
+
+
+def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_read_to_try_again(
+    database_url: str,
+) -> None:
+    """The same outage in the words of what was asked: a registrar's upload is told that nothing
+    was recorded; a registrar's read (its token looked up first) is told to try again."""
+    app = OrgChange(database_url)
+    app.record_changes(base_organisation(), "test")
+    token = create_token(app, "registratorn", "registrar")
+    app.close()
+    app.engine.dispose()
+    settings = Settings(
+        database_url=database_url,
+        database_pool_size=2,
+        database_pool_overflow=0,
+        database_pool_timeout_seconds=0.3,
+        answer_cache_mb=0,
+        load_register_at_start=False,
+    )
+    auth = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    file = '{"format": "orgchange/v1", "changes": []}'
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        served: OrgChange = client.app.state.orgchange  # type: ignore[attr-defined]
+        held = [served.engine.connect() for _ in range(2)]  # the whole pool
+        try:
+            posted = client.post(
+                "/changes", content=file, headers={"content-type": "application/json", **auth}
+            )
+            drafted = client.post("/drafts", json={"name": "Utkast"}, headers=auth)
+            read = client.get("/drafts", headers=auth)
+        finally:
+            for connection in held:
+                connection.close()
+        posted_again = client.post(
+            "/changes", content=file, headers={"content-type": "application/json", **auth}
+        )
+    for write in (posted, drafted):
+        assert write.status_code == 503, write.text
+        assert write.json() == {
+            "detail": "the database cannot be used right now; nothing was recorded",
+            "code": "DATABASE_UNAVAILABLE",
+        }
+        assert write.headers["retry-after"] == "5"
+    assert read.status_code == 503
+    assert read.json() == {
+        "detail": "the database cannot be used right now; try again in a moment",
+        "code": "DATABASE_UNAVAILABLE",
+    }
+    assert read.headers["retry-after"] == "5"
+    assert posted_again.status_code == 200, posted_again.text
 
 
 def test_a_request_that_finds_the_answers_stamp_busy_waits_no_longer_than_for_a_connection(

@@ -27,13 +27,13 @@ from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import baseline as tables_in
 from orgchange.application.changefile import FORMAT
-from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.application.tables import ColumnMapping, TableError, parse_mapping
 from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import Text, text
 
 from ..dependencies import RecorderDep, WriterDep
-from ..params import DATABASE_RETRY, DAY_SCHEMA, KEY_SCHEMA, Message, day, invalid
+from ..params import DAY_SCHEMA, KEY_SCHEMA, Message, day, invalid
 from ..recording import ChangeRecorder
 from .changes import DRY_RUN_VALUES, _media_type, unsupported_media_type
 
@@ -289,13 +289,6 @@ async def _answer(
     except ConcurrentWriteError as error:
         return JSONResponse(
             {"errors": [str(error)], "code": "CONCURRENT_WRITE"}, status_code=status.HTTP_409_CONFLICT
-        )
-    except DatabaseUnavailable as error:
-        log.error("recording a baseline: %s", error)
-        return JSONResponse(
-            {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers=DATABASE_RETRY,
         )
 
 

@@ -12,14 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import Impact
 from orgchange.application.changefile import FORMAT
-from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import text
 from projections.delegations import Gap
 
 from ..dependencies import RecorderDep, WriterDep
-from ..params import DATABASE_RETRY
 from ..recording import problem_of
 
 router = APIRouter(tags=["changes"])
@@ -233,13 +232,6 @@ async def record_change_file(
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     except ConcurrentWriteError as error:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
-    except DatabaseUnavailable as error:
-        log.error("recording a change file: %s", error)
-        return JSONResponse(
-            {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers=DATABASE_RETRY,
-        )
     renamed = result.renamed
     return RecordedChanges(
         ids=result.ids,

@@ -10,11 +10,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application import decisions
-from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable
+from orgchange.application.errors import ConcurrentWriteError
 from orgchange.domain.decisions import FORMAT
 
 from ..dependencies import OrgChangeDep, WriterDep
-from ..params import DATABASE_RETRY
 from .changes import ACCEPTED_MEDIA_TYPES, _media_type, unsupported_media_type
 
 router = APIRouter(tags=["decisions"])
@@ -93,12 +92,5 @@ async def record_decisions(
     except ConcurrentWriteError as error:
         return JSONResponse(
             {"errors": [str(error)], "code": "CONCURRENT_WRITE"}, status_code=status.HTTP_409_CONFLICT
-        )
-    except DatabaseUnavailable as error:
-        log.error("recording decisions: %s", error)
-        return JSONResponse(
-            {"detail": error.MESSAGE, "code": "DATABASE_UNAVAILABLE"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers=DATABASE_RETRY,
         )
     return RecordedDecisions(ids=result.ids, recorded=result.recorded, skipped=result.skipped)

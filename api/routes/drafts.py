@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from orgchange.application.changefile import dump_change_file
@@ -33,14 +32,13 @@ from orgchange.application.drafts import (
     DraftChanged,
     DraftError,
 )
-from orgchange.application.errors import ConcurrentWriteError, DatabaseUnavailable, MalformedInput
+from orgchange.application.errors import ConcurrentWriteError, MalformedInput
 from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.messages import text
 
 from ..dependencies import DraftsDep, WriterDep
 from ..drafting import check_json, draft_json, preview_json
 from ..gate import Busy
-from ..params import DATABASE_RETRY
 from ..printing import busy, not_drawn, printed, unavailable
 from ..recording import problem_of
 from .changes import ACCEPTED_MEDIA_TYPES
@@ -110,20 +108,6 @@ async def _run(work: Callable[[], T]) -> T | JSONResponse:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     except ConcurrentWriteError as error:
         return JSONResponse(problem_of(error).as_json(), status_code=status.HTTP_409_CONFLICT)
-    except DatabaseUnavailable as error:
-        log.error("drafts: %s", error)
-        return JSONResponse(
-            {"detail": error.MESSAGE},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers=DATABASE_RETRY,
-        )
-    except DBAPIError:
-        log.exception("drafts: the database cannot be used")
-        return JSONResponse(
-            {"detail": DatabaseUnavailable.MESSAGE},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers=DATABASE_RETRY,
-        )
 
 
 def _tagged(body: dict[str, Any], revision: int) -> JSONResponse:

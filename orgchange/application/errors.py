@@ -66,6 +66,7 @@ class DatabaseUnavailable(OrgChangeError):
 
     KEY = "DATABASE_UNAVAILABLE"
     SHOWN_WHOLE = False  # the whole message (not only KEY's) is fit for the HTTP API
+    TRANSIENT = True  # asking again later may succeed (the server back, the disk freed)
 
     def __init__(self, detail: str):
         self.detail = detail
@@ -81,6 +82,7 @@ class ReadOnlyRegister(DatabaseUnavailable):
     """This process only reads (a read replica, `ORGCHANGE_READ_ONLY`); nothing was recorded."""
 
     KEY = "DATABASE_UNAVAILABLE:read-only"
+    TRANSIENT = False  # a replica stays one: Retry-After would only bring the write back
 
     def __init__(self) -> None:
         super().__init__("read-only")
@@ -91,6 +93,7 @@ class DatabaseTooNew(DatabaseUnavailable):
 
     code = StoredByNewerVersion.code
     SHOWN_WHOLE = True
+    TRANSIENT = False  # until orgchange is upgraded
 
     def __init__(self, cause: StoredByNewerVersion):
         self.cause = cause
@@ -104,6 +107,7 @@ class DatabaseNeedsMigration(DatabaseUnavailable):
 
     code = "DATABASE_NEEDS_MIGRATION"
     SHOWN_WHOLE = True
+    TRANSIENT = False  # until `orgchange migrate` has run
 
     def __init__(self) -> None:
         super().__init__(self.code)

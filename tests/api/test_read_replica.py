@@ -114,6 +114,7 @@ def test_a_replica_refuses_every_write_plainly(primary: OrgChange, replica, regi
 
     assert posted.status_code == 503
     assert posted.json() == {"detail": ReadOnlyRegister.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
+    assert "retry-after" not in posted.headers  # a replica stays one: asking again will not help
     assert mutation["errors"][0]["message"] == ReadOnlyRegister.MESSAGE
     assert mutation["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
     assert primary.event_count() == events
@@ -124,7 +125,8 @@ def test_a_replica_keeps_no_drafts(replica, registrar: str) -> None:
     made = replica.post("/drafts", json={"name": "Utkast"}, headers={"Authorization": f"Bearer {registrar}"})
 
     assert made.status_code == 503
-    assert made.json() == {"detail": ReadOnlyRegister.MESSAGE}
+    assert made.json() == {"detail": ReadOnlyRegister.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
+    assert "retry-after" not in made.headers
 
 
 def test_without_the_setting_a_write_on_a_replica_is_still_a_plain_503(

@@ -274,6 +274,7 @@ def test_a_full_database_refuses_an_upload_with_503(sqlite_url: str, tmp_path: P
             )
             assert response.status_code == 503, response.text
             assert response.json() == {"detail": DatabaseUnavailable.MESSAGE, "code": "DATABASE_UNAVAILABLE"}
+            assert response.headers["retry-after"] == "5"  # space may be freed: asking again may succeed
             mutation = "mutation ($f: JSON!) { recordChanges(file: $f) }"
             graphql = client.post(
                 "/graphql", json={"query": mutation, "variables": {"f": body.decode()}}, headers=auth
