@@ -983,6 +983,21 @@ def decisions_import(obj: Context, file: str, mapping: str | None) -> None:
         )
 
 
+@decisions_group.command(
+    "export",
+    help="Every delegated decision as one orgchange-decisions/v1 file (yaml, json), in recording "
+    "order: what `decisions import` reads back.",
+)
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@pass_context
+def decisions_export(obj: Context, fmt: str, output: str | None) -> None:
+    from orgchange.application import decisions
+
+    with _user_errors():
+        _write(decisions.export_decisions(obj.app, fmt).encode("utf-8"), output)
+
+
 @decisions_group.command("list", help="Delegated decisions, by decision date, with their findings.")
 @click.option("--board", metavar="KEY", help="Those reported (or not to be reported) to this board or post.")
 @click.option("--from", "start", type=DAY, help="Decided on or after this day.")

@@ -211,6 +211,36 @@ def test_export_then_import_reproduces_the_answers(database_url, sqlite_url, tmp
         assert a == b and json.loads(a)["units"]
 
 
+def test_the_decisions_exported_and_imported_elsewhere_are_listed_as_before_with_their_findings(
+    database_url, tmp_path
+):
+    """`orgchange export` carries the register and `orgchange decisions export` its delegated
+    decisions: both imported into another database (here SQLite, as when moving a register from
+    one kind to the other) list the same decisions with the same findings."""
+    run(database_url, "demo")
+    register, decided = tmp_path / "register.yaml", tmp_path / "decisions.json"
+    assert run(database_url, "export", "-o", str(register)).returncode == 0
+    exported = run(database_url, "decisions", "export", "--format", "json", "-o", str(decided))
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(decided.read_text())
+    assert document["format"] == "orgchange-decisions/v1" and len(document["decisions"]) >= 10
+    other = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert run(other, "import", str(register)).returncode == 0
+    imported = run(other, "decisions", "import", str(decided))
+    assert imported.returncode == 0, imported.stderr
+
+    def listed(url: str) -> list[dict]:
+        return json.loads(run(url, "decisions", "list", "--format", "json").stdout)
+
+    before, after = listed(database_url), listed(other)
+    assert after == before
+    assert any(d["findings"] for d in before) and any(not d["findings"] for d in before)
+    again = run(database_url, "decisions", "import", str(decided))  # the same decisions: all skipped
+    assert again.returncode == 0 and f"0 decision(s) recorded, {len(before)}" in again.stdout, again.stdout
+    as_yaml = run(database_url, "decisions", "export")
+    assert yaml.safe_load(as_yaml.stdout) == document
+
+
 def test_rebuild_gives_the_same_answers(sqlite_url):
     run(sqlite_url, "demo")
     before = run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout

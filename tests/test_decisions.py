@@ -663,3 +663,40 @@ def test_the_shipped_example_export_imports_over_the_sample(demo_app: OrgChange)
     found = findings_of(demo_app)
     assert found["FRN-2017-0102"] == () and found["NTN-2016-0301"] == ()
     assert "innehade inte delegation N.2" in found["NTN-2017-0101"][0]
+
+
+def test_the_export_gives_every_decision_as_recorded_in_recording_order_read_a_chunk_at_a_time(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read EXPORT_CHUNK rows at a time (here 2, so the five decisions take three reads): none
+    left out or given twice, each with the fields it was recorded with, in their file order."""
+    from orgchange.application import decisions as deciding
+
+    monkeypatch.setattr(deciding, "EXPORT_CHUNK", 2)
+    record(org, decision("b", "N.1", "forvaltningschef", "2016-06-01", amount=50000, reference="NTN 2016/1"))
+    record(
+        org,
+        decision("a", "n2", "enhetschef", "2016-05-01"),
+        decision("e", "N.1", "bitradande", "2016-07-01", acting_as_substitute=True),
+    )
+    record(
+        org,
+        decision("d", "N.3", "handlaggare", "2016-04-01"),
+        decision("c", "X.9", "handlaggare", "2016-04-02"),
+    )
+
+    exported = parse_decisions(deciding.export_decisions(org, "json"))
+
+    assert [entry.id for entry in exported] == ["b", "a", "e", "d", "c"]
+    assert exported[0].canonical() == {
+        "id": "b",
+        "delegation": "N.1",
+        "decided_by": "forvaltningschef",
+        "date": "2016-06-01",
+        "matter": "Ärende",
+        "reference": "NTN 2016/1",
+        "amount": 50000.0,
+        "acting_as_substitute": False,
+    }
+    assert exported[2].acting_as_substitute is True
+    assert parse_decisions(deciding.export_decisions(org, "yaml")) == exported

@@ -378,6 +378,11 @@ def dump_change_file(entries: list[dict[str, Any]], organisation: str | None, fm
     if organisation:
         document["organisation"] = organisation
     document["changes"] = entries
+    return dump_document(document, fmt)
+
+
+def dump_document(document: dict[str, Any], fmt: str = "yaml") -> str:
+    """A file of this service's (change file, decisions file) as JSON or YAML, its keys in order."""
     if fmt == "json":
         return json.dumps(document, ensure_ascii=False, indent=1)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,7 +39,7 @@ from orgchange.domain.personal_data import may_hold_identity_number, scan
 from projections import decisions as dm
 from projections import tables as t
 
-from .changefile import _describe, _load_text, _shown, holds_nul
+from .changefile import _describe, _load_text, _shown, dump_document, holds_nul
 
 if TYPE_CHECKING:
     from .service import OrgChange
@@ -570,6 +570,32 @@ def rebuild_decisions(connection: Connection, events: Sequence[Any], total: int)
 def decision_count(app: OrgChange) -> int:
     with app.engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(dm.delegated_decisions)).scalar_one()
+
+
+EXPORT_CHUNK = 5_000  # rows read at a time
+
+
+def export_decisions(app: OrgChange, fmt: str = "yaml") -> str:
+    """Every delegated decision as it was recorded, in recording order, as one
+    `orgchange-decisions/v1` file: what `decisions import` reads back into another database
+    (with `orgchange export` for the register, the way to move a register from one kind of
+    database to another). Their reporting to meetings is not part of the format."""
+    return dump_document({"format": FORMAT, "decisions": list(_recorded_entries(app))}, fmt)
+
+
+def _recorded_entries(app: OrgChange) -> Iterator[dict[str, Any]]:
+    d = dm.delegated_decisions
+    after = 0
+    with app.engine.connect() as connection:
+        while True:
+            rows = connection.execute(
+                select(d.c.seq, d.c.content).where(d.c.seq > after).order_by(d.c.seq).limit(EXPORT_CHUNK)
+            ).all()
+            for row in rows:  # the stored entry has its keys sorted: in the file's own order again
+                yield DelegatedDecisionEntry.model_validate(json.loads(row.content)).canonical()
+            if len(rows) < EXPORT_CHUNK:
+                return
+            after = rows[-1].seq
 
 
 def as_json(row: dm.DecisionRow) -> dict[str, Any]:
