@@ -5,7 +5,7 @@ board or förvaltningschef, and refused when they carry a personnummer. On both 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -700,3 +700,31 @@ def test_the_export_gives_every_decision_as_recorded_in_recording_order_read_a_c
     }
     assert exported[2].acting_as_substitute is True
     assert parse_decisions(deciding.export_decisions(org, "yaml")) == exported
+
+
+def test_a_list_longer_than_a_page_is_listed_whole_in_order(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`decisions list` reads LISTING_PAGE decisions at a time (here 2): a list of five, two of
+    them on the same day, comes whole, by date and recording order, none given twice."""
+    from orgchange.application import decisions as deciding
+
+    monkeypatch.setattr(deciding, "LISTING_PAGE", 2)
+    record(
+        org,
+        decision("late", "N.1", "forvaltningschef", "2016-09-01"),
+        decision("same-2", "N.1", "forvaltningschef", "2016-06-01"),
+        decision("same-1", "N.1", "forvaltningschef", "2016-06-01"),
+    )
+    record(
+        org,
+        decision("early", "N.2", "enhetschef", "2016-03-01"),
+        decision("mid", "N.2", "enhetschef", "2016-07-01"),
+    )
+
+    assert [row.id for row in listing(org)] == ["early", "same-2", "same-1", "mid", "late"]
+    assert [row.id for row in listing(org, start=date(2016, 6, 1), end=date(2016, 7, 1))] == [
+        "same-2",
+        "same-1",
+        "mid",
+    ]

@@ -621,6 +621,9 @@ def dumps(rows: Sequence[dm.DecisionRow]) -> str:
 # --- listing ---------------------------------------------------------------------------------
 
 
+LISTING_PAGE = 10_000  # decisions read at a time for a whole list
+
+
 def listing(
     app: OrgChange,
     *,
@@ -629,13 +632,26 @@ def listing(
     end: date | None = None,
     unreported: bool | None = None,
     known_at: datetime | None = None,
-    limit: int = 100_000,
 ) -> list[dm.DecisionRow]:
-    """The decisions of a board (or post) and period, by decision date."""
+    """Every decision of a board (or post) and period, by decision date: read a page at a time
+    through the list's index, each page starting right after the last one's last decision."""
     reader = dm.DecisionReader(app.engine)
-    return reader.page(
-        board=board, start=start, end=end, unreported=unreported, known_at=known_at, first=limit
-    ).rows
+    rows: list[dm.DecisionRow] = []
+    after: dm.Position | int = 0
+    while True:
+        page = reader.page(
+            board=board,
+            start=start,
+            end=end,
+            unreported=unreported,
+            known_at=known_at,
+            first=LISTING_PAGE,
+            after=after,
+        )
+        rows.extend(page.rows)
+        if not page.has_next or not page.rows:
+            return rows
+        after = page.rows[-1].position
 
 
 CSV_COLUMNS = (
