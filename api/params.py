@@ -23,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgchange.application.dates import parse_date, parse_datetime
-from orgchange.application.errors import DatabaseUnavailable
+from orgchange.application.errors import DatabaseUnavailable, ReadOnlyRegister
 from orgchange.domain.messages import Text, text
 
 
@@ -129,11 +129,20 @@ async def nothing_recorded(request: Request, error: Exception) -> Response:
     """A write the application refused because the database cannot take it (`DatabaseUnavailable`
     and its kinds: down, full, a read replica, a database of another version): 503
     `DATABASE_UNAVAILABLE` with the kind's own words, from every route that writes. `Retry-After`
-    only where asking again may help: a read replica or a database of another version stays so."""
+    only where asking again may help: a server set read-only or a database of another version
+    stays so. A GET that needs a server that writes (a draft's check) gets the words of a read."""
     assert isinstance(error, DatabaseUnavailable)
     log.error("%s %s: nothing was recorded: %s", request.method, request.url.path[:200], error.detail[:500])
+    detail = error.MESSAGE
+    if request.method in READS and not error.SHOWN_WHOLE:
+        # A read that needs a server that writes (a draft's check or preview) recorded nothing
+        # to begin with: it is told to try again, or where to go, not that nothing was recorded.
+        read_only = isinstance(error, ReadOnlyRegister)
+        detail = text(
+            "DATABASE_UNAVAILABLE:read-only:read" if read_only else "DATABASE_UNAVAILABLE:read"
+        ).render()
     return JSONResponse(
-        {"detail": error.MESSAGE, "code": DatabaseUnavailable.KEY},
+        {"detail": detail, "code": DatabaseUnavailable.KEY},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers=DATABASE_RETRY if error.TRANSIENT else None,
     )

@@ -16,6 +16,7 @@ from api.main import create_app
 from orgchange.adapters.eventstore import POOL_OVERFLOW, POOL_SIZE
 from orgchange.application import OrgChange
 from orgchange.application.config import Settings, get_settings
+from orgchange.application.errors import DatabaseUnavailable, ReadOnlyRegister
 from orgchange.application.tokens import create_token
 from tests.builders import base_organisation
 
@@ -161,13 +162,18 @@ def test_a_read_that_finds_no_free_connection_in_time_is_answered_503_in_plain_w
 
 
 def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_read_to_try_again(
-    database_url: str,
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same outage in the words of what was asked: a registrar's upload is told that nothing
-    was recorded; a registrar's read (its token looked up first) is told to try again."""
+    was recorded; a registrar's read — the draft list, a draft's check, or its token looked up
+    first — is told to try again. Each answer says when to ask again."""
+    import api.dependencies
+    from orgchange.application.tokens import authenticate
+
     app = OrgChange(database_url)
     app.record_changes(base_organisation(), "test")
     token = create_token(app, "registratorn", "registrar")
+    caller = authenticate(app.engine, token)
     app.close()
     app.engine.dispose()
     settings = Settings(
@@ -182,13 +188,18 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
     file = '{"format": "orgchange/v1", "changes": []}'
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         served: OrgChange = client.app.state.orgchange  # type: ignore[attr-defined]
+        draft = client.post("/drafts", json={"name": "Utkast"}, headers=auth).json()["id"]
         held = [served.engine.connect() for _ in range(2)]  # the whole pool
         try:
+            looked_up = client.get("/drafts", headers=auth)  # the token's lookup finds no connection
+            # From here the token is known without the database, so each request reaches its route.
+            monkeypatch.setattr(api.dependencies, "authenticate", lambda engine, presented: caller)
             posted = client.post(
                 "/changes", content=file, headers={"content-type": "application/json", **auth}
             )
             drafted = client.post("/drafts", json={"name": "Utkast"}, headers=auth)
-            read = client.get("/drafts", headers=auth)
+            listed = client.get("/drafts", headers=auth)
+            checked = client.get(f"/drafts/{draft}/check", headers=auth)
         finally:
             for connection in held:
                 connection.close()
@@ -202,13 +213,70 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
             "code": "DATABASE_UNAVAILABLE",
         }
         assert write.headers["retry-after"] == "5"
-    assert read.status_code == 503
-    assert read.json() == {
-        "detail": "the database cannot be used right now; try again in a moment",
-        "code": "DATABASE_UNAVAILABLE",
-    }
-    assert read.headers["retry-after"] == "5"
+    for read in (looked_up, listed, checked):
+        assert read.status_code == 503, read.text
+        assert read.json() == {
+            "detail": "the database cannot be used right now; try again in a moment",
+            "code": "DATABASE_UNAVAILABLE",
+        }
+        assert read.headers["retry-after"] == "5"
     assert posted_again.status_code == 200, posted_again.text
+
+
+@pytest.mark.parametrize(
+    ("refusal", "read_words", "retry"),
+    [
+        (
+            DatabaseUnavailable("disk I/O error"),
+            "the database cannot be used right now; try again in a moment",
+            "5",
+        ),
+        (
+            ReadOnlyRegister(),
+            "this server only reads the register (a read replica); do this through a server that writes",
+            None,
+        ),
+    ],
+    ids=["down", "read-only"],
+)
+def test_the_application_refusing_a_write_says_nothing_was_recorded_and_a_read_what_to_do(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: DatabaseUnavailable,
+    read_words: str,
+    retry: str | None,
+) -> None:
+    """When the code that records refuses (`DatabaseUnavailable` and its kinds), an upload is told
+    that nothing was recorded and a draft's check — a GET that needs a server that writes — is told
+    to try again or where to go; `Retry-After` only where asking again may help."""
+    app = OrgChange(database_url)
+    app.record_changes(base_organisation(), "test")
+    token = create_token(app, "registratorn", "registrar")
+    app.close()
+    app.engine.dispose()
+    settings = Settings(database_url=database_url, answer_cache_mb=0, load_register_at_start=False)
+    auth = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    file = '{"format": "orgchange/v1", "changes": []}'
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise refusal
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        rename = {"type": "rename_unit", "effective": "2030-01-01", "unit": "ks", "name": "Styrelsen"}
+        draft_file = {"format": "orgchange/v1", "changes": [rename]}
+        made = client.post("/drafts", json={"name": "Utkast", "file": draft_file}, headers=auth)
+        draft = made.json()["id"]
+        monkeypatch.setattr(OrgChange, "record_changes", refuse)
+        monkeypatch.setattr(OrgChange, "try_out", refuse)
+        posted = client.post("/changes", content=file, headers={"content-type": "application/json", **auth})
+        checked = client.get(f"/drafts/{draft}/check", headers=auth)
+
+    assert posted.status_code == 503, posted.text
+    assert posted.json() == {"detail": type(refusal).MESSAGE, "code": "DATABASE_UNAVAILABLE"}
+    assert posted.json()["detail"].endswith("nothing was recorded")
+    assert checked.status_code == 503, checked.text
+    assert checked.json() == {"detail": read_words, "code": "DATABASE_UNAVAILABLE"}
+    assert posted.headers.get("retry-after") == checked.headers.get("retry-after") == retry
 
 
 def test_a_request_that_finds_the_answers_stamp_busy_waits_no_longer_than_for_a_connection(

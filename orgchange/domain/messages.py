@@ -1065,6 +1065,10 @@ MESSAGES: dict[str, Template] = {
         "this server only reads the register (a read replica); record changes through a server that writes; "
         "nothing was recorded",
     ),
+    "DATABASE_UNAVAILABLE:read-only:read": T(
+        "den här servern läser bara registret (en läskopia); gör detta via en server som skriver",
+        "this server only reads the register (a read replica); do this through a server that writes",
+    ),
     "DATABASE_UNAVAILABLE:read": T(
         "databasen kan inte användas just nu; försök igen om en stund",
         "the database cannot be used right now; try again in a moment",
