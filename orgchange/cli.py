@@ -11,6 +11,7 @@ characters escaped (`\x1b`), never sent raw to the terminal.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -965,28 +966,35 @@ def decisions_group() -> None:
 
 
 @decisions_group.command(
-    "import", help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping)."
+    "import",
+    help="Record the decisions of FILE (JSON/YAML, or CSV/XLSX with --mapping); of several files, "
+    "each in turn (each atomically), as `decisions export` writes a large register's.",
 )
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--mapping", type=click.Path(dir_okay=False), help="A column mapping for a CSV or XLSX file.")
 @pass_context
-def decisions_import(obj: Context, file: str, mapping: str | None) -> None:
+def decisions_import(obj: Context, files: tuple[str, ...], mapping: str | None) -> None:
     from orgchange.application import decisions
 
     with _user_errors(), _decision_errors():
-        entries = decisions.load_decisions(file, mapping)
-        result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
-        _echo(
-            _line(
-                "decisions-recorded", source=file, recorded=len(result.recorded), skipped=len(result.skipped)
+        for file in files:
+            entries = decisions.load_decisions(file, mapping)
+            result = decisions.record_decisions(obj.app, entries, get_settings().recorded_by())
+            _echo(
+                _line(
+                    "decisions-recorded",
+                    source=file,
+                    recorded=len(result.recorded),
+                    skipped=len(result.skipped),
+                )
             )
-        )
 
 
 @decisions_group.command(
     "export",
     help="Every delegated decision as one orgchange-decisions/v1 file (yaml, json), in recording "
-    "order: what `decisions import` reads back.",
+    "order: what `decisions import` reads back. More than an import takes in one file (100,000 "
+    "decisions) go to FILE, FILE-2, FILE-3, … (-o needed).",
 )
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
@@ -995,7 +1003,25 @@ def decisions_export(obj: Context, fmt: str, output: str | None) -> None:
     from orgchange.application import decisions
 
     with _user_errors():
-        _write(decisions.export_decisions(obj.app, fmt).encode("utf-8"), output)
+        parts = decisions.export_decisions(obj.app, fmt)
+        first = next(parts)
+        second = next(parts, None)
+        if second is None:
+            _write(first.encode("utf-8"), output)
+            return
+        if output is None:
+            _fail(str(messages.text("DECISIONS_EXPORT:needs-output", limit=decisions.EXPORT_PART)), 2)
+            return
+        for number, part in enumerate(itertools.chain([first, second], parts), 1):
+            _write(part.encode("utf-8"), _part_path(output, number))
+
+
+def _part_path(output: str, number: int) -> str:
+    """FILE for the first part of an export, FILE-2 (before its suffix: beslut-2.yaml) and so on."""
+    if number == 1:
+        return output
+    path = Path(output)
+    return str(path.with_name(f"{path.stem}-{number}{path.suffix}"))
 
 
 @decisions_group.command("list", help="Delegated decisions, by decision date, with their findings.")

@@ -241,6 +241,47 @@ def test_the_decisions_exported_and_imported_elsewhere_are_listed_as_before_with
     assert yaml.safe_load(as_yaml.stdout) == document
 
 
+def test_more_decisions_than_a_file_takes_are_exported_to_numbered_files_imported_in_order(
+    sqlite_url, tmp_path, monkeypatch
+):
+    """With more decisions than EXPORT_PART (here 4), `decisions export` needs -o and writes FILE,
+    FILE-2, …; `decisions import` takes them all, in order, and lists the same decisions."""
+    from click.testing import CliRunner
+
+    from orgchange.application import decisions
+    from orgchange.cli import cli
+
+    run(sqlite_url, "demo")
+    register = tmp_path / "register.yaml"
+    assert run(sqlite_url, "export", "-o", str(register)).returncode == 0
+    monkeypatch.setattr(decisions, "EXPORT_PART", 4)
+    monkeypatch.setenv("ORGCHANGE_LANGUAGE", "en")
+    runner = CliRunner()
+
+    to_terminal = runner.invoke(cli, ["--db", sqlite_url, "decisions", "export"])
+    written = runner.invoke(
+        cli, ["--db", sqlite_url, "decisions", "export", "-o", str(tmp_path / "beslut.yaml")]
+    )
+
+    assert to_terminal.exit_code == 2 and "give -o FILE" in to_terminal.output, to_terminal.output
+    assert "decisions-v1" not in to_terminal.output and "orgchange-decisions" not in to_terminal.output
+    assert written.exit_code == 0, written.output
+    files = sorted(tmp_path.glob("beslut*.yaml"), key=lambda path: (len(path.name), path.name))
+    counts = [len(yaml.safe_load(path.read_text())["decisions"]) for path in files]
+    assert files[0].name == "beslut.yaml" and files[1].name == "beslut-2.yaml"
+    assert counts[:-1] == [4] * (len(files) - 1) and 1 <= counts[-1] <= 4 and len(files) >= 3
+    other = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert run(other, "import", str(register)).returncode == 0
+    imported = run(other, "decisions", "import", *map(str, files))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.count("decision(s) recorded") == len(files)
+
+    def listed(url: str) -> list[dict]:
+        return json.loads(run(url, "decisions", "list", "--format", "json").stdout)
+
+    assert listed(other) == listed(sqlite_url) and len(listed(other)) == sum(counts)
+
+
 def test_rebuild_gives_the_same_answers(sqlite_url):
     run(sqlite_url, "demo")
     before = run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout

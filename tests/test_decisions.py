@@ -685,7 +685,8 @@ def test_the_export_gives_every_decision_as_recorded_in_recording_order_read_a_c
         decision("c", "X.9", "handlaggare", "2016-04-02"),
     )
 
-    exported = parse_decisions(deciding.export_decisions(org, "json"))
+    (exported_json,) = deciding.export_decisions(org, "json")
+    exported = parse_decisions(exported_json)
 
     assert [entry.id for entry in exported] == ["b", "a", "e", "d", "c"]
     assert exported[0].canonical() == {
@@ -699,7 +700,66 @@ def test_the_export_gives_every_decision_as_recorded_in_recording_order_read_a_c
         "acting_as_substitute": False,
     }
     assert exported[2].acting_as_substitute is True
-    assert parse_decisions(deciding.export_decisions(org, "yaml")) == exported
+    (exported_yaml,) = deciding.export_decisions(org, "yaml")
+    assert parse_decisions(exported_yaml) == exported
+
+
+def _five_recorded(org: OrgChange) -> None:
+    record(org, decision("b", "N.1", "forvaltningschef", "2016-06-01"))
+    record(
+        org,
+        decision("a", "n2", "enhetschef", "2016-05-01"),
+        decision("e", "N.1", "forvaltningschef", "2016-07-01"),
+    )
+    record(
+        org,
+        decision("d", "N.3", "handlaggare", "2016-04-01"),
+        decision("c", "X.9", "handlaggare", "2016-04-02"),
+    )
+
+
+def test_two_decisions_of_the_same_recording_number_are_both_exported_across_a_chunks_end(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers may give two decisions the same `seq`: the export reads by `seq` and then id,
+    so a chunk that ends between them (here after b and a) does not skip the second."""
+    from orgchange.application import decisions as deciding
+    from projections.decisions import delegated_decisions as d
+
+    monkeypatch.setattr(deciding, "EXPORT_CHUNK", 2)
+    _five_recorded(org)
+    with org.engine.begin() as connection:
+        seq_of_a = connection.execute(select(d.c.seq).where(d.c.decision_id == "a")).scalar_one()
+        connection.execute(d.update().where(d.c.decision_id == "e").values(seq=seq_of_a))
+
+    (exported,) = deciding.export_decisions(org, "json")
+
+    assert [entry.id for entry in parse_decisions(exported)] == ["b", "a", "e", "d", "c"]
+
+
+def test_a_register_of_more_decisions_than_a_file_takes_is_exported_as_files_each_importable(
+    org: OrgChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most EXPORT_PART decisions in a file (here 2: five come as 2 + 2 + 1), and a file
+    larger than an import takes in bytes is halved; read in order, the files give every decision
+    once, in recording order. An empty register gives one file with no decisions."""
+    from orgchange.application import decisions as deciding
+
+    (empty,) = deciding.export_decisions(org, "yaml")
+    assert parse_decisions(empty) == []
+    _five_recorded(org)
+    monkeypatch.setattr(deciding, "EXPORT_PART", 2)
+
+    parts = list(deciding.export_decisions(org, "yaml"))
+
+    assert [[e.id for e in parse_decisions(part)] for part in parts] == [["b", "a"], ["e", "d"], ["c"]]
+    (whole,) = deciding.export_decisions(org, "yaml", part_size=10)
+    one_decision = max(len(p.encode()) for p in deciding.export_decisions(org, "yaml", part_size=1))
+    monkeypatch.setattr(deciding, "MAX_DOCUMENT_BYTES", one_decision)
+    halved = list(deciding.export_decisions(org, "yaml", part_size=10))
+    assert [[e.id for e in parse_decisions(part)] for part in halved] == [["b"], ["a"], ["e"], ["d"], ["c"]]
+    assert all(len(part.encode()) <= one_decision for part in halved)
+    assert [e for part in halved for e in parse_decisions(part)] == parse_decisions(whole)
 
 
 def test_a_list_longer_than_a_page_is_listed_whole_in_order(

@@ -39,7 +39,7 @@ from orgchange.domain.personal_data import may_hold_identity_number, scan
 from projections import decisions as dm
 from projections import tables as t
 
-from .changefile import _describe, _load_text, _shown, dump_document, holds_nul
+from .changefile import MAX_DOCUMENT_BYTES, _describe, _load_text, _shown, dump_document, holds_nul
 
 if TYPE_CHECKING:
     from .service import OrgChange
@@ -573,29 +573,60 @@ def decision_count(app: OrgChange) -> int:
 
 
 EXPORT_CHUNK = 5_000  # rows read at a time
+EXPORT_PART = MAX_DECISIONS  # decisions in one exported file at most: what an import takes
 
 
-def export_decisions(app: OrgChange, fmt: str = "yaml") -> str:
-    """Every delegated decision as it was recorded, in recording order, as one
-    `orgchange-decisions/v1` file: what `decisions import` reads back into another database
-    (with `orgchange export` for the register, the way to move a register from one kind of
-    database to another). Their reporting to meetings is not part of the format."""
-    return dump_document({"format": FORMAT, "decisions": list(_recorded_entries(app))}, fmt)
+def export_decisions(app: OrgChange, fmt: str = "yaml", part_size: int | None = None) -> Iterator[str]:
+    """Every delegated decision as it was recorded, in recording order, as `orgchange-decisions/v1`
+    files: what `decisions import` reads back into another database (with `orgchange export` for
+    the register, the way to move a register from one kind of database to another). Their
+    reporting to meetings is not part of the format.
+
+    One file holds at most `part_size` (`EXPORT_PART`) decisions and `MAX_DOCUMENT_BYTES`, what
+    `decisions import` takes in one file: a larger register comes as several, to be imported in
+    order. There is always at least one file (with no decisions, an empty list)."""
+    part_size = part_size or EXPORT_PART
+    part: list[dict[str, Any]] = []
+    given = False
+    for entry in _recorded_entries(app):
+        part.append(entry)
+        if len(part) == part_size:
+            yield from _dumped(part, fmt)
+            part, given = [], True
+    if part or not given:
+        yield from _dumped(part, fmt)
+
+
+def _dumped(entries: list[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """`entries` as one file, or in halves while a file would be larger than an import takes."""
+    document = dump_document({"format": FORMAT, "decisions": entries}, fmt)
+    if len(entries) < 2 or len(document.encode("utf-8")) <= MAX_DOCUMENT_BYTES:
+        yield document
+        return
+    half = len(entries) // 2
+    yield from _dumped(entries[:half], fmt)
+    yield from _dumped(entries[half:], fmt)
 
 
 def _recorded_entries(app: OrgChange) -> Iterator[dict[str, Any]]:
+    """The recorded entries by `seq`, then id (two writers may have given two the same `seq`),
+    a chunk at a time, each chunk starting right after the last one's last row."""
     d = dm.delegated_decisions
-    after = 0
+    after: tuple[int, str] = (0, "")
     with app.engine.connect() as connection:
         while True:
+            seq, decision_id = after
             rows = connection.execute(
-                select(d.c.seq, d.c.content).where(d.c.seq > after).order_by(d.c.seq).limit(EXPORT_CHUNK)
+                select(d.c.seq, d.c.decision_id, d.c.content)
+                .where((d.c.seq > seq) | ((d.c.seq == seq) & (d.c.decision_id > decision_id)))
+                .order_by(d.c.seq, d.c.decision_id)
+                .limit(EXPORT_CHUNK)
             ).all()
             for row in rows:  # the stored entry has its keys sorted: in the file's own order again
                 yield DelegatedDecisionEntry.model_validate(json.loads(row.content)).canonical()
             if len(rows) < EXPORT_CHUNK:
                 return
-            after = rows[-1].seq
+            after = (rows[-1].seq, rows[-1].decision_id)
 
 
 def as_json(row: dm.DecisionRow) -> dict[str, Any]:

@@ -268,6 +268,7 @@ REQUEST_CODES: dict[str, Template] = {
         "beslutsfilen eller ett beslut i den går inte att läsa",
         "the decisions file or a decision in it cannot be read",
     ),
+    "DECISIONS_EXPORT": T("besluten ryms inte i en fil", "the decisions do not fit in one file"),
     "PERSONAL_DATA": T(
         "ett personnummer eller samordningsnummer i ett fält",
         "a personal identity or co-ordination number in a field",
@@ -1739,6 +1740,12 @@ MESSAGES: dict[str, Template] = {
     ),
     "DECISIONS_MALFORMED:list": T(
         "{source}: 'decisions' måste vara en lista", "{source}: 'decisions' must be a list"
+    ),
+    "DECISIONS_EXPORT:needs-output": T(
+        "registret har fler beslut än en fil rymmer ({limit}); ange -o FIL, så skrivs de till FIL, "
+        "FIL-2, FIL-3 …, som importeras i den ordningen",
+        "the register holds more decisions than one file takes ({limit}); give -o FILE, and they are "
+        "written to FILE, FILE-2, FILE-3 …, to be imported in that order",
     ),
     "DECISIONS_MALFORMED:too-many": T(
         "{source}: {count} beslut; högst {limit} i en fil",
