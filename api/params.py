@@ -119,10 +119,12 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
 READS = frozenset({"GET", "HEAD"})
 
 
-def unavailable_text(method: str) -> Text:
-    """DATABASE_UNAVAILABLE's words for a request of `method`: a read is told to try again, any
-    other request that nothing was recorded."""
-    return text("DATABASE_UNAVAILABLE:read" if method in READS else DatabaseUnavailable.KEY)
+def unavailable_text(method: str, read_only: bool = False) -> Text:
+    """DATABASE_UNAVAILABLE's words for a request of `method`: a read is told to try again (on a
+    server set read-only, where to go instead), any other request that nothing was recorded."""
+    if method not in READS:
+        return text(DatabaseUnavailable.KEY)
+    return text("DATABASE_UNAVAILABLE:read-only:read" if read_only else "DATABASE_UNAVAILABLE:read")
 
 
 async def nothing_recorded(request: Request, error: Exception) -> Response:
@@ -137,10 +139,7 @@ async def nothing_recorded(request: Request, error: Exception) -> Response:
     if request.method in READS and not error.SHOWN_WHOLE:
         # A read that needs a server that writes (a draft's check or preview) recorded nothing
         # to begin with: it is told to try again, or where to go, not that nothing was recorded.
-        read_only = isinstance(error, ReadOnlyRegister)
-        detail = text(
-            "DATABASE_UNAVAILABLE:read-only:read" if read_only else "DATABASE_UNAVAILABLE:read"
-        ).render()
+        detail = unavailable_text(request.method, isinstance(error, ReadOnlyRegister)).render()
     return JSONResponse(
         {"detail": detail, "code": DatabaseUnavailable.KEY},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
