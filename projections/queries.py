@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
 
 from orgchange.domain.messages import text
 
@@ -36,6 +37,109 @@ from .rows import (
     unit_row,
     versions_on,
 )
+
+# Statements asked on every click on a unit, built once with bound parameters: built anew
+# on each call, SQLAlchemy works out the statement's cache key every time (see the same
+# in projections/batches.py).
+
+
+@cache
+def _history(at_instant: bool) -> Select:
+    """Every version of the unit `:unit_id` believed now (or at `:known_at`), oldest first."""
+    v = t.unit_versions
+    known_at = bindparam("known_at", type_=v.c.recorded_from.type) if at_instant else None
+    unit = bindparam("unit_id", type_=v.c.unit_id.type)
+    return select(v).where(v.c.unit_id == unit, believed(v, known_at)).order_by(v.c.valid_from)
+
+
+@cache
+def _units_of_changes() -> Select:
+    units = t.change_units
+    ids = bindparam("ids", expanding=True, type_=units.c.change_id.type)
+    return select(units).where(units.c.change_id.in_(ids)).order_by(units.c.unit_id)
+
+
+@cache
+def _effects_of_changes() -> Select:
+    effects = t.change_effects
+    ids = bindparam("ids", expanding=True, type_=effects.c.change_id.type)
+    return (
+        select(effects)
+        .where(effects.c.change_id.in_(ids))
+        .order_by(effects.c.board_id, effects.c.delegation_id)
+    )
+
+
+# The change log's filters: which of them a call uses (its shape) picks a statement built once.
+ChangeShape = tuple[bool, bool, bool, bool, bool, bool]  # known_at, types, reported_to, start, end, unit
+
+
+def _change_filter(
+    start: date | None,
+    end: date | None,
+    unit_id: str | None,
+    known_at: datetime | None,
+    types: Sequence[str] | None,
+    reported_to: str | None,
+) -> tuple[ChangeShape, dict[str, Any]]:
+    """The shape of a call's filters, and the values of their parameters."""
+    given = {
+        "known_at": known_at,
+        "types": sorted(set(types)) if types is not None else None,
+        "reported_to": reported_to,
+        "start": start,
+        "end": end,
+        "unit_id": unit_id,
+    }
+    shape = cast(ChangeShape, tuple(value is not None for value in given.values()))
+    return shape, {name: value for name, value in given.items() if value is not None}
+
+
+@cache
+def _change_conditions(shape: ChangeShape) -> tuple[Any, ...]:
+    known, typed, reported, started, ended, of_unit = shape
+    log = t.change_log
+    conditions: list[Any] = []
+    if known:
+        conditions.append(log.c.recorded_at <= bindparam("known_at", type_=log.c.recorded_at.type))
+    if typed:
+        conditions.append(log.c.type.in_(bindparam("types", expanding=True, type_=log.c.type.type)))
+    if reported:
+        items = t.report_items
+        board = bindparam("reported_to", type_=items.c.board_id.type)
+        reported_ids = select(items.c.change_id).where(items.c.board_id == board)
+        if known:
+            reported_ids = reported_ids.where(
+                items.c.recorded_at <= bindparam("known_at", type_=items.c.recorded_at.type)
+            )
+        conditions.append(log.c.change_id.in_(reported_ids))
+    if started:
+        conditions.append(log.c.effective >= bindparam("start", type_=log.c.effective.type))
+    if ended:
+        conditions.append(log.c.effective <= bindparam("end", type_=log.c.effective.type))
+    if of_unit:
+        units = t.change_units
+        unit = bindparam("unit_id", type_=units.c.unit_id.type)
+        conditions.append(log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit)))
+    return tuple(conditions)
+
+
+@cache
+def _change_count(shape: ChangeShape) -> Select:
+    return select(func.count()).select_from(t.change_log).where(*_change_conditions(shape))
+
+
+@cache
+def _change_page(shape: ChangeShape, after: bool) -> Select:
+    """`:limit` changes of the log in its order, after (`:after_day`, `:after_seq`) if `after`."""
+    log = t.change_log
+    conditions = list(_change_conditions(shape))
+    if after:
+        day = bindparam("after_day", type_=log.c.effective.type)
+        seq = bindparam("after_seq", type_=log.c.seq.type)
+        conditions.append(or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq)))
+    limit = bindparam("limit", type_=Integer)
+    return select(log).where(*conditions).order_by(log.c.effective, log.c.seq).limit(limit)
 
 
 @dataclass(frozen=True)
@@ -178,9 +282,10 @@ class OrganisationReader(Reader):
             raise NotFound(text("NOT_FOUND:unit", unit=key))
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
-        v = t.unit_versions
-        query = select(v).where(v.c.unit_id == unit_id, believed(v, known_at)).order_by(v.c.valid_from)
-        return [unit_row(row) for row in self._all(query)]
+        params: dict[str, Any] = {"unit_id": unit_id}
+        if known_at is not None:
+            params["known_at"] = known_at
+        return [unit_row(row) for row in self._all(_history(known_at is not None), params)]
 
     def lives(self, ids: Sequence[str], known_at: datetime | None = None) -> dict[str, Life]:
         """Each unit's whole life: established .. ended (None while still in effect)."""
@@ -274,22 +379,13 @@ class OrganisationReader(Reader):
 
         `count=False`: the page only, without counting every change that matches (`total` is
         then None; `count_changes` counts them when someone asks)."""
-        log = t.change_log
-        conditions = self._change_conditions(start, end, unit_id, known_at, types, reported_to)
+        shape, params = _change_filter(start, end, unit_id, known_at, types, reported_to)
         with self._connection() as connection:
-            total = (
-                connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
-                if count
-                else None
-            )
-            page_conditions = list(conditions)
+            total = connection.execute(_change_count(shape), params).scalar_one() if count else None
+            params["limit"] = first + 1
             if after is not None:
-                day, seq = decode_cursor(after)
-                page_conditions.append(
-                    or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq))
-                )
-            query = select(log).where(*page_conditions).order_by(log.c.effective, log.c.seq).limit(first + 1)
-            rows = list(connection.execute(query))
+                params["after_day"], params["after_seq"] = decode_cursor(after)
+            rows = list(connection.execute(_change_page(shape, after is not None), params))
         has_next = len(rows) > first
         rows = rows[:first]
         ids = [r.change_id for r in rows]
@@ -311,42 +407,9 @@ class OrganisationReader(Reader):
         reported_to: str | None = None,
     ) -> int:
         """How many changes of the log `changes` would list with these filters, on all pages."""
-        log = t.change_log
-        conditions = self._change_conditions(start, end, unit_id, known_at, types, reported_to)
+        shape, params = _change_filter(start, end, unit_id, known_at, types, reported_to)
         with self._connection() as connection:
-            return connection.execute(select(func.count()).select_from(log).where(*conditions)).scalar_one()
-
-    @staticmethod
-    def _change_conditions(
-        start: date | None,
-        end: date | None,
-        unit_id: str | None,
-        known_at: datetime | None,
-        types: Sequence[str] | None,
-        reported_to: str | None,
-    ) -> list[Any]:
-        log = t.change_log
-        conditions: list[Any] = []
-        if known_at is not None:
-            conditions.append(log.c.recorded_at <= known_at)
-        if types is not None:
-            conditions.append(log.c.type.in_(sorted(set(types))))
-        if reported_to is not None:
-            items = t.report_items
-            reported = select(items.c.change_id).where(items.c.board_id == reported_to)
-            if known_at is not None:
-                reported = reported.where(items.c.recorded_at <= known_at)
-            conditions.append(log.c.change_id.in_(reported))
-        if start is not None:
-            conditions.append(log.c.effective >= start)
-        if end is not None:
-            conditions.append(log.c.effective <= end)
-        if unit_id is not None:
-            units = t.change_units
-            conditions.append(
-                log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit_id))
-            )
-        return conditions
+            return connection.execute(_change_count(shape), params).scalar_one()
 
     def change(self, change_id: str) -> ChangeRow | None:
         log = t.change_log
@@ -377,24 +440,16 @@ class OrganisationReader(Reader):
 
     def change_units(self, change_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The units each change touched, by change id (for rows built by `rows.change_row`)."""
-        units = t.change_units
         found: dict[str, list[str]] = defaultdict(list)
         for chunk in chunks(list(change_ids)):
-            query = select(units).where(units.c.change_id.in_(chunk)).order_by(units.c.unit_id)
-            for row in self._all(query):
+            for row in self._all(_units_of_changes(), {"ids": list(chunk)}):
                 found[row.change_id].append(row.unit_id)
         return {k: tuple(v) for k, v in found.items()}
 
     def _change_effects(self, change_ids: Sequence[str]) -> dict[str, tuple[Effect, ...]]:
-        effects = t.change_effects
         found: dict[str, list[Effect]] = defaultdict(list)
         for chunk in chunks(list(change_ids)):
-            query = (
-                select(effects)
-                .where(effects.c.change_id.in_(chunk))
-                .order_by(effects.c.board_id, effects.c.delegation_id)
-            )
-            for row in self._all(query):
+            for row in self._all(_effects_of_changes(), {"ids": list(chunk)}):
                 found[row.change_id].append(Effect(row.board_id, row.delegation_id, row.code))
         return {k: tuple(v) for k, v in found.items()}
 

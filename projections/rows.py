@@ -218,9 +218,9 @@ class Reader:
             with self.bind.connect() as connection:
                 yield connection
 
-    def _all(self, query: Any) -> list[Any]:
+    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         with self._connection() as connection:
-            return list(connection.execute(query))
+            return list(connection.execute(query, params))
 
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

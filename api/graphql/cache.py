@@ -36,7 +36,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgchange.adapters.eventstore import POOL_TIMEOUT
+from orgchange.adapters.eventstore import POOL_TIMEOUT, quick_reads
 from projections import tables as t
 
 from ..limits import send_json
@@ -141,6 +141,11 @@ def answered_from_events(document: str, max_tokens: int = DEFAULT_MAX_TOKENS) ->
     return answer
 
 
+def judged(document: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> bool:
+    """Whether `answered_from_events` knows the answer for `document` without parsing it."""
+    return _judged.get((document, max_tokens)) is not None
+
+
 _UNREAD = object()
 
 
@@ -177,6 +182,8 @@ class Stamp:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # May be asked on the event loop (orgchange.adapters.eventstore.quick_reads).
+        self.quick = quick_reads(engine)
         self._connection: Connection | None = None
         self._lock = Lock()
         timeout = getattr(engine.pool, "timeout", None)  # QueuePool's wait for a connection

@@ -3,9 +3,10 @@
 Every unit in an answer is seen from a `Viewpoint` (the day asked about and the
 instant of knowledge), so loader keys are `(key, viewpoint)`: one request may
 ask about several days. A batch is split by viewpoint and each part is one call
-of `BatchReader`, run in the thread pool so the event loop never waits on the
-database. Every value a loader hands out is charged to the request's `ResultBudget`
-(`limits.py`), which bounds the size of an answer however the query nests.
+of `BatchReader`. Where it runs is `Reads`' choice: a lookup of a few keys on
+SQLite on the event loop itself, anything else in the thread pool. Every value a
+loader hands out is charged to the request's `ResultBudget` (`limits.py`), which
+bounds the size of an answer however the query nests.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from orgchange.adapters.eventstore import quick_reads
 from projections.batches import BatchReader
 from projections.delegations import DelegationRow
 from projections.read_model import ReadModel
@@ -37,6 +40,46 @@ class Viewpoint:
 
 Key = tuple[str, Viewpoint]
 Fetch = Callable[[list[str], date, datetime | None], Mapping[str, Any]]
+T = TypeVar("T")
+
+# At most this many keys make a read `Reads.few` (a click on a unit asks for one to a few
+# dozen; the day's slice, thousands, stays in the thread pool whatever the database).
+FEW_KEYS = 64
+
+
+class Reads:
+    """Where a resolver's read of the read models runs: on the event loop or in the thread pool.
+
+    On SQLite a lookup of a few keys by an index takes tens of microseconds in the driver,
+    with no network between. Sent to the thread pool, the same lookup took 1 to 1.5 ms on
+    the benchmark's register: the hop there and back, and above all the worker waiting for
+    the GIL while the event loop and the other DataLoaders of the request ran Python. A
+    click on a unit sends a dozen, level by level, and the unit page took 13 ms rather
+    than 10 (benchmarks/unit_page.py). So where `quick_reads` allows (SQLite in WAL mode,
+    where a reader never waits for a writer's lock) such a lookup (`few`) runs on the
+    event loop. Everything else (`many`: the day's slice, a whole page of the log) and
+    every read of PostgreSQL, which waits on a socket and must not stall the loop if the
+    server is slow, goes to the pool.
+    """
+
+    def __init__(self, engine: Engine):
+        self.on_loop = quick_reads(engine)
+
+    async def few(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A read of at most `FEW_KEYS` keys, each found by an index."""
+        if self.on_loop:
+            return work(*args, **kwargs)
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    @staticmethod
+    async def many(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    async def keys(self, work: Callable[..., T], keys: list[str], *args: Any) -> T:
+        """`few` or `many`, by the number of keys."""
+        if len(keys) <= FEW_KEYS:
+            return await self.few(work, keys, *args)
+        return await self.many(work, keys, *args)
 
 
 def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
@@ -46,11 +89,13 @@ def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
     return grouped
 
 
-def _loader(fetch: Fetch, missing: Callable[[], Any], budget: ResultBudget) -> DataLoader[Key, Any]:
+def _loader(
+    fetch: Fetch, missing: Callable[[], Any], budget: ResultBudget, reads: Reads
+) -> DataLoader[Key, Any]:
     async def load(keys: list[Key]) -> list[Any]:
         answers: dict[Key, Any] = {}
         for view, ids in _by_viewpoint(keys).items():
-            found = await run_in_threadpool(fetch, ids, view.as_of, view.known_at)
+            found = await reads.keys(fetch, ids, view.as_of, view.known_at)
             for key in ids:
                 answers[(key, view)] = found.get(key, missing())
         return [answers[key] for key in keys]
@@ -81,18 +126,19 @@ class Loaders:
         self.reader = reader
         self.read_model = read_model
         self.budget = budget
-        self.unit: DataLoader[Key, UnitRow | None] = _loader(reader.units, lambda: None, budget)
-        self.children: DataLoader[Key, list[UnitRow]] = _loader(reader.children, list, budget)
-        self.positions: DataLoader[Key, list[PositionRow]] = _loader(reader.positions, list, budget)
-        self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None, budget)
+        self.reads = reads = Reads(reader.engine)
+        self.unit: DataLoader[Key, UnitRow | None] = _loader(reader.units, lambda: None, budget, reads)
+        self.children: DataLoader[Key, list[UnitRow]] = _loader(reader.children, list, budget, reads)
+        self.positions: DataLoader[Key, list[PositionRow]] = _loader(reader.positions, list, budget, reads)
+        self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None, budget, reads)
         self.links: DataLoader[Key, tuple[list[str], list[str]]] = _loader(
-            self._links, lambda: ([], []), budget
+            self._links, lambda: ([], []), budget, reads
         )
         self.delegations_to: DataLoader[Key, list[DelegationRow]] = _loader(
-            reader.delegations_to, list, budget
+            reader.delegations_to, list, budget, reads
         )
         self.delegations_from: DataLoader[Key, list[DelegationRow]] = _loader(
-            reader.delegations_from, list, budget
+            reader.delegations_from, list, budget, reads
         )
         self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
         # Whether a key is a recorded unit (for a clear error about an unknown one): the root
@@ -135,10 +181,10 @@ class Loaders:
         return {key: (predecessors.get(key, []), successors.get(key, [])) for key in ids}
 
     async def _known_units(self, keys: list[str]) -> list[bool]:
-        known = await run_in_threadpool(self.reader.known_units, keys)
+        known = await self.reads.keys(self.reader.known_units, keys)
         return [key in known for key in keys]
 
     async def _changes(self, ids: list[str]) -> list[ChangeRow | None]:
-        rows = await run_in_threadpool(self.read_model.changes_by_id, ids)
+        rows = await self.reads.keys(self.read_model.changes_by_id, ids)
         found = {row.id: row for row in rows}
         return [found.get(key) for key in ids]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Any, cast
@@ -423,6 +424,33 @@ def reading_engine(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+_quick_reads: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def quick_reads(engine: Engine) -> bool:
+    """Whether a read of a few rows by an index may run on the caller's thread, even an event loop's.
+
+    True on a SQLite file in WAL mode (as eventsourcing-sqlalchemy sets it): such a read takes
+    tens of microseconds in the driver, with no network between, and a reader never waits
+    for a writer's lock. Not on PostgreSQL, where every statement waits on a socket, nor on
+    SQLite in another journal mode, where a reader waits out a writer's commit. Asked once
+    per engine.
+    """
+    known = _quick_reads.get(engine)
+    if known is None:
+        known = False
+        if engine.dialect.name == "sqlite":
+            try:
+                with engine.connect() as connection:
+                    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+                known = str(mode).lower() == "wal"
+            except DBAPIError:
+                known = False  # asked again next time
+                return known
+        _quick_reads[engine] = known
+    return known
 
 
 def tune_connections(engine: Engine) -> None:
