@@ -134,9 +134,11 @@ async def nothing_recorded(request: Request, error: Exception) -> Response:
     only where asking again may help: a server set read-only or a database of another version
     stays so. A GET that needs a server that writes (a draft's check) gets the words of a read."""
     assert isinstance(error, DatabaseUnavailable)
-    log.error("%s %s: nothing was recorded: %s", request.method, request.url.path[:200], error.detail[:500])
+    read = request.method in READS
+    outcome = "not answered" if read else "nothing was recorded"
+    log.error("%s %s: %s: %s", request.method, request.url.path[:200], outcome, error.detail[:500])
     detail = error.MESSAGE
-    if request.method in READS and not error.SHOWN_WHOLE:
+    if read and not error.SHOWN_WHOLE:
         # A read that needs a server that writes (a draft's check or preview) recorded nothing
         # to begin with: it is told to try again, or where to go, not that nothing was recorded.
         detail = unavailable_text(request.method, isinstance(error, ReadOnlyRegister)).render()

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from pydantic import ValidationError
@@ -203,7 +203,7 @@ def _echo(message: str, err: bool = False) -> None:
     click.echo(for_terminal(message), err=err)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     _echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -1011,7 +1011,6 @@ def decisions_export(obj: Context, fmt: str, output: str | None) -> None:
             return
         if output is None:
             _fail(str(messages.text("DECISIONS_EXPORT:needs-output", limit=decisions.EXPORT_PART)), 2)
-            return
         for number, part in enumerate(itertools.chain([first, second], parts), 1):
             _write(part.encode("utf-8"), _part_path(output, number))
 

@@ -6,6 +6,7 @@ fit under `max_connections`, so an operator with many workers sizes the pool dow
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -192,6 +193,7 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
         held = [served.engine.connect() for _ in range(2)]  # the whole pool
         try:
             looked_up = client.get("/drafts", headers=auth)  # the token's lookup finds no connection
+            signing_in = client.post("/session", json={"token": token}, headers={"Accept-Language": "en"})
             # From here the token is known without the database, so each request reaches its route.
             monkeypatch.setattr(api.dependencies, "authenticate", lambda engine, presented: caller)
             posted = client.post(
@@ -213,7 +215,7 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
             "code": "DATABASE_UNAVAILABLE",
         }
         assert write.headers["retry-after"] == "5"
-    for read in (looked_up, listed, checked):
+    for read in (looked_up, listed, checked, signing_in):
         assert read.status_code == 503, read.text
         assert read.json() == {
             "detail": "the database cannot be used right now; try again in a moment",
@@ -245,10 +247,12 @@ def test_the_application_refusing_a_write_says_nothing_was_recorded_and_a_read_w
     refusal: DatabaseUnavailable,
     read_words: str,
     retry: str | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """When the code that records refuses (`DatabaseUnavailable` and its kinds), an upload is told
     that nothing was recorded and a draft's check — a GET that needs a server that writes — is told
-    to try again or where to go; `Retry-After` only where asking again may help."""
+    to try again or where to go; `Retry-After` only where asking again may help. The log says
+    the same of each."""
     app = OrgChange(database_url)
     app.record_changes(base_organisation(), "test")
     token = create_token(app, "registratorn", "registrar")
@@ -268,8 +272,11 @@ def test_the_application_refusing_a_write_says_nothing_was_recorded_and_a_read_w
         draft = made.json()["id"]
         monkeypatch.setattr(OrgChange, "record_changes", refuse)
         monkeypatch.setattr(OrgChange, "try_out", refuse)
-        posted = client.post("/changes", content=file, headers={"content-type": "application/json", **auth})
-        checked = client.get(f"/drafts/{draft}/check", headers=auth)
+        with caplog.at_level(logging.ERROR, logger="api.params"):
+            posted = client.post(
+                "/changes", content=file, headers={"content-type": "application/json", **auth}
+            )
+            checked = client.get(f"/drafts/{draft}/check", headers=auth)
 
     assert posted.status_code == 503, posted.text
     assert posted.json() == {"detail": type(refusal).MESSAGE, "code": "DATABASE_UNAVAILABLE"}
@@ -277,6 +284,9 @@ def test_the_application_refusing_a_write_says_nothing_was_recorded_and_a_read_w
     assert checked.status_code == 503, checked.text
     assert checked.json() == {"detail": read_words, "code": "DATABASE_UNAVAILABLE"}
     assert posted.headers.get("retry-after") == checked.headers.get("retry-after") == retry
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("POST /changes: nothing was recorded: ") for line in logged), logged
+    assert any(line.startswith(f"GET /drafts/{draft}/check: not answered: ") for line in logged), logged
 
 
 def test_a_request_that_finds_the_answers_stamp_busy_waits_no_longer_than_for_a_connection(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -34,10 +35,9 @@ def _free_port() -> int:
 SERVED: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    """The Nacka sample served by a real `orgchange serve` process."""
-    folder: Path = tmp_path_factory.mktemp("web")
+@contextmanager
+def _serving(folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The Nacka sample served by a real `orgchange serve` process: (its address, the process)."""
     env = {**os.environ, "ORGCHANGE_DATABASE_URL": f"sqlite:///{folder / 'web.db'}", "ORGCHANGE_USER": "test"}
     subprocess.run([sys.executable, "-m", "orgchange", "demo"], env=env, check=True, capture_output=True)
     port = _free_port()
@@ -58,10 +58,17 @@ def server(tmp_path_factory) -> Iterator[str]:
                 time.sleep(0.1)
         else:
             pytest.fail("orgchange serve did not start")
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """The Nacka sample served by a real `orgchange serve` process."""
+    with _serving(tmp_path_factory.mktemp("web")) as (url, _):
+        yield url
 
 
 # True once the chart, zoomed to fit, lies inside its panel (a pixel of rounding allowed).
@@ -353,3 +360,20 @@ def test_the_page_shows_a_kind_by_the_name_the_api_gives_and_asks_for_the_names_
         row = page.wait_for_selector(f'#tree [data-unit="{area["unit"]}"] > .kind')
         assert row.inner_text().startswith(names["area"])
     assert sum("vocabulary" in body for body in asked) == 1
+
+
+def test_a_chart_that_cannot_be_drawn_again_for_another_day_says_so(tmp_path: Path) -> None:
+    """The server goes away after the chart is drawn; choosing another day then tells the reader
+    that it failed, instead of leaving the last day's chart there without a word."""
+    with _serving(tmp_path) as (url, process), browser_page() as page:
+        page.goto(f"{url}/#/organisation?datum=2016-12-31")
+        page.wait_for_selector("#chart g.node")
+        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        process.terminate()
+        process.wait(timeout=10)
+        page.fill("#datum", "2017-01-01")
+        alert = page.wait_for_selector("main p.error[role=alert]")
+        assert page.inner_text("main h1") == "Något gick fel"
+        assert alert.inner_text() == (
+            "Servern gick inte att nå. Kontrollera anslutningen och försök igen om en stund."
+        )

@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from orgchange.application.errors import DatabaseUnavailable
 from orgchange.application.sessions import Identity, create_session, end_session, find_session
 from orgchange.application.tokens import Role, identify
 from orgchange.domain.messages import text
@@ -152,7 +151,8 @@ async def sign_in(
             raise Refusal(status.HTTP_401_UNAUTHORIZED, text(SIGN_IN_REFUSED))
         session_id, csrf = await run_in_threadpool(create_session, orgchange.engine, identity)
     except SQLAlchemyError:
-        raise Refusal(503, text(DatabaseUnavailable.KEY), DATABASE_RETRY) from None
+        # Signing in records no change: the one who signs in is told to try again, as a read is.
+        raise Refusal(503, text("DATABASE_UNAVAILABLE:read"), DATABASE_RETRY) from None
     response.set_cookie(
         SESSION_COOKIE,
         session_id,

@@ -79,12 +79,22 @@ function say(message) {
   say.timer = setTimeout(() => statusBox.classList.remove("show"), 2500);
 }
 
+// What the reader is told when the server cannot be reached at all (fetch's own TypeError
+// says "Failed to fetch", in the browser's English).
+const UNREACHABLE = "Servern gick inte att nå. Kontrollera anslutningen och försök igen om en stund.";
+
 async function gql(text, variables = {}) {
-  const response = await auth.request("graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ query: text, variables }),
-  });
+  let response;
+  try {
+    response = await auth.request("graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ query: text, variables }),
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw new Error(UNREACHABLE);
+    throw error;
+  }
   const body = await response.json().catch(() => ({}));
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
   if (!response.ok) throw new Error(`Servern svarade ${response.status}`);
@@ -360,9 +370,14 @@ views.organisation = async ({ params }) => {
     say(`Organisationen ${when}: ${units.length} enheter`);
   };
   document.getElementById("rot").addEventListener("change", (event) => chart.focus(event.target.value || null));
-  document.getElementById("riktning").addEventListener("change", () => load(document.getElementById("datum").value));
-  chart.postsToggle.addEventListener("change", () => load(document.getElementById("datum").value));
-  chooser.bind((when) => load(when));
+  // A reload the reader asks for (another day, direction, posts) that fails says so, as a
+  // first load's failure does, instead of leaving the last chart there without a word.
+  const reload = (when) => load(when).catch((error) => {
+    if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
+  });
+  document.getElementById("riktning").addEventListener("change", () => reload(document.getElementById("datum").value));
+  chart.postsToggle.addEventListener("change", () => reload(document.getElementById("datum").value));
+  chooser.bind(reload);
   await load(day, { focusOn: focus || null });
 };
 
