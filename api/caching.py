@@ -41,7 +41,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .graphql.bounds import DECODED
-from .graphql.cache import GRAPHQL_KEY, UNCACHEABLE, answered_from_events, judged, request_key
+from .graphql.cache import GRAPHQL_KEY, UNCACHEABLE, StampBusy, answered_from_events, judged, request_key
 from .graphql.documents import DEFAULT_MAX_TOKENS
 from .observability import READ
 from .paths import route_path
@@ -106,6 +106,7 @@ class HttpCaching:
         # (cache.Stamp.quick: SQLite in WAL mode), the hop to a worker thread and back cost
         # more than the read, about 0.7 ms of the unit page's 10.
         self._quick = bool(getattr(stamp, "quick", False))
+        self._stamp_now: Callable[[], int] = getattr(stamp, "now", stamp)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,7 +126,7 @@ class HttpCaching:
             return
         if method == "GET" and path.startswith(REGISTER_READS):
             identity = self._identity(scope, path, scope.get("query_string", b""))
-            await self._read(scope, receive, send, lambda: (identity, self.stamp()), quick=self._quick)
+            await self._read(scope, receive, send, lambda stamp: (identity, stamp()), quick=self._quick)
             return
         if path.rstrip("/") == "/graphql":
             if method == "GET" and b"query=" in scope.get("query_string", b""):
@@ -148,10 +149,10 @@ class HttpCaching:
         parameters = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
         document = parameters.get("query", "")
 
-        def identity_and_stamp() -> tuple[bytes, int] | None:
+        def identity_and_stamp(stamp: Callable[[], int]) -> tuple[bytes, int] | None:
             if not answered_from_events(document, self.max_tokens):
                 return None
-            return self._identity(scope, path, query_string), self.stamp()
+            return self._identity(scope, path, query_string), stamp()
 
         quick = self._quick and judged(document, self.max_tokens)
         await self._read(scope, receive, send, identity_and_stamp, graphql=parameters, quick=quick)
@@ -164,11 +165,11 @@ class HttpCaching:
             return
         decoded = scope[DECODED]
 
-        def identity_and_stamp() -> tuple[bytes, int] | None:
+        def identity_and_stamp(read_stamp: Callable[[], int]) -> tuple[bytes, int] | None:
             key = request_key(body, self.max_tokens, decoded)
             if key is None:
                 return None
-            stamp = self.stamp()
+            stamp = read_stamp()
             scope[GRAPHQL_KEY] = (key, stamp)  # the answer cache need not work them out again
             accept, language = _header(scope, b"accept"), _header(scope, b"accept-language")
             return f"POST /graphql\n{key}\n{accept}\n{language}".encode("latin-1", "replace"), stamp
@@ -182,14 +183,21 @@ class HttpCaching:
         scope: Scope,
         receive: Receive,
         send: Send,
-        identity_and_stamp: Callable[[], tuple[bytes, int] | None],
+        identity_and_stamp: Callable[[Callable[[], int]], tuple[bytes, int] | None],
         graphql: dict[str, Any] | None = None,
         quick: bool = False,
     ) -> None:
-        """`quick`: `identity_and_stamp` parses nothing and reads the stamp where reads are
-        quick (see `_quick`), so it runs here rather than in a worker thread."""
+        """`identity_and_stamp(read_stamp)`: the request's identity and the stamp, read with
+        `read_stamp`. `quick`: it parses nothing and reads are quick (see `_quick`), so it runs
+        here, with a stamp read only if that needs no wait (`Stamp.now`); else in a thread."""
         try:
-            found = identity_and_stamp() if quick else await run_in_threadpool(identity_and_stamp)
+            found: tuple[bytes, int] | None
+            try:
+                if not quick:
+                    raise StampBusy
+                found = identity_and_stamp(self._stamp_now)
+            except StampBusy:
+                found = await run_in_threadpool(identity_and_stamp, self.stamp)
         except SQLAlchemyError:  # the database cannot be asked: the read itself will say so
             found = None
         if found is None:  # not a read of the register (a mutation, drafts), or no stamp

@@ -97,6 +97,14 @@ def _recorded(table: Table, column: str) -> Select:
     return select(table.c[column]).where(table.c[column].in_(_keys(table, column))).distinct()
 
 
+@cache
+def _capped_count(table: Table, column: str) -> Select:
+    """How many rows of `table` have one of the keys `:keys` in `column`, counted no further
+    than `:cap` (an index's entries, read no further than that)."""
+    found = select(table.c[column]).where(table.c[column].in_(_keys(table, column))).limit(bindparam("cap"))
+    return select(func.count()).select_from(found.subquery())
+
+
 def _few(as_of: date | None, keys: Iterable[str], known_at: datetime | None) -> dict[str, Any]:
     params: dict[str, Any] = {"keys": sorted(keys)}
     if as_of is not None:
@@ -246,6 +254,14 @@ class BatchReader:
     ) -> dict[str, list[DelegationRow]]:
         """Delegations in effect on `as_of` granted by each board, vidaredelegations included."""
         return self._delegations_by("board_id", boards, as_of, known_at)
+
+    def rows_at_most(self, table: Table, column: str, keys: Iterable[str], cap: int) -> int:
+        """The rows of `table` (every version, every belief) with one of `keys` in `column`,
+        counted up to `cap` + 1 at the most: what a read of them costs, bounded itself."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return 0
+        return self._rows(_capped_count(table, column), {"keys": wanted, "cap": cap + 1})[0][0]
 
     def _delegations_by(
         self, column: str, keys: Sequence[str], as_of: date, known_at: datetime | None

@@ -172,6 +172,10 @@ def request_key(body: bytes, max_tokens: int = DEFAULT_MAX_TOKENS, decoded: Any 
 DEFAULT_STAMP_WAIT = POOL_TIMEOUT  # seconds, where the pool does not say (SQLite in memory)
 
 
+class StampBusy(Exception):
+    """`Stamp.now` cannot read the stamp without waiting."""
+
+
 class Stamp:
     """The last event the read models reflect, read on one connection of its own.
 
@@ -208,6 +212,23 @@ class Stamp:
                     if attempt == 1:
                         raise
             raise AssertionError("unreachable")
+        finally:
+            self._lock.release()
+
+    def now(self) -> int:
+        """The stamp, if it can be read without waiting (see `quick`): the lock free and the
+        connection open. Otherwise `StampBusy`: the caller reads it in a thread instead, where
+        waiting for the lock or for a connection of the pool holds up no one else."""
+        if not self.quick or self._connection is None or not self._lock.acquire(blocking=False):
+            raise StampBusy
+        try:
+            if self._connection is None:
+                raise StampBusy
+            try:
+                return self._connection.execute(self._query).scalar() or 0
+            except SQLAlchemyError:
+                self.close()
+                raise StampBusy from None  # opened again, in a thread
         finally:
             self._lock.release()
 

@@ -11,10 +11,12 @@ bounds the size of an answer however the query nests.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -22,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from orgchange.adapters.eventstore import quick_reads
+from projections import tables
 from projections.batches import BatchReader
 from projections.delegations import DelegationRow
 from projections.read_model import ReadModel
@@ -38,13 +41,17 @@ class Viewpoint:
     known_at: datetime | None
 
 
+DELEGATIONS = tables.delegation_versions
 Key = tuple[str, Viewpoint]
 Fetch = Callable[[list[str], date, datetime | None], Mapping[str, Any]]
 T = TypeVar("T")
 
 # At most this many keys make a read `Reads.few` (a click on a unit asks for one to a few
-# dozen; the day's slice, thousands, stays in the thread pool whatever the database).
+# dozen).
 FEW_KEYS = 64
+# At most this many rows make a read `Reads.bounded` one for the loop (a unit with more
+# changes, boards with more delegations, are read in the thread pool).
+BOUNDED_ROWS = 500
 
 
 class Reads:
@@ -53,22 +60,48 @@ class Reads:
     On SQLite a lookup of a few keys by an index takes tens of microseconds in the driver,
     with no network between. Sent to the thread pool, the same lookup took 1 to 1.5 ms on
     the benchmark's register: the hop there and back, and above all the worker waiting for
-    the GIL while the event loop and the other DataLoaders of the request ran Python. A
-    click on a unit sends a dozen, level by level, and the unit page took 13 ms rather
-    than 10 (benchmarks/unit_page.py). So where `quick_reads` allows (SQLite in WAL mode,
-    where a reader never waits for a writer's lock) such a lookup (`few`) runs on the
-    event loop. Everything else (`many`: the day's slice, a whole page of the log) and
-    every read of PostgreSQL, which waits on a socket and must not stall the loop if the
-    server is slow, goes to the pool.
+    the GIL while the event loop and the other DataLoaders of the request ran Python. So
+    where `quick_reads` allows (SQLite in WAL mode, where a reader never waits for a
+    writer's lock) a read whose answer is bounded by its keys (`few`: a unit by key, its
+    children, posts, life and links, whether keys are recorded, a unit's history) runs on
+    the event loop, and then lets the loop's other work go first (a query of many aliases or
+    days does not hold the loop for all of them at once). It runs there only while the pool
+    has a connection free: a read that would wait for one waits in a thread, never on the
+    loop.
+
+    A read whose cost its keys do not bound (a unit's changes, which are sorted whole before a
+    page is taken; a board's delegations) runs there too only when a count that stops at
+    `BOUNDED_ROWS` finds no more (`bounded`). Everything else goes to the pool whatever the
+    database (`many`: the day's slice, a page of the whole log), and so does every read of
+    PostgreSQL, which waits on a socket and must not stall the loop if the server is slow.
     """
 
     def __init__(self, engine: Engine):
         self.on_loop = quick_reads(engine)
+        self._pool = engine.pool
+
+    def _free_connection(self) -> bool:
+        checked_in = getattr(self._pool, "checkedin", None)  # QueuePool's idle connections
+        return callable(checked_in) and checked_in() > 0
 
     async def few(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A read of at most `FEW_KEYS` keys, each found by an index."""
-        if self.on_loop:
-            return work(*args, **kwargs)
+        """A read of at most `FEW_KEYS` keys whose answer is bounded by them, found by an index."""
+        if self.on_loop and self._free_connection():
+            found = work(*args, **kwargs)
+            await asyncio.sleep(0)
+            return found
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    async def bounded(
+        self, rows: Callable[[int], int], work: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """A read whose cost is the rows it finds (a unit's changes, a board's delegations): on
+        the loop as `few` when `rows(cap)`, a count that stops past `cap` and itself runs on
+        the loop, finds at most `BOUNDED_ROWS`; otherwise in the thread pool."""
+        if self.on_loop and self._free_connection() and rows(BOUNDED_ROWS) <= BOUNDED_ROWS:
+            found = work(*args, **kwargs)
+            await asyncio.sleep(0)
+            return found
         return await run_in_threadpool(work, *args, **kwargs)
 
     @staticmethod
@@ -90,12 +123,24 @@ def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
 
 
 def _loader(
-    fetch: Fetch, missing: Callable[[], Any], budget: ResultBudget, reads: Reads
+    fetch: Fetch,
+    missing: Callable[[], Any],
+    budget: ResultBudget,
+    reads: Reads,
+    rows: Callable[[list[str], int], int] | None = None,
 ) -> DataLoader[Key, Any]:
+    """`rows`: for a fetch whose cost its keys do not bound, how many rows it reads for some
+    keys (counted up to a cap); it then runs where `Reads.bounded` says, else `Reads.keys`."""
+
     async def load(keys: list[Key]) -> list[Any]:
         answers: dict[Key, Any] = {}
         for view, ids in _by_viewpoint(keys).items():
-            found = await reads.keys(fetch, ids, view.as_of, view.known_at)
+            if rows is not None and len(ids) <= FEW_KEYS:
+                found = await reads.bounded(partial(rows, ids), fetch, ids, view.as_of, view.known_at)
+            elif rows is not None:
+                found = await reads.many(fetch, ids, view.as_of, view.known_at)
+            else:
+                found = await reads.keys(fetch, ids, view.as_of, view.known_at)
             for key in ids:
                 answers[(key, view)] = found.get(key, missing())
         return [answers[key] for key in keys]
@@ -134,11 +179,14 @@ class Loaders:
         self.links: DataLoader[Key, tuple[list[str], list[str]]] = _loader(
             self._links, lambda: ([], []), budget, reads
         )
+        # A board's delegations (or a delegate's) are not bounded by its key: counted first.
+        to_rows = partial(reader.rows_at_most, DELEGATIONS, "to_id")
+        from_rows = partial(reader.rows_at_most, DELEGATIONS, "board_id")
         self.delegations_to: DataLoader[Key, list[DelegationRow]] = _loader(
-            reader.delegations_to, list, budget, reads
+            reader.delegations_to, list, budget, reads, to_rows
         )
         self.delegations_from: DataLoader[Key, list[DelegationRow]] = _loader(
-            reader.delegations_from, list, budget, reads
+            reader.delegations_from, list, budget, reads, from_rows
         )
         self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
         # Whether a key is a recorded unit (for a clear error about an unknown one): the root

@@ -10,6 +10,7 @@ answers that would hide a typo.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, TypeVar
 
 import strawberry
@@ -21,6 +22,7 @@ from orgchange.domain.changes import CHANGE_CLASSES
 from orgchange.domain.law import FORMER_ACT, IN_FORCE, RESERVED_MATTERS
 from orgchange.domain.messages import text
 from orgchange.domain.messages import text as message
+from projections import tables as t
 from projections.audit import AuditReader, decode_audit_cursor, encode_audit_cursor
 from projections.batches import delegation_order
 from projections.queries import decode_cursor, encode_cursor
@@ -183,13 +185,15 @@ class Query:
         read_model = info.context.orgchange.read_model
         unit_key = str(unit_id) if unit_id is not None else None
         board = str(reported_to) if reported_to is not None else None
+        # A unit's page of changes sorts all of the unit's changes first (thousands for a unit
+        # near the top), whatever `first` is: on the loop only where they are few (`bounded`).
         reads = info.context.loaders.reads
-        # A unit's page of its own changes (the unit page's) is a lookup by index; a page of
-        # the whole log, or a long one, is not.
-        read = reads.few if unit_key is not None and first <= DEFAULT_PAGE_SIZE else reads.many
-        page = await read(
-            read_model.changes, from_, to, unit_key, known_at, first, after, types, board, count=False
-        )
+        arguments = (from_, to, unit_key, known_at, first, after, types, board)
+        if unit_key is not None and board is None:
+            rows = partial(info.context.reader.rows_at_most, t.change_units, "unit_id", [unit_key])
+            page = await reads.bounded(rows, read_model.changes, *arguments, count=False)
+        else:
+            page = await reads.many(read_model.changes, *arguments, count=False)
         edges = [
             ChangeEdge(node=Change.from_row(row), cursor=encode_cursor(row.effective, row.seq))
             for row in page.rows

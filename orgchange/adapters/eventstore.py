@@ -436,7 +436,8 @@ def quick_reads(engine: Engine) -> bool:
     tens of microseconds in the driver, with no network between, and a reader never waits
     for a writer's lock. Not on PostgreSQL, where every statement waits on a socket, nor on
     SQLite in another journal mode, where a reader waits out a writer's commit. Asked once
-    per engine.
+    per engine (the API asks when it starts, before any request): a database that cannot
+    be asked then is taken not to be quick.
     """
     known = _quick_reads.get(engine)
     if known is None:
@@ -447,8 +448,7 @@ def quick_reads(engine: Engine) -> bool:
                     mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
                 known = str(mode).lower() == "wal"
             except DBAPIError:
-                known = False  # asked again next time
-                return known
+                known = False
         _quick_reads[engine] = known
     return known
 
