@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -178,6 +179,16 @@ class HttpCaching:
         quick = self._quick and isinstance(document, str) and judged(document, self.max_tokens)
         await self._read(scope, replay, send, identity_and_stamp, graphql=decoded, quick=quick)
 
+    async def _identified(
+        self, identity_and_stamp: Callable[[Callable[[], int]], tuple[bytes, int] | None], quick: bool
+    ) -> tuple[bytes, int] | None:
+        """Worked out here when `quick` and the stamp can be read without a wait (`Stamp.now`);
+        otherwise in a worker thread, where a wait holds up no one else."""
+        if quick:
+            with suppress(StampBusy):
+                return identity_and_stamp(self._stamp_now)
+        return await run_in_threadpool(identity_and_stamp, self.stamp)
+
     async def _read(
         self,
         scope: Scope,
@@ -188,16 +199,9 @@ class HttpCaching:
         quick: bool = False,
     ) -> None:
         """`identity_and_stamp(read_stamp)`: the request's identity and the stamp, read with
-        `read_stamp`. `quick`: it parses nothing and reads are quick (see `_quick`), so it runs
-        here, with a stamp read only if that needs no wait (`Stamp.now`); else in a thread."""
+        `read_stamp`. `quick`: it parses nothing and reads are quick (see `_quick`)."""
         try:
-            found: tuple[bytes, int] | None
-            try:
-                if not quick:
-                    raise StampBusy
-                found = identity_and_stamp(self._stamp_now)
-            except StampBusy:
-                found = await run_in_threadpool(identity_and_stamp, self.stamp)
+            found = await self._identified(identity_and_stamp, quick)
         except SQLAlchemyError:  # the database cannot be asked: the read itself will say so
             found = None
         if found is None:  # not a read of the register (a mutation, drafts), or no stamp

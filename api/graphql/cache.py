@@ -205,8 +205,7 @@ class Stamp:
                 try:
                     if self._connection is None:
                         self._connection = self._open()
-                    found = self._connection.execute(self._query).scalar()
-                    return found or 0
+                    return self._asked(self._connection)
                 except SQLAlchemyError:
                     self.close()
                     if attempt == 1:
@@ -219,18 +218,21 @@ class Stamp:
         """The stamp, if it can be read without waiting (see `quick`): the lock free and the
         connection open. Otherwise `StampBusy`: the caller reads it in a thread instead, where
         waiting for the lock or for a connection of the pool holds up no one else."""
-        if not self.quick or self._connection is None or not self._lock.acquire(blocking=False):
+        if not self.quick or not self._lock.acquire(blocking=False):
             raise StampBusy
         try:
             if self._connection is None:
                 raise StampBusy
             try:
-                return self._connection.execute(self._query).scalar() or 0
+                return self._asked(self._connection)
             except SQLAlchemyError:
                 self.close()
                 raise StampBusy from None  # opened again, in a thread
         finally:
             self._lock.release()
+
+    def _asked(self, connection: Connection) -> int:
+        return connection.execute(self._query).scalar() or 0
 
     def _open(self) -> Connection:
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

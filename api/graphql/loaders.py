@@ -80,39 +80,43 @@ class Reads:
         self.on_loop = quick_reads(engine)
         self._pool = engine.pool
 
-    def _free_connection(self) -> bool:
-        checked_in = getattr(self._pool, "checkedin", None)  # QueuePool's idle connections
-        return callable(checked_in) and checked_in() > 0
+    def _loop_may_read(self) -> bool:
+        """Reads are quick here, and the pool has a connection free (QueuePool's idle ones)."""
+        checked_in = getattr(self._pool, "checkedin", None)
+        return self.on_loop and callable(checked_in) and checked_in() > 0
 
     async def few(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A read of at most `FEW_KEYS` keys whose answer is bounded by them, found by an index."""
-        if self.on_loop and self._free_connection():
-            found = work(*args, **kwargs)
-            await asyncio.sleep(0)
-            return found
-        return await run_in_threadpool(work, *args, **kwargs)
+        if not self._loop_may_read():
+            return await self.many(work, *args, **kwargs)
+        found = work(*args, **kwargs)
+        await asyncio.sleep(0)
+        return found
 
     async def bounded(
         self, rows: Callable[[int], int], work: Callable[..., T], *args: Any, **kwargs: Any
     ) -> T:
-        """A read whose cost is the rows it finds (a unit's changes, a board's delegations): on
-        the loop as `few` when `rows(cap)`, a count that stops past `cap` and itself runs on
-        the loop, finds at most `BOUNDED_ROWS`; otherwise in the thread pool."""
-        if self.on_loop and self._free_connection() and rows(BOUNDED_ROWS) <= BOUNDED_ROWS:
-            found = work(*args, **kwargs)
-            await asyncio.sleep(0)
-            return found
-        return await run_in_threadpool(work, *args, **kwargs)
+        """A read whose cost is the rows it finds (a unit's changes, a board's delegations): as
+        `few` when `rows(cap)`, a count that stops past `cap` and itself runs on the loop, finds
+        at most `BOUNDED_ROWS`; otherwise in the thread pool."""
+        if self._loop_may_read() and rows(BOUNDED_ROWS) <= BOUNDED_ROWS:
+            return await self.few(work, *args, **kwargs)
+        return await self.many(work, *args, **kwargs)
 
     @staticmethod
     async def many(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(work, *args, **kwargs)
 
-    async def keys(self, work: Callable[..., T], keys: list[str], *args: Any) -> T:
-        """`few` or `many`, by the number of keys."""
-        if len(keys) <= FEW_KEYS:
+    async def keys(
+        self, work: Callable[..., T], keys: list[str], *args: Any, rows: Callable[..., int] | None = None
+    ) -> T:
+        """`few` or `many`, by the number of keys; with `rows` (for these keys and a cap, how
+        many rows `work` reads, as `bounded` takes it), `bounded` rather than `few`."""
+        if len(keys) > FEW_KEYS:
+            return await self.many(work, keys, *args)
+        if rows is None:
             return await self.few(work, keys, *args)
-        return await self.many(work, keys, *args)
+        return await self.bounded(partial(rows, keys), work, keys, *args)
 
 
 def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
@@ -130,17 +134,12 @@ def _loader(
     rows: Callable[[list[str], int], int] | None = None,
 ) -> DataLoader[Key, Any]:
     """`rows`: for a fetch whose cost its keys do not bound, how many rows it reads for some
-    keys (counted up to a cap); it then runs where `Reads.bounded` says, else `Reads.keys`."""
+    keys (counted up to a cap); see `Reads.keys`."""
 
     async def load(keys: list[Key]) -> list[Any]:
         answers: dict[Key, Any] = {}
         for view, ids in _by_viewpoint(keys).items():
-            if rows is not None and len(ids) <= FEW_KEYS:
-                found = await reads.bounded(partial(rows, ids), fetch, ids, view.as_of, view.known_at)
-            elif rows is not None:
-                found = await reads.many(fetch, ids, view.as_of, view.known_at)
-            else:
-                found = await reads.keys(fetch, ids, view.as_of, view.known_at)
+            found = await reads.keys(fetch, ids, view.as_of, view.known_at, rows=rows)
             for key in ids:
                 answers[(key, view)] = found.get(key, missing())
         return [answers[key] for key in keys]

@@ -1,10 +1,10 @@
 """The queries of docs/graphql.md#queries (and `change(id)`), each a thin resolver over the read models.
 
 Resolvers are async and send every database call to the thread pool, so a slow
-query never stalls the event loop; a lookup of a few keys on SQLite runs on the loop
-itself, where it costs less than the hop (`loaders.Reads`). Arguments that name something the register
-has never recorded (a unit, a board, a delegate) are clear errors, not empty
-answers that would hide a typo.
+query never stalls the event loop; a lookup of a few keys whose cost is bounded runs
+on the loop itself on SQLite, where it costs less than the hop (`loaders.Reads`).
+Arguments that name something the register has never recorded (a unit, a board, a
+delegate) are clear errors, not empty answers that would hide a typo.
 """
 
 from __future__ import annotations
