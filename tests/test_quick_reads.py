@@ -76,6 +76,23 @@ def test_a_few_keys_are_read_on_the_loop_only_while_the_pool_has_a_connection_fr
         app.engine.dispose()
 
 
+def test_a_pool_that_may_still_open_a_connection_lets_the_loop_read(tmp_path: Path) -> None:
+    """Opening an SQLite connection does not wait on anyone: the loop reads when the pool's
+    open connections are all lent out but it may open more (its size, then its overflow), and
+    goes to a thread only when it may not."""
+    app = OrgChange(f"sqlite:///{tmp_path / 'grows.db'}", pool_size=1, pool_overflow=1, pool_timeout=0.5)
+    try:
+        reads = Reads(app.engine)
+        assert _loop_thread_runs(reads) is True  # its one connection idle
+        with app.engine.connect():  # the pool's one, lent to a worker: the overflow remains
+            assert _loop_thread_runs(reads) is True
+            with app.engine.connect():  # and the overflow's
+                assert _loop_thread_runs(reads) is False
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
 def test_after_a_read_on_the_loop_the_loops_other_work_goes_first(sqlite_url: str) -> None:
     """A query of many aliases or days is many reads: each lets the rest of the loop run."""
     app = OrgChange(sqlite_url)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Pool
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
@@ -81,9 +81,8 @@ class Reads:
         self._pool = engine.pool
 
     def _loop_may_read(self) -> bool:
-        """Reads are quick here, and the pool has a connection free (QueuePool's idle ones)."""
-        checked_in = getattr(self._pool, "checkedin", None)
-        return self.on_loop and callable(checked_in) and checked_in() > 0
+        """Reads are quick here, and the loop would not wait for a connection (`_pool_free`)."""
+        return self.on_loop and _pool_free(self._pool)
 
     async def few(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A read of at most `FEW_KEYS` keys whose answer is bounded by them, found by an index."""
@@ -117,6 +116,21 @@ class Reads:
         if rows is None:
             return await self.few(work, keys, *args)
         return await self.bounded(partial(rows, keys), work, keys, *args)
+
+
+def _pool_free(pool: Pool) -> bool:
+    """Whether a connection can be had now: an idle one of QueuePool's, or room to open one
+    (`overflow()` counts up from minus the pool's size as connections are opened; a
+    `max_overflow` of -1 has no limit). Opening an SQLite connection is a file's open; it is
+    waiting for one that every other request holds that must not happen on the loop. Idle
+    connections alone were not enough: a pool that had opened one, lent to a worker thread,
+    sent the loop's reads to threads too although nine more could be opened."""
+    checked_in = getattr(pool, "checkedin", None)
+    overflow = getattr(pool, "overflow", None)
+    limit = getattr(pool, "_max_overflow", None)
+    if not (callable(checked_in) and callable(overflow) and isinstance(limit, int)):
+        return False  # a pool of another kind: its waits are not known
+    return checked_in() > 0 or limit == -1 or overflow() < limit
 
 
 def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
