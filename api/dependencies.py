@@ -24,7 +24,7 @@ from orgchange.domain.messages import Text, text
 from projections.batches import BatchReader
 
 from .observability import CALLER
-from .params import DATABASE_RETRY, refusal, unavailable_text
+from .params import DatabaseUnreachable, refusal
 from .recording import ChangeRecorder
 from .sessions import (
     CSRF_HEADER,
@@ -102,9 +102,7 @@ async def current_caller(
             )
     except SQLAlchemyError:
         log.exception("looking up an API token or a session: the database cannot be used")
-        raise refusal(
-            status.HTTP_503_SERVICE_UNAVAILABLE, unavailable_text(request.method), DATABASE_RETRY
-        ) from None
+        raise DatabaseUnreachable() from None
     if session is not None:
         if request.method not in SAFE_METHODS:
             refuse_cross_site(request, settings)

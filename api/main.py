@@ -42,8 +42,10 @@ from .loading import RegisterLoading
 from .observability import Metrics, ObservedRequests, RouteTemplates, logging_config
 from .params import (
     DATABASE_FAILURES,
+    DatabaseUnreachable,
     catalogued_http_error,
     database_unavailable,
+    database_unreachable,
     no_nul_in_parameters,
     nothing_recorded,
     plain_validation_error,
@@ -213,6 +215,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
     for failure in DATABASE_FAILURES:
         app.add_exception_handler(failure, database_unavailable)
     app.add_exception_handler(DatabaseUnavailable, nothing_recorded)  # from every route that writes
+    app.add_exception_handler(DatabaseUnreachable, database_unreachable)  # a token's or session's lookup
     app.include_router(changes.router)
     app.include_router(decision_routes.router)
     app.include_router(baseline_routes.router, dependencies=[Depends(no_nul_in_parameters)])

@@ -108,12 +108,41 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
     words (hosts, paths, SQL) go to the log only. A read (GET, HEAD) is told to try again; any
     other request also that nothing was recorded."""
     log.error("%s %s: the database cannot be used: %s", request.method, request.url.path[:200], _first(error))
+    return unavailable(request)
+
+
+class DatabaseUnreachable(Exception):
+    """The database failed where a dependency asked it before the route ran (the caller's token
+    or session), and the dependency has logged why: answered by `unavailable`."""
+
+
+async def database_unreachable(request: Request, error: Exception) -> Response:
+    return unavailable(request)
+
+
+def unavailable(request: Request) -> JSONResponse:
+    """503 DATABASE_UNAVAILABLE, `{"detail", "code"}` in the words of `unavailable_text`. On the
+    GraphQL endpoint, where the database failed before GraphQL ran (the caller's token or
+    session looked up), a GraphQL answer all the same, in the words GraphQL gives a failing
+    database (api/graphql/errors.py): a client, and the web page, read its `errors`."""
     message = unavailable_text(request.method)
-    return JSONResponse(
-        {"detail": message.render(), "code": message.code},
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers=DATABASE_RETRY,
-    )
+    body: dict[str, Any] = {"detail": message.render(), "code": message.code}
+    if _is_graphql(request):
+        message = message if request.method in READS else text(DatabaseUnavailable.KEY)
+        body = {"data": None, "errors": [{"message": message.render(), "extensions": {"code": message.code}}]}
+    return JSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers=DATABASE_RETRY)
+
+
+GRAPHQL_PATH = "/graphql"
+
+
+def _is_graphql(request: Request) -> bool:
+    """Whether `request` asks the GraphQL endpoint, behind a proxy that passes its prefix on or not."""
+    path: str = request.scope.get("path", "")
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path.rstrip("/") == GRAPHQL_PATH
 
 
 READS = frozenset({"GET", "HEAD"})

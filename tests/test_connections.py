@@ -167,7 +167,8 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
 ) -> None:
     """The same outage in the words of what was asked: a registrar's upload is told that nothing
     was recorded; a registrar's read — the draft list, a draft's check, or its token looked up
-    first — is told to try again. Each answer says when to ask again."""
+    first — is told to try again. Each answer says when to ask again. On `/graphql` the token's
+    lookup failing is a GraphQL answer, which a client (and the web page) reads as any other."""
     import api.dependencies
     from orgchange.application.tokens import authenticate
 
@@ -194,6 +195,9 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
         try:
             looked_up = client.get("/drafts", headers=auth)  # the token's lookup finds no connection
             signing_in = client.post("/session", json={"token": token}, headers={"Accept-Language": "en"})
+            unit = '{ unit(id: "ks", asOf: "2020-01-01") { id } }'
+            graphql_posted = client.post("/graphql", json={"query": unit}, headers=auth)
+            graphql_got = client.get("/graphql", params={"query": unit}, headers=auth)
             # From here the token is known without the database, so each request reaches its route.
             monkeypatch.setattr(api.dependencies, "authenticate", lambda engine, presented: caller)
             posted = client.post(
@@ -222,6 +226,17 @@ def test_a_write_that_finds_no_free_connection_says_nothing_was_recorded_and_a_r
             "code": "DATABASE_UNAVAILABLE",
         }
         assert read.headers["retry-after"] == "5"
+    # GraphQL's token looked up before GraphQL runs: a GraphQL answer all the same.
+    for asked, words in (
+        (graphql_posted, "the database cannot be used right now; nothing was recorded"),
+        (graphql_got, "the database cannot be used right now; try again in a moment"),
+    ):
+        assert asked.status_code == 503, asked.text
+        assert asked.json() == {
+            "data": None,
+            "errors": [{"message": words, "extensions": {"code": "DATABASE_UNAVAILABLE"}}],
+        }
+        assert asked.headers["retry-after"] == "5"
     assert posted_again.status_code == 200, posted_again.text
 
 
