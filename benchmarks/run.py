@@ -148,13 +148,16 @@ def free_port() -> int:
 class Server:
     """`orgchange serve` on loopback, in a process (and workers) of its own."""
 
-    def __init__(self, url: str, workers: int = 1, ready: bool = True):
+    def __init__(
+        self, url: str, workers: int = 1, ready: bool = True, settings: dict[str, str] | None = None
+    ):
         """Started and answering: with `ready`, once `/health/ready` says so (the register read
-        in, as a load balancer would wait for); without, once `/health` answers at all."""
+        in, as a load balancer would wait for); without, once `/health` answers at all.
+        `settings`: `ORGCHANGE_…` variables for the server (none of this process's are passed on)."""
         self.port = free_port()
         started = time.perf_counter()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ORGCHANGE_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORGCHANGE_")} | (settings or {})
         command = orgchange(url, "serve", "--port", str(self.port), "--workers", str(workers))
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
