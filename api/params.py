@@ -26,6 +26,8 @@ from orgchange.application.dates import parse_date, parse_datetime
 from orgchange.application.errors import DatabaseUnavailable, ReadOnlyRegister
 from orgchange.domain.messages import Text, text
 
+from .paths import route_path
+
 
 class Message(BaseModel):
     """Why the request was not answered, in plain words (in the language of `Accept-Language`),
@@ -138,11 +140,7 @@ GRAPHQL_PATH = "/graphql"
 
 def _is_graphql(request: Request) -> bool:
     """Whether `request` asks the GraphQL endpoint, behind a proxy that passes its prefix on or not."""
-    path: str = request.scope.get("path", "")
-    root: str = request.scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return path.rstrip("/") == GRAPHQL_PATH
+    return route_path(request.scope).rstrip("/") == GRAPHQL_PATH
 
 
 READS = frozenset({"GET", "HEAD"})
