@@ -121,7 +121,7 @@ def timed(command: list[str]) -> tuple[float, float, str]:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         peak = 0.0
         while process.poll() is None:
-            peak = max(peak, _high_water_mib(process.pid))
+            peak = max(peak, memory_mib(process.pid))
             time.sleep(0.05)
         took = time.perf_counter() - started
         out.seek(0)
@@ -131,10 +131,12 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return took, peak, output
 
 
-def _high_water_mib(pid: int) -> float:
+def memory_mib(pid: int, field: str = "VmHWM") -> float:
+    """A memory figure of `/proc/PID/status` in MiB: the peak resident memory (VmHWM), or
+    another (VmRSS, resident now); 0 for a process that has ended."""
     with suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -194,7 +196,7 @@ class Server:
 
     def peak_memory_mib(self) -> float:
         """The largest peak resident memory of the server's processes (VmHWM)."""
-        return max(_high_water_mib(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+        return max(memory_mib(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
     def stop(self) -> None:
         self.client.close()

@@ -26,18 +26,11 @@ from orgchange.adapters.snapshots import SnapshotStore
 
 from .baselines import RawSql
 from .generate import END
-from .run import Server, machine, orgchange, percentiles, timed
+from .run import Server, machine, memory_mib, orgchange, percentiles, timed
 from .writes import Writer
 
 SETTLE_SECONDS = 600  # at most this long for the last snapshot to be written
 QUIET_SECONDS = 15  # a snapshot takes a few seconds at 200,000 changes: none after this long
-
-
-def _memory_mib(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _newest_snapshot(url: str) -> int:
@@ -53,7 +46,7 @@ def measure(url: str, writes: int, interval: str, token: str, unit: str, offset:
     server = Server(url, settings={"ORGCHANGE_SNAPSHOT_INTERVAL": interval})
     try:
         pid = server.process.pid
-        start_rss = _memory_mib(pid, "VmRSS")
+        start_rss = memory_mib(pid, "VmRSS")
         writer = Writer(server, token, offset)
         times = []
         for _ in range(writes):
@@ -79,7 +72,7 @@ def measure(url: str, writes: int, interval: str, token: str, unit: str, offset:
             "writes": percentiles(times) | {"max_ms": round(1000 * max(times), 1)},
             "server_rss_at_start_mib": round(start_rss),
             "server_peak_memory_mib": round(server.peak_memory_mib()),
-            "server_rss_at_end_mib": round(_memory_mib(pid, "VmRSS")),
+            "server_rss_at_end_mib": round(memory_mib(pid, "VmRSS")),
             "newest_snapshot_before": before,
             "newest_snapshot_after": _newest_snapshot(url),
             "last_snapshot_written_after_the_last_write_s": settled_in,  # (its row's digest)
