@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,24 @@ SETTLE_SECONDS = 600  # at most this long for the last snapshot to be written
 QUIET_SECONDS = 15  # a snapshot takes a few seconds at 200,000 changes: none after this long
 
 
-def _newest_snapshot(url: str) -> int:
-    engine = create_engine(url)
+def measure(url: str, writes: int, interval: str, token: str, unit: str, offset: int) -> dict[str, Any]:
+    engine = create_engine(url)  # one, for the polls of the newest snapshot
     try:
-        return SnapshotStore(engine).newest_version()
+        return _measure(url, SnapshotStore(engine).newest_version, writes, interval, token, unit, offset)
     finally:
         engine.dispose()
 
 
-def measure(url: str, writes: int, interval: str, token: str, unit: str, offset: int) -> dict[str, Any]:
-    before = _newest_snapshot(url)
+def _measure(
+    url: str,
+    newest_snapshot: Callable[[], int],
+    writes: int,
+    interval: str,
+    token: str,
+    unit: str,
+    offset: int,
+) -> dict[str, Any]:
+    before = newest_snapshot()
     server = Server(url, settings={"ORGCHANGE_SNAPSHOT_INTERVAL": interval})
     try:
         pid = server.process.pid
@@ -58,12 +67,12 @@ def measure(url: str, writes: int, interval: str, token: str, unit: str, offset:
             # snapshot may be of an earlier version than the last write's. Settled when the
             # newest has not changed for `QUIET_SECONDS`.
             started = changed = time.perf_counter()
-            newest = _newest_snapshot(url)
+            newest = newest_snapshot()
             while time.perf_counter() - changed < QUIET_SECONDS:
                 if time.perf_counter() - started > SETTLE_SECONDS:
                     raise SystemExit("no snapshot settled")
                 time.sleep(0.2)
-                now = _newest_snapshot(url)
+                now = newest_snapshot()
                 if now != newest:
                     newest, changed = now, time.perf_counter()
             settled_in = round(changed - started, 1)
@@ -74,7 +83,7 @@ def measure(url: str, writes: int, interval: str, token: str, unit: str, offset:
             "server_peak_memory_mib": round(server.peak_memory_mib()),
             "server_rss_at_end_mib": round(memory_mib(pid, "VmRSS")),
             "newest_snapshot_before": before,
-            "newest_snapshot_after": _newest_snapshot(url),
+            "newest_snapshot_after": newest_snapshot(),
             "last_snapshot_written_after_the_last_write_s": settled_in,  # (its row's digest)
             "offset": writer.n,
         }
