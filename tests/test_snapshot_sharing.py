@@ -12,12 +12,14 @@ from __future__ import annotations
 import copy
 import io
 import pickle
+import pickletools
 import zlib
 from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
+from orgchange.adapters import snapshots
 from orgchange.adapters.snapshots import UnreadableSnapshot, _model, decode, encode
 from orgchange.domain.changes import change_adapter
 from tests.builders import base_organisation, change
@@ -41,7 +43,11 @@ def test_a_register_read_from_a_snapshot_equals_the_one_written_part_by_part():
         assert back["timeline"][part] == values, part
 
 
-def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back():
+@pytest.mark.parametrize("per_pickle", [1, snapshots.CHUNK_ITEMS])
+def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back(monkeypatch, per_pickle):
+    """Whether the values that name them are in one pickle of the payload or in many (one
+    entry per pickle: each shared value is then met in other pickles than its first)."""
+    monkeypatch.setattr(snapshots, "CHUNK_ITEMS", per_pickle)
     renames = [
         change(
             "rename_unit",
@@ -69,6 +75,47 @@ def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back():
     assert len({id(c.decision.paragraph) for c in read}) == 1
     versions = back["timeline"]["units"]["va"]
     assert versions[1].valid_from is versions[0].valid_to  # the day a version ends is the next one's first
+    keys = {key: key for key in back["log"]}
+    for day, _, change_id in back["entries"]:
+        assert change_id is keys[change_id]  # the log's key, not a string of its own
+        assert day is back["log"][change_id].change.effective
+    units = {key: key for key in back["timeline"]["units"]}
+    for members in back["timeline"]["children"].values():
+        assert all(member is units[member] for member in members)
+
+
+def _pickles(payload: bytes) -> list[list[tuple[str, object]]]:
+    """The pickles a payload is made of, each as its opcodes' names and arguments."""
+    stream, found = io.BytesIO(payload), []
+    while stream.tell() < len(payload):
+        found.append([(op.name, arg) for op, arg, _ in pickletools.genops(stream)])
+    return found
+
+
+def test_each_pickle_of_a_payload_refers_to_no_object_of_another(monkeypatch):
+    """The pickler forgets what it wrote between the payload's pickles, so that it holds one
+    pickle's objects at a time, not every object of the register until the payload ends
+    (several hundred MiB at 200,000 changes): no pickle reads back an object another one
+    memoised. What is shared across them goes by number (`_atom`)."""
+    monkeypatch.setattr(snapshots, "CHUNK_ITEMS", 2)
+    state, back = _round_trip(
+        [*base_organisation(), change("rename_unit", id="r", effective="2015-01-01", unit="va", name="VA")]
+    )
+    payload = zlib.decompress(b"".join(encode(state)))
+    pickles = _pickles(payload)
+    assert len(pickles) > 10
+    gets = 0
+    for opcodes in pickles:
+        memoised = 0
+        for name, arg in opcodes:
+            if name == "MEMOIZE":
+                memoised += 1
+            elif name in ("BINGET", "LONG_BINGET"):
+                gets += 1
+                assert isinstance(arg, int) and arg < memoised
+    assert gets  # (the memo is used within a pickle)
+    assert b"_atom" in payload
+    assert back["log"] == state["log"] and back["entries"] == state["entries"]
 
 
 def test_a_change_read_back_is_copied_and_compared_as_one_made_from_its_file():

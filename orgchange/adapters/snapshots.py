@@ -13,9 +13,13 @@ own (a writer of events waits for SQLite's lock for one part at most), and the r
 digest last: a snapshot without a digest is unfinished (its writer is still at it, or
 was killed) and is never read.
 
-The payload is the register's `snapshot_state`, pickled by one pickler in chunks (the
-log's references to changes are written once, however often they are shared) and
-compressed with zlib. It is read back by an unpickler that makes nothing but the
+The payload is the register's `snapshot_state`, pickled a chunk at a time and compressed
+with zlib: a sequence of pickles, each of which refers to no object of another (the pickler
+forgets between them, so it holds one chunk's objects at a time, not the whole register's),
+while equal short strings, days and field sets are written once and named by number after
+(`_Sharing`), so that the register read back holds one of each. A payload written before
+(one pickler whose memo every later pickle could refer to, without the first pickle
+`PICKLES_APART`) is still read. It is read back by an unpickler that makes nothing but the
 register's own value classes and dates, so a payload that was tampered with cannot run
 code. A snapshot is used only if
 * its `format` is `SNAPSHOT_FORMAT` (raised by hand when the fold's results change for
@@ -135,12 +139,86 @@ def _value_classes() -> dict[tuple[str, str], type]:
 VALUE_CLASSES = _value_classes()
 
 
+# The first pickle of a payload whose pickles share nothing but the shared values (`encode`).
+PICKLES_APART = ("orgchange snapshot: pickles apart", 2)
+
 # Strings up to this length are written once per snapshot however many values hold them (keys,
 # names, paragraphs): the register read from it then holds one object for each.
 SHARED_STRING = 80
 
 
-def _reducers() -> dict[type, Callable[[Any], tuple]]:
+class _Shared(tuple):
+    """A reference to a value an earlier pickle of the payload defined, as one pickle writes it:
+    the call that gives it back as read (`_atom` with its number). Pickled by `tuple`, a C
+    function: `(callable, args)` is a reducer's answer."""
+
+    __slots__ = ()
+
+
+def _atom(index: int) -> Any:
+    """Stands in the payload for a shared value an earlier pickle defined; `_ValuesOnly` reads it."""
+    raise UnreadableSnapshot("a shared value is read by the snapshot's unpickler only")
+
+
+class _Sharing:
+    """The shared values of one payload being written (short strings, days, pydantic's sets of
+    the fields given), and what the pickle being written now writes for each.
+
+    The payload is a sequence of pickles, and the pickler forgets everything between them
+    (`encode`): its memo would otherwise keep every object it has written until the payload
+    ends — at 200,000 changes some four million, with the temporary tuples and dicts the
+    reducers make for them, several hundred MiB on top of the register for as long as a
+    snapshot takes. What must stay shared across the pickles — equal values the register read
+    back should hold once — is numbered here. The pickle that meets a value first writes the
+    value itself (once, by its memo) and, after its own value, the list of the values it
+    defined, in their numbers' order; a later pickle writes a reference to the number."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Any, int] = {}
+        self.here: dict[Any, Any] = {}  # key: the value itself, or a `_Shared` reference
+        self.defined: list[Any] = []  # the values the pickle being written defines
+
+    def ref(self, key: Any, value: Any) -> Any:
+        """What the pickle being written holds for the shared value `key` stands for (`value`,
+        if this is the first pickle to hold it)."""
+        found = self.here.get(key)
+        return self.met(key, value) if found is None else found
+
+    def met(self, key: Any, value: Any) -> Any:
+        """`ref` of a value the pickle being written has not held yet."""
+        number = self.numbers.get(key)
+        if number is None:
+            self.numbers[key] = len(self.numbers)
+            self.defined.append(value)
+            found = value
+        else:
+            found = _Shared((_atom, (number,)))
+        self.here[key] = found
+        return found
+
+    def next_pickle(self) -> None:
+        self.here.clear()
+        self.defined = []
+
+    def same(self, value: Any) -> Any:
+        """A short string or a day as a shared value; any other value as it is."""
+        kind = type(value)
+        if kind is date or (kind is str and len(value) <= SHARED_STRING):
+            return self.ref(value, value)
+        return value
+
+    def within(self, value: Any) -> Any:
+        """A key or a timeline entry with the shared values in it: the plain tuples that hold
+        ids and days (a value class's fields are shared by its reducer)."""
+        kind = type(value)
+        if kind is str or kind is date:
+            return self.same(value)
+        if kind is tuple:
+            return tuple(map(self.within, value))
+        return value
+
+
+def _reducers(sharing: _Sharing) -> dict[type, Callable[[Any], tuple]]:
     """How the value classes are pickled in one snapshot (a new set for each: they share what they
     have written).
 
@@ -150,23 +228,22 @@ def _reducers() -> dict[type, Callable[[Any], tuple]]:
     and their decisions) as a call of `_model` with their class, values and the set of the
     fields given, that set shared by every model that gave the same fields (pydantic keeps one
     per object: at 200,000 changes, 400,000 sets and some 85 MiB). Equal short strings and
-    dates are written as one object (pickle writes an object once, and refers to it after): a
-    register read from the snapshot holds one of each, not one per value that names it. The
-    values read back are equal to the ones written; only their sharing differs."""
-    canonical: dict[Any, Any] = {}
+    dates are written as one shared value (`_Sharing`): a register read from the snapshot holds
+    one of each, not one per value that names it. The values read back are equal to the ones
+    written; only their sharing differs."""
+    met, here = sharing.met, sharing.here
 
-    def same(value: Any) -> Any:
+    def same(value: Any) -> Any:  # `_Sharing.same`, inlined: it is called for every field
         kind = type(value)
         if kind is date or (kind is str and len(value) <= SHARED_STRING):
-            return canonical.setdefault(value, value)
+            found = here.get(value)
+            return met(value, value) if found is None else found
         return value
 
-    def fields_set(names: set[str]) -> set[str]:
+    def fields_set(names: set[str]) -> Any:
         key = frozenset(names)
-        found = canonical.get(key)
-        if found is None:
-            found = canonical[key] = set(names)
-        return found
+        found = here.get(key)
+        return met(key, set(names)) if found is None else found
 
     def dataclass_reducer(cls: type, names: list[str]) -> Callable[[Any], tuple]:
         values = operator.attrgetter(*names)
@@ -193,13 +270,16 @@ def _reducers() -> dict[type, Callable[[Any], tuple]]:
 
         return reduce
 
-    reducers: dict[type, Callable[[Any], tuple]] = {}
+    reducers: dict[type, Callable[[Any], tuple]] = {_Shared: tuple}
     for cls in VALUE_CLASSES.values():
         if dataclasses.is_dataclass(cls):
             reducers[cls] = dataclass_reducer(cls, [f.name for f in dataclasses.fields(cls) if f.init])
         elif issubclass(cls, BaseModel):
             reducers[cls] = model_reducer(cls)
     return reducers
+
+
+_MODELS = frozenset(cls for cls in VALUE_CLASSES.values() if issubclass(cls, BaseModel))
 
 
 def _model(cls: type[BaseModel], values: dict[str, Any], given: set[str]) -> BaseModel:
@@ -211,7 +291,7 @@ def _model(cls: type[BaseModel], values: dict[str, Any], given: set[str]) -> Bas
     400,000 such dicts, some 60 MiB that are freed only once the register is read and leave the
     allocator's pages fragmented for the life of the process. A call's three arguments cost a
     third of that."""
-    if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or type(values) is not dict:
+    if cls not in _MODELS or type(values) is not dict:
         raise UnreadableSnapshot("a model in the payload is not one of the register's")
     model = cls.__new__(cls)
     object.__setattr__(model, "__dict__", values)
@@ -243,11 +323,18 @@ class UnreadableSnapshot(Exception):
 
 class _ValuesOnly(pickle.Unpickler):
     """Makes the register's value classes and nothing else (no other function or class than
-    `_model`, which makes one of them)."""
+    `_model`, which makes one of them, and `_atom`, which hands out a value already made)."""
+
+    def __init__(self, file: Any, shared: list[Any]):
+        super().__init__(file)
+        self.shared = shared
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == (__name__, "_model"):
-            return _model
+        if module == __name__:
+            if name == "_model":
+                return _model
+            if name == "_atom":
+                return self.shared.__getitem__
         found = VALUE_CLASSES.get((module, name))
         if found is None:
             raise UnreadableSnapshot(f"the payload names {module}.{name}, which a snapshot never holds")
@@ -264,14 +351,23 @@ def encode(
 ) -> Iterator[bytes]:
     """The payload of `state` (`Register.snapshot_state`), as compressed parts.
 
-    The pickle is written a chunk at a time, and `pause` is called between chunks: the
+    Each chunk is a pickle of its own — the chunk, then the shared values it defined — after
+    which the pickler forgets what it wrote (`_Sharing`). `pause` is called between chunks: the
     thread that takes a snapshot lets the server's threads run (pickling holds Python's lock).
     """
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers()}
+    sharing = _Sharing()
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers(sharing)}
     compressor = zlib.compressobj(1)
     pending = bytearray()
+
+    def dump(value: Any) -> None:
+        """One pickle of the payload: `value`, then the shared values it defined (a list its
+        reducers fill as they go; `value` may hold what `within` made for this pickle)."""
+        pickler.dump((value, sharing.defined))
+        pickler.clear_memo()
+        sharing.next_pickle()
 
     def drain() -> Iterator[bytes]:
         pending.extend(compressor.compress(buffer.getbuffer()))
@@ -282,30 +378,39 @@ def encode(
             del pending[:part_bytes]
         pause()
 
+    same, within = sharing.same, sharing.within
+
     def dump_mapping(mapping: dict) -> Iterator[bytes]:
-        pickler.dump(len(mapping))
+        dump(len(mapping))
         chunk: list = []
-        for item in mapping.items():
-            chunk.append(item)
+        for key, value in mapping.items():
+            # (an index's members are ids; every other value is a value class, or a tuple of them)
+            if type(value) is frozenset:
+                value = frozenset(map(same, value))
+            chunk.append((same(key) if type(key) is str else within(key), value))
             if len(chunk) == CHUNK_ITEMS:
-                pickler.dump(chunk)
+                dump(chunk)
                 chunk = []
                 yield from drain()
         if chunk:
-            pickler.dump(chunk)
-        pickler.dump(None)  # the mapping's end
+            dump(chunk)
+        dump(None)  # the mapping's end
 
     small = {k: v for k, v in state.items() if k not in ("log", "reports", "timeline", "entries")}
-    pickler.dump(small)
+    pickler.dump(PICKLES_APART)  # alone: it tells a reader how the pickles after it are read
+    pickler.clear_memo()
+    dump(small)
     yield from dump_mapping(state["log"])
     yield from dump_mapping(state["reports"])
-    pickler.dump(list(state["timeline"]))
+    dump(list(state["timeline"]))
     for mapping in state["timeline"].values():
         yield from dump_mapping(mapping)
     entries = state["entries"]
-    pickler.dump(len(entries))
+    dump(len(entries))
     for start in range(0, len(entries), CHUNK_ITEMS * 4):
-        pickler.dump(entries[start : start + CHUNK_ITEMS * 4])
+        dump(
+            [(same(day), seq, same(change)) for day, seq, change in entries[start : start + CHUNK_ITEMS * 4]]
+        )
         yield from drain()
     yield from drain()
     pending.extend(compressor.flush())
@@ -343,29 +448,48 @@ class _Decompressed(io.RawIOBase):
 
 
 def decode(parts: Iterable[bytes]) -> dict[str, Any]:
-    """The state `encode` wrote (raises if it cannot be read whole)."""
-    unpickler = _ValuesOnly(io.BufferedReader(_Decompressed(parts), buffer_size=1 << 20))
+    """The state `encode` wrote (raises if it cannot be read whole).
+
+    A payload that begins with `PICKLES_APART` is read a pickle at a time by an unpickler of
+    its own, sharing only the shared values (the unpickler's memo cannot be emptied between
+    pickles: it goes on numbering where it was). One without it was written before, by one
+    pickler whose memo every later pickle may refer to, and is read by one unpickler."""
+    stream = io.BufferedReader(_Decompressed(parts), buffer_size=1 << 20)
+    shared: list[Any] = []
+    first = _ValuesOnly(stream, shared)
+    state = first.load()
+    if state == PICKLES_APART:
+
+        def load() -> Any:
+            found = _ValuesOnly(stream, shared).load()
+            if type(found) is not tuple or len(found) != 2 or type(found[1]) is not list:
+                raise UnreadableSnapshot("a pickle of the payload is not a value and its shared values")
+            shared.extend(found[1])
+            return found[0]
+
+        state = load()
+    else:
+        load = first.load
 
     def mapping() -> dict:
-        count = unpickler.load()
+        count = load()
         found: dict = {}
-        while (chunk := unpickler.load()) is not None:
+        while (chunk := load()) is not None:
             found.update(chunk)
         if len(found) != count:
             raise UnreadableSnapshot(f"a mapping of {count} entries holds {len(found)}")
         return found
 
-    state = unpickler.load()
     if not isinstance(state, dict):
         raise UnreadableSnapshot("the payload does not begin with the register's fields")
     state["log"] = mapping()
     state["reports"] = mapping()
-    names = unpickler.load()
+    names = load()
     state["timeline"] = {name: mapping() for name in names}
-    count = unpickler.load()
+    count = load()
     entries: list = []
     while len(entries) < count:
-        entries.extend(unpickler.load())
+        entries.extend(load())
     state["entries"] = entries
     return state
 
