@@ -294,11 +294,19 @@ def _model(cls: type[BaseModel], values: dict[str, Any], given: set[str]) -> Bas
     if cls not in _MODELS or type(values) is not dict:
         raise UnreadableSnapshot("a model in the payload is not one of the register's")
     model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", values)
-    object.__setattr__(model, "__pydantic_fields_set__", given)
-    object.__setattr__(model, "__pydantic_extra__", None)
-    object.__setattr__(model, "__pydantic_private__", None)
+    _set_dict(model, values)
+    _set_fields_set(model, given)
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
+
+
+# The slots of a pydantic model, set through their descriptors (as `object.__setattr__` does,
+# without looking each name up: `_model` is called for every change and decision read back).
+_set_dict, _set_fields_set, _set_extra, _set_private = (
+    vars(BaseModel)[name].__set__
+    for name in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+)
 
 
 def state_shape() -> str:
