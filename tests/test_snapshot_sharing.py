@@ -10,6 +10,8 @@ written, part by part, and a change read back must behave as one made from its f
 from __future__ import annotations
 
 import copy
+import copyreg
+import dataclasses
 import io
 import pickle
 import pickletools
@@ -17,7 +19,7 @@ import zlib
 from datetime import date
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from orgchange.adapters import snapshots
 from orgchange.adapters.snapshots import UnreadableSnapshot, _model, decode, encode
@@ -84,6 +86,26 @@ def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back(monke
         assert all(member is units[member] for member in members)
 
 
+@pytest.mark.parametrize("per_pickle", [1, snapshots.CHUNK_ITEMS])
+def test_ids_inside_a_fields_list_are_the_objects_the_rest_of_the_register_holds(monkeypatch, per_pickle):
+    """A merge's units are a list of ids; each read back is the unit's key, not a string of its own."""
+    monkeypatch.setattr(snapshots, "CHUNK_ITEMS", per_pickle)
+    merge = change(
+        "merge_units",
+        id="m",
+        effective="2016-01-01",
+        units=["kfv", "va"],
+        into="kfva",
+        name="KFVA",
+        kind="unit",
+        parent="slk",
+    )
+    _, back = _round_trip([*base_organisation(), merge])
+    units = {key: key for key in back["timeline"]["units"]}
+    merged = back["log"]["m"].change.units
+    assert merged == ["kfv", "va"] and all(unit is units[unit] for unit in merged)
+
+
 def _pickles(payload: bytes) -> list[list[tuple[str, object]]]:
     """The pickles a payload is made of, each as its opcodes' names and arguments."""
     stream, found = io.BytesIO(payload), []
@@ -142,26 +164,74 @@ def test_a_change_is_read_back_from_its_fields_without_pydantics_dict_of_attribu
         read.id = "another"
 
 
+def _one_pickler_payload(state, dispatch_table=None) -> bytes:
+    """A payload as snapshots were written before their pickles were kept apart: one pickler,
+    whose memo each later pickle may refer to; no first pickle saying how to read them."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    if dispatch_table is not None:
+        pickler.dispatch_table = dispatch_table
+
+    def mapping(values):
+        pickler.dump(len(values))
+        if values:
+            pickler.dump(list(values.items()))
+        pickler.dump(None)
+
+    pickler.dump({k: v for k, v in state.items() if k not in ("log", "reports", "timeline", "entries")})
+    mapping(state["log"])
+    mapping(state["reports"])
+    pickler.dump(list(state["timeline"]))
+    for values in state["timeline"].values():
+        mapping(values)
+    pickler.dump(len(state["entries"]))
+    pickler.dump(state["entries"])
+    return buffer.getvalue()
+
+
 def test_a_snapshot_written_with_pydantics_own_pickling_is_read_the_same():
     """A snapshot taken before models were written as `_model` calls holds pydantic's form."""
     state, _ = _round_trip(base_organisation())
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)  # pydantic's reducer
-    pickler.dump({k: v for k, v in state.items() if k not in ("log", "reports", "timeline", "entries")})
-    for mapping in (state["log"], state["reports"]):
-        pickler.dump(len(mapping))
-        pickler.dump(list(mapping.items()))
-        pickler.dump(None)
-    pickler.dump(list(state["timeline"]))
-    for mapping in state["timeline"].values():
-        pickler.dump(len(mapping))
-        pickler.dump(list(mapping.items()))
-        pickler.dump(None)
-    pickler.dump(len(state["entries"]))
-    pickler.dump(state["entries"])
-    back = decode([zlib.compress(buffer.getvalue())])
-    assert b"_model" not in buffer.getvalue()
+    payload = _one_pickler_payload(state)  # pydantic's reducer
+    back = decode([zlib.compress(payload)])
+    assert b"_model" not in payload
     assert back["log"] == state["log"] and back["entries"] == state["entries"]
+
+
+def test_a_snapshot_written_in_one_pickle_with_model_calls_is_read_the_same():
+    """A snapshot taken before its pickles were kept apart: models as `_model` calls, frozen
+    dataclasses as their class called with their fields, every later pickle free to refer to
+    an object of an earlier one (the log's change ids in the timeline's entries)."""
+    state, _ = _round_trip(
+        [*base_organisation(), change("rename_unit", id="r", effective="2015-01-01", unit="va", name="VA")]
+    )
+
+    def model(obj):
+        return (_model, (type(obj), dict(obj.__dict__), set(obj.__pydantic_fields_set__)))
+
+    def value(obj):
+        return (type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj)))
+
+    table = {
+        cls: model if issubclass(cls, BaseModel) else value
+        for cls in snapshots.READ_CLASSES.values()
+        if issubclass(cls, BaseModel) or dataclasses.is_dataclass(cls)
+    }
+    payload = _one_pickler_payload(state, {**copyreg.dispatch_table, **table})
+    assert b"_model" in payload
+    assert pickle.Unpickler(io.BytesIO(payload)).load() != snapshots.PICKLES_APART
+    outside = memoised = 0  # references to what an earlier pickle memoised: why one unpickler reads it
+    for opcodes in _pickles(payload):
+        earlier = memoised
+        for name, arg in opcodes:
+            memoised += name == "MEMOIZE"
+            outside += name in ("BINGET", "LONG_BINGET") and arg < earlier
+    assert outside
+    back = decode([zlib.compress(payload)])
+    assert back["log"] == state["log"] and back["reports"] == state["reports"]
+    assert back["entries"] == state["entries"]
+    for part, values in state["timeline"].items():
+        assert back["timeline"][part] == values, part
 
 
 def test_a_payload_that_makes_something_else_than_a_model_with_model_is_refused():
@@ -172,3 +242,50 @@ def test_a_payload_that_makes_something_else_than_a_model_with_model_is_refused(
     payload = pickle.dumps(Forged(), protocol=pickle.HIGHEST_PROTOCOL)
     with pytest.raises(UnreadableSnapshot, match="not one of the register's"):
         decode([zlib.compress(payload)])
+
+
+# --- forged payloads (whoever can write the snapshot tables can make a digest match) -------------
+
+
+def test_a_payload_that_sets_attributes_on_the_register_class_is_refused_and_changes_nothing():
+    """`Register` is a dataclass (eventsourcing makes it one) but no value: a pickle naming it
+    could set attributes on the class for the whole process. The unpickler does not make it."""
+    from orgchange.domain.register import Register
+
+    record = Register.record
+    forged = b"corgchange.domain.register\nRegister\n(dS'record'\nNsb."  # Register, BUILD {"record": None}
+    try:
+        with pytest.raises(UnreadableSnapshot, match="never holds"):
+            decode([zlib.compress(forged)])
+        assert Register.record is record
+    finally:
+        Register.record = record  # (put back, should the refusal ever fail)
+
+
+def test_a_payload_that_expands_without_end_is_refused_before_it_is_held():
+    """A few hundred KiB of compressed zeros are 200 MiB: refused once the payload has expanded
+    `MAX_EXPANSION` times, without decompressing the rest."""
+    size = 200 * 1024 * 1024
+    compressor = zlib.compressobj(9)
+    # the layout's first pickle, then the start of a pickle of 200 MiB of bytes (BINBYTES8)
+    bomb = compressor.compress(
+        pickle.dumps(snapshots.PICKLES_APART) + b"\x80\x05\x8e" + size.to_bytes(8, "little")
+    )
+    zeros = bytes(1024 * 1024)
+    bomb += b"".join(compressor.compress(zeros) for _ in range(size // len(zeros))) + compressor.flush()
+    assert len(bomb) < 1024 * 1024
+    with pytest.raises(UnreadableSnapshot, match="expands more than"):
+        decode([bomb])
+
+
+def test_a_payload_of_empty_chunks_is_refused_at_the_first():
+    """A real payload never holds an empty chunk; a forged one of millions of them would keep a
+    starting process reading for hours, a few bytes each."""
+    parts = [
+        pickle.dumps(snapshots.PICKLES_APART),
+        pickle.dumps(({"version": 1}, [])),
+        pickle.dumps((10**9, [])),  # the log's count
+        *[pickle.dumps(([], []))] * 1000,
+    ]
+    with pytest.raises(UnreadableSnapshot, match="empty chunk"):
+        decode([zlib.compress(b"".join(parts))])

@@ -87,6 +87,9 @@ SNAPSHOTS_TABLE = "register_snapshots"
 PARTS_TABLE = "register_snapshot_parts"
 PART_BYTES = 4 * 1024 * 1024  # compressed bytes per stored part
 CHUNK_ITEMS = 5_000  # entries of a dict pickled at a time, between which other threads run
+SWITCH_SECONDS = 0.0005  # Python's thread switch interval while a snapshot is taken (`_switching_often`)
+MAX_EXPANSION = 50  # a payload expanding more than this is refused (`_Decompressed`)
+READ_BUFFER = 64 * 1024  # bytes read ahead for the unpickler (`decode`)
 KEEP = 2  # finished snapshots kept: the newest, and one to fall back on
 ABANDONED_AFTER = timedelta(hours=1)  # an unfinished snapshot this old was given up
 
@@ -137,6 +140,15 @@ def _value_classes() -> dict[tuple[str, str], type]:
 
 
 VALUE_CLASSES = _value_classes()
+
+# What the unpickler makes: the classes above but the mutable ones (the register itself, which
+# eventsourcing makes a dataclass). A pickle may set attributes on a class it names; a value
+# class refuses that (frozen, its `__setstate__` needs an instance), an ordinary class does not.
+READ_CLASSES = {
+    key: cls
+    for key, cls in VALUE_CLASSES.items()
+    if not (dataclasses.is_dataclass(cls) and not cls.__dataclass_params__.frozen)  # type: ignore[attr-defined]
+}
 
 
 # The first pickle of a payload whose pickles share nothing but the shared values (`encode`).
@@ -238,6 +250,10 @@ def _reducers(sharing: _Sharing) -> dict[type, Callable[[Any], tuple]]:
         if kind is date or (kind is str and len(value) <= SHARED_STRING):
             found = here.get(value)
             return met(value, value) if found is None else found
+        if kind is tuple or kind is list:  # ids in a field (a report's changes, a merge's units)
+            return kind(map(same, value))
+        if kind is dict:
+            return {same(key): same(item) for key, item in value.items()}
         return value
 
     def fields_set(names: set[str]) -> Any:
@@ -325,6 +341,21 @@ def state_shape() -> str:
     return hashlib.sha256(shape.encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def _switching_often() -> Iterator[None]:
+    """Python's lock handed between threads every `SWITCH_SECONDS` while a snapshot is taken
+    beside other threads. A server's write gives the lock up at each statement it sends to the
+    database and must then wait for the snapshot's thread to hand it back: at the default
+    interval (5 ms) that is up to 5 ms a statement, a write of a dozen statements several
+    times slower while a snapshot is taken."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 class UnreadableSnapshot(Exception):
     """A snapshot that is not used: why, in one line."""
 
@@ -343,7 +374,7 @@ class _ValuesOnly(pickle.Unpickler):
                 return _model
             if name == "_atom":
                 return self.shared.__getitem__
-        found = VALUE_CLASSES.get((module, name))
+        found = READ_CLASSES.get((module, name))
         if found is None:
             raise UnreadableSnapshot(f"the payload names {module}.{name}, which a snapshot never holds")
         return found
@@ -428,27 +459,50 @@ def encode(
 
 
 class _Decompressed(io.RawIOBase):
-    """The decompressed bytes of compressed parts, as a stream the unpickler reads."""
+    """The decompressed bytes of compressed parts, as a stream the unpickler reads.
+
+    Decompressed a piece at a time, and never to more than `MAX_EXPANSION` times the bytes
+    read (and a piece): a stored part that expands without end (a few MiB can hold GiBs of
+    zeros) is refused, not held in memory."""
+
+    PIECE = 1 << 20
 
     def __init__(self, parts: Iterable[bytes]):
         self._parts = iter(parts)
         self._decompressor = zlib.decompressobj()
+        self._input = b""  # compressed bytes not yet decompressed
         self._ready = b""
         self._at = 0
+        self._read = 0  # compressed bytes taken
+        self._made = 0  # decompressed bytes made
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target: Any) -> int:
-        while self._at >= len(self._ready):
+    def _next_piece(self) -> bytes:
+        while not self._input:
             part = next(self._parts, None)
             if part is None:
-                rest = self._decompressor.flush()
-                if not rest:
-                    return 0
-                self._ready, self._at = rest, 0
-            else:
-                self._ready, self._at = self._decompressor.decompress(part), 0
+                return self._decompressor.flush()
+            self._input = part
+            self._read += len(part)
+        piece = self._decompressor.decompress(self._input, self.PIECE)
+        self._input = self._decompressor.unconsumed_tail
+        return piece
+
+    def readinto(self, target: Any) -> int:
+        while self._at >= len(self._ready):
+            piece = self._next_piece()
+            if not piece:
+                if self._input or self._decompressor.unconsumed_tail:
+                    continue
+                return 0
+            self._made += len(piece)
+            if self._made > MAX_EXPANSION * self._read + self.PIECE:
+                raise UnreadableSnapshot(
+                    f"its payload expands more than {MAX_EXPANSION} times (a snapshot's does about 4 times)"
+                )
+            self._ready, self._at = piece, 0
         size = min(len(target), len(self._ready) - self._at)
         target[:size] = self._ready[self._at : self._at + size]
         self._at += size
@@ -462,7 +516,8 @@ def decode(parts: Iterable[bytes]) -> dict[str, Any]:
     its own, sharing only the shared values (the unpickler's memo cannot be emptied between
     pickles: it goes on numbering where it was). One without it was written before, by one
     pickler whose memo every later pickle may refer to, and is read by one unpickler."""
-    stream = io.BufferedReader(_Decompressed(parts), buffer_size=1 << 20)
+    # (a small buffer: each pickle's unpickler begins by copying what the buffer holds)
+    stream = io.BufferedReader(_Decompressed(parts), buffer_size=READ_BUFFER)
     shared: list[Any] = []
     first = _ValuesOnly(stream, shared)
     state = first.load()
@@ -483,6 +538,8 @@ def decode(parts: Iterable[bytes]) -> dict[str, Any]:
         count = load()
         found: dict = {}
         while (chunk := load()) is not None:
+            if not chunk:  # (never written: a forged payload of empty chunks would run on)
+                raise UnreadableSnapshot("a mapping of the payload has an empty chunk")
             found.update(chunk)
         if len(found) != count:
             raise UnreadableSnapshot(f"a mapping of {count} entries holds {len(found)}")
@@ -497,7 +554,10 @@ def decode(parts: Iterable[bytes]) -> dict[str, Any]:
     count = load()
     entries: list = []
     while len(entries) < count:
-        entries.extend(load())
+        chunk = load()
+        if not chunk:
+            raise UnreadableSnapshot("the timeline's entries have an empty chunk")
+        entries.extend(chunk)
     state["entries"] = entries
     return state
 
@@ -645,7 +705,8 @@ class SnapshotStore:
             return None
         started = time.perf_counter()
         state = register.snapshot_state()
-        return self._write(state["version"], encode(state, self.part_bytes), started)
+        with _switching_often():
+            return self._write(state["version"], encode(state, self.part_bytes), started)
 
     def _write(self, version: int, parts: Iterable[bytes], started: float) -> SnapshotInfo:
         """The row (unfinished), then each part as it comes, then the digest that finishes it."""
