@@ -342,6 +342,54 @@ def test_snapshots_are_taken_by_event_count_after_the_write_and_the_newest_is_re
         assert_same_state(app.register(), replayed(app))
 
 
+def test_a_snapshot_is_pickled_with_pythons_lock_handed_between_threads_often_and_the_interval_put_back(
+    sqlite_url: str, sample_file, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write beside a snapshot waits for Python's lock after each statement it sends: while the
+    snapshot is pickled, the interpreter hands the lock on every `SWITCH_SECONDS`, not every 5 ms;
+    the interval is the process's own again once it is taken."""
+    seen: list[float] = []
+    encode = snapshots.encode
+
+    def watched(*args: Any, **kwargs: Any) -> Iterator[bytes]:
+        for part in encode(*args, **kwargs):
+            seen.append(sys.getswitchinterval())
+            yield part
+
+    monkeypatch.setattr(snapshots, "encode", watched)
+    before = sys.getswitchinterval()
+    assert before > snapshots.SWITCH_SECONDS
+    with opened_app(sqlite_url, interval=40) as app:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        app.wait_for_snapshot()  # taken in the background, by a thread of its own
+        assert app.register_snapshots.finished()
+    assert seen and all(interval == snapshots.SWITCH_SECONDS for interval in seen)
+    assert sys.getswitchinterval() == before
+
+
+def test_a_snapshot_in_the_background_lets_its_copy_go_before_memory_is_given_back(
+    sqlite_url: str, sample_file, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a snapshot the thread hands freed memory back to the system (`give_back_memory`):
+    by then the register's working copy must be freed, or it would be kept to the next one."""
+    import gc
+
+    from orgchange.application import service
+
+    registers: list[int] = []
+
+    def count_registers() -> None:
+        gc.collect()
+        registers.append(sum(isinstance(found, Register) for found in gc.get_objects()))
+
+    monkeypatch.setattr(service, "give_back_memory", count_registers)
+    with opened_app(sqlite_url, interval=40) as app:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        app.wait_for_snapshot()
+        assert app.register_snapshots.finished()
+        assert registers == [1]  # the process's own register, no copy of it
+
+
 def test_no_snapshot_is_taken_when_the_interval_is_zero(sqlite_url: str, sample_file) -> None:
     """0 turns them off: a database where nobody wants them holds none."""
     with opened_app(sqlite_url, interval=0) as app:

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from orgchange.adapters import schema
-from orgchange.adapters.collection import collection_paused, keep_for_good
+from orgchange.adapters.collection import collection_paused, give_back_memory, keep_for_good
 from orgchange.adapters.eventstore import (
     EVENTS_TABLE,
     BulkInsertRecorder,
@@ -409,7 +409,10 @@ class OrgChange(Application):
             working = copy.deepcopy(register)  # the cached register is fast-forwarded in place later
             # Not a daemon: a command line that ends (`orgchange import`) waits for it to be written.
             thread = threading.Thread(
-                target=self._snapshot_in_background, args=(working,), name="orgchange-snapshot", daemon=False
+                target=self._snapshot_in_background,
+                args=([working],),
+                name="orgchange-snapshot",
+                daemon=False,
             )
             self._snapshot_thread = thread
             thread.start()
@@ -429,11 +432,14 @@ class OrgChange(Application):
         except DBAPIError:
             return 0
 
-    def _snapshot_in_background(self, register: Register) -> None:
+    def _snapshot_in_background(self, held: list[Register]) -> None:
+        register = held.pop()  # (the thread's own arguments would keep the copy until it ends)
         try:
             self._take_snapshot(register)
         except Exception as error:  # a snapshot is an optimisation: the events are saved
             log.warning("snapshot of the register at version %d not taken: %s", register.version, error)
+        del register
+        give_back_memory()
 
     def wait_for_snapshot(self, timeout: float | None = None) -> None:
         """Wait until the snapshot being taken in the background (if any) is written (a child's
