@@ -289,3 +289,14 @@ def test_a_payload_of_empty_chunks_is_refused_at_the_first():
     ]
     with pytest.raises(UnreadableSnapshot, match="empty chunk"):
         decode([zlib.compress(b"".join(parts))])
+
+
+@pytest.mark.parametrize("part_bytes", [1, 3, 64])
+def test_a_payload_stored_in_parts_of_a_few_bytes_is_read_whole(part_bytes):
+    """A part may hold too little to decompress to anything (the last one, a few bytes): the
+    reader goes on to the next, and flushes what is left at the end."""
+    state, _ = _round_trip(base_organisation())
+    parts = list(encode(state, part_bytes=part_bytes))
+    assert len(parts) > 10 and all(len(part) <= part_bytes for part in parts)
+    back = decode(parts)
+    assert back["log"] == state["log"] and back["entries"] == state["entries"]

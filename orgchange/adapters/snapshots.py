@@ -475,14 +475,19 @@ class _Decompressed(io.RawIOBase):
         self._at = 0
         self._read = 0  # compressed bytes taken
         self._made = 0  # decompressed bytes made
+        self._ended = False  # every part taken, and the rest flushed
 
     def readable(self) -> bool:
         return True
 
-    def _next_piece(self) -> bytes:
+    def _next_piece(self) -> bytes | None:
+        """The next decompressed bytes (perhaps none yet); None once every part is done."""
         while not self._input:
+            if self._ended:
+                return None
             part = next(self._parts, None)
             if part is None:
+                self._ended = True
                 return self._decompressor.flush()
             self._input = part
             self._read += len(part)
@@ -493,9 +498,7 @@ class _Decompressed(io.RawIOBase):
     def readinto(self, target: Any) -> int:
         while self._at >= len(self._ready):
             piece = self._next_piece()
-            if not piece:
-                if self._input or self._decompressor.unconsumed_tail:
-                    continue
+            if piece is None:
                 return 0
             self._made += len(piece)
             if self._made > MAX_EXPANSION * self._read + self.PIECE:
