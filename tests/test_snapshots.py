@@ -373,21 +373,30 @@ def test_a_snapshot_in_the_background_lets_its_copy_go_before_memory_is_given_ba
     """After a snapshot the thread hands freed memory back to the system (`give_back_memory`):
     by then the register's working copy must be freed, or it would be kept to the next one."""
     import gc
+    import weakref
 
     from orgchange.application import service
 
-    registers: list[int] = []
+    copies: list[weakref.ref[Register]] = []  # the registers snapshots were taken of
+    alive: list[bool] = []  # whether the copy was still alive when memory was given back
+    take = service.OrgChange._take_snapshot
 
-    def count_registers() -> None:
+    def taking(self: OrgChange, register: Register) -> Any:
+        copies.append(weakref.ref(register))
+        return take(self, register)
+
+    def give_back() -> None:
         gc.collect()
-        registers.append(sum(isinstance(found, Register) for found in gc.get_objects()))
+        alive.append(copies[-1]() is not None)
 
-    monkeypatch.setattr(service, "give_back_memory", count_registers)
+    monkeypatch.setattr(service.OrgChange, "_take_snapshot", taking)
+    monkeypatch.setattr(service, "give_back_memory", give_back)
     with opened_app(sqlite_url, interval=40) as app:
         app.record_changes(sample_file.changes, "test", sample_file.organisation)
         app.wait_for_snapshot()
         assert app.register_snapshots.finished()
-        assert registers == [1]  # the process's own register, no copy of it
+        assert len(copies) == 1 and copies[0]() is None  # (a copy: not the process's register)
+        assert alive == [False]
 
 
 def test_no_snapshot_is_taken_when_the_interval_is_zero(sqlite_url: str, sample_file) -> None:
