@@ -189,15 +189,28 @@ class _Sharing:
         self.numbers: dict[Any, int] = {}
         self.here: dict[Any, Any] = {}  # key: the value itself, or a `_Shared` reference
         self.defined: list[Any] = []  # the values the pickle being written defines
+        here, met = self.here, self.met
 
-    def ref(self, key: Any, value: Any) -> Any:
-        """What the pickle being written holds for the shared value `key` stands for (`value`,
-        if this is the first pickle to hold it)."""
-        found = self.here.get(key)
-        return self.met(key, value) if found is None else found
+        def same(value: Any) -> Any:
+            """A short string or a day as what this pickle holds for it, ids and days inside a
+            plain tuple, list or dict the same way (a key, an entry, a report's changes, a
+            merge's units); any other value as it is. (A function of its own rather than a
+            method: it is called for every field of every value.)"""
+            kind = type(value)
+            if kind is date or (kind is str and len(value) <= SHARED_STRING):
+                found = here.get(value)
+                return met(value, value) if found is None else found
+            if kind is tuple or kind is list:
+                return kind(map(same, value))
+            if kind is dict:
+                return {same(key): same(item) for key, item in value.items()}
+            return value
+
+        self.same = same
 
     def met(self, key: Any, value: Any) -> Any:
-        """`ref` of a value the pickle being written has not held yet."""
+        """What the pickle being written holds for the shared value `key` stands for, met in it
+        for the first time: `value` itself if no pickle held it before, else its number."""
         number = self.numbers.get(key)
         if number is None:
             self.numbers[key] = len(self.numbers)
@@ -211,23 +224,6 @@ class _Sharing:
     def next_pickle(self) -> None:
         self.here.clear()
         self.defined = []
-
-    def same(self, value: Any) -> Any:
-        """A short string or a day as a shared value; any other value as it is."""
-        kind = type(value)
-        if kind is date or (kind is str and len(value) <= SHARED_STRING):
-            return self.ref(value, value)
-        return value
-
-    def within(self, value: Any) -> Any:
-        """A key or a timeline entry with the shared values in it: the plain tuples that hold
-        ids and days (a value class's fields are shared by its reducer)."""
-        kind = type(value)
-        if kind is str or kind is date:
-            return self.same(value)
-        if kind is tuple:
-            return tuple(map(self.within, value))
-        return value
 
 
 def _reducers(sharing: _Sharing) -> dict[type, Callable[[Any], tuple]]:
@@ -243,18 +239,7 @@ def _reducers(sharing: _Sharing) -> dict[type, Callable[[Any], tuple]]:
     dates are written as one shared value (`_Sharing`): a register read from the snapshot holds
     one of each, not one per value that names it. The values read back are equal to the ones
     written; only their sharing differs."""
-    met, here = sharing.met, sharing.here
-
-    def same(value: Any) -> Any:  # `_Sharing.same`, inlined: it is called for every field
-        kind = type(value)
-        if kind is date or (kind is str and len(value) <= SHARED_STRING):
-            found = here.get(value)
-            return met(value, value) if found is None else found
-        if kind is tuple or kind is list:  # ids in a field (a report's changes, a merge's units)
-            return kind(map(same, value))
-        if kind is dict:
-            return {same(key): same(item) for key, item in value.items()}
-        return value
+    same, met, here = sharing.same, sharing.met, sharing.here
 
     def fields_set(names: set[str]) -> Any:
         key = frozenset(names)
@@ -403,7 +388,7 @@ def encode(
 
     def dump(value: Any) -> None:
         """One pickle of the payload: `value`, then the shared values it defined (a list its
-        reducers fill as they go; `value` may hold what `within` made for this pickle)."""
+        reducers fill as they go; `value` may hold what `same` made for this pickle)."""
         pickler.dump((value, sharing.defined))
         pickler.clear_memo()
         sharing.next_pickle()
@@ -417,7 +402,7 @@ def encode(
             del pending[:part_bytes]
         pause()
 
-    same, within = sharing.same, sharing.within
+    same = sharing.same
 
     def dump_mapping(mapping: dict) -> Iterator[bytes]:
         dump(len(mapping))
@@ -426,7 +411,7 @@ def encode(
             # (an index's members are ids; every other value is a value class, or a tuple of them)
             if type(value) is frozenset:
                 value = frozenset(map(same, value))
-            chunk.append((same(key) if type(key) is str else within(key), value))
+            chunk.append((same(key), value))
             if len(chunk) == CHUNK_ITEMS:
                 dump(chunk)
                 chunk = []
