@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, orgchange: OrgChange | None = N
             settings.database_url,
             read_only=settings.read_only,
             snapshot_interval=settings.snapshot_interval,
+            snapshot_in_process=settings.snapshot_process,
             pool_size=settings.database_pool_size,
             pool_overflow=settings.database_pool_overflow,
             pool_timeout=settings.database_pool_timeout_seconds,

@@ -2,22 +2,26 @@
 
     .venv/bin/python -m benchmarks.snapshot_memory sqlite:///register.db [--writes 10] [-o FILE]
 
-On a database already imported (it records `--writes` one-change renames in it, twice), starts
-`orgchange serve` twice: once with snapshots off (`ORGCHANGE_SNAPSHOT_INTERVAL=0`), once with
-a snapshot due after every write (`=1`: a write starts one unless one is being taken, as every
-`ORGCHANGE_SNAPSHOT_INTERVAL` events do in service). Each time it sends the writes half a
-second apart, waits for the last snapshot to be written, and reports the server's peak
-resident memory (VmHWM), its resident memory at the end, the writes' p50/p95/max and how many
-snapshots were written. `benchmarks.writes` measures the peak of a server that takes none:
-its writes are fewer than the interval. Prints JSON.
+On a database already imported (it records `--writes` one-change renames in it, three times),
+starts `orgchange serve` three times: with snapshots off (`ORGCHANGE_SNAPSHOT_INTERVAL=0`), and
+with a snapshot due after every write (`=1`: a write starts one unless one is being taken, as
+every `ORGCHANGE_SNAPSHOT_INTERVAL` events do in service) taken by a thread of the server
+(`ORGCHANGE_SNAPSHOT_PROCESS=false`) and by a process of its own (the default). Each time it
+sends the writes half a second apart, waits for the last snapshot to be written, and reports
+the server's peak resident memory (VmHWM), its resident memory at the end, the writes'
+p50/p95/max, how many snapshots were written, and the snapshot processes' peak (sampled
+every 50 ms from the server's children while they run). `benchmarks.writes` measures the
+peak of a server that takes none: its writes are fewer than the interval. Prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +36,45 @@ from .writes import Writer
 
 SETTLE_SECONDS = 600  # at most this long for the last snapshot to be written
 QUIET_SECONDS = 15  # a snapshot takes a few seconds at 200,000 changes: none after this long
+SAMPLE_SECONDS = 0.05  # how often the server's children are looked at
+# The server's three ways: snapshots off, taken by a thread, taken by a process of their own.
+WAYS = {
+    "off": {"ORGCHANGE_SNAPSHOT_INTERVAL": "0"},
+    "thread": {"ORGCHANGE_SNAPSHOT_INTERVAL": "1", "ORGCHANGE_SNAPSHOT_PROCESS": "false"},
+    "process": {"ORGCHANGE_SNAPSHOT_INTERVAL": "1", "ORGCHANGE_SNAPSHOT_PROCESS": "true"},
+}
 
 
-def measure(url: str, writes: int, interval: str, token: str, unit: str, offset: int) -> dict[str, Any]:
+class Children:
+    """The peak resident memory of each child of a process, sampled while they run (a child's
+    VmHWM is gone once it has ended: the last sample before is what is known of it)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            with suppress(OSError):
+                found = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+                for child in map(int, found):
+                    peak = memory_mib(child)
+                    self.peaks[child] = max(self.peaks.get(child, 0.0), peak)
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        peaks = sorted(self.peaks.values())
+        return {"processes": len(peaks), "peak_mib": round(peaks[-1]) if peaks else None}
+
+
+def measure(url: str, writes: int, way: str, token: str, unit: str, offset: int) -> dict[str, Any]:
     engine = create_engine(url)  # one, for the polls of the newest snapshot
     try:
-        return _measure(url, SnapshotStore(engine).newest_version, writes, interval, token, unit, offset)
+        return _measure(url, SnapshotStore(engine).newest_version, writes, way, token, unit, offset)
     finally:
         engine.dispose()
 
@@ -46,16 +83,19 @@ def _measure(
     url: str,
     newest_snapshot: Callable[[], int],
     writes: int,
-    interval: str,
+    way: str,
     token: str,
     unit: str,
     offset: int,
 ) -> dict[str, Any]:
     before = newest_snapshot()
-    server = Server(url, settings={"ORGCHANGE_SNAPSHOT_INTERVAL": interval})
+    settings = WAYS[way]
+    interval = settings["ORGCHANGE_SNAPSHOT_INTERVAL"]
+    server = Server(url, settings=settings)
     try:
         pid = server.process.pid
         start_rss = memory_mib(pid, "VmRSS")
+        children = Children(pid)
         writer = Writer(server, token, offset)
         times = []
         for _ in range(writes):
@@ -77,6 +117,7 @@ def _measure(
                     newest, changed = now, time.perf_counter()
             settled_in = round(changed - started, 1)
         return {
+            "snapshots_taken_by": way,
             "snapshot_interval": int(interval),
             "writes": percentiles(times) | {"max_ms": round(1000 * max(times), 1)},
             "server_rss_at_start_mib": round(start_rss),
@@ -85,6 +126,7 @@ def _measure(
             "newest_snapshot_before": before,
             "newest_snapshot_after": newest_snapshot(),
             "last_snapshot_written_after_the_last_write_s": settled_in,  # (its row's digest)
+            "snapshot_processes": children.stop(),
             "offset": writer.n,
         }
     finally:
@@ -95,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
     parser.add_argument("--writes", type=int, default=10)
+    parser.add_argument("--ways", nargs="+", choices=list(WAYS), default=list(WAYS))
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args(argv)
     _, _, said = timed(
@@ -108,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         raw.close()
     offset = 2000 + int(time.time()) % 100_000  # days past the register's end: a fresh run's own
     runs = []
-    for interval in ("0", "1"):
-        run = measure(args.url, args.writes, interval, token, unit, offset)
+    for way in args.ways:
+        run = measure(args.url, args.writes, way, token, unit, offset)
         offset = run.pop("offset")
         runs.append(run)
     result = {"machine": machine(), "url": args.url.split("@")[-1], "runs": runs}

@@ -140,6 +140,14 @@ LINES: dict[str, messages.Template] = {
         "Skrev {file}: en säkerhetskopia ({kind}) till och med händelse {event}.",
         "Wrote {file}: a {kind} backup up to event {event}.",
     ),
+    "snapshot": T(
+        "Ögonblicksbild av registret vid version {version}: {size} byte på {seconds:.1f} s.",
+        "Snapshot of the register at version {version}: {size} bytes in {seconds:.1f} s.",
+    ),
+    "snapshot:none": T(
+        "Ingen ögonblicksbild togs: den nyaste är av registret som det är nu (eller registret är tomt).",
+        "No snapshot taken: the newest is of the register as it stands (or the register is empty).",
+    ),
     "restored": T(
         "Återställde {file}: registret till och med händelse {event}.",
         "Restored {file}: the register up to event {event}.",
@@ -244,13 +252,17 @@ class Context:
             _refuse_other_versions(self._app)
         return self._app
 
-    def open(self, migrate: bool):
+    def open(self, migrate: bool, snapshot_interval: int | None = None):
         from orgchange.application import OrgChange
 
         # One thread that may record many changes at once: a snapshot they make due is taken by
         # a child process while they are written (OrgChange, `snapshot_in_child`).
         return OrgChange(
-            self.database_url, read_only=get_settings().read_only, migrate=migrate, snapshot_in_child=True
+            self.database_url,
+            read_only=get_settings().read_only,
+            migrate=migrate,
+            snapshot_interval=snapshot_interval,
+            snapshot_in_child=True,
         )
 
     def close(self) -> None:
@@ -646,6 +658,31 @@ def rebuild(obj: Context) -> None:
     with _user_errors():
         count = obj.app.rebuild(progress=_progress_bar("Rebuilding read models"))
         _echo(_line("rebuilt", count=count))
+
+
+@cli.command(help="Take a snapshot of the register now (docs/operations.md#snapshots).")
+@click.option("--logged", is_flag=True, hidden=True, help="Log as the server does (its own process's).")
+@pass_context
+def snapshot(obj: Context, logged: bool) -> None:
+    """What a server starts when a snapshot is due (`SnapshotProcess`); an operator may run it too.
+    It reads the register as a process that starts does and pickles it in this one thread: no
+    copy, and no other snapshot made due by reading it in. Started by a server (`--logged`), its
+    log lines go where the server's go, in the server's format."""
+    if logged:
+        import logging.config
+
+        from api.observability import logging_config
+
+        settings = get_settings()
+        logging.config.dictConfig(logging_config(settings.log_format, settings.log_level))
+    with _user_errors():
+        obj._app = app = obj.open(migrate=False, snapshot_interval=0)
+        _refuse_other_versions(app)
+        info = app.snapshot_now(alone=True)
+        if info is None:
+            _echo(_line("snapshot:none"))
+        else:
+            _echo(_line("snapshot", version=info.register_version, size=info.size, seconds=info.seconds))
 
 
 @cli.command(help="Write a consistent copy of the running register to FILE (docs/operations.md).")

@@ -290,6 +290,30 @@ def test_rebuild_gives_the_same_answers(sqlite_url):
     assert run(sqlite_url, "chart", "--as-of", "2017-07-01", "--format", "json").stdout == before
 
 
+def test_snapshot_takes_one_of_the_register_as_it_stands_and_then_none_until_it_changes(database_url):
+    run(database_url, "demo")
+    taken = run(database_url, "snapshot")
+    assert taken.returncode == 0, taken.stderr
+    assert taken.stdout.startswith("Snapshot of the register at version 137: ")
+    again = run(database_url, "snapshot")
+    assert again.returncode == 0 and again.stdout.startswith("No snapshot taken")
+    from orgchange.application import OrgChange
+
+    app = OrgChange(database_url)
+    try:
+        (info,) = app.register_snapshots.finished()
+        assert info.register_version == app.register_event_count() == 137
+        assert app.register_snapshots.latest(137) is not None
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+def test_snapshot_of_an_empty_register_takes_none(sqlite_url):
+    result = run(sqlite_url, "snapshot")
+    assert result.returncode == 0 and result.stdout.startswith("No snapshot taken")
+
+
 def test_dot_needs_no_graphviz_and_svg_is_rendered(sqlite_url, tmp_path):
     run(sqlite_url, "demo")
     dot = run(sqlite_url, "chart", "--as-of", "2017-03-01", "--format", "dot").stdout

@@ -321,6 +321,132 @@ def test_a_child_killed_while_it_writes_its_snapshot_loses_nothing_and_the_next_
         assert_answers_right(app)
 
 
+@contextmanager
+def process_snapshots(url: str, interval: int) -> Iterator[OrgChange]:
+    """The application as a server opens it: snapshots taken by a process of their own
+    (`orgchange snapshot`). This process's own way of taking them fails the test if it is used."""
+    app = OrgChange(url, snapshot_interval=interval, snapshot_in_process=True)
+    assert app.snapshot_in_process
+
+    def not_here(register: Register) -> None:
+        raise AssertionError("the snapshot was taken in the server's process, not by one of its own")
+
+    app.register_snapshots.take = not_here  # type: ignore[method-assign]
+    try:
+        yield app
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@settings(PROPERTY_SETTINGS, max_examples=max(1, round(4 * SCALE)))
+@given(data=st.data(), changes=valid_changes(max_changes=30))
+def test_a_snapshot_a_process_of_its_own_took_for_the_server_equals_every_event(
+    kind: str, data: st.DataObject, changes: list[Change]
+) -> None:
+    """A server starts `orgchange snapshot` when a write makes a snapshot due (`SnapshotProcess`):
+    that process reads the register from the database and snapshots it; whatever the writes
+    meanwhile, a process that starts from it holds what replay gives."""
+    files = split(changes, data.draw(cut_points(len(changes))))
+    interval = data.draw(st.integers(1, max(1, len(changes))), label="interval")
+    with empty_database(kind) as url:
+        with process_snapshots(url, interval) as app:
+            for part in files:
+                app.record_changes(part, "hypothesis")
+            app.wait_for_snapshot()
+            assert app._snapshot_process is None  # ended, and forgotten
+            version = app.register_event_count()
+            kept = app.register_snapshots.finished()
+        if version < interval:
+            assert kept == []
+            return
+        assert kept and kept[0].register_version <= version
+        with opened_app(url) as app:
+            assert app.register_snapshots.latest(version) is not None
+            assert_same_state(app.register(), replayed(app))
+
+
+def test_a_server_records_while_its_snapshot_process_runs_and_starts_one_at_a_time(
+    sqlite_url: str, sample_file
+) -> None:
+    """The process is started after the write that made the snapshot due and the server does not
+    wait for it: the next writes are recorded while it runs, and start no second one."""
+    with process_snapshots(sqlite_url, interval=50) as app:
+        app.record_changes(sample_file.changes[:60], "test", sample_file.organisation)
+        running = app._snapshot_process
+        assert running is not None and running.pid != os.getpid()
+        for start in range(60, len(sample_file.changes), 10):
+            app.record_changes(sample_file.changes[start : start + 10], "test")
+            assert app._snapshot_process in (running, None)  # the same one, or none once it ended
+        app.wait_for_snapshot()
+        assert running.ended() == 0
+        (taken,) = app.register_snapshots.finished()
+        assert running.version <= taken.register_version <= app.register_event_count()
+    with opened_app(sqlite_url) as app:
+        assert_same_state(app.register(), replayed(app))
+
+
+def test_a_snapshot_process_that_is_killed_loses_nothing_and_the_next_due_write_starts_another(
+    database_url: str, sample_file, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGKILL to the snapshot's process: the server's writes are all kept, it says in its log that
+    no snapshot was taken, and the next write that finds one due starts a new process, whose
+    snapshot a process that starts then reads."""
+    with process_snapshots(database_url, interval=50) as app:
+        app.record_changes(sample_file.changes[:60], "test", sample_file.organisation)
+        running = app._snapshot_process
+        assert running is not None
+        os.kill(running.pid, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING, logger="orgchange.snapshots"):
+            app.wait_for_snapshot()
+        assert f"snapshot process {running.pid} ended with status -9: no snapshot taken" in caplog.text
+        assert app.register_snapshots.finished() == []
+        app.record_changes(sample_file.changes[60:], "test")
+        again = app._snapshot_process
+        assert again is not None and again.pid != running.pid
+        app.wait_for_snapshot()
+        assert again.ended() == 0
+        (taken,) = app.register_snapshots.finished()
+        assert taken.register_version == app.register_event_count()
+    with opened_app(database_url) as app:
+        assert app.register_snapshots.latest(app.register_event_count()) is not None
+        assert_answers_right(app)
+
+
+@pytest.mark.parametrize("setting", [None, "false"])
+def test_a_server_takes_its_snapshots_in_a_process_of_their_own_unless_told_otherwise(
+    sqlite_url: str, setting: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ORGCHANGE_SNAPSHOT_PROCESS` (default true) is what the service opens the register with."""
+    from api.main import create_app
+    from orgchange.application.config import Settings
+
+    if setting is not None:
+        monkeypatch.setenv("ORGCHANGE_SNAPSHOT_PROCESS", setting)
+    app = create_app(Settings(database_url=sqlite_url))
+    try:
+        assert app.state.orgchange.snapshot_in_process is (setting is None)
+    finally:
+        app.state.orgchange.close()
+        app.state.orgchange.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "seen"),
+    [
+        ("sqlite://", False),
+        ("sqlite:///:memory:", False),
+        ("sqlite:///orgchange.db", True),
+        ("sqlite:////var/lib/orgchange/orgchange.db", True),
+        ("postgresql+psycopg://orgchange@127.0.0.1/orgchange", True),
+    ],
+)
+def test_a_database_only_this_process_sees_has_its_snapshots_taken_by_a_thread(url: str, seen: bool) -> None:
+    """An in-memory SQLite database is this process's alone: a process of its own would find it empty."""
+    assert snapshots.separate_process_sees(url) is seen
+
+
 def test_snapshots_are_taken_by_event_count_after_the_write_and_the_newest_is_read(
     sqlite_url: str, sample_file
 ) -> None:

@@ -42,6 +42,7 @@ import operator
 import os
 import pickle
 import re
+import subprocess
 import sys
 import time
 import zlib
@@ -72,6 +73,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from orgchange.domain import changes, records
@@ -846,3 +848,51 @@ def _snapshot_in_child(store: SnapshotStore, register: Register, read_end: int) 
     except BaseException as error:  # an optimisation only: the parent's events are saved
         log.warning("snapshot of the register at version %d not taken: %s", register.version, error)
         return 1
+
+
+# --- taken by a process of its own -------------------------------------------------------------
+
+
+def separate_process_sees(database_url: str) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite one)."""
+    url = make_url(database_url)
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+class SnapshotProcess:
+    """A snapshot taken by a process of its own: `orgchange snapshot`, started by a server.
+
+    The process reads the register as any process that starts does (the newest snapshot and
+    the events after it), takes the snapshot and ends. The server that starts it goes on
+    serving on its own core: none of its writes waits for Python's lock held by a pickler,
+    and its memory is not where the snapshot's objects are made and freed, so that a server
+    taking snapshot after snapshot does not grow by them. It costs the machine a second
+    register in memory for as long as the process lasts, and the reading of the snapshot
+    it starts from. The database's address goes in the environment, not on the command line
+    (which every user of the machine can list); its log lines go to the server's standard
+    error, in the server's format. A process killed on the way leaves an unfinished snapshot,
+    never read, as a thread would.
+    """
+
+    def __init__(self, database_url: str, version: int):
+        self.version = version  # the register's version when it was started (at least)
+        environment = dict(os.environ, ORGCHANGE_DATABASE_URL=database_url)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "orgchange", "snapshot", "--logged"],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        self.pid = self._process.pid
+
+    def ended(self) -> int | None:
+        """Its exit status once it has ended (0: taken, or nothing to take), else None."""
+        return self._process.poll()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Its exit status once it has ended, waiting up to `timeout` seconds (None: still running)."""
+        try:
+            return self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # process that starts reads the newest snapshot and the events after it (0: none taken;
     # docs/operations.md#snapshots).
     snapshot_interval: NonNegativeInt = 1_000
+    # A server's snapshots are taken by a process of their own (`orgchange snapshot`), on another
+    # core and in memory of its own; off: by a thread of the server (its writes then wait for
+    # the pickler, and its memory grows over many snapshots: docs/operations.md#snapshots).
+    snapshot_process: bool = True
     # A server that accepts writes reads the register in as it starts, in a thread of its own,
     # and is not ready (`/health/ready`) until it has: the first write then costs a write.
     # Off: the first write reads it in (a server that is rarely written to keeps less memory).

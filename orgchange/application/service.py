@@ -43,7 +43,14 @@ from orgchange.adapters.eventstore import (
     register_transcodings,
     tune_connections,
 )
-from orgchange.adapters.snapshots import ForkedSnapshot, SnapshotInfo, SnapshotStore, can_fork
+from orgchange.adapters.snapshots import (
+    ForkedSnapshot,
+    SnapshotInfo,
+    SnapshotProcess,
+    SnapshotStore,
+    can_fork,
+    separate_process_sees,
+)
 from orgchange.application import decisions
 from orgchange.application.config import get_settings
 from orgchange.application.errors import (
@@ -126,6 +133,7 @@ class OrgChange(Application):
         pool_overflow: int | None = None,
         pool_timeout: float | None = None,
         snapshot_in_child: bool = False,
+        snapshot_in_process: bool = False,
     ):
         """The register in the database at `database_url`.
 
@@ -148,6 +156,11 @@ class OrgChange(Application):
         elsewhere a thread after the commit as by default). For a process of one thread that
         records much at once — the command line — not for the server, whose threads a fork
         would copy mid-step.
+
+        `snapshot_in_process`: a snapshot made due by a write is taken by a process of its own
+        (`orgchange snapshot`, `SnapshotProcess`), which reads the register from the database
+        and takes it on another core; the server's way (`ORGCHANGE_SNAPSHOT_PROCESS`). Not for
+        an in-memory SQLite database, which no other process sees: a thread takes those.
 
         `pool_size`, `pool_overflow`, `pool_timeout`: connections kept open, how many more may
         be opened for a moment, and the seconds a statement waits for one when all are in use
@@ -181,6 +194,9 @@ class OrgChange(Application):
         self._snapshot_thread: threading.Thread | None = None
         self.snapshot_in_child = snapshot_in_child and can_fork()
         self._snapshot_child: ForkedSnapshot | None = None
+        self.database_url = database_url
+        self.snapshot_in_process = snapshot_in_process and separate_process_sees(database_url)
+        self._snapshot_process: SnapshotProcess | None = None
         self._snapshot_lock = threading.Lock()
         self._loading_lock = threading.Lock()
         self._starting_lock = threading.Lock()
@@ -373,10 +389,17 @@ class OrgChange(Application):
 
     # --- snapshots -------------------------------------------------------------------
 
-    def snapshot_now(self) -> SnapshotInfo | None:
-        """Take a snapshot of the register as it stands now, in this thread (None: nothing to take)."""
+    def snapshot_now(self, *, alone: bool = False) -> SnapshotInfo | None:
+        """Take a snapshot of the register as it stands now, in this thread (None: nothing to take).
+
+        `alone`: no other thread of this process records meanwhile (`orgchange snapshot`), so the
+        register in memory is pickled itself rather than a working copy of it."""
         self._writing()
-        register = self.register()
+        if alone:
+            with self._writers_lock:
+                register = self._current_register()
+        else:
+            register = self.register()
         if register.version is None or register.version == 0 or not register.log:
             return None
         return self._take_snapshot(register)
@@ -397,9 +420,13 @@ class OrgChange(Application):
             return info
 
     def _snapshot_if_due(self, register: Register) -> None:
-        """Start a snapshot of `register` in a thread of its own if enough events were recorded
-        since the last one. Called after the write committed: it never holds up a writer, and a
-        writer that commits meanwhile only makes the snapshot older than the register."""
+        """Start a snapshot of `register` in a thread of its own (or a process: `snapshot_in_process`)
+        if enough events were recorded since the last one. Called after the write committed: it
+        never holds up a writer, and a writer that commits meanwhile only makes the snapshot older
+        than the register."""
+        if self.snapshot_in_process:
+            self._snapshot_process_if_due(register)
+            return
         if not self._snapshot_due(register):
             return
         with self._starting_lock:  # (the server's threads write at once)
@@ -416,6 +443,33 @@ class OrgChange(Application):
             )
             self._snapshot_thread = thread
             thread.start()
+
+    def _snapshot_process_if_due(self, register: Register) -> None:
+        """Start `orgchange snapshot` if a snapshot is due and none is being taken (one at a time:
+        the next write that finds one due starts the next). The process reads the register from
+        the database, so it takes it at least at this write's version."""
+        with self._starting_lock:
+            self._reap_snapshot_process()
+            if self._snapshot_process is not None or not self._snapshot_due(register):
+                return
+            try:
+                self._snapshot_process = SnapshotProcess(self.database_url, register.version)
+            except OSError as error:  # an optimisation: the write is saved
+                log.warning("no process started to take a snapshot: %s", error)
+
+    def _reap_snapshot_process(self) -> None:
+        """Forget the snapshot's process once it has ended, and ask the database for the newest
+        snapshot's version when it next matters (the caller holds the starting lock)."""
+        running = self._snapshot_process
+        if running is None:
+            return
+        status = running.ended()
+        if status is None:
+            return
+        self._snapshot_process = None
+        self._snapshot_version = None
+        if status != 0:
+            log.warning("snapshot process %d ended with status %d: no snapshot taken", running.pid, status)
 
     def _snapshot_due(self, register: Register) -> bool:
         """Whether `register` is `snapshot_interval` events or more past the newest snapshot (never
@@ -443,8 +497,13 @@ class OrgChange(Application):
 
     def wait_for_snapshot(self, timeout: float | None = None) -> None:
         """Wait until the snapshot being taken in the background (if any) is written (a child's
-        is waited for whole)."""
+        is waited for whole, as is a process's)."""
         self._wait_for_child()
+        process = self._snapshot_process
+        if process is not None:
+            process.wait(timeout)  # (not holding the lock a writer starts the next one under)
+            with self._starting_lock:
+                self._reap_snapshot_process()
         running = self._snapshot_thread
         if running is not None and running is not threading.current_thread():
             running.join(timeout)  # (the application may be let go by the snapshot's own thread)
