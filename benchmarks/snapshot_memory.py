@@ -35,7 +35,7 @@ from .run import Server, machine, memory_mib, orgchange, percentiles, timed
 from .writes import Writer
 
 SETTLE_SECONDS = 600  # at most this long for the last snapshot to be written
-QUIET_SECONDS = 15  # a snapshot takes a few seconds at 200,000 changes: none after this long
+QUIET_SECONDS = 45  # a snapshot takes 5–20 s at 200,000 changes: none after this long
 SAMPLE_SECONDS = 0.05  # how often the server's children are looked at
 # The server's three ways: snapshots off, taken by a thread, taken by a process of their own.
 WAYS = {
@@ -47,28 +47,36 @@ WAYS = {
 
 class Children:
     """The peak resident memory of each child of a process, sampled while they run (a child's
-    VmHWM is gone once it has ended: the last sample before is what is known of it)."""
+    VmHWM is gone once it has ended: the last sample before is what is known of it), and how
+    long each was seen running."""
 
     def __init__(self, pid: int):
         self.pid = pid
         self.peaks: dict[int, float] = {}
+        self.seen: dict[int, tuple[float, float]] = {}  # first and last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
-            with suppress(OSError):
-                found = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-                for child in map(int, found):
-                    peak = memory_mib(child)
-                    self.peaks[child] = max(self.peaks.get(child, 0.0), peak)
+            for task in Path(f"/proc/{self.pid}/task").glob("*"):  # (a child is its thread's)
+                with suppress(OSError):
+                    for child in map(int, (task / "children").read_text().split()):
+                        peak = memory_mib(child)
+                        self.peaks[child] = max(self.peaks.get(child, 0.0), peak)
+                        now = time.perf_counter()
+                        self.seen[child] = (self.seen.get(child, (now, now))[0], now)
 
     def stop(self) -> dict[str, Any]:
         self._stop.set()
         self._thread.join()
         peaks = sorted(self.peaks.values())
-        return {"processes": len(peaks), "peak_mib": round(peaks[-1]) if peaks else None}
+        return {
+            "processes": len(peaks),
+            "peak_mib": round(peaks[-1]) if peaks else None,
+            "seconds_each": [round(last - first, 1) for first, last in self.seen.values()],
+        }
 
 
 def measure(url: str, writes: int, way: str, token: str, unit: str, offset: int) -> dict[str, Any]:
@@ -149,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         unit = raw.organisation(END)[0][0]
     finally:
         raw.close()
-    offset = 2000 + int(time.time()) % 100_000  # days past the register's end: a fresh run's own
+    # Days past the register's end, a fresh run's own: ten a second since the run before, so that
+    # a run of up to a few hundred writes minutes after another never renames to a name it has.
+    offset = 2000 + int(time.time() * 10) % 1_000_000
     runs = []
     for way in args.ways:
         run = measure(args.url, args.writes, way, token, unit, offset)

@@ -675,6 +675,7 @@ def snapshot(obj: Context, logged: bool) -> None:
 
         settings = get_settings()
         logging.config.dictConfig(logging_config(settings.log_format, settings.log_level))
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # (the server said it as it started)
     with _user_errors():
         obj._app = app = obj.open(migrate=False, snapshot_interval=0)
         _refuse_other_versions(app)

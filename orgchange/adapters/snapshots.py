@@ -44,6 +44,7 @@ import pickle
 import re
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -885,6 +886,9 @@ class SnapshotProcess:
             close_fds=True,
         )
         self.pid = self._process.pid
+        # Waited for as soon as it ends, so that it does not linger as a zombie until the server's
+        # next write looks (`ended`).
+        threading.Thread(target=self._process.wait, name="orgchange-snapshot-process", daemon=True).start()
 
     def ended(self) -> int | None:
         """Its exit status once it has ended (0: taken, or nothing to take), else None."""

@@ -393,16 +393,20 @@ class OrgChange(Application):
         """Take a snapshot of the register as it stands now, in this thread (None: nothing to take).
 
         `alone`: no other thread of this process records meanwhile (`orgchange snapshot`), so the
-        register in memory is pickled itself rather than a working copy of it."""
+        register in memory is pickled itself rather than a working copy of it, with the cyclic
+        collector paused: it would walk the register's millions of objects again and again as
+        the pickling makes and frees its own (a server has them frozen: `keep_for_good`)."""
         self._writing()
-        if alone:
-            with self._writers_lock:
-                register = self._current_register()
-        else:
+        if not alone:
             register = self.register()
-        if register.version is None or register.version == 0 or not register.log:
-            return None
-        return self._take_snapshot(register)
+            if register.version is None or register.version == 0 or not register.log:
+                return None
+            return self._take_snapshot(register)
+        with self._writers_lock, collection_paused():
+            register = self._current_register()
+            if register.version is None or register.version == 0 or not register.log:
+                return None
+            return self._take_snapshot(register)
 
     def _take_snapshot(self, register: Register) -> SnapshotInfo | None:
         with self._snapshot_lock:
