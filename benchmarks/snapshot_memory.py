@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     token = said.strip().splitlines()[-1]
     raw = RawSql(args.url)
     try:
-        unit = raw.organisation(END)[0][0]
+        units = [row[0] for row in raw.organisation(END)]
     finally:
         raw.close()
     # Days past the register's end, a fresh run's own: ten a second since the run before, so that
@@ -162,7 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     offset = 2000 + int(time.time() * 10) % 1_000_000
     runs = []
     for way in args.ways:
+        # A unit of its own for each run, drawn anew each time: a write's cost grows with the
+        # history of the unit it renames (its search rows are written again), and earlier runs
+        # would otherwise have given one unit hundreds of names.
+        unit = random.Random(offset).choice(units)
         run = measure(args.url, args.writes, way, token, unit, offset)
+        run["unit"] = unit
         offset = run.pop("offset")
         runs.append(run)
     result = {"machine": machine(), "url": args.url.split("@")[-1], "runs": runs}
