@@ -12,6 +12,7 @@ characters escaped (`\x1b`), never sent raw to the terminal.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -668,22 +669,35 @@ def snapshot(obj: Context, logged: bool) -> None:
     It reads the register as a process that starts does and pickles it in this one thread: no
     copy, and no other snapshot made due by reading it in. Started by a server (`--logged`), its
     log lines go where the server's go, in the server's format."""
-    if logged:
-        import logging.config
+    if not logged:
+        with _user_errors():
+            _snapshot(obj)
+        return
+    import logging.config
 
-        from api.observability import logging_config
+    from api.observability import logging_config
 
+    try:
         settings = get_settings()
         logging.config.dictConfig(logging_config(settings.log_format, settings.log_level))
         logging.getLogger("alembic").setLevel(logging.WARNING)  # (the server said it as it started)
-    with _user_errors():
-        obj._app = app = obj.open(migrate=False, snapshot_interval=0)
-        _refuse_other_versions(app)
-        info = app.snapshot_now(alone=True)
-        if info is None:
-            _echo(_line("snapshot:none"))
-        else:
-            _echo(_line("snapshot", version=info.register_version, size=info.size, seconds=info.seconds))
+        _snapshot(obj)
+    except Exception as error:  # one line in the server's log, in its format: never a traceback
+        said = str(error).strip()
+        logging.getLogger("orgchange.snapshots").warning(
+            "snapshot not taken by process %d: %s", os.getpid(), said.splitlines()[0] if said else repr(error)
+        )
+        sys.exit(1)
+
+
+def _snapshot(obj: Context) -> None:
+    obj._app = app = obj.open(migrate=False, snapshot_interval=0)
+    _refuse_other_versions(app)
+    info = app.snapshot_now(alone=True)
+    if info is None:
+        _echo(_line("snapshot:none"))
+    else:
+        _echo(_line("snapshot", version=info.register_version, size=info.size, seconds=info.seconds))
 
 
 @cli.command(help="Write a consistent copy of the running register to FILE (docs/operations.md).")

@@ -9,6 +9,7 @@ answers stay right; and a process killed while it writes one loses nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -412,6 +413,77 @@ def test_a_snapshot_process_that_is_killed_loses_nothing_and_the_next_due_write_
     with opened_app(database_url) as app:
         assert app.register_snapshots.latest(app.register_event_count()) is not None
         assert_answers_right(app)
+
+
+def test_a_snapshot_process_runs_nothing_from_the_servers_working_directory_and_opens_its_database(
+    tmp_path: Path, sample_file, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's working directory is often its SQLite database's (systemd's, the container's):
+    a file there named like a module the process imports (`click.py`) is not run by it, while a
+    relative database address still means the server's database."""
+    marker = tmp_path / "ran"
+    (tmp_path / "click.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(5)\n")
+    monkeypatch.chdir(tmp_path)
+    with process_snapshots("sqlite:///orgchange.db", interval=50) as app:
+        app.record_changes(sample_file.changes, "test", sample_file.organisation)
+        running = app._snapshot_process
+        assert running is not None
+        app.wait_for_snapshot()
+        assert running.ended() == 0 and not marker.exists()
+        (taken,) = app.register_snapshots.finished()
+        assert taken.register_version == app.register_event_count()
+
+
+def test_a_server_that_stops_leaves_its_snapshot_process_to_finish_on_its_own(
+    sqlite_url: str, sample_file
+) -> None:
+    """Closing the application does not wait for the snapshot's process (a container's grace
+    period may be shorter than a snapshot): held stopped, it is left, and once let go it writes
+    a snapshot that a process that starts then reads."""
+    app = OrgChange(sqlite_url, snapshot_interval=50, snapshot_in_process=True)
+    app.record_changes(sample_file.changes, "test", sample_file.organisation)
+    running = app._snapshot_process
+    assert running is not None
+    os.kill(running.pid, signal.SIGSTOP)
+    try:
+        closing = threading.Thread(target=app.close)
+        closing.start()
+        closing.join(30)
+        assert not closing.is_alive()  # closed while the process is held
+        assert running.ended() is None
+    finally:
+        os.kill(running.pid, signal.SIGCONT)
+    assert running.wait(120) == 0
+    app.engine.dispose()
+    with opened_app(sqlite_url) as again:
+        (taken,) = again.register_snapshots.finished()
+        assert taken.register_version == again.register_event_count()
+        assert_same_state(again.register(), replayed(again))
+
+
+def test_a_snapshot_process_that_cannot_take_one_says_why_in_one_line_of_the_servers_log(
+    tmp_path: Path,
+) -> None:
+    """Whatever goes wrong, the process a server starts writes lines of the server's log format
+    (JSON by default) and no traceback, and ends with status 1."""
+    env = {
+        **os.environ,
+        "ORGCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-directory' / 'orgchange.db'}",
+        "ORGCHANGE_LOG_FORMAT": "json",
+    }
+    ended = subprocess.run(
+        [sys.executable, "-P", "-m", "orgchange", "snapshot", "--logged"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ended.returncode == 1
+    lines = [json.loads(line) for line in ended.stderr.splitlines()]  # every line JSON
+    (said,) = [line for line in lines if line["message"].startswith("snapshot not taken by process")]
+    assert said["level"] == "WARNING" and "unable to open database file" in said["message"]
+    assert "Traceback" not in ended.stderr
 
 
 @pytest.mark.parametrize("setting", [None, "false"])

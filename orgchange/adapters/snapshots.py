@@ -50,6 +50,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from uuid import UUID
@@ -869,34 +870,51 @@ class SnapshotProcess:
     and its memory is not where the snapshot's objects are made and freed, so that a server
     taking snapshot after snapshot does not grow by them. It costs the machine a second
     register in memory for as long as the process lasts, and the reading of the snapshot
-    it starts from. The database's address goes in the environment, not on the command line
-    (which every user of the machine can list); its log lines go to the server's standard
-    error, in the server's format. A process killed on the way leaves an unfinished snapshot,
-    never read, as a thread would.
+    it starts from.
+
+    * The database's address goes in the environment, not on the command line (which every
+      user of the machine can list).
+    * It imports the code the server imports, from where the server has it, and nothing from
+      its working directory (`-P`): that is the server's, often the directory of the SQLite
+      database (where a relative database address points), and a file there named like a
+      module would otherwise be run.
+    * It has a session of its own, so a Ctrl-C meant for a server in a terminal does not cut
+      it short; it needs no server to finish, and a server that stops does not wait for it.
+    * Its log lines go to the server's standard error, in the server's format (`--logged`),
+      and how it ended is logged as soon as it has, by a thread that waits for it (no zombie
+      is left until the next write looks).
+
+    A process killed on the way leaves an unfinished snapshot, never read, as a thread would.
     """
 
     def __init__(self, database_url: str, version: int):
         self.version = version  # the register's version when it was started (at least)
-        environment = dict(os.environ, ORGCHANGE_DATABASE_URL=database_url)
+        here = str(Path(__file__).resolve().parents[2])  # where `orgchange` and `api` are imported from
+        paths = [here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        environment = dict(os.environ, ORGCHANGE_DATABASE_URL=database_url, PYTHONPATH=os.pathsep.join(paths))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "orgchange", "snapshot", "--logged"],
+            [sys.executable, "-P", "-m", "orgchange", "snapshot", "--logged"],
             env=environment,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             close_fds=True,
+            start_new_session=True,
         )
         self.pid = self._process.pid
-        # Waited for as soon as it ends, so that it does not linger as a zombie until the server's
-        # next write looks (`ended`).
-        threading.Thread(target=self._process.wait, name="orgchange-snapshot-process", daemon=True).start()
+        self._waiter = threading.Thread(target=self._wait_and_say, name="snapshot-waiter", daemon=True)
+        self._waiter.start()
+
+    def _wait_and_say(self) -> None:
+        status = self._process.wait()
+        if status != 0:
+            log.warning("snapshot process %d ended with status %d: no snapshot taken", self.pid, status)
 
     def ended(self) -> int | None:
-        """Its exit status once it has ended (0: taken, or nothing to take), else None."""
-        return self._process.poll()
+        """Its exit status once it has ended and that is logged (0: taken, or nothing to take),
+        else None."""
+        return None if self._waiter.is_alive() else self._process.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
         """Its exit status once it has ended, waiting up to `timeout` seconds (None: still running)."""
-        try:
-            return self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        self._waiter.join(timeout)
+        return self.ended()

@@ -471,9 +471,7 @@ class OrgChange(Application):
         if status is None:
             return
         self._snapshot_process = None
-        self._snapshot_version = None
-        if status != 0:
-            log.warning("snapshot process %d ended with status %d: no snapshot taken", running.pid, status)
+        self._snapshot_version = None  # (how it ended is logged by `SnapshotProcess` itself)
 
     def _snapshot_due(self, register: Register) -> bool:
         """Whether `register` is `snapshot_interval` events or more past the newest snapshot (never
@@ -499,13 +497,15 @@ class OrgChange(Application):
         del register
         give_back_memory()
 
-    def wait_for_snapshot(self, timeout: float | None = None) -> None:
+    def wait_for_snapshot(self, timeout: float | None = None, process: bool = True) -> None:
         """Wait until the snapshot being taken in the background (if any) is written (a child's
-        is waited for whole, as is a process's)."""
+        is waited for whole, as is a process's unless `process` is false)."""
         self._wait_for_child()
-        process = self._snapshot_process
-        if process is not None:
-            process.wait(timeout)  # (not holding the lock a writer starts the next one under)
+        running_process = self._snapshot_process
+        if running_process is not None and not process:
+            log.info("snapshot process %d left to finish on its own", running_process.pid)
+        elif running_process is not None:
+            running_process.wait(timeout)  # (not holding the lock a writer starts the next one under)
             with self._starting_lock:
                 self._reap_snapshot_process()
         running = self._snapshot_thread
@@ -523,7 +523,10 @@ class OrgChange(Application):
         return (datetime.now(UTC) - found[0].taken_at).total_seconds()
 
     def close(self) -> None:
-        self.wait_for_snapshot()
+        """Closes the application once its snapshot is written — but for a snapshot's process of
+        its own, which needs nothing of this one to finish: a server that stops does not wait the
+        seconds it takes (a container's grace period may be shorter)."""
+        self.wait_for_snapshot(process=False)
         super().close()
 
     def _next_instant(self, register: Register) -> datetime:
