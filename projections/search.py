@@ -78,11 +78,18 @@ def name_spans(versions: Sequence[UnitVersion] | Sequence[PositionVersion]) -> l
     return spans
 
 
-def search_rows(kind: str, key: str, versions: Sequence[Any]) -> list[dict[str, Any]]:
-    """The rows of `search_names` for one unit (kind "unit") or post (kind "position")."""
+def search_rows(
+    kind: str, key: str, versions: Sequence[Any], since: date | None = None
+) -> list[dict[str, Any]]:
+    """The rows of `search_names` for one unit (kind "unit") or post (kind "position").
+
+    With `since`: only the rows of its names in use on or after that day (a name that ended
+    before it is left as written; `Dirty.since` in orgchange/domain/timeline.py)."""
     if not versions:
         return []
     life_from, life_to = versions[0].valid_from, versions[-1].valid_to
+    if since is not None:
+        versions = versions[_first_name_in_use(versions, since) :]
     return [
         {
             "kind": kind,
@@ -99,6 +106,26 @@ def search_rows(kind: str, key: str, versions: Sequence[Any]) -> list[dict[str, 
         for span in name_spans(versions)
         for i, words in enumerate(word_suffixes(span.name))
     ]
+
+
+def _name(version: Any) -> str:
+    return version.name if isinstance(version, UnitVersion) else version.title
+
+
+def _first_name_in_use(versions: Sequence[Any], day: date) -> int:
+    """The index of the first version of the first name in use on or after `day`.
+
+    The versions before it make names that all ended before `day`; the name of the version
+    found may have begun long before, so its span is followed back (as `name_spans` joins it)."""
+    i = len(versions)  # (a key's versions follow one another in time: found from the end)
+    while i > 0 and (versions[i - 1].valid_to is None or versions[i - 1].valid_to >= day):
+        i -= 1
+    while 0 < i < len(versions):
+        earlier, later = versions[i - 1], versions[i]
+        if _name(earlier) != _name(later) or earlier.valid_to != later.valid_from:
+            break
+        i -= 1
+    return i
 
 
 def _last_day(valid_to: date | None) -> date:

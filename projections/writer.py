@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orgchange.adapters.bulk import bulk_insert
@@ -41,6 +42,16 @@ from .search import search_rows
 
 Values = tuple[Any, ...]
 CHUNK = 500
+# No key has a day: every row of each key is read and written (`Dirty.since`).
+EVERY_DAY: Mapping[str, date] = MappingProxyType({})
+
+
+def _by_day(keys: Sequence[str], since: Mapping[str, date]) -> dict[date | None, list[str]]:
+    """The keys grouped by their day in `since` (None: none), for one statement a group."""
+    groups: dict[date | None, list[str]] = defaultdict(list)
+    for k in keys:
+        groups[since.get(k)].append(k)
+    return groups
 
 
 def _validity(v: UnitVersion | PositionVersion | DelegationVersion) -> dict[str, Any]:
@@ -125,10 +136,23 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _first_from(versions: tuple, day: date) -> int:
+    """The index of the first version that begins on or after `day` (a key's versions follow
+    one another in time), found from the end: a change at the head costs the head."""
+    i = len(versions)
+    while i > 0 and versions[i - 1].valid_from >= day:
+        i -= 1
+    return i
+
+
 class RowStore:
     """Where believed rows live; the database, or memory during a rebuild."""
 
-    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+    def believed(
+        self, table: Table, key: str, keys: Sequence[str], since: Mapping[str, date] = EVERY_DAY
+    ) -> dict[str, dict[Values, Any]]:
+        """The believed rows of `keys`, by what they say; of a key with a day in `since`, only
+        the rows of versions that begin on or after it."""
         raise NotImplementedError
 
     def close(self, table: Table, handles: list[Any], at: datetime) -> None:
@@ -140,8 +164,15 @@ class RowStore:
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         raise NotImplementedError
 
-    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
-        """The rows of `search_names` for these units or posts become `rows` (current belief only)."""
+    def replace_names(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        rows: list[dict[str, Any]],
+        since: Mapping[str, date] = EVERY_DAY,
+    ) -> None:
+        """The rows of `search_names` for these units or posts become `rows` (current belief
+        only); of a key with a day in `since`, only its names in use on or after that day."""
         raise NotImplementedError
 
     def note_report(self, board: str, meeting: Any, paragraph: str, at: datetime) -> None:
@@ -172,12 +203,17 @@ class DatabaseRows(RowStore):
     def __init__(self, session: Session):
         self.session = session
 
-    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+    def believed(
+        self, table: Table, key: str, keys: Sequence[str], since: Mapping[str, date] = EVERY_DAY
+    ) -> dict[str, dict[Values, Any]]:
         found: dict[str, dict[Values, Any]] = defaultdict(dict)
-        for chunk in _chunks(keys):
-            query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
-            for row in self.session.execute(query).mappings():
-                found[row[key]][_values(table, key, row)] = row["row_id"]
+        for day, group in _by_day(keys, since).items():
+            for chunk in _chunks(group):
+                query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
+                if day is not None:  # the index of (key, recorded_to, valid_from) bounds it
+                    query = query.where(table.c.valid_from >= day)
+                for row in self.session.execute(query).mappings():
+                    found[row[key]][_values(table, key, row)] = row["row_id"]
         return found
 
     def close(self, table: Table, handles: list[Any], at: datetime) -> None:
@@ -187,10 +223,20 @@ class DatabaseRows(RowStore):
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         bulk_insert(self.session.connection(), table, rows)
 
-    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    def replace_names(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        rows: list[dict[str, Any]],
+        since: Mapping[str, date] = EVERY_DAY,
+    ) -> None:
         names = t.search_names
-        for chunk in _chunks(keys):
-            self.session.execute(delete(names).where(names.c.kind == kind, names.c.entity_id.in_(chunk)))
+        for day, group in _by_day(keys, since).items():
+            for chunk in _chunks(group):
+                statement = delete(names).where(names.c.kind == kind, names.c.entity_id.in_(chunk))
+                if day is not None:
+                    statement = statement.where(or_(names.c.valid_to.is_(None), names.c.valid_to >= day))
+                self.session.execute(statement)
         self.insert(names, rows)
 
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
@@ -239,9 +285,21 @@ class MemoryRows(RowStore):
         self.names: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._keys: dict[str, str] = {table.name: key for table, key, _, _ in SYNCED}
 
-    def believed(self, table: Table, key: str, keys: Sequence[str]) -> dict[str, dict[Values, Any]]:
+    def believed(
+        self, table: Table, key: str, keys: Sequence[str], since: Mapping[str, date] = EVERY_DAY
+    ) -> dict[str, dict[Values, Any]]:
         current = self.current[table.name]
-        return {k: dict(current[k]) for k in keys if k in current}
+        found: dict[str, dict[Values, Any]] = {}
+        for k in keys:
+            if k in current:
+                day = since.get(k)
+                rows = current[k]
+                found[k] = (
+                    dict(rows)
+                    if day is None
+                    else {values: row for values, row in rows.items() if row["valid_from"] >= day}
+                )
+        return found
 
     def close(self, table: Table, handles: list[Any], at: datetime) -> None:
         key = self._keys[table.name]
@@ -264,9 +322,24 @@ class MemoryRows(RowStore):
     def mark_cancelled(self, change_id: str, by: str, at: datetime) -> None:
         self.changes[change_id].update(cancelled_by=by, cancelled_at=at)
 
-    def replace_names(self, kind: str, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    def replace_names(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        rows: list[dict[str, Any]],
+        since: Mapping[str, date] = EVERY_DAY,
+    ) -> None:
         for key in keys:
-            self.names[(kind, key)] = []
+            day = since.get(key)
+            self.names[(kind, key)] = (
+                []
+                if day is None
+                else [
+                    r
+                    for r in self.names.get((kind, key), [])
+                    if r["valid_to"] is not None and r["valid_to"] < day
+                ]
+            )
         for row in rows:
             self.names[(kind, row["entity_id"])].append(row)
 
@@ -334,20 +407,25 @@ class ReadModelWriter:
         dirty = timeline.take_dirty()
         changed: dict[str, set[str]] = {}
         for table, key, attribute, to_row in SYNCED:
-            keys = sorted(getattr(dirty, DIRTY_FIELD[attribute]))
+            name = DIRTY_FIELD[attribute]
+            since = dirty.since.get(name, EVERY_DAY)
+            # (a key whose versions went back to what they were has nothing to write)
+            keys = sorted(k for k in getattr(dirty, name) if since.get(k) != date.max)
             changed[key] = (
-                self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at)
+                self._sync(store, table, key, keys, getattr(timeline, attribute), to_row, recorded_at, since)
                 if keys
                 else set()
             )
-        for kind, keys_changed, versions in (
-            ("unit", dirty.units, timeline.units),
-            ("position", dirty.positions, timeline.positions),
+        for kind, name, versions in (
+            ("unit", "units", timeline.units),
+            ("position", "positions", timeline.positions),
         ):
-            if keys_changed:
-                keys = sorted(keys_changed)
-                rows = [row for k in keys for row in search_rows(kind, k, versions.get(k, ()))]
-                store.replace_names(kind, keys, rows)
+            # A key whose life changed has it written on every row of its names.
+            since = {k: day for k, day in dirty.since[name].items() if k not in dirty.lives[name]}
+            keys = sorted(k for k in getattr(dirty, name) if since.get(k) != date.max)
+            if keys:
+                rows = [row for k in keys for row in search_rows(kind, k, versions.get(k, ()), since.get(k))]
+                store.replace_names(kind, keys, rows, since)
         batch = _LogBatch(
             ended=ended_by_change(timeline, dirty.positions, dirty.units, dirty.delegations),
             delegations_to=DelegationsTo(timeline),
@@ -371,17 +449,26 @@ class ReadModelWriter:
         versions_by_key: dict[str, tuple],
         to_row: Callable[[Any], dict[str, Any]],
         at: datetime,
+        since: Mapping[str, date] = EVERY_DAY,
     ) -> set[str]:
         """Close the believed rows of `keys` that the register no longer holds and add those it
-        holds anew; returns the keys that had either."""
-        believed = store.believed(table, key, keys)
+        holds anew; returns the keys that had either.
+
+        Of a key with a day in `since`, only the versions that begin on or after it are
+        compared: those before it are the ones the rows were written from (`Dirty.since`), so
+        a change at the head of a long history reads and writes a row or two, not the history."""
+        believed = store.believed(table, key, keys, since)
         closing: list[Any] = []
         inserting: list[dict[str, Any]] = []
         changed: set[str] = set()
         for k in keys:
             have = believed.get(k, {})
             wanted: dict[Values, dict[str, Any]] = {}
-            for version in versions_by_key.get(k, ()):
+            day = since.get(k)
+            versions = versions_by_key.get(k, ())
+            if day is not None:
+                versions = versions[_first_from(versions, day) :]
+            for version in versions:
                 row = {key: k, **to_row(version)}
                 wanted[_values(table, key, row)] = row
             before = len(closing), len(inserting)

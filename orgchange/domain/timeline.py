@@ -110,20 +110,77 @@ def _current(versions: tuple | None) -> Any:
     return None
 
 
+# The kinds of versions whose changed days `Dirty` keeps (its fields of the same names).
+DATED = ("units", "positions", "delegations")
+
+
+def _by_kind(make: Callable[[], Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: {name: make() for name in DATED}
+
+
+def first_difference(before: tuple, after: tuple) -> date | None:
+    """The first day from which two tuples of a key's versions may differ (None: they do not).
+
+    The versions before the first that differs are the same in both, and every version from
+    it on (in either) begins on or after the day returned: what the read models hold for the
+    days before it stands."""
+    if before is after:
+        return None
+    common = min(len(before), len(after))
+    i = 0
+    while i < common and (before[i] is after[i] or before[i] == after[i]):
+        i += 1
+    rest = before[i:] + after[i:]
+    return min(v.valid_from for v in rest) if rest else None
+
+
+def _life(versions: tuple) -> tuple[date, date | None] | None:
+    return (versions[0].valid_from, versions[-1].valid_to) if versions else None
+
+
 @dataclass
 class Dirty:
-    """Keys whose versions changed since the read models were last written."""
+    """Keys whose versions changed since the read models were last written, and from which day.
+
+    `since[kind][key]` is the first day from which the key's versions may differ from those
+    the read models were last written from (`date.max`: they went back to what they were):
+    the writer reads and writes the rows from that day on only, so a change costs the days
+    it touches, not the whole history of its unit (`projections/writer.py`). A key without
+    a day is written whole. `lives[kind]` holds the keys whose life (first day, or end)
+    changed: each row of their names carries it (`projections/search.py`).
+    """
 
     units: set[str] = field(default_factory=set)
     positions: set[str] = field(default_factory=set)
     delegations: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)
+    since: dict[str, dict[str, date]] = field(default_factory=_by_kind(dict))
+    lives: dict[str, set[str]] = field(default_factory=_by_kind(set))
 
     def __bool__(self) -> bool:
         return bool(self.units or self.positions or self.delegations or self.links)
 
     def copy(self) -> Dirty:
-        return Dirty(set(self.units), set(self.positions), set(self.delegations), set(self.links))
+        return Dirty(
+            set(self.units),
+            set(self.positions),
+            set(self.delegations),
+            set(self.links),
+            {name: dict(days) for name, days in self.since.items()},
+            {name: set(keys) for name, keys in self.lives.items()},
+        )
+
+    def note(self, kind: str, key: str, before: tuple, after: tuple) -> None:
+        """`key`'s versions (of `kind`, one of `DATED`) went from `before` to `after`."""
+        getattr(self, kind).add(key)
+        day = first_difference(before, after) or date.max
+        days = self.since[kind]
+        if day < days.get(key, date.max):
+            days[key] = day
+        else:
+            days.setdefault(key, date.max)
+        if _life(before) != _life(after):
+            self.lives[kind].add(key)
 
 
 class Timeline:
@@ -352,14 +409,14 @@ class Timeline:
             raise RetroactiveConflict(conflicts)
         # Only what the re-fold changed needs writing to the read models.
         touched = fresh.dirty
-        for name, store, keys in (
-            ("units", self.dirty.units, touched.units),
-            ("positions", self.dirty.positions, touched.positions),
-            ("delegations", self.dirty.delegations, touched.delegations),
-            ("predecessors", self.dirty.links, touched.links),
-        ):
+        for name in DATED:
             before, after = getattr(self, name), getattr(fresh, name)
-            store.update(key for key in keys if before.get(key) != after.get(key))
+            for key in getattr(touched, name):
+                old, new = before.get(key, ()), after.get(key, ())
+                if old != new:
+                    self.dirty.note(name, key, old, new)
+        before_links, after_links = self.predecessors, fresh.predecessors
+        self.dirty.links.update(key for key in touched.links if before_links.get(key) != after_links.get(key))
         for name in ("units", "positions", "delegations", "predecessors", "entries", *self._INDEXES):
             if self.journal is not None:  # (the dicts before the re-fold are left as they were)
                 self.journal.append(partial(setattr, self, name, getattr(self, name)))
@@ -413,29 +470,32 @@ class Timeline:
     # --- writing versions (keeps the indexes in step) -------------------------------
 
     def set_unit(self, key: str, versions: tuple[UnitVersion, ...]) -> None:
-        before = _current(self.units.get(key))
+        held = self.units.get(key, ())
+        before = _current(held)
         self._put(self.units, key, versions)
+        self.dirty.note("units", key, held, versions)
         after = _current(versions)
         self._reindex(self.children, key, before and before.parent, after and after.parent)
         self._reindex(self.companies, key, before and before.owner, after and after.owner)
         self._reindex(self.supervised, key, before and before.supervisor, after and after.supervisor)
-        self.dirty.units.add(key)
 
     def set_position(self, key: str, versions: tuple[PositionVersion, ...]) -> None:
-        before = _current(self.positions.get(key))
+        held = self.positions.get(key, ())
+        before = _current(held)
         self._put(self.positions, key, versions)
+        self.dirty.note("positions", key, held, versions)
         after = _current(versions)
         self._reindex(self.staff, key, before and before.unit, after and after.unit)
-        self.dirty.positions.add(key)
 
     def set_delegation(self, key: str, versions: tuple[DelegationVersion, ...]) -> None:
-        before = _current(self.delegations.get(key))
+        held = self.delegations.get(key, ())
+        before = _current(held)
         self._put(self.delegations, key, versions)
+        self.dirty.note("delegations", key, held, versions)
         after = _current(versions)
         self._reindex(self.granted, key, before and before.board, after and after.board)
         self._reindex(self.received, key, before and before.to, after and after.to)
         self._reindex(self.subdelegations, key, before and before.parent, after and after.parent)
-        self.dirty.delegations.add(key)
 
     def add_link(self, link: Link) -> None:
         self._put(self.predecessors, link.successor, self.predecessors.get(link.successor, ()) + (link,))

@@ -5,7 +5,8 @@ of a retroactive change, and the calendar and the forms of a day and a key a cha
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -14,9 +15,11 @@ from orgchange.domain.calendar import FIRST_DAY, LAST_DAY, within_calendar
 from orgchange.domain.changes import change_adapter
 from orgchange.domain.kinds import a
 from orgchange.domain.records import UnitVersion, end, in_effect, last_day, life, revise, version_on
-from orgchange.domain.timeline import Timeline, fold
+from orgchange.domain.register import Register
+from orgchange.domain.timeline import Timeline, first_difference, fold
 from tests.builders import base_organisation, change, record, refused, register
 
+AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LATER = [
     change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
     change("move_unit", id="m1", effective="2015-01-01", unit="va", parent="kfv"),
@@ -185,3 +188,69 @@ def test_a_change_must_change_something():
 
 def test_a_kind_is_written_with_its_article():
     assert (a("office"), a("area"), a("board"), a("unit")) == ("an office", "an area", "a board", "a unit")
+
+
+# --- what a command leaves for the read models' writer (`Dirty.since`) ----------------------------
+
+
+def renamed_many_times(times: int = 40) -> Register:
+    org = register(base_organisation())
+    for year in range(times):
+        record(org, change("rename_unit", effective=f"{2013 + year}-01-01", unit="va", name=f"VA {year}"))
+    return org
+
+
+def test_a_change_at_the_head_of_a_long_history_leaves_its_own_day_to_write():
+    org = renamed_many_times()
+    record(org, change("rename_unit", effective="2060-06-01", unit="va", name="VA sist"))
+    dirty = org.timeline.take_dirty()
+    assert dirty.units == {"va"}
+    # the version that ends on the day and the one that begins on it: nothing earlier
+    assert dirty.since["units"] == {"va": date(2052, 1, 1)}
+    assert dirty.lives["units"] == set()
+
+
+def test_a_retroactive_change_leaves_the_first_day_it_changes():
+    org = renamed_many_times()
+    record(org, change("rename_unit", effective="2020-06-01", unit="va", name="VA mitt i"))
+    dirty = org.timeline.take_dirty()
+    assert dirty.since["units"]["va"] == date(2020, 1, 1)
+
+
+def test_an_end_or_a_new_beginning_is_a_change_of_life():
+    org = renamed_many_times()
+    record(org, change("dissolve_unit", effective="2060-06-01", unit="va"))
+    assert org.timeline.take_dirty().lives["units"] == {"va"}
+    record(
+        org, change("establish_unit", effective="2061-01-01", unit="ny", name="Ny", kind="unit", parent="slk")
+    )
+    dirty = org.timeline.take_dirty()
+    assert dirty.since["units"] == {"ny": date(2061, 1, 1)} and dirty.lives["units"] == {"ny"}
+
+
+def test_the_first_difference_of_two_histories_is_the_first_day_either_changes():
+    org = renamed_many_times(5)
+    versions = org.timeline.units["va"]
+    same = tuple(replace(v) for v in versions)  # equal, not the same objects
+    assert first_difference(versions, versions) is None
+    assert first_difference(versions, same) is None
+    assert first_difference(versions, versions[:3]) == versions[3].valid_from
+    assert first_difference(versions[:3], versions) == versions[3].valid_from
+    renamed = versions[:2] + (replace(versions[2], name="Annat"),) + versions[3:]
+    assert first_difference(versions, renamed) == versions[2].valid_from
+    assert first_difference((), versions) == versions[0].valid_from
+
+
+def test_a_command_rolled_back_leaves_the_days_to_write_as_they_were():
+    org = renamed_many_times(3)
+    org.timeline.take_dirty()
+    record(org, change("rename_unit", effective="2030-01-01", unit="va", name="VA 2030"))
+    point = org.begin()
+    try:
+        org.record([change("rename_unit", effective="2014-06-01", unit="va", name="VA bakåt")], "test", AT)
+        assert org.timeline.dirty.since["units"]["va"] == date(2014, 1, 1)
+        org.rollback_to(point)
+    finally:
+        org.end()
+    dirty = org.timeline.take_dirty()
+    assert dirty.since["units"] == {"va": date(2015, 1, 1)} and dirty.lives["units"] == set()
