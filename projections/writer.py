@@ -35,6 +35,7 @@ from orgchange.domain.reporting import (
     report_to,
 )
 from orgchange.domain.summaries import summarise, units_touched
+from orgchange.domain.timeline import DATED
 
 from . import intervals
 from . import tables as t
@@ -406,9 +407,10 @@ class ReadModelWriter:
         timeline = register.timeline
         dirty = timeline.take_dirty()
         changed: dict[str, set[str]] = {}
+        days = {name: dirty.since(name, getattr(timeline, name)) for name in DATED}
         for table, key, attribute, to_row in SYNCED:
             name = DIRTY_FIELD[attribute]
-            since = dirty.since.get(name, EVERY_DAY)
+            since = days.get(name, EVERY_DAY)
             # (a key whose versions went back to what they were has nothing to write)
             keys = sorted(k for k in getattr(dirty, name) if since.get(k) != date.max)
             changed[key] = (
@@ -421,7 +423,8 @@ class ReadModelWriter:
             ("position", "positions", timeline.positions),
         ):
             # A key whose life changed has it written on every row of its names.
-            since = {k: day for k, day in dirty.since[name].items() if k not in dirty.lives[name]}
+            lives = dirty.lives(name, versions)
+            since = {k: day for k, day in days[name].items() if k not in lives}
             keys = sorted(k for k in getattr(dirty, name) if since.get(k) != date.max)
             if keys:
                 rows = [row for k in keys for row in search_rows(kind, k, versions.get(k, ()), since.get(k))]

@@ -33,8 +33,7 @@ def forget_days(reg: Register) -> None:
     """Make the writer compare every version of every key the command changed (as it did
     before it knew from which day a command changed a key)."""
     for name in DATED:
-        reg.timeline.dirty.since[name].clear()
-        reg.timeline.dirty.lives[name].clear()
+        reg.timeline.dirty.before[name].clear()
 
 
 def every_row(store: MemoryRows) -> dict[str, list[Any]]:

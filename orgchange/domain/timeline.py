@@ -142,20 +142,20 @@ def _life(versions: tuple) -> tuple[date, date | None] | None:
 class Dirty:
     """Keys whose versions changed since the read models were last written, and from which day.
 
-    `since[kind][key]` is the first day from which the key's versions may differ from those
-    the read models were last written from (`date.max`: they went back to what they were):
-    the writer reads and writes the rows from that day on only, so a change costs the days
-    it touches, not the whole history of its unit (`projections/writer.py`). A key without
-    a day is written whole. `lives[kind]` holds the keys whose life (first day, or end)
-    changed: each row of their names carries it (`projections/search.py`).
+    `before[kind][key]` holds the key's versions as the read models were last written from
+    them (noted when the key is first written after that; `()`: it had none). The writer
+    compares them with the versions now held (`since`): from the first day they differ on,
+    it reads and writes the rows, and before it nothing, so a change costs the days it
+    touches, not the whole history of its unit (`projections/writer.py`). Noting costs a
+    dictionary entry per key, so a fold or a rebuild pays nearly nothing for it. A key
+    without versions noted is written whole.
     """
 
     units: set[str] = field(default_factory=set)
     positions: set[str] = field(default_factory=set)
     delegations: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)
-    since: dict[str, dict[str, date]] = field(default_factory=_by_kind(dict))
-    lives: dict[str, set[str]] = field(default_factory=_by_kind(set))
+    before: dict[str, dict[str, tuple]] = field(default_factory=_by_kind(dict))
 
     def __bool__(self) -> bool:
         return bool(self.units or self.positions or self.delegations or self.links)
@@ -166,21 +166,26 @@ class Dirty:
             set(self.positions),
             set(self.delegations),
             set(self.links),
-            {name: dict(days) for name, days in self.since.items()},
-            {name: set(keys) for name, keys in self.lives.items()},
+            {name: dict(held) for name, held in self.before.items()},
         )
 
-    def note(self, kind: str, key: str, before: tuple, after: tuple) -> None:
-        """`key`'s versions (of `kind`, one of `DATED`) went from `before` to `after`."""
+    def note(self, kind: str, key: str, held: tuple) -> None:
+        """`key`'s versions (of `kind`, one of `DATED`) are about to change from `held`."""
         getattr(self, kind).add(key)
-        day = first_difference(before, after) or date.max
-        days = self.since[kind]
-        if day < days.get(key, date.max):
-            days[key] = day
-        else:
-            days.setdefault(key, date.max)
-        if _life(before) != _life(after):
-            self.lives[kind].add(key)
+        self.before[kind].setdefault(key, held)
+
+    def since(self, kind: str, versions: Mapping[str, tuple]) -> dict[str, date]:
+        """For each key of `kind` noted: the first day from which `versions` (the timeline's,
+        now) may differ from those the read models hold; `date.max` if they do not."""
+        return {
+            key: first_difference(held, versions.get(key, ())) or date.max
+            for key, held in self.before[kind].items()
+        }
+
+    def lives(self, kind: str, versions: Mapping[str, tuple]) -> set[str]:
+        """The keys of `kind` noted whose life (first day, or end) changed: each row of their
+        names carries it (`projections/search.py`)."""
+        return {key for key, held in self.before[kind].items() if _life(held) != _life(versions.get(key, ()))}
 
 
 class Timeline:
@@ -412,9 +417,9 @@ class Timeline:
         for name in DATED:
             before, after = getattr(self, name), getattr(fresh, name)
             for key in getattr(touched, name):
-                old, new = before.get(key, ()), after.get(key, ())
-                if old != new:
-                    self.dirty.note(name, key, old, new)
+                old = before.get(key, ())
+                if old != after.get(key, ()):
+                    self.dirty.note(name, key, old)
         before_links, after_links = self.predecessors, fresh.predecessors
         self.dirty.links.update(key for key in touched.links if before_links.get(key) != after_links.get(key))
         for name in ("units", "positions", "delegations", "predecessors", "entries", *self._INDEXES):
@@ -473,7 +478,7 @@ class Timeline:
         held = self.units.get(key, ())
         before = _current(held)
         self._put(self.units, key, versions)
-        self.dirty.note("units", key, held, versions)
+        self.dirty.note("units", key, held)
         after = _current(versions)
         self._reindex(self.children, key, before and before.parent, after and after.parent)
         self._reindex(self.companies, key, before and before.owner, after and after.owner)
@@ -483,7 +488,7 @@ class Timeline:
         held = self.positions.get(key, ())
         before = _current(held)
         self._put(self.positions, key, versions)
-        self.dirty.note("positions", key, held, versions)
+        self.dirty.note("positions", key, held)
         after = _current(versions)
         self._reindex(self.staff, key, before and before.unit, after and after.unit)
 
@@ -491,7 +496,7 @@ class Timeline:
         held = self.delegations.get(key, ())
         before = _current(held)
         self._put(self.delegations, key, versions)
-        self.dirty.note("delegations", key, held, versions)
+        self.dirty.note("delegations", key, held)
         after = _current(versions)
         self._reindex(self.granted, key, before and before.board, after and after.board)
         self._reindex(self.received, key, before and before.to, after and after.to)

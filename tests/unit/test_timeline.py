@@ -203,29 +203,30 @@ def renamed_many_times(times: int = 40) -> Register:
 def test_a_change_at_the_head_of_a_long_history_leaves_its_own_day_to_write():
     org = renamed_many_times()
     record(org, change("rename_unit", effective="2060-06-01", unit="va", name="VA sist"))
-    dirty = org.timeline.take_dirty()
+    tl = org.timeline
+    dirty = tl.take_dirty()
     assert dirty.units == {"va"}
     # the version that ends on the day and the one that begins on it: nothing earlier
-    assert dirty.since["units"] == {"va": date(2052, 1, 1)}
-    assert dirty.lives["units"] == set()
+    assert dirty.since("units", tl.units) == {"va": date(2052, 1, 1)}
+    assert dirty.lives("units", tl.units) == set()
 
 
 def test_a_retroactive_change_leaves_the_first_day_it_changes():
     org = renamed_many_times()
     record(org, change("rename_unit", effective="2020-06-01", unit="va", name="VA mitt i"))
     dirty = org.timeline.take_dirty()
-    assert dirty.since["units"]["va"] == date(2020, 1, 1)
+    assert dirty.since("units", org.timeline.units)["va"] == date(2020, 1, 1)
 
 
 def test_an_end_or_a_new_beginning_is_a_change_of_life():
     org = renamed_many_times()
     record(org, change("dissolve_unit", effective="2060-06-01", unit="va"))
-    assert org.timeline.take_dirty().lives["units"] == {"va"}
+    assert org.timeline.take_dirty().lives("units", org.timeline.units) == {"va"}
     record(
         org, change("establish_unit", effective="2061-01-01", unit="ny", name="Ny", kind="unit", parent="slk")
     )
-    dirty = org.timeline.take_dirty()
-    assert dirty.since["units"] == {"ny": date(2061, 1, 1)} and dirty.lives["units"] == {"ny"}
+    dirty, units = org.timeline.take_dirty(), org.timeline.units
+    assert dirty.since("units", units) == {"ny": date(2061, 1, 1)} and dirty.lives("units", units) == {"ny"}
 
 
 def test_the_first_difference_of_two_histories_is_the_first_day_either_changes():
@@ -248,9 +249,19 @@ def test_a_command_rolled_back_leaves_the_days_to_write_as_they_were():
     point = org.begin()
     try:
         org.record([change("rename_unit", effective="2014-06-01", unit="va", name="VA bakåt")], "test", AT)
-        assert org.timeline.dirty.since["units"]["va"] == date(2014, 1, 1)
+        assert org.timeline.dirty.since("units", org.timeline.units)["va"] == date(2014, 1, 1)
         org.rollback_to(point)
     finally:
         org.end()
+    dirty, units = org.timeline.take_dirty(), org.timeline.units
+    assert dirty.since("units", units) == {"va": date(2015, 1, 1)} and dirty.lives("units", units) == set()
+
+
+def test_versions_that_went_back_to_what_they_were_leave_nothing_to_write():
+    org = renamed_many_times(3)
+    org.timeline.take_dirty()
+    held = org.timeline.units["va"]
+    org.timeline.set_unit("va", held[:-1])
+    org.timeline.set_unit("va", held)
     dirty = org.timeline.take_dirty()
-    assert dirty.since["units"] == {"va": date(2015, 1, 1)} and dirty.lives["units"] == set()
+    assert dirty.units == {"va"} and dirty.since("units", org.timeline.units) == {"va": date.max}
