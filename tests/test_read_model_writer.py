@@ -158,6 +158,20 @@ def test_changes_recorded_one_by_one_on_a_database_equal_a_rebuild(app) -> None:
         ),
         change("rename_unit", effective="2015-06-01", unit="va", name="VA mitt i"),  # retroactive
         change("rename_unit", effective="2016-01-01", unit="va", name="VA år 2"),  # the name before: joined
+        change("rename_unit", id="fel", effective="2030-01-01", unit="va", name="VA fel"),
+        change(
+            "correct_change",
+            change="fel",
+            replacement={
+                "type": "rename_unit",
+                "id": "ratt",
+                "effective": "2017-06-01",
+                "unit": "va",
+                "name": "VA rätt",
+            },
+        ),
+        change("rename_unit", id="bort", effective="2031-01-01", unit="va", name="VA bort"),
+        change("cancel_change", change="bort", reason="Beslutet upphävt"),
         change("move_position", effective="2014-01-01", position="va-chef", unit="kfv"),
         change("move_position", effective="2013-06-01", position="va-chef", unit="slk"),  # retroactive
         change("abolish_position", effective="2020-01-01", position="va-chef"),
@@ -167,7 +181,8 @@ def test_changes_recorded_one_by_one_on_a_database_equal_a_rebuild(app) -> None:
         app.record_changes([step], "test")
     incremental = snapshot(app)
     names = [row for row in incremental["search_names"] if row[1] == "va"]
-    assert {"VA år 5", "VA mitt i", "Vatten och avfall"} <= {row[5] for row in names}
+    assert {"VA år 5", "VA mitt i", "VA rätt", "Vatten och avfall"} <= {row[5] for row in names}
+    assert not {"VA fel", "VA bort"} & {row[5] for row in names}
     wipe_read_models(app)
     assert app.rebuild() == app.event_count()
     assert snapshot(app) == incremental
