@@ -96,9 +96,13 @@ def _change_filter(
 
 
 @cache
-def _change_conditions(shape: ChangeShape) -> tuple[Any, ...]:
+def _change_conditions(shape: ChangeShape, through_units: bool = False) -> tuple[Any, ...]:
+    """The conditions of a shape on `change_log`; with `through_units`, those of a unit's
+    changes on the rows of `change_units` joined to it (its days there, in its index)."""
     known, typed, reported, started, ended, of_unit = shape
     log = t.change_log
+    units = t.change_units
+    day = units.c.effective if through_units else log.c.effective
     conditions: list[Any] = []
     if known:
         conditions.append(log.c.recorded_at <= bindparam("known_at", type_=log.c.recorded_at.type))
@@ -114,13 +118,15 @@ def _change_conditions(shape: ChangeShape) -> tuple[Any, ...]:
             )
         conditions.append(log.c.change_id.in_(reported_ids))
     if started:
-        conditions.append(log.c.effective >= bindparam("start", type_=log.c.effective.type))
+        conditions.append(day >= bindparam("start", type_=log.c.effective.type))
     if ended:
-        conditions.append(log.c.effective <= bindparam("end", type_=log.c.effective.type))
+        conditions.append(day <= bindparam("end", type_=log.c.effective.type))
     if of_unit:
-        units = t.change_units
         unit = bindparam("unit_id", type_=units.c.unit_id.type)
-        conditions.append(log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit)))
+        if through_units:
+            conditions.append(units.c.unit_id == unit)
+        else:
+            conditions.append(log.c.change_id.in_(select(units.c.change_id).where(units.c.unit_id == unit)))
     return tuple(conditions)
 
 
@@ -131,15 +137,24 @@ def _change_count(shape: ChangeShape) -> Select:
 
 @cache
 def _change_page(shape: ChangeShape, after: bool) -> Select:
-    """`:limit` changes of the log in its order, after (`:after_day`, `:after_seq`) if `after`."""
+    """`:limit` changes of the log in its order, after (`:after_day`, `:after_seq`) if `after`.
+
+    A unit's changes are read through `change_units`, in the order its index of (`unit_id`,
+    `effective`, `seq`) holds them: a page reads the page's rows, not every change the unit
+    has had (a board's may be thousands), and joins the log's row of each by its key."""
     log = t.change_log
-    conditions = list(_change_conditions(shape))
+    of_unit = shape[-1]
+    order = t.change_units if of_unit else log
+    conditions = list(_change_conditions(shape, through_units=of_unit))
     if after:
         day = bindparam("after_day", type_=log.c.effective.type)
         seq = bindparam("after_seq", type_=log.c.seq.type)
-        conditions.append(or_(log.c.effective > day, and_(log.c.effective == day, log.c.seq > seq)))
+        conditions.append(or_(order.c.effective > day, and_(order.c.effective == day, order.c.seq > seq)))
     limit = bindparam("limit", type_=Integer)
-    return select(log).where(*conditions).order_by(log.c.effective, log.c.seq).limit(limit)
+    query = select(log)
+    if of_unit:
+        query = query.select_from(order.join(log, log.c.change_id == order.c.change_id))
+    return query.where(*conditions).order_by(order.c.effective, order.c.seq).limit(limit)
 
 
 @dataclass(frozen=True)

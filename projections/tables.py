@@ -198,7 +198,13 @@ change_units = Table(
     metadata,
     Column("change_id", CHANGE_ID, primary_key=True),
     Column("unit_id", KEY, primary_key=True),
-    Index("ix_change_units_unit", "unit_id"),
+    # The change's place in the log (`change_log.effective`, `seq`), kept beside each of its
+    # units so that a unit's changes are read in the log's order from one index, a page at a
+    # time, however many changes the unit has had (`projections/queries.py`, `_change_page`).
+    # Written with every row; nullable only so that revision 0009 could add them in place.
+    Column("effective", Date),
+    Column("seq", Integer),
+    Index("ix_change_units_unit", "unit_id", "effective", "seq"),
 )
 
 reports = Table(
@@ -322,7 +328,8 @@ read_model_schema = Table(
 # earlier version is rebuilt rather than left saying what the code no longer would.
 # 2: areas are "verksamhetsområdet" and groups "ledningsgruppen" in summaries.
 # 3: the names of units and posts for search (`search_names`).
-CONTENT_VERSION = 3
+# 4: a unit's changes in the log's order (`change_units.effective`, `seq`).
+CONTENT_VERSION = 4
 
 
 def schema_fingerprint() -> str:

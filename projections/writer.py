@@ -565,7 +565,10 @@ class ReadModelWriter:
             "cancelled_by": None,
             "cancelled_at": None,
         }
-        batch.units.extend({"change_id": change.id, "unit_id": u} for u in touched)
+        batch.units.extend(
+            {"change_id": change.id, "unit_id": u, "effective": effective, "seq": event.originator_version}
+            for u in touched
+        )
 
 
 def _audit_row(event: Any, kind: str, change_id: str | None, summary: str | None, name: str | None) -> dict:

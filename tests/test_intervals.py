@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select, text
 
 from orgchange.application import OrgChange
-from projections import intervals
+from projections import intervals, queries
 from projections import tables as t
 from projections.rows import believed, in_effect, versions_on
 from tests.builders import base_organisation, change
@@ -161,3 +161,41 @@ def test_read_models_written_with_other_words_are_rebuilt_when_the_content_versi
         assert "äldre lydelse" not in expected
     finally:
         reopened.close()
+
+
+def _a_unit_renamed(url: str, times: int) -> OrgChange:
+    """The base organisation, its unit `va` renamed `times` times, once a month from 2013."""
+    app = OrgChange(url)
+    renames = [
+        change(
+            "rename_unit",
+            effective=(date(2013, 1, 1) + timedelta(days=31 * r)).isoformat(),
+            unit="va",
+            name=f"VA {r}",
+        )
+        for r in range(times)
+    ]
+    app.record_changes([*base_organisation(), *renames], "test")
+    return app
+
+
+def test_a_page_of_a_units_changes_costs_the_page_not_the_units_history(tmp_path: Path):
+    """The unit page lists a unit's changes a page at a time, in the log's order: the rows of
+    `change_units` in the index of (unit, effective, seq), each joined to its row of the log,
+    whatever the unit's history. Through `change_log`'s order the page sorted them all."""
+    short = _a_unit_renamed(f"sqlite:///{tmp_path / 'short.db'}", 20)
+    long = _a_unit_renamed(f"sqlite:///{tmp_path / 'long.db'}", 200)
+    shape, params = queries._change_filter(None, None, "va", None, None, None)
+    params["limit"] = 6
+    log = t.change_log
+    sorted_whole = select(log).where(*queries._change_conditions(shape)).order_by(log.c.effective, log.c.seq)
+    try:
+        page = [_steps(app, queries._change_page(shape, False).params(params)) for app in (short, long)]
+        whole = [_steps(app, sorted_whole.limit(6).params(params)) for app in (short, long)]
+    finally:
+        short.close()
+        long.close()
+
+    assert page[0][0] == page[1][0] == whole[0][0] == whole[1][0] == 6  # the same first page
+    assert whole[1][1] > 4 * whole[0][1]  # sorting the unit's changes reads all of them …
+    assert page[1][1] <= 1.2 * page[0][1] + 1  # … the index of its changes a page

@@ -28,7 +28,7 @@ from orgchange.application.errors import DatabaseNeedsMigration, DatabaseTooNew
 from orgchange.domain.messages import ENGLISH, SWEDISH
 from orgchange.domain.register import REGISTER_ID
 from projections import tables
-from tests.builders import base_organisation
+from tests.builders import base_organisation, change
 from tests.support import opened
 
 OLDER_WORDING = "äldre lydelse"
@@ -219,6 +219,86 @@ def test_read_models_of_the_shape_before_the_access_paths_get_their_indexes_in_p
         app.engine.dispose()
 
 
+UNIT_CHANGE_ORDER = "orgchange.adapters.migrations.versions.0009_unit_change_order"
+
+
+def _before_the_unit_change_order() -> list[str]:
+    """Statements that leave read models of this version as the version before 0009 had them:
+    `change_units` without the log's order, its index of `unit_id` alone, version 3."""
+    revision = importlib.import_module(UNIT_CHANGE_ORDER)
+    return [
+        "UPDATE alembic_version SET version_num = '0008_recheck_paths'",
+        f"DROP INDEX {revision.INDEX}",
+        "ALTER TABLE change_units DROP COLUMN effective",
+        "ALTER TABLE change_units DROP COLUMN seq",
+        f"CREATE INDEX {revision.INDEX} ON change_units (unit_id)",
+        f"UPDATE read_model_schema SET fingerprint = '{revision.BEFORE}'",
+        f"UPDATE schema_versions SET fingerprint = '{revision.BEFORE}', version = {revision.VERSION_BEFORE}",
+    ]
+
+
+def test_read_models_before_the_unit_change_order_get_it_in_place_not_rebuilt(database_url):
+    """0009_unit_change_order: `change_units` of the shape before it gets each change's place in
+    the log, filled from the log's rows, and the index of the unit and that place, in place —
+    every other row as it was (the older wording shows nothing was rebuilt) — and a unit's
+    changes are then listed as before, a page at a time."""
+    revision = importlib.import_module(UNIT_CHANGE_ORDER)
+    with opened(database_url) as app:
+        app.record_changes(base_organisation(), "test")
+        app.record_changes(
+            [
+                change("rename_unit", effective=f"{2013 + year}-01-01", unit="va", name=f"VA {year}")
+                for year in range(5)
+            ]
+            + [change("rename_unit", effective="2012-06-01", unit="va", name="VA tidigt")],  # retroactive
+            "test",
+        )
+        expected = app.read_model.changes(unit_id="va", first=3)
+        assert len(expected.rows) == 3 and expected.has_next
+        places = _rows(database_url, "SELECT change_id, unit_id, effective, seq FROM change_units")
+    _execute(
+        database_url, *_before_the_unit_change_order(), f"UPDATE change_log SET summary = '{OLDER_WORDING}'"
+    )
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "0009_unit_change_order")
+        with engine.connect() as connection:
+            fingerprint = connection.execute(text("SELECT fingerprint FROM read_model_schema")).scalar()
+            summaries = {row[0] for row in connection.execute(text("SELECT summary FROM change_log"))}
+            assert tables.stored_read_model_version(connection) == revision.VERSION_AFTER
+        indexes = {tuple(index["column_names"]) for index in inspect(engine).get_indexes("change_units")}
+    finally:
+        engine.dispose()
+    assert fingerprint == revision.AFTER == tables.schema_fingerprint()
+    assert summaries == {OLDER_WORDING}
+    assert revision.COLUMNS_AFTER in indexes and revision.COLUMNS_BEFORE not in indexes
+    assert _rows(database_url, "SELECT change_id, unit_id, effective, seq FROM change_units") == places
+
+    app = OrgChange(database_url, migrate=False)
+    try:
+        assert not app.status.needs_migration
+        again = app.read_model.changes(unit_id="va", first=3)
+        assert [c.id for c in again.rows] == [c.id for c in expected.rows]
+        rest = app.read_model.changes(unit_id="va", first=100, after=again.end_cursor)
+        assert [c.effective for c in again.rows + rest.rows] == sorted(
+            c.effective for c in again.rows + rest.rows
+        )
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+def _rows(url: str, statement: str) -> list[tuple]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sorted(tuple(row) for row in connection.execute(text(statement)))
+    finally:
+        engine.dispose()
+
+
 def test_read_models_before_the_recheck_paths_get_their_three_indexes_in_place_not_rebuilt(database_url):
     """0008_recheck_paths: read models of the shape before it (and a decisions' table without
     the index of a delegation's code) get the three indexes the re-check after a write reads
@@ -228,7 +308,8 @@ def test_read_models_before_the_recheck_paths_get_their_three_indexes_in_place_n
     with opened(database_url) as app:
         app.record_changes(base_organisation(), "test")
         organisation = app.read_model.organisation(date(2013, 1, 1))
-    statements = ["UPDATE alembic_version SET version_num = '0007_decision_pages'"]
+    statements = _before_the_unit_change_order()
+    statements += ["UPDATE alembic_version SET version_num = '0007_decision_pages'"]
     statements += [
         f"DROP INDEX {name}" for _, name, _ in (*revision.READ_MODEL_PATHS, revision.DECISION_PATH)
     ]
@@ -251,13 +332,17 @@ def test_read_models_before_the_recheck_paths_get_their_three_indexes_in_place_n
             assert columns in {tuple(index["column_names"]) for index in found.get_indexes(table)}
     finally:
         engine.dispose()
-    assert fingerprint == revision.AFTER == tables.schema_fingerprint()
+    assert fingerprint == revision.AFTER
     assert summaries == {OLDER_WORDING}
 
+    # and on to this version's shape, in place again (0009_unit_change_order)
     app = OrgChange(database_url, migrate=False)
     try:
+        assert app.status.needs_migration
+        app.migrate()
         assert not app.status.needs_migration
         assert app.read_model.organisation(date(2013, 1, 1)) == organisation
+        assert {row.summary for row in app.read_model.changes(first=100).rows} == {OLDER_WORDING}
     finally:
         app.close()
         app.engine.dispose()

@@ -185,11 +185,16 @@ class Query:
         read_model = info.context.orgchange.read_model
         unit_key = str(unit_id) if unit_id is not None else None
         board = str(reported_to) if reported_to is not None else None
-        # A unit's page of changes sorts all of the unit's changes first (thousands for a unit
-        # near the top), whatever `first` is: on the loop only where they are few (`bounded`).
+        # A unit's page of changes is read from the index of its changes in the log's order
+        # (days `from`/`to` included): the page's rows, however many changes the unit has had
+        # (`_change_page`). Narrowed by type or by what was known, the index's rows are read
+        # until a page of those is found, which may be all of them: on the loop only where
+        # they are few (`bounded`).
         reads = info.context.loaders.reads
         arguments = (from_, to, unit_key, known_at, first, after, types, board)
-        if unit_key is not None and board is None:
+        if unit_key is not None and board is None and types is None and known_at is None:
+            page = await reads.few(read_model.changes, *arguments, count=False)
+        elif unit_key is not None and board is None:
             rows = partial(info.context.reader.rows_at_most, t.change_units, "unit_id", [unit_key])
             page = await reads.bounded(rows, read_model.changes, *arguments, count=False)
         else:
