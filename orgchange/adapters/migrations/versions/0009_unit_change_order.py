@@ -53,7 +53,9 @@ def _mark(fingerprint: str, version: int) -> None:
     bind.execute(sa.text("UPDATE read_model_schema SET fingerprint = :f"), {"f": fingerprint})
     if "schema_versions" in sa.inspect(bind).get_table_names():
         bind.execute(
-            sa.text("UPDATE schema_versions SET fingerprint = :f, version = :v WHERE component = 'read_models'"),
+            sa.text(
+                "UPDATE schema_versions SET fingerprint = :f, version = :v WHERE component = 'read_models'"
+            ),
             {"f": fingerprint, "v": version},
         )
 
@@ -75,8 +77,9 @@ def upgrade() -> None:
     op.get_bind().execute(
         sa.text(
             "UPDATE change_units SET"
-            " effective = (SELECT effective FROM change_log WHERE change_log.change_id = change_units.change_id),"
-            " seq = (SELECT seq FROM change_log WHERE change_log.change_id = change_units.change_id)"
+            " effective = (SELECT l.effective FROM change_log AS l"
+            " WHERE l.change_id = change_units.change_id),"
+            " seq = (SELECT l.seq FROM change_log AS l WHERE l.change_id = change_units.change_id)"
         )
     )
     _replace_index(COLUMNS_BEFORE, COLUMNS_AFTER)
