@@ -149,6 +149,9 @@ def _change_page(shape: ChangeShape, after: bool) -> Select:
     if after:
         day = bindparam("after_day", type_=log.c.effective.type)
         seq = bindparam("after_seq", type_=log.c.seq.type)
+        # (the first condition is implied by the second; it makes the cursor a range of the
+        # index, where PostgreSQL would otherwise filter every row before it)
+        conditions.append(order.c.effective >= day)
         conditions.append(or_(order.c.effective > day, and_(order.c.effective == day, order.c.seq > seq)))
     limit = bindparam("limit", type_=Integer)
     query = select(log)

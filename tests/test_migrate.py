@@ -587,3 +587,38 @@ def test_read_models_rebuilt_in_bulk_have_every_index_of_the_schema(database_url
             made = {tuple(index["column_names"]) for index in found.get_indexes(table.name)}
             declared = {tuple(column.name for column in index.columns) for index in table.indexes}
             assert declared <= made, table.name
+
+
+def test_the_unit_change_order_is_taken_back_by_its_downgrade_and_made_again(database_url):
+    """0009's downgrade leaves read models of the shape before it (their fingerprint, version 3,
+    `change_units` without the two columns, the index of `unit_id`); upgrading fills them again."""
+    revision = importlib.import_module(UNIT_CHANGE_ORDER)
+    with opened(database_url) as app:
+        app.record_changes(base_organisation(), "test")
+    places = _rows(database_url, "SELECT change_id, unit_id, effective, seq FROM change_units")
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(schema._config(connection), "0008_recheck_paths")
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT fingerprint FROM read_model_schema")).scalar()
+                == revision.BEFORE
+            )
+            assert tables.stored_read_model_version(connection) == revision.VERSION_BEFORE
+        found = inspect(engine)
+        assert {c["name"] for c in found.get_columns("change_units")} == {"change_id", "unit_id"}
+        assert revision.COLUMNS_BEFORE in {
+            tuple(i["column_names"]) for i in found.get_indexes("change_units")
+        }
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "head")
+    finally:
+        engine.dispose()
+    assert _rows(database_url, "SELECT change_id, unit_id, effective, seq FROM change_units") == places
+    app = OrgChange(database_url, migrate=False)
+    try:
+        assert not app.status.needs_migration
+    finally:
+        app.close()
+        app.engine.dispose()

@@ -28,6 +28,7 @@ from sqlalchemy import event, insert, text
 
 from benchmarks import page_queries
 from projections import intervals, tables
+from tests.builders import base_organisation
 
 from .api.conftest import Api, make_api  # noqa: F401  (a fixture, used by `api`)
 
@@ -387,3 +388,67 @@ def test_recording_a_reorganisation_beside_delegated_decisions_reads_no_growing_
 
 def _first_row_only(statement: str) -> bool:
     return " WHERE " not in statement.upper() and "\n LIMIT" in statement
+
+
+def test_a_later_page_of_a_units_changes_reads_that_page_on_both_databases(app) -> None:  # noqa: ANN001
+    """A unit's changes after a cursor are a range of the index of (unit, effective, seq): the
+    page's rows, however far into the unit's history the cursor is (with the cursor's
+    condition alone PostgreSQL read the index from the unit's first change and filtered)."""
+    from projections.queries import _change_filter, _change_page
+
+    app.record_changes(base_organisation(), "test")
+    many = 20_000
+    day = [date(2000, 1, 1) + timedelta(days=n // 3) for n in range(many)]
+    with app.engine.begin() as connection:
+        connection.execute(
+            insert(tables.change_log),
+            [
+                {
+                    "seq": 100_000 + n,
+                    "change_id": f"x{n}",
+                    "type": "rename_unit",
+                    "effective": day[n],
+                    "recorded_at": datetime(2026, 1, 1, tzinfo=UTC),
+                    "recorded_by": "test",
+                    "summary": "s",
+                    "payload": "{}",
+                }
+                for n in range(many)
+            ],
+        )
+        connection.execute(
+            insert(tables.change_units),
+            [
+                {"change_id": f"x{n}", "unit_id": "ks", "effective": day[n], "seq": 100_000 + n}
+                for n in range(many)
+            ],
+        )
+        connection.execute(text("ANALYZE"))
+    shape, params = _change_filter(None, None, "ks", None, None, None)
+    middle = many // 2
+    params.update(limit=101, after_day=day[middle], after_seq=100_000 + middle)
+    statement = str(
+        _change_page(shape, True).params(**params).compile(app.engine, compile_kwargs={"literal_binds": True})
+    )
+    with app.engine.connect() as connection:
+        page = [row.change_id for row in connection.execute(_change_page(shape, True), params)]
+        if app.engine.dialect.name == "postgresql":
+            (plan,) = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}").one()
+            read = _rows_read(
+                (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"], "change_units"
+            )
+            assert read <= 3 * 101, read
+        else:
+            plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
+            assert any(p.startswith("SEARCH change_units USING INDEX") and "effective>" in p for p in plan), (
+                plan
+            )
+    assert page == [f"x{n}" for n in range(middle + 1, middle + 102)]
+
+
+def _rows_read(node: dict[str, Any], relation: str) -> int:
+    """The rows a plan read from `relation` (kept or filtered out), over all its loops."""
+    here = 0
+    if node.get("Relation Name") == relation:
+        here = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+    return here + sum(_rows_read(child, relation) for child in node.get("Plans", []))
