@@ -68,7 +68,7 @@ def name_spans(versions: Sequence[UnitVersion] | Sequence[PositionVersion]) -> l
     """The names in turn, consecutive versions of the same name joined."""
     spans: list[NameSpan] = []
     for v in versions:
-        name = v.name if isinstance(v, UnitVersion) else v.title
+        name = _name(v)
         unit = v.unit if isinstance(v, PositionVersion) else None
         last = spans[-1] if spans else None
         if last is not None and last.name == name and last.valid_to == v.valid_from:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from orgchange.domain.changes import Change
 from orgchange.domain.register import Register
 from orgchange.domain.timeline import DATED
 from projections import tables as t
-from projections.writer import MemoryRows, ReadModelWriter, Values
+from projections.writer import EVERY_DAY, MemoryRows, ReadModelWriter, Values
 from tests.builders import base_organisation, change, record, register
 from tests.strategies import valid_changes
 from tests.test_properties import snapshot, wipe_read_models
@@ -57,21 +58,18 @@ class Counting(MemoryRows):
         self.read = 0
         self.named = 0
 
-    def believed(self, table: Any, key: str, keys: Any, since: Any = None) -> dict[str, dict[Values, Any]]:
-        found = (
-            super().believed(table, key, keys, since)
-            if since is not None
-            else super().believed(table, key, keys)
-        )
+    def believed(
+        self, table: Any, key: str, keys: Any, since: Mapping[str, date] = EVERY_DAY
+    ) -> dict[str, dict[Values, Any]]:
+        found = super().believed(table, key, keys, since)
         self.read += sum(len(rows) for rows in found.values())
         return found
 
-    def replace_names(self, kind: str, keys: Any, rows: list[dict[str, Any]], since: Any = None) -> None:
+    def replace_names(
+        self, kind: str, keys: Any, rows: list[dict[str, Any]], since: Mapping[str, date] = EVERY_DAY
+    ) -> None:
         self.named += len(rows)
-        if since is None:
-            super().replace_names(kind, keys, rows)
-        else:
-            super().replace_names(kind, keys, rows, since)
+        super().replace_names(kind, keys, rows, since)
 
 
 def write(writer: ReadModelWriter, store: MemoryRows, reg: Register, at: datetime, last: int) -> None:

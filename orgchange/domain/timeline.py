@@ -30,6 +30,7 @@ from .records import (
     UnitVersion,
     Version,
     last_day,
+    life,
     version_on,
 )
 
@@ -134,8 +135,8 @@ def first_difference(before: tuple, after: tuple) -> date | None:
     return min(v.valid_from for v in rest) if rest else None
 
 
-def _life(versions: tuple) -> tuple[date, date | None] | None:
-    return (versions[0].valid_from, versions[-1].valid_to) if versions else None
+def _life_of(versions: tuple) -> tuple[date, date | None] | None:
+    return life(versions) if versions else None
 
 
 @dataclass
@@ -185,7 +186,11 @@ class Dirty:
     def lives(self, kind: str, versions: Mapping[str, tuple]) -> set[str]:
         """The keys of `kind` noted whose life (first day, or end) changed: each row of their
         names carries it (`projections/search.py`)."""
-        return {key for key, held in self.before[kind].items() if _life(held) != _life(versions.get(key, ()))}
+        return {
+            key
+            for key, held in self.before[kind].items()
+            if _life_of(held) != _life_of(versions.get(key, ()))
+        }
 
 
 class Timeline:
