@@ -30,6 +30,7 @@ from projections.search import MAX_HITS, MAX_TEXT
 
 from . import decisions as deciding
 from . import drafts as drafting
+from . import loaders
 from .context import Info
 from .errors import bad_argument
 from .loaders import Viewpoint
@@ -187,12 +188,14 @@ class Query:
         board = str(reported_to) if reported_to is not None else None
         # A unit's page of changes is read from the index of its changes in the log's order
         # (days `from`/`to` included): the page's rows, however many changes the unit has had
-        # (`_change_page`). Narrowed by type or by what was known, the index's rows are read
-        # until a page of those is found, which may be all of them: on the loop only where
-        # they are few (`bounded`).
+        # (`_change_page`), so a page of at most `BOUNDED_ROWS` is a lookup the loop may make.
+        # Narrowed by type or by what was known, the index's rows are read until a page of
+        # those is found, which may be all of them: on the loop only where they are few
+        # (`bounded`).
         reads = info.context.loaders.reads
         arguments = (from_, to, unit_key, known_at, first, after, types, board)
-        if unit_key is not None and board is None and types is None and known_at is None:
+        plain = board is None and types is None and known_at is None
+        if unit_key is not None and plain and first <= loaders.BOUNDED_ROWS:
             page = await reads.few(read_model.changes, *arguments, count=False)
         elif unit_key is not None and board is None:
             rows = partial(info.context.reader.rows_at_most, t.change_units, "unit_id", [unit_key])
