@@ -44,12 +44,13 @@ from .rows import (
 
 
 @cache
-def _history(at_instant: bool) -> Select:
-    """Every version of the unit `:unit_id` believed now (or at `:known_at`), oldest first."""
+def _histories(at_instant: bool) -> Select:
+    """Every version of the units `:ids` believed now (or at `:known_at`), unit by unit,
+    oldest first."""
     v = t.unit_versions
     known_at = bindparam("known_at", type_=v.c.recorded_from.type) if at_instant else None
-    unit = bindparam("unit_id", type_=v.c.unit_id.type)
-    return select(v).where(v.c.unit_id == unit, believed(v, known_at)).order_by(v.c.valid_from)
+    ids = bindparam("ids", expanding=True, type_=v.c.unit_id.type)
+    return select(v).where(v.c.unit_id.in_(ids), believed(v, known_at)).order_by(v.c.unit_id, v.c.valid_from)
 
 
 @cache
@@ -300,10 +301,22 @@ class OrganisationReader(Reader):
             raise NotFound(text("NOT_FOUND:unit", unit=key))
 
     def unit_history(self, unit_id: str, known_at: datetime | None = None) -> list[UnitRow]:
-        params: dict[str, Any] = {"unit_id": unit_id}
-        if known_at is not None:
-            params["known_at"] = known_at
-        return [unit_row(row) for row in self._all(_history(known_at is not None), params)]
+        """Every version of the unit believed now (or at `known_at`), oldest first."""
+        return self.unit_histories([unit_id], known_at).get(unit_id, [])
+
+    def unit_histories(
+        self, unit_ids: Sequence[str], known_at: datetime | None = None
+    ) -> dict[str, list[UnitRow]]:
+        """`unit_history` of each unit (by key; a unit with no versions is left out), in one
+        statement for a few units: the GraphQL API's `unitHistory` fields of one request."""
+        found: dict[str, list[UnitRow]] = defaultdict(list)
+        for chunk in chunks(sorted(set(unit_ids))):
+            params: dict[str, Any] = {"ids": list(chunk)}
+            if known_at is not None:
+                params["known_at"] = known_at
+            for row in self._all(_histories(known_at is not None), params):
+                found[row.unit_id].append(unit_row(row))
+        return dict(found)
 
     def lives(self, ids: Sequence[str], known_at: datetime | None = None) -> dict[str, Life]:
         """Each unit's whole life: established .. ended (None while still in effect)."""
@@ -392,11 +405,15 @@ class OrganisationReader(Reader):
         types: Sequence[str] | None = None,
         reported_to: str | None = None,
         count: bool = True,
+        links: bool = True,
     ) -> ChangePage:
         """A page of the change log; `types` and `reported_to` (a board) narrow it, as the others do.
 
         `count=False`: the page only, without counting every change that matches (`total` is
-        then None; `count_changes` counts them when someone asks)."""
+        then None; `count_changes` counts them when someone asks). `links=False`: nor the units
+        each change touched and the delegations it affected, two statements more, which the
+        rows then do not hold (`ChangeRow.linked`; `change_units`, `change_effects` read them
+        for those who ask)."""
         shape, params = _change_filter(start, end, unit_id, known_at, types, reported_to)
         with self._connection() as connection:
             total = connection.execute(_change_count(shape), params).scalar_one() if count else None
@@ -407,9 +424,12 @@ class OrganisationReader(Reader):
         has_next = len(rows) > first
         rows = rows[:first]
         ids = [r.change_id for r in rows]
-        unit_ids, effects = self.change_units(ids), self._change_effects(ids)
+        if links:
+            unit_ids, effects = self.change_units(ids), self.change_effects(ids)
+        else:
+            unit_ids, effects = {}, {}
         page = [
-            change_row(row, known_at, unit_ids.get(row.change_id, ()), effects.get(row.change_id, ()))
+            change_row(row, known_at, unit_ids.get(row.change_id, ()), effects.get(row.change_id, ()), links)
             for row in rows
         ]
         end_cursor = encode_cursor(page[-1].effective, page[-1].seq) if page else None
@@ -434,7 +454,7 @@ class OrganisationReader(Reader):
         rows = self._all(select(log).where(log.c.change_id == change_id))
         if not rows:
             return None
-        units, effects = self.change_units([change_id]), self._change_effects([change_id])
+        units, effects = self.change_units([change_id]), self.change_effects([change_id])
         return change_row(rows[0], None, units.get(change_id, ()), effects.get(change_id, ()))
 
     def changes_by_id(self, change_ids: Sequence[str], known_at: datetime | None = None) -> list[ChangeRow]:
@@ -445,7 +465,7 @@ class OrganisationReader(Reader):
             rows.update(
                 {row.change_id: row for row in self._all(select(log).where(log.c.change_id.in_(chunk)))}
             )
-        units, effects = self.change_units(list(rows)), self._change_effects(list(rows))
+        units, effects = self.change_units(list(rows)), self.change_effects(list(rows))
         return [
             change_row(rows[i], known_at, units.get(i, ()), effects.get(i, ()))
             for i in change_ids
@@ -464,7 +484,8 @@ class OrganisationReader(Reader):
                 found[row.change_id].append(row.unit_id)
         return {k: tuple(v) for k, v in found.items()}
 
-    def _change_effects(self, change_ids: Sequence[str]) -> dict[str, tuple[Effect, ...]]:
+    def change_effects(self, change_ids: Sequence[str]) -> dict[str, tuple[Effect, ...]]:
+        """The delegations each change left without a delegate, by change id."""
         found: dict[str, list[Effect]] = defaultdict(list)
         for chunk in chunks(list(change_ids)):
             for row in self._all(_effects_of_changes(), {"ids": list(chunk)}):

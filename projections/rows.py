@@ -87,6 +87,10 @@ class ChangeRow:
     report_to: str | None = None  # the board it is to be reported to (orgchange.domain.reporting)
     report_basis: str | None = None  # why: OFFICIAL_DECISION, SUBDELEGATION or COMMITTEE_DECISION
     affects: tuple[Effect, ...] = ()  # delegations it left without a delegate
+    # Whether `unit_ids` and `affects` were read with the row. A page asked for without them
+    # (`OrganisationReader.changes(links=False)`) leaves both empty and this False; the GraphQL
+    # API then reads them only for a query that asks for them.
+    linked: bool = True
 
     @property
     def affected_boards(self) -> tuple[str, ...]:
@@ -124,7 +128,11 @@ def position_row(row: Any) -> PositionRow:
 
 
 def change_row(
-    row: Any, known_at: datetime | None, unit_ids: tuple[str, ...], affects: tuple[Effect, ...] = ()
+    row: Any,
+    known_at: datetime | None,
+    unit_ids: tuple[str, ...],
+    affects: tuple[Effect, ...] = (),
+    linked: bool = True,
 ) -> ChangeRow:
     """A row of the change log as believed at `known_at` (a cancellation recorded later is not yet one)."""
     cancelled = row.cancelled_at is not None and (known_at is None or row.cancelled_at <= known_at)
@@ -151,6 +159,7 @@ def change_row(
         report_to=row.report_to,
         report_basis=row.report_basis,
         affects=affects,
+        linked=linked,
     )
 
 

@@ -28,7 +28,7 @@ from projections import tables
 from projections.batches import BatchReader
 from projections.delegations import DelegationRow
 from projections.read_model import ReadModel
-from projections.rows import ChangeRow, Life, PositionRow, UnitRow
+from projections.rows import ChangeRow, Effect, Life, PositionRow, UnitRow
 
 from .limits import CountedDataLoader, ResultBudget
 
@@ -202,6 +202,16 @@ class Loaders:
             reader.delegations_from, list, budget, reads, from_rows
         )
         self.change: DataLoader[str, ChangeRow | None] = CountedDataLoader(budget, load_fn=self._changes)
+        # What a page of changes read without them (`ChangeRow.linked`) holds for a query that
+        # asks: each change's units, the delegations it affected. By change id.
+        self.change_units: DataLoader[str, tuple[str, ...]] = DataLoader(load_fn=self._change_units)
+        self.change_effects: DataLoader[str, tuple[Effect, ...]] = DataLoader(load_fn=self._change_effects)
+        # A unit's versions as believed at an instant (None: now), by (key, instant): the
+        # `unitHistory` fields of a request, and the whole life of a unit whose history the
+        # request reads anyway (`life_of`).
+        self.history: DataLoader[tuple[str, datetime | None], list[UnitRow]] = DataLoader(
+            load_fn=self._histories
+        )
         # Whether a key is a recorded unit (for a clear error about an unknown one): the root
         # fields of one query that name the same unit (the unit page's unitHistory and changes)
         # ask once, together.
@@ -235,6 +245,21 @@ class Loaders:
             self.unit.prime((row.id, view), row)
         return rows
 
+    async def life_of(self, key: str, view: Viewpoint) -> Life | None:
+        """The unit's whole life: from its history if the request reads that (the unit page
+        asks for both; the history's rows are the same versions, so a statement is saved),
+        otherwise by `life`, one row per unit."""
+        if self.history.cache_map.get((key, view.known_at)) is None:
+            return await self.life.load((key, view))
+        versions = await self.history.load((key, view.known_at))
+        if not versions:
+            return None
+        ends = [version.valid_to for version in versions]
+        return Life(
+            min(version.valid_from for version in versions),
+            None if None in ends else max(end for end in ends if end is not None),
+        )
+
     def _links(
         self, ids: list[str], as_of: date, known_at: datetime | None
     ) -> dict[str, tuple[list[str], list[str]]]:
@@ -244,6 +269,25 @@ class Loaders:
     async def _known_units(self, keys: list[str]) -> list[bool]:
         known = await self.reads.keys(self.reader.known_units, keys)
         return [key in known for key in keys]
+
+    async def _change_units(self, ids: list[str]) -> list[tuple[str, ...]]:
+        found = await self.reads.keys(self.read_model.change_units, ids)
+        return [found.get(key, ()) for key in ids]
+
+    async def _change_effects(self, ids: list[str]) -> list[tuple[Effect, ...]]:
+        found = await self.reads.keys(self.read_model.change_effects, ids)
+        return [found.get(key, ()) for key in ids]
+
+    async def _histories(self, keys: list[tuple[str, datetime | None]]) -> list[list[UnitRow]]:
+        found: dict[tuple[str, datetime | None], list[UnitRow]] = {}
+        by_instant: dict[datetime | None, list[str]] = defaultdict(list)
+        for key, known_at in keys:
+            by_instant[known_at].append(key)
+        for known_at, ids in by_instant.items():
+            histories = await self.reads.keys(self.read_model.unit_histories, ids, known_at)
+            for key in ids:
+                found[(key, known_at)] = histories.get(key, [])
+        return [found[key] for key in keys]
 
     async def _changes(self, ids: list[str]) -> list[ChangeRow | None]:
         rows = await self.reads.keys(self.read_model.changes_by_id, ids)

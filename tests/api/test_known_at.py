@@ -127,3 +127,41 @@ def test_before_anything_was_recorded_the_register_was_empty(api: Api) -> None:
 
     assert api.data(query, {"k": "2000-01-01T00:00:00Z"})["organisation"]["units"] == []
     assert len(api.data(query, {"k": None})["organisation"]["units"]) > 0
+
+
+LIFE_ALONE = """
+query ($id: ID!, $d: Date!, $knownAt: DateTime) {
+  unit(id: $id, asOf: $d, knownAt: $knownAt) { validFrom validTo }
+}
+"""
+LIFE_WITH_HISTORY = """
+query ($id: ID!, $d: Date!, $knownAt: DateTime) {
+  unit(id: $id, asOf: $d, knownAt: $knownAt) { validFrom validTo }
+  unitHistory(id: $id, knownAt: $knownAt) { validFrom }
+}
+"""
+
+
+def test_a_units_whole_life_is_the_same_told_from_its_history_as_on_its_own(
+    api: Api, corrected: dict[str, str]
+) -> None:
+    """Asked beside the unit's history (as the unit page asks), `validFrom`/`validTo` come from
+    the history's versions rather than a statement of their own: for every unit of the sample,
+    on the first day of each of its versions, now and at each instant around a correction,
+    they are what the unit's life says asked alone."""
+    units = api.data('{ organisation(asOf: "2016-06-01") { units { id } } }')["organisation"]["units"]
+    units += api.data('{ organisation(asOf: "2024-06-01") { units { id } } }')["organisation"]["units"]
+    keys = sorted({unit["id"] for unit in units})
+    assert "bygglovenheten" in keys and len(keys) > 20
+    compared = ended = 0
+    for known_at in (None, corrected["before"], corrected["renamed"], corrected["cancelled"]):
+        for key in keys:
+            days = api.data(LIFE_WITH_HISTORY, {"id": key, "d": "2000-01-01", "knownAt": known_at})
+            for version in days["unitHistory"]:
+                variables = {"id": key, "d": version["validFrom"], "knownAt": known_at}
+                alone = api.data(LIFE_ALONE, variables)["unit"]
+                beside = api.data(LIFE_WITH_HISTORY, variables)
+                assert alone is not None and beside["unit"] == alone, variables
+                compared += 1
+                ended += alone["validTo"] is not None
+    assert compared > 4 * len(keys) and ended > 0  # ended units are among them

@@ -336,16 +336,58 @@ query ($id: ID!) { unitHistory(id: $id) { validFrom name } changes(unitId: $id, 
 """
 
 
-def test_root_fields_naming_the_same_unit_ask_once_whether_it_is_recorded(empty_api: Api) -> None:
-    """The unit page asks for a unit's history and its changes: one look-up tells both that the
-    unit is recorded; an unknown unit is still told as such."""
+def test_a_recorded_units_history_and_changes_need_no_look_up_of_whether_it_is_recorded(
+    empty_api: Api,
+) -> None:
+    """The unit page asks for a unit's history and its changes: a recorded unit has versions
+    and changes, which say so, so nothing more is asked. An unknown unit has neither; then a
+    look-up of whether it is recorded tells that it is unknown."""
     empty_api.orgchange.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
     empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})  # warm the pool
     with counting_statements(empty_api.orgchange) as statements:
-        empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})
-    assert len([s for s in statements if "DISTINCT" in s]) == 1
-    errors = empty_api.errors(UNIT_HISTORY_AND_CHANGES, {"id": "u-nowhere"})
+        data = empty_api.data(UNIT_HISTORY_AND_CHANGES, {"id": "u-1"})
+    assert data["unitHistory"] and data["changes"]["edges"]
+    assert [s for s in statements if "DISTINCT" in s] == []
+    with counting_statements(empty_api.orgchange) as statements:
+        errors = empty_api.errors(UNIT_HISTORY_AND_CHANGES, {"id": "u-nowhere"})
     assert errors and all("u-nowhere" in error["message"] for error in errors)
+    assert [s for s in statements if "DISTINCT" in s]
+
+
+def test_a_page_of_changes_reads_their_units_and_affected_delegations_only_when_asked(
+    empty_api: Api,
+) -> None:
+    """The unit page lists changes without the units each touched or the delegations each
+    affected: neither table is read for it. Asked for, they are read once for the page (not
+    once per change) and are what the change touched."""
+    app = empty_api.orgchange
+    app.record_changes(_generated_units(0, 12, "2020-01-01"), "test")
+    # The post p-5 of u-5 is the board u-1's delegate for d-5: abolished, it leaves d-5 without one.
+    app.record_changes(
+        [parse_change({"type": "abolish_position", "effective": "2021-01-01", "position": "p-5"}, 99)], "test"
+    )
+    empty_api.data(UNIT_CHANGES, {"id": "u-5"})  # warm the pool
+    with counting_statements(app) as statements:
+        empty_api.data(UNIT_CHANGES, {"id": "u-5"})
+    assert [s for s in statements if "change_units.change_id IN" in s or "FROM change_effects" in s] == []
+
+    fields = "id unitIds affectedDelegations { board delegationId code }"
+    asked = UNIT_CHANGES.replace("node { id type }", "node { " + fields + " }").replace(
+        "first: 2", "first: 5"
+    )
+    with counting_statements(app) as statements:
+        edges = empty_api.data(asked, {"id": "u-5"})["changes"]["edges"]
+    assert len([s for s in statements if "change_units.change_id IN" in s]) == 1
+    assert len([s for s in statements if "FROM change_effects" in s]) == 1
+    assert len(edges) == 3  # the unit, its post, the post's end
+    affected = [e["node"]["affectedDelegations"] for e in edges if e["node"]["affectedDelegations"]]
+    assert affected == [[{"board": "u-1", "delegationId": "d-5", "code": "5.1"}]]
+    for edge in edges:  # as a change read on its own (with what it touched) has them
+        assert "u-5" in edge["node"]["unitIds"]
+        alone = empty_api.data(
+            "query ($id: ID!) { change(id: $id) { " + fields + " } }", {"id": edge["node"]["id"]}
+        )
+        assert alone["change"] == edge["node"]
 
 
 UNIT_PAGE = """

@@ -80,6 +80,23 @@ async def _cancellation(root: Change, info: Info) -> Change | None:
     return Change.from_row(row) if row is not None else None
 
 
+async def _unit_ids(root: Change, info: Info) -> list[strawberry.ID]:
+    row = root.row
+    keys = row.unit_ids if row.linked else await info.context.loaders.change_units.load(row.id)
+    return [strawberry.ID(key) for key in keys]
+
+
+async def _affected_delegations(root: Change, info: Info) -> list[AffectedDelegation]:
+    row = root.row
+    effects = row.affects if row.linked else await info.context.loaders.change_effects.load(row.id)
+    return [
+        AffectedDelegation(
+            board=strawberry.ID(e.board), delegation_id=strawberry.ID(e.delegation_id), code=e.code
+        )
+        for e in effects
+    ]
+
+
 def _entry(root: Change) -> JSON:
     return cast(JSON, root.row.as_change_file_entry())
 
@@ -105,7 +122,7 @@ class Change:
         description="The API token's name, or the user of the command line."
     )
     unit_ids: list[strawberry.ID] = strawberry.field(
-        description="Every unit the change touches; old and new ones alike."
+        resolver=_unit_ids, description="Every unit the change touches; old and new ones alike."
     )
     summary: str = strawberry.field(description="The change as a plain Swedish sentence.")
     decision: Decision | None
@@ -131,10 +148,11 @@ class Change:
         )
     )
     affected_delegations: list[AffectedDelegation] = strawberry.field(
+        resolver=_affected_delegations,
         description=(
             "Delegations the change left without a delegate, of boards other than the one that "
             "decided it; each such board is to hear of it too (an extension)."
-        )
+        ),
     )
     cancelled: bool = strawberry.field(
         description="Voided by a later cancel_change or correct_change (as known at knownAt)."
@@ -184,18 +202,11 @@ class Change:
             effective=cast(dt.date, row.effective),
             recorded_at=row.recorded_at,
             recorded_by=row.recorded_by,
-            unit_ids=[strawberry.ID(key) for key in row.unit_ids],
             summary=row.summary,
             decision=Decision.from_row(row),
             report_to=strawberry.ID(row.report_to) if row.report_to else None,
             report_basis=row.report_basis,
             report_reason=listing.reason if listing is not None else None,
-            affected_delegations=[
-                AffectedDelegation(
-                    board=strawberry.ID(e.board), delegation_id=strawberry.ID(e.delegation_id), code=e.code
-                )
-                for e in row.affects
-            ],
             cancelled=row.cancelled,
             cancelled_by=strawberry.ID(row.cancelled_by) if row.cancelled_by else None,
             cancels=strawberry.ID(row.cancels) if row.cancels else None,

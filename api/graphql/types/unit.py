@@ -85,14 +85,14 @@ class Unit:
 
     @strawberry.field(description="First day of the unit's whole life.")
     async def valid_from(self, info: Info) -> dt.date:
-        life = await info.context.loaders.life.load((self.row.id, self.view))
+        life = await info.context.loaders.life_of(self.row.id, self.view)
         return life.valid_from if life else self.row.valid_from
 
     @strawberry.field(
         description="The day after the unit's last day (half-open); null while it is in effect."
     )
     async def valid_to(self, info: Info) -> dt.date | None:
-        life = await info.context.loaders.life.load((self.row.id, self.view))
+        life = await info.context.loaders.life_of(self.row.id, self.view)
         return life.valid_to if life else self.row.valid_to
 
     @strawberry.field(
