@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -133,6 +133,10 @@ def _pool_free(pool: Pool) -> bool:
     return checked_in() > 0 or limit == -1 or overflow() < limit
 
 
+async def _nothing() -> list[Any]:
+    return []
+
+
 def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
     grouped: dict[Viewpoint, list[str]] = defaultdict(list)
     for key, view in keys:
@@ -140,15 +144,15 @@ def _by_viewpoint(keys: Iterable[Key]) -> dict[Viewpoint, list[str]]:
     return grouped
 
 
-def _loader(
+def _batch(
     fetch: Fetch,
     missing: Callable[[], Any],
-    budget: ResultBudget,
     reads: Reads,
     rows: Callable[[list[str], int], int] | None = None,
-) -> DataLoader[Key, Any]:
-    """`rows`: for a fetch whose cost its keys do not bound, how many rows it reads for some
-    keys (counted up to a cap); see `Reads.keys`."""
+) -> Callable[[list[Key]], Awaitable[list[Any]]]:
+    """A DataLoader's batch function: one call of `fetch` per viewpoint. `rows`: for a fetch
+    whose cost its keys do not bound, how many rows it reads for some keys (counted up to a
+    cap); see `Reads.keys`."""
 
     async def load(keys: list[Key]) -> list[Any]:
         answers: dict[Key, Any] = {}
@@ -158,7 +162,26 @@ def _loader(
                 answers[(key, view)] = found.get(key, missing())
         return [answers[key] for key in keys]
 
-    return CountedDataLoader(budget, load_fn=load)
+    return load
+
+
+def _loader(
+    fetch: Fetch,
+    missing: Callable[[], Any],
+    budget: ResultBudget,
+    reads: Reads,
+    rows: Callable[[list[str], int], int] | None = None,
+) -> DataLoader[Key, Any]:
+    return CountedDataLoader(budget, load_fn=_batch(fetch, missing, reads, rows))
+
+
+def in_effect_on(versions: list[UnitRow], day: date) -> UnitRow | None:
+    """The version of a unit's history (believed at one instant, so none overlaps another)
+    in effect on `day`: the row a read of the unit on that day finds."""
+    for version in versions:
+        if version.valid_from <= day and (version.valid_to is None or day < version.valid_to):
+            return version
+    return None
 
 
 class _Day:
@@ -185,7 +208,8 @@ class Loaders:
         self.read_model = read_model
         self.budget = budget
         self.reads = reads = Reads(reader.engine)
-        self.unit: DataLoader[Key, UnitRow | None] = _loader(reader.units, lambda: None, budget, reads)
+        self._units_on_day = _batch(reader.units, lambda: None, reads)
+        self.unit: DataLoader[Key, UnitRow | None] = CountedDataLoader(budget, load_fn=self._units)
         self.children: DataLoader[Key, list[UnitRow]] = _loader(reader.children, list, budget, reads)
         self.positions: DataLoader[Key, list[PositionRow]] = _loader(reader.positions, list, budget, reads)
         self.life: DataLoader[Key, Life | None] = _loader(reader.lives, lambda: None, budget, reads)
@@ -244,6 +268,23 @@ class Loaders:
         for row in rows:  # so that a child's `parent` costs nothing
             self.unit.prime((row.id, view), row)
         return rows
+
+    async def _units(self, keys: list[Key]) -> list[UnitRow | None]:
+        """Units on a day: from the unit's history where the request reads that (the unit page
+        asks for a unit on a day and for its history, whose versions hold the day's), the rest
+        by one read of the day. The history's loads are registered by the time this batch runs:
+        the root fields of a query each take their first step before a DataLoader dispatches."""
+        histories = [key for key in keys if self.history.cache_map.get((key[0], key[1].known_at)) is not None]
+        told = set(histories)
+        rest = [key for key in keys if key not in told]
+        read = await asyncio.gather(
+            self._units_on_day(rest) if rest else _nothing(),
+            *(self.history.load((key, view.known_at)) for key, view in histories),
+        )
+        answers = dict(zip(rest, read[0], strict=True))
+        for (key, view), versions in zip(histories, read[1:], strict=True):
+            answers[(key, view)] = in_effect_on(versions, view.as_of)
+        return [answers[key] for key in keys]
 
     async def life_of(self, key: str, view: Viewpoint) -> Life | None:
         """The unit's whole life: from its history if the request reads that (the unit page

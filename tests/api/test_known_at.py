@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -131,24 +131,24 @@ def test_before_anything_was_recorded_the_register_was_empty(api: Api) -> None:
 
 LIFE_ALONE = """
 query ($id: ID!, $d: Date!, $knownAt: DateTime) {
-  unit(id: $id, asOf: $d, knownAt: $knownAt) { validFrom validTo }
+  unit(id: $id, asOf: $d, knownAt: $knownAt) { id name kind validFrom validTo parent { id name } owner { id } }
 }
 """
 LIFE_WITH_HISTORY = """
 query ($id: ID!, $d: Date!, $knownAt: DateTime) {
-  unit(id: $id, asOf: $d, knownAt: $knownAt) { validFrom validTo }
-  unitHistory(id: $id, knownAt: $knownAt) { validFrom }
+  unit(id: $id, asOf: $d, knownAt: $knownAt) { id name kind validFrom validTo parent { id name } owner { id } }
+  unitHistory(id: $id, knownAt: $knownAt) { validFrom validTo }
 }
 """
 
 
-def test_a_units_whole_life_is_the_same_told_from_its_history_as_on_its_own(
+def test_a_unit_and_its_whole_life_are_the_same_told_from_its_history_as_on_their_own(
     api: Api, corrected: dict[str, str]
 ) -> None:
-    """Asked beside the unit's history (as the unit page asks), `validFrom`/`validTo` come from
-    the history's versions rather than a statement of their own: for every unit of the sample,
-    on the first day of each of its versions, now and at each instant around a correction,
-    they are what the unit's life says asked alone."""
+    """Asked beside the unit's history (as the unit page asks), the unit on a day and its
+    `validFrom`/`validTo` come from the history's versions rather than statements of their
+    own: for every unit of the sample, on the first day and the last of each of its versions,
+    now and at each instant around a correction, they are what the unit asked alone is."""
     units = api.data('{ organisation(asOf: "2016-06-01") { units { id } } }')["organisation"]["units"]
     units += api.data('{ organisation(asOf: "2024-06-01") { units { id } } }')["organisation"]["units"]
     keys = sorted({unit["id"] for unit in units})
@@ -158,10 +158,12 @@ def test_a_units_whole_life_is_the_same_told_from_its_history_as_on_its_own(
         for key in keys:
             days = api.data(LIFE_WITH_HISTORY, {"id": key, "d": "2000-01-01", "knownAt": known_at})
             for version in days["unitHistory"]:
-                variables = {"id": key, "d": version["validFrom"], "knownAt": known_at}
-                alone = api.data(LIFE_ALONE, variables)["unit"]
-                beside = api.data(LIFE_WITH_HISTORY, variables)
-                assert alone is not None and beside["unit"] == alone, variables
-                compared += 1
-                ended += alone["validTo"] is not None
+                last = version["validTo"] and (date.fromisoformat(version["validTo"]) - timedelta(days=1))
+                for day in filter(None, (version["validFrom"], last and last.isoformat())):
+                    variables = {"id": key, "d": day, "knownAt": known_at}
+                    alone = api.data(LIFE_ALONE, variables)["unit"]
+                    beside = api.data(LIFE_WITH_HISTORY, variables)
+                    assert alone is not None and alone["id"] == key and beside["unit"] == alone, variables
+                    compared += 1
+                    ended += alone["validTo"] is not None
     assert compared > 4 * len(keys) and ended > 0  # ended units are among them
