@@ -241,6 +241,7 @@ class Loaders:
         # ask once, together.
         self.known_unit: DataLoader[str, bool] = DataLoader(load_fn=self._known_units)
         self._days: dict[Viewpoint, _Day] = {}
+        self._lives: dict[tuple[str, datetime | None], Life | None] = {}
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:
         """Every unit in effect on a day is known: its parent and children need no query.
@@ -293,13 +294,17 @@ class Loaders:
         if self.history.cache_map.get((key, view.known_at)) is None:
             return await self.life.load((key, view))
         versions = await self.history.load((key, view.known_at))
-        if not versions:
-            return None
-        ends = [version.valid_to for version in versions]
-        return Life(
-            min(version.valid_from for version in versions),
-            None if None in ends else max(end for end in ends if end is not None),
-        )
+        if (key, view.known_at) not in self._lives:  # once per unit, however often it is asked
+            ends = [version.valid_to for version in versions]
+            self._lives[(key, view.known_at)] = (
+                Life(
+                    min(version.valid_from for version in versions),
+                    None if None in ends else max(end for end in ends if end is not None),
+                )
+                if versions
+                else None
+            )
+        return self._lives[(key, view.known_at)]
 
     def _links(
         self, ids: list[str], as_of: date, known_at: datetime | None
@@ -308,7 +313,16 @@ class Loaders:
         return {key: (predecessors.get(key, []), successors.get(key, [])) for key in ids}
 
     async def _known_units(self, keys: list[str]) -> list[bool]:
-        known = await self.reads.keys(self.reader.known_units, keys)
+        """Whether each key is a recorded unit: told by its history (as believed now) where the
+        request reads that — a unit with a version is recorded; the unit page asks for its
+        history beside its changes — and by a look-up of the rest. The history's loads of the
+        fields that ask are registered by the time this batch runs (see `_units`)."""
+        told = [key for key in keys if self.history.cache_map.get((key, None)) is not None]
+        histories = await asyncio.gather(*(self.history.load((key, None)) for key in told))
+        known = {key for key, versions in zip(told, histories, strict=True) if versions}
+        rest = [key for key in keys if key not in known]
+        if rest:
+            known |= await self.reads.keys(self.reader.known_units, rest)
         return [key in known for key in keys]
 
     async def _change_units(self, ids: list[str]) -> list[tuple[str, ...]]:

@@ -125,12 +125,11 @@ class Query:
     async def unit_history(
         self, info: Info, id: strawberry.ID, known_at: dt.datetime | None = strawberry.UNSET
     ) -> list[UnitVersion]:
-        # Read first and asked about only when it has no versions (every recorded unit has
-        # one, unless `knownAt` is before it was recorded): a statement less for the unit page.
-        rows = await info.context.loaders.history.load((str(id), given(known_at)))
-        if not rows:
-            await _require_units(info, "id", str(id))
-        return [UnitVersion.from_row(row) for row in rows]
+        # The history's load first: whether the unit is recorded is then told by its versions
+        # as believed now (`Loaders._known_units`), here and for `changes(unitId:)` beside it.
+        versions = info.context.loaders.history.load((str(id), given(known_at)))
+        await _require_units(info, "id", str(id))
+        return [UnitVersion.from_row(row) for row in await versions]
 
     @strawberry.field(
         description=(
@@ -182,6 +181,8 @@ class Query:
                 _in_range(decode_cursor(after)[1], after)
             except ValueError as error:
                 raise bad_argument("after", str(error)) from None
+        if unit_id is not None:
+            await _require_units(info, "unitId", str(unit_id))
         read_model = info.context.orgchange.read_model
         unit_key = str(unit_id) if unit_id is not None else None
         board = str(reported_to) if reported_to is not None else None
@@ -201,8 +202,6 @@ class Query:
             page = await reads.bounded(rows, read_model.changes, *arguments, count=False, links=False)
         else:
             page = await reads.many(read_model.changes, *arguments, count=False, links=False)
-        if unit_id is not None and not page.rows:  # every recorded unit has changes, unless narrowed
-            await _require_units(info, "unitId", str(unit_id))
         edges = [
             ChangeEdge(node=Change.from_row(row), cursor=encode_cursor(row.effective, row.seq))
             for row in page.rows
