@@ -241,7 +241,6 @@ class Loaders:
         # ask once, together.
         self.known_unit: DataLoader[str, bool] = DataLoader(load_fn=self._known_units)
         self._days: dict[Viewpoint, _Day] = {}
-        self._lives: dict[tuple[str, datetime | None], Life | None] = {}
 
     def prime_organisation(self, units: list[UnitRow], view: Viewpoint) -> None:
         """Every unit in effect on a day is known: its parent and children need no query.
@@ -294,17 +293,9 @@ class Loaders:
         if self.history.cache_map.get((key, view.known_at)) is None:
             return await self.life.load((key, view))
         versions = await self.history.load((key, view.known_at))
-        if (key, view.known_at) not in self._lives:  # once per unit, however often it is asked
-            ends = [version.valid_to for version in versions]
-            self._lives[(key, view.known_at)] = (
-                Life(
-                    min(version.valid_from for version in versions),
-                    None if None in ends else max(end for end in ends if end is not None),
-                )
-                if versions
-                else None
-            )
-        return self._lives[(key, view.known_at)]
+        # Oldest first and none overlapping another (see `in_effect_on`): the first begins the
+        # life and the last ends it, or is still in effect.
+        return Life(versions[0].valid_from, versions[-1].valid_to) if versions else None
 
     def _links(
         self, ids: list[str], as_of: date, known_at: datetime | None
