@@ -43,6 +43,9 @@ from .search import search_rows
 
 Values = tuple[Any, ...]
 CHUNK = 500
+# More days than this among a transaction's keys (`Dirty.since`): their believed rows are read a
+# chunk of keys at a time rather than a day at a time (`DatabaseRows.believed`).
+MANY_DAYS = 8
 # No key has a day: every row of each key is read and written (`Dirty.since`).
 EVERY_DAY: Mapping[str, date] = MappingProxyType({})
 
@@ -208,12 +211,28 @@ class DatabaseRows(RowStore):
         self, table: Table, key: str, keys: Sequence[str], since: Mapping[str, date] = EVERY_DAY
     ) -> dict[str, dict[Values, Any]]:
         found: dict[str, dict[Values, Any]] = defaultdict(dict)
-        for day, group in _by_day(keys, since).items():
-            for chunk in _chunks(group):
-                query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
-                if day is not None:  # the index of (key, recorded_to, valid_from) bounds it
-                    query = query.where(table.c.valid_from >= day)
-                for row in self.session.execute(query).mappings():
+        groups = _by_day(keys, since)
+        if len(groups) <= MANY_DAYS:  # a command's few days: a statement each
+            for day, group in groups.items():
+                for chunk in _chunks(group):
+                    query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
+                    if day is not None:  # the index of (key, recorded_to, valid_from) bounds it
+                        query = query.where(table.c.valid_from >= day)
+                    for row in self.session.execute(query).mappings():
+                        found[row[key]][_values(table, key, row)] = row["row_id"]
+            return found
+        # A file's changes touch keys from thousands of days; a statement a day cost more than
+        # the rows. Instead a statement per chunk of keys (ordered by their day, so a chunk's
+        # days lie close), from the chunk's earliest day; a key's rows before its own day are
+        # left out here, so the answer is the same.
+        ordered = sorted(keys, key=lambda k: (k in since, since.get(k, date.min)))
+        for chunk in _chunks(ordered):
+            query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
+            if chunk[0] in since:  # (ordered: then every key of the chunk has a day)
+                query = query.where(table.c.valid_from >= since[chunk[0]])
+            for row in self.session.execute(query).mappings():
+                day = since.get(row[key])
+                if day is None or row["valid_from"] >= day:
                     found[row[key]][_values(table, key, row)] = row["row_id"]
         return found
 

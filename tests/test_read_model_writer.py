@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
+from sqlalchemy import event
 
 from orgchange.domain.changes import Change
 from orgchange.domain.register import Register
 from orgchange.domain.timeline import DATED
 from projections import tables as t
-from projections.writer import EVERY_DAY, MemoryRows, ReadModelWriter, Values
+from projections.writer import EVERY_DAY, MANY_DAYS, MemoryRows, ReadModelWriter, Values
 from tests.builders import base_organisation, change, record, register
 from tests.strategies import valid_changes
 from tests.test_properties import snapshot, wipe_read_models
@@ -181,6 +182,60 @@ def test_changes_recorded_one_by_one_on_a_database_equal_a_rebuild(app) -> None:
     names = [row for row in incremental["search_names"] if row[1] == "va"]
     assert {"VA år 5", "VA mitt i", "VA rätt", "Vatten och avfall"} <= {row[5] for row in names}
     assert not {"VA fel", "VA bort"} & {row[5] for row in names}
+    wipe_read_models(app)
+    assert app.rebuild() == app.event_count()
+    assert snapshot(app) == incremental
+
+
+def test_a_file_of_changes_on_many_days_reads_believed_rows_a_chunk_of_keys_at_a_time(app) -> None:
+    """One command whose keys changed from more than `MANY_DAYS` different days (a file): the
+    believed rows are read a statement per chunk of keys, not per day, and a key changed late
+    in a long history keeps its earlier rows (read from the chunk's earliest day, left out by
+    its own), as a rebuild writes them; on SQLite and PostgreSQL."""
+    app.record_changes(base_organisation(), "test")
+    app.record_changes(
+        [
+            change("rename_unit", effective=f"{2013 + y}-01-01", unit="va", name=f"VA år {y}")
+            for y in range(6)
+        ],
+        "test",
+    )
+    units = [f"e{n}" for n in range(MANY_DAYS + 4)]
+    file = [
+        *(
+            change(
+                "establish_unit",
+                effective=f"{2013 + n}-03-01",
+                unit=key,
+                name=f"Enhet {n}",
+                kind="unit",
+                parent="slk",
+            )
+            for n, key in enumerate(units)
+        ),
+        # early: the first day of the keys' chunk
+        change("rename_unit", effective="2013-02-01", unit="kfv", name="Kultur"),
+        # late, at the head of its history: its earlier rows are read and left out
+        change("rename_unit", effective="2030-01-01", unit="va", name="VA sist"),
+    ]
+    believed: list[str] = []
+
+    def catch(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().startswith("SELECT") and "recorded_to IS NULL" in statement:
+            believed.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", catch)
+    try:
+        app.record_changes(file, "test")
+    finally:
+        event.remove(app.engine, "before_cursor_execute", catch)
+    assert len({c.effective for c in file}) > MANY_DAYS
+    assert 1 <= len([s for s in believed if "FROM unit_versions" in s]) <= 2  # a day at a time: 14
+    incremental = snapshot(app)
+    columns = [c.name for c in t.unit_versions.columns if c.name != "row_id"]
+    unit, recorded_to = columns.index("unit_id"), columns.index("recorded_to")
+    # va's names as believed now: the first, the six years' and the last (none closed by the file)
+    assert len([r for r in incremental["unit_versions"] if r[unit] == "va" and r[recorded_to] is None]) == 8
     wipe_read_models(app)
     assert app.rebuild() == app.event_count()
     assert snapshot(app) == incremental
