@@ -225,11 +225,12 @@ class DatabaseRows(RowStore):
         # the rows. Instead a statement per chunk of keys (ordered by their day, so a chunk's
         # days lie close), from the chunk's earliest day; a key's rows before its own day are
         # left out here, so the answer is the same.
-        ordered = sorted(keys, key=lambda k: (k in since, since.get(k, date.min)))
+        ordered = sorted(keys, key=lambda k: (since.get(k) is not None, since.get(k) or date.min))
         for chunk in _chunks(ordered):
             query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
-            if chunk[0] in since:  # (ordered: then every key of the chunk has a day)
-                query = query.where(table.c.valid_from >= since[chunk[0]])
+            first = since.get(chunk[0])
+            if first is not None:  # (ordered: then every key of the chunk has a day, none earlier)
+                query = query.where(table.c.valid_from >= first)
             for row in self.session.execute(query).mappings():
                 day = since.get(row[key])
                 if day is None or row["valid_from"] >= day:
