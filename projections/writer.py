@@ -58,6 +58,25 @@ def _by_day(keys: Sequence[str], since: Mapping[str, date]) -> dict[date | None,
     return groups
 
 
+def _reads(keys: Sequence[str], since: Mapping[str, date]) -> Iterator[tuple[Sequence[str], date | None]]:
+    """The statements that read the believed rows of `keys`: (a chunk of keys, the first day to read).
+
+    A command's few days: a statement per day, from that day. A file's changes touch keys from
+    thousands of days, and a statement a day cost more than the rows: instead a statement per
+    chunk of keys, ordered by their day (so that a chunk's days lie close), from the chunk's
+    earliest day; the caller leaves out a key's rows before its own day.
+    """
+    groups = _by_day(keys, since)
+    if len(groups) <= MANY_DAYS:
+        for day, group in groups.items():
+            for chunk in _chunks(group):
+                yield chunk, day
+        return
+    ordered = sorted(keys, key=lambda k: (since.get(k) is not None, since.get(k) or date.min))
+    for chunk in _chunks(ordered):
+        yield chunk, since.get(chunk[0])  # (ordered: a day only if every key has one, none earlier)
+
+
 def _validity(v: UnitVersion | PositionVersion | DelegationVersion) -> dict[str, Any]:
     """The days a version holds, with what finds it among the versions of a day (`intervals`)."""
     fork_node, last_day = intervals.place(v.valid_from, v.valid_to)
@@ -211,16 +230,15 @@ class DatabaseRows(RowStore):
         self, table: Table, key: str, keys: Sequence[str], since: Mapping[str, date] = EVERY_DAY
     ) -> dict[str, dict[Values, Any]]:
         found: dict[str, dict[Values, Any]] = defaultdict(dict)
-        groups = _by_day(keys, since)
-        if len(groups) <= MANY_DAYS:  # a command's few days: a statement each
-            for day, group in groups.items():
-                for chunk in _chunks(group):
-                    query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
-                    if day is not None:  # the index of (key, recorded_to, valid_from) bounds it
-                        query = query.where(table.c.valid_from >= day)
-                    for row in self.session.execute(query).mappings():
-                        found[row[key]][_values(table, key, row)] = row["row_id"]
-            return found
+        for chunk, first in _reads(keys, since):
+            query = select(table).where(table.c[key].in_(chunk), table.c.recorded_to.is_(None))
+            if first is not None:  # the index of (key, recorded_to, valid_from) bounds it
+                query = query.where(table.c.valid_from >= first)
+            for row in self.session.execute(query).mappings():
+                day = since.get(row[key])
+                if day is None or row["valid_from"] >= day:  # (a chunk may begin before a key's day)
+                    found[row[key]][_values(table, key, row)] = row["row_id"]
+        return found
         # A file's changes touch keys from thousands of days; a statement a day cost more than
         # the rows. Instead a statement per chunk of keys (ordered by their day, so a chunk's
         # days lie close), from the chunk's earliest day; a key's rows before its own day are
