@@ -413,6 +413,35 @@ def test_a_broken_rule_is_shown_next_to_the_field_it_concerns(served):
         page.wait_for_function("() => document.activeElement.id === 'f-unit'")  # the focus goes to the error
 
 
+def test_the_type_chosen_for_the_next_change_and_the_focus_outlast_a_redraw_of_the_changes(served):
+    """The list of a draft's changes is drawn again whenever a save answers or the register's lists
+    arrive, which can be just as a person has chosen the type of the next change: the choice and the
+    focus stay where they were, so that "Lägg till" adds the type that is shown."""
+    url, token = served
+    draft = _draft(url, token, "Val av typ", WITHOUT_THE_LAWYER)
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        revision = _revision(page)
+        first = page.locator("#new-change-type option").first.get_attribute("value")
+        assert first != "split_unit"
+        page.select_option("#new-change-type", "split_unit")
+        page.focus("#new-change-type")
+
+        # A save that answers while the choice is shown: the draft renamed, the focus left alone.
+        page.fill("#draft-name", "Val av typ, omdöpt")
+        page.focus("#new-change-type")
+        page.evaluate("() => document.getElementById('rename-draft').requestSubmit()")
+        assert _saved(page, revision) == revision + 1
+        page.wait_for_function("() => document.querySelector('main h1').textContent.endsWith('omdöpt')")
+
+        assert page.eval_on_selector("#new-change-type", "s => s.value") == "split_unit"
+        assert page.evaluate("() => document.activeElement.id") == "new-change-type"
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+        page.wait_for_selector('#change-form[data-type="split_unit"]')
+
+
 def test_a_save_made_after_someone_else_saved_is_refused_and_the_registrar_is_told(served):
     """Two registrars on one draft: the one who saves second is told, and what they tried to save
     is shown to them rather than silently dropped; the draft keeps the first one's save."""

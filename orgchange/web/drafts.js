@@ -678,6 +678,9 @@ function drawChanges() {
     </li>`;
   });
   const fileProblems = draft.check.problems.filter((p) => !p.index);
+  // The panel is drawn again when a save answers or the register's lists arrive, which can be while
+  // a person is choosing the type of the next change: the type chosen and the focus stay as they were.
+  const kept = keptControl(panel);
   panel.innerHTML = `<h2 id="draft-changes-h">Ändringar i utkastet (${esc(draft.changes.length)})</h2>
     ${fileProblems.length ? `<ul class="problems">${fileProblems.map((p) => `<li class="gap" data-code="${attr(p.code)}">${esc(p.message)}</li>`).join("")}</ul>` : ""}
     <ol class="changes" id="draft-changes">${items.join("") || "<li>Inga ändringar än.</li>"}</ol>
@@ -685,6 +688,7 @@ function drawChanges() {
       <label for="new-change-type">Lägg till en ändring<select id="new-change-type">
         ${Object.keys(TYPES).map((k) => `<option value="${attr(k)}">${esc(typeName(k))}</option>`).join("")}</select></label>
       <button type="submit" class="primary">Lägg till</button></form>` : ""}`;
+  restoreControl(panel, kept);
   if (!isOpen()) return;
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
   panel.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
@@ -706,6 +710,25 @@ function drawChanges() {
     file.changes.push(entry);
     if (await save(file, `den nya ändringen (${typeName(type)})`)) openEditor(file.changes.length - 1);
   });
+}
+
+// What of a panel's controls a redraw must not take from a person: the type chosen for the next
+// change, and which control had the focus (by a selector that finds its successor in the new panel).
+function keptControl(panel) {
+  const type = panel.querySelector("#new-change-type")?.value;
+  const active = panel.contains(document.activeElement) ? document.activeElement : null;
+  let focus = null;
+  if (active?.id) focus = `#${CSS.escape(active.id)}`;
+  else if (active?.dataset.edit !== undefined) focus = `[data-edit="${CSS.escape(active.dataset.edit)}"]`;
+  else if (active?.dataset.remove !== undefined) focus = `[data-remove="${CSS.escape(active.dataset.remove)}"]`;
+  else if (active?.matches("#add-change button")) focus = "#add-change button";
+  return { type, focus };
+}
+
+function restoreControl(panel, { type, focus }) {
+  const select = panel.querySelector("#new-change-type");
+  if (select && type && TYPES[type]) select.value = type;
+  if (focus) panel.querySelector(focus)?.focus();
 }
 
 const lastEffective = () => state.draft.changes.map((e) => e?.effective).filter(isDate).sort().pop();
