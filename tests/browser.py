@@ -53,3 +53,22 @@ def save_screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def settled(page, heading: str) -> None:
+    """Wait until the view is drawn: a view asked for before it is done could be overwritten by it."""
+    page.wait_for_function(
+        """h => document.querySelector('main h1')?.textContent.startsWith(h)
+                 && !document.getElementById('main').hasAttribute('aria-busy')""",
+        arg=heading,
+    )
+
+
+def sign_out_in_the_page(page) -> None:
+    """Signs out with the page's own button, and waits until the server has ended the session:
+    the page shows itself signed out at once, before its `DELETE /session` is answered."""
+    with page.expect_response(
+        lambda response: response.request.method == "DELETE" and response.url.endswith("/session")
+    ):
+        page.click("#signout")
+    page.wait_for_selector("#signin-link:not([hidden])")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from orgchange.domain.kinds import CHANGE_TYPE_NAMES, UNIT_KINDS
-from tests.browser import browser_page, save_screenshot
+from tests.browser import browser_page, save_screenshot, settled
 
 APP_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "app.js"
 # Words of the page's addresses (#/enhet/ks) and of its filters (?enhet=ks), not names it shows.
@@ -377,3 +377,37 @@ def test_a_chart_that_cannot_be_drawn_again_for_another_day_says_so(tmp_path: Pa
         assert alert.inner_text() == (
             "Servern gick inte att nå. Kontrollera anslutningen och försök igen om en stund."
         )
+
+
+def test_a_view_left_before_its_answer_came_does_not_overwrite_the_next_one(server):
+    """A reader who goes on to the change log while the org chart's query is still on its way
+    keeps the change log: the late answer, which finds no chart to draw, neither fails the
+    page ("Något gick fel") nor ends the change log's drawing. The chart's query is held back
+    in the browser until the change log is shown, then let through to the server."""
+    held: list = []
+
+    def hold_the_chart(route) -> None:
+        if not held and "organisation(asOf" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    with browser_page() as page:
+        page.route("**/graphql", hold_the_chart)
+        page.goto(f"{server}/#/organisation?datum=2016-12-31")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the org chart's query was never sent"
+
+        page.evaluate("() => { location.hash = '#/andringar'; }")
+        settled(page, "Ändringslogg")
+        page.wait_for_selector("#log li")
+        with page.expect_response(lambda r: r.request is held[0].request):
+            held[0].continue_()
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer handled
+
+        assert page.inner_text("main h1").startswith("Ändringslogg")
+        assert page.locator("main p.error[role=alert]").count() == 0
+        assert page.locator("#log li").count() > 0

@@ -18,7 +18,7 @@ import pytest
 
 from api.graphql.types.change_input import DRAFTED_TYPES
 from orgchange.domain.changes import CHANGE_CLASSES
-from tests.browser import browser_page, save_screenshot
+from tests.browser import browser_page, save_screenshot, settled, sign_out_in_the_page
 
 DECISION = {"body": "ks", "date": "2018-12-10", "paragraph": "§ 400"}
 # The city lawyer's post goes; the board's delegation A.3 to it is left without a delegate.
@@ -170,7 +170,8 @@ def _sign_in_in_the_page(page, url: str, token: str) -> None:
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_selector("#signout:not([hidden])")
     # Signed in, the page shows the organisation: let it finish drawing before going elsewhere.
-    page.wait_for_selector("#chart svg")
+    settled(page, "Organisationen")
+    page.wait_for_selector("#chart svg g.node")
 
 
 def _saved(page, revision_above: int) -> int:
@@ -309,9 +310,8 @@ def test_a_registrar_drafts_a_merger_mends_the_delegation_it_breaks_and_records_
 
         page.goto(f"{url}/#/andringar")
         page.wait_for_selector("#record-file")
-        page.locator("#signout").click()
-        page.wait_for_selector("#signin-link:not([hidden])")
-        page.goto(f"{url}/#/andringar")
+        sign_out_in_the_page(page)
+        settled(page, "Ändringslogg")  # the view drawn again, for a visitor
         page.wait_for_selector("#log li")
         assert _editing_controls(page) == 0
         page.goto(f"{url}/#/utkast/{draft}")
@@ -324,7 +324,7 @@ def test_a_registrar_drafts_a_merger_mends_the_delegation_it_breaks_and_records_
         page.wait_for_selector("#log li")
         assert _editing_controls(page) == 0
         page.goto(f"{url}/#/utkast")
-        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        settled(page, "Utkast")
         assert page.locator("#drafts").count() == 0
         assert _editing_controls(page) == 0
         assert "registratorer" in page.inner_text("main")
@@ -440,6 +440,76 @@ def test_the_type_chosen_for_the_next_change_and_the_focus_outlast_a_redraw_of_t
         assert page.evaluate("() => document.activeElement.id") == "new-change-type"
         page.get_by_role("button", name="Lägg till", exact=True).click()
         page.wait_for_selector('#change-form[data-type="split_unit"]')
+
+
+def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
+    """Saves go one at a time; each applies its edit to the draft as the save before it left it.
+    A note typed into a change's form (saved as the field is left) and a new change asked for at
+    once: both are in the draft, the second save did not put back the file from before the first."""
+    url, token = served
+    draft = _draft(url, token, "Två sparningar", WITHOUT_THE_LAWYER)
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+        revision = _revision(page)
+
+        # Both in one turn of the page's script, as a quick person's blur and click can come.
+        page.evaluate(
+            """() => {
+                const note = document.querySelector('#change-form [data-field="note"]');
+                note.value = 'Tjänsten upphör vid årsskiftet';
+                note.dispatchEvent(new Event('change', { bubbles: true }));
+                document.getElementById('add-change').requestSubmit();
+            }"""
+        )
+        _saved(page, revision + 1)
+        page.wait_for_selector('#change-form[data-index="1"]')
+
+    saved = httpx.get(
+        f"{url}/drafts/{draft}/file?format=json", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert len(saved["changes"]) == 2
+    assert saved["changes"][0]["note"] == "Tjänsten upphör vid årsskiftet"
+    assert saved["changes"][0]["position"] == "stadsjurist"
+
+
+def test_a_view_asked_for_while_signing_out_is_shown_as_to_a_visitor(served):
+    """Signing out shows the page signed out at once, while the server is still ending the
+    session: a view asked for in that moment waits for it, and is the visitor's view (asked to
+    sign in), not a request refused for a missing anti-CSRF token and a failed page."""
+    url, token = served
+    with browser_page() as page:
+        _sign_in_in_the_page(page, url, token)
+        page.goto(f"{url}/#/andringar")
+        settled(page, "Ändringslogg")
+        refused: list[str] = []
+        page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
+        # The server's end of the session held back in the browser, so that the moment lasts.
+        held: list = []
+        page.route(
+            "**/session",
+            lambda route: held.append(route) if route.request.method == "DELETE" else route.continue_(),
+        )
+
+        page.evaluate("() => { document.getElementById('signout').click(); location.hash = '#/utkast'; }")
+        page.wait_for_selector("#signin-link:not([hidden])")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the page did not end the session"
+        page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # time for a view's requests
+        held[0].continue_()
+        page.wait_for_selector("#signin")
+        settled(page, "Logga in")
+
+        assert refused == []
+        assert page.locator("main p.error[role=alert]:not([hidden])").count() == 0
+        session = page.evaluate("fetch('session').then((r) => r.json())")
+        assert session["signedIn"] is False
 
 
 def test_a_save_made_after_someone_else_saved_is_refused_and_the_registrar_is_told(served):

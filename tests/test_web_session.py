@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import browser_page, save_screenshot
+from tests.browser import browser_page, save_screenshot, settled, sign_out_in_the_page
 
 CHANGE_FILE = """format: orgchange/v1
 changes:
@@ -87,15 +87,6 @@ def sign_in_with_the_form(page, url: str, token: str) -> None:
     settled(page, "Organisationen")  # where signing in leads
 
 
-def settled(page, heading: str) -> None:
-    """Wait until the view is drawn: a view asked for before it is done could be overwritten by it."""
-    page.wait_for_function(
-        """h => document.querySelector('main h1')?.textContent.startsWith(h)
-                 && !document.getElementById('main').hasAttribute('aria-busy')""",
-        arg=heading,
-    )
-
-
 def test_a_registrar_signs_in_sees_the_role_records_a_file_and_signs_out(served) -> None:
     url, tokens, change_file = served
     with browser_page() as page:
@@ -114,9 +105,9 @@ def test_a_registrar_signs_in_sees_the_role_records_a_file_and_signs_out(served)
         page.wait_for_selector("#record-result:has-text('Registrerade 1 ändring (0 fanns redan)')")
         save_screenshot(page, "web-registrar-signed-in")
 
-        page.click("#signout")
-        page.wait_for_selector("#signin-link:not([hidden])")
+        sign_out_in_the_page(page)
         assert page.inner_text("#who") == ""
+        settled(page, "Ändringslogg")
         page.wait_for_selector("#log li")
         assert page.locator("#record-file:visible").count() == 0
         assert page.get_attribute("body", "data-role") == "visitor"

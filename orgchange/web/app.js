@@ -325,7 +325,8 @@ views.organisation = async ({ params }) => {
       <section class="panel" aria-labelledby="chart-h"><h2 id="chart-h">Organisationsschema</h2>
         <div id="chart"></div></section>
     </div>`;
-  const chart = createChart(document.getElementById("chart"), {
+  const chartHost = document.getElementById("chart");
+  const chart = createChart(chartHost, {
     kindName: (kind) => KIND[kind] || kind,
     unitHref: (id) => hashOf("enhet", { datum: chart?.day || day }, id),
     onFocus: (id) => {
@@ -347,7 +348,8 @@ views.organisation = async ({ params }) => {
         organisation(asOf: $d) { units { id name kind parentId ownerId ${posts ? "positions { id title director }" : ""} } }
         ${previous ? "diff(from: $p, to: $d) { added removed renamed { id from to } moved { id fromParent toParent } } before: organisation(asOf: $p) { units { id name } }" : ""} }`,
     previous ? { d: when, p: previous } : { d: when });
-    if (!isCurrent()) return;
+    // (another view may have been drawn in its place meanwhile: then the chart is no more)
+    if (!isCurrent() || !chartHost.isConnected) return;
     const units = data.organisation.units;
     const earlier = new Map((data.before?.units || []).map((u) => [u.id, u.name]));
     chart.setData(units, when, { diff: data.diff || null, previousDay: previous, dir: document.getElementById("riktning").value,
@@ -373,6 +375,7 @@ views.organisation = async ({ params }) => {
   // A reload the reader asks for (another day, direction, posts) that fails says so, as a
   // first load's failure does, instead of leaving the last chart there without a word.
   const reload = (when) => load(when).catch((error) => {
+    if (!chartHost.isConnected) return; // the reader has gone on to another view
     if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
   });
   document.getElementById("riktning").addEventListener("change", () => reload(document.getElementById("datum").value));
@@ -884,7 +887,12 @@ document.addEventListener("click", (event) => {
 // Every form of the page is handled by its script; none is sent by the browser.
 document.addEventListener("submit", (event) => event.preventDefault());
 
+// Each drawing of a view is numbered: one that a newer drawing has overtaken (a person clicked on
+// before its answers came) neither shows its failure nor ends the newer one's busy state.
+let drawing = 0;
+
 async function render() {
+  const generation = ++drawing;
   const current = route();
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === current.view || (current.view === "enhet" && link.dataset.nav === "organisation")) {
@@ -901,10 +909,13 @@ async function render() {
     await view(current);
     gateEditing(main);
   } catch (error) {
+    if (generation !== drawing) return;
     if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
   } finally {
-    main.removeAttribute("aria-busy");
-    document.title = `${main.querySelector("h1")?.textContent || "orgchange"} – orgchange`;
+    if (generation === drawing) {
+      main.removeAttribute("aria-busy");
+      document.title = `${main.querySelector("h1")?.textContent || "orgchange"} – orgchange`;
+    }
   }
 }
 

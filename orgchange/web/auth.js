@@ -77,13 +77,18 @@ export async function signIn(value) {
   return who();
 }
 
+// The page is signed out at once; until the server has ended the session, its cookie is still
+// sent but no anti-CSRF token is, so every request waits for that (`request`).
+let signingOut = Promise.resolve();
+
 export async function signOut() {
   const csrf = current?.csrfToken;
   releaseDocuments();
-  changed(null);
-  await fetch("session", {
+  signingOut = fetch("session", {
     method: "DELETE", credentials: "same-origin", headers: csrf ? { "X-CSRF-Token": csrf } : {},
-  }).catch(() => {});
+  }).then(() => {}, () => {});
+  changed(null);
+  await signingOut;
 }
 
 // The headers that prove a write comes from this page (none when nobody is signed in).
@@ -94,6 +99,7 @@ export function authorization() {
 // fetch() with the session; a write carries the anti-CSRF token; a 401 means signing in (again).
 export async function request(url, options = {}) {
   await ready;
+  await signingOut;
   const method = (options.method || "GET").toUpperCase();
   const proof = method === "GET" || method === "HEAD" ? {} : authorization();
   const response = await fetch(url, {

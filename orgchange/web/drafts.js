@@ -615,7 +615,9 @@ function drawHeader() {
         Ändringarna finns i <a href="#/andringar">ändringsloggen</a>:</p>
         <ul id="recorded-changes">${recorded.map((cid) => `<li data-change="${attr(cid)}">${changeLink(cid)}</li>`).join("")}</ul></div>`
     : draft.status === "discarded" ? `<p class="notice" id="discarded-notice">Utkastet är kastat. Det är stängt och registrerades aldrig.</p>` : "";
-  document.getElementById("draft-tools").innerHTML = `<p class="links">
+  const tools = document.getElementById("draft-tools");
+  const kept = keptControl(tools);
+  tools.innerHTML = `<p class="links">
       <a id="proposal-link" href="${attr(base + "/proposal.html")}" target="_blank" rel="noopener" data-document="open">Beslutsunderlag (HTML)</a> ·
       <a id="proposal-pdf" href="${attr(base + "/proposal.pdf")}" data-document="download">Beslutsunderlag (PDF)</a> ·
       Exportera som ändringsfil: <a id="file-link" href="${attr(base + "/file?format=yaml")}" data-document="download">YAML</a>,
@@ -627,13 +629,14 @@ function drawHeader() {
       <button type="submit">Byt namn</button>
       <button type="button" id="discard-draft" class="danger">Kasta utkastet</button>
       <span class="field-error" id="draft-name-error" hidden></span></form>` : ""}`;
+  restoreControl(tools, kept);
   if (!isOpen()) return;
   document.getElementById("rename-draft").addEventListener("submit", () => {
     const field = document.getElementById("draft-name");
     const name = field.value.trim();
     const box = document.getElementById("draft-name-error");
     if (!name) { box.textContent = "Ge utkastet ett namn."; box.hidden = false; field.setAttribute("aria-invalid", "true"); field.focus(); return; }
-    save(state.draft.file, `namnet ”${name}”`, name);
+    save(() => {}, `namnet ”${name}”`, name);
   });
   document.getElementById("discard-draft").addEventListener("click", async () => {
     if (!confirm(`Kasta utkastet ”${draft.name}”? Det registreras aldrig.`)) return;
@@ -693,27 +696,29 @@ function drawChanges() {
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
   panel.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
     const index = Number(b.dataset.remove);
-    const file = structuredClone(state.draft.file);
-    file.changes.splice(index, 1);
     if (state.editing === index) closeEditor(); else if (state.editing > index) state.editing -= 1;
-    save(file, `borttagningen av ändring ${index + 1}`);
+    save((file) => { file.changes.splice(index, 1); }, `borttagningen av ändring ${index + 1}`);
   }));
   document.getElementById("add-change").addEventListener("submit", async () => {
     const type = document.getElementById("new-change-type").value;
-    const file = structuredClone(state.draft.file);
-    file.format ??= "orgchange/v1";
-    file.changes ??= [];
     const entry = { type };
-    if (!TYPES[type].undated) entry.effective = lastEffective() || addDays(today(), 1);
     const common = commonDecision();
     if (Object.keys(common).length) entry.decision = common;
-    file.changes.push(entry);
-    if (await save(file, `den nya ändringen (${typeName(type)})`)) openEditor(file.changes.length - 1);
+    let added = -1;
+    const edit = (file) => {
+      file.format ??= "orgchange/v1";
+      file.changes ??= [];
+      if (!TYPES[type].undated) entry.effective = lastEffective() || addDays(today(), 1);
+      added = file.changes.push(entry) - 1;
+    };
+    if (await save(edit, `den nya ändringen (${typeName(type)})`)) openEditor(added);
   });
 }
 
-// What of a panel's controls a redraw must not take from a person: the type chosen for the next
-// change, and which control had the focus (by a selector that finds its successor in the new panel).
+// What of a panel's controls a redraw must not take from a person (a panel is drawn again when a
+// save answers or the register's lists arrive, which can be while someone is using it): the type
+// chosen for the next change, which control had the focus (by a selector that finds its successor
+// in the new panel), and the text being typed in it, with the cursor.
 function keptControl(panel) {
   const type = panel.querySelector("#new-change-type")?.value;
   const active = panel.contains(document.activeElement) ? document.activeElement : null;
@@ -722,13 +727,21 @@ function keptControl(panel) {
   else if (active?.dataset.edit !== undefined) focus = `[data-edit="${CSS.escape(active.dataset.edit)}"]`;
   else if (active?.dataset.remove !== undefined) focus = `[data-remove="${CSS.escape(active.dataset.remove)}"]`;
   else if (active?.matches("#add-change button")) focus = "#add-change button";
-  return { type, focus };
+  const typing = focus && active.matches("input:not([type=checkbox]):not([type=radio]), textarea")
+    ? { value: active.value, start: active.selectionStart, end: active.selectionEnd } : null;
+  return { type, focus, typing };
 }
 
-function restoreControl(panel, { type, focus }) {
+function restoreControl(panel, { type, focus, typing }) {
   const select = panel.querySelector("#new-change-type");
   if (select && type && TYPES[type]) select.value = type;
-  if (focus) panel.querySelector(focus)?.focus();
+  const control = focus ? panel.querySelector(focus) : null;
+  if (!control) return;
+  if (typing && "value" in control) {
+    control.value = typing.value;
+    try { control.setSelectionRange(typing.start, typing.end); } catch { /* a field without a cursor */ }
+  }
+  control.focus();
 }
 
 const lastEffective = () => state.draft.changes.map((e) => e?.effective).filter(isDate).sort().pop();
@@ -832,15 +845,17 @@ function controlOf(form, field) {
 }
 
 function saveEntry(index, entry) {
-  const file = structuredClone(state.draft.file);
-  file.changes[index] = entry;
-  return save(file, `ändring ${index + 1}`);
+  return save((file) => { file.changes[index] = entry; }, `ändring ${index + 1}`);
 }
 
-// Saves `file` (and `name`) from the revision the page last read; one save at a time, in order.
-// The answer is the draft with its check and preview, drawn at once. Says whether it was saved.
-function save(file, what, name = null) {
+// Saves an edit of the draft (and `name`), one save at a time, in order. `edit` changes a copy of
+// the file as the page holds it when this save's turn comes, not when it was asked for: an edit
+// made while an earlier one was being saved builds on that one rather than undoing it. The
+// answer is the draft with its check and preview, drawn at once. Says whether it was saved.
+function save(edit, what, name = null) {
   const run = async () => {
+    const file = structuredClone(state.draft.file);
+    edit(file);
     const box = document.getElementById("save-state");
     if (box) box.textContent = "Sparar …";
     try {
@@ -916,6 +931,7 @@ function drawDecision() {
         : undecided.length ? `Beslutet (beslutande organ eller tjänsteperson, och datum) saknas för ändring ${undecided.join(", ")}.`
           : "Utkastet stämmer med registret och varje ändring har sitt beslut.";
   const ready = draft.changes.length && draft.check.ok && !conflicting && !undecided.length;
+  const kept = keptControl(panel);
   panel.innerHTML = `<h2 id="decision-h">Beslut och registrering</h2>
     <form id="decision-form" class="decision-form" data-requires-write novalidate>
       <p class="small muted" id="decision-help">Fyll i beslutet en gång för alla ändringar; det fylls i där ändringen inte
@@ -924,6 +940,7 @@ function drawDecision() {
       <button type="submit" id="apply-decision">Fyll i beslutet på ändringarna</button></form>
     <p id="record-why" class="${ready ? "" : "muted"}">${esc(why)}</p>
     <button type="button" class="primary" id="record-draft" aria-describedby="record-why" data-requires-write${ready ? "" : " disabled"}>Registrera</button>`;
+  restoreControl(panel, kept);
   resolveAll(panel);
   document.getElementById("decision-form").addEventListener("submit", () => {
     const common = commonDecision();
@@ -934,14 +951,14 @@ function drawDecision() {
       box.hidden = false; field.setAttribute("aria-invalid", "true"); field.focus();
       return;
     }
-    const file = structuredClone(state.draft.file);
-    file.changes = file.changes.map((entry) => {
-      const own = entry.decision || {};
-      const decision = { ...own };
-      for (const [k, v] of Object.entries(common)) if (!own[k] && !(k === "body" && own.position) && !(k === "position" && own.body)) decision[k] = v;
-      return { ...entry, decision };
-    });
-    save(file, "beslutet");
+    save((file) => {
+      file.changes = file.changes.map((entry) => {
+        const own = entry.decision || {};
+        const decision = { ...own };
+        for (const [k, v] of Object.entries(common)) if (!own[k] && !(k === "body" && own.position) && !(k === "position" && own.body)) decision[k] = v;
+        return { ...entry, decision };
+      });
+    }, "beslutet");
   });
   document.getElementById("record-draft").addEventListener("click", record);
 }
@@ -1068,9 +1085,7 @@ function drawPreview() {
     const common = commonDecision();
     fix.decision = { ...common, ...(fix.decision || {}) };
     if (fix.decision.body && fix.decision.position) delete fix.decision.position;
-    const file = structuredClone(state.draft.file);
-    file.changes.push(fix);
-    save(file, `förslaget att ${preview.gaps[g].reasons[i] || typeName(fix.type)}`);
+    save((file) => { file.changes.push(fix); }, `förslaget att ${preview.gaps[g].reasons[i] || typeName(fix.type)}`);
   }));
   for (const img of area.querySelectorAll(".chart-pair img")) {
     img.addEventListener("error", () => img.replaceWith(Object.assign(document.createElement("p"), {
