@@ -442,6 +442,39 @@ def test_the_type_chosen_for_the_next_change_and_the_focus_outlast_a_redraw_of_t
         page.wait_for_selector('#change-form[data-type="split_unit"]')
 
 
+def test_a_name_being_typed_and_the_decision_field_in_use_outlast_a_save(served):
+    """A save's answer draws the draft's name and decision panels again; a person typing a new
+    name (not yet saved) or a decision keeps the text, the cursor and the focus."""
+    url, token = served
+    draft = _draft(url, token, "Namnbyte", WITHOUT_THE_LAWYER)
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+
+        for field, typed in (
+            ("#draft-name", "Namnbyte, nytt nam"),
+            ('[data-field="common.paragraph"]', "§ 1"),
+        ):
+            revision = _revision(page)
+            page.fill(field, typed)
+            page.focus(field)
+            page.evaluate(
+                """() => {
+                    const note = document.querySelector('#change-form [data-field="note"]');
+                    note.value = note.value + '.';
+                    note.dispatchEvent(new Event('change', { bubbles: true }));
+                }"""
+            )
+            _saved(page, revision)
+            assert page.eval_on_selector(field, "e => e.value") == typed
+            assert page.evaluate(f"() => document.activeElement === document.querySelector('{field}')")
+            assert page.eval_on_selector(field, "e => e.selectionStart") == len(typed)
+        assert page.inner_text("main h1") == "Utkast: Namnbyte"  # typed, not saved
+
+
 def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
     """Saves go one at a time; each applies its edit to the draft as the save before it left it.
     A note typed into a change's form (saved as the field is left) and a new change asked for at
