@@ -25,6 +25,10 @@ from tests.browser import browser_page, save_screenshot
 from tests.test_web import _free_port, server  # noqa: F401 - the fixture: the Nacka sample, served
 from tests.test_web_drafts import WITHOUT_THE_LAWYER, _draft, _signed_in, served  # noqa: F401
 
+# The view drawn, and no part of it still to be drawn again (a draft's panels wait for the
+# register's lists to name what they show).
+NOTHING_BUSY = "() => !document.querySelector('[aria-busy]')"
+
 WEB = Path(__file__).resolve().parent.parent / "orgchange" / "web"
 APP_JS = WEB / "app.js"
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -108,7 +112,7 @@ def test_a_view_of_the_page_has_no_wcag_2_1_aa_violations_that_axe_can_find(serv
     with browser_page() as page:
         page.goto(f"{server}/{address}")
         page.wait_for_selector(loaded)
-        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        page.wait_for_function(NOTHING_BUSY)
         results = axe.run(page, options=WCAG_21_AA).response
         if results["violations"]:
             save_screenshot(page, f"accessibility-{view}")
@@ -122,7 +126,7 @@ def test_the_chart_and_the_search_have_no_wcag_2_1_aa_violations_that_axe_can_fi
     with browser_page() as page:
         page.goto(f"{server}/{address}")
         page.wait_for_selector(loaded)
-        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        page.wait_for_function(NOTHING_BUSY)
         for step in steps.split(";"):
             eval(step.strip(), {"page": page})
         page.wait_for_timeout(300)
@@ -142,7 +146,7 @@ def test_a_registrars_view_has_no_wcag_2_1_aa_violations_that_axe_can_find(serve
         _signed_in(page, url, token)
         page.goto(f"{url}/{address.format(draft=draft)}")
         page.wait_for_selector(loaded)
-        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        page.wait_for_function(NOTHING_BUSY)
         results = axe.run(page, options=WCAG_21_AA).response
         if results["violations"]:
             save_screenshot(page, f"accessibility-{view}")
@@ -158,7 +162,7 @@ def test_a_registrars_form_with_its_errors_shown_has_no_wcag_2_1_aa_violations(s
         _signed_in(page, url, token)
         page.goto(f"{url}/{address}")
         page.wait_for_selector(button)
-        page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+        page.wait_for_function(NOTHING_BUSY)
         if form == "ratta":
             page.fill("#r-name", "")
         page.click(button)
@@ -245,7 +249,7 @@ EVERY_TYPE = [
 
 
 def _axe_violations(axe: Axe, page, name: str) -> list[dict]:
-    page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+    page.wait_for_function(NOTHING_BUSY)
     violations = axe.run(page, options=WCAG_21_AA).response["violations"]
     if violations:
         save_screenshot(page, f"accessibility-{name}")

@@ -475,6 +475,39 @@ def test_a_name_being_typed_and_the_decision_field_in_use_outlast_a_save(served)
         assert page.inner_text("main h1") == "Utkast: Namnbyte"  # typed, not saved
 
 
+def test_a_drafts_panels_are_marked_busy_until_the_registers_names_have_drawn_them_again(served):
+    """The list of changes and the preview are drawn at once and again when the register's lists
+    arrive (names for the keys they show): until then they say they are busy (aria-busy), so that
+    assistive technology — and a test — waits for the drawing that stays. The lists' query is
+    held back in the browser to make the moment last."""
+    url, token = served
+    draft = _draft(url, token, "Upptagen", WITHOUT_THE_LAWYER)
+    held: list = []
+
+    def hold_the_lists(route) -> None:
+        if not held and "delegations(asOf" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.route("**/graphql", hold_the_lists)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the register's lists were never asked for"
+        busy = "() => ['draft-changes-panel', 'preview-area'].map((id) => document.getElementById(id).getAttribute('aria-busy'))"
+        assert page.evaluate(busy) == ["true", "true"]
+
+        held[0].continue_()
+        page.wait_for_function("() => !document.querySelector('[aria-busy]')")
+        assert page.evaluate(busy) == [None, None]
+
+
 def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
     """Saves go one at a time; each applies its edit to the draft as the save before it left it.
     A note typed into a change's form (saved as the field is left) and a new change asked for at

@@ -583,8 +583,13 @@ async function draftView(id) {
   drawAll();
   const entries = state.draft.changes;
   const day = entries.map((e) => e?.effective).filter(isDate).sort().pop() || today();
-  // Names for the keys the preview shows, once the register's lists are read.
-  fillLists(day, entries).then(() => { if (state?.draft.id === id) { drawChanges(); drawPreview(); } }, () => {});
+  // Names for the keys the preview shows, once the register's lists are read: the two panels
+  // are drawn again then, and are marked busy until they are.
+  const named = [document.getElementById("draft-changes-panel"), document.getElementById("preview-area")];
+  for (const panel of named) panel.setAttribute("aria-busy", "true");
+  fillLists(day, entries)
+    .then(() => { if (state?.draft.id === id) { drawChanges(); drawPreview(); } }, () => {})
+    .finally(() => { for (const panel of named) panel.removeAttribute("aria-busy"); });
   const check = state.draft.check;
   ctx.say(`Utkast ${state.draft.name}: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
 }
