@@ -411,3 +411,37 @@ def test_a_view_left_before_its_answer_came_does_not_overwrite_the_next_one(serv
         assert page.inner_text("main h1").startswith("Ändringslogg")
         assert page.locator("main p.error[role=alert]").count() == 0
         assert page.locator("#log li").count() > 0
+
+
+def _search(server: str, text: str) -> list[dict]:
+    answer = httpx.post(
+        f"{server}/graphql",
+        json={
+            "query": "query($t: String!) { search(text: $t, first: 20) { kind id unitId name } }",
+            "variables": {"t": text},
+        },
+    )
+    return answer.json()["data"]["search"]
+
+
+def test_enter_pressed_before_the_search_answered_chooses_from_the_text_typed(server):
+    """Enter right after typing, before the search for the text has answered: the page asks for
+    it and takes its first hit, not the first hit still shown for the shorter text typed before."""
+    shorter = _search(server, "enhet")
+    assert len(shorter) > 1
+    longer_text = shorter[-1]["name"]
+    longer = _search(server, longer_text)
+    wanted, shown = longer[0], shorter[0]
+    assert (wanted["kind"], wanted["id"]) != (shown["kind"], shown["id"])
+    focus = wanted["unitId"] if wanted["kind"] == "position" else wanted["id"]
+
+    with browser_page() as page:
+        page.goto(f"{server}/#/andringar")
+        settled(page, "Ändringslogg")
+        page.select_option("#search-scope", "all")
+        page.fill("#search-input", "enhet")
+        page.wait_for_selector("#search-results li[role=option]")
+        page.fill("#search-input", longer_text)
+        page.press("#search-input", "Enter")
+        page.wait_for_url(f"**fokus={focus}**")
+        assert page.input_value("#search-input") == wanted["name"]

@@ -73,6 +73,8 @@ function build() {
   const list = host.querySelector("#search-results");
   const status = host.querySelector("#search-status");
   let hits = [], active = -1, latest = 0, timer = null;
+  let shownFor = null; // the text and scope the hits shown are the answer for
+  const asked = () => `${scope.value}|${input.value.trim()}`;
 
   const close = () => {
     list.hidden = true; input.setAttribute("aria-expanded", "false");
@@ -121,14 +123,19 @@ function build() {
     input.value = hit.name;
     location.hash = `#/organisation?${params}`;
   };
-  const run = async () => {
+  // `thenChoose`: Enter was pressed before the answer for the text typed had come; the first hit
+  // of that answer is chosen, not one of an answer for what was typed before.
+  const run = async (thenChoose = false) => {
+    clearTimeout(timer);
     const text = input.value.trim();
     const request = ++latest;
-    if (!text) { hits = []; close(); status.textContent = ""; return; }
+    if (!text) { hits = []; shownFor = null; close(); status.textContent = ""; return; }
+    const question = asked();
     try {
       const found = await ask(text.slice(0, MAX_TEXT), scope.value === "day" ? viewDate() : null);
       if (request !== latest) return;
-      hits = found; show();
+      hits = found; shownFor = question; show();
+      if (thenChoose === true) choose(0);
     } catch (error) {
       if (request !== latest) return;
       hits = []; close(); status.textContent = `Sökningen misslyckades: ${error.message}`;
@@ -145,7 +152,8 @@ function build() {
       event.preventDefault(); highlight(Math.max(active - 1, 0));
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (!list.hidden) choose(active >= 0 ? active : 0);
+      if (input.value.trim() && asked() !== shownFor) run(true); // the hits shown are for other text
+      else if (!list.hidden) choose(active >= 0 ? active : 0);
     } else if (event.key === "Escape") {
       if (!list.hidden) { event.preventDefault(); close(); } else input.value = "";
     }
