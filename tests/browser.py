@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,28 @@ def sign_out_in_the_page(page) -> None:
     ):
         page.click("#signout")
     page.wait_for_selector("#signin-link:not([hidden])")
+
+
+def hold_request(page, url_pattern: str, wanted: Callable[[Any], bool]) -> list:
+    """Holds back in the browser the first request to `url_pattern` that is `wanted`, until the
+    test lets it through (`.continue_()` on the route put in the list returned): the moment
+    between a request and its answer made to last. Every other request goes on at once."""
+    held: list = []
+
+    def route(found: Any) -> None:
+        if not held and wanted(found.request):
+            held.append(found)
+        else:
+            found.continue_()
+
+    page.route(url_pattern, route)
+    return held
+
+
+def wait_until_held(page, held: list, what: str) -> Any:
+    """The route `hold_request` holds, once the page has sent its request (10 s at most)."""
+    for _ in range(200):
+        if held:
+            return held[0]
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{what} was never sent")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from orgchange.domain.kinds import CHANGE_TYPE_NAMES, UNIT_KINDS
-from tests.browser import browser_page, save_screenshot, settled
+from tests.browser import browser_page, hold_request, save_screenshot, settled, wait_until_held
 
 APP_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "app.js"
 # Words of the page's addresses (#/enhet/ks) and of its filters (?enhet=ks), not names it shows.
@@ -384,28 +384,16 @@ def test_a_view_left_before_its_answer_came_does_not_overwrite_the_next_one(serv
     keeps the change log: the late answer, which finds no chart to draw, neither fails the
     page ("Något gick fel") nor ends the change log's drawing. The chart's query is held back
     in the browser until the change log is shown, then let through to the server."""
-    held: list = []
-
-    def hold_the_chart(route) -> None:
-        if not held and "organisation(asOf" in (route.request.post_data or ""):
-            held.append(route)
-        else:
-            route.continue_()
-
     with browser_page() as page:
-        page.route("**/graphql", hold_the_chart)
+        held = hold_request(page, "**/graphql", lambda r: "organisation(asOf" in (r.post_data or ""))
         page.goto(f"{server}/#/organisation?datum=2016-12-31")
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(50)
-        assert held, "the org chart's query was never sent"
+        chart = wait_until_held(page, held, "the org chart's query")
 
         page.evaluate("() => { location.hash = '#/andringar'; }")
         settled(page, "Ändringslogg")
         page.wait_for_selector("#log li")
-        with page.expect_response(lambda r: r.request is held[0].request):
-            held[0].continue_()
+        with page.expect_response(lambda r: r.request is chart.request):
+            chart.continue_()
         page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer handled
 
         assert page.inner_text("main h1").startswith("Ändringslogg")

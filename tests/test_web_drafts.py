@@ -18,7 +18,14 @@ import pytest
 
 from api.graphql.types.change_input import DRAFTED_TYPES
 from orgchange.domain.changes import CHANGE_CLASSES
-from tests.browser import browser_page, save_screenshot, settled, sign_out_in_the_page
+from tests.browser import (
+    browser_page,
+    hold_request,
+    save_screenshot,
+    settled,
+    sign_out_in_the_page,
+    wait_until_held,
+)
 
 DECISION = {"body": "ks", "date": "2018-12-10", "paragraph": "§ 400"}
 # The city lawyer's post goes; the board's delegation A.3 to it is left without a delegate.
@@ -482,30 +489,53 @@ def test_a_drafts_panels_are_marked_busy_until_the_registers_names_have_drawn_th
     held back in the browser to make the moment last."""
     url, token = served
     draft = _draft(url, token, "Upptagen", WITHOUT_THE_LAWYER)
-    held: list = []
-
-    def hold_the_lists(route) -> None:
-        if not held and "delegations(asOf" in (route.request.post_data or ""):
-            held.append(route)
-        else:
-            route.continue_()
-
     with browser_page() as page:
         _signed_in(page, url, token)
-        page.route("**/graphql", hold_the_lists)
+        held = hold_request(page, "**/graphql", lambda r: "delegations(asOf" in (r.post_data or ""))
         page.goto(f"{url}/#/utkast/{draft}")
         page.wait_for_selector("#add-change")
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(50)
-        assert held, "the register's lists were never asked for"
+        lists = wait_until_held(page, held, "the register's lists")
         busy = "() => ['draft-changes-panel', 'preview-area'].map((id) => document.getElementById(id).getAttribute('aria-busy'))"
         assert page.evaluate(busy) == ["true", "true"]
 
-        held[0].continue_()
+        lists.continue_()
         page.wait_for_function("() => !document.querySelector('[aria-busy]')")
         assert page.evaluate(busy) == [None, None]
+
+
+def test_a_corrections_new_change_type_shows_its_fields_at_once_and_keeps_what_is_typed(served):
+    """Choosing the type of a correction's replacement draws that type's fields at once, not when
+    the save of the choice has answered: what is typed into them meanwhile stays. The save is held
+    back in the browser until the field is filled."""
+    url, token = served
+    draft = _draft(
+        url,
+        token,
+        "Rättelse",
+        {"format": "orgchange/v1", "changes": [{"type": "correct_change", "change": "nacka-2016-01"}]},
+    )
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-type="correct_change"]')
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+
+        page.select_option('#change-form [data-field="replacement.type"]', "rename_unit")
+        name = page.locator('#change-form [data-field="replacement.name"]')
+        assert name.count() == 1  # drawn at once, the save still held
+        assert page.evaluate("() => document.activeElement.dataset.field") == "replacement.type"
+        name.fill("Enheten med rättat namn")
+        wait_until_held(page, held, "the choice's save").continue_()
+        _saved(page, revision)
+
+        assert name.input_value() == "Enheten med rättat namn"
+    saved = httpx.get(
+        f"{url}/drafts/{draft}/file?format=json", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert saved["changes"][0]["replacement"]["type"] == "rename_unit"
 
 
 def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
@@ -554,21 +584,13 @@ def test_a_view_asked_for_while_signing_out_is_shown_as_to_a_visitor(served):
         refused: list[str] = []
         page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
         # The server's end of the session held back in the browser, so that the moment lasts.
-        held: list = []
-        page.route(
-            "**/session",
-            lambda route: held.append(route) if route.request.method == "DELETE" else route.continue_(),
-        )
+        held = hold_request(page, "**/session", lambda r: r.method == "DELETE")
 
         page.evaluate("() => { document.getElementById('signout').click(); location.hash = '#/utkast'; }")
         page.wait_for_selector("#signin-link:not([hidden])")
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(50)
-        assert held, "the page did not end the session"
+        ending = wait_until_held(page, held, "the end of the session")
         page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # time for a view's requests
-        held[0].continue_()
+        ending.continue_()
         page.wait_for_selector("#signin")
         settled(page, "Logga in")
 

@@ -758,9 +758,11 @@ function citation(decision) {
 
 // --- the form of the change being edited: each field saved as it is changed ----------------
 
-function openEditor(index) {
+// `shown`: the entry to draw, when the form shows what is still being saved; `focusOn`: the
+// field (its data-field) to give the focus, rather than the first.
+function openEditor(index, shown = null, focusOn = null) {
   state.editing = index;
-  const entry = state.draft.changes[index] || {};
+  const entry = shown || state.draft.changes[index] || {};
   const editor = document.getElementById("editor");
   editor.hidden = false;
   editor.innerHTML = `<h2 id="editor-h">Ändring ${esc(index + 1)}: ${esc(typeName(entry.type))}</h2>
@@ -779,7 +781,9 @@ function openEditor(index) {
       const suggested = current.replacement?.id || (current.change ? `${current.change}-rattad` : undefined);
       current.replacement = { type: event.target.value, effective: current.replacement?.effective || lastEffective(), id: suggested };
       if (!current.replacement.id) delete current.replacement.id;
-      saveEntry(index, current).then(() => openEditor(index));
+      // Its fields drawn at once, so that what is typed in them while the save is on its way stays.
+      openEditor(index, current, event.target.dataset.field);
+      saveEntry(index, current);
       return;
     }
     if (event.target.dataset.field === "effective") fillLists(event.target.value, state.draft.changes).catch(() => {});
@@ -794,7 +798,7 @@ function openEditor(index) {
   markProblems();
   resolveAll(form);
   fillLists(isDate(entry.effective) ? entry.effective : lastEffective() || today(), state.draft.changes).catch(() => {});
-  form.querySelector("input, select, textarea")?.focus();
+  (focusOn && form.querySelector(`[data-field="${CSS.escape(focusOn)}"]`) || form.querySelector("input, select, textarea"))?.focus();
 }
 
 function closeEditor() {
