@@ -538,6 +538,123 @@ def test_a_corrections_new_change_type_shows_its_fields_at_once_and_keeps_what_i
     assert saved["changes"][0]["replacement"]["type"] == "rename_unit"
 
 
+def _posts(*keys: str) -> dict:
+    """A change file establishing a post of each key under the kommunstyrelse."""
+    return {
+        "format": "orgchange/v1",
+        "changes": [
+            {
+                "type": "establish_position",
+                "effective": "2019-01-01",
+                "position": k,
+                "title": k.title(),
+                "unit": "ks",
+            }
+            for k in keys
+        ],
+    }
+
+
+def _file(url: str, token: str, draft: str) -> dict:
+    answer = httpx.get(f"{url}/drafts/{draft}/file?format=json", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_changes_removed_and_added_in_quick_succession_are_the_ones_clicked(served):
+    """Two changes removed one after the other before the first removal is saved: the two clicked
+    go, not the first and the one that came after the second. "Lägg till" clicked twice at once:
+    one change is added."""
+    url, token = served
+    draft = _draft(url, token, "Snabba klick", _posts("forsta", "andra", "tredje"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector('#draft-changes [data-remove="2"]')
+        revision = _revision(page)
+        page.evaluate(
+            """() => { document.querySelector('[data-remove="0"]').click();
+                       document.querySelector('[data-remove="1"]').click(); }"""
+        )
+        revision = _saved(page, revision + 1)
+        assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["tredje"]
+
+        page.evaluate(
+            """() => { const form = document.getElementById('add-change');
+                       form.requestSubmit(); form.requestSubmit(); }"""
+        )
+        page.wait_for_selector('#change-form[data-index="1"]')
+        _saved(page, revision)
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # a second save, if any, sent
+        assert len(_file(url, token, draft)["changes"]) == 2
+
+
+def test_the_form_open_on_a_change_saves_to_it_after_a_change_before_it_is_removed(served):
+    url, token = served
+    draft = _draft(url, token, "Flyttad ändring", _posts("forsta", "andra"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="1"]')
+        page.wait_for_selector('#change-form[data-index="1"]')
+        revision = _revision(page)
+        page.click('[data-remove="0"]')
+        revision = _saved(page, revision)
+        assert page.get_attribute("#change-form", "data-index") == "0"
+        assert page.inner_text("#editor-h").startswith("Ändring 1")
+
+        page.fill('#change-form [data-field="note"]', "Flyttad upp")
+        page.press('#change-form [data-field="note"]', "Tab")
+        _saved(page, revision)
+    assert _file(url, token, draft)["changes"] == [{**_posts("andra")["changes"][0], "note": "Flyttad upp"}]
+
+
+def test_a_decision_filled_in_for_every_change_shows_in_the_form_that_is_open(served):
+    """The decision applied to the draft's changes while a change's form is open: the form shows
+    it, so that the next field left there does not save the decision fields as they were."""
+    url, token = served
+    draft = _draft(url, token, "Beslut i formuläret", _posts("forsta"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+        revision = _revision(page)
+        page.fill('[data-field="common.body"]', "ks")
+        page.fill('[data-field="common.date"]', "2018-11-12")
+        page.click("#apply-decision")
+        _saved(page, revision)
+        page.wait_for_function(
+            """() => document.querySelector('#change-form [data-field="decision.date"]')?.value === '2018-11-12'"""
+        )
+        revision = _revision(page)
+        page.fill('#change-form [data-field="note"]', "Med beslut")
+        page.press('#change-form [data-field="note"]', "Tab")
+        _saved(page, revision)
+    [change] = _file(url, token, draft)["changes"]
+    assert change["decision"] == {"body": "ks", "date": "2018-11-12"}
+    assert change["note"] == "Med beslut"
+
+
+def test_a_draft_left_before_it_was_read_does_not_draw_over_the_view_gone_on_to(served):
+    url, token = served
+    draft = _draft(url, token, "Lämnat", WITHOUT_THE_LAWYER)
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/andringar")
+        settled(page, "Ändringslogg")
+        held = hold_request(page, "**/graphql", lambda r: "draft(id:" in (r.post_data or ""))
+        page.evaluate(f"() => {{ location.hash = '#/utkast/{draft}'; }}")
+        reading = wait_until_held(page, held, "the draft's query")
+        page.evaluate("() => { location.hash = '#/andringar?typ=rename_unit'; }")
+        settled(page, "Ändringslogg")
+        with page.expect_response(lambda r: r.request is reading.request):
+            reading.continue_()
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer handled
+        assert page.inner_text("main h1").startswith("Ändringslogg")
+        assert page.locator("#draft-title").count() == 0
+
+
 def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
     """Saves go one at a time; each applies its edit to the draft as the save before it left it.
     A note typed into a change's form (saved as the field is left) and a new change asked for at

@@ -299,7 +299,7 @@ async function showDiagram(host, url, isCurrent = () => true) {
 
 const views = {};
 
-views.organisation = async ({ params }) => {
+views.organisation = async ({ params, stale }) => {
   const day = dateParam(params, "datum", "Datumet") || today();
   const root = keyParam(params, "rot", "Delen att visa") || "";
   const focus = keyParam(params, "fokus", "Enheten att fokusera på") || root || "";
@@ -308,6 +308,7 @@ views.organisation = async ({ params }) => {
   const direction = checked(params, "riktning", (v) => v === "lr" || v === "tb", "Riktningen", "lr eller tb")
     || (window.innerWidth < 900 ? "lr" : "tb");
   const info = await register();
+  if (stale()) return;
   const chooser = dateControls("datum", "Datum", day, info);
   main.innerHTML = `<h1>Organisationen <span id="org-date">${esc(day)}</span></h1>
     <form class="controls">${chooser.html}
@@ -410,9 +411,10 @@ function countBelow(key, below) {
 
 const DELEGATION_FIELDS = "id code matter fromId toId legalBasis limit substitute furtherDelegation parentDelegationId validFrom validTo";
 
-views.enhet = async ({ arg, params }) => {
+views.enhet = async ({ arg, params, stale }) => {
   if (!isKey(arg)) throw new BadAddress(`Enheten i adressen (${excerpt(String(arg ?? ""))}) är inte en nyckel i registret.`);
   const day = dateParam(params, "datum", "Datumet") || await dayOfUnit(arg);
+  if (stale()) return;
   if (!params.get("datum")) replaceParams({ datum: day }); // the link holds the day shown
   const info = await register();
   const data = await gql(`query($id: ID!, $d: Date!) {
@@ -446,6 +448,7 @@ views.enhet = async ({ arg, params }) => {
     esc(names.get(`${key}@${when}`) || key)}</a>`;
   const named = (unitRow) => `<a href="${attr(hashOf("enhet", { datum: day }, unitRow.id))}">${esc(unitRow.name)}</a>`;
   const life = history.length ? lifeSpan(history[0].validFrom, history[history.length - 1].validTo) : "";
+  if (stale()) return;
   main.innerHTML = `<h1>${esc(name)} <span class="muted small">(${esc(arg)})</span></h1>
     <form class="controls">${chooser.html}
       ${unit ? `<a id="in-chart" href="${attr(hashOf("organisation", { datum: day, fokus: arg }))}">Visa i organisationsschemat</a>` : ""}</form>
@@ -888,7 +891,8 @@ document.addEventListener("click", (event) => {
 document.addEventListener("submit", (event) => event.preventDefault());
 
 // Each drawing of a view is numbered: one that a newer drawing has overtaken (a person clicked on
-// before its answers came) neither shows its failure nor ends the newer one's busy state.
+// before its answers came) neither shows its failure nor ends the newer one's busy state, and a
+// view asks `stale()` after its requests, before it writes the page, so as not to draw over it.
 let drawing = 0;
 
 async function render() {
@@ -906,7 +910,7 @@ async function render() {
     await auth.ready;
     register().catch(() => {}); // beside the vocabulary, not after it: nearly every view needs both
     await loadVocabulary();
-    await view(current);
+    await view({ ...current, stale: () => generation !== drawing });
     gateEditing(main);
   } catch (error) {
     if (generation !== drawing) return;

@@ -61,6 +61,7 @@ export function tokenProblem(value) {
 
 // Signs in with an API token; throws an Error with the server's words if it is refused.
 export async function signIn(value) {
+  await signingOut; // the session before ended first, not the new one by its late answer
   const response = await fetch("session", {
     method: "POST",
     credentials: "same-origin",
@@ -80,12 +81,14 @@ export async function signIn(value) {
 // The page is signed out at once; until the server has ended the session, its cookie is still
 // sent but no anti-CSRF token is, so every request waits for that (`request`).
 let signingOut = Promise.resolve();
+const SIGN_OUT_WAIT_MS = 10_000;
 
 export async function signOut() {
   const csrf = current?.csrfToken;
   releaseDocuments();
   signingOut = fetch("session", {
     method: "DELETE", credentials: "same-origin", headers: csrf ? { "X-CSRF-Token": csrf } : {},
+    signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS), // a server that does not answer holds nothing up
   }).then(() => {}, () => {});
   changed(null);
   await signingOut;

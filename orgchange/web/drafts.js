@@ -322,10 +322,10 @@ function lookUpChange(id) {
 
 // --- the views ---------------------------------------------------------------------------
 
-async function draftsView({ arg }) {
-  if (!arg) return listView();
+async function draftsView({ arg, stale }) {
+  if (!arg) return listView(stale);
   if (!isDraftId(arg)) throw new ctx.BadAddress(`Utkastet i adressen (${excerpt(arg)}) är inget utkasts id.`);
-  return draftView(arg);
+  return draftView(arg, stale);
 }
 
 function forbidden(error) {
@@ -337,14 +337,16 @@ function forbidden(error) {
   return false;
 }
 
-async function listView() {
+// `stale`: whether a newer drawing of the page has overtaken this one (app.js, `render`).
+async function listView(stale = () => false) {
   let data;
   try {
     data = await gql("{ drafts { id name status createdBy updatedAt changes recordedChangeIds } }");
   } catch (error) {
-    if (error instanceof ApiError && forbidden(error)) return;
+    if (stale() || (error instanceof ApiError && forbidden(error))) return;
     throw error;
   }
+  if (stale()) return;
   const row = (d) => `<li data-draft="${attr(d.id)}" data-status="${attr(d.status)}">
       <a href="${attr(hashOf(d.id))}">${esc(d.name)}</a>
       <span class="badge status-${attr(d.status)}">${esc(DRAFT_STATUS[d.status] || d.status)}</span>
@@ -556,14 +558,15 @@ const DRAFT = `id name status revision createdBy createdAt updatedAt basedOn rec
 // The open draft: as last saved, with its check and preview; `editing` the change open in the form.
 let state = null;
 
-async function draftView(id) {
+async function draftView(id, stale = () => false) {
   let data;
   try {
     data = await gql(`query($id: ID!) { draft(id: $id) { ${DRAFT} } }`, { id });
   } catch (error) {
-    if (error instanceof ApiError && forbidden(error)) return;
+    if (stale() || (error instanceof ApiError && forbidden(error))) return;
     throw error;
   }
+  if (stale()) return;
   if (!data.draft) throw new ctx.BadAddress(`Det finns inget utkast med id ${excerpt(id)}.`);
   state = { draft: data.draft, editing: null, saving: Promise.resolve() };
   main().innerHTML = `<h1 id="draft-title"></h1>
@@ -588,7 +591,7 @@ async function draftView(id) {
   const named = [document.getElementById("draft-changes-panel"), document.getElementById("preview-area")];
   for (const panel of named) panel.setAttribute("aria-busy", "true");
   fillLists(day, entries)
-    .then(() => { if (state?.draft.id === id) { drawChanges(); drawPreview(); } }, () => {})
+    .then(() => { if (state?.draft.id === id && named[0].isConnected) { drawChanges(); drawPreview(); } }, () => {})
     .finally(() => { for (const panel of named) panel.removeAttribute("aria-busy"); });
   const check = state.draft.check;
   ctx.say(`Utkast ${state.draft.name}: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
@@ -701,10 +704,21 @@ function drawChanges() {
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
   panel.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
     const index = Number(b.dataset.remove);
-    if (state.editing === index) closeEditor(); else if (state.editing > index) state.editing -= 1;
-    save((file) => { file.changes.splice(index, 1); }, `borttagningen av ändring ${index + 1}`);
+    // The entry is removed by what it is, not by where it was: a save still on its way may have
+    // moved it, and a second click on the same button finds it gone and removes nothing more.
+    const removed = JSON.stringify(state.draft.file.changes[index]);
+    if (state.editing === index) closeEditor();
+    else if (state.editing > index) editorMoved(state.editing - 1);
+    b.disabled = true;
+    save((file) => {
+      const at = file.changes.findIndex((entry) => JSON.stringify(entry) === removed);
+      if (at >= 0) file.changes.splice(at, 1);
+    }, `borttagningen av ändring ${index + 1}`).then((saved) => { if (!saved) b.disabled = false; });
   }));
-  document.getElementById("add-change").addEventListener("submit", async () => {
+  document.getElementById("add-change").addEventListener("submit", async (event) => {
+    const button = event.target.querySelector("button[type=submit]");
+    if (button.disabled) return; // one change added per click, not one per click of a double click
+    button.disabled = true;
     const type = document.getElementById("new-change-type").value;
     const entry = { type };
     const common = commonDecision();
@@ -717,7 +731,17 @@ function drawChanges() {
       added = file.changes.push(entry) - 1;
     };
     if (await save(edit, `den nya ändringen (${typeName(type)})`)) openEditor(added);
+    else button.disabled = false;
   });
+}
+
+// The change open in the form moved to `index` (one before it was removed): the form saves there.
+function editorMoved(index) {
+  state.editing = index;
+  const form = document.getElementById("change-form");
+  if (form) form.dataset.index = String(index);
+  const heading = document.getElementById("editor-h");
+  if (heading) heading.textContent = heading.textContent.replace(/^Ändring \d+/, `Ändring ${index + 1}`);
 }
 
 // What of a panel's controls a redraw must not take from a person (a panel is drawn again when a
@@ -759,7 +783,7 @@ function citation(decision) {
 // --- the form of the change being edited: each field saved as it is changed ----------------
 
 // `shown`: the entry to draw, when the form shows what is still being saved; `focusOn`: the
-// field (its data-field) to give the focus, rather than the first.
+// field (its data-field) to give the focus, rather than the first; false: leave the focus be.
 function openEditor(index, shown = null, focusOn = null) {
   state.editing = index;
   const entry = shown || state.draft.changes[index] || {};
@@ -774,7 +798,9 @@ function openEditor(index, shown = null, focusOn = null) {
         <span id="save-state" class="small muted" role="status"></span></div>
     </form>`;
   const form = document.getElementById("change-form");
+  const at = () => Number(form.dataset.index); // where the change is now (`editorMoved`)
   form.addEventListener("change", (event) => {
+    const index = at();
     if (event.target.dataset.field?.endsWith(".type")) { // a correction's change type: redraw its fields
       const current = readForm(form);
       // The replacement needs an id of its own: one is suggested from the id of the change corrected.
@@ -791,14 +817,16 @@ function openEditor(index, shown = null, focusOn = null) {
   });
   form.addEventListener("input", (event) => { if (event.target.list) resolveAll(form); });
   form.addEventListener("submit", async () => {
-    await saveEntry(index, readForm(form));
+    await saveEntry(at(), readForm(form));
     if (!markProblems(true)) closeEditor();
   });
   drawChanges();
   markProblems();
   resolveAll(form);
   fillLists(isDate(entry.effective) ? entry.effective : lastEffective() || today(), state.draft.changes).catch(() => {});
-  (focusOn && form.querySelector(`[data-field="${CSS.escape(focusOn)}"]`) || form.querySelector("input, select, textarea"))?.focus();
+  if (focusOn !== false) {
+    (focusOn && form.querySelector(`[data-field="${CSS.escape(focusOn)}"]`) || form.querySelector("input, select, textarea"))?.focus();
+  }
 }
 
 function closeEditor() {
@@ -854,15 +882,19 @@ function controlOf(form, field) {
 }
 
 function saveEntry(index, entry) {
-  return save((file) => { file.changes[index] = entry; }, `ändring ${index + 1}`);
+  return save((file) => { file.changes[index] = entry; }, `ändring ${index + 1}`, null, entry);
 }
 
 // Saves an edit of the draft (and `name`), one save at a time, in order. `edit` changes a copy of
 // the file as the page holds it when this save's turn comes, not when it was asked for: an edit
 // made while an earlier one was being saved builds on that one rather than undoing it. The
 // answer is the draft with its check and preview, drawn at once. Says whether it was saved.
-function save(edit, what, name = null) {
+// A save whose turn comes after the page has opened another draft (or the draft again, as
+// someone else saved it) is not made. `lost`: what the person wrote, shown if it is refused.
+function save(edit, what, name = null, lost = null) {
+  const mine = state;
   const run = async () => {
+    if (state !== mine) return false;
     const file = structuredClone(state.draft.file);
     edit(file);
     const box = document.getElementById("save-state");
@@ -871,6 +903,7 @@ function save(edit, what, name = null) {
       const data = await gql(`mutation($id: ID!, $f: JSON!, $r: Int, $n: String) {
           updateDraft(id: $id, file: $f, revision: $r, name: $n) { ${DRAFT} } }`,
       { id: state.draft.id, f: file, r: state.draft.revision, n: name });
+      if (state !== mine) return false; // another draft opened meanwhile: this one is not drawn
       state.draft = data.updateDraft;
       document.getElementById("save-conflict")?.remove();
       drawHeader(); drawChanges(); drawDecision(); drawPreview(); markProblems();
@@ -881,7 +914,8 @@ function save(edit, what, name = null) {
       return true;
     } catch (error) {
       if (error instanceof auth.SignInNeeded) { signInAgain(); return false; }
-      saveRefused(error, what, file);
+      if (state !== mine) return false;
+      saveRefused(error, what, lost);
       return false;
     }
   };
@@ -896,12 +930,11 @@ function signInAgain() {
 
 // A save the service refused. DRAFT_CHANGED: someone else saved the draft first: nothing of this
 // edit was saved, and the page says so, shows what it was, and offers the draft as it now is.
-function saveRefused(error, what, file = null) {
+function saveRefused(error, what, lost = null) {
   const box = document.getElementById("save-state");
   if (box) box.textContent = "Inte sparat.";
   document.getElementById("save-conflict")?.remove();
   const changed = error.code === "DRAFT_CHANGED";
-  const lost = file && state.editing !== null ? file.changes[state.editing] : null;
   document.getElementById("draft-banner").insertAdjacentHTML("beforeend", `<div class="error" id="save-conflict" role="alert" tabindex="-1"
       data-code="${attr(error.code || "")}">
     <p><strong>${changed ? "Någon annan har sparat utkastet före dig." : "Ändringen kunde inte sparas."}</strong>
@@ -967,7 +1000,11 @@ function drawDecision() {
         for (const [k, v] of Object.entries(common)) if (!own[k] && !(k === "body" && own.position) && !(k === "position" && own.body)) decision[k] = v;
         return { ...entry, decision };
       });
-    }, "beslutet");
+    }, "beslutet").then((saved) => {
+      // The change open in the form has the decision now: its form shows it, or its next save
+      // would put back the decision fields as they were.
+      if (saved && state.editing !== null) openEditor(state.editing, null, false);
+    });
   });
   document.getElementById("record-draft").addEventListener("click", record);
 }
@@ -1089,12 +1126,15 @@ function drawPreview() {
     <section class="panel" id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Nya anmärkningar (${esc(preview.findings.length)})</h2>
       ${findingsHtml(preview) || "<p>Ändringarnas beslut ger inga anmärkningar.</p>"}</section>`;
   area.querySelectorAll("[data-fix]").forEach((button) => button.addEventListener("click", () => {
+    if (button.disabled) return; // one amendment per click, not one per click of a double click
+    button.disabled = true;
     const [g, i] = button.dataset.fix.split(":").map(Number);
     const fix = structuredClone(preview.gaps[g].fixes[i]);
     const common = commonDecision();
     fix.decision = { ...common, ...(fix.decision || {}) };
     if (fix.decision.body && fix.decision.position) delete fix.decision.position;
-    save((file) => { file.changes.push(fix); }, `förslaget att ${preview.gaps[g].reasons[i] || typeName(fix.type)}`);
+    save((file) => { file.changes.push(fix); }, `förslaget att ${preview.gaps[g].reasons[i] || typeName(fix.type)}`)
+      .then((saved) => { if (!saved) button.disabled = false; });
   }));
   for (const img of area.querySelectorAll(".chart-pair img")) {
     img.addEventListener("error", () => img.replaceWith(Object.assign(document.createElement("p"), {

@@ -121,6 +121,7 @@ function build() {
     if (hit.kind === "position") params.set("befattningar", "1");
     close();
     input.value = hit.name;
+    shownFor = asked(); // Enter again chooses nothing new
     location.hash = `#/organisation?${params}`;
   };
   // `thenChoose`: Enter was pressed before the answer for the text typed had come; the first hit
@@ -135,7 +136,8 @@ function build() {
       const found = await ask(text.slice(0, MAX_TEXT), scope.value === "day" ? viewDate() : null);
       if (request !== latest) return;
       hits = found; shownFor = question; show();
-      if (thenChoose === true) choose(0);
+      // (unless the person has gone on meanwhile: typed more, cleared the field or left it)
+      if (thenChoose === true && asked() === question && document.activeElement === input) choose(0);
     } catch (error) {
       if (request !== latest) return;
       hits = []; close(); status.textContent = `Sökningen misslyckades: ${error.message}`;
