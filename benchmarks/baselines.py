@@ -73,7 +73,7 @@ def raw_read(database_url: str, page: int = 2000) -> tuple[int, float]:
         started = time.perf_counter()
         count, start = 0, 1
         while True:
-            batch = recorder.select_notifications(start, limit=page)  # type: ignore[attr-defined]
+            batch = recorder.select_notifications(start, limit=page)
             count += len(batch)
             if len(batch) < page:
                 return count, time.perf_counter() - started
@@ -92,7 +92,7 @@ class RawSql:
         if url.get_backend_name() == "sqlite":
             import sqlite3
 
-            self.connection = sqlite3.connect(url.database)
+            self.connection: Any = sqlite3.connect(url.database or "")
         else:
             import psycopg
 

@@ -237,13 +237,13 @@ def timed_recheck(app: OrgChange) -> dict[str, Any]:
         " delegation: ntn-n2, to: trafikchef}\n"
     )
     before = loadavg()
-    dm.recheck = counting  # type: ignore[assignment]
+    dm.recheck = counting
     try:
         began = time.perf_counter()
         app.record_changes(amend.changes, "benchmark")
         took = time.perf_counter() - began
     finally:
-        dm.recheck = original  # type: ignore[assignment]
+        dm.recheck = original
     rechecked = sum(read)
     return {
         "seconds": round(took, 2),

@@ -220,7 +220,7 @@ class Generator:
         return ([key, *self.ancestors(key)])[-1]
 
     def ancestors(self, key: str) -> list[str]:
-        found = []
+        found: list[str] = []
         u = self.units[key]
         while True:
             above = u.parent or u.owner

@@ -145,7 +145,9 @@ def _skip_braces(source: str, i: int) -> int:
 def _string(source: str, i: int) -> tuple[list[str], list[str], int]:
     """A string literal at `i`: (its text parts, the `${…}` expressions between them, end)."""
     quote = source[i]
-    parts, expressions, current = [], [], []
+    parts: list[str] = []
+    expressions: list[str] = []
+    current: list[str] = []
     i += 1
     while i < len(source):
         char = source[i]

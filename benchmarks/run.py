@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -334,7 +335,7 @@ def queries_over_http(url: str, token: str, options: Options) -> dict[str, Any]:
         for d in days:
             served.append(server.graphql(ORGANISATION, {"d": d.isoformat()})[0])
             again.append(server.graphql(ORGANISATION, {"d": d.isoformat()})[0])
-        fetched = [_timed_call(lambda d=d: raw.organisation(d)) for d in days]
+        fetched = [_timed_call(partial(raw.organisation, d)) for d in days]
         sizes = [len(raw.organisation(d)) for d in days[:3]]
         figures["organisation_new_day"] = compared(served, fetched) | {"units_per_answer": max(sizes)}
         figures["organisation_asked_before"] = compared(again, fetched)
@@ -343,22 +344,22 @@ def queries_over_http(url: str, token: str, options: Options) -> dict[str, Any]:
         pairs = [rng.choice(alive) for _ in range(options.samples)]
         figures["unit"] = compared(
             [server.graphql(UNIT, {"id": k, "d": d.isoformat()})[0] for k, d in pairs],
-            [_timed_call(lambda k=k, d=d: raw.unit(k, d)) for k, d in pairs],
+            [_timed_call(partial(raw.unit, k, d)) for k, d in pairs],
         )
         keys = [k for k, _ in pairs]
         figures["unitHistory"] = compared(
             [server.graphql(HISTORY_QUERY, {"id": k})[0] for k in keys],
-            [_timed_call(lambda k=k: raw.unit_history(k)) for k in keys],
+            [_timed_call(partial(raw.unit_history, k)) for k in keys],
         )
         months = [(d.replace(day=1), d.replace(day=28)) for d in random_days(rng, options.samples)]
         figures["changes_page"] = compared(
             [server.graphql(CHANGES, {"f": f.isoformat(), "t": t.isoformat()})[0] for f, t in months],
-            [_timed_call(lambda f=f, t=t: raw.changes(f, t)) for f, t in months],
+            [_timed_call(partial(raw.changes, f, t)) for f, t in months],
         )
         spans = [(d, d + timedelta(days=365)) for d in random_days(rng, max(5, options.samples // 3))]
         figures["diff"] = compared(
             [server.graphql(DIFF, {"f": f.isoformat(), "t": t.isoformat()})[0] for f, t in spans],
-            [_timed_call(lambda f=f, t=t: raw.diff(f, t)) for f, t in spans],
+            [_timed_call(partial(raw.diff, f, t)) for f, t in spans],
         )
         boards = [
             (row[0], d) for d, row in ((d, r) for d in days for r in raw.organisation(d)) if row[2] == "board"
@@ -366,7 +367,7 @@ def queries_over_http(url: str, token: str, options: Options) -> dict[str, Any]:
         asked = [rng.choice(boards) for _ in range(options.samples)]
         figures["delegations"] = compared(
             [server.graphql(DELEGATIONS, {"d": d.isoformat(), "b": b})[0] for b, d in asked],
-            [_timed_call(lambda b=b, d=d: raw.delegations(d, b)) for b, d in asked],
+            [_timed_call(partial(raw.delegations, d, b)) for b, d in asked],
         )
         figures["diagrams"] = diagrams(server, raw, rng, days)
         figures["page"] = page(server, raw, token, options)
@@ -504,7 +505,7 @@ def recording(server: Server, raw: RawSql, token: str) -> dict[str, Any]:
     last = END
     alive = raw.organisation(last)
     counts = {key: len(raw.unit_history(key)) for key, *_ in alive[:400]}
-    long, short = max(counts, key=counts.get), min(counts, key=counts.get)
+    long, short = max(counts, key=counts.__getitem__), min(counts, key=counts.__getitem__)
     headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
 
     def rename(key: str, n: int) -> float:
@@ -557,7 +558,7 @@ def history_check(kind: str, options: Options) -> dict[str, Any]:
                 days = random_days(rng, options.samples)
                 days = [d for d in days if d.year >= 2010][: max(5, options.samples // 3)] or days[:5]
                 served = [server.graphql(ORGANISATION, {"d": d.isoformat()})[0] for d in days]
-                fetched = [_timed_call(lambda d=d, raw=raw: raw.organisation(d)) for d in days]
+                fetched = [_timed_call(partial(raw.organisation, d)) for d in days]
                 answer = statistics.mean(len(raw.organisation(d)) for d in days[:5])
                 found.append(
                     {"changes": changes, "units_per_answer": round(answer)} | compared(served, fetched)
