@@ -609,6 +609,50 @@ def test_the_form_open_on_a_change_saves_to_it_after_a_change_before_it_is_remov
     assert _file(url, token, draft)["changes"] == [{**_posts("andra")["changes"][0], "note": "Flyttad upp"}]
 
 
+def test_a_change_removed_just_after_one_of_its_fields_was_left_is_removed(served):
+    """The field's save goes first and changes the entry; the removal that follows still finds
+    it (where it was, no other removal having come between) rather than finding nothing."""
+    url, token = served
+    draft = _draft(url, token, "Ändrad och borttagen", _posts("forsta", "andra"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="1"]')
+        page.wait_for_selector('#change-form[data-index="1"]')
+        revision = _revision(page)
+        page.evaluate(
+            """() => {
+                const note = document.querySelector('#change-form [data-field="note"]');
+                note.value = 'Strax borta';
+                note.dispatchEvent(new Event('change', { bubbles: true }));
+                document.querySelector('[data-remove="1"]').click();
+            }"""
+        )
+        _saved(page, revision + 1)
+    assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["forsta"]
+
+
+def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
+    """A removal of a change before the one in the form moves the form's place back; if the
+    removal is not saved (here the request fails), the place is as it was, so that the form's
+    next save does not land on the change before it."""
+    url, token = served
+    draft = _draft(url, token, "Misslyckad borttagning", _posts("forsta", "andra"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="1"]')
+        page.wait_for_selector('#change-form[data-index="1"]')
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.click('[data-remove="0"]')
+        assert page.get_attribute("#change-form", "data-index") == "0"
+        wait_until_held(page, held, "the removal's save").abort()
+        page.wait_for_selector("#save-conflict")
+        assert page.get_attribute("#change-form", "data-index") == "1"
+        assert page.inner_text("#editor-h").startswith("Ändring 2")
+    assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["forsta", "andra"]
+
+
 def test_a_decision_filled_in_for_every_change_shows_in_the_form_that_is_open(served):
     """The decision applied to the draft's changes while a change's form is open: the form shows
     it, so that the next field left there does not save the decision fields as they were."""

@@ -88,7 +88,7 @@ export async function signOut() {
   releaseDocuments();
   signingOut = fetch("session", {
     method: "DELETE", credentials: "same-origin", headers: csrf ? { "X-CSRF-Token": csrf } : {},
-    signal: AbortSignal.timeout(SIGN_OUT_WAIT_MS), // a server that does not answer holds nothing up
+    signal: AbortSignal.timeout?.(SIGN_OUT_WAIT_MS), // a server that does not answer holds nothing up
   }).then(() => {}, () => {});
   changed(null);
   await signingOut;

@@ -568,7 +568,7 @@ async function draftView(id, stale = () => false) {
   }
   if (stale()) return;
   if (!data.draft) throw new ctx.BadAddress(`Det finns inget utkast med id ${excerpt(id)}.`);
-  state = { draft: data.draft, editing: null, saving: Promise.resolve() };
+  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removals: 0 };
   main().innerHTML = `<h1 id="draft-title"></h1>
     <p class="small muted" id="draft-meta"></p>
     <div id="draft-banner"></div>
@@ -706,14 +706,24 @@ function drawChanges() {
     const index = Number(b.dataset.remove);
     // The entry is removed by what it is, not by where it was: a save still on its way may have
     // moved it, and a second click on the same button finds it gone and removes nothing more.
+    // (An entry edited by a save before it is no longer what it was: then, if no other removal
+    // came first, it is where it was.)
     const removed = JSON.stringify(state.draft.file.changes[index]);
+    const mine = state;
+    const removalsBefore = mine.removals;
+    let moved = null;
     if (state.editing === index) closeEditor();
-    else if (state.editing > index) editorMoved(state.editing - 1);
+    else if (state.editing > index) editorMoved(moved = state.editing - 1);
     b.disabled = true;
     save((file) => {
-      const at = file.changes.findIndex((entry) => JSON.stringify(entry) === removed);
-      if (at >= 0) file.changes.splice(at, 1);
-    }, `borttagningen av ändring ${index + 1}`).then((saved) => { if (!saved) b.disabled = false; });
+      let at = file.changes.findIndex((entry) => JSON.stringify(entry) === removed);
+      if (at < 0 && mine.removals === removalsBefore) at = index;
+      if (at >= 0) { file.changes.splice(at, 1); mine.removals += 1; }
+    }, `borttagningen av ändring ${index + 1}`).then((saved) => {
+      if (saved || state !== mine) return;
+      b.disabled = false;
+      if (moved !== null && state.editing === moved) editorMoved(moved + 1); // not removed after all
+    });
   }));
   document.getElementById("add-change").addEventListener("submit", async (event) => {
     const button = event.target.querySelector("button[type=submit]");
@@ -818,6 +828,7 @@ function openEditor(index, shown = null, focusOn = null) {
   form.addEventListener("input", (event) => { if (event.target.list) resolveAll(form); });
   form.addEventListener("submit", async () => {
     await saveEntry(at(), readForm(form));
+    if (!form.isConnected) return; // another draft, or this one's form drawn again, meanwhile
     if (!markProblems(true)) closeEditor();
   });
   drawChanges();
@@ -943,7 +954,10 @@ function saveRefused(error, what, lost = null) {
     ${changed ? '<button type="button" id="reload-draft">Öppna den senaste versionen</button>' : ""}</div>`);
   const alert = document.getElementById("save-conflict");
   alert.focus();
-  document.getElementById("reload-draft")?.addEventListener("click", () => draftView(state.draft.id));
+  document.getElementById("reload-draft")?.addEventListener("click", () => {
+    const address = location.hash;
+    draftView(state.draft.id, () => location.hash !== address);
+  });
 }
 
 // --- the decision, for every change at once; recording --------------------------------------
@@ -993,18 +1007,24 @@ function drawDecision() {
       box.hidden = false; field.setAttribute("aria-invalid", "true"); field.focus();
       return;
     }
+    const decided = (own) => {
+      const decision = { ...own };
+      for (const [k, v] of Object.entries(common)) if (!own[k] && !(k === "body" && own.position) && !(k === "position" && own.body)) decision[k] = v;
+      return decision;
+    };
+    // The change open in the form gets it in the form too, as the save gives it to the file:
+    // else the form's next save would put back the decision fields as they were.
+    const form = document.getElementById("change-form");
+    if (form) {
+      const controls = [...form.querySelectorAll('[data-field^="decision."]')];
+      const own = Object.fromEntries(controls.map((c) => [c.dataset.field.slice("decision.".length), c.value.trim()]).filter(([, v]) => v));
+      const filled = decided(own);
+      for (const control of controls) control.value = filled[control.dataset.field.slice("decision.".length)] ?? control.value;
+      resolveAll(form);
+    }
     save((file) => {
-      file.changes = file.changes.map((entry) => {
-        const own = entry.decision || {};
-        const decision = { ...own };
-        for (const [k, v] of Object.entries(common)) if (!own[k] && !(k === "body" && own.position) && !(k === "position" && own.body)) decision[k] = v;
-        return { ...entry, decision };
-      });
-    }, "beslutet").then((saved) => {
-      // The change open in the form has the decision now: its form shows it, or its next save
-      // would put back the decision fields as they were.
-      if (saved && state.editing !== null) openEditor(state.editing, null, false);
-    });
+      file.changes = file.changes.map((entry) => ({ ...entry, decision: decided(entry.decision || {}) }));
+    }, "beslutet");
   });
   document.getElementById("record-draft").addEventListener("click", record);
 }
@@ -1012,16 +1032,19 @@ function drawDecision() {
 async function record() {
   const button = document.getElementById("record-draft");
   button.disabled = true;
+  const address = location.hash; // the draft's view, which the person may leave meanwhile
+  const left = () => location.hash !== address;
   await state.saving;
   try {
     const data = await gql("mutation($id: ID!) { recordDraft(id: $id) }", { id: state.draft.id });
     orgCache.clear();
-    await draftView(state.draft.id);
+    await draftView(state.draft.id, left);
     ctx.say(`Registrerade ${data.recordDraft.length} ändringar.`);
     document.getElementById("recorded-notice")?.setAttribute("tabindex", "-1");
     document.getElementById("recorded-notice")?.focus();
   } catch (error) {
     if (error instanceof auth.SignInNeeded) { signInAgain(); return; }
+    if (left()) return;
     const why = document.getElementById("record-why");
     why.className = "error"; why.setAttribute("role", "alert");
     why.textContent = `Utkastet registrerades inte: ${error.message}`;
