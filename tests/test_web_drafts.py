@@ -337,6 +337,45 @@ def test_a_registrar_drafts_a_merger_mends_the_delegation_it_breaks_and_records_
         assert "registratorer" in page.inner_text("main")
 
 
+def test_recording_asked_for_as_another_draft_is_opened_records_neither(fresh):
+    """ "Registrera" waits for the draft's saves to be done; if the registrar has opened another
+    draft meanwhile, nothing is recorded — neither the draft asked for (its page was left) nor
+    the one now shown (which nobody asked to record)."""
+    url, registrar, _ = fresh
+    rename = {"type": "rename_unit", "effective": "2018-06-01", "unit": "trafikenheten", "name": "Trafik"}
+    ready = {"format": "orgchange/v1", "changes": [{**rename, "decision": DECISION}]}
+    first = _draft(url, registrar, "Att registrera", ready)
+    other = _draft(url, registrar, "Ett annat", ready)
+    with browser_page() as page:
+        _signed_in(page, url, registrar)
+        page.goto(f"{url}/#/utkast/{first}")
+        page.wait_for_selector("#record-draft:not([disabled])")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.evaluate(
+            """() => {
+                const note = document.querySelector('#change-form [data-field="note"]');
+                note.value = 'En sista rad';
+                note.dispatchEvent(new Event('change', { bubbles: true }));
+                document.getElementById('record-draft').click();
+            }"""
+        )
+        saving = wait_until_held(page, held, "the note's save")
+        page.evaluate(f"() => {{ location.hash = '#/utkast/{other}'; }}")
+        page.wait_for_function("() => document.querySelector('main h1')?.textContent === 'Utkast: Ett annat'")
+        saving.continue_()
+        page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # a recording, if any, sent
+
+    for draft in (first, other):
+        answer = httpx.post(
+            f"{url}/graphql",
+            json={"query": "query($id: ID!) { draft(id: $id) { status } }", "variables": {"id": draft}},
+            headers={"Authorization": f"Bearer {registrar}"},
+        )
+        assert answer.json()["data"]["draft"]["status"] == "open", draft
+
+
 def test_a_draft_the_register_has_moved_under_shows_its_conflicts_and_cannot_be_recorded(fresh):
     """A change recorded after the draft was made (here: the unit the draft moves is dissolved
     before the move) leaves the draft conflicting: the page names the draft's change that no
@@ -561,10 +600,10 @@ def _file(url: str, token: str, draft: str) -> dict:
     return answer.json()
 
 
-def test_changes_removed_and_added_in_quick_succession_are_the_ones_clicked(served):
-    """Two changes removed one after the other before the first removal is saved: the two clicked
-    go, not the first and the one that came after the second. "Lägg till" clicked twice at once:
-    one change is added."""
+def test_one_removal_and_one_addition_at_a_time_each_of_the_change_clicked(served):
+    """A removal is on its way: no other is offered until it is saved (the places in the list are
+    then those of the file it edits), so a second "Ta bort" clicked at once removes nothing, and
+    the buttons come back once it is saved. "Lägg till" clicked twice at once adds one change."""
     url, token = served
     draft = _draft(url, token, "Snabba klick", _posts("forsta", "andra", "tredje"))
     with browser_page() as page:
@@ -576,8 +615,13 @@ def test_changes_removed_and_added_in_quick_succession_are_the_ones_clicked(serv
             """() => { document.querySelector('[data-remove="0"]').click();
                        document.querySelector('[data-remove="1"]').click(); }"""
         )
-        revision = _saved(page, revision + 1)
-        assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["tredje"]
+        revision = _saved(page, revision)
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # a second save, if any, sent
+        assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["andra", "tredje"]
+        assert page.is_enabled('[data-remove="1"]')
+        page.click('[data-remove="1"]')
+        revision = _saved(page, revision)
+        assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["andra"]
 
         page.evaluate(
             """() => { const form = document.getElementById('add-change');
@@ -650,6 +694,7 @@ def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
         page.wait_for_selector("#save-conflict")
         assert page.get_attribute("#change-form", "data-index") == "1"
         assert page.inner_text("#editor-h").startswith("Ändring 2")
+        assert page.is_enabled('[data-remove="0"]')  # offered again
     assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["forsta", "andra"]
 
 

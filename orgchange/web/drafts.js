@@ -568,7 +568,7 @@ async function draftView(id, stale = () => false) {
   }
   if (stale()) return;
   if (!data.draft) throw new ctx.BadAddress(`Det finns inget utkast med id ${excerpt(id)}.`);
-  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removals: 0 };
+  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removing: false };
   main().innerHTML = `<h1 id="draft-title"></h1>
     <p class="small muted" id="draft-meta"></p>
     <div id="draft-banner"></div>
@@ -685,7 +685,7 @@ function drawChanges() {
       ${problems.length ? `<ul class="problems">${problems.map((p) => `<li class="gap" data-code="${attr(p.code)}">${esc(p.message)}</li>`).join("")}</ul>` : ""}
       ${isOpen() ? `<span class="row-actions" data-requires-write>
         <button type="button" data-edit="${attr(i)}">Redigera<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button>
-        <button type="button" data-remove="${attr(i)}">Ta bort<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button></span>` : ""}
+        <button type="button" data-remove="${attr(i)}"${state.removing ? " disabled" : ""}>Ta bort<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button></span>` : ""}
     </li>`;
   });
   const fileProblems = draft.check.problems.filter((p) => !p.index);
@@ -703,26 +703,20 @@ function drawChanges() {
   if (!isOpen()) return;
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
   panel.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
+    // One removal at a time: until it is saved no other is offered, so that the places in the
+    // list are those of the file the removal edits (nothing else moves a change: an addition
+    // goes at the end, an edit stays where it is).
+    if (state.removing) return;
     const index = Number(b.dataset.remove);
-    // The entry is removed by what it is, not by where it was: a save still on its way may have
-    // moved it, and a second click on the same button finds it gone and removes nothing more.
-    // (An entry edited by a save before it is no longer what it was: then, if no other removal
-    // came first, it is where it was.)
-    const removed = JSON.stringify(state.draft.file.changes[index]);
     const mine = state;
-    const removalsBefore = mine.removals;
     let moved = null;
     if (state.editing === index) closeEditor();
     else if (state.editing > index) editorMoved(moved = state.editing - 1);
-    b.disabled = true;
-    save((file) => {
-      let at = file.changes.findIndex((entry) => JSON.stringify(entry) === removed);
-      if (at < 0 && mine.removals === removalsBefore) at = index;
-      if (at >= 0) { file.changes.splice(at, 1); mine.removals += 1; }
-    }, `borttagningen av ändring ${index + 1}`).then((saved) => {
-      if (saved || state !== mine) return;
-      b.disabled = false;
-      if (moved !== null && state.editing === moved) editorMoved(moved + 1); // not removed after all
+    removing(mine, true);
+    save((file) => { file.changes.splice(index, 1); }, `borttagningen av ändring ${index + 1}`).then((saved) => {
+      if (state !== mine) return;
+      removing(mine, false);
+      if (!saved && moved !== null && state.editing === moved) editorMoved(moved + 1); // not removed after all
     });
   }));
   document.getElementById("add-change").addEventListener("submit", async (event) => {
@@ -743,6 +737,12 @@ function drawChanges() {
     if (await save(edit, `den nya ändringen (${typeName(type)})`)) openEditor(added);
     else button.disabled = false;
   });
+}
+
+// A removal on its way (`on`) or done: the list's "Ta bort" buttons wait for it.
+function removing(mine, on) {
+  mine.removing = on;
+  for (const button of document.querySelectorAll("#draft-changes [data-remove]")) button.disabled = on;
 }
 
 // The change open in the form moved to `index` (one before it was removed): the form saves there.
@@ -924,7 +924,7 @@ function save(edit, what, name = null, lost = null) {
       ctx.say(`Sparat: ${check.ok ? "stämmer med registret" : `${check.problems.length} fel`}`);
       return true;
     } catch (error) {
-      if (error instanceof auth.SignInNeeded) { signInAgain(); return false; }
+      if (error instanceof auth.SignInNeeded) { drawTheViewAgain(); return false; }
       if (state !== mine) return false;
       saveRefused(error, what, lost);
       return false;
@@ -934,8 +934,9 @@ function save(edit, what, name = null, lost = null) {
   return state.saving;
 }
 
-// The session ended while the draft was open: the page draws the view again, which asks to sign in.
-function signInAgain() {
+// The view drawn anew from its address: after the session ended while the draft was open (it then
+// asks to sign in), or when the draft could not be read again after it was recorded.
+function drawTheViewAgain() {
   window.dispatchEvent(new HashChangeEvent("hashchange"));
 }
 
@@ -1034,21 +1035,32 @@ async function record() {
   button.disabled = true;
   const address = location.hash; // the draft's view, which the person may leave meanwhile
   const left = () => location.hash !== address;
-  await state.saving;
+  const mine = state;
+  const { id } = state.draft;
+  await mine.saving;
+  if (left() || state !== mine) { button.disabled = false; return; } // not this draft's page any more
+  let data;
   try {
-    const data = await gql("mutation($id: ID!) { recordDraft(id: $id) }", { id: state.draft.id });
-    orgCache.clear();
-    await draftView(state.draft.id, left);
-    ctx.say(`Registrerade ${data.recordDraft.length} ändringar.`);
-    document.getElementById("recorded-notice")?.setAttribute("tabindex", "-1");
-    document.getElementById("recorded-notice")?.focus();
+    data = await gql("mutation($id: ID!) { recordDraft(id: $id) }", { id });
   } catch (error) {
-    if (error instanceof auth.SignInNeeded) { signInAgain(); return; }
+    if (error instanceof auth.SignInNeeded) { drawTheViewAgain(); return; }
     if (left()) return;
     const why = document.getElementById("record-why");
     why.className = "error"; why.setAttribute("role", "alert");
     why.textContent = `Utkastet registrerades inte: ${error.message}`;
     button.disabled = false;
+    return;
+  }
+  orgCache.clear();
+  try {
+    await draftView(id, left);
+    ctx.say(`Registrerade ${data.recordDraft.length} ändringar.`);
+    document.getElementById("recorded-notice")?.setAttribute("tabindex", "-1");
+    document.getElementById("recorded-notice")?.focus();
+  } catch {
+    // Recorded, but the draft could not be read again: the view is drawn anew, which says why.
+    ctx.say(`Registrerade ${data.recordDraft.length} ändringar.`);
+    if (!left()) drawTheViewAgain();
   }
 }
 
