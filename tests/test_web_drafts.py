@@ -678,8 +678,9 @@ def test_a_change_removed_just_after_one_of_its_fields_was_left_is_removed(serve
 
 def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
     """A removal of a change before the one in the form moves the form's place back; if the
-    removal is not saved (here the request fails), the place is as it was, so that the form's
-    next save does not land on the change before it."""
+    removal is not saved (here the request fails), the place is as it was, and a field left in
+    the form meanwhile is saved to the form's change, not to the one before it. While the
+    removal is on its way, no other change can be removed or opened."""
     url, token = served
     draft = _draft(url, token, "Misslyckad borttagning", _posts("forsta", "andra"))
     with browser_page() as page:
@@ -687,15 +688,21 @@ def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
         page.goto(f"{url}/#/utkast/{draft}")
         page.click('[data-edit="1"]')
         page.wait_for_selector('#change-form[data-index="1"]')
+        revision = _revision(page)
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
         page.click('[data-remove="0"]')
         assert page.get_attribute("#change-form", "data-index") == "0"
+        assert not page.is_enabled('[data-remove="1"]') and not page.is_enabled('[data-edit="0"]')
+        page.fill('#change-form [data-field="note"]', "Kvar på sin plats")
+        page.press('#change-form [data-field="note"]', "Tab")
         wait_until_held(page, held, "the removal's save").abort()
-        page.wait_for_selector("#save-conflict")
+        _saved(page, revision)  # the field's save, after the removal that was not
         assert page.get_attribute("#change-form", "data-index") == "1"
         assert page.inner_text("#editor-h").startswith("Ändring 2")
-        assert page.is_enabled('[data-remove="0"]')  # offered again
-    assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["forsta", "andra"]
+        assert page.is_enabled('[data-remove="0"]') and page.is_enabled('[data-edit="0"]')  # offered again
+    saved = _file(url, token, draft)["changes"]
+    assert [c["position"] for c in saved] == ["forsta", "andra"]
+    assert "note" not in saved[0] and saved[1]["note"] == "Kvar på sin plats"
 
 
 def test_a_decision_filled_in_for_every_change_shows_in_the_form_that_is_open(served):

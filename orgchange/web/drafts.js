@@ -684,7 +684,7 @@ function drawChanges() {
         · ${decided ? esc(citation(entry.decision)) : "beslut saknas"}</span>
       ${problems.length ? `<ul class="problems">${problems.map((p) => `<li class="gap" data-code="${attr(p.code)}">${esc(p.message)}</li>`).join("")}</ul>` : ""}
       ${isOpen() ? `<span class="row-actions" data-requires-write>
-        <button type="button" data-edit="${attr(i)}">Redigera<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button>
+        <button type="button" data-edit="${attr(i)}"${state.removing ? " disabled" : ""}>Redigera<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button>
         <button type="button" data-remove="${attr(i)}"${state.removing ? " disabled" : ""}>Ta bort<span class="visually-hidden"> ändring ${esc(i + 1)}</span></button></span>` : ""}
     </li>`;
   });
@@ -739,10 +739,11 @@ function drawChanges() {
   });
 }
 
-// A removal on its way (`on`) or done: the list's "Ta bort" buttons wait for it.
+// A removal on its way (`on`) or done: the list's "Ta bort" and "Redigera" buttons wait for it
+// (a form opened at a place the removal is about to move would save at the wrong one).
 function removing(mine, on) {
   mine.removing = on;
-  for (const button of document.querySelectorAll("#draft-changes [data-remove]")) button.disabled = on;
+  for (const button of document.querySelectorAll("#draft-changes [data-remove], #draft-changes [data-edit]")) button.disabled = on;
 }
 
 // The change open in the form moved to `index` (one before it was removed): the form saves there.
@@ -819,15 +820,16 @@ function openEditor(index, shown = null, focusOn = null) {
       if (!current.replacement.id) delete current.replacement.id;
       // Its fields drawn at once, so that what is typed in them while the save is on its way stays.
       openEditor(index, current, event.target.dataset.field);
-      saveEntry(index, current);
+      const drawn = document.getElementById("change-form");
+      saveEntry(() => Number(drawn.dataset.index), current);
       return;
     }
     if (event.target.dataset.field === "effective") fillLists(event.target.value, state.draft.changes).catch(() => {});
-    saveEntry(index, readForm(form));
+    saveEntry(at, readForm(form));
   });
   form.addEventListener("input", (event) => { if (event.target.list) resolveAll(form); });
   form.addEventListener("submit", async () => {
-    await saveEntry(at(), readForm(form));
+    await saveEntry(at, readForm(form));
     if (!form.isConnected) return; // another draft, or this one's form drawn again, meanwhile
     if (!markProblems(true)) closeEditor();
   });
@@ -892,8 +894,13 @@ function controlOf(form, field) {
   return null;
 }
 
-function saveEntry(index, entry) {
-  return save((file) => { file.changes[index] = entry; }, `ändring ${index + 1}`, null, entry);
+// `where`: the change's place, asked when the save's turn comes (a removal saved before it may
+// have moved the form's change, `editorMoved`, or, not saved, moved it back).
+function saveEntry(where, entry) {
+  return save((file) => {
+    const index = where();
+    if (index < file.changes.length) file.changes[index] = entry; // never past the end
+  }, `ändring ${where() + 1}`, null, entry);
 }
 
 // Saves an edit of the draft (and `name`), one save at a time, in order. `edit` changes a copy of
