@@ -705,6 +705,56 @@ def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
     assert "note" not in saved[0] and saved[1]["note"] == "Kvar på sin plats"
 
 
+def test_a_change_added_and_one_before_it_removed_at_once_keeps_what_is_typed_in_the_new_one(served):
+    """ "Lägg till", then "Ta bort" on an earlier change before the addition is saved: the new
+    change's form opens when the addition is saved and moves one place up when the removal is,
+    so what is typed into it is saved to it."""
+    url, token = served
+    draft = _draft(url, token, "Tillagd och borttagen", _posts("forsta", "andra"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.wait_for_selector("#add-change")
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.select_option("#new-change-type", "establish_position")
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+        adding = wait_until_held(page, held, "the addition's save")
+        page.click('[data-remove="0"]')
+        adding.continue_()
+        revision = _saved(page, revision + 1)
+        page.wait_for_selector('#change-form[data-index="1"]')
+        page.fill('#change-form [data-field="title"]', "Ny befattning")
+        page.press('#change-form [data-field="title"]', "Tab")
+        _saved(page, revision)
+    saved = _file(url, token, draft)["changes"]
+    assert [c.get("position") for c in saved] == ["andra", None]
+    assert saved[1]["type"] == "establish_position" and saved[1]["title"] == "Ny befattning"
+
+
+def test_text_typed_in_the_form_as_another_form_replaces_it_is_saved(served):
+    """A field being typed in when the form is replaced (here by the form of a change just
+    added, whose save was slow) is left first, and so saved, not dropped with the form.
+    (Chromium itself leaves a focused field that is taken out of the page, so this holds the
+    behaviour here; the page leaves it explicitly for browsers that do not.)"""
+    url, token = served
+    draft = _draft(url, token, "Skrivet i tid", _posts("forsta"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+        adding = wait_until_held(page, held, "the addition's save")
+        page.fill('#change-form [data-field="note"]', "Skrivet medan den nya sparades")
+        adding.continue_()
+        page.wait_for_selector('#change-form[data-index="1"]')
+        _saved(page, revision + 1)
+    assert _file(url, token, draft)["changes"][0]["note"] == "Skrivet medan den nya sparades"
+
+
 def test_a_decision_filled_in_for_every_change_shows_in_the_form_that_is_open(served):
     """The decision applied to the draft's changes while a change's form is open: the form shows
     it, so that the next field left there does not save the decision fields as they were."""

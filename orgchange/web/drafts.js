@@ -711,9 +711,13 @@ function drawChanges() {
     const mine = state;
     let moved = null;
     if (state.editing === index) closeEditor();
-    else if (state.editing > index) editorMoved(moved = state.editing - 1);
     removing(mine, true);
-    save((file) => { file.changes.splice(index, 1); }, `borttagningen av ändring ${index + 1}`).then((saved) => {
+    save((file) => {
+      // The form open when the removal's turn comes (it may have been opened since the click,
+      // on a change added meanwhile) saves one place earlier from now on.
+      if (state.editing > index) editorMoved(moved = state.editing - 1);
+      file.changes.splice(index, 1);
+    }, `borttagningen av ändring ${index + 1}`).then((saved) => {
       if (state !== mine) return;
       removing(mine, false);
       if (!saved && moved !== null && state.editing === moved) editorMoved(moved + 1); // not removed after all
@@ -744,6 +748,13 @@ function drawChanges() {
 function removing(mine, on) {
   mine.removing = on;
   for (const button of document.querySelectorAll("#draft-changes [data-remove], #draft-changes [data-edit]")) button.disabled = on;
+}
+
+// A field of the open form being typed in is left before the form is replaced, as a person
+// would leave it: its change is saved (the form's handler), not dropped with the form.
+function leaveTheForm() {
+  const form = document.getElementById("change-form");
+  if (form?.contains(document.activeElement)) document.activeElement.blur();
 }
 
 // The change open in the form moved to `index` (one before it was removed): the form saves there.
@@ -796,6 +807,7 @@ function citation(decision) {
 // `shown`: the entry to draw, when the form shows what is still being saved; `focusOn`: the
 // field (its data-field) to give the focus, rather than the first; false: leave the focus be.
 function openEditor(index, shown = null, focusOn = null) {
+  leaveTheForm();
   state.editing = index;
   const entry = shown || state.draft.changes[index] || {};
   const editor = document.getElementById("editor");
@@ -843,6 +855,7 @@ function openEditor(index, shown = null, focusOn = null) {
 }
 
 function closeEditor() {
+  leaveTheForm();
   state.editing = null;
   const editor = document.getElementById("editor");
   editor.hidden = true; editor.innerHTML = "";
