@@ -732,6 +732,40 @@ def test_a_change_added_and_one_before_it_removed_at_once_keeps_what_is_typed_in
     assert saved[1]["type"] == "establish_position" and saved[1]["title"] == "Ny befattning"
 
 
+def test_a_form_replaced_while_a_removal_waits_saves_its_last_field_to_its_own_change(served):
+    """The form of a change is replaced (by the form of a change just added) while a removal of a
+    change before it waits its turn; the replaced form's last field is saved after the removal,
+    to its change where the removal left it — not to the place it had, now another change's."""
+    url, token = served
+    draft = _draft(url, token, "Ersatt formulär", _posts("forsta", "andra", "tredje"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="2"]')
+        page.wait_for_selector('#change-form[data-index="2"]')
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.select_option("#new-change-type", "establish_position")
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+        adding = wait_until_held(page, held, "the addition's save")
+        page.click('[data-remove="0"]')
+        page.fill('#change-form [data-field="note"]', "Den tredje, fast nu den andra")
+        adding.continue_()
+        page.wait_for_selector('#change-form[data-type="establish_position"]')
+        _saved(page, revision + 2)
+        page.wait_for_function(
+            "() => !/Sparar/.test(document.getElementById('save-state')?.textContent || '')"
+        )
+        page.evaluate(
+            "() => new Promise((done) => setTimeout(done, 300))"
+        )  # the last save, if still on its way
+        assert page.get_attribute("#change-form", "data-index") == "2"
+    saved = _file(url, token, draft)["changes"]
+    assert [c.get("position") for c in saved] == ["andra", "tredje", None]
+    assert saved[1].get("note") == "Den tredje, fast nu den andra"
+    assert "note" not in saved[2] and saved[2]["type"] == "establish_position"
+
+
 def test_text_typed_in_the_form_as_another_form_replaces_it_is_saved(served):
     """A field being typed in when the form is replaced (here by the form of a change just
     added, whose save was slow) is left first, and so saved, not dropped with the form.

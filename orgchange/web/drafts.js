@@ -568,7 +568,9 @@ async function draftView(id, stale = () => false) {
   }
   if (stale()) return;
   if (!data.draft) throw new ctx.BadAddress(`Det finns inget utkast med id ${excerpt(id)}.`);
-  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removing: false };
+  // `places`: where each change form opened on this draft saves (`openEditor`), kept up to date
+  // by removals; `place`: the one of the form in the page.
+  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removing: false, places: new Set(), place: null };
   main().innerHTML = `<h1 id="draft-title"></h1>
     <p class="small muted" id="draft-meta"></p>
     <div id="draft-banner"></div>
@@ -709,18 +711,19 @@ function drawChanges() {
     if (state.removing) return;
     const index = Number(b.dataset.remove);
     const mine = state;
-    let moved = null;
     if (state.editing === index) closeEditor();
     removing(mine, true);
+    let moved = [];
     save((file) => {
-      // The form open when the removal's turn comes (it may have been opened since the click,
-      // on a change added meanwhile) saves one place earlier from now on.
-      if (state.editing > index) editorMoved(moved = state.editing - 1);
+      // Every form's place after the change removed moves one place up at the removal's turn
+      // (a form may have been opened since the click, on a change added meanwhile, or replaced
+      // with its last field's save still to come); the removed change's own place is gone.
+      moved = placesMoved(mine, index, -1);
       file.changes.splice(index, 1);
     }, `borttagningen av ändring ${index + 1}`).then((saved) => {
       if (state !== mine) return;
       removing(mine, false);
-      if (!saved && moved !== null && state.editing === moved) editorMoved(moved + 1); // not removed after all
+      if (!saved) placesMoved(mine, index, +1, moved); // not removed after all: back where they were
     });
   }));
   document.getElementById("add-change").addEventListener("submit", async (event) => {
@@ -757,13 +760,32 @@ function leaveTheForm() {
   if (form?.contains(document.activeElement)) document.activeElement.blur();
 }
 
-// The change open in the form moved to `index` (one before it was removed): the form saves there.
-function editorMoved(index) {
-  state.editing = index;
-  const form = document.getElementById("change-form");
-  if (form) form.dataset.index = String(index);
-  const heading = document.getElementById("editor-h");
-  if (heading) heading.textContent = heading.textContent.replace(/^Ändring \d+/, `Ändring ${index + 1}`);
+// The places of the draft's change forms after `index` moved by `by` (-1: the change at `index`
+// is removed, whose own place is then gone, -1; +1: that undone, for the places `only` it moved).
+// The form in the page follows its place. Returns the places moved.
+function placesMoved(mine, index, by, only = null) {
+  const moved = [];
+  if (by < 0) {
+    for (const place of mine.places) {
+      if (place.index < index) continue;
+      place.index = place.index === index ? -1 : place.index - 1;
+      moved.push(place);
+    }
+  } else {
+    for (const place of only) {
+      place.index = place.index === -1 ? index : place.index + 1;
+      moved.push(place);
+    }
+  }
+  const place = mine.place;
+  if (place && moved.includes(place) && place.index >= 0) {
+    mine.editing = place.index;
+    const form = document.getElementById("change-form");
+    if (form) form.dataset.index = String(place.index);
+    const heading = document.getElementById("editor-h");
+    if (heading) heading.textContent = heading.textContent.replace(/^Ändring \d+/, `Ändring ${place.index + 1}`);
+  }
+  return moved;
 }
 
 // What of a panel's controls a redraw must not take from a person (a panel is drawn again when a
@@ -809,6 +831,9 @@ function citation(decision) {
 function openEditor(index, shown = null, focusOn = null) {
   leaveTheForm();
   state.editing = index;
+  const place = { index };
+  state.places.add(place);
+  state.place = place;
   const entry = shown || state.draft.changes[index] || {};
   const editor = document.getElementById("editor");
   editor.hidden = false;
@@ -821,7 +846,7 @@ function openEditor(index, shown = null, focusOn = null) {
         <span id="save-state" class="small muted" role="status"></span></div>
     </form>`;
   const form = document.getElementById("change-form");
-  const at = () => Number(form.dataset.index); // where the change is now (`editorMoved`)
+  const at = () => place.index; // where the change is now (`placesMoved`)
   form.addEventListener("change", (event) => {
     const index = at();
     if (event.target.dataset.field?.endsWith(".type")) { // a correction's change type: redraw its fields
@@ -832,8 +857,8 @@ function openEditor(index, shown = null, focusOn = null) {
       if (!current.replacement.id) delete current.replacement.id;
       // Its fields drawn at once, so that what is typed in them while the save is on its way stays.
       openEditor(index, current, event.target.dataset.field);
-      const drawn = document.getElementById("change-form");
-      saveEntry(() => Number(drawn.dataset.index), current);
+      const drawn = state.place;
+      saveEntry(() => drawn.index, current);
       return;
     }
     if (event.target.dataset.field === "effective") fillLists(event.target.value, state.draft.changes).catch(() => {});
@@ -857,6 +882,7 @@ function openEditor(index, shown = null, focusOn = null) {
 function closeEditor() {
   leaveTheForm();
   state.editing = null;
+  state.place = null;
   const editor = document.getElementById("editor");
   editor.hidden = true; editor.innerHTML = "";
   drawChanges();
@@ -908,11 +934,11 @@ function controlOf(form, field) {
 }
 
 // `where`: the change's place, asked when the save's turn comes (a removal saved before it may
-// have moved the form's change, `editorMoved`, or, not saved, moved it back).
+// have moved the form's change, or, not saved, moved it back: `placesMoved`; -1: removed).
 function saveEntry(where, entry) {
   return save((file) => {
     const index = where();
-    if (index < file.changes.length) file.changes[index] = entry; // never past the end
+    if (index >= 0 && index < file.changes.length) file.changes[index] = entry; // never past the end
   }, `ändring ${where() + 1}`, null, entry);
 }
 
