@@ -766,6 +766,38 @@ def test_a_form_replaced_while_a_removal_waits_saves_its_last_field_to_its_own_c
     assert "note" not in saved[2] and saved[2]["type"] == "establish_position"
 
 
+def test_a_correction_form_drawn_again_while_a_removal_fails_stays_on_its_change(served):
+    """A correction's form is drawn again when its replacement's type is chosen; if that happens
+    while a removal of a change before it is on its way and the removal is then not saved, the
+    form drawn again goes back to its change with the form it replaced, and saves there."""
+    url, token = served
+    correction = {"type": "correct_change", "change": "nacka-2016-01"}
+    draft = _draft(
+        url,
+        token,
+        "Rättelse och borttagning",
+        {**_posts("forsta"), "changes": [*_posts("forsta")["changes"], correction]},
+    )
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="1"]')
+        page.wait_for_selector('#change-form[data-type="correct_change"][data-index="1"]')
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.click('[data-remove="0"]')
+        removal = wait_until_held(page, held, "the removal's save")
+        page.select_option('#change-form [data-field="replacement.type"]', "rename_unit")
+        assert page.get_attribute("#change-form", "data-index") == "0"
+        removal.abort()
+        _saved(page, revision)  # the type's save, after the removal that was not
+        assert page.get_attribute("#change-form", "data-index") == "1"
+        assert page.inner_text("#editor-h").startswith("Ändring 2")
+    saved = _file(url, token, draft)["changes"]
+    assert saved[0]["position"] == "forsta"
+    assert saved[1]["type"] == "correct_change" and saved[1]["replacement"]["type"] == "rename_unit"
+
+
 def test_text_typed_in_the_form_as_another_form_replaces_it_is_saved(served):
     """A field being typed in when the form is replaced (here by the form of a change just
     added, whose save was slow) is left first, and so saved, not dropped with the form.

@@ -653,7 +653,8 @@ function drawHeader() {
     try {
       const data = await gql(`mutation($id: ID!, $r: Int) { discardDraft(id: $id, revision: $r) { ${DRAFT} } }`,
         { id: draft.id, r: draft.revision });
-      state.draft = data.discardDraft; state.editing = null;
+      state.draft = data.discardDraft;
+      closeEditor();
       drawAll(); ctx.say("Utkastet är kastat.");
     } catch (error) { saveRefused(error, "att kasta utkastet"); }
   });
@@ -827,13 +828,15 @@ function citation(decision) {
 // --- the form of the change being edited: each field saved as it is changed ----------------
 
 // `shown`: the entry to draw, when the form shows what is still being saved; `focusOn`: the
-// field (its data-field) to give the focus, rather than the first; false: leave the focus be.
-function openEditor(index, shown = null, focusOn = null) {
+// field (its data-field) to give the focus, rather than the first; false: leave the focus be;
+// `kept`: the place of the form drawn again for the same change (a removal on its way moves it).
+function openEditor(index, shown = null, focusOn = null, kept = null) {
   leaveTheForm();
-  state.editing = index;
-  const place = { index };
+  const place = kept || { index };
+  state.editing = place.index;
   state.places.add(place);
   state.place = place;
+  index = place.index;
   const entry = shown || state.draft.changes[index] || {};
   const editor = document.getElementById("editor");
   editor.hidden = false;
@@ -856,9 +859,8 @@ function openEditor(index, shown = null, focusOn = null) {
       current.replacement = { type: event.target.value, effective: current.replacement?.effective || lastEffective(), id: suggested };
       if (!current.replacement.id) delete current.replacement.id;
       // Its fields drawn at once, so that what is typed in them while the save is on its way stays.
-      openEditor(index, current, event.target.dataset.field);
-      const drawn = state.place;
-      saveEntry(() => drawn.index, current);
+      openEditor(index, current, event.target.dataset.field, place);
+      saveEntry(at, current);
       return;
     }
     if (event.target.dataset.field === "effective") fillLists(event.target.value, state.draft.changes).catch(() => {});
