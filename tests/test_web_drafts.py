@@ -798,6 +798,41 @@ def test_a_correction_form_drawn_again_while_a_removal_fails_stays_on_its_change
     assert saved[1]["type"] == "correct_change" and saved[1]["replacement"]["type"] == "rename_unit"
 
 
+def test_lagg_till_asked_again_after_a_save_before_it_drew_the_panel_again_adds_one_change(served):
+    """A field's save on its way, then "Lägg till": the field's save answers and draws the list
+    again, with a new "Lägg till" — which waits, as the old one did, until the addition is saved."""
+    url, token = served
+    draft = _draft(url, token, "En i taget", _posts("forsta"))
+    with browser_page() as page:
+        _signed_in(page, url, token)
+        page.goto(f"{url}/#/utkast/{draft}")
+        page.click('[data-edit="0"]')
+        page.wait_for_selector('#change-form[data-index="0"]')
+        revision = _revision(page)
+        held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
+        page.evaluate(
+            """() => {
+                const note = document.querySelector('#change-form [data-field="note"]');
+                note.value = 'Först';
+                note.dispatchEvent(new Event('change', { bubbles: true }));
+                document.getElementById('add-change').requestSubmit();
+            }"""
+        )
+        field = wait_until_held(page, held, "the field's save")
+        with page.expect_response(lambda r: r.request is field.request):
+            field.continue_()
+        page.wait_for_function(  # the field's save answered and the list drawn again
+            "(n) => Number(/version (\\d+)/.exec(document.getElementById('draft-meta').textContent)[1]) > n",
+            arg=revision,
+        )
+        page.evaluate("() => document.getElementById('add-change').requestSubmit()")  # asked again
+        page.wait_for_selector('#change-form[data-index="1"]')
+        _saved(page, revision + 1)
+        page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # a third save, if any, sent
+    saved = _file(url, token, draft)["changes"]
+    assert len(saved) == 2 and saved[0]["note"] == "Först"
+
+
 def test_text_typed_in_the_form_as_another_form_replaces_it_is_saved(served):
     """A field being typed in when the form is replaced (here by the form of a change just
     added, whose save was slow) is left first, and so saved, not dropped with the form.

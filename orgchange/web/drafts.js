@@ -570,7 +570,7 @@ async function draftView(id, stale = () => false) {
   if (!data.draft) throw new ctx.BadAddress(`Det finns inget utkast med id ${excerpt(id)}.`);
   // `places`: where each change form opened on this draft saves (`openEditor`), kept up to date
   // by removals; `place`: the one of the form in the page.
-  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removing: false, places: new Set(), place: null };
+  state = { draft: data.draft, editing: null, saving: Promise.resolve(), removing: false, adding: false, places: new Set(), place: null };
   main().innerHTML = `<h1 id="draft-title"></h1>
     <p class="small muted" id="draft-meta"></p>
     <div id="draft-banner"></div>
@@ -701,7 +701,7 @@ function drawChanges() {
     ${isOpen() ? `<form class="controls" id="add-change" data-requires-write novalidate>
       <label for="new-change-type">Lägg till en ändring<select id="new-change-type">
         ${Object.keys(TYPES).map((k) => `<option value="${attr(k)}">${esc(typeName(k))}</option>`).join("")}</select></label>
-      <button type="submit" class="primary">Lägg till</button></form>` : ""}`;
+      <button type="submit" class="primary"${state.adding ? " disabled" : ""}>Lägg till</button></form>` : ""}`;
   restoreControl(panel, kept);
   if (!isOpen()) return;
   panel.querySelectorAll("[data-edit]").forEach((b) => b.addEventListener("click", () => openEditor(Number(b.dataset.edit))));
@@ -727,10 +727,12 @@ function drawChanges() {
       if (!saved) placesMoved(mine, index, +1, moved); // not removed after all: back where they were
     });
   }));
-  document.getElementById("add-change").addEventListener("submit", async (event) => {
-    const button = event.target.querySelector("button[type=submit]");
-    if (button.disabled) return; // one change added per click, not one per click of a double click
-    button.disabled = true;
+  document.getElementById("add-change").addEventListener("submit", async () => {
+    // One change added per click, not one per click of a double click: the panel may be drawn
+    // again (by a save before this one) while this one waits, so the flag is the draft's.
+    if (state.adding) return;
+    const mine = state;
+    adding(mine, true);
     const type = document.getElementById("new-change-type").value;
     const entry = { type };
     const common = commonDecision();
@@ -742,9 +744,18 @@ function drawChanges() {
       if (!TYPES[type].undated) entry.effective = lastEffective() || addDays(today(), 1);
       added = file.changes.push(entry) - 1;
     };
-    if (await save(edit, `den nya ändringen (${typeName(type)})`)) openEditor(added);
-    else button.disabled = false;
+    const saved = await save(edit, `den nya ändringen (${typeName(type)})`);
+    if (state !== mine) return;
+    adding(mine, false);
+    if (saved) openEditor(added);
   });
+}
+
+// An addition (a change or a suggested fix) on its way (`on`) or done: "Lägg till" and the
+// suggested fixes wait for it.
+function adding(mine, on) {
+  mine.adding = on;
+  for (const button of document.querySelectorAll("#add-change button[type=submit], [data-fix]")) button.disabled = on;
 }
 
 // A removal on its way (`on`) or done: the list's "Ta bort" and "Redigera" buttons wait for it
@@ -1184,7 +1195,7 @@ function drawPreview() {
       <strong>${esc(known.delegations.get(g.gap.delegationId)?.replace(/ \([^)]*\)$/, "") || g.gap.delegationId)}</strong>
       <span class="small">(${esc(g.gap.delegationId)})</span> från ${esc(g.gap.since)}: ${esc(g.gap.reason)}
       <ul class="fixes">${g.fixes.map((fix, i) => `<li class="fix" data-type="${attr(fix.type)}">
-        <button type="button" data-fix="${attr(preview.gaps.indexOf(g))}:${attr(i)}" data-requires-write>Lägg till i utkastet:
+        <button type="button" data-fix="${attr(preview.gaps.indexOf(g))}:${attr(i)}" data-requires-write${state.adding ? " disabled" : ""}>Lägg till i utkastet:
           ${esc(g.reasons[i] || typeName(fix.type))}</button></li>`).join("")}</ul></li>`).join("")}</ul>`).join("");
   const base = `drafts/${segment(draft.id)}/chart`;
   const stamp = `?r=${draft.revision}-${check.registerAt}`;
@@ -1209,15 +1220,16 @@ function drawPreview() {
     <section class="panel" id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Nya anmärkningar (${esc(preview.findings.length)})</h2>
       ${findingsHtml(preview) || "<p>Ändringarnas beslut ger inga anmärkningar.</p>"}</section>`;
   area.querySelectorAll("[data-fix]").forEach((button) => button.addEventListener("click", () => {
-    if (button.disabled) return; // one amendment per click, not one per click of a double click
-    button.disabled = true;
+    if (state.adding) return; // one amendment per click, not one per click of a double click
+    const mine = state;
+    adding(mine, true);
     const [g, i] = button.dataset.fix.split(":").map(Number);
     const fix = structuredClone(preview.gaps[g].fixes[i]);
     const common = commonDecision();
     fix.decision = { ...common, ...(fix.decision || {}) };
     if (fix.decision.body && fix.decision.position) delete fix.decision.position;
     save((file) => { file.changes.push(fix); }, `förslaget att ${preview.gaps[g].reasons[i] || typeName(fix.type)}`)
-      .then((saved) => { if (!saved) button.disabled = false; });
+      .then(() => { if (state === mine) adding(mine, false); });
   }));
   for (const img of area.querySelectorAll(".chart-pair img")) {
     img.addEventListener("error", () => img.replaceWith(Object.assign(document.createElement("p"), {
