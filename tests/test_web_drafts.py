@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -353,14 +354,7 @@ def test_recording_asked_for_as_another_draft_is_opened_records_neither(fresh):
         page.click('[data-edit="0"]')
         page.wait_for_selector('#change-form[data-index="0"]')
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
-        page.evaluate(
-            """() => {
-                const note = document.querySelector('#change-form [data-field="note"]');
-                note.value = 'En sista rad';
-                note.dispatchEvent(new Event('change', { bubbles: true }));
-                document.getElementById('record-draft').click();
-            }"""
-        )
+        _note_left_then(page, "En sista rad", "document.getElementById('record-draft').click();")
         saving = wait_until_held(page, held, "the note's save")
         page.evaluate(f"() => {{ location.hash = '#/utkast/{other}'; }}")
         page.wait_for_function("() => document.querySelector('main h1')?.textContent === 'Utkast: Ett annat'")
@@ -494,11 +488,7 @@ def test_a_name_being_typed_and_the_decision_field_in_use_outlast_a_save(served)
     url, token = served
     draft = _draft(url, token, "Namnbyte", WITHOUT_THE_LAWYER)
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.wait_for_selector("#add-change")
-        page.click('[data-edit="0"]')
-        page.wait_for_selector('#change-form[data-index="0"]')
+        _open_form(page, url, token, draft, 0)
 
         for field, typed in (
             ("#draft-name", "Namnbyte, nytt nam"),
@@ -594,6 +584,25 @@ def _posts(*keys: str) -> dict:
     }
 
 
+def _open_form(page, url: str, token: str, draft: str, index: int) -> None:
+    """Signed in, the draft's page with the form of its change at `index` open."""
+    _signed_in(page, url, token)
+    page.goto(f"{url}/#/utkast/{draft}")
+    page.click(f'[data-edit="{index}"]')
+    page.wait_for_selector(f'#change-form[data-index="{index}"]')
+
+
+def _note_left_then(page, note: str, then: str) -> None:
+    """In one turn of the page's script, as quick hands can do it: the open form's note set to
+    `note` and left (its save asked for), then `then` (a statement of the page's script)."""
+    page.evaluate(
+        "() => { const field = document.querySelector('#change-form [data-field=\"note\"]');"
+        f" field.value = {json.dumps(note)};"
+        " field.dispatchEvent(new Event('change', { bubbles: true }));"
+        f" {then} }}"
+    )
+
+
 def _file(url: str, token: str, draft: str) -> dict:
     answer = httpx.get(f"{url}/drafts/{draft}/file?format=json", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200, answer.text
@@ -637,10 +646,7 @@ def test_the_form_open_on_a_change_saves_to_it_after_a_change_before_it_is_remov
     url, token = served
     draft = _draft(url, token, "Flyttad ändring", _posts("forsta", "andra"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="1"]')
-        page.wait_for_selector('#change-form[data-index="1"]')
+        _open_form(page, url, token, draft, 1)
         revision = _revision(page)
         page.click('[data-remove="0"]')
         revision = _saved(page, revision)
@@ -654,24 +660,14 @@ def test_the_form_open_on_a_change_saves_to_it_after_a_change_before_it_is_remov
 
 
 def test_a_change_removed_just_after_one_of_its_fields_was_left_is_removed(served):
-    """The field's save goes first and changes the entry; the removal that follows still finds
-    it (where it was, no other removal having come between) rather than finding nothing."""
+    """The field's save goes first and changes the entry; the removal that follows removes the
+    change at the place clicked, which no other removal can have moved (one at a time)."""
     url, token = served
     draft = _draft(url, token, "Ändrad och borttagen", _posts("forsta", "andra"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="1"]')
-        page.wait_for_selector('#change-form[data-index="1"]')
+        _open_form(page, url, token, draft, 1)
         revision = _revision(page)
-        page.evaluate(
-            """() => {
-                const note = document.querySelector('#change-form [data-field="note"]');
-                note.value = 'Strax borta';
-                note.dispatchEvent(new Event('change', { bubbles: true }));
-                document.querySelector('[data-remove="1"]').click();
-            }"""
-        )
+        _note_left_then(page, "Strax borta", """document.querySelector('[data-remove="1"]').click();""")
         _saved(page, revision + 1)
     assert [c["position"] for c in _file(url, token, draft)["changes"]] == ["forsta"]
 
@@ -684,10 +680,7 @@ def test_a_removal_that_is_not_saved_leaves_the_open_form_on_its_change(served):
     url, token = served
     draft = _draft(url, token, "Misslyckad borttagning", _posts("forsta", "andra"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="1"]')
-        page.wait_for_selector('#change-form[data-index="1"]')
+        _open_form(page, url, token, draft, 1)
         revision = _revision(page)
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
         page.click('[data-remove="0"]')
@@ -739,10 +732,7 @@ def test_a_form_replaced_while_a_removal_waits_saves_its_last_field_to_its_own_c
     url, token = served
     draft = _draft(url, token, "Ersatt formulär", _posts("forsta", "andra", "tredje"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="2"]')
-        page.wait_for_selector('#change-form[data-index="2"]')
+        _open_form(page, url, token, draft, 2)
         revision = _revision(page)
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
         page.select_option("#new-change-type", "establish_position")
@@ -804,20 +794,10 @@ def test_lagg_till_asked_again_after_a_save_before_it_drew_the_panel_again_adds_
     url, token = served
     draft = _draft(url, token, "En i taget", _posts("forsta"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="0"]')
-        page.wait_for_selector('#change-form[data-index="0"]')
+        _open_form(page, url, token, draft, 0)
         revision = _revision(page)
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
-        page.evaluate(
-            """() => {
-                const note = document.querySelector('#change-form [data-field="note"]');
-                note.value = 'Först';
-                note.dispatchEvent(new Event('change', { bubbles: true }));
-                document.getElementById('add-change').requestSubmit();
-            }"""
-        )
+        _note_left_then(page, "Först", "document.getElementById('add-change').requestSubmit();")
         field = wait_until_held(page, held, "the field's save")
         with page.expect_response(lambda r: r.request is field.request):
             field.continue_()
@@ -841,10 +821,7 @@ def test_text_typed_in_the_form_as_another_form_replaces_it_is_saved(served):
     url, token = served
     draft = _draft(url, token, "Skrivet i tid", _posts("forsta"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="0"]')
-        page.wait_for_selector('#change-form[data-index="0"]')
+        _open_form(page, url, token, draft, 0)
         revision = _revision(page)
         held = hold_request(page, "**/graphql", lambda r: "updateDraft" in (r.post_data or ""))
         page.get_by_role("button", name="Lägg till", exact=True).click()
@@ -862,10 +839,7 @@ def test_a_decision_filled_in_for_every_change_shows_in_the_form_that_is_open(se
     url, token = served
     draft = _draft(url, token, "Beslut i formuläret", _posts("forsta"))
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.click('[data-edit="0"]')
-        page.wait_for_selector('#change-form[data-index="0"]')
+        _open_form(page, url, token, draft, 0)
         revision = _revision(page)
         page.fill('[data-field="common.body"]', "ks")
         page.fill('[data-field="common.date"]', "2018-11-12")
@@ -909,21 +883,12 @@ def test_a_change_added_while_an_edit_is_being_saved_keeps_the_edit(served):
     url, token = served
     draft = _draft(url, token, "Två sparningar", WITHOUT_THE_LAWYER)
     with browser_page() as page:
-        _signed_in(page, url, token)
-        page.goto(f"{url}/#/utkast/{draft}")
-        page.wait_for_selector("#add-change")
-        page.click('[data-edit="0"]')
-        page.wait_for_selector('#change-form[data-index="0"]')
+        _open_form(page, url, token, draft, 0)
         revision = _revision(page)
 
         # Both in one turn of the page's script, as a quick person's blur and click can come.
-        page.evaluate(
-            """() => {
-                const note = document.querySelector('#change-form [data-field="note"]');
-                note.value = 'Tjänsten upphör vid årsskiftet';
-                note.dispatchEvent(new Event('change', { bubbles: true }));
-                document.getElementById('add-change').requestSubmit();
-            }"""
+        _note_left_then(
+            page, "Tjänsten upphör vid årsskiftet", "document.getElementById('add-change').requestSubmit();"
         )
         _saved(page, revision + 1)
         page.wait_for_selector('#change-form[data-index="1"]')
