@@ -326,8 +326,7 @@ views.organisation = async ({ params, stale }) => {
       <section class="panel" aria-labelledby="chart-h"><h2 id="chart-h">Organisationsschema</h2>
         <div id="chart"></div></section>
     </div>`;
-  const chartHost = document.getElementById("chart");
-  const chart = createChart(chartHost, {
+  const chart = createChart(document.getElementById("chart"), {
     kindName: (kind) => KIND[kind] || kind,
     unitHref: (id) => hashOf("enhet", { datum: chart?.day || day }, id),
     onFocus: (id) => {
@@ -350,7 +349,7 @@ views.organisation = async ({ params, stale }) => {
         ${previous ? "diff(from: $p, to: $d) { added removed renamed { id from to } moved { id fromParent toParent } } before: organisation(asOf: $p) { units { id name } }" : ""} }`,
     previous ? { d: when, p: previous } : { d: when });
     // (another view may have been drawn in its place meanwhile: then the chart is no more)
-    if (!isCurrent() || !chartHost.isConnected) return;
+    if (!isCurrent() || stale()) return;
     const units = data.organisation.units;
     const earlier = new Map((data.before?.units || []).map((u) => [u.id, u.name]));
     chart.setData(units, when, { diff: data.diff || null, previousDay: previous, dir: document.getElementById("riktning").value,
@@ -376,7 +375,7 @@ views.organisation = async ({ params, stale }) => {
   // A reload the reader asks for (another day, direction, posts) that fails says so, as a
   // first load's failure does, instead of leaving the last chart there without a word.
   const reload = (when) => load(when).catch((error) => {
-    if (!chartHost.isConnected) return; // the reader has gone on to another view
+    if (stale()) return; // the reader has gone on to another view
     if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
   });
   document.getElementById("riktning").addEventListener("change", () => reload(document.getElementById("datum").value));
