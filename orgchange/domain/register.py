@@ -133,7 +133,7 @@ class Register(Aggregate):
         recorded_by: str
 
         def apply(self, register: Register) -> None:
-            register._timeline.withdraw(self.change.change)
+            register._timeline.withdraw(self.change.change, register._effective(self.change.change))
             register.log_change(self.change, self.originator_version, self.timestamp, self.recorded_by)
             target = register.log[self.change.change]
             register._put(
@@ -157,7 +157,9 @@ class Register(Aggregate):
 
         def apply(self, register: Register) -> None:
             c = self.change
-            register._timeline.replace(c.change, c.replacement, self.originator_version)
+            register._timeline.replace(
+                c.change, c.replacement, self.originator_version, register._effective(c.change)
+            )
             register.log_change(c, self.originator_version, self.timestamp, self.recorded_by)
             target = register.log[c.change]
             register._put(
@@ -227,6 +229,12 @@ class Register(Aggregate):
 
     # The undo journal of the command being recorded in place (`begin`), shared with the timeline.
     _journal: Journal | None = None
+
+    def _effective(self, change_id: str) -> date | None:
+        """The day a logged dated change takes effect: where the timeline holds its entry."""
+        recorded = self.log.get(change_id)
+        change = recorded.change if recorded is not None else None
+        return change.effective if isinstance(change, DatedChange) else None
 
     @classmethod
     def start(cls, organisation: str | None = None) -> Register:

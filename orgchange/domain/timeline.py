@@ -105,6 +105,13 @@ def _cut(versions: tuple, day: date) -> tuple:
     return kept
 
 
+def _since(store: Mapping[str, tuple], day: date) -> list[str]:
+    """The keys whose versions begin or end on or after `day` (their last version's last day)."""
+    return [
+        key for key, versions in store.items() if (versions[-1].valid_to or versions[-1].valid_from) >= day
+    ]
+
+
 def _current(versions: tuple | None) -> Any:
     if versions and versions[-1].valid_to is None:
         return versions[-1]
@@ -228,12 +235,14 @@ class Timeline:
 
     # --- copying ------------------------------------------------------------
 
-    def copy(self) -> Timeline:
-        """A working copy; cheap, because every value in the dicts is immutable."""
+    def copy(self, entries: list[Entry] | None = None) -> Timeline:
+        """A working copy; cheap, because every value in the dicts is immutable.
+
+        `entries`: the copy's entries, if not a copy of these (`rewound` keeps only the first)."""
         new = Timeline.__new__(Timeline)
         for name in ("units", "positions", "delegations", "predecessors", *self._INDEXES):
             setattr(new, name, dict(getattr(self, name)))
-        new.entries = list(self.entries)
+        new.entries = list(self.entries) if entries is None else entries
         new.dirty = Dirty()
         new.hindsight = None
         new.replaying, new._replaying_ids = [], None
@@ -319,11 +328,14 @@ class Timeline:
             self.settle()
             self._refold(change.effective, insert=entry)
 
-    def withdraw(self, change_id: str) -> DatedChange:
-        """Remove a recorded change (it was cancelled) and re-fold the rest."""
+    def withdraw(self, change_id: str, effective: date | None = None) -> DatedChange:
+        """Remove a recorded change (it was cancelled) and re-fold the rest.
+
+        `effective`: the change's day, if the caller knows it; its entry is then found among
+        that day's entries, not by reading every entry of the register."""
         if not self.deferring:
             self.settle()
-        index = next(i for i, e in enumerate(self.entries) if e[2].id == change_id)
+        index = self._index_of(change_id, effective)
         removed = self.entries[index][2]
         if self.deferring:
             self._remove(index)
@@ -332,7 +344,9 @@ class Timeline:
             self._refold(removed.effective, remove=index)
         return removed
 
-    def replace(self, change_id: str, replacement: DatedChange, seq: int) -> DatedChange:
+    def replace(
+        self, change_id: str, replacement: DatedChange, seq: int, effective: date | None = None
+    ) -> DatedChange:
         """Remove a recorded change and apply `replacement` in its place, checked as one re-fold.
 
         The state in between (without either) is never judged: a correction of the day a
@@ -340,7 +354,7 @@ class Timeline:
         """
         if not self.deferring:
             self.settle()
-        index = next(i for i, e in enumerate(self.entries) if e[2].id == change_id)
+        index = self._index_of(change_id, effective)
         removed = self.entries[index][2]
         entry: Entry = (replacement.effective, seq, replacement)
         day = min(removed.effective, replacement.effective)
@@ -351,6 +365,18 @@ class Timeline:
         else:
             self._refold(day, insert=entry, remove=index)
         return removed
+
+    def _index_of(self, change_id: str, effective: date | None) -> int:
+        """The place of a change's entry: among its day's entries when its day is given
+        (entries are in day order, and a change's entry is on its effective day)."""
+        entries = self.entries
+        if effective is not None:
+            index = bisect_left(entries, effective, key=_entry_day)
+            while index < len(entries) and entries[index][0] == effective:
+                if entries[index][2].id == change_id:
+                    return index
+                index += 1
+        return next(i for i, e in enumerate(entries) if e[2].id == change_id)
 
     def settle(self) -> None:
         """Do the re-fold that deferred changes owe: one re-fold from the earliest of them.
@@ -447,20 +473,17 @@ class Timeline:
         """
         if cut is None:
             cut = bisect_left(self.entries, day, key=_entry_day)
-        new = self.copy()
-        new.entries = self.entries[:cut]
+        new = self.copy(self.entries[:cut])
         rewinding = (
             ("units", new.dirty.units, new.set_unit),
             ("positions", new.dirty.positions, new.set_position),
             ("delegations", new.dirty.delegations, new.set_delegation),
         )
         for name, dirty, setter in rewinding:
-            store = getattr(new, name)
-            for key, versions in getattr(self, name).items():
-                last = versions[-1]
-                if last.valid_from < day and (last.valid_to is None or last.valid_to < day):
-                    continue
-                kept = _cut(versions, day)
+            store, held = getattr(new, name), getattr(self, name)
+            # (the keys whose versions begin or end on or after `day`: the others hold as they are)
+            for key in _since(held, day):
+                kept = _cut(held[key], day)
                 if kept:
                     setter(key, kept)
                 else:  # it began on or after `day`

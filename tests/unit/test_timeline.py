@@ -4,6 +4,7 @@ of a retroactive change, and the calendar and the forms of a day and a key a cha
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -119,6 +120,36 @@ def test_a_cancellation_withdraws_the_change_and_refolds_what_came_after():
     record(org, change("cancel_change", change="r2", reason="fel"))
     without = register(base_organisation(), *[c for c in LATER if c.id != "r2"])
     assert shape(org.timeline) == shape(without.timeline)
+
+
+class _NotReadWhole(list):
+    """The entries of a timeline that refuse to be read from first to last."""
+
+    def __iter__(self):
+        raise AssertionError("every entry of the register was read")
+
+
+@pytest.mark.parametrize(
+    "undoing",
+    [
+        change("cancel_change", change="r2", reason="fel"),
+        change(
+            "correct_change",
+            id="k2",
+            change="r2",
+            replacement=change("rename_unit", id="r2b", effective="2013-01-01", unit="va", name="VA 13"),
+        ),
+    ],
+    ids=["cancellation", "correction"],
+)
+def test_a_cancelled_or_corrected_change_is_found_among_its_days_entries_not_by_reading_them_all(undoing):
+    org = register(base_organisation(), *LATER)
+    expected = copy.deepcopy(org)
+    record(expected, undoing)
+    working = copy.deepcopy(org)
+    working.timeline.entries = _NotReadWhole(working.timeline.entries)
+    working.record([undoing], "test", AT)
+    assert shape(working.timeline) == shape(expected.timeline)
 
 
 def test_the_name_of_a_unit_on_a_day_is_its_last_name_once_it_has_ended():
