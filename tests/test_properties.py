@@ -286,6 +286,15 @@ def test_a_fresh_fold_equals_the_incremental_one(changes: list[Change]) -> None:
     assert fresh.predecessors == incremental.predecessors
     for index in Timeline._INDEXES:
         assert getattr(fresh, index) == getattr(incremental, index), index
+    assert_last_days_follow_the_versions(incremental)
+
+
+def assert_last_days_follow_the_versions(timeline: Timeline) -> None:
+    """Each key's last day is the last day its versions begin or end on, and only keys with
+    versions have one: what `rewound` trusts to leave every other key as it is."""
+    for name in ("units", "positions", "delegations"):
+        expected = {key: v[-1].valid_to or v[-1].valid_from for key, v in getattr(timeline, name).items()}
+        assert timeline.last_days[name] == expected, name
 
 
 @examples(100)
@@ -302,6 +311,7 @@ def test_one_file_equals_one_change_at_a_time(changes: list[Change]) -> None:
     for name in ("units", "positions", "delegations", "predecessors", "entries", *Timeline._INDEXES):
         assert getattr(timeline, name) == getattr(one_by_one.timeline, name), name
     assert as_file.log == one_by_one.log
+    assert_last_days_follow_the_versions(one_by_one.timeline)
     dirty = timeline.take_dirty()
     assert set(timeline.units) <= dirty.units
     assert set(timeline.positions) <= dirty.positions
@@ -325,6 +335,7 @@ def test_a_timeline_rewound_to_a_day_equals_the_fold_of_the_changes_before_it(
     rewound = timeline.rewound(day)
     for name in ("units", "positions", "delegations", "predecessors", "entries", *Timeline._INDEXES):
         assert getattr(rewound, name) == getattr(before, name), name
+    assert_last_days_follow_the_versions(rewound)
 
 
 # --- b. replay equals incremental ------------------------------------------------------------

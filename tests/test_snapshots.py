@@ -72,6 +72,7 @@ def assert_same_state(found: Register, expected: Register) -> None:
                 assert a[name][part] == b[name][part], f"timeline.{part}"
         else:
             assert a[name] == b[name], name
+    assert found.timeline.last_days == expected.timeline.last_days  # derived, not in the snapshot
 
 
 @contextmanager

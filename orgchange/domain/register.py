@@ -306,6 +306,7 @@ class Register(Aggregate):
                 raise TypeError(f"the timeline's entry {change_id} is no dated change")
             entries.append((day, seq, change))
         timeline.entries = entries
+        timeline.with_last_days()  # derived from the versions, not held by the snapshot
         timeline.deferring = True  # as after replaying stored events
         register._timeline = timeline
         return register

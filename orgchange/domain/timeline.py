@@ -94,6 +94,21 @@ def _put_back(store: dict, key: Any, value: Any) -> None:
         store[key] = value
 
 
+def _last_day(versions: tuple) -> date:
+    """The last day on which one of the versions begins or ends (they are in order of days)."""
+    last = versions[-1]
+    return last.valid_to or last.valid_from
+
+
+def _versions_back(store: dict, last_days: dict, key: str, versions: Any) -> None:
+    """Undo one write of a key's versions: them and their last day as they were."""
+    _put_back(store, key, versions)
+    if versions is _ABSENT or not versions:
+        last_days.pop(key, None)
+    else:
+        last_days[key] = _last_day(versions)
+
+
 Journal = list[Callable[[], object]]
 
 
@@ -105,11 +120,9 @@ def _cut(versions: tuple, day: date) -> tuple:
     return kept
 
 
-def _since(store: Mapping[str, tuple], day: date) -> list[str]:
-    """The keys whose versions begin or end on or after `day` (their last version's last day)."""
-    return [
-        key for key, versions in store.items() if (versions[-1].valid_to or versions[-1].valid_from) >= day
-    ]
+def _since(last_days: Mapping[str, date], day: date) -> list[str]:
+    """The keys whose versions begin or end on or after `day`, from each key's last such day."""
+    return [key for key, last in last_days.items() if last >= day]
 
 
 def _current(versions: tuple | None) -> Any:
@@ -217,6 +230,10 @@ class Timeline:
         self.granted: dict[str, frozenset[str]] = {}  # delegations, by board
         self.received: dict[str, frozenset[str]] = {}  # delegations, by delegate
         self.subdelegations: dict[str, frozenset[str]] = {}  # by parent delegation
+        # Of each kind of versions, each key's last day on which a version begins or ends: what
+        # `rewound` reads to find the keys a re-fold from a day touches (derived from the versions,
+        # so not in a snapshot: `with_last_days`).
+        self.last_days: dict[str, dict[str, date]] = {name: {} for name in DATED}
         self.dirty = Dirty()
         self.hindsight: Timeline | None = None  # the timeline before a re-fold, for messages
         self.replaying: list[Entry] = []  # the changes a re-fold applies, for messages
@@ -243,6 +260,7 @@ class Timeline:
         for name in ("units", "positions", "delegations", "predecessors", *self._INDEXES):
             setattr(new, name, dict(getattr(self, name)))
         new.entries = list(self.entries) if entries is None else entries
+        new.last_days = {name: dict(days) for name, days in self.last_days.items()}
         new.dirty = Dirty()
         new.hindsight = None
         new.replaying, new._replaying_ids = [], None
@@ -453,7 +471,15 @@ class Timeline:
                     self.dirty.note(name, key, old)
         before_links, after_links = self.predecessors, fresh.predecessors
         self.dirty.links.update(key for key in touched.links if before_links.get(key) != after_links.get(key))
-        for name in ("units", "positions", "delegations", "predecessors", "entries", *self._INDEXES):
+        for name in (
+            "units",
+            "positions",
+            "delegations",
+            "predecessors",
+            "entries",
+            "last_days",
+            *self._INDEXES,
+        ):
             if self.journal is not None:  # (the dicts before the re-fold are left as they were)
                 self.journal.append(partial(setattr, self, name, getattr(self, name)))
             setattr(self, name, getattr(fresh, name))
@@ -482,7 +508,7 @@ class Timeline:
         for name, dirty, setter in rewinding:
             store, held = getattr(new, name), getattr(self, name)
             # (the keys whose versions begin or end on or after `day`: the others hold as they are)
-            for key in _since(held, day):
+            for key in _since(self.last_days[name], day):
                 kept = _cut(held[key], day)
                 if kept:
                     setter(key, kept)
@@ -505,7 +531,7 @@ class Timeline:
     def set_unit(self, key: str, versions: tuple[UnitVersion, ...]) -> None:
         held = self.units.get(key, ())
         before = _current(held)
-        self._put(self.units, key, versions)
+        self._set_versions("units", key, versions)
         self.dirty.note("units", key, held)
         after = _current(versions)
         self._reindex(self.children, key, before and before.parent, after and after.parent)
@@ -515,7 +541,7 @@ class Timeline:
     def set_position(self, key: str, versions: tuple[PositionVersion, ...]) -> None:
         held = self.positions.get(key, ())
         before = _current(held)
-        self._put(self.positions, key, versions)
+        self._set_versions("positions", key, versions)
         self.dirty.note("positions", key, held)
         after = _current(versions)
         self._reindex(self.staff, key, before and before.unit, after and after.unit)
@@ -523,12 +549,31 @@ class Timeline:
     def set_delegation(self, key: str, versions: tuple[DelegationVersion, ...]) -> None:
         held = self.delegations.get(key, ())
         before = _current(held)
-        self._put(self.delegations, key, versions)
+        self._set_versions("delegations", key, versions)
         self.dirty.note("delegations", key, held)
         after = _current(versions)
         self._reindex(self.granted, key, before and before.board, after and after.board)
         self._reindex(self.received, key, before and before.to, after and after.to)
         self._reindex(self.subdelegations, key, before and before.parent, after and after.parent)
+
+    def _set_versions(self, name: str, key: str, versions: tuple) -> None:
+        store, last_days = getattr(self, name), self.last_days[name]
+        if self.journal is not None:
+            self.journal.append(partial(_versions_back, store, last_days, key, store.get(key, _ABSENT)))
+        store[key] = versions
+        if versions:
+            last_days[key] = _last_day(versions)
+        else:
+            last_days.pop(key, None)
+
+    def with_last_days(self) -> Timeline:
+        """This timeline with each key's last day (`last_days`) found from its versions, as a
+        timeline read from a snapshot needs them."""
+        self.last_days = {
+            name: {key: _last_day(versions) for key, versions in getattr(self, name).items()}
+            for name in DATED
+        }
+        return self
 
     def add_link(self, link: Link) -> None:
         self._put(self.predecessors, link.successor, self.predecessors.get(link.successor, ()) + (link,))

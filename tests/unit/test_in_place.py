@@ -29,8 +29,12 @@ AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def state(register: Register) -> dict[str, Any]:
-    """The register's state as a snapshot holds it, taken of a copy (settling changes nothing)."""
-    return copy.deepcopy(register).snapshot_state()
+    """The register's state as a snapshot holds it, taken of a copy (settling changes nothing),
+    with the timeline's last days, which a snapshot does not hold (they follow the versions)."""
+    working = copy.deepcopy(register)
+    found = working.snapshot_state()
+    found["last_days"] = working.timeline.last_days
+    return found
 
 
 def assert_same_state(found: Register, expected: dict[str, Any]) -> None:
