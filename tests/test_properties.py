@@ -42,6 +42,7 @@ from orgchange.domain.changes import (
     GrantDelegation,
     MergeUnits,
     MoveUnit,
+    Packed,
     RenameUnit,
     SplitUnit,
     Successor,
@@ -295,6 +296,24 @@ def assert_last_days_follow_the_versions(timeline: Timeline) -> None:
     for name in ("units", "positions", "delegations"):
         expected = {key: v[-1].valid_to or v[-1].valid_from for key, v in getattr(timeline, name).items()}
         assert timeline.last_days[name] == expected, name
+
+
+@examples(100)
+@given(changes=valid_changes())
+def test_a_change_held_packed_is_made_again_as_it_was(changes: list[Change]) -> None:
+    """A register read from a snapshot holds its changes packed (`Packed`, their canonical JSON):
+    each is made again equal to the change recorded, with the same fields given, its own and
+    its decision's, so that it re-folds, compares and is written out as the change itself."""
+    for change in changes:
+        again = Packed.of(change).unpack()
+        assert again == change
+        # (`type` is given to a change read from a file or from JSON, maybe not to one made in
+        # code; nothing reads it among the fields given)
+        assert again.model_fields_set - {"type"} == change.model_fields_set - {"type"}
+        assert again.canonical() == change.canonical()
+        if change.decision is not None:
+            assert again.decision is not None
+            assert again.decision.model_fields_set == change.decision.model_fields_set
 
 
 @examples(100)

@@ -1,10 +1,11 @@
 """A snapshot writes equal small values once, so that the register read from it holds one of each.
 
-The register read in by a serving process is most of its memory: pydantic keeps a set of the
-fields given per model (two per change: the change and its decision), and every key, name and
-day is an object of its own per value that names it. The snapshot's pickler shares them
-(`orgchange/adapters/snapshots.py`, `_reducers`); what is read back must be equal to what was
-written, part by part, and a change read back must behave as one made from its file.
+The register read in by a serving process is most of its memory: every key, name and day is
+an object of its own per value that names it, and a change as a pydantic model (with its
+decision, another) some 1 KiB. The snapshot's pickler shares the small values and writes each
+change packed, as its canonical JSON (`orgchange/adapters/snapshots.py`, `_reducers`;
+`orgchange.domain.changes.Packed`); what is read back must be equal to what was written, part
+by part, and a change read back must behave as one made from its file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from orgchange.adapters import snapshots
 from orgchange.adapters.snapshots import UnreadableSnapshot, _model, decode, encode
-from orgchange.domain.changes import change_adapter
+from orgchange.domain.changes import Packed, change_adapter
 from tests.builders import base_organisation, change
 from tests.builders import register as new_register
 
@@ -70,17 +71,18 @@ def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back(monke
     ]
     written = [c.decision.paragraph for c in renames]
     assert len({id(p) for p in written}) == 6
-    _, back = _round_trip([*base_organisation(), *renames])
-    read = [back["log"][f"r{n}"].change for n in range(6)]
-    assert len({id(c.__pydantic_fields_set__) for c in read}) == 1
-    assert len({id(c.decision.__pydantic_fields_set__) for c in read}) == 1
-    assert len({id(c.decision.paragraph) for c in read}) == 1
+    state, back = _round_trip([*base_organisation(), *renames])
+    held = [back["log"][f"r{n}"].stored for n in range(6)]
+    assert all(type(packed) is Packed for packed in held)  # its JSON, not a model
+    assert [packed.unpack() for packed in held] == [state["log"][f"r{n}"].change for n in range(6)]
     versions = back["timeline"]["units"]["va"]
     assert versions[1].valid_from is versions[0].valid_to  # the day a version ends is the next one's first
     keys = {key: key for key in back["log"]}
+    for key, recorded in back["log"].items():
+        assert recorded.stored.id is key  # the packed change's id is the log's key
     for day, _, change_id in back["entries"]:
         assert change_id is keys[change_id]  # the log's key, not a string of its own
-        assert day is back["log"][change_id].change.effective
+        assert day is back["log"][change_id].stored.effective
     units = {key: key for key in back["timeline"]["units"]}
     for members in back["timeline"]["children"].values():
         assert all(member is units[member] for member in members)
@@ -88,7 +90,8 @@ def test_equal_field_sets_keys_and_days_are_one_object_each_when_read_back(monke
 
 @pytest.mark.parametrize("per_pickle", [1, snapshots.CHUNK_ITEMS])
 def test_ids_inside_a_fields_list_are_the_objects_the_rest_of_the_register_holds(monkeypatch, per_pickle):
-    """A merge's units are a list of ids; each read back is the unit's key, not a string of its own."""
+    """A merge's units are a list of ids; read back they are the merge's (held packed, they hold
+    no string of their own until the change is made again), and the timeline's are its keys."""
     monkeypatch.setattr(snapshots, "CHUNK_ITEMS", per_pickle)
     merge = change(
         "merge_units",
@@ -102,8 +105,9 @@ def test_ids_inside_a_fields_list_are_the_objects_the_rest_of_the_register_holds
     )
     _, back = _round_trip([*base_organisation(), merge])
     units = {key: key for key in back["timeline"]["units"]}
-    merged = back["log"]["m"].change.units
-    assert merged == ["kfv", "va"] and all(unit is units[unit] for unit in merged)
+    assert back["log"]["m"].change.units == ["kfv", "va"]
+    merged = back["timeline"]["predecessors"]["kfva"]
+    assert all(link.predecessor is units[link.predecessor] for link in merged)
 
 
 def _pickles(payload: bytes) -> list[list[tuple[str, object]]]:
@@ -150,13 +154,15 @@ def test_a_change_read_back_is_copied_and_compared_as_one_made_from_its_file():
     assert "id" in read.model_fields_set and read.model_fields_set == again.model_fields_set
 
 
-def test_a_change_is_read_back_from_its_fields_without_pydantics_dict_of_attributes():
-    """Each model is written as a call of `_model` with its class, its values and its given
-    fields, not as pydantic pickles it (a dict of four attributes per model, which the unpickler
-    keeps until the payload ends): what is read back is the same model."""
+def test_a_change_is_written_packed_and_read_back_the_same():
+    """Each change is written as its canonical JSON (`Packed`), neither as pydantic pickles a
+    model (a dict of four attributes per model, which the unpickler keeps until the payload
+    ends) nor as a `_model` call (how payloads before held it, still read): the register read
+    back holds it so, and makes the same change of it when it is asked for."""
     state, back = _round_trip(base_organisation())
-    payload = b"".join(encode(state))
-    assert b"_model" in zlib.decompress(payload)
+    payload = zlib.decompress(b"".join(encode(state)))
+    assert b"_model" not in payload and b"Packed" in payload
+    assert type(back["log"]["va"].stored) is Packed
     read = back["log"]["va"].change
     assert type(read) is type(state["log"]["va"].change) and read == state["log"]["va"].change
     assert read.__pydantic_extra__ is None and read.__pydantic_private__ is None

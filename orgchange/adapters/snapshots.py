@@ -80,7 +80,8 @@ from sqlalchemy.exc import DBAPIError
 
 from orgchange.domain import changes, records
 from orgchange.domain import register as register_module
-from orgchange.domain.register import Register
+from orgchange.domain.changes import Packed
+from orgchange.domain.register import Recorded, Register
 
 log = logging.getLogger("orgchange.snapshots")
 
@@ -281,6 +282,16 @@ def _reducers(sharing: _Sharing) -> dict[type, Callable[[Any], tuple]]:
             reducers[cls] = dataclass_reducer(cls, [f.name for f in dataclasses.fields(cls) if f.init])
         elif issubclass(cls, BaseModel):
             reducers[cls] = model_reducer(cls)
+    recorded = reducers[Recorded]
+
+    def record_packed(obj: Recorded) -> tuple:
+        """A record with its change packed (`Packed`): the register read back holds it so."""
+        stored = obj.stored
+        if isinstance(stored, Packed):
+            return recorded(obj)
+        return recorded(dataclasses.replace(obj, stored=Packed.of(stored)))
+
+    reducers[Recorded] = record_packed
     return reducers
 
 

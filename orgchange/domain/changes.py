@@ -9,7 +9,9 @@ handler modules beside it.
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
@@ -467,3 +469,33 @@ def change_from_canonical(data: dict[str, Any]) -> Change:
     existed (or by other means) must stay readable, and documents clean it on output.
     """
     return change_adapter.validate_python(data, context=AS_STORED)
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A recorded change held as its canonical JSON, made into a change again when it is read.
+
+    A register read from a snapshot holds its changes so (`Register.from_snapshot_state`): a
+    change as a pydantic model (and its decision, another) is some 1 KiB in memory, its JSON a
+    quarter of that, and a serving process rarely reads an old change again (a cancellation's
+    or a correction's target, a re-fold from a day long past). `id` and `effective` (None: the
+    change has no day) are what the timeline asks of an entry without reading the change."""
+
+    id: str
+    effective: date | None
+    payload: bytes
+
+    @staticmethod
+    def of(change: Change) -> Packed:
+        effective = change.effective if isinstance(change, DatedChange) else None
+        payload = json.dumps(change.canonical(), ensure_ascii=False, separators=(",", ":"))
+        return Packed(change.id or "", effective, payload.encode())
+
+    def unpack(self) -> Change:
+        """The change, as recorded (its text read as stored, as from an event)."""
+        return change_adapter.validate_json(self.payload, context=AS_STORED)
+
+
+def unpacked(change: Change | Packed) -> Change:
+    """The change an entry or a record holds, made again if it is held packed."""
+    return change.unpack() if type(change) is Packed else change  # type: ignore[return-value]

@@ -22,7 +22,16 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
-from .changes import CancelChange, Change, CorrectChange, DatedChange, NoteReport, ReportChanges
+from .changes import (
+    CancelChange,
+    Change,
+    CorrectChange,
+    DatedChange,
+    NoteReport,
+    Packed,
+    ReportChanges,
+    unpacked,
+)
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
 from .messages import a_kind, text
 from .timeline import _ABSENT, Journal, Timeline, _put_back
@@ -35,16 +44,44 @@ CORRECTION = "correction"
 REPORTING = "reporting"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Recorded:
-    """A change as the register holds it: who recorded it, when, and whether it stands."""
+    """A change as the register holds it: who recorded it, when, and whether it stands.
 
-    change: Change
+    `stored`: the change, or in a register read from a snapshot the change packed (`Packed`);
+    `change` is the change either way. Two records are equal if they say the same."""
+
+    stored: Change | Packed
     seq: int
     recorded_at: datetime
     recorded_by: str
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+
+    @property
+    def change(self) -> Change:
+        return unpacked(self.stored)
+
+    @property
+    def effective(self) -> date | None:
+        """The change's day (None: it has none), without making a packed change again."""
+        stored = self.stored
+        if type(stored) is Packed:
+            return stored.effective
+        return stored.effective if isinstance(stored, DatedChange) else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recorded):
+            return NotImplemented
+        return (self.seq, self.recorded_at, self.recorded_by, self.cancelled_by, self.cancelled_at) == (
+            other.seq,
+            other.recorded_at,
+            other.recorded_by,
+            other.cancelled_by,
+            other.cancelled_at,
+        ) and (self.stored is other.stored or self.change == other.change)
+
+    __hash__ = None  # type: ignore[assignment]  # (equal records need not be the same object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +270,7 @@ class Register(Aggregate):
     def _effective(self, change_id: str) -> date | None:
         """The day a logged dated change takes effect: where the timeline holds its entry."""
         recorded = self.log.get(change_id)
-        change = recorded.change if recorded is not None else None
-        return change.effective if isinstance(change, DatedChange) else None
+        return recorded.effective if recorded is not None else None
 
     @classmethod
     def start(cls, organisation: str | None = None) -> Register:
@@ -301,10 +337,10 @@ class Register(Aggregate):
         log = register.log
         entries: list[Any] = []
         for day, seq, change_id in state["entries"]:
-            change = log[change_id].change
-            if not isinstance(change, DatedChange):
-                raise TypeError(f"the timeline's entry {change_id} is no dated change")
-            entries.append((day, seq, change))
+            recorded = log[change_id]
+            if recorded.effective != day:
+                raise TypeError(f"the timeline's entry {change_id} is no dated change of its day")
+            entries.append((day, seq, recorded.stored))  # (packed, as the log holds it)
         timeline.entries = entries
         timeline.with_last_days()  # derived from the versions, not held by the snapshot
         timeline.deferring = True  # as after replaying stored events

@@ -20,7 +20,7 @@ from datetime import date
 from functools import partial
 from typing import Any, TypeVar
 
-from .changes import DatedChange
+from .changes import DatedChange, Packed, unpacked
 from .errors import Conflict, RetroactiveConflict, RuleViolation
 from .messages import Text, text
 from .records import (
@@ -45,7 +45,8 @@ DELEGATION = "delegation"  # rule 6
 COMPETENCE = "competence"  # who may decide which change (competence.py)
 NO_CHANGE = "no-change"
 
-Entry = tuple[date, int, DatedChange]
+# (day, seq, change): the change as recorded, or packed in a register read from a snapshot.
+Entry = tuple[date, int, "DatedChange | Packed"]
 C = TypeVar("C", bound=DatedChange)
 Handler = Callable[["Timeline", Any], None]
 HANDLERS: dict[str, Handler] = {}
@@ -73,6 +74,13 @@ def handles(change_class: type[C]) -> Callable[[Callable[[Timeline, C], None]], 
         return func
 
     return register
+
+
+def _dated(change: DatedChange | Packed) -> DatedChange:
+    """An entry's change, made again if the entry holds it packed (the entry keeps it packed)."""
+    found = unpacked(change)
+    assert isinstance(found, DatedChange)  # (an entry holds a dated change)
+    return found
 
 
 def _entry_order(entry: Entry) -> tuple[date, int]:
@@ -354,7 +362,7 @@ class Timeline:
         if not self.deferring:
             self.settle()
         index = self._index_of(change_id, effective)
-        removed = self.entries[index][2]
+        removed = _dated(self.entries[index][2])
         if self.deferring:
             self._remove(index)
             self._owe(removed.effective)
@@ -373,7 +381,7 @@ class Timeline:
         if not self.deferring:
             self.settle()
         index = self._index_of(change_id, effective)
-        removed = self.entries[index][2]
+        removed = _dated(self.entries[index][2])
         entry: Entry = (replacement.effective, seq, replacement)
         day = min(removed.effective, replacement.effective)
         if self.deferring:
@@ -443,7 +451,7 @@ class Timeline:
         conflicts: list[Conflict] = []
         new = insert[2] if insert is not None else None
         for entry in replay:
-            change = entry[2]
+            change = _dated(entry[2])
             try:
                 fresh._handle(change)
             except RuleViolation as violation:
