@@ -24,8 +24,9 @@ from pydantic import BaseModel, ValidationError
 
 from orgchange.adapters import snapshots
 from orgchange.adapters.snapshots import UnreadableSnapshot, _model, decode, encode
-from orgchange.domain.changes import Packed, change_adapter
-from tests.builders import base_organisation, change
+from orgchange.domain.changes import Packed, change_adapter, unpacked
+from orgchange.domain.register import Register
+from tests.builders import base_organisation, change, record, refused
 from tests.builders import register as new_register
 
 
@@ -306,3 +307,39 @@ def test_a_payload_stored_in_parts_of_a_few_bytes_is_read_whole(part_bytes):
     assert len(parts) > 10 and all(len(part) <= part_bytes for part in parts)
     back = decode(parts)
     assert back["log"] == state["log"] and back["entries"] == state["entries"]
+
+
+def test_a_register_holding_its_changes_packed_takes_commands_as_the_one_it_was_read_from():
+    """Reported, cancelled, corrected and re-folded: the commands that read old changes again
+    (the report's check of each change's type, a cancellation's and a correction's target, the
+    re-fold of the changes after them) give the same register and the same refusals whether its
+    changes are held packed (read from a snapshot) or not."""
+    changes = [
+        *base_organisation(),
+        change("rename_unit", id="r1", effective="2014-01-01", unit="va", name="VA 2014"),
+        change("rename_unit", id="r2", effective="2015-01-01", unit="va", name="VA 2015"),
+        change("report_changes", id="rep", to="ks", meeting="2015-02-02", changes=["r1"]),
+    ]
+    written = new_register(changes)
+    read = Register.from_snapshot_state(decode(encode(copy.deepcopy(written).snapshot_state())))
+    assert type(read.log["r1"].stored) is Packed and type(read.log["rep"].stored) is Packed
+    again = [
+        change("report_changes", id="rep2", to="ks", meeting="2015-03-02", changes=["r2"]),
+        change("cancel_change", id="c1", change="r1", reason="fel"),
+        change(
+            "correct_change",
+            id="k2",
+            change="r2",
+            replacement=change("rename_unit", id="r2b", effective="2013-06-01", unit="va", name="VA 13"),
+        ),
+    ]
+    for register in (written, read):
+        record(register, *again)
+        report_of_a_report = change("report_changes", id="x", to="ks", meeting="2015-04-06", changes=["rep"])
+        error = refused(register, report_of_a_report)
+        assert error.violation.reason.key == "reporting:is-report"
+    assert read.log == written.log and read.reports == written.reports
+    for name in ("units", "positions", "delegations", "predecessors"):
+        assert getattr(read.timeline, name) == getattr(written.timeline, name), name
+    assert [(d, s, unpacked(c)) for d, s, c in read.timeline.entries] == written.timeline.entries
+    assert any(type(c) is Packed for _, _, c in read.timeline.entries)  # (those not re-folded)

@@ -491,6 +491,11 @@ class Packed:
         payload = json.dumps(change.canonical(), ensure_ascii=False, separators=(",", ":"))
         return Packed(change.id or "", effective, payload.encode())
 
+    @property
+    def type(self) -> str:
+        """The change's type, read from the head of its JSON (`canonical` writes it first)."""
+        return self.payload[9 : self.payload.index(b'"', 9)].decode()
+
     def unpack(self) -> Change:
         """The change, as recorded (its text read as stored, as from an event)."""
         return change_adapter.validate_json(self.payload, context=AS_STORED)
@@ -499,3 +504,8 @@ class Packed:
 def unpacked(change: Change | Packed) -> Change:
     """The change an entry or a record holds, made again if it is held packed."""
     return change.unpack() if type(change) is Packed else change  # type: ignore[return-value]
+
+
+def type_of(change: Change | Packed) -> str:
+    """A change's type, without making a packed change again."""
+    return change.type if isinstance(change, Packed) else change.TYPE

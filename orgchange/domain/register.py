@@ -30,6 +30,7 @@ from .changes import (
     NoteReport,
     Packed,
     ReportChanges,
+    type_of,
     unpacked,
 )
 from .errors import ChangeRejected, RetroactiveConflict, RuleViolation
@@ -587,7 +588,7 @@ class Register(Aggregate):
             seen.add(change_id)
             if target is None:
                 raise RuleViolation(REPORTING, text("reporting:unknown", what=what, change=change_id))
-            if isinstance(target.change, ReportChanges | NoteReport):
+            if type_of(target.stored) in (ReportChanges.TYPE, NoteReport.TYPE):  # (not made again)
                 raise RuleViolation(REPORTING, text("reporting:is-report", what=what, change=change_id))
             if target.cancelled_by is not None:
                 raise RuleViolation(
