@@ -98,3 +98,20 @@ def wait_until_held(page, held: list, what: str) -> Any:
             return held[0]
         page.wait_for_timeout(50)
     raise AssertionError(f"{what} was never sent")
+
+
+def answered_after_leaving(
+    page, asked_for: str, what: str, open_view: Callable[[], Any], next_hash: str, next_heading: str
+) -> None:
+    """The view `open_view` opens has its first GraphQL request holding `asked_for` held back in
+    the browser; meanwhile the page goes on to `next_hash` and waits until it is drawn (its main
+    heading starts with `next_heading`); then the request goes through to the server, and this
+    waits until its answer has been handled. What the page shows then is the test's to check."""
+    held = hold_request(page, "**/graphql", lambda r: asked_for in (r.post_data or ""))
+    open_view()
+    asked = wait_until_held(page, held, what)
+    page.evaluate("next => { location.hash = next; }", next_hash)
+    settled(page, next_heading)
+    with page.expect_response(lambda r: r.request is asked.request):
+        asked.continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer handled

@@ -18,7 +18,14 @@ import pytest
 import yaml
 
 from orgchange.domain.kinds import CHANGE_TYPE_NAMES, UNIT_KINDS
-from tests.browser import browser_page, hold_request, save_screenshot, settled, wait_until_held
+from tests.browser import (
+    answered_after_leaving,
+    browser_page,
+    hold_request,
+    save_screenshot,
+    settled,
+    wait_until_held,
+)
 
 APP_JS = Path(__file__).resolve().parent.parent / "orgchange" / "web" / "app.js"
 # Words of the page's addresses (#/enhet/ks) and of its filters (?enhet=ks), not names it shows.
@@ -399,6 +406,40 @@ def test_a_view_left_before_its_answer_came_does_not_overwrite_the_next_one(serv
         assert page.inner_text("main h1").startswith("Ändringslogg")
         assert page.locator("main p.error[role=alert]").count() == 0
         assert page.locator("#log li").count() > 0
+
+
+def _left_while_asked(page, address: str, asked_for: str, what: str) -> None:
+    """`address` opened, left for the accessibility statement while its request holding
+    `asked_for` is held back, then answered: the statement is still shown, with no failure."""
+    answered_after_leaving(
+        page, asked_for, what, lambda: page.goto(address), "#/tillganglighet", "Tillgänglighetsredogörelse"
+    )
+    assert page.inner_text("main h1").startswith("Tillgänglighetsredogörelse")
+    assert page.locator("main p.error[role=alert]").count() == 0
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["andringar", "delegationer", "granskning", "delegationsbeslut", "anmalan"],
+)
+def test_a_view_left_while_its_boards_were_asked_for_does_not_draw_over_the_next_one(server, view):
+    """The change log, the delegationsordning, the review, the delegated decisions and the
+    reporting view each ask for the boards of the day before they draw: a reader who goes on to
+    another view meanwhile keeps it when the answer comes."""
+    with browser_page() as page:
+        _left_while_asked(
+            page, f"{server}/#/{view}", "units { id name kind } }", f"the boards' query of {view}"
+        )
+
+
+def test_a_changes_page_left_before_its_change_came_does_not_draw_over_the_next_one(server):
+    """A change's page asks for the change, then for the names of its units: a reader who goes
+    on meanwhile keeps the view gone on to."""
+    first = httpx.post(
+        f"{server}/graphql", json={"query": "{ changes(first: 1) { edges { node { id } } } }"}
+    ).json()["data"]["changes"]["edges"][0]["node"]["id"]
+    with browser_page() as page:
+        _left_while_asked(page, f"{server}/#/andring/{first}", "change(id: $id)", "the change's query")
 
 
 def _search(server: str, text: str) -> list[dict]:

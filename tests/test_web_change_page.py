@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.browser import browser_page, save_screenshot
+from tests.browser import browser_page, hold_request, save_screenshot, wait_until_held
 from tests.test_web_session import served, settled, sign_in_with_the_form  # noqa: F401 - the fixture
 
 # Changes of the sample that nothing later builds on: a rename of Lokalenheten (cancelled
@@ -161,3 +161,41 @@ def test_a_reader_and_a_visitor_see_a_change_and_no_control_to_change_it(served)
     assert answer["status"] == 403
     assert answer["body"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert change(url, "nacka-2018-011")["cancelled"] is False
+
+
+def test_a_cancellation_answered_after_the_registrar_went_on_says_so_and_leaves_them_there(served) -> None:  # noqa: F811
+    """A registrar who asks for a cancellation and goes on to another view before the register
+    answers stays on that view: the answer is said in the page's status line, not by taking
+    them back to the change's page."""
+    url, tokens, _ = served
+    renames = graphql(
+        url, '{ changes(types: ["rename_unit"], first: 50) { edges { node { id cancelled } } } }'
+    )
+    target = next(
+        edge["node"]["id"]
+        for edge in renames["changes"]["edges"]
+        if edge["node"]["id"] not in (TO_CANCEL, TO_CORRECT) and not edge["node"]["cancelled"]
+    )
+    with browser_page() as page:
+        sign_in_with_the_form(page, url, tokens["registrar"])
+        page.goto(f"{url}/#/andring/{target}")
+        settled(page, f"Ändring {target}")
+        held = hold_request(page, "**/graphql", lambda r: "recordChanges" in (r.post_data or ""))
+        page.fill("#cancel-reason", "Registrerad två gånger.")
+        page.click("#cancel-button")
+        saving = wait_until_held(page, held, "the cancellation")
+
+        page.evaluate("() => { location.hash = '#/tillganglighet'; }")
+        settled(page, "Tillgänglighetsredogörelse")
+        with page.expect_response(lambda r: r.request is saving.request):
+            saving.continue_()
+        page.wait_for_function(
+            "id => document.getElementById('status').textContent.startsWith(`Ändringen ${id}`)", arg=target
+        )
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # nothing more comes of it
+
+        assert page.inner_text("main h1").startswith("Tillgänglighetsredogörelse")
+        assert "#/tillganglighet" in page.url
+        said = page.text_content("#status") or ""
+    # (accepted or refused, as the register had it: the page says which)
+    assert change(url, target)["cancelled"] == (f"Ändringen {target} är makulerad" in said)

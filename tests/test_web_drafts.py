@@ -20,6 +20,7 @@ import pytest
 from api.graphql.types.change_input import DRAFTED_TYPES
 from orgchange.domain.changes import CHANGE_CLASSES
 from tests.browser import (
+    answered_after_leaving,
     browser_page,
     hold_request,
     save_screenshot,
@@ -864,14 +865,14 @@ def test_a_draft_left_before_it_was_read_does_not_draw_over_the_view_gone_on_to(
         _signed_in(page, url, token)
         page.goto(f"{url}/#/andringar")
         settled(page, "Ändringslogg")
-        held = hold_request(page, "**/graphql", lambda r: "draft(id:" in (r.post_data or ""))
-        page.evaluate(f"() => {{ location.hash = '#/utkast/{draft}'; }}")
-        reading = wait_until_held(page, held, "the draft's query")
-        page.evaluate("() => { location.hash = '#/andringar?typ=rename_unit'; }")
-        settled(page, "Ändringslogg")
-        with page.expect_response(lambda r: r.request is reading.request):
-            reading.continue_()
-        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # the answer handled
+        answered_after_leaving(
+            page,
+            "draft(id:",
+            "the draft's query",
+            lambda: page.evaluate(f"() => {{ location.hash = '#/utkast/{draft}'; }}"),
+            "#/andringar?typ=rename_unit",
+            "Ändringslogg",
+        )
         assert page.inner_text("main h1").startswith("Ändringslogg")
         assert page.locator("#draft-title").count() == 0
 

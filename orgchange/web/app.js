@@ -173,12 +173,14 @@ function dateControls(id, label, day, info) {
       <label class="slider" for="${attr(id)}-slider">Dra för att flytta datumet
         <input type="range" id="${attr(id)}-slider" min="0" max="${attr(span)}" value="${attr(value)}"
                aria-valuetext="${attr(day)}"></label>`,
-    bind(onChange) {
+    // `stale`: whether the view has been left (a control of it still in the page until the next
+    // view draws, or the slider's pending move, does not act for it then).
+    bind(onChange, stale = () => false) {
       const field = document.getElementById(id);
       const slider = document.getElementById(`${id}-slider`);
       let timer;
       field.addEventListener("change", () => {
-        if (!isDate(field.value)) return;
+        if (!isDate(field.value) || stale()) return;
         slider.value = Math.min(Math.max(daysBetween(start, field.value), 0), span);
         slider.setAttribute("aria-valuetext", field.value);
         onChange(field.value);
@@ -187,7 +189,7 @@ function dateControls(id, label, day, info) {
         field.value = addDays(start, Number(slider.value));
         slider.setAttribute("aria-valuetext", field.value);
         clearTimeout(timer);
-        timer = setTimeout(() => onChange(field.value), 150);
+        timer = setTimeout(() => { if (!stale()) onChange(field.value); }, 150);
       });
     },
   };
@@ -380,7 +382,7 @@ views.organisation = async ({ params, stale }) => {
   });
   document.getElementById("riktning").addEventListener("change", () => reload(document.getElementById("datum").value));
   chart.postsToggle.addEventListener("change", () => reload(document.getElementById("datum").value));
-  chooser.bind(reload);
+  chooser.bind(reload, stale);
   await load(day, { focusOn: focus || null });
 };
 
@@ -473,7 +475,7 @@ views.enhet = async ({ arg, params, stale }) => {
         <h2>Ändringar</h2>${changeList(changes)}
       </section>
     </div>`;
-  chooser.bind((when) => go("enhet", { datum: when }, arg));
+  chooser.bind((when) => go("enhet", { datum: when }, arg), stale);
 };
 
 // Without a date in the address, a unit's page shows a day on which the unit existed:
@@ -531,10 +533,11 @@ function changeList(changes) {
     </li>`).join("")}</ol>`;
 }
 
-views.jamfor = async ({ params }) => {
+views.jamfor = async ({ params, stale }) => {
   const start = dateParam(params, "fran", "Från-datumet") || addDays(today(), -365);
   const end = dateParam(params, "till", "Till-datumet") || today();
   const info = await register();
+  if (stale()) return; // the reader has gone on to another view
   main.innerHTML = `<h1>Jämför två datum</h1>
     <form class="controls" id="compare"><label for="fran">Från<input type="date" id="fran" value="${attr(start)}" required></label>
       <label for="till">Till<input type="date" id="till" value="${attr(end)}" required></label>
@@ -551,6 +554,7 @@ views.jamfor = async ({ params }) => {
       before: organisation(asOf: $a) { units { id name positions { id title } } }
       after: organisation(asOf: $b) { units { id name positions { id title } } } }`,
   { a: start, b: end });
+  if (stale()) return;
   // A unit or post is named as it was called on the day it is seen: the earlier day for
   // what ended, the later day for the rest.
   const units = (org) => new Map(org.units.map((u) => [u.id, u.name]));
@@ -608,7 +612,7 @@ function bindRecordFile() {
   });
 }
 
-views.andringar = async ({ params }) => {
+views.andringar = async ({ params, stale }) => {
   const filters = {
     fran: dateParam(params, "fran", "Från-datumet") || "", till: dateParam(params, "till", "Till-datumet") || "",
     enhet: keyParam(params, "enhet", "Enheten") || "",
@@ -617,6 +621,7 @@ views.andringar = async ({ params }) => {
   };
   const info = await register();
   const boardList = await boards(info.lastEffective || today());
+  if (stale()) return; // the reader has gone on to another view
   main.innerHTML = `<h1>Ändringslogg</h1>
     <form class="controls" id="filters">
       <label for="fran">Från<input type="date" id="fran" value="${attr(filters.fran)}"></label>
@@ -644,6 +649,7 @@ views.andringar = async ({ params }) => {
           edges { node { id type effective summary cancelled decision { body date paragraph reference name } } } } }`,
     { f: filters.fran || null, t: filters.till || null, u: filters.enhet || null,
       ty: filters.typ ? [filters.typ] : null, r: filters.namnd || null, a: after });
+    if (stale()) return;
     const page = data.changes;
     shown.push(...page.edges.map((e) => e.node));
     document.getElementById("log").innerHTML = changeList(shown);
@@ -655,12 +661,13 @@ views.andringar = async ({ params }) => {
   await more();
 };
 
-views.delegationer = async ({ params }) => {
+views.delegationer = async ({ params, stale }) => {
   const day = dateParam(params, "datum", "Datumet") || today();
   const board = keyParam(params, "namnd", "Nämnden") || "";
   const info = await register();
   const chooser = dateControls("datum", "Datum", day, info);
   const boardList = await boards(day);
+  if (stale()) return; // the reader has gone on to another view
   main.innerHTML = `<h1>Delegationsordning <span id="del-date">${esc(day)}</span></h1>
     <form class="controls">${chooser.html}
       <label for="namnd">Nämnd<select id="namnd"><option value="">Alla nämnder</option>${boardList.map((b) =>
@@ -672,8 +679,9 @@ views.delegationer = async ({ params }) => {
       <section class="panel"><h2>Diagram</h2><div id="chart">${diagramPanel("Delegationsdiagram")}</div></section></div>`;
   let latest = 0;
   const load = async (when) => {
+    if (stale()) return; // a control of the view left: the address is now the next view's
     const request = ++latest;
-    const isCurrent = () => request === latest;
+    const isCurrent = () => request === latest && !stale();
     const chosen = document.getElementById("namnd").value;
     replaceParams({ datum: when, namnd: chosen });
     document.getElementById("del-date").textContent = when;
@@ -703,14 +711,20 @@ views.delegationer = async ({ params }) => {
         <td>${esc(d.toId)}${gaps.has(d.id) ? ' <span class="badge gap">saknas</span>' : ""}</td><td>${esc(d.legalBasis || "")}${findings.has(d.id) ? ' <span class="badge finding">anmärkning</span>' : ""}</td></tr>`).join("")}
         </tbody></table>`;
     await showDiagram(document.getElementById("chart"), withQuery("diagrams/delegations.svg", which), isCurrent);
+    if (!isCurrent()) return;
     say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);
   };
-  document.getElementById("namnd").addEventListener("change", () => load(document.getElementById("datum").value));
-  chooser.bind(load);
+  // Another day or board: a failure shows as the view's own would (it was left unsaid before).
+  const reload = (when) => load(when).catch((error) => {
+    if (stale()) return; // the reader has gone on to another view
+    if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
+  });
+  document.getElementById("namnd").addEventListener("change", () => reload(document.getElementById("datum").value));
+  chooser.bind(reload, stale);
   await load(day);
 };
 
-views.granskning = async ({ params }) => {
+views.granskning = async ({ params, stale }) => {
   const chosenBoard = keyParam(params, "namnd", "Nämnden");
   const meeting = dateParam(params, "sammantrade", "Sammanträdet") || "";
   const info = await register();
@@ -719,6 +733,7 @@ views.granskning = async ({ params }) => {
   const data = board ? await gql(`query($b: ID!) { reports(board: $b) { meeting changeIds notedParagraph }
       unreportedChanges(board: $b, first: 100) { id effective summary reportTo reportReason } }`, { b: board })
     : { reports: [], unreportedChanges: [] };
+  if (stale()) return; // the reader has gone on to another view
   const pack = (format) => `reports/${segment(board)}/${segment(meeting)}.${format}`;
   // What is still to be reported to the board: its own duty, or a change that emptied one of
   // its delegations ("påverkar er delegationsordning"), which is marked.

@@ -107,7 +107,7 @@ let notice = null;
 
 const isChangeId = (text) => /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/.test(text || "");
 
-page.views.andring = async ({ arg }) => {
+page.views.andring = async ({ arg, stale }) => {
   const { esc, attr, hashOf } = page;
   if (!isChangeId(arg)) throw new page.BadAddress(`Ändringen i adressen (${page.excerpt(String(arg ?? ""))}) är inget ändrings-id.`);
   for (const link of document.querySelectorAll("[data-nav]")) {
@@ -115,9 +115,11 @@ page.views.andring = async ({ arg }) => {
   }
   const data = await page.gql(`query($id: ID!) { change(id: $id) { ${CHANGE_FIELDS}
       cancellation { id type recordedAt recordedBy summary entry } } }`, { id: arg });
+  if (stale()) return; // the reader has gone on to another view (app.js, `render`)
   const change = data.change;
   if (!change) throw new page.BadAddress(`Det finns ingen ändring med id ${page.excerpt(arg)} i registret.`);
   const names = await unitNamesAround(change);
+  if (stale()) return;
   const unitLink = (key) => `<a href="${attr(hashOf("enhet", { datum: change.effective }, key))}">${esc(names.get(key) || key)}</a>`;
   const changeLink = (id) => `<a href="${attr(hashOf("andring", {}, id))}">${esc(id)}</a>`;
   const cancellation = change.cancellation;
@@ -150,7 +152,7 @@ page.views.andring = async ({ arg }) => {
     <section class="panel" aria-labelledby="entry-h"><h2 id="entry-h">Som i en ändringsfil</h2>
       <pre class="small" id="change-entry">${esc(JSON.stringify(change.entry, null, 2))}</pre></section></div>
     ${writable ? editing(change) : ""}`;
-  if (writable) bindEditing(change);
+  if (writable) bindEditing(change, stale);
 };
 
 // Units by name on the change's day (and the day before, for those it ended), boards included.
@@ -301,7 +303,9 @@ function placeRefusal(error, replacement) {
   });
 }
 
-function bindEditing(change) {
+// `stale`: whether the reader has gone on to another view; a save that answers then says what
+// became of it (`say`) and leaves the reader where they are.
+function bindEditing(change, stale) {
   const cancelForm = document.getElementById("cancel-form");
   const cancelErrors = fieldErrors(cancelForm);
   cancelForm.addEventListener("submit", async () => {
@@ -315,12 +319,15 @@ function bindEditing(change) {
         { f: { format: "orgchange/v1", changes: [{ type: "cancel_change", change: change.id, reason }] } });
     } catch (error) {
       button.disabled = false;
+      if (stale()) { page.say(`Ändringen ${change.id} makulerades inte: ${error.message}`); return; }
       cancelErrors.show(error instanceof Refused
         ? placeRefusal(error, null).map(([id, t]) => [id === "cancel-reason" ? id : null, t]) : [[null, error.message]]);
       return;
     }
-    notice = `Ändringen ${change.id} är makulerad. Skäl: ${reason}`;
-    page.say(notice);
+    const done = `Ändringen ${change.id} är makulerad. Skäl: ${reason}`;
+    page.say(done);
+    if (stale()) return;
+    notice = done;
     page.go("andring", {}, change.id);
   });
 
@@ -338,11 +345,14 @@ function bindEditing(change) {
       await mutate("mutation($f: JSON!) { recordChanges(file: $f) }", { f: { format: "orgchange/v1", changes: [correction] } });
     } catch (error) {
       button.disabled = false;
+      if (stale()) { page.say(`Ändringen ${change.id} rättades inte: ${error.message}`); return; }
       correctErrors.show(error instanceof Refused ? placeRefusal(error, replacement) : [[null, error.message]]);
       return;
     }
-    notice = `Ändringen ${change.id} är rättad: den är makulerad och ersatt av ${replacement.id}.`;
-    page.say(notice);
+    const done = `Ändringen ${change.id} är rättad: den är makulerad och ersatt av ${replacement.id}.`;
+    page.say(done);
+    if (stale()) return;
+    notice = done;
     page.go("andring", {}, change.id);
   });
 }

@@ -19,7 +19,7 @@ const LIST = `query($b: ID, $f: Date, $t: Date, $u: Boolean, $w: Boolean, $after
 
 const kronor = (amount) => (amount == null ? "" : `${Math.round(amount).toLocaleString("sv-SE")} kr`);
 
-export async function decisionsView({ params }, page) {
+export async function decisionsView({ params, stale }, page) {
   const { main, gql, esc, attr, hashOf, dateParam, keyParam, replaceParams, say, boards, register, today } = page;
   const start = dateParam(params, "fran", "Från") || "";
   const end = dateParam(params, "till", "Till") || "";
@@ -28,6 +28,7 @@ export async function decisionsView({ params }, page) {
   const onlyUnreported = params.get("oanmalda") === "ja";
   const info = await register();
   const boardList = await boards(info.lastEffective || today());
+  if (stale()) return; // the reader has gone on to another view (app.js, `render`)
   main.innerHTML = `<h1>Delegationsbeslut</h1>
     <form class="controls" id="decision-filter">
       <label for="namnd">Nämnd<select id="namnd"><option value="">Alla</option>${boardList.map((b) =>
@@ -41,6 +42,8 @@ export async function decisionsView({ params }, page) {
     <p id="decision-summary" aria-live="polite"></p>
     <div id="decisions" class="table-wrap"></div>
     <p><button type="button" id="decisions-more" hidden>Visa fler</button></p>`;
+  // A failure of a request made for this view is not shown over a view gone on to.
+  const fail = (error) => { if (!stale()) page.failure(error); };
   const form = document.getElementById("decision-filter");
   const more = document.getElementById("decisions-more");
   let shown = [];
@@ -102,7 +105,7 @@ export async function decisionsView({ params }, page) {
     asked += 1;
     const mine = asked;
     const got = await fetchPage(null);
-    if (mine !== asked) return;
+    if (mine !== asked || stale()) return;
     ({ total, flagged, next } = got);
     shown = got.nodes;
     draw();
@@ -112,16 +115,16 @@ export async function decisionsView({ params }, page) {
     more.disabled = true;
     const mine = asked;
     fetchPage(next).then((got) => {
-      if (mine !== asked) return;
+      if (mine !== asked || stale()) return;
       ({ total, flagged, next } = got);
       shown = shown.concat(got.nodes);
       draw();
     })
-      .catch(page.failure).finally(() => { more.disabled = false; });
+      .catch(fail).finally(() => { more.disabled = false; });
   });
-  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch(page.failure); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch(fail); });
   for (const id of ["namnd", "anmarkningar", "oanmalda"]) {
-    document.getElementById(id).addEventListener("change", () => load().catch(page.failure));
+    document.getElementById(id).addEventListener("change", () => load().catch(fail));
   }
   await load();
 }

@@ -25,7 +25,7 @@ const said = (error) => (error instanceof Refused
 
 const packOf = (board, meeting, format) => `reports/${page.segment(board)}/${page.segment(meeting)}.${format}`;
 
-page.views.anmalan = async ({ params }) => {
+page.views.anmalan = async ({ params, stale }) => {
   const { esc, attr, hashOf } = page;
   const chosen = params.get("namnd");
   if (chosen && !page.isKey(chosen)) throw new page.BadAddress(`Nämnden i adressen (namnd=${page.excerpt(chosen)}) är ingen nyckel i registret.`);
@@ -38,6 +38,7 @@ page.views.anmalan = async ({ params }) => {
         decision { body date paragraph reference position name } }
       reports(board: $b) { meeting changeIds notedParagraph notedAt } }`, { b: board })
     : { unreportedChanges: [], reports: [] };
+  if (stale()) return; // the reader has gone on to another view (app.js, `render`)
   const writable = auth.canWrite();
   const names = new Map(boardList.map((b) => [b.id, b.name]));
   const shown = notice; notice = null;
@@ -91,10 +92,12 @@ page.views.anmalan = async ({ params }) => {
     <section class="panel" aria-labelledby="meetings-h"><h2 id="meetings-h">Sammanträden</h2>
       <ul id="report-meetings">${meetings || "<li>Inga anmälningar ännu.</li>"}</ul></section></div>`;
   document.getElementById("anmalan-namnd").addEventListener("change", (event) => page.go("anmalan", { namnd: event.target.value }));
-  if (writable) bindReporting(board, boardName);
+  if (writable) bindReporting(board, boardName, stale);
 };
 
-function bindReporting(board, boardName) {
+// `stale`: whether the reader has gone on to another view; a save that answers then says what
+// became of it (`say`) and leaves the reader where they are.
+function bindReporting(board, boardName, stale) {
   const { esc, attr } = page;
   const form = document.getElementById("report-form");
   const errors = fieldErrors(form);
@@ -113,13 +116,15 @@ function bindReporting(board, boardName) {
         { b: board, m: meeting, c: picked });
     } catch (error) {
       button.disabled = false;
+      if (stale()) { page.say(`Ändringarna anmäldes inte till ${boardName}: ${said(error)}`); return; }
       errors.show([[null, said(error)]]);
       return;
     }
+    page.say(`Anmälda till ${boardName} ${meeting}`);
+    if (stale()) return;
     notice = `${esc(picked.length)} ${picked.length === 1 ? "ändring anmäld" : "ändringar anmälda"} till ${esc(boardName)},
       sammanträdet ${esc(meeting)}. <a href="${attr(packOf(board, meeting, "html"))}" target="_blank" rel="noopener"
       data-document="open" id="report-pack">Öppna granskningsunderlaget</a>`;
-    page.say(`Anmälda till ${boardName} ${meeting}`);
     rerender(board);
   });
   for (const noteForm of document.querySelectorAll("form.note-form")) {
@@ -134,11 +139,13 @@ function bindReporting(board, boardName) {
         await mutate("mutation($b: ID!, $m: Date!, $p: String!) { noteReport(board: $b, meeting: $m, paragraph: $p) { notedParagraph } }",
           { b: board, m: meeting, p: paragraph });
       } catch (error) {
+        if (stale()) { page.say(`Anmälan ${meeting} noterades inte: ${said(error)}`); return; }
         noteErrors.show([[fieldId, said(error)]]);
         return;
       }
-      notice = `Anmälan till ${esc(boardName)} ${esc(meeting)} är noterad, ${esc(paragraph)}.`;
       page.say(`Noterad ${paragraph}`);
+      if (stale()) return;
+      notice = `Anmälan till ${esc(boardName)} ${esc(meeting)} är noterad, ${esc(paragraph)}.`;
       rerender(board);
     });
   }
