@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from orgchange.application.service import OrgChange
-from orgchange.domain.changes import DatedChange, change_adapter
+from orgchange.domain.changes import change_adapter
 from orgchange.domain.register import Register
 
 from .run import machine, percentiles, python_reference_ms
@@ -35,7 +35,7 @@ def _changes(register: Register) -> dict[str, dict[str, Any]]:
     head = timeline.entries[-1][0]
     unit = next(key for key, versions in timeline.units.items() if versions[-1].valid_to is None)
     last = max(
-        (r for r in register.log.values() if isinstance(r.change, DatedChange) and r.cancelled_by is None),
+        (r for r in register.log.values() if r.effective is not None and r.cancelled_by is None),
         key=lambda recorded: recorded.seq,
     ).change
     return {

@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from orgchange.adapters import snapshots
 from orgchange.adapters.snapshots import parts_table, snapshots_table
 from orgchange.application import OrgChange
-from orgchange.domain.changes import Change, EstablishUnit, RenameUnit
+from orgchange.domain.changes import Change, EstablishUnit, GrantDelegation, RenameUnit
 from orgchange.domain.errors import ChangeRejected
 from orgchange.domain.register import REGISTER_ID, Register
 from tests.strategies import cut_points, split, valid_changes
@@ -833,6 +833,22 @@ def test_the_shape_of_the_state_is_the_same_in_every_process() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert other.stdout.strip() == snapshots.state_shape()
+
+
+def test_a_version_whose_change_entries_differ_reads_none_of_the_snapshots_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A snapshot holds each change packed, as its change-file entry: a version whose entries
+    are of another schema, or whose change fields go by other names in a file, finds the older
+    snapshots of another shape and reads the events instead of making changes of entries it
+    would misread."""
+    shape = snapshots.state_shape()
+    monkeypatch.setattr(snapshots, "CHANGE_SCHEMA_VERSION", snapshots.CHANGE_SCHEMA_VERSION + 1)
+    assert snapshots.state_shape() != shape
+    monkeypatch.undo()
+    assert snapshots.state_shape() == shape
+    monkeypatch.setattr(GrantDelegation.model_fields["from_"], "alias", "source")
+    assert snapshots.state_shape() != shape
 
 
 def test_the_interval_is_the_setting_orgchange_snapshot_interval(

@@ -82,6 +82,7 @@ from orgchange.domain import changes, records
 from orgchange.domain import register as register_module
 from orgchange.domain.changes import Packed
 from orgchange.domain.register import Recorded, Register
+from orgchange.domain.versions import CHANGE_SCHEMA_VERSION
 
 log = logging.getLogger("orgchange.snapshots")
 
@@ -327,12 +328,20 @@ _set_dict, _set_fields_set, _set_extra, _set_private = (
 
 def state_shape() -> str:
     """A digest of what a snapshot's payload is made of: each class, its fields and their types."""
-    lines = [f"format {SNAPSHOT_FORMAT}", "timeline " + " ".join(Register.SNAPSHOT_TIMELINE)]
+    # (a change is held packed, as an entry of a change file: the entries' schema and the
+    # fields' names in it, aliases included, are part of what a snapshot is made of)
+    lines = [
+        f"format {SNAPSHOT_FORMAT}",
+        f"change schema {CHANGE_SCHEMA_VERSION}",
+        "timeline " + " ".join(Register.SNAPSHOT_TIMELINE),
+    ]
     for (module, name), cls in sorted(VALUE_CLASSES.items()):
         if dataclasses.is_dataclass(cls):
             fields = [f"{f.name}:{f.type}" for f in dataclasses.fields(cls)]
         elif issubclass(cls, BaseModel):
-            fields = [f"{key}:{info.annotation}" for key, info in cls.model_fields.items()]
+            fields = [
+                f"{key}={info.alias or key}:{info.annotation}" for key, info in cls.model_fields.items()
+            ]
         else:
             fields = []
         lines.append(f"{module}.{name}({', '.join(fields)})")

@@ -494,6 +494,8 @@ class Packed:
     @property
     def type(self) -> str:
         """The change's type, read from the head of its JSON (`canonical` writes it first)."""
+        if not self.payload.startswith(b'{"type":"'):
+            raise ValueError("a packed change's JSON begins with its type")
         return self.payload[9 : self.payload.index(b'"', 9)].decode()
 
     def unpack(self) -> Change:

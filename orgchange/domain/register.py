@@ -176,7 +176,7 @@ class Register(Aggregate):
             target = register.log[self.change.change]
             register._put(
                 register.log,
-                target.change.id or "",
+                self.change.change,  # (the target's id: a packed target is not made again for it)
                 replace(target, cancelled_by=self.change.id, cancelled_at=self.timestamp),
             )
 

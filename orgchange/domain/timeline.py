@@ -354,7 +354,7 @@ class Timeline:
             self.settle()
             self._refold(change.effective, insert=entry)
 
-    def withdraw(self, change_id: str, effective: date | None = None) -> DatedChange:
+    def withdraw(self, change_id: str, effective: date | None = None) -> DatedChange | Packed:
         """Remove a recorded change (it was cancelled) and re-fold the rest.
 
         `effective`: the change's day, if the caller knows it; its entry is then found among
@@ -362,17 +362,18 @@ class Timeline:
         if not self.deferring:
             self.settle()
         index = self._index_of(change_id, effective)
-        removed = _dated(self.entries[index][2])
+        removed = self.entries[index][2]
+        day = self.entries[index][0]  # (the change's day: a packed change is not made again for it)
         if self.deferring:
             self._remove(index)
-            self._owe(removed.effective)
+            self._owe(day)
         else:
-            self._refold(removed.effective, remove=index)
+            self._refold(day, remove=index)
         return removed
 
     def replace(
         self, change_id: str, replacement: DatedChange, seq: int, effective: date | None = None
-    ) -> DatedChange:
+    ) -> DatedChange | Packed:
         """Remove a recorded change and apply `replacement` in its place, checked as one re-fold.
 
         The state in between (without either) is never judged: a correction of the day a
@@ -381,9 +382,9 @@ class Timeline:
         if not self.deferring:
             self.settle()
         index = self._index_of(change_id, effective)
-        removed = _dated(self.entries[index][2])
+        removed = self.entries[index][2]
         entry: Entry = (replacement.effective, seq, replacement)
-        day = min(removed.effective, replacement.effective)
+        day = min(self.entries[index][0], replacement.effective)
         if self.deferring:
             self._remove(index)
             self._insort(entry)
