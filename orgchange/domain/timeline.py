@@ -108,8 +108,9 @@ def _last_day(versions: tuple) -> date:
     return last.valid_to or last.valid_from
 
 
-def _versions_back(store: dict, last_days: dict, key: str, versions: Any) -> None:
-    """Undo one write of a key's versions: them and their last day as they were."""
+def _put_versions(store: dict, last_days: dict, key: str, versions: Any) -> None:
+    """A key's versions (`_ABSENT`: none) and their last day, written together: a write, or its
+    undo from the journal."""
     _put_back(store, key, versions)
     if versions is _ABSENT or not versions:
         last_days.pop(key, None)
@@ -568,12 +569,8 @@ class Timeline:
     def _set_versions(self, name: str, key: str, versions: tuple) -> None:
         store, last_days = getattr(self, name), self.last_days[name]
         if self.journal is not None:
-            self.journal.append(partial(_versions_back, store, last_days, key, store.get(key, _ABSENT)))
-        store[key] = versions
-        if versions:
-            last_days[key] = _last_day(versions)
-        else:
-            last_days.pop(key, None)
+            self.journal.append(partial(_put_versions, store, last_days, key, store.get(key, _ABSENT)))
+        _put_versions(store, last_days, key, versions)
 
     def with_last_days(self) -> Timeline:
         """This timeline with each key's last day (`last_days`) found from its versions, as a
