@@ -161,6 +161,13 @@ async function boards(day) {
   return data.organisation.units.filter((u) => u.kind === "board").sort((a, b) => a.name.localeCompare(b.name, "sv"));
 }
 
+// A view's `load` for another day or choice, asked for by the reader: its failure is shown as the
+// view's first load's would be, unless the reader has gone on to another view (`stale`).
+const reloading = (load, stale) => (when) => load(when).catch((error) => {
+  if (stale()) return;
+  if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
+});
+
 // --- a date chooser: a date field and a slider across the register's history ---------
 
 function dateControls(id, label, day, info) {
@@ -376,10 +383,7 @@ views.organisation = async ({ params, stale }) => {
   document.getElementById("rot").addEventListener("change", (event) => chart.focus(event.target.value || null));
   // A reload the reader asks for (another day, direction, posts) that fails says so, as a
   // first load's failure does, instead of leaving the last chart there without a word.
-  const reload = (when) => load(when).catch((error) => {
-    if (stale()) return; // the reader has gone on to another view
-    if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
-  });
+  const reload = reloading(load, stale);
   document.getElementById("riktning").addEventListener("change", () => reload(document.getElementById("datum").value));
   chart.postsToggle.addEventListener("change", () => reload(document.getElementById("datum").value));
   chooser.bind(reload, stale);
@@ -715,10 +719,7 @@ views.delegationer = async ({ params, stale }) => {
     say(`Delegationsordning ${when}: ${data.delegations.length} delegationer, ${gaps.size} ${gaps.size === 1 ? "lucka" : "luckor"}`);
   };
   // Another day or board: a failure shows as the view's own would (it was left unsaid before).
-  const reload = (when) => load(when).catch((error) => {
-    if (stale()) return; // the reader has gone on to another view
-    if (error instanceof auth.SignInNeeded) signInForm(error); else failure(error);
-  });
+  const reload = reloading(load, stale);
   document.getElementById("namnd").addEventListener("change", () => reload(document.getElementById("datum").value));
   chooser.bind(reload, stale);
   await load(day);
